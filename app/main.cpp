@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: MIT
+#include "ingest/ingestserver.h"
+#include "session.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QSocketNotifier>
+
+#include <csignal>
+#include <cstdio>
+#include <cstring>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#ifdef EVENTLENS_WITH_GUI
+#include "gui.h"
+#include <QApplication>
+#endif
+
+#if __has_include("checkcommand.h")
+#include "checkcommand.h"
+#define EVENTLENS_HAVE_CHECK 1
+#endif
+#if __has_include("replaycommand.h")
+#include "replaycommand.h"
+#define EVENTLENS_HAVE_REPLAY 1
+#endif
+
+namespace {
+
+int g_signalFd[2] = {-1, -1};
+
+void onSignal(int)
+{
+    const char c = 1;
+    [[maybe_unused]] const auto n = ::write(g_signalFd[1], &c, 1);
+}
+
+/** Quits the event loop cleanly on SIGINT/SIGTERM (self-pipe: nothing unsafe runs in the handler). */
+void installSignalHandlers(QCoreApplication* app)
+{
+    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFd) != 0)
+        return;
+    auto* notifier = new QSocketNotifier(g_signalFd[0], QSocketNotifier::Read, app);
+    QObject::connect(notifier, &QSocketNotifier::activated, app, [notifier] {
+        notifier->setEnabled(false);
+        char c;
+        [[maybe_unused]] const auto n = ::read(g_signalFd[0], &c, 1);
+        QCoreApplication::quit();
+    });
+    struct sigaction sa;
+    std::memset(&sa, 0, sizeof sa);
+    sa.sa_handler = onSignal;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = SA_RESTART;
+    sigaction(SIGINT, &sa, nullptr);
+    sigaction(SIGTERM, &sa, nullptr);
+}
+
+bool wantsGui(int argc, char** argv)
+{
+    if (argc > 1 && (std::strcmp(argv[1], "check") == 0 || std::strcmp(argv[1], "replay") == 0))
+        return false;
+    for (int i = 1; i < argc; ++i) {
+        const char* a = argv[i];
+        if (!std::strcmp(a, "--headless") || !std::strcmp(a, "--version") || !std::strcmp(a, "-v")
+            || !std::strcmp(a, "--help") || !std::strcmp(a, "-h"))
+            return false;
+    }
+#ifdef EVENTLENS_WITH_GUI
+    return true;
+#else
+    return false;
+#endif
+}
+
+int runSubcommand(const QString& command, [[maybe_unused]] const QStringList& args)
+{
+#ifdef EVENTLENS_HAVE_CHECK
+    if (command == QLatin1String("check"))
+        return runCheckCommand(args);
+#endif
+#ifdef EVENTLENS_HAVE_REPLAY
+    if (command == QLatin1String("replay"))
+        return runReplayCommand(args);
+#endif
+    std::fprintf(stderr, "eventlens: the '%s' command is not available in this build\n", qPrintable(command));
+    return 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    [[maybe_unused]] const bool gui = wantsGui(argc, argv);
+#ifdef EVENTLENS_WITH_GUI
+    std::unique_ptr<QCoreApplication> app(gui ? new QApplication(argc, argv) : new QCoreApplication(argc, argv));
+#else
+    std::unique_ptr<QCoreApplication> app(new QCoreApplication(argc, argv));
+#endif
+    QCoreApplication::setApplicationName(QStringLiteral("eventlens"));
+    QCoreApplication::setOrganizationName(QStringLiteral("EventLens"));
+    QCoreApplication::setApplicationVersion(QStringLiteral(EVENTLENS_VERSION));
+
+    const QStringList arguments = QCoreApplication::arguments();
+    if (arguments.size() > 1
+        && (arguments.at(1) == QLatin1String("check") || arguments.at(1) == QLatin1String("replay")))
+        return runSubcommand(arguments.at(1), arguments.mid(2));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(QStringLiteral(
+        "EventLens: a local PostHog sink that shows every event and checks it against a contract.\n\n"
+        "Commands:\n"
+        "  eventlens [options]                 open the inspector window and start the sink\n"
+        "  eventlens --headless [options]      run the sink without a window\n"
+        "  eventlens check [options] INPUT...  validate NDJSON/JSON/HAR offline (see: eventlens check --help)\n"
+        "  eventlens replay [options] SCENARIO...  replay simulated runs (see: eventlens replay --help)"));
+    parser.addHelpOption();
+    parser.addVersionOption();
+    const QCommandLineOption headless(QStringLiteral("headless"), QStringLiteral("Run the sink without a window."));
+    const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("Port to listen on (default 8484; 0 = any)."),
+        QStringLiteral("N"), QStringLiteral("8484"));
+    const QCommandLineOption bind(QStringLiteral("bind"),
+        QStringLiteral("Address to listen on (default 127.0.0.1). Anything else exposes the sink to the network."),
+        QStringLiteral("ADDR"), QStringLiteral("127.0.0.1"));
+    const QCommandLineOption contract(QStringLiteral("contract"),
+        QStringLiteral("Contract: a JSON file or builtin:NAME (default builtin:open-design)."), QStringLiteral("FILE"),
+        QStringLiteral("builtin:open-design"));
+    const QCommandLineOption quiet(QStringLiteral("quiet"), QStringLiteral("Headless: do not log each request."));
+    parser.addOptions({headless, port, bind, contract, quiet});
+    parser.process(arguments);
+
+    bool portOk = false;
+    const uint portValue = parser.value(port).toUInt(&portOk);
+    if (!portOk || portValue > 65535) {
+        std::fprintf(stderr, "eventlens: invalid --port '%s' (expected 0-65535)\n", qPrintable(parser.value(port)));
+        return 2;
+    }
+    QHostAddress address;
+    const QString bindValue = parser.value(bind);
+    if (bindValue == QLatin1String("localhost"))
+        address = QHostAddress(QHostAddress::LocalHost);
+    else if (!address.setAddress(bindValue)) {
+        std::fprintf(stderr, "eventlens: invalid --bind address '%s'\n", qPrintable(bindValue));
+        return 2;
+    }
+    if (!address.isLoopback())
+        std::fprintf(stderr,
+            "eventlens: WARNING: listening on %s exposes the sink and its inspection API beyond this machine\n",
+            qPrintable(address.toString()));
+
+    el::Session session;
+    std::string error;
+    if (!session.loadContract(parser.value(contract).toStdString(), error)) {
+        std::fprintf(stderr, "eventlens: cannot load contract: %s\n", error.c_str());
+        return 2;
+    }
+
+#ifdef EVENTLENS_WITH_GUI
+    if (gui && !parser.isSet(headless))
+        return runGui(&session, address, static_cast<quint16>(portValue));
+#endif
+
+    el::IngestServer server(&session);
+    if (!server.listen(address, static_cast<quint16>(portValue))) {
+        std::fprintf(stderr, "eventlens: cannot listen on %s:%u: %s\n", qPrintable(address.toString()), portValue,
+            qPrintable(server.errorString()));
+        return 1;
+    }
+    if (!parser.isSet(quiet)) {
+        QObject::connect(&server, &el::IngestServer::requestLogged,
+            [](const QString& line) { std::fprintf(stderr, "%s\n", qPrintable(line)); });
+    }
+    std::fprintf(stderr, "eventlens %s listening on %s (contract %s)\n", EVENTLENS_VERSION, qPrintable(server.url()),
+        session.engine() ? session.engine()->contractName().c_str() : "none");
+    std::fprintf(stderr, "  point PostHog SDKs at %s; inspection API: %s/eventlens/v1/health\n",
+        qPrintable(server.url()), qPrintable(server.url()));
+    std::fflush(stderr);
+    installSignalHandlers(app.get());
+    const int rc = app->exec();
+    std::fprintf(stderr, "eventlens: stopped (%lld events, %zu rejected)\n",
+        static_cast<long long>(session.store()->events().size()), session.store()->rejected().size());
+    return rc;
+}

@@ -1,0 +1,72 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "event.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace el {
+
+class Contract; // defined in contract.h (loaded, compiled contract; immutable once loaded)
+
+/**
+ * \brief Loads a contract: "builtin:NAME" (from the Qt resource :/contracts/NAME.json) or a file path.
+ * Returns nullptr and sets \a error (says which file, where and what) on failure.
+ */
+std::shared_ptr<const Contract> loadContract(const std::string& nameOrPath, std::string& error);
+/** Same, from JSON text already in memory (\a origin names it in errors). */
+std::shared_ptr<const Contract> parseContract(const std::string& text, const std::string& origin, std::string& error);
+/** Names of the built-in contracts (without the "builtin:" prefix). */
+std::vector<std::string> builtinContracts();
+
+/** \brief One correlated start/end pair of a pair rule (e.g. run_created / run_finished). */
+struct RunInfo
+{
+    std::string rule; ///< pair rule id
+    Json key; ///< correlation key value (e.g. the run_id)
+    qint64 startSeq = 0; ///< 0 when no start was seen (orphan end)
+    qint64 endSeq = 0; ///< 0 while open
+    qint64 startMs = 0;
+    qint64 endMs = 0;
+    Json pinned = Json::object(); ///< pinned name -> value on the start event
+    std::string state; ///< "open", "finished", "unfinished", "orphan"
+    Json result; ///< value at the rule's result pointer on the end event (null when none)
+    int pinnedMismatches = 0;
+    Json toJson() const;
+};
+
+/**
+ * \brief Evaluates events against one contract, incrementally.
+ *
+ * Per-event checks (globals, events, unplanned) plus sequence rules that span events (pairs,
+ * order, uniqueness). Not thread-safe; one engine per stream of events.
+ */
+class ContractEngine
+{
+public:
+    explicit ContractEngine(std::shared_ptr<const Contract> contract);
+    ~ContractEngine();
+
+    const Contract& contract() const;
+    std::string contractName() const;
+    std::string contractVersion() const;
+    /** Property names shown as super-properties in the UI. */
+    std::vector<std::string> superProperties() const;
+
+    /** Judges one event (in arrival order). Returns every violation this event triggers now. */
+    std::vector<Violation> onEvent(const Event& event);
+    /** Pairs whose start is older than within_ms at \a nowMs become sequence.unfinished. */
+    std::vector<Violation> onTick(qint64 nowMs);
+    /** End of input (offline check): every still-open pair becomes sequence.unfinished. */
+    std::vector<Violation> finish();
+    /** Every correlated pair seen so far. */
+    std::vector<RunInfo> runs() const;
+
+private:
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+} // namespace el

@@ -1,0 +1,103 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QtGlobal>
+
+#include <nlohmann/json.hpp>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace el {
+
+using Json = nlohmann::json;
+using Headers = std::vector<std::pair<std::string, std::string>>;
+
+/** \brief One HTTP request as the sink received it (also what the decoder consumes). */
+struct HttpRequest
+{
+    std::string method; ///< upper case, e.g. "POST"
+    std::string path; ///< decoded path without the query, e.g. "/e/"
+    std::string query; ///< raw query string without '?', e.g. "compression=gzip-js&ver=1.2"
+    Headers headers; ///< in arrival order, names as sent
+    std::string body; ///< raw body bytes
+    std::string peer; ///< remote address, e.g. "127.0.0.1:53124"
+
+    /** Case-insensitive header lookup; returns an empty string when absent. */
+    std::string header(std::string_view name) const;
+    /** Value of a query parameter (percent-decoded), or nullopt. */
+    std::optional<std::string> queryValue(std::string_view name) const;
+};
+
+/** \brief A contract violation (filled by the contract engine). */
+struct Violation
+{
+    std::string kind; ///< schema, global, unplanned, sequence.unfinished, ...
+    std::string rule; ///< the contract's rule id
+    std::string severity; ///< "error" or "warning"
+    std::string path; ///< JSON pointer into the event, e.g. "/properties/runtime_type"
+    std::string message; ///< human readable, says expected vs actual
+    std::vector<qint64> seqs; ///< every event involved
+};
+
+/**
+ * \brief One analytics event, immutable once created.
+ *
+ * \c doc is the normalised event object: {event, distinct_id, uuid, timestamp, properties, ...}
+ * (top-level $set/$set_once kept). Extracted fields are copies for quick display and filtering;
+ * absent stays absent (never invented).
+ */
+struct Event
+{
+    qint64 seq = 0; ///< 1-based, monotonic within a session
+    qint64 requestId = 0; ///< the HTTP request it arrived in
+    qint64 receivedMs = 0; ///< ms since epoch, when the sink received the request
+    std::string endpoint; ///< path it arrived on, e.g. "/batch/"
+    std::string lib; ///< properties.$lib
+    std::string libVersion; ///< properties.$lib_version
+    std::string userAgent; ///< User-Agent header of the request
+    std::string apiKey; ///< api_key / token
+    std::string name; ///< event name
+    std::string distinctId;
+    std::string uuid;
+    std::string timestamp; ///< ISO-8601 as sent (or derived from sent_at - offset)
+    std::optional<Json> runtimeType; ///< properties.runtime_type, if present (any JSON type)
+    std::optional<Json> runId; ///< properties.run_id, if present
+    bool recording = false; ///< a $snapshot from /s/ (counted, not shown as analytics)
+    Json doc; ///< the normalised event object
+
+    const Json& properties() const;
+    /** The event as the inspection API shows it (without violations). */
+    Json toJson() const;
+};
+
+using EventPtr = std::shared_ptr<const Event>;
+
+/** \brief A request the sink refused, kept so nothing is dropped silently. */
+struct RejectedRequest
+{
+    qint64 id = 0;
+    qint64 receivedMs = 0;
+    std::string method;
+    std::string path;
+    std::string query;
+    Headers headers;
+    qint64 size = 0;
+    std::string firstBytes; ///< up to 256 bytes of the raw body
+    int status = 400;
+    std::string reason;
+    std::string peer;
+
+    Json toJson() const;
+};
+
+/** Milliseconds since the epoch (wall clock). */
+qint64 nowMs();
+
+/** Builds an Event from a normalised event object (see decode.h). */
+Event makeEvent(Json normalised, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs);
+
+} // namespace el

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: MIT
+#include "eventstore.h"
+
+namespace el {
+
+EventStore::EventStore(QObject* parent)
+    : QObject(parent)
+{ }
+
+void EventStore::appendEvents(std::vector<Event> events)
+{
+    if (events.empty())
+        return;
+    const qint64 first = m_nextSeq;
+    for (Event& e : events) {
+        Q_ASSERT(e.seq == m_nextSeq);
+        ++m_nextSeq;
+        m_events.push_back(std::make_shared<const Event>(std::move(e)));
+    }
+    Q_EMIT eventsAdded(first, m_nextSeq - 1);
+}
+
+void EventStore::addRejected(RejectedRequest rejected)
+{
+    const qint64 id = rejected.id;
+    m_rejected.push_back(std::move(rejected));
+    Q_EMIT rejectedAdded(id);
+}
+
+void EventStore::addViolations(const std::vector<Violation>& violations)
+{
+    if (violations.empty())
+        return;
+    std::vector<qint64> touched;
+    for (const Violation& v : violations) {
+        const std::size_t index = m_violations.size();
+        m_violations.push_back(v);
+        for (qint64 seq : v.seqs) {
+            auto& list = m_bySeq[seq];
+            if (list.empty() || list.back() != index)
+                list.push_back(index);
+            touched.push_back(seq);
+        }
+    }
+    Q_EMIT violationsAdded(std::move(touched));
+}
+
+void EventStore::clearViolations()
+{
+    m_violations.clear();
+    m_bySeq.clear();
+    Q_EMIT violationsCleared();
+}
+
+void EventStore::clear()
+{
+    m_events.clear();
+    m_rejected.clear();
+    m_violations.clear();
+    m_bySeq.clear();
+    m_recordings = 0;
+    Q_EMIT cleared();
+}
+
+EventPtr EventStore::eventBySeq(qint64 seq) const
+{
+    if (m_events.empty() || seq < m_events.front()->seq || seq > m_events.back()->seq)
+        return {};
+    const auto index = static_cast<std::size_t>(seq - m_events.front()->seq);
+    return index < m_events.size() ? m_events[index] : EventPtr {};
+}
+
+std::vector<const Violation*> EventStore::violationsFor(qint64 seq) const
+{
+    std::vector<const Violation*> out;
+    const auto it = m_bySeq.find(seq);
+    if (it != m_bySeq.end())
+        for (std::size_t i : it->second)
+            out.push_back(&m_violations[i]);
+    return out;
+}
+
+int EventStore::errorCount(qint64 seq) const
+{
+    int n = 0;
+    for (const Violation* v : violationsFor(seq))
+        n += v->severity == "error";
+    return n;
+}
+
+int EventStore::warningCount(qint64 seq) const
+{
+    int n = 0;
+    for (const Violation* v : violationsFor(seq))
+        n += v->severity != "error";
+    return n;
+}
+
+Json violationJson(const Violation& v)
+{
+    return Json {{"kind", v.kind}, {"rule", v.rule}, {"severity", v.severity}, {"path", v.path}, {"message", v.message},
+        {"seqs", v.seqs}};
+}
+
+Json EventStore::eventJson(const Event& event) const
+{
+    Json j = event.toJson();
+    Json list = Json::array();
+    for (const Violation* v : violationsFor(event.seq))
+        list.push_back(violationJson(*v));
+    j["violations"] = std::move(list);
+    return j;
+}
+
+} // namespace el

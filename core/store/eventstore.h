@@ -1,0 +1,76 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "event.h"
+
+#include <QObject>
+
+#include <deque>
+#include <unordered_map>
+#include <vector>
+
+namespace el {
+
+/**
+ * \brief The in-memory session: accepted events, rejected requests and violations.
+ *
+ * Lives in the thread that owns it (the main thread); every mutation emits a signal that views
+ * and the inspection API's long-polls listen to.
+ */
+class EventStore final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(EventStore)
+public:
+    explicit EventStore(QObject* parent = nullptr);
+
+    qint64 nextSeq() const { return m_nextSeq; }
+    qint64 takeRequestId() { return ++m_lastRequestId; }
+
+    /** Appends events (their seq must be nextSeq(), nextSeq()+1, ...); emits eventsAdded. */
+    void appendEvents(std::vector<Event> events);
+    void addRejected(RejectedRequest rejected);
+    /** Attaches violations (each to every seq it names); emits violationsAdded. */
+    void addViolations(const std::vector<Violation>& violations);
+    /** Removes every violation (before a re-validation). */
+    void clearViolations();
+    void clear();
+
+    const std::deque<EventPtr>& events() const { return m_events; }
+    EventPtr eventBySeq(qint64 seq) const;
+    const std::vector<RejectedRequest>& rejected() const { return m_rejected; }
+    const std::vector<Violation>& violations() const { return m_violations; }
+    /** Indexes into violations() of the violations naming \a seq. */
+    std::vector<const Violation*> violationsFor(qint64 seq) const;
+    int errorCount(qint64 seq) const;
+    int warningCount(qint64 seq) const;
+    qint64 recordingCount() const { return m_recordings; }
+    qint64 requestCount() const { return m_lastRequestId; }
+    void countRecordings(qint64 n) { m_recordings += n; }
+
+    /** The event as the API shows it, with its violations. */
+    Json eventJson(const Event& event) const;
+
+Q_SIGNALS:
+    void eventsAdded(qint64 firstSeq, qint64 lastSeq);
+    void rejectedAdded(qint64 id);
+    void violationsAdded(std::vector<qint64> seqs);
+    void violationsCleared();
+    void cleared();
+
+private:
+    std::deque<EventPtr> m_events;
+    qint64 m_nextSeq = 1;
+    qint64 m_lastRequestId = 0;
+    qint64 m_recordings = 0;
+    std::vector<RejectedRequest> m_rejected;
+    std::vector<Violation> m_violations;
+    std::unordered_map<qint64, std::vector<std::size_t>> m_bySeq;
+};
+
+} // namespace el
+
+namespace el {
+/** A violation as the API and exports show it. */
+Json violationJson(const Violation& v);
+} // namespace el

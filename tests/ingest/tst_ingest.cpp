@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: MIT
+// The sink over real loopback sockets: PostHog paths, replies, CORS, the inspection API, HTTP framing.
+#include "ingest/ingestserver.h"
+#include "session.h"
+
+#include <QSignalSpy>
+#include <QTcpSocket>
+#include <QTest>
+
+#include <zlib.h>
+
+using namespace el;
+
+namespace {
+
+std::string gzip(const std::string& in)
+{
+    z_stream zs {};
+    deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
+    std::string out(deflateBound(&zs, in.size()) + 32, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+struct Reply
+{
+    int status = 0;
+    std::string head;
+    std::string body;
+    Json json() const { return Json::parse(body, nullptr, false); }
+};
+
+/** A raw HTTP/1.1 client: sends bytes as given, reads responses while the event loop runs. */
+class RawClient
+{
+public:
+    explicit RawClient(quint16 port)
+    {
+        m_socket.connectToHost(QHostAddress::LocalHost, port);
+        m_socket.waitForConnected(5000);
+    }
+    void send(const std::string& bytes)
+    {
+        m_socket.write(bytes.data(), static_cast<qint64>(bytes.size()));
+        m_socket.flush();
+    }
+    // Reads one complete response (Content-Length framing), spinning the event loop.
+    bool read(Reply& reply, int timeoutMs = 5000)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < timeoutMs) {
+            const size_t end = m_buffer.find("\r\n\r\n");
+            if (end != std::string::npos) {
+                const std::string head = m_buffer.substr(0, end);
+                size_t len = 0;
+                const size_t cl = head.find("Content-Length: ");
+                if (cl != std::string::npos)
+                    len = std::stoul(head.substr(cl + 16));
+                if (m_buffer.size() >= end + 4 + len) {
+                    reply.head = head;
+                    reply.status = std::stoi(head.substr(9, 3));
+                    reply.body = m_buffer.substr(end + 4, len);
+                    m_buffer.erase(0, end + 4 + len);
+                    return true;
+                }
+            }
+            QTest::qWait(5);
+            m_buffer += m_socket.readAll().toStdString();
+        }
+        return false;
+    }
+    bool waitClosed(int timeoutMs)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < timeoutMs && m_socket.state() != QAbstractSocket::UnconnectedState) {
+            QTest::qWait(10);
+            m_socket.readAll();
+        }
+        return m_socket.state() == QAbstractSocket::UnconnectedState;
+    }
+
+private:
+    QTcpSocket m_socket;
+    std::string m_buffer;
+};
+
+std::string request(const std::string& method, const std::string& target, const std::string& body,
+    const std::vector<std::string>& headers = {})
+{
+    std::string r = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
+    for (const auto& h : headers)
+        r += h + "\r\n";
+    r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+    return r;
+}
+
+} // namespace
+
+class TestIngest : public QObject
+{
+    Q_OBJECT
+    Session* m_session = nullptr;
+    IngestServer* m_server = nullptr;
+    quint16 m_port = 0;
+
+    Reply call(const std::string& method, const std::string& target, const std::string& body = {},
+        const std::vector<std::string>& headers = {})
+    {
+        RawClient c(m_port);
+        c.send(request(method, target, body, headers));
+        Reply r;
+        if (!c.read(r, 10000))
+            qWarning("no reply to %s %s", method.c_str(), target.c_str());
+        return r;
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        m_session = new Session;
+        std::string error;
+        QVERIFY2(m_session->loadContract(EVENTLENS_TEST_DATA "/ingest/contract.json", error), error.c_str());
+        m_server = new IngestServer(m_session);
+        QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
+        m_port = m_server->port();
+    }
+    void cleanup()
+    {
+        delete m_server;
+        delete m_session;
+    }
+
+    void capturePaths_data()
+    {
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QString>("contentType");
+        QTest::addColumn<bool>("gzipped");
+        for (const char* p : {"/e/", "/e", "/i/v0/e/", "/i/v0/e", "/capture/", "/track/", "/batch/", "/batch",
+                 "/e/?ip=1&_=1700000000000&ver=1.2.3", "/e/?retry_count=2"}) {
+            QTest::addRow("%s json", p) << QString::fromLatin1(p) << QStringLiteral("application/json") << false;
+            QTest::addRow("%s gzip sniffed", p) << QString::fromLatin1(p) << QStringLiteral("text/plain") << true;
+        }
+    }
+    void capturePaths()
+    {
+        QFETCH(QString, target);
+        QFETCH(QString, contentType);
+        QFETCH(bool, gzipped);
+        const std::string json
+            = R"({"api_key":"phc_k","batch":[{"event":"qa_event","distinct_id":"u1","properties":{"runtime_type":"byok","run_id":"r9","$lib":"web"}}],"sent_at":"2026-11-26T00:00:00Z"})";
+        const Reply r = call(
+            "POST", target.toStdString(), gzipped ? gzip(json) : json, {"Content-Type: " + contentType.toStdString()});
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json(), Json::parse(R"({"status":1})"));
+        QCOMPARE(m_session->store()->events().size(), std::size_t(1));
+        const Event& e = *m_session->store()->events().front();
+        QCOMPARE(e.name, std::string("qa_event"));
+        QCOMPARE(e.distinctId, std::string("u1"));
+        QCOMPARE(e.endpoint, target.toStdString().substr(0, target.toStdString().find('?')));
+        QVERIFY(e.runtimeType.has_value());
+        QCOMPARE(*e.runtimeType, Json("byok"));
+    }
+
+    void recordingsAreCountedNotShown()
+    {
+        const Reply r = call("POST", "/s/",
+            R"([{"event":"$snapshot","properties":{"distinct_id":"u","$snapshot_data":[],"$session_id":"s","$window_id":"w"}}])");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(m_session->store()->events().size(), std::size_t(0));
+        QCOMPARE(m_session->store()->recordingCount(), qint64(1));
+    }
+
+    void remoteConfigFlagsAndStatic()
+    {
+        Reply r = call("GET", "/array/phc_abc/config");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json()["token"], Json("phc_abc"));
+        QVERIFY(r.json()["supportedCompression"].dump().find("gzip") != std::string::npos);
+        r = call("POST", "/flags/?v=2", R"({"token":"phc_abc","distinct_id":"u"})");
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.json()["flags"].is_object());
+        QCOMPARE(r.json()["errorsWhileComputingFlags"], Json(false));
+        r = call("POST", "/decide/?v=4", R"({"token":"phc_abc","distinct_id":"u"})");
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.json()["featureFlags"].is_object());
+        QCOMPARE(call("GET", "/array/phc_abc/config.js").status, 404);
+        QCOMPARE(call("GET", "/static/surveys.js?v=1").status, 404);
+        QCOMPARE(m_session->store()->rejected().size(), std::size_t(0));
+    }
+
+    void corsPreflightAndHeaders()
+    {
+        Reply r = call("OPTIONS", "/e/", {},
+            {"Origin: http://localhost:5173", "Access-Control-Request-Method: POST",
+                "Access-Control-Request-Headers: content-type,x-custom"});
+        QVERIFY(r.status == 200 || r.status == 204);
+        QVERIFY(r.head.find("Access-Control-Allow-Origin: http://localhost:5173") != std::string::npos);
+        QVERIFY(r.head.find("Access-Control-Allow-Headers: content-type,x-custom") != std::string::npos);
+        QVERIFY(r.head.find("Access-Control-Allow-Methods: GET, POST, OPTIONS") != std::string::npos);
+        r = call("POST", "/e/", R"({"event":"x","properties":{"distinct_id":"d","token":"t"}})",
+            {"Origin: http://localhost:5173"});
+        QCOMPARE(r.status, 200);
+        QVERIFY(r.head.find("Access-Control-Allow-Origin: http://localhost:5173") != std::string::npos);
+        QVERIFY(r.head.find("Access-Control-Allow-Credentials: true") != std::string::npos);
+    }
+
+    void badRequestsAreAnsweredAndListed_data()
+    {
+        QTest::addColumn<QString>("method");
+        QTest::addColumn<QString>("target");
+        QTest::addColumn<QByteArray>("body");
+        QTest::addColumn<int>("status");
+        QTest::addRow("bad json") << "POST"
+                                  << "/e/" << QByteArray("{\"event\": ") << 400;
+        QTest::addRow("corrupt gzip") << "POST"
+                                      << "/batch/" << QByteArray("\x1f\x8b\x08\x00garbage", 12) << 400;
+        QTest::addRow("wrong method") << "PUT"
+                                      << "/batch/" << QByteArray("{}") << 405;
+        QTest::addRow("unknown path") << "POST"
+                                      << "/nope" << QByteArray("{}") << 404;
+        QTest::addRow("empty body") << "POST"
+                                    << "/e/" << QByteArray() << 400;
+        QTest::addRow("no event name") << "POST"
+                                       << "/batch/" << QByteArray(R"({"batch":[{"distinct_id":"x"}]})") << 400;
+    }
+    void badRequestsAreAnsweredAndListed()
+    {
+        QFETCH(QString, method);
+        QFETCH(QString, target);
+        QFETCH(QByteArray, body);
+        QFETCH(int, status);
+        const Reply r = call(method.toStdString(), target.toStdString(), body.toStdString());
+        QCOMPARE(r.status, status);
+        const Json j = r.json();
+        QVERIFY2(j.contains("error") && !j["error"].get<std::string>().empty(), r.body.c_str());
+        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
+        const RejectedRequest& rej = m_session->store()->rejected().front();
+        QCOMPARE(rej.status, status);
+        QCOMPARE(rej.reason, j["error"].get<std::string>());
+        QCOMPARE(rej.path, target.toStdString());
+        // The API lists it too.
+        const Reply api = call("GET", "/eventlens/v1/rejected");
+        QCOMPARE(api.json()["rejected"].size(), std::size_t(1));
+        QCOMPARE(api.json()["rejected"][0]["status"], Json(status));
+    }
+
+    void apiHealthEventsAndFilters()
+    {
+        call("POST", "/batch/",
+            R"({"api_key":"k","batch":[{"event":"a","distinct_id":"d"},{"event":"b","distinct_id":"d"},{"event":"a","distinct_id":"d"}]})");
+        Reply r = call("GET", "/eventlens/v1/health");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json()["status"], Json("ok"));
+        QCOMPARE(r.json()["events"], Json(3));
+        QCOMPARE(r.json()["version"], Json(EVENTLENS_VERSION));
+        r = call("GET", "/eventlens/v1/events?event=a");
+        QCOMPARE(r.json()["events"].size(), std::size_t(2));
+        QCOMPARE(r.json()["events"][0]["violations"], Json::array());
+        r = call("GET", "/eventlens/v1/events?since=1&limit=1");
+        QCOMPARE(r.json()["events"].size(), std::size_t(1));
+        QCOMPARE(r.json()["events"][0]["seq"], Json(2));
+        QCOMPARE(r.json()["next"], Json(2));
+        QCOMPARE(call("POST", "/eventlens/v1/reset").status, 200);
+        QCOMPARE(call("GET", "/eventlens/v1/health").json()["events"], Json(0));
+        QCOMPARE(call("GET", "/eventlens/v1/nope").status, 404);
+    }
+
+    void longPollReturnsWhenEventArrives()
+    {
+        RawClient waiter(m_port);
+        waiter.send(request("GET", "/eventlens/v1/events?since=0&event=late&wait_ms=10000", {}));
+        QTest::qWait(100);
+        QCOMPARE(
+            call("POST", "/batch/", R"({"api_key":"k","batch":[{"event":"other","distinct_id":"d"}]})").status, 200);
+        QCOMPARE(
+            call("POST", "/batch/", R"({"api_key":"k","batch":[{"event":"late","distinct_id":"d"}]})").status, 200);
+        Reply r;
+        QElapsedTimer t;
+        t.start();
+        QVERIFY(waiter.read(r, 5000));
+        QVERIFY(t.elapsed() < 4000);
+        QCOMPARE(r.json()["events"].size(), std::size_t(1));
+        QCOMPARE(r.json()["events"][0]["event"], Json("late"));
+    }
+
+    void longPollTimesOutEmpty()
+    {
+        const Reply r = call("GET", "/eventlens/v1/events?wait_ms=200");
+        QCOMPARE(r.status, 200);
+        QCOMPARE(r.json()["events"].size(), std::size_t(0));
+    }
+
+    void crossOriginResetRefused()
+    {
+        const Reply r = call("POST", "/eventlens/v1/reset", {}, {"Origin: http://evil.example"});
+        QCOMPARE(r.status, 403);
+    }
+
+    void keepAlivePipeliningAndChunked()
+    {
+        RawClient c(m_port);
+        const std::string one
+            = request("POST", "/batch/", R"({"api_key":"k","batch":[{"event":"p1","distinct_id":"d"}]})");
+        const std::string two = request("POST", "/e/", R"({"event":"p2","properties":{"distinct_id":"d"}})");
+        const std::string chunked = "POST /e/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                    "10\r\n{\"event\":\"p3\",\"d\r\n"
+                                    "15\r\nistinct_id\":\"d\"}     \r\n0\r\n\r\n";
+        c.send(one + two);
+        c.send(chunked.substr(0, 40));
+        QTest::qWait(50);
+        c.send(chunked.substr(40));
+        Reply r;
+        for (int i = 0; i < 3; ++i) {
+            QVERIFY(c.read(r));
+            QCOMPARE(r.status, 200);
+        }
+        QCOMPARE(m_session->store()->events().size(), std::size_t(3));
+        QCOMPARE(m_session->store()->events()[2]->name, std::string("p3"));
+    }
+
+    void bodyTooLargeIs413AndListed()
+    {
+        HttpLimits limits = m_server->http()->limits();
+        limits.maxBodyBytes = 1000;
+        m_server->http()->setLimits(limits);
+        const Reply r = call("POST", "/batch/", std::string(2000, 'x'));
+        QCOMPARE(r.status, 413);
+        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_session->store()->rejected().front().status, 413);
+    }
+
+    void slowClientTimesOut()
+    {
+        HttpLimits limits = m_server->http()->limits();
+        limits.requestTimeoutMs = 300;
+        m_server->http()->setLimits(limits);
+        RawClient c(m_port);
+        c.send("POST /e/ HTTP/1.1\r\nHost: x\r\nContent-Len");
+        Reply r;
+        QVERIFY(c.read(r, 3000));
+        QCOMPARE(r.status, 408);
+        QVERIFY(c.waitClosed(3000));
+        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
+    }
+
+    void contractViolationsInApi()
+    {
+        call("POST", "/batch/",
+            R"({"api_key":"k","batch":[{"event":"run_created","distinct_id":"d","properties":{"run_id":"r1","runtime_type":"both"}},)"
+            R"({"event":"run_finished","distinct_id":"d","properties":{"run_id":"r1","runtime_type":"amr_cloud"}}]})");
+        const Json events = call("GET", "/eventlens/v1/events").json()["events"];
+        QCOMPARE(events.size(), std::size_t(2));
+        bool globalOnFirst = false;
+        for (const Json& v : events[0]["violations"])
+            globalOnFirst |= v["kind"] == "global" && v["path"] == "/properties/runtime_type";
+        QVERIFY2(globalOnFirst, events[0].dump().c_str());
+        bool pinned = false;
+        for (const Json& v : events[1]["violations"])
+            pinned |= v["kind"] == "sequence.pinned_mismatch" && v["path"] == "/properties/runtime_type";
+        QVERIFY2(pinned, events[1].dump().c_str());
+        const Json runs = call("GET", "/eventlens/v1/runs").json()["runs"];
+        QCOMPARE(runs.size(), std::size_t(1));
+        QCOMPARE(runs[0]["state"], Json("finished"));
+        QVERIFY(call("GET", "/eventlens/v1/violations").json()["violations"].size() >= 2);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestIngest)
+#include "tst_ingest.moc"
