@@ -11,6 +11,14 @@
 
 using namespace el;
 
+// QCOMPARE cannot print nlohmann::json; compare and show both sides on failure.
+#define JCOMPARE(actual, expected)                                                                                     \
+    do {                                                                                                               \
+        const Json a_ = (actual);                                                                                      \
+        const Json e_ = (expected);                                                                                    \
+        QVERIFY2(a_ == e_, qPrintable(QString::fromStdString("actual " + a_.dump() + ", expected " + e_.dump())));     \
+    } while (false)
+
 namespace {
 
 std::string gzip(const std::string& in)
@@ -159,14 +167,14 @@ private Q_SLOTS:
         const Reply r = call(
             "POST", target.toStdString(), gzipped ? gzip(json) : json, {"Content-Type: " + contentType.toStdString()});
         QCOMPARE(r.status, 200);
-        QCOMPARE(r.json(), Json::parse(R"({"status":1})"));
+        JCOMPARE(r.json(), Json::parse(R"({"status":1})"));
         QCOMPARE(m_session->store()->events().size(), std::size_t(1));
         const Event& e = *m_session->store()->events().front();
         QCOMPARE(e.name, std::string("qa_event"));
         QCOMPARE(e.distinctId, std::string("u1"));
         QCOMPARE(e.endpoint, target.toStdString().substr(0, target.toStdString().find('?')));
         QVERIFY(e.runtimeType.has_value());
-        QCOMPARE(*e.runtimeType, Json("byok"));
+        JCOMPARE(*e.runtimeType, Json("byok"));
     }
 
     void recordingsAreCountedNotShown()
@@ -182,12 +190,12 @@ private Q_SLOTS:
     {
         Reply r = call("GET", "/array/phc_abc/config");
         QCOMPARE(r.status, 200);
-        QCOMPARE(r.json()["token"], Json("phc_abc"));
+        JCOMPARE(r.json()["token"], Json("phc_abc"));
         QVERIFY(r.json()["supportedCompression"].dump().find("gzip") != std::string::npos);
         r = call("POST", "/flags/?v=2", R"({"token":"phc_abc","distinct_id":"u"})");
         QCOMPARE(r.status, 200);
         QVERIFY(r.json()["flags"].is_object());
-        QCOMPARE(r.json()["errorsWhileComputingFlags"], Json(false));
+        JCOMPARE(r.json()["errorsWhileComputingFlags"], Json(false));
         r = call("POST", "/decide/?v=4", R"({"token":"phc_abc","distinct_id":"u"})");
         QCOMPARE(r.status, 200);
         QVERIFY(r.json()["featureFlags"].is_object());
@@ -249,7 +257,7 @@ private Q_SLOTS:
         // The API lists it too.
         const Reply api = call("GET", "/eventlens/v1/rejected");
         QCOMPARE(api.json()["rejected"].size(), std::size_t(1));
-        QCOMPARE(api.json()["rejected"][0]["status"], Json(status));
+        JCOMPARE(api.json()["rejected"][0]["status"], Json(status));
     }
 
     void apiHealthEventsAndFilters()
@@ -258,18 +266,18 @@ private Q_SLOTS:
             R"({"api_key":"k","batch":[{"event":"a","distinct_id":"d"},{"event":"b","distinct_id":"d"},{"event":"a","distinct_id":"d"}]})");
         Reply r = call("GET", "/eventlens/v1/health");
         QCOMPARE(r.status, 200);
-        QCOMPARE(r.json()["status"], Json("ok"));
-        QCOMPARE(r.json()["events"], Json(3));
-        QCOMPARE(r.json()["version"], Json(EVENTLENS_VERSION));
+        JCOMPARE(r.json()["status"], Json("ok"));
+        JCOMPARE(r.json()["events"], Json(3));
+        JCOMPARE(r.json()["version"], Json(EVENTLENS_VERSION));
         r = call("GET", "/eventlens/v1/events?event=a");
         QCOMPARE(r.json()["events"].size(), std::size_t(2));
-        QCOMPARE(r.json()["events"][0]["violations"], Json::array());
+        JCOMPARE(r.json()["events"][0]["violations"], Json::array());
         r = call("GET", "/eventlens/v1/events?since=1&limit=1");
         QCOMPARE(r.json()["events"].size(), std::size_t(1));
-        QCOMPARE(r.json()["events"][0]["seq"], Json(2));
-        QCOMPARE(r.json()["next"], Json(2));
+        JCOMPARE(r.json()["events"][0]["seq"], Json(2));
+        JCOMPARE(r.json()["next"], Json(2));
         QCOMPARE(call("POST", "/eventlens/v1/reset").status, 200);
-        QCOMPARE(call("GET", "/eventlens/v1/health").json()["events"], Json(0));
+        JCOMPARE(call("GET", "/eventlens/v1/health").json()["events"], Json(0));
         QCOMPARE(call("GET", "/eventlens/v1/nope").status, 404);
     }
 
@@ -288,7 +296,7 @@ private Q_SLOTS:
         QVERIFY(waiter.read(r, 5000));
         QVERIFY(t.elapsed() < 4000);
         QCOMPARE(r.json()["events"].size(), std::size_t(1));
-        QCOMPARE(r.json()["events"][0]["event"], Json("late"));
+        JCOMPARE(r.json()["events"][0]["event"], Json("late"));
     }
 
     void longPollTimesOutEmpty()
@@ -368,7 +376,7 @@ private Q_SLOTS:
         QVERIFY2(pinned, events[1].dump().c_str());
         const Json runs = call("GET", "/eventlens/v1/runs").json()["runs"];
         QCOMPARE(runs.size(), std::size_t(1));
-        QCOMPARE(runs[0]["state"], Json("finished"));
+        JCOMPARE(runs[0]["state"], Json("finished"));
         QVERIFY(call("GET", "/eventlens/v1/violations").json()["violations"].size() >= 2);
     }
 };

@@ -1,0 +1,346 @@
+// SPDX-License-Identifier: MIT
+#include "event.h"
+
+#include <QDateTime>
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+
+namespace el {
+
+namespace {
+
+char asciiLower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool iequals(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (asciiLower(a[i]) != asciiLower(b[i]))
+            return false;
+    }
+    return true;
+}
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/** application/x-www-form-urlencoded decoding: %XX -> byte, '+' -> ' '; a broken % escape stays literal. */
+std::string formDecode(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '+') {
+            out.push_back(' ');
+        } else if (c == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
+}
+
+/** Length of the valid UTF-8 sequence starting at \a i, or 0 if it is invalid (overlongs, surrogates rejected). */
+std::size_t utf8SequenceLength(const std::string& s, std::size_t i)
+{
+    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
+    const unsigned char c = b(i);
+    if (c < 0x80)
+        return 1;
+    std::size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xBF;
+    if (c >= 0xC2 && c <= 0xDF) {
+        len = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        len = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        len = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else {
+        return 0;
+    }
+    if (i + len > s.size())
+        return 0;
+    if (b(i + 1) < lo || b(i + 1) > hi)
+        return 0;
+    for (std::size_t k = 2; k < len; ++k) {
+        if (b(i + k) < 0x80 || b(i + k) > 0xBF)
+            return 0;
+    }
+    return len;
+}
+
+/** Replaces invalid UTF-8 with U+FFFD so the string can always be serialised. */
+std::string validUtf8(const std::string& s)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t n = utf8SequenceLength(s, i);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(s, i, n);
+            i += n;
+        }
+    }
+    return out;
+}
+
+/** Printable text stays; control bytes and invalid UTF-8 become \n, \r, \t, \\ or \xHH escapes. */
+std::string escapeBytes(const std::string& s)
+{
+    std::string out;
+    out.reserve(s.size());
+    char buf[8];
+    for (std::size_t i = 0; i < s.size();) {
+        const auto c = static_cast<unsigned char>(s[i]);
+        if (c == '\\') {
+            out += "\\\\";
+            ++i;
+        } else if (c == '\n') {
+            out += "\\n";
+            ++i;
+        } else if (c == '\r') {
+            out += "\\r";
+            ++i;
+        } else if (c == '\t') {
+            out += "\\t";
+            ++i;
+        } else if (c >= 0x20 && c < 0x7F) {
+            out.push_back(static_cast<char>(c));
+            ++i;
+        } else {
+            const std::size_t n = c >= 0x80 ? utf8SequenceLength(s, i) : 0;
+            // Multi-byte sequences are kept unless they encode a C1 control (U+0080..U+009F).
+            const bool c1 = n == 2 && c == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
+            if (n > 1 && !c1) {
+                out.append(s, i, n);
+                i += n;
+            } else {
+                std::snprintf(buf, sizeof buf, "\\x%02x", c);
+                out += buf;
+                ++i;
+            }
+        }
+    }
+    return out;
+}
+
+std::string isoFromMs(qint64 ms)
+{
+    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)
+        .toString(QStringLiteral("yyyy-MM-dd'T'HH:mm:ss.zzz'Z'"))
+        .toStdString();
+}
+
+/** A string field as text: strings verbatim, other scalars/containers as compact JSON, null/absent empty. */
+std::string textOf(const Json& v)
+{
+    if (v.is_string())
+        return v.get<std::string>();
+    if (v.is_null())
+        return {};
+    return v.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+const Json* member(const Json& obj, const char* key)
+{
+    if (!obj.is_object())
+        return nullptr;
+    auto it = obj.find(key);
+    return it == obj.end() ? nullptr : &*it;
+}
+
+const Json& emptyObject()
+{
+    static const Json empty = Json::object();
+    return empty;
+}
+
+} // namespace
+
+std::string HttpRequest::header(std::string_view name) const
+{
+    for (const auto& [key, value] : headers) {
+        if (iequals(key, name))
+            return value;
+    }
+    return {};
+}
+
+std::optional<std::string> HttpRequest::queryValue(std::string_view name) const
+{
+    std::string_view q = query;
+    if (!q.empty() && q.front() == '?')
+        q.remove_prefix(1);
+    while (!q.empty()) {
+        const std::size_t amp = q.find('&');
+        const std::string_view pair = q.substr(0, amp);
+        q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
+        if (pair.empty())
+            continue;
+        const std::size_t eq = pair.find('=');
+        const std::string_view rawKey = pair.substr(0, eq);
+        if (formDecode(rawKey) != name)
+            continue;
+        if (eq == std::string_view::npos)
+            return std::string();
+        return formDecode(pair.substr(eq + 1));
+    }
+    return std::nullopt;
+}
+
+const Json& Event::properties() const
+{
+    const Json* p = member(doc, "properties");
+    return (p && p->is_object()) ? *p : emptyObject();
+}
+
+Json Event::toJson() const
+{
+    Json j = Json::object();
+    j["seq"] = seq;
+    j["request_id"] = requestId;
+    j["received_at"] = isoFromMs(receivedMs);
+    j["endpoint"] = validUtf8(endpoint);
+    // Fields the client did not send are null, never an invented value.
+    const auto optional = [](const std::string& v) { return v.empty() ? Json(nullptr) : Json(validUtf8(v)); };
+    j["lib"] = optional(lib);
+    j["lib_version"] = optional(libVersion);
+    j["user_agent"] = optional(userAgent);
+    j["api_key"] = optional(apiKey);
+    j["event"] = validUtf8(name);
+    j["distinct_id"] = optional(distinctId);
+    j["uuid"] = optional(uuid);
+    j["timestamp"] = optional(timestamp);
+    j["properties"] = properties();
+    if (runtimeType)
+        j["runtime_type"] = *runtimeType;
+    if (runId)
+        j["run_id"] = *runId;
+    j["recording"] = recording;
+    for (const char* key : {"$set", "$set_once"}) {
+        if (const Json* v = member(doc, key))
+            j[key] = *v;
+    }
+    return j;
+}
+
+Json RejectedRequest::toJson() const
+{
+    Json j = Json::object();
+    j["id"] = id;
+    j["received_at"] = isoFromMs(receivedMs);
+    j["method"] = validUtf8(method);
+    j["path"] = validUtf8(path);
+    j["query"] = validUtf8(query);
+    Json h = Json::object();
+    for (const auto& [key, value] : headers) {
+        const std::string k = validUtf8(key);
+        const std::string v = validUtf8(value);
+        auto it = h.find(k);
+        if (it == h.end())
+            h[k] = v;
+        else
+            *it = it->get<std::string>() + ", " + v; // repeated header: joined like HTTP does
+    }
+    j["headers"] = std::move(h);
+    j["size"] = size;
+    j["first_bytes"] = escapeBytes(firstBytes.substr(0, std::min<std::size_t>(firstBytes.size(), 256)));
+    j["status"] = status;
+    j["reason"] = validUtf8(reason);
+    j["peer"] = validUtf8(peer);
+    return j;
+}
+
+qint64 nowMs()
+{
+    return QDateTime::currentMSecsSinceEpoch();
+}
+
+Event makeEvent(Json normalised, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs)
+{
+    Event e;
+    e.seq = seq;
+    e.requestId = requestId;
+    e.receivedMs = receivedMs;
+    e.endpoint = request.path;
+    e.userAgent = request.header("User-Agent");
+    if (!normalised.is_object())
+        normalised = Json::object();
+
+    const Json* props = member(normalised, "properties");
+    if (props && !props->is_object())
+        props = nullptr;
+    const auto prop = [&](const char* key) -> const Json* { return props ? member(*props, key) : nullptr; };
+
+    if (const Json* v = member(normalised, "event"))
+        e.name = textOf(*v);
+    for (const char* key : {"distinct_id", "$distinct_id"}) {
+        const Json* v = member(normalised, key);
+        if (v && !v->is_null()) {
+            e.distinctId = textOf(*v);
+            break;
+        }
+    }
+    if (e.distinctId.empty()) {
+        if (const Json* v = prop("distinct_id"))
+            e.distinctId = textOf(*v);
+    }
+    if (const Json* v = member(normalised, "uuid"))
+        e.uuid = textOf(*v);
+    if (const Json* v = member(normalised, "timestamp"))
+        e.timestamp = textOf(*v);
+    if (const Json* v = prop("$lib"))
+        e.lib = textOf(*v);
+    if (const Json* v = prop("$lib_version"))
+        e.libVersion = textOf(*v);
+    for (const char* key : {"token", "api_key", "$token"}) {
+        const Json* v = member(normalised, key);
+        if (v && v->is_string()) {
+            e.apiKey = v->get<std::string>();
+            break;
+        }
+    }
+    if (e.apiKey.empty()) {
+        if (const Json* v = prop("token"))
+            e.apiKey = textOf(*v);
+    }
+    if (const Json* v = prop("runtime_type"))
+        e.runtimeType = *v;
+    if (const Json* v = prop("run_id"))
+        e.runId = *v;
+
+    const std::string& p = request.path;
+    e.recording = e.name == "$snapshot" || p == "/s" || p.rfind("/s/", 0) == 0;
+    e.doc = std::move(normalised);
+    return e;
+}
+
+} // namespace el
