@@ -21,6 +21,16 @@ std::shared_ptr<const Contract> parseContract(const std::string& text, const std
 /** Names of the built-in contracts (without the "builtin:" prefix). */
 std::vector<std::string> builtinContracts();
 
+/** A violation as JSON: {kind, rule, severity, path, message, seqs}. */
+Json violationToJson(const Violation& violation);
+/** Every violation kind the engine reports, in documentation order. */
+std::vector<std::string> violationKinds();
+/**
+ * The time sequence rules use for an event: its timestamp (ISO-8601; no offset = UTC) when present
+ * and parseable, else its receivedMs. (onTick() compares the wall clock with the start's receivedMs.)
+ */
+qint64 eventTimeMs(const Event& event);
+
 /** \brief One correlated start/end pair of a pair rule (e.g. run_created / run_finished). */
 struct RunInfo
 {
@@ -30,8 +40,10 @@ struct RunInfo
     qint64 endSeq = 0; ///< 0 while open
     qint64 startMs = 0;
     qint64 endMs = 0;
-    Json pinned = Json::object(); ///< pinned name -> value on the start event
-    std::string state; ///< "open", "finished", "unfinished", "orphan"
+    Json pinned = Json::object(); ///< pinned name -> value on the start event (absent ones left out)
+    /// "open", "finished", "unfinished" (no end within within_ms, or none before finish(); endSeq is set
+    /// when a late end arrived), "orphan" (end without start)
+    std::string state;
     Json result; ///< value at the rule's result pointer on the end event (null when none)
     int pinnedMismatches = 0;
     Json toJson() const;
@@ -55,7 +67,11 @@ public:
     /** Property names shown as super-properties in the UI. */
     std::vector<std::string> superProperties() const;
 
-    /** Judges one event (in arrival order). Returns every violation this event triggers now. */
+    /**
+     * Judges one event (in arrival order). Returns every violation this event triggers now: unplanned,
+     * global, schema (event schema and extra rules), then sequence rules. Recordings ($snapshot from
+     * /s/, Event::recording) are not analytics events and are skipped.
+     */
     std::vector<Violation> onEvent(const Event& event);
     /** Pairs whose start is older than within_ms at \a nowMs become sequence.unfinished. */
     std::vector<Violation> onTick(qint64 nowMs);

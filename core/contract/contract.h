@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "contract/jsonschema.h"
+#include "event.h"
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace el {
+
+/** \brief A rule whose check is a JSON Schema (globals, an event's schema, an event's extra rule). */
+struct SchemaRule
+{
+    std::string id; ///< rule id reported in violations
+    std::string severity = "error"; ///< "error" or "warning"
+    std::string description;
+    std::shared_ptr<const JsonSchema> schema; ///< never null once loaded
+};
+
+/** \brief `globals`: a schema every event's properties must satisfy, unless exempt. */
+struct GlobalsSpec
+{
+    SchemaRule rule; ///< id defaults to "globals"
+    std::vector<std::string> exempt; ///< glob patterns (* and ?) on the event name
+    std::vector<std::shared_ptr<const JsonSchema>> exemptIf; ///< on the whole normalised event; any match exempts
+};
+
+/** \brief One planned event of `events`. */
+struct EventSpec
+{
+    std::string name;
+    std::string description;
+    SchemaRule schema; ///< id "events.<name>"; schema `true` when the contract gives none
+    std::vector<SchemaRule> rules; ///< extra rules (each with its own id), e.g. if/then conditionals
+};
+
+/** \brief `unplanned_events`: what to do with events the contract does not list. */
+struct UnplannedSpec
+{
+    std::string mode = "warn"; ///< "allow", "warn" or "error"
+    std::vector<std::string> allow = {"$*"}; ///< name globs never reported (default: PostHog's own $ events)
+};
+
+/** \brief One entry of `sequences`. */
+struct SequenceSpec
+{
+    enum class Type { Pair, Order, Unique };
+
+    std::string id;
+    Type type = Type::Pair;
+    std::string severity = "error";
+    std::string description;
+    std::string key; ///< JSON pointer into the event (may be empty for order rules)
+
+    // pair
+    std::string start;
+    std::string end;
+    std::optional<qint64> withinMs;
+    bool atMostOnce = false;
+    std::vector<std::pair<std::string, std::string>> pinned; ///< name as written -> JSON pointer
+    std::string result; ///< JSON pointer on the end event, or empty
+
+    // order
+    std::string first;
+    std::string then;
+
+    // unique
+    std::vector<std::string> events = {"*"}; ///< name globs the rule applies to
+
+    std::string typeName() const;
+};
+
+/**
+ * \brief A loaded contract: parsed, checked and with every schema compiled. Immutable; share it
+ * between engines and threads freely. Build one with loadContract()/parseContract() (contractengine.h).
+ */
+class Contract
+{
+public:
+    /** Parses and checks a contract document; nullptr with \a error ("<origin>: <where>: <what>") on failure. */
+    static std::shared_ptr<const Contract> fromJson(const Json& doc, const std::string& origin, std::string& error);
+    /** A contract with no rules (every event is allowed). */
+    static std::shared_ptr<const Contract> empty();
+
+    const std::string& name() const { return m_name; }
+    const std::string& version() const { return m_version; }
+    const std::string& description() const { return m_description; }
+    /** Where it was loaded from ("builtin:open-design", a file path, ...). */
+    const std::string& origin() const { return m_origin; }
+    const std::vector<std::string>& superProperties() const { return m_superProperties; }
+    /** nullptr when the contract has no `globals`. */
+    const GlobalsSpec* globals() const { return m_globals ? &*m_globals : nullptr; }
+    const std::map<std::string, EventSpec>& events() const { return m_events; }
+    /** nullptr when \a name is not a planned event. */
+    const EventSpec* event(const std::string& name) const;
+    const UnplannedSpec& unplanned() const { return m_unplanned; }
+    const std::vector<SequenceSpec>& sequences() const { return m_sequences; }
+    /** Every rule id of the contract, in contract order. */
+    std::vector<std::string> ruleIds() const;
+    /** The contract document as loaded. */
+    const Json& source() const { return m_source; }
+
+private:
+    Contract() = default;
+
+    std::string m_name;
+    std::string m_version;
+    std::string m_description;
+    std::string m_origin;
+    std::vector<std::string> m_superProperties;
+    std::optional<GlobalsSpec> m_globals;
+    std::map<std::string, EventSpec> m_events;
+    UnplannedSpec m_unplanned;
+    std::vector<SequenceSpec> m_sequences;
+    Json m_source = Json::object();
+
+    friend class ContractParser;
+};
+
+/** Glob match on names: `*` any run of characters, `?` one character, everything else literal. */
+bool globMatch(std::string_view pattern, std::string_view text);
+/** True when any pattern matches. */
+bool globMatchAny(const std::vector<std::string>& patterns, std::string_view text);
+
+} // namespace el

@@ -1,0 +1,566 @@
+// SPDX-License-Identifier: MIT
+#include "contract/contractengine.h"
+
+#include "contract/contract.h"
+
+#include <QDateTime>
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QString>
+
+#include <algorithm>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace el {
+
+namespace {
+
+const char* const kBuiltinPrefix = "builtin:";
+
+std::string lineColumn(const std::string& text, std::size_t byte)
+{
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i < text.size() && i + 1 < byte; ++i) {
+        if (text[i] == '\n') {
+            ++line;
+            col = 1;
+        } else {
+            ++col;
+        }
+    }
+    return "line " + std::to_string(line) + ", column " + std::to_string(col);
+}
+
+const Json& emptyObject()
+{
+    static const Json e = Json::object();
+    return e;
+}
+
+/** Value at \a pointer in \a doc, or nullptr (also for null: a null key cannot correlate anything). */
+const Json* at(const Json& doc, const std::string& pointer)
+{
+    if (pointer.empty())
+        return nullptr;
+    try {
+        const Json::json_pointer p(pointer);
+        if (!doc.contains(p))
+            return nullptr;
+        const Json& v = doc.at(p);
+        return v.is_null() ? nullptr : &v;
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+}
+
+/** Last token of a pointer, for messages ("/properties/run_id" -> "run_id"). */
+std::string pointerName(const std::string& pointer)
+{
+    const std::size_t slash = pointer.rfind('/');
+    std::string t = slash == std::string::npos ? pointer : pointer.substr(slash + 1);
+    std::string out;
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i] == '~' && i + 1 < t.size() && (t[i + 1] == '0' || t[i + 1] == '1')) {
+            out += t[i + 1] == '0' ? '~' : '/';
+            ++i;
+        } else {
+            out += t[i];
+        }
+    }
+    return out;
+}
+
+std::size_t editDistance(const std::string& a, const std::string& b)
+{
+    std::vector<std::size_t> row(b.size() + 1);
+    for (std::size_t j = 0; j <= b.size(); ++j)
+        row[j] = j;
+    for (std::size_t i = 1; i <= a.size(); ++i) {
+        std::size_t diag = row[0];
+        row[0] = i;
+        for (std::size_t j = 1; j <= b.size(); ++j) {
+            const std::size_t up = row[j];
+            row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+            diag = up;
+        }
+    }
+    return row[b.size()];
+}
+
+/** The planned event closest to \a name (edit distance <= 2), for "did you mean" hints. */
+std::string closestEvent(const Contract& c, const std::string& name)
+{
+    std::string best;
+    std::size_t bestDistance = 3;
+    for (const auto& [planned, spec] : c.events()) {
+        const std::size_t dist = editDistance(planned, name);
+        if (dist < bestDistance) {
+            bestDistance = dist;
+            best = planned;
+        }
+    }
+    return best;
+}
+
+std::string eventName(const Event& e)
+{
+    if (!e.name.empty())
+        return e.name;
+    auto it = e.doc.find("event");
+    return it != e.doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+} // namespace
+
+qint64 eventTimeMs(const Event& event)
+{
+    std::string ts = event.timestamp;
+    if (ts.empty()) {
+        auto it = event.doc.find("timestamp");
+        if (it != event.doc.end() && it->is_string())
+            ts = it->get<std::string>();
+    }
+    if (!ts.empty()) {
+        QDateTime dt = QDateTime::fromString(QString::fromStdString(ts), Qt::ISODateWithMs);
+        if (dt.isValid()) {
+            if (dt.timeSpec() == Qt::LocalTime) // no offset given: PostHog reads it as UTC
+                dt.setTimeSpec(Qt::UTC);
+            return dt.toMSecsSinceEpoch();
+        }
+    }
+    return event.receivedMs;
+}
+
+Json violationToJson(const Violation& v)
+{
+    return Json {{"kind", v.kind}, {"rule", v.rule}, {"severity", v.severity}, {"path", v.path}, {"message", v.message},
+        {"seqs", v.seqs}};
+}
+
+std::vector<std::string> violationKinds()
+{
+    return {"schema", "global", "unplanned", "sequence.unfinished", "sequence.orphan_end", "sequence.duplicate_end",
+        "sequence.pinned_mismatch", "sequence.order", "sequence.duplicate_key"};
+}
+
+Json RunInfo::toJson() const
+{
+    Json j {{"rule", rule}, {"key", key}, {"startSeq", startSeq}, {"endSeq", endSeq}, {"startMs", startMs},
+        {"endMs", endMs}, {"pinned", pinned}, {"state", state}, {"result", result},
+        {"pinnedMismatches", pinnedMismatches}};
+    if (startSeq != 0 && endSeq != 0)
+        j["durationMs"] = endMs - startMs;
+    return j;
+}
+
+std::shared_ptr<const Contract> parseContract(const std::string& text, const std::string& origin, std::string& error)
+{
+    Json doc = Json::parse(text, nullptr, false);
+    if (doc.is_discarded()) {
+        // Parse again with exceptions to learn where it broke (only on the error path).
+        try {
+            const Json again = Json::parse(text);
+            (void)again;
+            error = origin + ": invalid JSON";
+        } catch (const Json::parse_error& e) {
+            std::string what = e.what();
+            const std::size_t colon = what.find("syntax error");
+            error = origin + ": invalid JSON at " + lineColumn(text, e.byte) + ": "
+                + (colon != std::string::npos ? what.substr(colon) : what);
+        } catch (const std::exception& e) {
+            error = origin + ": invalid JSON: " + e.what();
+        }
+        return nullptr;
+    }
+    return Contract::fromJson(doc, origin, error);
+}
+
+std::vector<std::string> builtinContracts()
+{
+    std::vector<std::string> out;
+    const QDir dir(QStringLiteral(":/contracts"));
+    const QStringList files = dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+    for (const QString& f : files)
+        out.push_back(QFileInfo(f).completeBaseName().toStdString());
+    return out;
+}
+
+std::shared_ptr<const Contract> loadContract(const std::string& nameOrPath, std::string& error)
+{
+    if (nameOrPath.rfind(kBuiltinPrefix, 0) == 0) {
+        const std::string name = nameOrPath.substr(std::string(kBuiltinPrefix).size());
+        QFile f(QStringLiteral(":/contracts/") + QString::fromStdString(name) + QStringLiteral(".json"));
+        if (name.empty() || name.find('/') != std::string::npos || !f.open(QIODevice::ReadOnly)) {
+            std::string available;
+            for (const std::string& b : builtinContracts())
+                available += (available.empty() ? "" : ", ") + b;
+            error = "unknown built-in contract \"" + name
+                + "\" (available: " + (available.empty() ? std::string("none") : available) + ")";
+            return nullptr;
+        }
+        return parseContract(f.readAll().toStdString(), nameOrPath, error);
+    }
+    QFile f(QString::fromStdString(nameOrPath));
+    if (!f.open(QIODevice::ReadOnly)) {
+        error = "cannot read contract file " + nameOrPath + ": " + f.errorString().toStdString();
+        return nullptr;
+    }
+    return parseContract(f.readAll().toStdString(), nameOrPath, error);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+namespace {
+
+struct PairRecord
+{
+    RunInfo info;
+    qint64 startReceivedMs = 0;
+    std::string startName;
+    std::vector<bool> pinnedPresent; ///< per pinned entry: present on the start event
+};
+
+struct SequenceState
+{
+    // pair
+    std::vector<PairRecord> pairs;
+    std::unordered_map<std::string, std::size_t> latest; ///< key dump -> index of the newest pair
+    std::set<std::size_t> open; ///< indexes of open pairs
+    // order
+    std::unordered_set<std::string> firstSeen;
+    bool anyFirst = false;
+    // unique
+    std::unordered_map<std::string, std::pair<qint64, std::string>> seen; ///< key dump -> first seq, event name
+};
+
+} // namespace
+
+struct ContractEngine::Private
+{
+    std::shared_ptr<const Contract> contract;
+    std::vector<SequenceState> states;
+    std::vector<std::pair<std::size_t, std::size_t>> runs; ///< rule index, pair index in creation order
+
+    Violation make(const std::string& kind, const std::string& rule, const std::string& severity,
+        const std::string& path, std::string message, std::vector<qint64> seqs) const
+    {
+        Violation v;
+        v.kind = kind;
+        v.rule = rule;
+        v.severity = severity;
+        v.path = path;
+        v.message = std::move(message);
+        v.seqs = std::move(seqs);
+        return v;
+    }
+
+    void schemaCheck(const SchemaRule& rule, const char* kind, const Json& props, const Event& event,
+        std::vector<Violation>& out) const
+    {
+        std::vector<SchemaError> errors;
+        if (rule.schema->validate(props, errors, "/properties", "properties"))
+            return;
+        for (SchemaError& e : errors)
+            out.push_back(make(kind, rule.id, rule.severity, e.path, std::move(e.message), {event.seq}));
+    }
+
+    void sequences(const Event& event, const std::string& name, std::vector<Violation>& out);
+    void pair(std::size_t index, const SequenceSpec& s, const Event& event, const std::string& name,
+        std::vector<Violation>& out);
+    Violation unfinished(const SequenceSpec& s, const PairRecord& p, const std::string& why) const;
+};
+
+namespace {
+
+std::string keyText(const SequenceSpec& s, const Json& key)
+{
+    return pointerName(s.key) + " " + describeJsonValue(key);
+}
+
+} // namespace
+
+Violation ContractEngine::Private::unfinished(const SequenceSpec& s, const PairRecord& p, const std::string& why) const
+{
+    return make("sequence.unfinished", s.id, s.severity, s.key,
+        s.start + " (seq " + std::to_string(p.info.startSeq) + ", " + keyText(s, p.info.key) + ") " + why,
+        {p.info.startSeq});
+}
+
+void ContractEngine::Private::pair(
+    std::size_t index, const SequenceSpec& s, const Event& event, const std::string& name, std::vector<Violation>& out)
+{
+    const bool isStart = name == s.start;
+    const bool isEnd = name == s.end;
+    if (!isStart && !isEnd)
+        return;
+    const Json* key = at(event.doc, s.key);
+    if (!key)
+        return;
+    SequenceState& st = states[index];
+    const std::string kd = key->dump();
+    const qint64 t = eventTimeMs(event);
+    auto latest = st.latest.find(kd);
+
+    if (isStart) {
+        if (latest != st.latest.end() && st.pairs[latest->second].info.state == "open")
+            return; // a repeated start while the pair is open keeps the first start
+        PairRecord p;
+        p.info.rule = s.id;
+        p.info.key = *key;
+        p.info.startSeq = event.seq;
+        p.info.startMs = t;
+        p.info.state = "open";
+        p.startReceivedMs = event.receivedMs;
+        p.startName = name;
+        for (const auto& [pname, ptr] : s.pinned) {
+            const Json* v = at(event.doc, ptr);
+            p.pinnedPresent.push_back(v != nullptr);
+            if (v)
+                p.info.pinned[pname] = *v;
+        }
+        st.pairs.push_back(std::move(p));
+        const std::size_t idx = st.pairs.size() - 1;
+        st.latest[kd] = idx;
+        st.open.insert(idx);
+        runs.emplace_back(index, idx);
+        return;
+    }
+
+    // end
+    const Json* result = at(event.doc, s.result);
+    if (latest == st.latest.end()) {
+        PairRecord p;
+        p.info.rule = s.id;
+        p.info.key = *key;
+        p.info.endSeq = event.seq;
+        p.info.endMs = t;
+        p.info.state = "orphan";
+        p.info.result = result ? *result : Json();
+        st.pairs.push_back(std::move(p));
+        st.latest[kd] = st.pairs.size() - 1;
+        runs.emplace_back(index, st.pairs.size() - 1);
+        out.push_back(make("sequence.orphan_end", s.id, s.severity, s.key,
+            s.end + " (" + keyText(s, *key) + ") has no preceding " + s.start + " with the same " + pointerName(s.key),
+            {event.seq}));
+        return;
+    }
+    PairRecord& p = st.pairs[latest->second];
+    if (p.info.endSeq != 0) {
+        if (s.atMostOnce) {
+            std::vector<qint64> seqs;
+            if (p.info.startSeq)
+                seqs.push_back(p.info.startSeq);
+            seqs.push_back(p.info.endSeq);
+            seqs.push_back(event.seq);
+            out.push_back(make("sequence.duplicate_end", s.id, s.severity, s.key,
+                "second " + s.end + " for " + keyText(s, *key) + " (the first was seq " + std::to_string(p.info.endSeq)
+                    + "), expected at most one",
+                std::move(seqs)));
+        }
+        return;
+    }
+    p.info.endSeq = event.seq;
+    p.info.endMs = t;
+    p.info.result = result ? *result : Json();
+    st.open.erase(latest->second);
+    if (p.info.state == "open") {
+        if (s.withinMs && t - p.info.startMs > *s.withinMs) {
+            p.info.state = "unfinished";
+            Violation v = unfinished(s, p,
+                "has no " + s.end + " within " + std::to_string(*s.withinMs) + " ms: it came "
+                    + std::to_string(t - p.info.startMs) + " ms later (seq " + std::to_string(event.seq) + ")");
+            v.seqs.push_back(event.seq);
+            out.push_back(std::move(v));
+        } else {
+            p.info.state = "finished";
+        }
+    }
+    for (std::size_t i = 0; i < s.pinned.size(); ++i) {
+        const auto& [pname, ptr] = s.pinned[i];
+        const Json* endValue = at(event.doc, ptr);
+        const bool startPresent = i < p.pinnedPresent.size() && p.pinnedPresent[i];
+        const Json* startValue = startPresent ? &p.info.pinned[pname] : nullptr;
+        if (!startValue && !endValue)
+            continue;
+        if (startValue && endValue && *startValue == *endValue)
+            continue;
+        ++p.info.pinnedMismatches;
+        const std::string label = pointerName(ptr);
+        const std::string onEnd = endValue ? describeJsonValue(*endValue) : std::string("missing");
+        const std::string onStart = startValue ? describeJsonValue(*startValue) : std::string("missing");
+        out.push_back(make("sequence.pinned_mismatch", s.id, s.severity, ptr,
+            label + " is " + onEnd + " on " + s.end + " (seq " + std::to_string(event.seq) + "), expected " + onStart
+                + " as on " + s.start + " (seq " + std::to_string(p.info.startSeq) + ")",
+            {p.info.startSeq, event.seq}));
+    }
+}
+
+void ContractEngine::Private::sequences(const Event& event, const std::string& name, std::vector<Violation>& out)
+{
+    const auto& specs = contract->sequences();
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const SequenceSpec& s = specs[i];
+        SequenceState& st = states[i];
+        switch (s.type) {
+        case SequenceSpec::Type::Pair:
+            pair(i, s, event, name, out);
+            break;
+        case SequenceSpec::Type::Order: {
+            if (name != s.first && name != s.then)
+                break;
+            const Json* key = s.key.empty() ? nullptr : at(event.doc, s.key);
+            if (!s.key.empty() && !key)
+                break;
+            if (name == s.first) {
+                if (key)
+                    st.firstSeen.insert(key->dump());
+                else
+                    st.anyFirst = true;
+                break;
+            }
+            const bool seen = key ? st.firstSeen.count(key->dump()) > 0 : st.anyFirst;
+            if (!seen) {
+                out.push_back(make("sequence.order", s.id, s.severity, key ? s.key : std::string("/event"),
+                    key ? s.then + " (" + keyText(s, *key) + ") has no preceding " + s.first + " with the same "
+                            + pointerName(s.key)
+                        : s.then + " has no preceding " + s.first,
+                    {event.seq}));
+            }
+            break;
+        }
+        case SequenceSpec::Type::Unique: {
+            if (!globMatchAny(s.events, name))
+                break;
+            const Json* key = at(event.doc, s.key);
+            if (!key)
+                break;
+            auto [it, inserted] = st.seen.try_emplace(key->dump(), event.seq, name);
+            if (!inserted) {
+                out.push_back(make("sequence.duplicate_key", s.id, s.severity, s.key,
+                    keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(it->second.first)
+                        + " (" + it->second.second + "), expected unique",
+                    {it->second.first, event.seq}));
+            }
+            break;
+        }
+        }
+    }
+}
+
+ContractEngine::ContractEngine(std::shared_ptr<const Contract> contract)
+    : d(std::make_unique<Private>())
+{
+    d->contract = contract ? std::move(contract) : Contract::empty();
+    d->states.resize(d->contract->sequences().size());
+}
+
+ContractEngine::~ContractEngine() = default;
+
+const Contract& ContractEngine::contract() const
+{
+    return *d->contract;
+}
+std::string ContractEngine::contractName() const
+{
+    return d->contract->name();
+}
+std::string ContractEngine::contractVersion() const
+{
+    return d->contract->version();
+}
+std::vector<std::string> ContractEngine::superProperties() const
+{
+    return d->contract->superProperties();
+}
+
+std::vector<Violation> ContractEngine::onEvent(const Event& event)
+{
+    std::vector<Violation> out;
+    if (event.recording)
+        return out;
+    const Contract& c = *d->contract;
+    const std::string name = eventName(event);
+    auto pit = event.doc.find("properties");
+    const Json& props = pit != event.doc.end() ? *pit : emptyObject();
+    const EventSpec* spec = c.event(name);
+
+    if (!spec && c.unplanned().mode != "allow" && !globMatchAny(c.unplanned().allow, name)) {
+        const std::string sev = c.unplanned().mode == "error" ? "error" : "warning";
+        const std::string hint = closestEvent(c, name);
+        out.push_back(d->make("unplanned", "unplanned", sev, "/event",
+            "event " + describeJsonValue(Json(name)) + " is not in contract " + c.name()
+                + ", expected one of its planned events"
+                + (hint.empty() ? std::string() : " (did you mean " + describeJsonValue(Json(hint)) + "?)")
+                + "; unplanned_events: " + c.unplanned().mode,
+            {event.seq}));
+    }
+    if (const GlobalsSpec* g = c.globals()) {
+        bool exempt = globMatchAny(g->exempt, name);
+        for (std::size_t i = 0; !exempt && i < g->exemptIf.size(); ++i)
+            exempt = g->exemptIf[i]->accepts(event.doc);
+        if (!exempt)
+            d->schemaCheck(g->rule, "global", props, event, out);
+    }
+    if (spec) {
+        d->schemaCheck(spec->schema, "schema", props, event, out);
+        for (const SchemaRule& r : spec->rules)
+            d->schemaCheck(r, "schema", props, event, out);
+    }
+    d->sequences(event, name, out);
+    return out;
+}
+
+std::vector<Violation> ContractEngine::onTick(qint64 nowMs)
+{
+    std::vector<Violation> out;
+    const auto& specs = d->contract->sequences();
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        const SequenceSpec& s = specs[i];
+        if (s.type != SequenceSpec::Type::Pair || !s.withinMs)
+            continue;
+        SequenceState& st = d->states[i];
+        for (auto it = st.open.begin(); it != st.open.end();) {
+            PairRecord& p = st.pairs[*it];
+            if (nowMs - p.startReceivedMs > *s.withinMs) {
+                p.info.state = "unfinished";
+                out.push_back(
+                    d->unfinished(s, p, "has no " + s.end + " within " + std::to_string(*s.withinMs) + " ms"));
+                it = st.open.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+    return out;
+}
+
+std::vector<Violation> ContractEngine::finish()
+{
+    std::vector<Violation> out;
+    // In creation order, so reports are stable.
+    for (const auto& [rule, idx] : d->runs) {
+        SequenceState& st = d->states[rule];
+        if (!st.open.count(idx))
+            continue;
+        const SequenceSpec& s = d->contract->sequences()[rule];
+        PairRecord& p = st.pairs[idx];
+        p.info.state = "unfinished";
+        out.push_back(d->unfinished(s, p, "has no " + s.end + " (input ended)"));
+        st.open.erase(idx);
+    }
+    return out;
+}
+
+std::vector<RunInfo> ContractEngine::runs() const
+{
+    std::vector<RunInfo> out;
+    out.reserve(d->runs.size());
+    for (const auto& [rule, idx] : d->runs)
+        out.push_back(d->states[rule].pairs[idx].info);
+    return out;
+}
+
+} // namespace el

@@ -1,0 +1,1682 @@
+// SPDX-License-Identifier: MIT
+#include "contract/jsonschema.h"
+
+// valijson reports schema problems through throwRuntimeError(), which aborts the process unless
+// exceptions are enabled. This is the only translation unit that includes valijson.
+#ifndef VALIJSON_USE_EXCEPTIONS
+#define VALIJSON_USE_EXCEPTIONS 1
+#endif
+
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wshadow"
+#pragma GCC diagnostic ignored "-Wunused-parameter"
+#pragma GCC diagnostic ignored "-Wpedantic"
+#pragma GCC diagnostic ignored "-Wnon-virtual-dtor"
+#pragma GCC diagnostic ignored "-Woverloaded-virtual"
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validation_results.hpp>
+#include <valijson/validator.hpp>
+#pragma GCC diagnostic pop
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <exception>
+#include <map>
+#include <new>
+#include <optional>
+#include <regex>
+#include <set>
+
+namespace el {
+
+namespace {
+
+// Custom keywords the effective schema uses instead of "pattern" and "format" (see rewriteKeywords).
+const char* const kPatternKeyword = "x-eventlens-pattern";
+const char* const kFormatKeyword = "x-eventlens-format";
+const char* const kMarkKeyword = "x-eventlens-mark";
+// Error texts the mark keyword pushes (never shown): "\x01mark <alternatives id>:<branch>:<b|e>".
+const char* const kMarkPrefix = "\x01mark ";
+
+// Longest string matched with a backtracking regex (libstdc++'s std::regex recurses per character
+// and overflows the stack at a few tens of thousands of characters).
+const std::size_t kMaxBacktrackingInput = 2000;
+// Longest property name checked against patternProperties (valijson matches those with std::regex).
+const std::size_t kMaxPatternPropertyName = 2000;
+
+// The official draft-07 meta-schema (json-schema.org/draft-07/schema), used to reject bad schemas
+// at load time (valijson itself accepts e.g. {"type": "strin"} or {"required": "x"} silently).
+const char* const kDraft07MetaSchema = R"json({
+    "$schema": "http://json-schema.org/draft-07/schema#",
+    "$id": "http://json-schema.org/draft-07/schema#",
+    "title": "Core schema meta-schema",
+    "definitions": {
+        "schemaArray": {"type": "array", "minItems": 1, "items": {"$ref": "#"}},
+        "nonNegativeInteger": {"type": "integer", "minimum": 0},
+        "nonNegativeIntegerDefault0": {"allOf": [{"$ref": "#/definitions/nonNegativeInteger"}, {"default": 0}]},
+        "simpleTypes": {"enum": ["array", "boolean", "integer", "null", "number", "object", "string"]},
+        "stringArray": {"type": "array", "items": {"type": "string"}, "uniqueItems": true, "default": []}
+    },
+    "type": ["object", "boolean"],
+    "properties": {
+        "$id": {"type": "string", "format": "uri-reference"},
+        "$schema": {"type": "string", "format": "uri"},
+        "$ref": {"type": "string", "format": "uri-reference"},
+        "$comment": {"type": "string"},
+        "title": {"type": "string"},
+        "description": {"type": "string"},
+        "default": true,
+        "readOnly": {"type": "boolean", "default": false},
+        "examples": {"type": "array", "items": true},
+        "multipleOf": {"type": "number", "exclusiveMinimum": 0},
+        "maximum": {"type": "number"},
+        "exclusiveMaximum": {"type": "number"},
+        "minimum": {"type": "number"},
+        "exclusiveMinimum": {"type": "number"},
+        "maxLength": {"$ref": "#/definitions/nonNegativeInteger"},
+        "minLength": {"$ref": "#/definitions/nonNegativeIntegerDefault0"},
+        "pattern": {"type": "string", "format": "regex"},
+        "additionalItems": {"$ref": "#"},
+        "items": {"anyOf": [{"$ref": "#"}, {"$ref": "#/definitions/schemaArray"}], "default": true},
+        "maxItems": {"$ref": "#/definitions/nonNegativeInteger"},
+        "minItems": {"$ref": "#/definitions/nonNegativeIntegerDefault0"},
+        "uniqueItems": {"type": "boolean", "default": false},
+        "contains": {"$ref": "#"},
+        "maxProperties": {"$ref": "#/definitions/nonNegativeInteger"},
+        "minProperties": {"$ref": "#/definitions/nonNegativeIntegerDefault0"},
+        "required": {"$ref": "#/definitions/stringArray"},
+        "additionalProperties": {"$ref": "#"},
+        "definitions": {"type": "object", "additionalProperties": {"$ref": "#"}, "default": {}},
+        "properties": {"type": "object", "additionalProperties": {"$ref": "#"}, "default": {}},
+        "patternProperties": {"type": "object", "additionalProperties": {"$ref": "#"},
+            "propertyNames": {"format": "regex"}, "default": {}},
+        "dependencies": {"type": "object",
+            "additionalProperties": {"anyOf": [{"$ref": "#"}, {"$ref": "#/definitions/stringArray"}]}},
+        "propertyNames": {"$ref": "#"},
+        "const": true,
+        "enum": {"type": "array", "items": true},
+        "type": {"anyOf": [{"$ref": "#/definitions/simpleTypes"},
+            {"type": "array", "items": {"$ref": "#/definitions/simpleTypes"}, "minItems": 1, "uniqueItems": true}]},
+        "format": {"type": "string"},
+        "contentMediaType": {"type": "string"},
+        "contentEncoding": {"type": "string"},
+        "if": {"$ref": "#"},
+        "then": {"$ref": "#"},
+        "else": {"$ref": "#"},
+        "allOf": {"$ref": "#/definitions/schemaArray"},
+        "anyOf": {"$ref": "#/definitions/schemaArray"},
+        "oneOf": {"$ref": "#/definitions/schemaArray"},
+        "not": {"$ref": "#"}
+    },
+    "default": true
+})json";
+
+// Keywords whose value is one subschema / an array of subschemas / a map of subschemas.
+const char* const kSingleSchemaKeywords[]
+    = {"additionalItems", "additionalProperties", "contains", "propertyNames", "if", "then", "else", "not"};
+const char* const kArraySchemaKeywords[] = {"allOf", "anyOf", "oneOf"};
+const char* const kMapSchemaKeywords[] = {"properties", "patternProperties", "definitions", "dependencies"};
+
+// Formats valijson 1.0 actually checks; the others are annotations only (as draft-07 allows).
+bool valijsonChecksFormat(const std::string& f)
+{
+    return f == "date" || f == "time" || f == "date-time";
+}
+
+/** Calls fn(subschema, pointer) for every subschema position (schema-aware: never looks into enum/const/...). */
+template<typename J, typename Fn> void forEachSchema(J& node, const std::string& pointer, Fn&& fn)
+{
+    fn(node, pointer);
+    if (!node.is_object())
+        return;
+    for (const char* kw : kSingleSchemaKeywords) {
+        auto it = node.find(kw);
+        if (it != node.end())
+            forEachSchema(*it, pointer + "/" + kw, fn);
+    }
+    for (const char* kw : kArraySchemaKeywords) {
+        auto it = node.find(kw);
+        if (it != node.end() && it->is_array()) {
+            for (std::size_t i = 0; i < it->size(); ++i)
+                forEachSchema((*it)[i], pointer + "/" + kw + "/" + std::to_string(i), fn);
+        }
+    }
+    for (const char* kw : kMapSchemaKeywords) {
+        auto it = node.find(kw);
+        if (it != node.end() && it->is_object()) {
+            for (auto m = it->begin(); m != it->end(); ++m) {
+                if (m->is_object() || m->is_boolean())
+                    forEachSchema(*m, pointer + "/" + kw + "/" + jsonPointerEscape(m.key()), fn);
+            }
+        }
+    }
+    auto items = node.find("items");
+    if (items != node.end()) {
+        if (items->is_array()) {
+            for (std::size_t i = 0; i < items->size(); ++i)
+                forEachSchema((*items)[i], pointer + "/items/" + std::to_string(i), fn);
+        } else {
+            forEachSchema(*items, pointer + "/items", fn);
+        }
+    }
+}
+
+std::string percentDecode(const std::string& s)
+{
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1]))
+            && std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+            out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+            i += 2;
+        } else {
+            out += s[i];
+        }
+    }
+    return out;
+}
+
+/** Resolves a local reference ("#", "#/definitions/x") inside \a root; nullptr otherwise. */
+const Json* resolveLocalRef(const Json& root, const std::string& ref)
+{
+    if (ref.empty() || ref[0] != '#')
+        return nullptr;
+    const std::string fragment = percentDecode(ref.substr(1));
+    if (fragment.empty())
+        return &root;
+    if (fragment[0] != '/')
+        return nullptr;
+    try {
+        const Json::json_pointer ptr(fragment);
+        if (!root.contains(ptr))
+            return nullptr;
+        return &root.at(ptr);
+    } catch (const std::exception&) {
+        return nullptr;
+    }
+}
+
+bool isIntegral(const Json& v)
+{
+    if (v.is_number_integer())
+        return true;
+    if (v.is_number_float()) {
+        const double d = v.get<double>();
+        return std::isfinite(d) && std::floor(d) == d;
+    }
+    return false;
+}
+
+bool typeMatches(const Json& v, const std::string& type)
+{
+    if (type == "null")
+        return v.is_null();
+    if (type == "boolean")
+        return v.is_boolean();
+    if (type == "integer")
+        return isIntegral(v);
+    if (type == "number")
+        return v.is_number();
+    if (type == "string")
+        return v.is_string();
+    if (type == "array")
+        return v.is_array();
+    if (type == "object")
+        return v.is_object();
+    return false;
+}
+
+bool typeKeywordMatches(const Json& v, const Json& typeKw)
+{
+    if (typeKw.is_string())
+        return typeMatches(v, typeKw.get<std::string>());
+    if (typeKw.is_array()) {
+        for (const Json& t : typeKw) {
+            if (t.is_string() && typeMatches(v, t.get<std::string>()))
+                return true;
+        }
+    }
+    return false;
+}
+
+std::size_t utf8Length(const std::string& s)
+{
+    std::size_t n = 0;
+    for (unsigned char c : s) {
+        if ((c & 0xC0) != 0x80)
+            ++n;
+    }
+    return n;
+}
+
+std::string joinValues(const Json& arr)
+{
+    std::string out;
+    for (std::size_t i = 0; i < arr.size(); ++i) {
+        if (i)
+            out += ", ";
+        out += describeJsonValue(arr[i]);
+    }
+    return out;
+}
+
+std::string typeList(const Json& typeKw)
+{
+    if (typeKw.is_string())
+        return typeKw.get<std::string>();
+    std::string out;
+    if (typeKw.is_array()) {
+        for (std::size_t i = 0; i < typeKw.size(); ++i) {
+            if (i)
+                out += i + 1 == typeKw.size() ? " or " : ", ";
+            out += typeKw[i].is_string() ? typeKw[i].get<std::string>() : typeKw[i].dump();
+        }
+    }
+    return out;
+}
+
+/**
+ * ECMAScript regex search that cannot overflow the stack: polynomial mode when the pattern allows it,
+ * else backtracking on short texts only (longer ones count as no match). \a ok: the pattern compiles.
+ */
+bool regexSearch(const std::string& pattern, const std::string& text, bool* ok = nullptr)
+{
+    try {
+        std::regex re;
+        bool polynomial = true;
+        try {
+            re = std::regex(pattern, std::regex::ECMAScript | std::regex_constants::__polynomial);
+        } catch (const std::regex_error&) {
+            re = std::regex(pattern, std::regex::ECMAScript);
+            polynomial = false;
+        }
+        if (ok)
+            *ok = true;
+        if (!polynomial && text.size() > kMaxBacktrackingInput)
+            return false;
+        return std::regex_search(text, re);
+    } catch (const std::exception&) {
+        if (ok)
+            *ok = false;
+        return false;
+    }
+}
+
+/** The draft-07 meta-schema's own URI: the one remote reference resolved (from the embedded copy). */
+bool isMetaSchemaUri(std::string uri)
+{
+    if (!uri.empty() && uri.back() == '#')
+        uri.pop_back();
+    return uri == "http://json-schema.org/draft-07/schema" || uri == "https://json-schema.org/draft-07/schema";
+}
+
+const Json& metaSchemaDoc();
+
+/** Subschemas that apply to the instance location \a tokens (following $ref, applicators, properties, items). */
+void collectCandidates(const Json& root, const Json& node, const Json* inst, const std::vector<std::string>& tokens,
+    std::size_t i, std::vector<const Json*>& out, int depth)
+{
+    if (depth > 64 || !node.is_object())
+        return;
+    auto ref = node.find("$ref");
+    if (ref != node.end() && ref->is_string()) {
+        if (isMetaSchemaUri(ref->get<std::string>())) {
+            const Json& meta = metaSchemaDoc();
+            collectCandidates(meta, meta, inst, tokens, i, out, depth + 1);
+        } else if (const Json* target = resolveLocalRef(root, ref->get<std::string>())) {
+            collectCandidates(root, *target, inst, tokens, i, out, depth + 1);
+        }
+        return; // draft-07: siblings of $ref are ignored
+    }
+    if (i == tokens.size())
+        out.push_back(&node);
+    for (const char* kw : kArraySchemaKeywords) {
+        auto it = node.find(kw);
+        if (it != node.end() && it->is_array()) {
+            for (const Json& sub : *it)
+                collectCandidates(root, sub, inst, tokens, i, out, depth + 1);
+        }
+    }
+    for (const char* kw : {"if", "then", "else"}) {
+        auto it = node.find(kw);
+        if (it != node.end())
+            collectCandidates(root, *it, inst, tokens, i, out, depth + 1);
+    }
+    auto deps = node.find("dependencies");
+    if (deps != node.end() && deps->is_object()) {
+        for (const Json& sub : *deps) {
+            if (sub.is_object())
+                collectCandidates(root, sub, inst, tokens, i, out, depth + 1);
+        }
+    }
+    if (i >= tokens.size() || !inst)
+        return;
+    const std::string& tok = tokens[i];
+    if (inst->is_object()) {
+        auto childIt = inst->find(tok);
+        const Json* child = childIt != inst->end() ? &*childIt : nullptr;
+        bool matched = false;
+        auto props = node.find("properties");
+        if (props != node.end() && props->is_object()) {
+            auto p = props->find(tok);
+            if (p != props->end()) {
+                matched = true;
+                collectCandidates(root, *p, child, tokens, i + 1, out, depth + 1);
+            }
+        }
+        auto pprops = node.find("patternProperties");
+        if (pprops != node.end() && pprops->is_object()) {
+            for (auto p = pprops->begin(); p != pprops->end(); ++p) {
+                if (regexSearch(p.key(), tok)) {
+                    matched = true;
+                    collectCandidates(root, *p, child, tokens, i + 1, out, depth + 1);
+                }
+            }
+        }
+        auto addl = node.find("additionalProperties");
+        if (!matched && addl != node.end())
+            collectCandidates(root, *addl, child, tokens, i + 1, out, depth + 1);
+    } else if (inst->is_array()) {
+        std::size_t idx = 0;
+        try {
+            idx = static_cast<std::size_t>(std::stoul(tok));
+        } catch (const std::exception&) {
+            return;
+        }
+        const Json* child = idx < inst->size() ? &(*inst)[idx] : nullptr;
+        auto items = node.find("items");
+        if (items == node.end())
+            return;
+        if (items->is_array()) {
+            if (idx < items->size()) {
+                collectCandidates(root, (*items)[idx], child, tokens, i + 1, out, depth + 1);
+            } else {
+                auto addl = node.find("additionalItems");
+                if (addl != node.end())
+                    collectCandidates(root, *addl, child, tokens, i + 1, out, depth + 1);
+            }
+        } else {
+            collectCandidates(root, *items, child, tokens, i + 1, out, depth + 1);
+        }
+    }
+}
+
+struct RawError
+{
+    std::vector<std::string> tokens; ///< unescaped pointer tokens relative to the validated instance
+    std::string description; ///< valijson's text
+};
+
+bool startsWith(const std::string& s, const char* prefix)
+{
+    return s.rfind(prefix, 0) == 0;
+}
+
+/** valijson errors that only summarise errors reported below them. */
+bool isWrapper(const std::string& d)
+{
+    return startsWith(d, "Failed to validate against any schemas allowed by anyOf")
+        || startsWith(d, "Failed to validate against a conditional schema")
+        || startsWith(d, "Failed to validate against child schema #")
+        || startsWith(d, "Failed to validate against any child schemas allowed by oneOf")
+        || startsWith(d, "Failed to validate item #")
+        || startsWith(d, "Failed to validate against additional properties")
+        || startsWith(d, "Failed to validate against schema associated with property name")
+        || startsWith(d, "Failed to validate against schema associated with pattern")
+        || startsWith(d, "Failed to validate against dependent schema");
+}
+
+bool isPrefix(const std::vector<std::string>& prefix, const std::vector<std::string>& v)
+{
+    return prefix.size() <= v.size() && std::equal(prefix.begin(), prefix.end(), v.begin());
+}
+
+/** Text between the first quote after \a marker and the last quote of \a d. */
+std::string quotedName(const std::string& d, const std::string& marker)
+{
+    const std::size_t m = d.find(marker);
+    if (m == std::string::npos)
+        return {};
+    const std::size_t a = d.find('\'', m + marker.size() - 1);
+    const std::size_t b = d.rfind('\'');
+    if (a == std::string::npos || b == std::string::npos || b <= a)
+        return {};
+    return d.substr(a + 1, b - a - 1);
+}
+
+class ErrorTranslator
+{
+public:
+    ErrorTranslator(const Json& schemaRoot, const Json& instance, const std::string& base, const std::string& rootName)
+        : m_root(schemaRoot)
+        , m_instance(instance)
+        , m_base(base)
+        , m_rootName(rootName)
+    { }
+
+    void translate(const RawError& e, std::vector<SchemaError>& out)
+    {
+        const std::string& d = e.description;
+        const Json* value = valueAt(e.tokens);
+        const std::string name = displayName(e.tokens);
+        const std::string actual = value ? describeJsonValue(*value) : std::string("missing");
+        auto emit = [&](const std::vector<std::string>& tokens, std::string message) {
+            out.push_back({m_base + jsonPointerFromTokens(tokens), std::move(message)});
+        };
+        auto child = [&](const std::string& tok) {
+            std::vector<std::string> t = e.tokens;
+            t.push_back(tok);
+            return t;
+        };
+
+        if (startsWith(d, "Missing required property '")) {
+            const std::string prop = quotedName(d, "property '");
+            emit(child(prop), "required property " + displayName(child(prop)) + " is missing");
+            return;
+        }
+        if (startsWith(d, "Missing dependency '")) {
+            const std::string prop = quotedName(d, "dependency '");
+            std::string because;
+            for (const Json* c : candidates(e.tokens)) {
+                auto deps = c->find("dependencies");
+                if (deps == c->end() || !deps->is_object() || !value || !value->is_object())
+                    continue;
+                for (auto it = deps->begin(); it != deps->end(); ++it) {
+                    if (it->is_array() && value->contains(it.key())
+                        && std::find(it->begin(), it->end(), Json(prop)) != it->end()) {
+                        because = it.key();
+                        break;
+                    }
+                }
+                if (!because.empty())
+                    break;
+            }
+            emit(child(prop),
+                "required property " + displayName(child(prop)) + " is missing"
+                    + (because.empty() ? std::string() : " (required when " + because + " is present)"));
+            return;
+        }
+        if (startsWith(d, "Object contains a property that could not be validated")) {
+            const std::string first = quotedName(d, "constraints: '");
+            std::vector<std::string> extra = unexpectedProperties(e.tokens, value);
+            if (std::find(extra.begin(), extra.end(), first) == extra.end())
+                extra.insert(extra.begin(), first);
+            for (const std::string& p : extra)
+                emit(child(p), "property " + displayName(child(p)) + " is not allowed (additionalProperties is false)");
+            return;
+        }
+        if (startsWith(d, "Failed to match against any enum values")) {
+            const Json* kw = keyword(e.tokens, "enum", value, [&](const Json& k) {
+                return k.is_array() && value && std::find(k.begin(), k.end(), *value) == k.end();
+            });
+            if (kw && kw->size() == 1)
+                emit(e.tokens, name + " is " + actual + ", expected " + describeJsonValue((*kw)[0]));
+            else if (kw)
+                emit(e.tokens, name + " is " + actual + ", expected one of " + joinValues(*kw));
+            else
+                emit(e.tokens, name + " is " + actual + ", which is not one of the allowed values");
+            return;
+        }
+        if (startsWith(d, "Failed to match expected value set by 'const'")) {
+            const Json* kw = keyword(e.tokens, "const", value, [&](const Json& k) { return !value || k != *value; });
+            emit(e.tokens,
+                name + " is " + actual + ", expected "
+                    + (kw ? describeJsonValue(*kw) : std::string("the const value")));
+            return;
+        }
+        if (startsWith(d, "Value type not permitted by 'type'")) {
+            const Json* kw = keyword(
+                e.tokens, "type", value, [&](const Json& k) { return !value || !typeKeywordMatches(*value, k); });
+            const std::string actualType = value ? " (" + jsonTypeName(*value) + ")" : std::string();
+            emit(e.tokens, name + " is " + actual + actualType + ", expected " + (kw ? typeList(*kw) : "another type"));
+            return;
+        }
+        if (startsWith(d, "Failed to match regex specified by 'pattern'")) {
+            const Json* kw = keyword(e.tokens, kPatternKeyword, value, [&](const Json& k) {
+                return k.is_string() && value && value->is_string()
+                    && !regexSearch(k.get<std::string>(), value->get<std::string>());
+            });
+            emit(e.tokens,
+                name + " is " + actual + ", expected to match the pattern "
+                    + (kw ? kw->get<std::string>() : std::string("of the schema")));
+            return;
+        }
+        if (startsWith(d, "String too long to match a pattern with back-references")) {
+            const std::size_t len = value && value->is_string() ? value->get<std::string>().size() : 0;
+            emit(e.tokens,
+                name + " is " + std::to_string(len) + " characters long, too long to check against its pattern"
+                    + " (patterns with back-references are checked on at most " + std::to_string(kMaxBacktrackingInput)
+                    + " characters)");
+            return;
+        }
+        if (startsWith(d, "Expected number less than or equal to")) {
+            emit(e.tokens, name + " is " + actual + ", expected at most " + number(e.tokens, "maximum", d));
+            return;
+        }
+        if (startsWith(d, "Expected number less than")) {
+            emit(e.tokens, name + " is " + actual + ", expected less than " + number(e.tokens, "exclusiveMaximum", d));
+            return;
+        }
+        if (startsWith(d, "Expected number greater than or equal to")) {
+            emit(e.tokens, name + " is " + actual + ", expected at least " + number(e.tokens, "minimum", d));
+            return;
+        }
+        if (startsWith(d, "Expected number greater than")) {
+            emit(e.tokens,
+                name + " is " + actual + ", expected greater than " + number(e.tokens, "exclusiveMinimum", d));
+            return;
+        }
+        if (startsWith(d, "Value should be a multiple of")) {
+            emit(e.tokens, name + " is " + actual + ", expected a multiple of " + number(e.tokens, "multipleOf", d));
+            return;
+        }
+        if (startsWith(d, "String should be no more than") || startsWith(d, "String should be no fewer than")) {
+            const bool max = startsWith(d, "String should be no more than");
+            const std::string len = value && value->is_string() ? std::to_string(utf8Length(value->get<std::string>()))
+                                                                : std::string("?");
+            const std::string limit = number(e.tokens, max ? "maxLength" : "minLength", d);
+            emit(e.tokens,
+                name + " is " + actual + " (" + len + (len == "1" ? " character" : " characters") + "), expected "
+                    + (max ? "at most " : "at least ") + limit + (limit == "1" ? " character" : " characters"));
+            return;
+        }
+        if (startsWith(d, "Array should contain no more than") || startsWith(d, "Array should contain no fewer than")) {
+            const bool max = startsWith(d, "Array should contain no more than");
+            const std::string n = value && value->is_array() ? std::to_string(value->size()) : std::string("?");
+            emit(e.tokens,
+                name + " has " + n + (n == "1" ? " item" : " items") + ", expected " + (max ? "at most " : "at least ")
+                    + number(e.tokens, max ? "maxItems" : "minItems", d));
+            return;
+        }
+        if (startsWith(d, "Object should have no more than") || startsWith(d, "Object should have no fewer than")) {
+            const bool max = startsWith(d, "Object should have no more than");
+            const std::string n = value && value->is_object() ? std::to_string(value->size()) : std::string("?");
+            emit(e.tokens,
+                name + " has " + n + (n == "1" ? " property" : " properties") + ", expected "
+                    + (max ? "at most " : "at least ") + number(e.tokens, max ? "maxProperties" : "minProperties", d));
+            return;
+        }
+        if (startsWith(d, "Elements at indexes #")) {
+            std::string idx = d.substr(std::string("Elements at indexes #").size());
+            idx = idx.substr(0, idx.find(" violate"));
+            idx.erase(std::remove(idx.begin(), idx.end(), '#'), idx.end());
+            emit(e.tokens, name + " has equal items at indexes " + idx + ", expected unique items");
+            return;
+        }
+        if (startsWith(d, "Array contains more items than allowed") || startsWith(d, "Cannot validate item #")) {
+            std::string allowed = "?";
+            for (const Json* c : candidates(e.tokens)) {
+                auto items = c->find("items");
+                if (items != c->end() && items->is_array()) {
+                    allowed = std::to_string(items->size());
+                    break;
+                }
+            }
+            const std::string n = value && value->is_array() ? std::to_string(value->size()) : std::string("?");
+            emit(e.tokens, name + " has " + n + " items, expected at most " + allowed + " (additionalItems is false)");
+            return;
+        }
+        if (startsWith(d, "Failed to any values against subschema in 'contains'")) {
+            emit(e.tokens, name + " is " + actual + ", expected at least one item matching the contains schema");
+            return;
+        }
+        if (startsWith(d, "Target should not validate against schema specified in 'not'")) {
+            // Common idioms get precise messages: {"not": {"required": [...]}}, {"not": {"enum"/"const": ...}}.
+            for (const Json* c : candidates(e.tokens)) {
+                auto n = c->find("not");
+                if (n == c->end() || !n->is_object() || n->size() != 1 || !value)
+                    continue;
+                auto req = n->find("required");
+                if (req != n->end() && req->is_array() && value->is_object()) {
+                    bool all = !req->empty();
+                    for (const Json& r : *req)
+                        all = all && r.is_string() && value->contains(r.get<std::string>());
+                    if (!all)
+                        continue;
+                    for (const Json& r : *req) {
+                        const std::string prop = r.get<std::string>();
+                        emit(child(prop),
+                            displayName(child(prop)) + " is " + describeJsonValue((*value)[prop])
+                                + ", expected it to be absent");
+                    }
+                    return;
+                }
+                auto en = n->find("enum");
+                if (en != n->end() && en->is_array() && std::find(en->begin(), en->end(), *value) != en->end()) {
+                    emit(e.tokens, name + " is " + actual + ", expected anything except " + joinValues(*en));
+                    return;
+                }
+                auto cn = n->find("const");
+                if (cn != n->end() && *cn == *value) {
+                    emit(e.tokens, name + " is " + actual + ", expected anything except " + describeJsonValue(*cn));
+                    return;
+                }
+            }
+            emit(e.tokens, name + " is " + actual + ", expected it not to match the schema under \"not\"");
+            return;
+        }
+        if (startsWith(d, "Failed to validate against exactly one child schema")) {
+            emit(e.tokens,
+                name + " is " + actual + ", expected it to match exactly one oneOf alternative (matches several)");
+            return;
+        }
+        if (startsWith(d, "String should be a valid ")) {
+            emit(e.tokens,
+                name + " is " + actual + ", expected a valid "
+                    + d.substr(std::string("String should be a valid ").size()));
+            return;
+        }
+        // Wrappers kept because nothing more specific was reported below them (e.g. a `false` subschema).
+        if (startsWith(d, "Failed to validate against schema associated with property name")) {
+            const std::string prop = quotedName(d, "property name '");
+            const Json* pv = valueAt(child(prop));
+            bool forbidden = false; // {"properties": {"x": false}}: x must be absent
+            for (const Json* c : candidates(e.tokens)) {
+                auto props = c->find("properties");
+                if (props != c->end() && props->is_object()) {
+                    auto p = props->find(prop);
+                    forbidden = forbidden || (p != props->end() && p->is_boolean() && !p->get<bool>());
+                }
+            }
+            emit(child(prop),
+                displayName(child(prop)) + " is " + (pv ? describeJsonValue(*pv) : std::string("missing"))
+                    + (forbidden ? ", expected it to be absent" : ", which its schema does not allow"));
+            return;
+        }
+        if (startsWith(d, "Failed to validate item #")) {
+            std::string idx = d.substr(std::string("Failed to validate item #").size());
+            idx = idx.substr(0, idx.find(' '));
+            std::vector<std::string> t = e.tokens;
+            if (t.empty() || t.back() != idx)
+                t.push_back(idx);
+            const Json* iv = valueAt(t);
+            emit(t,
+                displayName(t) + " is " + (iv ? describeJsonValue(*iv) : std::string("missing"))
+                    + ", which its schema does not allow");
+            return;
+        }
+        if (startsWith(d, "Failed to validate against schema associated with pattern")) {
+            const std::string pattern = quotedName(d, "pattern '");
+            bool any = false;
+            if (value && value->is_object()) {
+                for (auto m = value->begin(); m != value->end(); ++m) {
+                    if (regexSearch(pattern, m.key())) {
+                        any = true;
+                        emit(child(m.key()),
+                            displayName(child(m.key())) + " is " + describeJsonValue(*m)
+                                + ", which the schema for properties matching " + pattern + " does not allow");
+                    }
+                }
+            }
+            if (!any)
+                emit(e.tokens, name + " is " + actual + ", which the schema does not allow");
+            return;
+        }
+        if (startsWith(d, "Failed to validate against additional properties schema")) {
+            const std::vector<std::string> extra = unexpectedProperties(e.tokens, value, false);
+            for (const std::string& p : extra) {
+                const Json* pv = valueAt(child(p));
+                emit(child(p),
+                    displayName(child(p)) + " is " + (pv ? describeJsonValue(*pv) : std::string("missing"))
+                        + ", which the additionalProperties schema does not allow");
+            }
+            if (extra.empty())
+                emit(e.tokens, name + " is " + actual + ", which the schema does not allow");
+            return;
+        }
+        if (startsWith(d, "Failed to validate against dependent schema")) {
+            std::string because;
+            for (const Json* c : candidates(e.tokens)) {
+                auto deps = c->find("dependencies");
+                if (deps == c->end() || !deps->is_object() || !value || !value->is_object())
+                    continue;
+                for (auto it = deps->begin(); it != deps->end() && because.empty(); ++it) {
+                    if (!it->is_array() && value->contains(it.key()))
+                        because = it.key();
+                }
+                if (!because.empty())
+                    break;
+            }
+            emit(e.tokens,
+                name + " is " + actual + ", which does not match the schema that applies when "
+                    + (because.empty() ? std::string("a dependency") : because) + " is present");
+            return;
+        }
+        emit(e.tokens, name + " is " + actual + ", which the schema does not allow");
+    }
+
+    /** One error for an anyOf/oneOf none of whose alternatives matched, naming what each (or the closest) lacks. */
+    void summariseAlternatives(const std::vector<std::string>& tokens, const std::string& keyword, std::size_t count,
+        const std::vector<std::pair<std::size_t, std::vector<SchemaError>>>& branches, std::vector<SchemaError>& out)
+    {
+        auto text = [](const std::vector<SchemaError>& errs) {
+            std::string t;
+            for (const SchemaError& e : errs)
+                t += (t.empty() ? "" : " and ") + e.message;
+            return t.empty() ? std::string("does not match") : t;
+        };
+        std::string message
+            = displayName(tokens) + " matches none of the " + std::to_string(count) + " " + keyword + " alternatives";
+        if (branches.size() == count && count <= 3) {
+            message += ":";
+            for (const auto& [index, errs] : branches)
+                message += " [" + std::to_string(index) + "] " + text(errs) + ";";
+            message.pop_back();
+        } else if (!branches.empty()) {
+            const auto closest = std::min_element(branches.begin(), branches.end(),
+                [](const auto& a, const auto& b) { return a.second.size() < b.second.size(); });
+            message += "; the closest is [" + std::to_string(closest->first) + "]: " + text(closest->second);
+        }
+        out.push_back({m_base + jsonPointerFromTokens(tokens), std::move(message)});
+    }
+
+    const Json* valueAt(const std::vector<std::string>& tokens) const
+    {
+        const Json* v = &m_instance;
+        for (const std::string& t : tokens) {
+            if (v->is_object()) {
+                auto it = v->find(t);
+                if (it == v->end())
+                    return nullptr;
+                v = &*it;
+            } else if (v->is_array()) {
+                std::size_t idx = 0;
+                try {
+                    idx = static_cast<std::size_t>(std::stoul(t));
+                } catch (const std::exception&) {
+                    return nullptr;
+                }
+                if (idx >= v->size())
+                    return nullptr;
+                v = &(*v)[idx];
+            } else {
+                return nullptr;
+            }
+        }
+        return v;
+    }
+
+    /** "runtime_type", "user.plan", "tags[0]"; the root name for the instance itself. */
+    std::string displayName(const std::vector<std::string>& tokens) const
+    {
+        if (tokens.empty())
+            return m_rootName;
+        std::string out = m_instance.is_array() ? m_rootName : std::string();
+        const Json* v = &m_instance;
+        for (const std::string& t : tokens) {
+            if (v && v->is_array()) {
+                out += "[" + t + "]";
+            } else {
+                if (!out.empty())
+                    out += ".";
+                out += t;
+            }
+            if (v && v->is_object()) {
+                auto it = v->find(t);
+                v = it != v->end() ? &*it : nullptr;
+            } else if (v && v->is_array()) {
+                std::size_t idx = static_cast<std::size_t>(std::strtoul(t.c_str(), nullptr, 10));
+                v = idx < v->size() ? &(*v)[idx] : nullptr;
+            } else {
+                v = nullptr;
+            }
+        }
+        return out;
+    }
+
+private:
+    const std::vector<const Json*>& candidates(const std::vector<std::string>& tokens)
+    {
+        auto it = m_candidates.find(tokens);
+        if (it != m_candidates.end())
+            return it->second;
+        std::vector<const Json*> out;
+        collectCandidates(m_root, m_root, &m_instance, tokens, 0, out, 0);
+        return m_candidates.emplace(tokens, std::move(out)).first->second;
+    }
+
+    /**
+     * The value of \a kw in the k-th applicable subschema that \a fails says the value fails (k = how many
+     * times this keyword was already reported at this location), so alternatives of anyOf get their own
+     * expected values; falls back to any subschema having the keyword.
+     */
+    template<typename Pred>
+    const Json* keyword(const std::vector<std::string>& tokens, const char* kw, const Json* /*value*/, Pred fails)
+    {
+        std::vector<const Json*> failing;
+        const Json* any = nullptr;
+        for (const Json* c : candidates(tokens)) {
+            auto it = c->find(kw);
+            if (it == c->end())
+                continue;
+            if (!any)
+                any = &*it;
+            if (fails(*it))
+                failing.push_back(&*it);
+        }
+        const std::size_t k = m_occurrences[{tokens, kw}]++;
+        if (!failing.empty())
+            return failing[std::min(k, failing.size() - 1)];
+        return any;
+    }
+
+    /** The keyword's number as written in the schema, else the number in valijson's text. */
+    std::string number(const std::vector<std::string>& tokens, const char* kw, const std::string& description)
+    {
+        const Json* v = keyword(tokens, kw, nullptr, [](const Json&) { return true; });
+        if (v && v->is_number())
+            return v->dump();
+        // valijson prints std::to_string(double): trim trailing zeros.
+        const std::size_t p = description.find_first_of("0123456789-");
+        if (p == std::string::npos)
+            return "?";
+        std::string n = description.substr(p);
+        n = n.substr(0, n.find_first_not_of("0123456789.-e+"));
+        if (n.find('.') != std::string::npos) {
+            while (!n.empty() && n.back() == '0')
+                n.pop_back();
+            if (!n.empty() && n.back() == '.')
+                n.pop_back();
+        }
+        return n;
+    }
+
+    /** Members not matched by properties/patternProperties of the first subschema whose additionalProperties
+     * is false (\a onlyFalse) or any non-true schema. */
+    std::vector<std::string> unexpectedProperties(
+        const std::vector<std::string>& tokens, const Json* value, bool onlyFalse = true)
+    {
+        std::vector<std::string> out;
+        if (!value || !value->is_object())
+            return out;
+        for (const Json* c : candidates(tokens)) {
+            auto addl = c->find("additionalProperties");
+            if (addl == c->end() || (addl->is_boolean() && addl->get<bool>()) || (onlyFalse && !addl->is_boolean()))
+                continue;
+            for (auto m = value->begin(); m != value->end(); ++m) {
+                bool known = false;
+                auto props = c->find("properties");
+                if (props != c->end() && props->is_object() && props->contains(m.key()))
+                    known = true;
+                auto pprops = c->find("patternProperties");
+                if (!known && pprops != c->end() && pprops->is_object()) {
+                    for (auto p = pprops->begin(); p != pprops->end() && !known; ++p)
+                        known = regexSearch(p.key(), m.key());
+                }
+                if (!known && std::find(out.begin(), out.end(), m.key()) == out.end())
+                    out.push_back(m.key());
+            }
+            break;
+        }
+        return out;
+    }
+
+    const Json& m_root;
+    const Json& m_instance;
+    const std::string& m_base;
+    const std::string& m_rootName;
+    std::map<std::vector<std::string>, std::vector<const Json*>> m_candidates;
+    std::map<std::pair<std::vector<std::string>, std::string>, std::size_t> m_occurrences;
+};
+
+/** Static checks valijson does not do at parse time; returns an error or "". */
+std::string checkSchemaStatically(const Json& schema)
+{
+    std::string error;
+    forEachSchema(schema, std::string(), [&](const Json& node, const std::string& pointer) {
+        if (!error.empty() || !node.is_object())
+            return;
+        auto pattern = node.find("pattern");
+        if (pattern != node.end() && pattern->is_string()) {
+            bool ok = false;
+            regexSearch(pattern->get<std::string>(), std::string(), &ok);
+            if (!ok)
+                error = "invalid regular expression at " + pointer + "/pattern: " + pattern->get<std::string>();
+        }
+        auto pprops = node.find("patternProperties");
+        if (pprops != node.end() && pprops->is_object()) {
+            for (auto p = pprops->begin(); p != pprops->end() && error.empty(); ++p) {
+                bool ok = false;
+                regexSearch(p.key(), std::string(), &ok);
+                if (!ok)
+                    error = "invalid regular expression at " + pointer + "/patternProperties: " + p.key();
+            }
+        }
+        auto ref = node.find("$ref");
+        if (ref != node.end() && ref->is_string()) {
+            const std::string r = ref->get<std::string>();
+            if (isMetaSchemaUri(r))
+                return;
+            if (r.empty() || r[0] != '#')
+                error = "reference at " + pointer + "/$ref is not supported: " + r
+                    + " (only local references like #/definitions/name; contracts are self-contained)";
+            else if (!resolveLocalRef(schema, r))
+                error = "unresolvable reference at " + pointer + "/$ref: " + r;
+        }
+    });
+    if (error.empty() && schema.is_object()) {
+        auto s = schema.find("$schema");
+        if (s != schema.end() && s->is_string()) {
+            if (!isMetaSchemaUri(s->get<std::string>()))
+                error = "unsupported $schema " + s->get<std::string>() + " (only draft-07 is supported)";
+        }
+    }
+    return error;
+}
+
+/**
+ * "pattern" with a stack-safe matcher: std::regex in libstdc++'s polynomial (Thompson NFA) mode, which
+ * does not recurse per input character. Patterns with back-references cannot use that mode; they run
+ * backtracking, on strings of at most kMaxBacktrackingInput characters.
+ */
+class SafePatternConstraint : public valijson::constraints::PolyConstraint
+{
+public:
+    explicit SafePatternConstraint(std::string pattern)
+        : m_pattern(std::move(pattern))
+    {
+        try {
+            m_regex = std::regex(m_pattern, std::regex::ECMAScript | std::regex_constants::__polynomial);
+            m_polynomial = true;
+        } catch (const std::regex_error&) {
+            m_regex = std::regex(m_pattern, std::regex::ECMAScript); // throws on a bad pattern (checked earlier)
+        }
+    }
+
+    bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
+        valijson::ValidationResults* results) const override
+    {
+        if (!target.isString())
+            return true;
+        const std::string s = target.asString();
+        if (!m_polynomial && s.size() > kMaxBacktrackingInput) {
+            if (results)
+                results->pushError(context,
+                    "String too long to match a pattern with back-references: " + std::to_string(s.size())
+                        + " characters.");
+            return false;
+        }
+        if (std::regex_search(s, m_regex))
+            return true;
+        if (results)
+            results->pushError(context, "Failed to match regex specified by 'pattern' constraint.");
+        return false;
+    }
+
+private:
+    Constraint* cloneInto(void* where) const override { return new (where) SafePatternConstraint(*this); }
+    std::size_t sizeOf() const override { return sizeof(SafePatternConstraint); }
+
+    std::string m_pattern;
+    std::regex m_regex;
+    bool m_polynomial = false;
+};
+
+/** "format" date, time, date-time like valijson checks them, but only on strings and never throwing. */
+class SafeFormatConstraint : public valijson::constraints::PolyConstraint
+{
+public:
+    explicit SafeFormatConstraint(std::string format)
+        : m_format(std::move(format))
+    { }
+
+    bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
+        valijson::ValidationResults* results) const override
+    {
+        if (!target.isString())
+            return true; // format applies to strings only
+        const std::string s = target.asString();
+        if (s.size() <= 64 && matches(s))
+            return true;
+        if (results)
+            results->pushError(context, "String should be a valid " + m_format);
+        return false;
+    }
+
+private:
+    bool matches(const std::string& s) const
+    {
+        static const std::regex date(R"(^([0-9]+)-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])$)");
+        static const std::regex time(
+            R"(^([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]|60)(\.[0-9]+)?(([Zz])|([\+|\-]([01][0-9]|2[0-3]):[0-5][0-9]))$)");
+        static const std::regex dateTime(
+            R"(^([0-9]+)-(0[1-9]|1[012])-(0[1-9]|[12][0-9]|3[01])[Tt]([01][0-9]|2[0-3]):([0-5][0-9]):([0-5][0-9]|60)(\.[0-9]+)?(([Zz])|([\+|\-]([01][0-9]|2[0-3]):[0-5][0-9]))$)");
+        std::smatch m;
+        if (m_format == "time")
+            return std::regex_match(s, time);
+        if (!std::regex_match(s, m, m_format == "date" ? date : dateTime))
+            return false;
+        const int year = std::stoi(m[1].str().substr(0, 9));
+        const int month = std::stoi(m[2].str());
+        const int day = std::stoi(m[3].str());
+        static const int days[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+        const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+        return day <= (month == 2 && !leap ? 28 : days[month - 1]);
+    }
+
+    Constraint* cloneInto(void* where) const override { return new (where) SafeFormatConstraint(*this); }
+    std::size_t sizeOf() const override { return sizeof(SafeFormatConstraint); }
+
+    std::string m_format;
+};
+
+class SafePatternBuilder : public valijson::ConstraintBuilder
+{
+public:
+    valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override
+    {
+        return new SafePatternConstraint(value.asString());
+    }
+};
+
+class SafeFormatBuilder : public valijson::ConstraintBuilder
+{
+public:
+    valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override
+    {
+        return new SafeFormatConstraint(value.asString());
+    }
+};
+
+/**
+ * Always valid; pushes a marker into the results so the flat error list valijson produces can be cut
+ * back into the alternatives of an anyOf/oneOf (see rewriteAlternatives).
+ */
+class MarkConstraint : public valijson::constraints::PolyConstraint
+{
+public:
+    explicit MarkConstraint(std::string id)
+        : m_id(std::move(id))
+    { }
+
+    bool validate(const valijson::adapters::Adapter&, const std::vector<std::string>& context,
+        valijson::ValidationResults* results) const override
+    {
+        if (results)
+            results->pushError(context, kMarkPrefix + m_id);
+        return true;
+    }
+
+private:
+    Constraint* cloneInto(void* where) const override { return new (where) MarkConstraint(*this); }
+    std::size_t sizeOf() const override { return sizeof(MarkConstraint); }
+
+    std::string m_id;
+};
+
+class MarkBuilder : public valijson::ConstraintBuilder
+{
+public:
+    valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override
+    {
+        return new MarkConstraint(value.asString());
+    }
+};
+
+/** \brief An anyOf/oneOf of the source schema whose alternatives carry marks. */
+struct Alternatives
+{
+    std::string keyword; ///< "anyOf" or "oneOf"
+    std::size_t count = 0;
+};
+
+/**
+ * Wraps every alternative A of an anyOf/oneOf (2 or more) into the equivalent
+ * {"allOf": [{mark begin}], "anyOf": [A], mark end}: valijson applies allOf, then anyOf, then custom
+ * keywords, so A's errors end up between the two marks. When no alternative matches, the errors of
+ * each one can then be told apart and summarised as one violation (instead of the leaves of every
+ * alternative, which for a union of 100 shapes is 100+ lines). Arrays that a $ref points into are left alone.
+ */
+std::vector<Alternatives> rewriteAlternatives(Json& schema)
+{
+    std::vector<std::string> refTargets;
+    forEachSchema(static_cast<const Json&>(schema), std::string(), [&](const Json& node, const std::string&) {
+        if (!node.is_object())
+            return;
+        auto ref = node.find("$ref");
+        if (ref != node.end() && ref->is_string() && !ref->get<std::string>().empty()
+            && ref->get<std::string>()[0] == '#')
+            refTargets.push_back(percentDecode(ref->get<std::string>().substr(1)));
+    });
+    std::vector<std::pair<std::string, std::string>> at; // pointer, keyword
+    forEachSchema(static_cast<const Json&>(schema), std::string(), [&](const Json& node, const std::string& pointer) {
+        if (!node.is_object())
+            return;
+        for (const char* kw : {"anyOf", "oneOf"}) {
+            auto arr = node.find(kw);
+            if (arr == node.end() || !arr->is_array() || arr->size() < 2)
+                continue;
+            const std::string p = pointer + "/" + kw + "/";
+            bool referenced = false;
+            for (const std::string& t : refTargets)
+                referenced = referenced || (t.rfind(p, 0) == 0 && t.find('/', p.size()) != std::string::npos);
+            if (!referenced)
+                at.emplace_back(pointer, kw);
+        }
+    });
+    std::stable_sort(
+        at.begin(), at.end(), [](const auto& a, const auto& b) { return a.first.size() > b.first.size(); });
+    std::vector<Alternatives> out;
+    for (const auto& [pointer, kw] : at) {
+        Json& node = pointer.empty() ? schema : schema.at(Json::json_pointer(pointer));
+        Json& arr = node[kw];
+        const std::string id = std::to_string(out.size());
+        for (std::size_t i = 0; i < arr.size(); ++i) {
+            const std::string mark = id + ":" + std::to_string(i) + ":";
+            Json wrapped = {{"allOf", Json::array({Json {{kMarkKeyword, mark + "b"}}})},
+                {"anyOf", Json::array({std::move(arr[i])})}, {kMarkKeyword, mark + "e"}};
+            arr[i] = std::move(wrapped);
+        }
+        out.push_back({kw, arr.size()});
+    }
+    return out;
+}
+
+/**
+ * Replaces valijson's own "pattern" and "format" handling (see the classes above and the header):
+ * "pattern" becomes x-eventlens-pattern; "format" becomes x-eventlens-format for date, time and
+ * date-time and is dropped for the others (annotations in draft-07). Returns whether patternProperties
+ * is used anywhere.
+ */
+bool rewriteKeywords(Json& schema)
+{
+    bool patternProperties = false;
+    std::vector<std::string> at;
+    forEachSchema(static_cast<const Json&>(schema), std::string(), [&](const Json& node, const std::string& pointer) {
+        if (!node.is_object())
+            return;
+        if (node.contains("patternProperties"))
+            patternProperties = true;
+        if (node.contains("pattern") || node.contains("format") || node.contains(kPatternKeyword)
+            || node.contains(kFormatKeyword) || node.contains(kMarkKeyword))
+            at.push_back(pointer);
+    });
+    for (const std::string& pointer : at) {
+        Json& node = pointer.empty() ? schema : schema.at(Json::json_pointer(pointer));
+        node.erase(kPatternKeyword);
+        node.erase(kFormatKeyword);
+        node.erase(kMarkKeyword);
+        auto pattern = node.find("pattern");
+        if (pattern != node.end()) {
+            Json p = *pattern;
+            node.erase(pattern);
+            node[kPatternKeyword] = std::move(p);
+        }
+        auto format = node.find("format");
+        if (format != node.end()) {
+            Json f = *format;
+            node.erase(format);
+            if (f.is_string() && valijsonChecksFormat(f.get<std::string>()))
+                node[kFormatKeyword] = std::move(f);
+        }
+    }
+    return patternProperties;
+}
+
+const Json* fetchMetaSchema(const std::string& uri);
+void freeFetched(const Json* doc)
+{
+    delete doc;
+}
+
+bool parseInto(const Json& doc, valijson::Schema& schema, std::string& error)
+{
+    try {
+        valijson::SchemaParser parser(valijson::SchemaParser::kDraft7);
+        parser.addConstraintBuilder(kPatternKeyword, new SafePatternBuilder()); // the parser deletes them
+        parser.addConstraintBuilder(kFormatKeyword, new SafeFormatBuilder());
+        parser.addConstraintBuilder(kMarkKeyword, new MarkBuilder());
+        valijson::adapters::NlohmannJsonAdapter adapter(doc);
+        parser.populateSchema(adapter, schema, fetchMetaSchema, freeFetched);
+        return true;
+    } catch (const std::exception& e) {
+        error = e.what();
+        return false;
+    }
+}
+
+/**
+ * valijson stops an allOf at its first failing branch, even when collecting errors, so later
+ * branches' errors would be lost. {"allOf": [A, B, C]} is rewritten into the equivalent chain
+ * {"allOf": [{"allOf": [A], "anyOf": [{"allOf": [B], "anyOf": [{"allOf": [C]}]}]}]}: every branch is
+ * then a single-child allOf/anyOf, which valijson evaluates and reports in full. allOf arrays that a
+ * $ref points into are left alone.
+ */
+void rewriteAllOf(Json& schema)
+{
+    std::vector<std::string> refTargets;
+    forEachSchema(static_cast<const Json&>(schema), std::string(), [&](const Json& node, const std::string&) {
+        if (!node.is_object())
+            return;
+        auto ref = node.find("$ref");
+        if (ref != node.end() && ref->is_string() && !ref->get<std::string>().empty()
+            && ref->get<std::string>()[0] == '#')
+            refTargets.push_back(percentDecode(ref->get<std::string>().substr(1)));
+    });
+    std::vector<std::string> at;
+    forEachSchema(static_cast<const Json&>(schema), std::string(), [&](const Json& node, const std::string& pointer) {
+        if (!node.is_object())
+            return;
+        auto all = node.find("allOf");
+        if (all == node.end() || !all->is_array() || all->size() < 2)
+            return;
+        const std::string p = pointer + "/allOf";
+        for (const std::string& t : refTargets) {
+            if (t == p || t.rfind(p + "/", 0) == 0)
+                return;
+        }
+        at.push_back(pointer);
+    });
+    // Deepest first, so outer pointers stay valid while inner arrays are rewritten.
+    std::sort(at.begin(), at.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    for (const std::string& pointer : at) {
+        Json& node = pointer.empty() ? schema : schema.at(Json::json_pointer(pointer));
+        Json branches = std::move(node["allOf"]);
+        Json chain = Json::object();
+        for (std::size_t i = branches.size(); i-- > 0;) {
+            Json link = {{"allOf", Json::array({std::move(branches[i])})}};
+            if (!chain.empty())
+                link["anyOf"] = Json::array({std::move(chain)});
+            chain = std::move(link);
+        }
+        node["allOf"] = Json::array({std::move(chain)});
+    }
+}
+
+struct MetaSchema
+{
+    Json doc;
+    valijson::Schema schema;
+    bool ok = false;
+
+    MetaSchema()
+        : doc(Json::parse(kDraft07MetaSchema))
+    {
+        // The meta-schema's "format" keywords (uri, regex, ...) are annotations valijson ignores.
+        forEachSchema(doc, std::string(), [](Json& node, const std::string&) {
+            if (node.is_object())
+                node.erase("format");
+        });
+        std::string error;
+        ok = parseInto(doc, schema, error);
+    }
+};
+
+const MetaSchema& metaSchema()
+{
+    static const MetaSchema meta;
+    return meta;
+}
+
+const Json& metaSchemaDoc()
+{
+    return metaSchema().doc;
+}
+
+/** Document fetcher for valijson: only the draft-07 meta-schema, from memory (never the network). */
+const Json* fetchMetaSchema(const std::string& uri)
+{
+    if (!isMetaSchemaUri(uri))
+        return nullptr;
+    return new Json(metaSchema().doc);
+}
+
+std::vector<RawError> collectErrors(const valijson::ValidationResults& results)
+{
+    std::vector<RawError> out;
+    for (const auto& e : results) {
+        RawError r;
+        for (std::size_t i = 1; i < e.context.size(); ++i) { // [0] is "<root>"
+            std::string t = e.context[i];
+            if (t.size() >= 2 && t.front() == '[' && t.back() == ']')
+                t = t.substr(1, t.size() - 2);
+            r.tokens.push_back(std::move(t));
+        }
+        r.description = e.description;
+        out.push_back(std::move(r));
+    }
+    return out;
+}
+
+std::vector<RawError> mostSpecific(const std::vector<RawError>& all)
+{
+    std::vector<RawError> out;
+    for (const RawError& e : all) {
+        if (isWrapper(e.description)) {
+            const bool hasLeafBelow = std::any_of(all.begin(), all.end(),
+                [&](const RawError& l) { return !isWrapper(l.description) && isPrefix(e.tokens, l.tokens); });
+            // A wrapper whose child errors are themselves only wrappers (e.g. nested anyOf) is covered
+            // by any deeper error.
+            const bool hasDeeperWrapper = std::any_of(all.begin(), all.end(), [&](const RawError& l) {
+                return &l != &e && isPrefix(e.tokens, l.tokens) && l.tokens.size() > e.tokens.size();
+            });
+            if (hasLeafBelow || hasDeeperWrapper)
+                continue;
+            // Several wrappers at the same place: keep the one naming a child (property/item).
+            const bool namesChild
+                = startsWith(e.description, "Failed to validate against schema associated with property name")
+                || startsWith(e.description, "Failed to validate item #");
+            if (!namesChild) {
+                const bool otherNamesChild = std::any_of(all.begin(), all.end(), [&](const RawError& l) {
+                    return l.tokens == e.tokens
+                        && (startsWith(l.description, "Failed to validate against schema associated with property name")
+                            || startsWith(l.description, "Failed to validate item #"));
+                });
+                if (otherNamesChild)
+                    continue;
+            }
+        }
+        out.push_back(e);
+    }
+    return out;
+}
+
+/** A valijson error, or the errors of one marked alternative (group). */
+struct ErrorNode
+{
+    RawError error; ///< the error; for a group, tokens = where the alternative applies
+    bool group = false;
+    std::size_t alternatives = 0; ///< id of the anyOf/oneOf
+    std::size_t branch = 0;
+    std::vector<ErrorNode> children;
+};
+
+bool parseMark(const std::string& d, std::size_t& id, std::size_t& branch, bool& begin, std::string& key)
+{
+    if (!startsWith(d, kMarkPrefix))
+        return false;
+    key = d.substr(std::string(kMarkPrefix).size());
+    const std::size_t a = key.find(':');
+    const std::size_t b = key.rfind(':');
+    if (a == std::string::npos || b == a)
+        return false;
+    id = static_cast<std::size_t>(std::strtoul(key.c_str(), nullptr, 10));
+    branch = static_cast<std::size_t>(std::strtoul(key.c_str() + a + 1, nullptr, 10));
+    begin = key.substr(b + 1) == "b";
+    key = key.substr(0, b);
+    return true;
+}
+
+std::vector<ErrorNode> buildTree(
+    const std::vector<RawError>& raw, std::size_t& i, const std::string* closing, int depth)
+{
+    std::vector<ErrorNode> out;
+    while (i < raw.size()) {
+        const RawError& e = raw[i];
+        std::size_t id = 0, branch = 0;
+        bool begin = false;
+        std::string key;
+        if (parseMark(e.description, id, branch, begin, key)) {
+            ++i;
+            if (begin && depth < 256) {
+                ErrorNode g;
+                g.group = true;
+                g.alternatives = id;
+                g.branch = branch;
+                g.error.tokens = e.tokens;
+                g.children = buildTree(raw, i, &key, depth + 1);
+                out.push_back(std::move(g));
+            } else if (!begin && closing && key == *closing) {
+                return out;
+            }
+            continue; // a stray mark
+        }
+        out.push_back({e, false, 0, 0, {}});
+        ++i;
+    }
+    return out;
+}
+
+const char* const kBlockPrefix = "\x02block ";
+
+/** Translates one level of the tree: leaves as usual, failed anyOf/oneOf summarised as one error each. */
+void translateTree(const std::vector<ErrorNode>& nodes, ErrorTranslator& tr, const std::vector<Alternatives>& alts,
+    std::vector<SchemaError>& out)
+{
+    std::vector<RawError> level;
+    std::vector<std::vector<const ErrorNode*>> blocks;
+    std::map<std::pair<std::size_t, std::vector<std::string>>, std::size_t> blockIndex;
+    for (const ErrorNode& n : nodes) {
+        if (!n.group) {
+            level.push_back(n.error);
+            continue;
+        }
+        const auto key = std::make_pair(n.alternatives, n.error.tokens);
+        auto it = blockIndex.find(key);
+        if (it == blockIndex.end()) {
+            it = blockIndex.emplace(key, blocks.size()).first;
+            blocks.emplace_back();
+            level.push_back({n.error.tokens, kBlockPrefix + std::to_string(blocks.size() - 1)});
+        }
+        blocks[it->second].push_back(&n);
+    }
+    for (const RawError& e : mostSpecific(level)) {
+        if (!startsWith(e.description, kBlockPrefix)) {
+            tr.translate(e, out);
+            continue;
+        }
+        const auto& groups
+            = blocks[std::strtoul(e.description.c_str() + std::string(kBlockPrefix).size(), nullptr, 10)];
+        const Alternatives* info
+            = groups.front()->alternatives < alts.size() ? &alts[groups.front()->alternatives] : nullptr;
+        std::vector<std::pair<std::size_t, std::vector<SchemaError>>> branches;
+        for (const ErrorNode* g : groups) {
+            std::vector<SchemaError> errs;
+            translateTree(g->children, tr, alts, errs);
+            std::set<std::pair<std::string, std::string>> seen;
+            std::vector<SchemaError> unique;
+            for (SchemaError& se : errs) {
+                if (seen.insert({se.path, se.message}).second)
+                    unique.push_back(std::move(se));
+            }
+            branches.emplace_back(g->branch, std::move(unique));
+        }
+        tr.summariseAlternatives(
+            e.tokens, info ? info->keyword : std::string("anyOf"), info ? info->count : branches.size(), branches, out);
+    }
+}
+
+} // namespace
+
+struct JsonSchema::Private
+{
+    Json source;
+    Json effective;
+    valijson::Schema schema;
+    bool patternProperties = false; ///< valijson matches those with backtracking std::regex
+    std::vector<Alternatives> alternatives; ///< indexed by the id in the marks
+};
+
+namespace {
+
+/** A property name too long for valijson's patternProperties matching, as a pointer (or nullopt). */
+std::optional<std::vector<std::string>> overlongName(const Json& v, std::vector<std::string>& path)
+{
+    if (v.is_object()) {
+        for (auto it = v.begin(); it != v.end(); ++it) {
+            path.push_back(it.key());
+            if (it.key().size() > kMaxPatternPropertyName)
+                return path;
+            if (auto found = overlongName(*it, path))
+                return found;
+            path.pop_back();
+        }
+    } else if (v.is_array()) {
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            path.push_back(std::to_string(i));
+            if (auto found = overlongName(v[i], path))
+                return found;
+            path.pop_back();
+        }
+    }
+    return std::nullopt;
+}
+
+} // namespace
+
+JsonSchema::JsonSchema()
+    : d(std::make_unique<Private>())
+{ }
+
+JsonSchema::~JsonSchema() = default;
+
+std::shared_ptr<const JsonSchema> JsonSchema::compile(const Json& schema, std::string& error)
+{
+    try {
+        if (!schema.is_object() && !schema.is_boolean()) {
+            error = "a schema must be an object or a boolean, not " + jsonTypeName(schema);
+            return nullptr;
+        }
+        const MetaSchema& meta = metaSchema();
+        if (meta.ok) {
+            valijson::Validator v;
+            valijson::adapters::NlohmannJsonAdapter adapter(schema);
+            valijson::ValidationResults results;
+            if (!v.validate(meta.schema, adapter, &results)) {
+                std::vector<SchemaError> errors;
+                ErrorTranslator tr(meta.doc, schema, std::string(), std::string("schema"));
+                for (const RawError& e : mostSpecific(collectErrors(results)))
+                    tr.translate(e, errors);
+                error = "not a valid draft-07 JSON Schema";
+                if (!errors.empty())
+                    error += ": at " + (errors.front().path.empty() ? std::string("/") : errors.front().path) + ": "
+                        + errors.front().message;
+                return nullptr;
+            }
+        }
+        const std::string staticError = checkSchemaStatically(schema);
+        if (!staticError.empty()) {
+            error = staticError;
+            return nullptr;
+        }
+        std::shared_ptr<JsonSchema> out(new JsonSchema());
+        out->d->source = schema;
+        out->d->effective = schema;
+        out->d->patternProperties = rewriteKeywords(out->d->effective);
+        out->d->alternatives = rewriteAlternatives(out->d->effective);
+        rewriteAllOf(out->d->effective);
+        std::string parseError;
+        if (!parseInto(out->d->effective, out->d->schema, parseError)) {
+            error = "invalid JSON Schema: " + parseError;
+            return nullptr;
+        }
+        return out;
+    } catch (const std::exception& e) {
+        error = std::string("invalid JSON Schema: ") + e.what();
+        return nullptr;
+    }
+}
+
+bool JsonSchema::accepts(const Json& instance) const
+{
+    std::vector<std::string> path;
+    if (d->patternProperties && overlongName(instance, path))
+        return false;
+    try {
+        valijson::Validator validator; // cheap; one per call keeps JsonSchema thread-safe without a lock
+        valijson::adapters::NlohmannJsonAdapter adapter(instance);
+        return validator.validate(d->schema, adapter, nullptr);
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+bool JsonSchema::validate(const Json& instance, std::vector<SchemaError>& errors, const std::string& basePointer,
+    const std::string& rootName) const
+{
+    std::vector<std::string> path;
+    if (d->patternProperties && overlongName(instance, path)) {
+        errors.push_back({basePointer + jsonPointerFromTokens(path),
+            "property name of " + std::to_string(path.back().size())
+                + " characters is too long to check against patternProperties"});
+        return false;
+    }
+    valijson::ValidationResults results;
+    try {
+        valijson::Validator validator;
+        valijson::adapters::NlohmannJsonAdapter adapter(instance);
+        if (validator.validate(d->schema, adapter, nullptr))
+            return true;
+        validator.validate(d->schema, adapter, &results);
+    } catch (const std::exception& e) {
+        errors.push_back({basePointer, rootName + " could not be validated: " + e.what()});
+        return false;
+    }
+    ErrorTranslator tr(d->effective, instance, basePointer, rootName);
+    std::vector<SchemaError> translated;
+    std::size_t pos = 0;
+    translateTree(buildTree(collectErrors(results), pos, nullptr, 0), tr, d->alternatives, translated);
+    if (translated.empty()) // e.g. a `false` subschema or propertyNames: valijson reports nothing
+        translated.push_back(
+            {basePointer, rootName + " is " + describeJsonValue(instance) + ", which the schema does not allow"});
+    std::set<std::pair<std::string, std::string>> seen;
+    for (SchemaError& e : translated) {
+        if (seen.insert({e.path, e.message}).second)
+            errors.push_back(std::move(e));
+    }
+    return false;
+}
+
+const Json& JsonSchema::source() const
+{
+    return d->source;
+}
+
+std::string jsonPointerEscape(const std::string& token)
+{
+    std::string out;
+    out.reserve(token.size());
+    for (char c : token) {
+        if (c == '~')
+            out += "~0";
+        else if (c == '/')
+            out += "~1";
+        else
+            out += c;
+    }
+    return out;
+}
+
+std::string jsonPointerFromTokens(const std::vector<std::string>& tokens)
+{
+    std::string out;
+    for (const std::string& t : tokens)
+        out += "/" + jsonPointerEscape(t);
+    return out;
+}
+
+std::string describeJsonValue(const Json& value)
+{
+    std::string s = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+    if (s.size() > 80)
+        s = s.substr(0, 77) + "...";
+    return s;
+}
+
+std::string jsonTypeName(const Json& value)
+{
+    switch (value.type()) {
+    case Json::value_t::null:
+        return "null";
+    case Json::value_t::boolean:
+        return "boolean";
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+        return "integer";
+    case Json::value_t::number_float:
+        return "number";
+    case Json::value_t::string:
+        return "string";
+    case Json::value_t::array:
+        return "array";
+    case Json::value_t::object:
+        return "object";
+    default:
+        return "value";
+    }
+}
+
+} // namespace el

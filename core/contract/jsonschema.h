@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "event.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace el {
+
+/** \brief One schema violation, already translated for humans. */
+struct SchemaError
+{
+    std::string path; ///< RFC 6901 pointer into the validated document (with the caller's base prefix)
+    std::string message; ///< says expected vs actual, e.g. `runtime_type is "both", expected one of "a", "b"`
+};
+
+/**
+ * \brief A compiled JSON Schema (draft-07), validated with valijson.
+ *
+ * The schema is checked against the draft-07 meta-schema and every regular expression in it is
+ * compiled before valijson parses it, so a bad schema is reported at load time, never at
+ * validation time. Remote references are not resolved (schemas are self-contained; local
+ * "#/definitions/..." references work; the draft-07 meta-schema URI resolves to a built-in copy).
+ * Immutable and thread-safe once compiled. Never throws.
+ *
+ * valijson 1.0 quirks handled here (the schema valijson sees is a rewritten copy of the source):
+ *  - "pattern": valijson matches with backtracking std::regex, which recurses per character in
+ *    libstdc++ and crashes (stack overflow) on strings of a few tens of KB. It is replaced by a custom
+ *    keyword matched in libstdc++'s polynomial (Thompson NFA) mode; patterns with back-references
+ *    keep backtracking and fail on strings over 2000 characters. patternProperties still use
+ *    valijson's matcher, so a property name over 2000 characters fails schemas that use them.
+ *  - "format": valijson throws on non-string values; date, time and date-time are checked by a custom
+ *    keyword on strings only, other formats are annotations (draft-07 makes format checks optional).
+ *  - allOf: valijson stops at the first failing branch; allOf is rewritten into an equivalent chain
+ *    so every failing branch is reported.
+ *  - messages: valijson's error texts and contexts are post-processed into JSON pointers and
+ *    expected-vs-actual messages; wrapper errors (anyOf/oneOf/if/properties/items) are dropped when a
+ *    more specific error exists below them.
+ */
+class JsonSchema
+{
+public:
+    ~JsonSchema();
+    JsonSchema(const JsonSchema&) = delete;
+    JsonSchema& operator=(const JsonSchema&) = delete;
+
+    /** Compiles \a schema. Returns nullptr and sets \a error (what and where) when it is not a valid schema. */
+    static std::shared_ptr<const JsonSchema> compile(const Json& schema, std::string& error);
+
+    /** True when \a instance satisfies the schema (fast path, no error collection). */
+    bool accepts(const Json& instance) const;
+
+    /**
+     * Validates \a instance. Returns true when valid. On failure \a errors receives the most specific
+     * errors (deduplicated, in valijson's order). Paths are \a basePointer + the pointer inside
+     * \a instance; \a rootName names the instance itself in messages (e.g. "properties").
+     */
+    bool validate(const Json& instance, std::vector<SchemaError>& errors, const std::string& basePointer = {},
+        const std::string& rootName = "value") const;
+
+    /** The schema as given to compile(). */
+    const Json& source() const;
+
+private:
+    JsonSchema();
+    struct Private;
+    std::unique_ptr<Private> d;
+};
+
+/** Escapes one reference token for a JSON pointer (RFC 6901: "~" -> "~0", "/" -> "~1"). */
+std::string jsonPointerEscape(const std::string& token);
+/** Joins unescaped tokens into a JSON pointer ("" for none). */
+std::string jsonPointerFromTokens(const std::vector<std::string>& tokens);
+/** Short human rendering of a JSON value (JSON text, truncated to about 80 characters). */
+std::string describeJsonValue(const Json& value);
+/** JSON Schema type name of a value: null, boolean, integer, number, string, array, object. */
+std::string jsonTypeName(const Json& value);
+
+} // namespace el

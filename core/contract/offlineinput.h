@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "event.h"
+
+#include <string>
+#include <vector>
+
+namespace el {
+
+/** \brief Events read from files for an offline check (`eventlens check`), in input order. */
+struct OfflineInput
+{
+    std::vector<Event> events; ///< seq 1.. across all inputs read into this object
+    std::vector<std::string> sources; ///< per event: where it came from, "file:line" or "file#entry"
+    int requests = 0; ///< request bodies / HAR requests decoded
+    int skippedRequests = 0; ///< HAR requests ignored (not an ingest endpoint, or not GET/POST)
+};
+
+/**
+ * \brief Reads events from \a bytes (the content of \a name) and appends them to \a input.
+ *
+ * Accepted shapes, detected from the content:
+ *  - a HAR file (Chrome DevTools "Save all as HAR"): {"log": {"entries": [...]}}; only GET/POST requests to
+ *    ingest endpoints (classifyPath + isIngestEndpoint) are decoded, exactly like the live sink does
+ *    (query/form data=, base64, gzip, batch...); entry startedDateTime becomes receivedMs;
+ *  - a JSON array: each element is an event or a PostHog request body;
+ *  - a single JSON object: one event or one request body;
+ *  - NDJSON: one event or one request body (object or array) per line; blank lines are skipped.
+ * Each event or body goes through decodeIngest() so events are normalised as in live mode. An
+ * element's "received_at" (ISO-8601, as in EventLens exports) becomes receivedMs, else \a defaultReceivedMs.
+ *
+ * Returns false with \a error ("name:line: what") when the content cannot be read: invalid JSON
+ * line, a body the decoder rejects, an ingest request in a HAR without a decodable body.
+ */
+bool readOfflineInput(const std::string& name, const std::string& bytes, qint64 defaultReceivedMs, OfflineInput& input,
+    std::string& error);
+
+/** \brief One HAR entry as readHarEntries() reads it: the request as sent and the response as recorded. */
+struct HarEntry
+{
+    std::string where; ///< "name[index]"
+    bool valid = true; ///< false when the entry has no request object (nothing else is filled)
+    HttpRequest request; ///< built like `eventlens check` does; peer "har"; body repaired (see readHarEntries)
+    std::string url; ///< request.url as in the HAR
+    bool hasBody = false; ///< the HAR has a postData text or params
+    bool contentEncodingRemoved = false; ///< a Content-Encoding header was dropped (body stored decoded)
+    qint64 startedMs = 0; ///< startedDateTime, 0 when absent or unreadable
+    double timeMs = -1; ///< the entry's total time, -1 when absent
+    int status = 0; ///< response status, 0 when there was none (failed, blocked, cancelled)
+    std::string statusText;
+    Headers responseHeaders;
+    std::string responseBody; ///< response content bytes (base64 decoded when "encoding": "base64")
+    std::string error; ///< response._error (mitmproxy, Chrome) when the request failed
+    Json eventlens; ///< the entry's "_eventlens" object (HARs exported by EventLens), else null
+};
+
+/**
+ * \brief Reads every entry of the HAR document \a har (already parsed; \a name is used in messages),
+ * without filtering or decoding, and appends them to \a entries.
+ *
+ * The request is built exactly like readOfflineInput() builds it for a HAR (same URL split, headers,
+ * postData text / base64 / params, Content-Type from postData.mimeType), then repaired for what HAR
+ * writers do to binary bodies:
+ *  - text whose characters are all <= U+00FF and that starts with U+001F U+008B (mitmproxy writes a gzip
+ *    body decoded as latin-1) is mapped back to its bytes;
+ *  - a Content-Encoding header is dropped when the stored body is not gzip/zlib data (mitmproxy stores
+ *    the decoded body but keeps the header).
+ * Entries with "_eventlens" (written by EventLens, exact by construction) are not repaired.
+ * Returns false with \a error only when \a har is not a HAR document.
+ */
+bool readHarEntries(const std::string& name, const Json& har, std::vector<HarEntry>& entries, std::string& error);
+
+} // namespace el

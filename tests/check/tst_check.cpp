@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: MIT
+// `eventlens check`: exit codes, the three formats, the input shapes (NDJSON, JSON array, HAR).
+#include "checkcommand.h"
+#include "contract/contractengine.h"
+
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QXmlStreamReader>
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
+
+using Json = nlohmann::json;
+
+namespace {
+
+const QString kData = QStringLiteral(EVENTLENS_TEST_DATA "/check/");
+
+QString data(const char* name)
+{
+    return kData + QLatin1String(name);
+}
+
+/** Runs the command with stdout and stderr captured. */
+struct Run
+{
+    int code = -1;
+    QByteArray out;
+    QByteArray err;
+};
+
+QByteArray slurp(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+Run check(const QStringList& args)
+{
+    static int n = 0;
+    QTemporaryDir dir;
+    const QString outPath = dir.filePath(QStringLiteral("out%1").arg(++n));
+    const QString errPath = dir.filePath(QStringLiteral("err%1").arg(n));
+    std::fflush(stdout);
+    std::fflush(stderr);
+    const int savedOut = ::dup(1);
+    const int savedErr = ::dup(2);
+    const int outFd = ::open(outPath.toLocal8Bit().constData(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    const int errFd = ::open(errPath.toLocal8Bit().constData(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    ::dup2(outFd, 1);
+    ::dup2(errFd, 2);
+    Run r;
+    r.code = runCheckCommand(args);
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::dup2(savedOut, 1);
+    ::dup2(savedErr, 2);
+    ::close(savedOut);
+    ::close(savedErr);
+    ::close(outFd);
+    ::close(errFd);
+    r.out = slurp(outPath);
+    r.err = slurp(errPath);
+    return r;
+}
+
+QStringList withContract(QStringList args)
+{
+    args.prepend(data("contract.json"));
+    args.prepend(QStringLiteral("--contract"));
+    return args;
+}
+
+} // namespace
+
+class TestCheck : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void cleanInputExitsZero();
+    void errorsExitOne();
+    void warningsOnlyExitZero();
+    void jsonFormat();
+    void junitFormat();
+    void harInput();
+    void harWithoutBodySaysWhy();
+    void jsonArrayInput();
+    void multipleInputsKeepNumbering();
+    void outputFile();
+    void usageErrors_data();
+    void usageErrors();
+    void help();
+    void builtinContract();
+};
+
+void TestCheck::cleanInputExitsZero()
+{
+    const Run r = check(withContract({data("clean.ndjson")}));
+    QCOMPARE(r.code, 0);
+    QCOMPARE(r.out, QByteArray("checked 3 events against check-demo 1: no violations\n"));
+    QVERIFY(r.err.isEmpty());
+}
+
+void TestCheck::errorsExitOne()
+{
+    const Run r = check(withContract({data("errors.ndjson")}));
+    QCOMPARE(r.code, 1);
+    const QList<QByteArray> lines = r.out.trimmed().split('\n');
+    const QByteArray file = data("errors.ndjson").toUtf8();
+    // seq 1 is line 1; seqs 2 and 3 come from the batch body on line 3; seq 4 line 4, seq 5 line 5.
+    const QList<QByteArray> exp = {
+        file
+            + ":3: error: [schema events.run_finished] run_finished (seq 2) /properties/result: result is \"maybe\", "
+              "expected one of \"success\", \"failed\"",
+        file
+            + ":3: error: [sequence.pinned_mismatch run-lifecycle] run_finished (seq 1, 2) /properties/runtime_type: "
+              "runtime_type is \"local_cli\" on run_finished (seq 2), expected \"byok\" as on run_created (seq 1)",
+        file
+            + ":3: error: [sequence.duplicate_key insert-id-unique] run_finished (seq 1, 2) /properties/$insert_id: "
+              "$insert_id \"i1\" on run_finished was already used by seq 1 (run_created), expected unique",
+        file
+            + ":3: error: [global globals] run_created (seq 3) /properties/runtime_type: runtime_type is \"both\", "
+              "expected one of \"byok\", \"local_cli\", \"none\"",
+        file
+            + ":4: warning: [schema events.ui_click] ui_click (seq 4) /properties/element: required property element "
+              "is missing",
+        file
+            + ":5: warning: [unplanned unplanned] mystery (seq 5) /event: event \"mystery\" is not in contract "
+              "check-demo, expected one of its planned events; unplanned_events: warn",
+        file
+            + ":3: error: [sequence.unfinished run-lifecycle] run_created (seq 3) /properties/run_id: run_created "
+              "(seq 3, run_id \"r2\") has no run_finished (input ended)",
+        "checked 5 events against check-demo 1: 5 errors, 2 warnings",
+    };
+    if (lines != exp) {
+        for (const QByteArray& l : lines)
+            qWarning("%s", l.constData());
+    }
+    QCOMPARE(lines, exp);
+}
+
+void TestCheck::warningsOnlyExitZero()
+{
+    const Run r = check(withContract({data("warnings.json")}));
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.endsWith("checked 2 events against check-demo 1: 0 errors, 2 warnings\n"));
+}
+
+void TestCheck::jsonFormat()
+{
+    const Run r = check(withContract({QStringLiteral("--format"), QStringLiteral("json"), data("errors.ndjson")}));
+    QCOMPARE(r.code, 1);
+    const Json j = Json::parse(r.out.toStdString(), nullptr, false);
+    QVERIFY2(!j.is_discarded(), r.out.constData());
+    QCOMPARE(j["events"].get<int>(), 5);
+    QCOMPARE(j["violations"].size(), std::size_t(7));
+    const Json& v0 = j["violations"][0];
+    QCOMPARE(v0["kind"].get<std::string>(), std::string("schema"));
+    QCOMPARE(v0["rule"].get<std::string>(), std::string("events.run_finished"));
+    QCOMPARE(v0["severity"].get<std::string>(), std::string("error"));
+    QCOMPARE(v0["path"].get<std::string>(), std::string("/properties/result"));
+    QVERIFY(v0["seqs"] == Json::array({2}));
+    QCOMPARE(v0["event"].get<std::string>(), std::string("run_finished"));
+    QCOMPARE(v0["sources"][0].get<std::string>(), data("errors.ndjson").toStdString() + ":3");
+    const Json& s = j["summary"];
+    QCOMPARE(s["errors"].get<int>(), 5);
+    QCOMPARE(s["warnings"].get<int>(), 2);
+    QCOMPARE(s["violations"].get<int>(), 7);
+    QCOMPARE(s["by_kind"]["sequence.pinned_mismatch"].get<int>(), 1);
+    QCOMPARE(s["by_rule"]["run-lifecycle"].get<int>(), 2);
+    QCOMPARE(s["passed"].get<bool>(), false);
+    QCOMPARE(j["contract"]["name"].get<std::string>(), std::string("check-demo"));
+    QCOMPARE(j["runs"].size(), std::size_t(2));
+    QCOMPARE(j["runs"][0]["state"].get<std::string>(), std::string("finished"));
+    QCOMPARE(j["runs"][1]["state"].get<std::string>(), std::string("unfinished"));
+}
+
+void TestCheck::junitFormat()
+{
+    const Run r = check(withContract({QStringLiteral("--format"), QStringLiteral("junit"), data("errors.ndjson")}));
+    QCOMPARE(r.code, 1);
+    QXmlStreamReader xml(r.out);
+    int cases = 0;
+    int failures = 0;
+    QStringList names;
+    QString suite;
+    QMap<QString, int> casesPerSuite;
+    while (!xml.atEnd()) {
+        xml.readNext();
+        if (!xml.isStartElement())
+            continue;
+        if (xml.name() == QLatin1String("testsuite"))
+            suite = xml.attributes().value(QLatin1String("name")).toString();
+        if (xml.name() == QLatin1String("testcase")) {
+            ++cases;
+            casesPerSuite[suite]++;
+            names << xml.attributes().value(QLatin1String("name")).toString();
+        }
+        if (xml.name() == QLatin1String("failure"))
+            ++failures;
+    }
+    QVERIFY2(!xml.hasError(), qPrintable(xml.errorString()));
+    // 5 events + 2 run-lifecycle instances (r1, r2) + 1 uniqueness rule.
+    QCOMPARE(casesPerSuite.value(QStringLiteral("events")), 5);
+    QCOMPARE(casesPerSuite.value(QStringLiteral("sequences")), 3);
+    QCOMPARE(cases, 8);
+    // Failures: seq 2 (schema), seq 3 (global), run r1 (pinned), run r2 (unfinished), uniqueness.
+    QCOMPARE(failures, 5);
+    QVERIFY(names.contains(QStringLiteral("run-lifecycle run_id \"r1\" (seq 1)")));
+    QVERIFY(names.contains(QStringLiteral("insert-id-unique")));
+    QVERIFY(r.out.contains("<testsuites name=\"eventlens check: check-demo 1\" tests=\"8\" failures=\"5\""));
+    // Warnings are reported, but not as failures.
+    QVERIFY(r.out.contains("<system-out>warning [schema events.ui_click]"));
+}
+
+void TestCheck::harInput()
+{
+    const Run r = check(withContract({QStringLiteral("--format"), QStringLiteral("json"), data("session.har")}));
+    QCOMPARE(r.code, 1);
+    const Json j = Json::parse(r.out.toStdString(), nullptr, false);
+    QVERIFY2(!j.is_discarded(), r.out.constData());
+    // gzip (base64 in the HAR), urlencoded form with base64 data=, and a /batch/ body; the page script,
+    // /flags/ and the CORS preflight are skipped.
+    QCOMPARE(j["events"].get<int>(), 3);
+    QCOMPARE(j["summary"]["requests"].get<int>(), 3);
+    QCOMPARE(j["summary"]["skipped_requests"].get<int>(), 3);
+    QCOMPARE(j["runs"].size(), std::size_t(1));
+    QCOMPARE(j["runs"][0]["state"].get<std::string>(), std::string("finished"));
+    QCOMPARE(j["runs"][0]["durationMs"].get<qint64>(), qint64(3000));
+    std::vector<std::string> kinds;
+    for (const Json& v : j["violations"])
+        kinds.push_back(v["kind"].get<std::string>());
+    QCOMPARE(kinds, (std::vector<std::string> {"unplanned", "sequence.duplicate_key"}));
+    QVERIFY(j["violations"][1]["sources"]
+        == Json::array({data("session.har").toStdString() + "[3]", data("session.har").toStdString() + "[5]"}));
+}
+
+void TestCheck::harWithoutBodySaysWhy()
+{
+    const Run r = check(withContract({data("no-body.har")}));
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains("no-body.har[0] (POST http://localhost:8010/e/?compression=gzip-js): "), r.err.constData());
+    QVERIFY2(r.err.contains("disable_compression"), r.err.constData());
+}
+
+void TestCheck::jsonArrayInput()
+{
+    const Run r = check(withContract({QStringLiteral("--format"), QStringLiteral("json"), data("warnings.json")}));
+    QCOMPARE(r.code, 0);
+    const Json j = Json::parse(r.out.toStdString());
+    QCOMPARE(j["events"].get<int>(), 2);
+    QCOMPARE(j["violations"][1]["sources"][0].get<std::string>(), data("warnings.json").toStdString() + "[1]");
+}
+
+void TestCheck::multipleInputsKeepNumbering()
+{
+    const Run r = check(
+        withContract({QStringLiteral("-f"), QStringLiteral("json"), data("clean.ndjson"), data("warnings.json")}));
+    QCOMPARE(r.code, 0);
+    const Json j = Json::parse(r.out.toStdString());
+    QCOMPARE(j["events"].get<int>(), 5);
+    QVERIFY(j["violations"][0]["seqs"] == Json::array({4}));
+}
+
+void TestCheck::outputFile()
+{
+    QTemporaryDir dir;
+    const QString out = dir.filePath(QStringLiteral("report.xml"));
+    const Run r = check(
+        withContract({QStringLiteral("--format=junit"), QStringLiteral("--output"), out, data("clean.ndjson")}));
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.isEmpty());
+    QCOMPARE(r.err, QByteArray("checked 3 events against check-demo 1: no violations\n"));
+    const QByteArray xml = slurp(out);
+    QVERIFY(xml.startsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
+    QVERIFY(xml.contains("failures=\"0\""));
+}
+
+void TestCheck::usageErrors_data()
+{
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("no input") << withContract({}) << QByteArray("eventlens check: no input given");
+    QTest::newRow("bad format") << withContract({QStringLiteral("--format"), QStringLiteral("xml"),
+        data("clean.ndjson")}) << QByteArray("eventlens check: unknown format \"xml\" (expected text, json or junit)");
+    QTest::newRow("unknown option") << withContract({QStringLiteral("--frobnicate"), data("clean.ndjson")})
+                                    << QByteArray("eventlens check: Unknown option 'frobnicate'.");
+    QTest::newRow("missing input file") << withContract({data("nope.ndjson")})
+                                        << QByteArray("eventlens check: cannot read ");
+    QTest::newRow("invalid JSON line") << withContract({data("broken.ndjson")})
+                                       << QByteArray("eventlens check: ") + data("broken.ndjson").toUtf8() + ":2: ";
+    QTest::newRow("not an event") << withContract({data("not-an-event.ndjson")})
+                                  << QByteArray("eventlens check: ") + data("not-an-event.ndjson").toUtf8() + ":1: ";
+    QTest::newRow("missing contract") << QStringList {QStringLiteral("--contract"), data("nope.json"),
+        data("clean.ndjson")} << QByteArray("eventlens check: cannot read contract file ");
+    QTest::newRow("bad contract") << QStringList {QStringLiteral("--contract"), data("clean.ndjson"),
+        data("clean.ndjson")} << QByteArray("eventlens check: ") + data("clean.ndjson").toUtf8() + ": invalid JSON";
+    QTest::newRow("unknown builtin") << QStringList {QStringLiteral("--contract"), QStringLiteral("builtin:nope"),
+        data("clean.ndjson")} << QByteArray("eventlens check: unknown built-in contract \"nope\"");
+    QTest::newRow("unwritable output") << withContract(
+        {QStringLiteral("--output"), QStringLiteral("/nonexistent/dir/report.txt"), data("clean.ndjson")})
+                                       << QByteArray("eventlens check: cannot write /nonexistent/dir/report.txt");
+}
+
+void TestCheck::usageErrors()
+{
+    QFETCH(QStringList, args);
+    QFETCH(QByteArray, message);
+    const Run r = check(args);
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.startsWith(message), r.err.constData());
+    QVERIFY(r.out.isEmpty());
+}
+
+void TestCheck::help()
+{
+    const Run r = check({QStringLiteral("--help")});
+    QCOMPARE(r.code, 0);
+    QVERIFY(r.out.contains("--contract <FILE|builtin:NAME>"));
+    QVERIFY(r.out.contains("Exit status: 0"));
+}
+
+void TestCheck::builtinContract()
+{
+    if (el::builtinContracts().empty())
+        QSKIP("no built-in contract compiled in");
+    const std::string name = el::builtinContracts().front();
+    const Run r
+        = check({QStringLiteral("--contract"), QString::fromStdString("builtin:" + name), data("clean.ndjson")});
+    QVERIFY2(r.code == 0 || r.code == 1, r.err.constData());
+    QVERIFY(r.out.contains(QByteArray::fromStdString("against " + name)));
+}
+
+QTEST_GUILESS_MAIN(TestCheck)
+#include "tst_check.moc"

@@ -1,0 +1,450 @@
+// SPDX-License-Identifier: MIT
+// Contract engine tests: golden cases in tests/data/contract/<case>/{contract.json,events.ndjson,expected.json}
+// (set EVENTLENS_UPDATE_GOLDEN=1 to rewrite expected.json after a deliberate change, then review the diff),
+// contract loading errors, live-mode timeouts, built-in contracts.
+#include "contract/contract.h"
+#include "contract/contractengine.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QTest>
+
+#include <set>
+
+using el::Json;
+
+namespace {
+
+const QString kGoldenDir = QStringLiteral(EVENTLENS_TEST_DATA "/contract");
+
+QByteArray readFile(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+/** Test-side event construction (the engine only needs seq, name, timestamp, receivedMs and doc). */
+el::Event eventFromDoc(const Json& doc, qint64 seq, qint64 receivedMs = 0)
+{
+    el::Event e;
+    e.seq = seq;
+    e.requestId = seq;
+    e.receivedMs = receivedMs;
+    e.doc = doc;
+    if (doc.contains("event") && doc["event"].is_string())
+        e.name = doc["event"].get<std::string>();
+    if (doc.contains("timestamp") && doc["timestamp"].is_string())
+        e.timestamp = doc["timestamp"].get<std::string>();
+    return e;
+}
+
+std::vector<el::Event> readEvents(const QString& path)
+{
+    std::vector<el::Event> out;
+    const QList<QByteArray> lines = readFile(path).split('\n');
+    for (const QByteArray& line : lines) {
+        if (line.trimmed().isEmpty())
+            continue;
+        out.push_back(eventFromDoc(Json::parse(line.toStdString()), qint64(out.size()) + 1));
+    }
+    return out;
+}
+
+Json runGolden(const QString& dir, std::string& error)
+{
+    const auto contract = el::loadContract(QString(dir + QStringLiteral("/contract.json")).toStdString(), error);
+    if (!contract)
+        return Json();
+    el::ContractEngine engine(contract);
+    const std::vector<el::Event> events = readEvents(dir + QStringLiteral("/events.ndjson"));
+    Json violations = Json::array();
+    for (const el::Event& e : events) {
+        for (const el::Violation& v : engine.onEvent(e))
+            violations.push_back(el::violationToJson(v));
+    }
+    for (const el::Violation& v : engine.finish())
+        violations.push_back(el::violationToJson(v));
+    Json runs = Json::array();
+    for (const el::RunInfo& r : engine.runs())
+        runs.push_back(r.toJson());
+    Json out {{"events", events.size()}, {"violations", violations}};
+    if (!runs.empty())
+        out["runs"] = runs;
+    return out;
+}
+
+QStringList goldenCases()
+{
+    return QDir(kGoldenDir).entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
+}
+
+std::string contractError(const std::string& text)
+{
+    std::string error;
+    const auto c = el::parseContract(text, "test.json", error);
+    return c ? std::string("<loaded>") : error;
+}
+
+} // namespace
+
+class TestContract : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void golden_data();
+    void golden();
+    void goldenCoversEveryViolationKind();
+    void loadErrors_data();
+    void loadErrors();
+    void invalidJsonSaysWhere();
+    void loadFromFileAndBuiltin();
+    void builtinContractsLoad();
+    void openDesignExamples_data();
+    void openDesignExamples();
+    void contractAccessors();
+    void liveTimeoutUsesReceivedMs();
+    void lateEndAfterTimeoutIsNotReportedTwice();
+    void timestampRule();
+    void recordingsAreSkipped();
+    void nullContractAllowsEverything();
+    void globs();
+};
+
+void TestContract::golden_data()
+{
+    QTest::addColumn<QString>("dir");
+    for (const QString& c : goldenCases())
+        QTest::newRow(qPrintable(c)) << kGoldenDir + QLatin1Char('/') + c;
+}
+
+void TestContract::golden()
+{
+    QFETCH(QString, dir);
+    std::string error;
+    const Json actual = runGolden(dir, error);
+    QVERIFY2(error.empty(), error.c_str());
+    const QString expectedPath = dir + QStringLiteral("/expected.json");
+    if (qEnvironmentVariableIsSet("EVENTLENS_UPDATE_GOLDEN")) {
+        QFile f(expectedPath);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(QByteArray::fromStdString(actual.dump(2) + "\n"));
+        QSKIP("expected.json rewritten");
+    }
+    const Json expected = Json::parse(readFile(expectedPath).toStdString(), nullptr, false);
+    QVERIFY2(!expected.is_discarded(), qPrintable(expectedPath));
+    if (actual != expected) {
+        qWarning("actual:\n%s", actual.dump(2).c_str());
+        QFAIL("golden mismatch (see actual above)");
+    }
+}
+
+void TestContract::goldenCoversEveryViolationKind()
+{
+    std::set<std::string> kinds;
+    for (const QString& c : goldenCases()) {
+        const Json expected
+            = Json::parse(readFile(kGoldenDir + QLatin1Char('/') + c + QStringLiteral("/expected.json")).toStdString(),
+                nullptr, false);
+        QVERIFY(!expected.is_discarded());
+        for (const Json& v : expected["violations"])
+            kinds.insert(v["kind"].get<std::string>());
+    }
+    for (const std::string& k : el::violationKinds())
+        QVERIFY2(kinds.count(k), ("no golden case covers " + k).c_str());
+    QCOMPARE(kinds.size(), el::violationKinds().size());
+}
+
+void TestContract::loadErrors_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QByteArray>("expected");
+    QTest::newRow("not an object") << QByteArray(R"([1])")
+                                   << QByteArray("test.json: a contract must be a JSON object, not array");
+    QTest::newRow("missing name") << QByteArray(R"({"version": "1"})") << QByteArray("test.json: name: is required");
+    QTest::newRow("unknown top-level key")
+        << QByteArray(R"({"name": "x", "event": {}})")
+        << QByteArray(
+               "test.json: event: unknown top-level key \"event\" (allowed: name, version, description, globals, "
+               "super_properties, events, unplanned_events, sequences)");
+    QTest::newRow("bad event schema names the rule")
+        << QByteArray(R"({"name": "x", "events": {"run_created": {"schema": {"type": "strin"}}}})")
+        << QByteArray(
+               "test.json: events.run_created.schema: rule events.run_created: not a valid draft-07 JSON Schema: at "
+               "/type: type is \"strin\", expected one of \"array\", \"boolean\", \"integer\", \"null\", \"number\", "
+               "\"object\", \"string\"");
+    QTest::newRow("bad extra rule schema names the rule")
+        << QByteArray(R"({"name": "x", "events": {"e": {"rules": [{"id": "r1", "schema": {"pattern": "("}}]}}})")
+        << QByteArray("test.json: events.e.rules[0].schema: rule r1: invalid regular expression at /pattern: (");
+    QTest::newRow("bad globals schema")
+        << QByteArray(R"({"name": "x", "globals": {"schema": {"required": "a"}}})")
+        << QByteArray(
+               "test.json: globals.schema: rule globals: not a valid draft-07 JSON Schema: at /required: required is "
+               "\"a\" (string), expected array");
+    QTest::newRow("bad exempt_if schema")
+        << QByteArray(R"({"name": "x", "globals": {"schema": {}, "exempt_if": [{"$ref": "http://x/y"}]}})")
+        << QByteArray(
+               "test.json: globals.exempt_if[0]: rule globals: reference at /$ref is not supported: http://x/y (only "
+               "local references like #/definitions/name; contracts are self-contained)");
+    QTest::newRow("globals without schema")
+        << QByteArray(R"({"name": "x", "globals": {}})") << QByteArray("test.json: globals.schema: is required");
+    QTest::newRow("bad severity")
+        << QByteArray(R"({"name": "x", "events": {"e": {"severity": "fatal"}}})")
+        << QByteArray("test.json: events.e.severity: must be \"error\" or \"warning\", not \"fatal\"");
+    QTest::newRow("unknown event key")
+        << QByteArray(R"({"name": "x", "events": {"e": {"schemas": {}}}})")
+        << QByteArray("test.json: events.e: unknown key \"schemas\" (allowed: severity, schema, "
+                      "rules, description)");
+    QTest::newRow("duplicate rule id") << QByteArray(
+        R"({"name": "x", "events": {"e": {}}, "sequences": [{"id": "events.e", "type": "unique", "key": "/uuid"}]})")
+                                       << QByteArray("test.json: sequences.events.e: duplicate rule id \"events.e\" "
+                                                     "(rule ids must be unique in a contract)");
+    QTest::newRow("rule id unplanned is reserved")
+        << QByteArray(R"({"name": "x", "sequences": [{"id": "unplanned", "type": "unique", "key": "/uuid"}]})")
+        << QByteArray("test.json: sequences.unplanned: duplicate rule id \"unplanned\" (rule ids must be unique in a "
+                      "contract)");
+    QTest::newRow("bad unplanned mode") << QByteArray(R"({"name": "x", "unplanned_events": {"mode": "ignore"}})")
+                                        << QByteArray(
+                                               "test.json: unplanned_events.mode: must be \"allow\", \"warn\" or "
+                                               "\"error\", not \"ignore\"");
+    QTest::newRow("bad sequence type")
+        << QByteArray(R"({"name": "x", "sequences": [{"id": "s", "type": "triple"}]})")
+        << QByteArray("test.json: sequences.s.type: must be \"pair\", \"order\" or \"unique\", not \"triple\"");
+    QTest::newRow("bad key pointer") << QByteArray(
+        R"({"name": "x", "sequences": [{"id": "s", "type": "pair", "start": "a", "end": "b", "key": "properties.run_id"}]})")
+                                     << QByteArray("test.json: sequences.s.key: must be a JSON pointer such as "
+                                                   "/properties/run_id, not \"properties.run_id\"");
+    QTest::newRow("typo in sequence key") << QByteArray(
+        R"({"name": "x", "sequences": [{"id": "s", "type": "pair", "start": "a", "end": "b", "key": "/k", "whithin_ms": 5}]})")
+                                          << QByteArray("test.json: sequences.s: unknown key \"whithin_ms\" (allowed: "
+                                                        "id, type, severity, start, end, key, "
+                                                        "within_ms, at_most_once, pinned, result, description)");
+    QTest::newRow("bad within_ms") << QByteArray(
+        R"({"name": "x", "sequences": [{"id": "s", "type": "pair", "start": "a", "end": "b", "key": "/k", "within_ms": "5"}]})")
+                                   << QByteArray("test.json: sequences.s.within_ms: must be a positive integer "
+                                                 "(milliseconds), not \"5\"");
+    QTest::newRow("pair start == end") << QByteArray(
+        R"({"name": "x", "sequences": [{"id": "s", "type": "pair", "start": "a", "end": "a", "key": "/k"}]})")
+                                       << QByteArray("test.json: sequences.s: start and end must be different events");
+    QTest::newRow("sequence without id") << QByteArray(
+        R"({"name": "x", "sequences": [{"type": "unique", "key": "/k"}]})")
+                                         << QByteArray("test.json: sequences[0].id: is required");
+    QTest::newRow("super_properties not strings")
+        << QByteArray(R"({"name": "x", "super_properties": ["a", 1]})")
+        << QByteArray("test.json: super_properties[1]: must be a string, not integer");
+}
+
+void TestContract::loadErrors()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(QByteArray, expected);
+    QCOMPARE(QByteArray::fromStdString(contractError(text.toStdString())), expected);
+}
+
+void TestContract::invalidJsonSaysWhere()
+{
+    const std::string error = contractError("{\n  \"name\": \"x\",\n  \"events\": {,}\n}");
+    QVERIFY2(error.rfind("test.json: invalid JSON at line 3, column 14: syntax error", 0) == 0, error.c_str());
+}
+
+void TestContract::loadFromFileAndBuiltin()
+{
+    std::string error;
+    QVERIFY(!el::loadContract("/nonexistent/contract.json", error));
+    QVERIFY2(error.rfind("cannot read contract file /nonexistent/contract.json: ", 0) == 0, error.c_str());
+
+    error.clear();
+    QVERIFY(!el::loadContract("builtin:no-such-contract", error));
+    QVERIFY2(error.rfind("unknown built-in contract \"no-such-contract\" (available: ", 0) == 0, error.c_str());
+
+    error.clear();
+    const auto c = el::loadContract(QString(kGoldenDir + QStringLiteral("/pair/contract.json")).toStdString(), error);
+    QVERIFY2(c, error.c_str());
+    QCOMPARE(c->name(), std::string("golden-pair"));
+    QCOMPARE(c->origin(), QString(kGoldenDir + QStringLiteral("/pair/contract.json")).toStdString());
+}
+
+void TestContract::builtinContractsLoad()
+{
+    const std::vector<std::string> names = el::builtinContracts();
+    const QStringList sources = QDir(QStringLiteral(EVENTLENS_SOURCE_DIR "/resources/contracts"))
+                                    .entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+    QCOMPARE(int(names.size()), int(sources.size())); // every resources/contracts/*.json is compiled in
+    if (names.empty())
+        QSKIP("no built-in contract in resources/contracts yet");
+    for (const std::string& name : names) {
+        std::string error;
+        const auto c = el::loadContract("builtin:" + name, error);
+        QVERIFY2(c, error.c_str());
+        QCOMPARE(c->name(), name);
+        QCOMPARE(c->origin(), "builtin:" + name);
+    }
+}
+
+void TestContract::openDesignExamples_data()
+{
+    QTest::addColumn<QString>("events");
+    const QDir dir(QStringLiteral(EVENTLENS_TEST_DATA "/open-design"));
+    for (const QString& f : dir.entryList({QStringLiteral("*.ndjson")}, QDir::Files, QDir::Name))
+        QTest::newRow(qPrintable(f)) << dir.filePath(f);
+}
+
+void TestContract::openDesignExamples()
+{
+    // The built-in contract's own examples (tests/data/open-design, see docs-open-design.md): every
+    // expected violation as {kind, rule, path}, compared as a multiset after end of input.
+    QFETCH(QString, events);
+    std::string error;
+    const auto contract = el::loadContract("builtin:open-design", error);
+    if (!QFile::exists(QStringLiteral(EVENTLENS_SOURCE_DIR "/resources/contracts/open-design.json")))
+        QSKIP("no resources/contracts/open-design.json in this tree");
+    QVERIFY2(contract, error.c_str());
+    el::ContractEngine engine(contract);
+    std::multiset<std::string> actual;
+    std::string details;
+    auto add = [&](const el::Violation& v) {
+        actual.insert(v.kind + " " + v.rule + " " + v.path);
+        details += v.kind + " " + v.rule + " " + v.path + ": " + v.message + "\n";
+    };
+    for (const el::Event& e : readEvents(events)) {
+        for (const el::Violation& v : engine.onEvent(e))
+            add(v);
+    }
+    for (const el::Violation& v : engine.finish())
+        add(v);
+    std::multiset<std::string> expected;
+    QString expectedPath = events;
+    expectedPath.replace(QStringLiteral(".ndjson"), QStringLiteral(".expected.json"));
+    if (QFile::exists(expectedPath)) {
+        const Json list = Json::parse(readFile(expectedPath).toStdString(), nullptr, false);
+        QVERIFY2(list.is_array(), qPrintable(expectedPath));
+        for (const Json& v : list)
+            expected.insert(v.value("kind", "") + " " + v.value("rule", "") + " " + v.value("path", ""));
+    }
+    QVERIFY2(actual == expected, details.c_str());
+}
+
+void TestContract::contractAccessors()
+{
+    std::string error;
+    const auto c = el::loadContract(QString(kGoldenDir + QStringLiteral("/clean/contract.json")).toStdString(), error);
+    QVERIFY2(c, error.c_str());
+    el::ContractEngine engine(c);
+    QCOMPARE(engine.contractName(), std::string("golden-clean"));
+    QCOMPARE(engine.contractVersion(), std::string("1"));
+    QCOMPARE(engine.superProperties(), std::vector<std::string> {"runtime_type"});
+    QVERIFY(c->globals());
+    QCOMPARE(c->globals()->rule.id, std::string("globals"));
+    QVERIFY(c->event("run_finished"));
+    QCOMPARE(c->event("run_finished")->rules.at(0).id, std::string("result-known"));
+    QCOMPARE(c->unplanned().mode, std::string("error"));
+    QCOMPARE(c->sequences().size(), std::size_t(3));
+    QCOMPARE(c->sequences()[0].pinned.at(0).second, std::string("/properties/runtime_type"));
+    const std::vector<std::string> ids = c->ruleIds();
+    const std::vector<std::string> expectedIds
+        = {"globals", "events.artifact_export_result", "events.run_created", "events.run_finished", "result-known",
+            "events.ui_click", "unplanned", "run-lifecycle", "insert-id-unique", "export-after-click"};
+    QCOMPARE(ids, expectedIds);
+}
+
+void TestContract::liveTimeoutUsesReceivedMs()
+{
+    std::string error;
+    const auto c = el::parseContract(R"({"name": "live", "unplanned_events": "allow", "sequences": [
+        {"id": "run", "type": "pair", "start": "s", "end": "e", "key": "/properties/id", "within_ms": 1000}]})",
+        "live", error);
+    QVERIFY2(c, error.c_str());
+    el::ContractEngine engine(c);
+    // No timestamps: live events are timed by receivedMs.
+    QVERIFY(engine.onEvent(eventFromDoc(Json::parse(R"({"event": "s", "properties": {"id": 1}})"), 1, 10000)).empty());
+    QVERIFY(engine.onEvent(eventFromDoc(Json::parse(R"({"event": "s", "properties": {"id": 2}})"), 2, 10500)).empty());
+    QVERIFY(engine.onTick(11000).empty());
+    std::vector<el::Violation> v = engine.onTick(11001);
+    QCOMPARE(v.size(), std::size_t(1));
+    QCOMPARE(v[0].kind, std::string("sequence.unfinished"));
+    QCOMPARE(v[0].seqs, std::vector<qint64> {1});
+    QCOMPARE(v[0].message, std::string("s (seq 1, id 1) has no e within 1000 ms"));
+    QCOMPARE(v[0].path, std::string("/properties/id"));
+    QVERIFY(engine.onTick(11002).empty()); // reported once
+    // id 2 ends in time.
+    QVERIFY(engine.onEvent(eventFromDoc(Json::parse(R"({"event": "e", "properties": {"id": 2}})"), 3, 11200)).empty());
+    QVERIFY(engine.onTick(20000).empty());
+    QVERIFY(engine.finish().empty());
+    const std::vector<el::RunInfo> runs = engine.runs();
+    QCOMPARE(runs.size(), std::size_t(2));
+    QCOMPARE(runs[0].state, std::string("unfinished"));
+    QCOMPARE(runs[1].state, std::string("finished"));
+    QCOMPARE(runs[1].toJson()["durationMs"].get<qint64>(), qint64(700));
+}
+
+void TestContract::lateEndAfterTimeoutIsNotReportedTwice()
+{
+    std::string error;
+    const auto c = el::parseContract(R"({"name": "live", "unplanned_events": "allow", "sequences": [
+        {"id": "run", "type": "pair", "start": "s", "end": "e", "key": "/properties/id", "within_ms": 1000}]})",
+        "live", error);
+    QVERIFY2(c, error.c_str());
+    el::ContractEngine engine(c);
+    QVERIFY(engine.onEvent(eventFromDoc(Json::parse(R"({"event": "s", "properties": {"id": 1}})"), 1, 0)).empty());
+    QCOMPARE(engine.onTick(5000).size(), std::size_t(1));
+    QVERIFY(engine.onEvent(eventFromDoc(Json::parse(R"({"event": "e", "properties": {"id": 1}})"), 2, 6000)).empty());
+    const el::RunInfo run = engine.runs().at(0);
+    QCOMPARE(run.state, std::string("unfinished"));
+    QCOMPARE(run.endSeq, qint64(2));
+    QVERIFY(engine.finish().empty());
+}
+
+void TestContract::timestampRule()
+{
+    el::Event e = eventFromDoc(Json::parse(R"({"event": "x", "timestamp": "2024-06-01T10:00:00.250Z"})"), 1, 42);
+    QCOMPARE(el::eventTimeMs(e), qint64(1717236000250));
+    e.timestamp = "2024-06-01T12:00:00+02:00";
+    QCOMPARE(el::eventTimeMs(e), qint64(1717236000000));
+    e.timestamp = "2024-06-01T10:00:00"; // no offset: UTC
+    QCOMPARE(el::eventTimeMs(e), qint64(1717236000000));
+    e.timestamp = "not a time";
+    QCOMPARE(el::eventTimeMs(e), qint64(42));
+    e.timestamp.clear();
+    e.doc = Json::object();
+    QCOMPARE(el::eventTimeMs(e), qint64(42));
+}
+
+void TestContract::recordingsAreSkipped()
+{
+    std::string error;
+    const auto c = el::parseContract(R"({"name": "strict", "unplanned_events": "error"})", "strict", error);
+    QVERIFY2(c, error.c_str());
+    el::ContractEngine engine(c);
+    el::Event e = eventFromDoc(Json::parse(R"({"event": "$snapshot", "properties": {}})"), 1);
+    e.recording = true;
+    QVERIFY(engine.onEvent(e).empty());
+    el::Event f = eventFromDoc(Json::parse(R"({"event": "nope", "properties": {}})"), 2);
+    QCOMPARE(engine.onEvent(f).size(), std::size_t(1));
+}
+
+void TestContract::nullContractAllowsEverything()
+{
+    el::ContractEngine engine(nullptr);
+    QCOMPARE(engine.contractName(), std::string("none"));
+    QVERIFY(engine.onEvent(eventFromDoc(Json::parse(R"({"event": "anything", "properties": 5})"), 1)).empty());
+    QVERIFY(engine.finish().empty());
+}
+
+void TestContract::globs()
+{
+    QVERIFY(el::globMatch("$*", "$pageview"));
+    QVERIFY(!el::globMatch("$*", "pageview"));
+    QVERIFY(el::globMatch("client_*", "client_"));
+    QVERIFY(el::globMatch("run_retry_?", "run_retry_1"));
+    QVERIFY(!el::globMatch("run_retry_?", "run_retry_10"));
+    QVERIFY(el::globMatch("*_result", "artifact_export_result"));
+    QVERIFY(el::globMatch("a*b*c", "aXbYbc"));
+    QVERIFY(!el::globMatch("a*b*c", "aXbYbd"));
+    QVERIFY(el::globMatch("*", ""));
+    QVERIFY(!el::globMatch("?", ""));
+    QVERIFY(el::globMatch("[x]", "[x]")); // only * and ? are special
+}
+
+QTEST_GUILESS_MAIN(TestContract)
+#include "tst_contract.moc"

@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+// Runs the official JSON-Schema-Test-Suite (draft-07) through el::JsonSchema, i.e. exactly the
+// schema path the contract engine uses (meta-schema check, format guard, valijson, error translation).
+#include "contract/jsonschema.h"
+
+#include <QDir>
+#include <QFile>
+#include <QFileInfo>
+#include <QTest>
+
+#include <map>
+#include <string>
+
+using el::Json;
+
+#ifndef JSON_SCHEMA_TEST_SUITE_DIR
+#define JSON_SCHEMA_TEST_SUITE_DIR "/usr/share/json-schema-test-suite/tests/draft7"
+#endif
+
+namespace {
+
+/**
+ * Cases valijson 1.0 cannot do, keyed "file|group description|test description" (test description "*"
+ * = the whole group). Keep this list small and honest: every entry names the limitation.
+ */
+const std::map<std::string, std::string>& skipList()
+{
+    static const std::map<std::string, std::string> skips = {
+        // Remote references: contracts are self-contained and the schema path deliberately has no
+        // document fetcher (no network, no files), so http://localhost:1234/... cannot resolve.
+        {"refRemote.json|*|*", "remote $ref (http://localhost:1234/...): no document fetcher by design"},
+        // "$ref": "node" must resolve through the embedded "$id": "http://localhost:1234/node"; valijson
+        // 1.0 takes base URIs only from draft-04 "id" and does not index embedded ids, so only JSON
+        // pointer references ("#/definitions/...") resolve.
+        {"ref.json|Recursive references between schemas|*",
+            "$ref resolved through an embedded $id: not in valijson 1.0"},
+    };
+    return skips;
+}
+
+QString skipReason(const std::string& file, const std::string& group, const std::string& test)
+{
+    const auto& s = skipList();
+    for (const std::string& key : {file + "|" + group + "|" + test, file + "|" + group + "|*", file + "|*|*"}) {
+        auto it = s.find(key);
+        if (it != s.end())
+            return QString::fromStdString(it->second);
+    }
+    return {};
+}
+
+Json readJson(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return Json();
+    return Json::parse(f.readAll().toStdString(), nullptr, false);
+}
+
+bool isValidPointer(const std::string& p)
+{
+    try {
+        Json::json_pointer ptr(p);
+        (void)ptr;
+        return true;
+    } catch (const std::exception&) {
+        return false;
+    }
+}
+
+} // namespace
+
+class TestJsonSchema : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void suite_data();
+    void suite();
+    void skipListIsUsed();
+    void errorsAreTranslated();
+    void allOfReportsEveryBranch();
+    void badSchemasAreRejected();
+    void formatOnNonStringsDoesNotThrow();
+    void longStringsDoNotCrash();
+    void pointersAreEscaped();
+
+private:
+    std::map<std::string, int> m_skipHits;
+};
+
+void TestJsonSchema::suite_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<int>("group");
+    QTest::addColumn<int>("test");
+
+    const QDir dir(QStringLiteral(JSON_SCHEMA_TEST_SUITE_DIR));
+    if (!dir.exists())
+        return;
+    const QStringList files = dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
+    for (const QString& name : files) {
+        const Json groups = readJson(dir.filePath(name));
+        QVERIFY2(groups.is_array(), qPrintable(name));
+        for (std::size_t g = 0; g < groups.size(); ++g) {
+            for (std::size_t t = 0; t < groups[g]["tests"].size(); ++t) {
+                const std::string label = name.toStdString() + " / " + groups[g]["description"].get<std::string>()
+                    + " / " + groups[g]["tests"][t]["description"].get<std::string>();
+                QTest::newRow(label.c_str()) << dir.filePath(name) << int(g) << int(t);
+            }
+        }
+    }
+}
+
+void TestJsonSchema::suite()
+{
+    if (!QDir(QStringLiteral(JSON_SCHEMA_TEST_SUITE_DIR)).exists())
+        QSKIP("json-schema-test-suite is not installed (apt install json-schema-test-suite)");
+    QFETCH(QString, file);
+    QFETCH(int, group);
+    QFETCH(int, test);
+
+    const Json groups = readJson(file);
+    const Json& g = groups[std::size_t(group)];
+    const Json& t = g["tests"][std::size_t(test)];
+    const std::string fileName = QFileInfo(file).fileName().toStdString();
+    const std::string groupName = g["description"].get<std::string>();
+    const std::string testName = t["description"].get<std::string>();
+
+    const QString reason = skipReason(fileName, groupName, testName);
+    if (!reason.isEmpty()) {
+        m_skipHits[reason.toStdString()]++;
+        QSKIP(qPrintable(reason));
+    }
+
+    std::string error;
+    const auto schema = el::JsonSchema::compile(g["schema"], error);
+    QVERIFY2(schema, qPrintable(QString::fromStdString("schema rejected: " + error)));
+
+    const bool expected = t["valid"].get<bool>();
+    QCOMPARE(schema->accepts(t["data"]), expected);
+
+    std::vector<el::SchemaError> errors;
+    const bool valid = schema->validate(t["data"], errors, "/properties", "properties");
+    QCOMPARE(valid, expected);
+    if (valid) {
+        QVERIFY(errors.empty());
+    } else {
+        QVERIFY(!errors.empty());
+        for (const el::SchemaError& e : errors) {
+            QVERIFY2(e.path.rfind("/properties", 0) == 0, e.path.c_str());
+            QVERIFY2(isValidPointer(e.path), e.path.c_str());
+            QVERIFY(!e.message.empty());
+            // Every error got a real translation, not valijson's raw text.
+            QVERIFY2(e.message.find("Failed to") == std::string::npos, e.message.c_str());
+            if (qEnvironmentVariableIsSet("EL_DUMP_MESSAGES"))
+                qInfo("%s: %s", e.path.c_str(), e.message.c_str());
+        }
+    }
+}
+
+void TestJsonSchema::skipListIsUsed()
+{
+    if (!QDir(QStringLiteral(JSON_SCHEMA_TEST_SUITE_DIR)).exists())
+        QSKIP("json-schema-test-suite is not installed");
+    // A stale skip entry would hide nothing and mislead: every reason must have skipped something.
+    for (const auto& [key, reason] : skipList())
+        QVERIFY2(m_skipHits.count(reason) > 0, key.c_str());
+}
+
+void TestJsonSchema::errorsAreTranslated()
+{
+    std::string error;
+    const Json schemaJson = Json::parse(R"({
+        "type": "object",
+        "required": ["run_id", "runtime_type"],
+        "additionalProperties": false,
+        "properties": {
+            "run_id": {"type": "string", "minLength": 3},
+            "runtime_type": {"enum": ["amr_cloud", "byok", "local_cli", "none"]},
+            "count": {"type": "integer", "maximum": 10},
+            "tags": {"type": "array", "items": {"type": "string", "pattern": "^[a-z]+$"}},
+            "a/b~c": {"const": 1},
+            "kind": {"anyOf": [{"const": "x"}, {"type": "integer"}]}
+        }
+    })");
+    const auto schema = el::JsonSchema::compile(schemaJson, error);
+    QVERIFY2(schema, error.c_str());
+
+    auto check = [&](const Json& props, const std::vector<std::pair<std::string, std::string>>& expected) {
+        std::vector<el::SchemaError> errors;
+        QVERIFY(!schema->validate(props, errors, "/properties", "properties"));
+        std::vector<std::pair<std::string, std::string>> got;
+        for (const auto& e : errors)
+            got.emplace_back(e.path, e.message);
+        if (got != expected) {
+            for (const auto& [p, m] : got)
+                qWarning("got %s: %s", p.c_str(), m.c_str());
+        }
+        QVERIFY(got == expected);
+    };
+
+    check(Json::parse(R"({"run_id": "r-1", "runtime_type": "both"})"),
+        {{"/properties/runtime_type",
+            R"(runtime_type is "both", expected one of "amr_cloud", "byok", "local_cli", "none")"}});
+    check(Json::parse(R"({"runtime_type": "byok"})"), {{"/properties/run_id", "required property run_id is missing"}});
+    check(Json::parse(R"({"run_id": 7, "runtime_type": "byok"})"),
+        {{"/properties/run_id", "run_id is 7 (integer), expected string"}});
+    check(Json::parse(R"({"run_id": "r", "runtime_type": "byok"})"),
+        {{"/properties/run_id", R"(run_id is "r" (1 character), expected at least 3 characters)"}});
+    check(Json::parse(R"({"run_id": "r-1", "runtime_type": "byok", "count": 11})"),
+        {{"/properties/count", "count is 11, expected at most 10"}});
+    check(Json::parse(R"({"run_id": "r-1", "runtime_type": "byok", "tags": ["ok", "No"]})"),
+        {{"/properties/tags/1", R"(tags[1] is "No", expected to match the pattern ^[a-z]+$)"}});
+    check(Json::parse(R"({"run_id": "r-1", "runtime_type": "byok", "a/b~c": 2})"),
+        {{"/properties/a~1b~0c", "a/b~c is 2, expected 1"}});
+    check(Json::parse(R"({"run_id": "r-1", "runtime_type": "byok", "extra": 1, "more": 2})"),
+        {{"/properties/extra", "property extra is not allowed (additionalProperties is false)"},
+            {"/properties/more", "property more is not allowed (additionalProperties is false)"}});
+    // anyOf with no matching alternative: one error at the anyOf, saying what each alternative lacks.
+    check(Json::parse(R"({"run_id": "r-1", "runtime_type": "byok", "kind": "y"})"),
+        {{"/properties/kind",
+            R"(kind matches none of the 2 anyOf alternatives: [0] kind is "y", expected "x"; [1] kind is "y" (string), expected integer)"}});
+}
+
+void TestJsonSchema::allOfReportsEveryBranch()
+{
+    // valijson stops an allOf at its first failing branch; the compiled schema must still report all.
+    std::string error;
+    const auto schema = el::JsonSchema::compile(Json::parse(R"({"allOf": [
+        {"if": {"properties": {"a": {"const": true}}, "required": ["a"]}, "then": {"properties": {"b": {"const": true}}}},
+        {"properties": {"c": {"enum": ["x", "y"]}}},
+        {"required": ["d"]},
+        {"allOf": [{"properties": {"e": {"type": "integer"}}}, {"properties": {"f": {"type": "string"}}}]}
+    ]})"),
+        error);
+    QVERIFY2(schema, error.c_str());
+    std::vector<el::SchemaError> errors;
+    QVERIFY(
+        !schema->validate(Json::parse(R"({"a": true, "b": false, "c": "z", "e": 1.5, "f": 2})"), errors, "", "event"));
+    std::vector<std::string> paths;
+    for (const auto& e : errors)
+        paths.push_back(e.path);
+    QCOMPARE(paths, (std::vector<std::string> {"/b", "/c", "/d", "/e", "/f"}));
+    QVERIFY(schema->accepts(Json::parse(R"({"a": true, "b": true, "c": "x", "d": 0, "e": 1, "f": "s"})")));
+}
+
+void TestJsonSchema::badSchemasAreRejected()
+{
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {R"({"type": "strin"})", "not a valid draft-07 JSON Schema"},
+        {R"({"required": "x"})", "not a valid draft-07 JSON Schema"},
+        {R"({"minLength": -1})", "not a valid draft-07 JSON Schema"},
+        {R"({"pattern": "(unclosed"})", "invalid regular expression at /pattern"},
+        {R"({"patternProperties": {"[": {}}})", "invalid regular expression at /patternProperties"},
+        {R"({"$ref": "http://example.com/x.json"})", "only local references"},
+        {R"({"$ref": "#/definitions/nope"})", "unresolvable reference"},
+        {R"({"$schema": "http://json-schema.org/draft-04/schema#"})", "only draft-07"},
+        {R"(42)", "must be an object or a boolean"},
+    };
+    for (const auto& [text, expected] : cases) {
+        std::string error;
+        const auto schema = el::JsonSchema::compile(Json::parse(text), error);
+        QVERIFY2(!schema, text.c_str());
+        QVERIFY2(error.find(expected) != std::string::npos, (text + " -> " + error).c_str());
+    }
+}
+
+void TestJsonSchema::formatOnNonStringsDoesNotThrow()
+{
+    std::string error;
+    const auto schema = el::JsonSchema::compile(
+        Json::parse(R"({"properties": {"when": {"format": "date-time"}, "mail": {"format": "email"}}})"), error);
+    QVERIFY2(schema, error.c_str());
+    QVERIFY(schema->accepts(Json::parse(R"({"when": 12, "mail": 3})")));
+    QVERIFY(schema->accepts(Json::parse(R"({"when": "2024-05-01T10:00:00Z"})")));
+    std::vector<el::SchemaError> errors;
+    QVERIFY(!schema->validate(Json::parse(R"({"when": "yesterday"})"), errors, "/properties", "properties"));
+    QCOMPARE(errors.size(), std::size_t(1));
+    QCOMPARE(errors[0].path, std::string("/properties/when"));
+    QCOMPARE(errors[0].message, std::string(R"(when is "yesterday", expected a valid date-time)"));
+}
+
+void TestJsonSchema::longStringsDoNotCrash()
+{
+    // valijson's own std::regex matching recurses per character and overflows the stack on long
+    // strings (~50 KB with an 8 MB stack); the compiled schema must not.
+    const std::string longText(100000, 'x'); // crashed valijson at ~50000
+    std::string error;
+    const auto schema = el::JsonSchema::compile(Json::parse(R"({"properties": {
+        "a": {"pattern": "^[a-z]+$"},
+        "b": {"pattern": "^[0-9]+$", "format": "date-time"},
+        "c": {"pattern": "^(x)\\1*$"}
+    }})"),
+        error);
+    QVERIFY2(schema, error.c_str());
+    QVERIFY(schema->accepts(Json {{"a", longText}}));
+    std::vector<el::SchemaError> errors;
+    QVERIFY(!schema->validate(Json {{"b", longText}}, errors, "/properties", "properties"));
+    QCOMPARE(errors.size(), std::size_t(2));
+    QVERIFY2(errors[0].message.find("expected to match the pattern ^[0-9]+$") != std::string::npos,
+        errors[0].message.c_str());
+    QVERIFY2(errors[1].message.find("expected a valid date-time") != std::string::npos, errors[1].message.c_str());
+    // Back-references need backtracking: checked on short strings, refused (not crashed) on long ones.
+    QVERIFY(schema->accepts(Json {{"c", "xxxx"}}));
+    errors.clear();
+    QVERIFY(!schema->validate(Json {{"c", longText}}, errors, "/properties", "properties"));
+    QCOMPARE(errors.size(), std::size_t(1));
+    QCOMPARE(errors[0].message,
+        std::string("c is 100000 characters long, too long to check against its pattern (patterns with "
+                    "back-references are checked on at most 2000 characters)"));
+
+    const auto pp = el::JsonSchema::compile(Json::parse(R"({"patternProperties": {"^k": {"type": "string"}}})"), error);
+    QVERIFY2(pp, error.c_str());
+    QVERIFY(pp->accepts(Json {{"k1", "v"}}));
+    const std::string longName(5000, 'k');
+    QVERIFY(!pp->accepts(Json {{longName, "v"}}));
+    errors.clear();
+    QVERIFY(!pp->validate(Json {{longName, "v"}}, errors, "", "event"));
+    QCOMPARE(errors.at(0).message,
+        std::string("property name of 5000 characters is too long to check against patternProperties"));
+}
+
+void TestJsonSchema::pointersAreEscaped()
+{
+    QCOMPARE(el::jsonPointerFromTokens({"a/b", "c~d", ""}), std::string("/a~1b/c~0d/"));
+    QCOMPARE(el::jsonPointerEscape("~/"), std::string("~0~1"));
+}
+
+QTEST_GUILESS_MAIN(TestJsonSchema)
+#include "tst_jsonschema.moc"
