@@ -127,7 +127,23 @@ int main(int argc, char** argv)
         QStringLiteral("Contract: a JSON file or builtin:NAME (default builtin:open-design)."), QStringLiteral("FILE"),
         QStringLiteral("builtin:open-design"));
     const QCommandLineOption quiet(QStringLiteral("quiet"), QStringLiteral("Headless: do not log each request."));
-    parser.addOptions({headless, port, bind, contract, quiet});
+    const QCommandLineOption sessionFile(QStringLiteral("session"),
+        QStringLiteral("Session file (SQLite) journaling every request before it is acknowledged. Default: a new "
+                       "file in %1, or the last one if it was not closed cleanly (crash recovery).")
+            .arg(el::SessionJournal::defaultDirectory()),
+        QStringLiteral("FILE"));
+    const QCommandLineOption noSession(
+        QStringLiteral("no-session"), QStringLiteral("Keep events in memory only (nothing is written to disk)."));
+    const QCommandLineOption upstream(QStringLiteral("upstream"),
+        QStringLiteral("Pass-through: also forward every PostHog request verbatim to URL (e.g. "
+                       "https://us.i.posthog.com); clients get the upstream's answer."),
+        QStringLiteral("URL"));
+    const QCommandLineOption upstreamFailOpen(QStringLiteral("upstream-fail-open"),
+        QStringLiteral("When the upstream is down or slow, answer clients 200 instead of 502/504."));
+    const QCommandLineOption upstreamTimeout(QStringLiteral("upstream-timeout"),
+        QStringLiteral("Upstream timeout in ms (default 10000)."), QStringLiteral("MS"), QStringLiteral("10000"));
+    parser.addOptions(
+        {headless, port, bind, contract, quiet, sessionFile, noSession, upstream, upstreamFailOpen, upstreamTimeout});
     parser.process(arguments);
 
     bool portOk = false;
@@ -156,12 +172,52 @@ int main(int argc, char** argv)
         return 2;
     }
 
+    el::UpstreamConfig upstreamConfig;
+    if (parser.isSet(upstream)) {
+        upstreamConfig.url = QUrl(parser.value(upstream), QUrl::StrictMode);
+        if (!upstreamConfig.url.isValid()
+            || (upstreamConfig.url.scheme() != QLatin1String("http")
+                && upstreamConfig.url.scheme() != QLatin1String("https"))
+            || upstreamConfig.url.host().isEmpty()) {
+            std::fprintf(stderr, "eventlens: invalid --upstream '%s' (expected http(s)://host[:port][/prefix])\n",
+                qPrintable(parser.value(upstream)));
+            return 2;
+        }
+        upstreamConfig.failOpen = parser.isSet(upstreamFailOpen);
+        upstreamConfig.timeoutMs = parser.value(upstreamTimeout).toInt();
+        if (upstreamConfig.timeoutMs <= 0)
+            upstreamConfig.timeoutMs = 10000;
+    }
+
+    if (!parser.isSet(noSession)) {
+        QString path = parser.value(sessionFile);
+        bool recovered = false;
+        if (path.isEmpty()) {
+            const QStringList recent = el::SessionJournal::recentSessions(1);
+            if (!recent.isEmpty() && !el::SessionJournal::wasClean(recent.first())) {
+                path = recent.first();
+                recovered = true;
+            } else {
+                path = el::SessionJournal::newDefaultPath();
+            }
+        }
+        QString sessionError;
+        if (!session.openSessionFile(path, &sessionError)) {
+            std::fprintf(
+                stderr, "eventlens: cannot open session file %s: %s\n", qPrintable(path), qPrintable(sessionError));
+            return 2;
+        }
+        std::fprintf(stderr, "eventlens: session file %s%s (%zu events)\n", qPrintable(path),
+            recovered ? " (recovered after an unclean exit)" : "", session.store()->events().size());
+    }
+
 #ifdef EVENTLENS_WITH_GUI
     if (gui && !parser.isSet(headless))
-        return runGui(&session, address, static_cast<quint16>(portValue));
+        return runGui(&session, address, static_cast<quint16>(portValue)); // TODO(lead): pass upstreamConfig
 #endif
 
     el::IngestServer server(&session);
+    server.setUpstream(upstreamConfig);
     if (!server.listen(address, static_cast<quint16>(portValue))) {
         std::fprintf(stderr, "eventlens: cannot listen on %s:%u: %s\n", qPrintable(address.toString()), portValue,
             qPrintable(server.errorString()));
@@ -176,8 +232,15 @@ int main(int argc, char** argv)
     std::fprintf(stderr, "  point PostHog SDKs at %s; inspection API: %s/eventlens/v1/health\n",
         qPrintable(server.url()), qPrintable(server.url()));
     std::fflush(stderr);
+    if (!upstreamConfig.url.isEmpty())
+        std::fprintf(stderr, "  pass-through to %s%s\n", qPrintable(upstreamConfig.url.toString()),
+            upstreamConfig.failOpen ? " (fail-open)" : "");
     installSignalHandlers(app.get());
     const int rc = app->exec();
+    if (el::SessionJournal* journal = session.journal()) {
+        journal->flush();
+        journal->markClean();
+    }
     std::fprintf(stderr, "eventlens: stopped (%lld events, %zu rejected)\n",
         static_cast<long long>(session.store()->events().size()), session.store()->rejected().size());
     return rc;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "session.h"
 
+#include <QFileInfo>
+
 #include <algorithm>
 
 namespace el {
@@ -43,7 +45,31 @@ bool Session::loadContract(const std::string& nameOrPath, std::string& error)
     return true;
 }
 
-IngestOutcome Session::ingest(const HttpRequest& request, Endpoint endpoint)
+namespace {
+
+JournalRequest journalRequest(
+    const HttpRequest& request, qint64 id, qint64 receivedMs, int status, const std::string& reason)
+{
+    JournalRequest j;
+    j.id = id;
+    j.receivedMs = receivedMs;
+    j.method = request.method;
+    j.path = request.path;
+    j.query = request.query;
+    j.headers = request.headers;
+    j.body = request.body;
+    j.peer = request.peer;
+    j.status = status;
+    j.reason = reason;
+    j.responseHeaders = {{"Content-Type", "application/json"}};
+    j.responseBody = status == 200 ? std::string(R"({"status":1})")
+                                   : Json {{"error", reason}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+    return j;
+}
+
+} // namespace
+
+IngestOutcome Session::ingest(const HttpRequest& request, Endpoint endpoint, std::function<void(bool ok)> onDurable)
 {
     IngestOutcome outcome;
     outcome.requestId = m_store.takeRequestId();
@@ -55,11 +81,19 @@ IngestOutcome Session::ingest(const HttpRequest& request, Endpoint endpoint)
     outcome.shape = decoded.shape;
     if (!decoded.ok()) {
         reject(request, decoded.status, decoded.error, outcome.requestId);
+        if (onDurable)
+            onDurable(true);
         return outcome;
     }
     outcome.events = decoded.events.size();
     if (endpoint == Endpoint::Recording) {
         m_store.countRecordings(static_cast<qint64>(decoded.events.size()));
+        if (m_journal)
+            m_journal->append(
+                journalRequest(request, outcome.requestId, received, 200, {}), {},
+                onDurable ? std::move(onDurable) : [](bool) {});
+        else if (onDurable)
+            onDurable(true);
         return outcome;
     }
     std::vector<Event> events;
@@ -74,8 +108,18 @@ IngestOutcome Session::ingest(const HttpRequest& request, Endpoint endpoint)
             violations.insert(violations.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
         }
     }
+    const std::size_t count = events.size();
     m_store.appendEvents(std::move(events));
     m_store.addViolations(violations);
+    if (m_journal) {
+        const auto& all = m_store.events();
+        std::vector<EventPtr> added(all.end() - static_cast<std::ptrdiff_t>(count), all.end());
+        m_journal->append(
+            journalRequest(request, outcome.requestId, received, 200, {}), std::move(added),
+            onDurable ? std::move(onDurable) : [](bool) {});
+    } else if (onDurable) {
+        onDurable(true);
+    }
     return outcome;
 }
 
@@ -93,6 +137,8 @@ void Session::reject(const HttpRequest& request, int status, const std::string& 
     r.status = status;
     r.reason = reason;
     r.peer = request.peer;
+    if (m_journal)
+        m_journal->append(journalRequest(request, r.id, r.receivedMs, status, reason), {}, [](bool) {});
     m_store.addRejected(std::move(r));
 }
 
@@ -107,6 +153,72 @@ void Session::tick()
 {
     if (m_engine)
         m_store.addViolations(m_engine->onTick(nowMs()));
+}
+
+bool Session::openSessionFile(const QString& path, QString* error)
+{
+    SessionData data;
+    if (QFileInfo::exists(path) && !SessionJournal::load(path, data, error))
+        return false;
+    auto journal = std::make_unique<SessionJournal>();
+    if (!journal->open(path, error))
+        return false;
+    journal->setContractOrigin(m_contractOrigin);
+    m_journal.reset();
+    loadData(data);
+    m_journal = std::move(journal);
+    m_readOnly = false;
+    return true;
+}
+
+void Session::loadData(const SessionData& data)
+{
+    m_store.clear();
+    if (m_contract)
+        m_engine = std::make_unique<ContractEngine>(m_contract);
+    m_store.resetCounters(
+        data.events.empty() ? 0 : data.events.back().seq, data.requests.empty() ? 0 : data.requests.back().id);
+    std::vector<Event> events(data.events.begin(), data.events.end());
+    std::vector<Violation> violations;
+    if (m_engine) {
+        for (const Event& e : events) {
+            auto v = m_engine->onEvent(e);
+            violations.insert(violations.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+        }
+        // A finished recording is judged as a closed input: open pairs are unfinished at its end.
+        if (m_readOnly) {
+            auto rest = m_engine->finish();
+            violations.insert(
+                violations.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+        }
+    }
+    if (!events.empty()) {
+        m_store.resetCounters(events.front().seq - 1, m_store.requestCount());
+        m_store.appendEvents(std::move(events));
+    }
+    m_store.addViolations(violations);
+    for (const JournalRequest& r : data.requests) {
+        if (r.status < 400)
+            continue;
+        RejectedRequest rej;
+        rej.id = r.id;
+        rej.receivedMs = r.receivedMs;
+        rej.method = r.method;
+        rej.path = r.path;
+        rej.query = r.query;
+        rej.headers = r.headers;
+        rej.size = static_cast<qint64>(r.body.size());
+        rej.firstBytes = r.body.substr(0, std::min<std::size_t>(r.body.size(), 256));
+        rej.status = r.status;
+        rej.reason = r.reason;
+        rej.peer = r.peer;
+        m_store.addRejected(std::move(rej));
+    }
+    for (const JournalRequest& r : data.requests)
+        if (r.upstreamStatus != 0)
+            m_store.setUpstream(r.id, {r.upstreamStatus, r.upstreamMs, r.upstreamError});
+    if (!data.requests.empty())
+        m_store.resetCounters(m_store.nextSeq() - 1, std::max(m_store.requestCount(), data.requests.back().id));
 }
 
 Json Session::checkRange(qint64 since, qint64 until) const

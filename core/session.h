@@ -4,6 +4,7 @@
 #include "contract/contractengine.h"
 #include "decode/decode.h"
 #include "store/eventstore.h"
+#include "store/journal.h"
 
 #include <QObject>
 #include <QTimer>
@@ -48,10 +49,23 @@ public:
     void setDecodeLimits(const DecodeLimits& limits) { m_limits = limits; }
     const DecodeLimits& decodeLimits() const { return m_limits; }
 
-    /** Decodes and keeps the events of one request to an ingest endpoint (or rejects it). */
-    IngestOutcome ingest(const HttpRequest& request, Endpoint endpoint);
-    /** Keeps a request the sink refused, with its reason. */
+    /**
+     * Decodes and keeps the events of one request to an ingest endpoint (or rejects it). With a
+     * session file open, \a onDurable runs once the request and its events are committed (ok=false
+     * when writing failed); without one it runs at once with ok=true.
+     */
+    IngestOutcome ingest(const HttpRequest& request, Endpoint endpoint, std::function<void(bool ok)> onDurable = {});
+    /** Keeps a request the sink refused, with its reason (journaled too). */
     void reject(const HttpRequest& request, int status, const std::string& reason, qint64 requestId = 0);
+
+    /** Journals every request from now on into \a path (SQLite); existing content is loaded first. */
+    bool openSessionFile(const QString& path, QString* error);
+    SessionJournal* journal() { return m_journal.get(); }
+    /** Replaces the in-memory session with \a data (a session file or an import), re-validated. */
+    void loadData(const SessionData& data);
+    /** Read-only sessions (opened files, imports) refuse nothing but are not journaled. */
+    bool isReadOnly() const { return m_readOnly; }
+    void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
     /** Empties events, rejected requests and violations; sequence state starts over. */
     void reset();
     /** Runs sequence timeouts now (also done every second). */
@@ -75,6 +89,8 @@ private:
     std::shared_ptr<const Contract> m_contract;
     std::unique_ptr<ContractEngine> m_engine;
     std::string m_contractOrigin;
+    std::unique_ptr<SessionJournal> m_journal;
+    bool m_readOnly = false;
     DecodeLimits m_limits;
     QTimer m_tick;
 };

@@ -2,6 +2,10 @@
 #include "ingestserver.h"
 
 #include <QDateTime>
+#include <QElapsedTimer>
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
+#include <QNetworkRequest>
 #include <QTimer>
 
 #include <algorithm>
@@ -85,6 +89,88 @@ bool IngestServer::listen(const QHostAddress& address, quint16 port)
     return m_http.listen(address, port);
 }
 
+void IngestServer::setUpstream(const UpstreamConfig& config)
+{
+    m_upstream = config;
+    if (!m_upstream.url.isEmpty() && !m_nam) {
+        m_nam = new QNetworkAccessManager(this);
+        m_nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+    }
+}
+
+namespace {
+
+bool isHopByHop(const std::string& name)
+{
+    static const char* const hop[] = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+        "trailer", "transfer-encoding", "upgrade", "host", "content-length", "proxy-connection"};
+    std::string lower = name;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    return std::any_of(std::begin(hop), std::end(hop), [&](const char* h) { return lower == h; });
+}
+
+} // namespace
+
+void IngestServer::forward(const HttpRequest& request, UpstreamCallback done)
+{
+    // The target is always the configured upstream plus the request's own path and query: the
+    // Host header and absolute request targets are never used, so this cannot become an open proxy.
+    QUrl target = m_upstream.url;
+    QString basePath = target.path();
+    if (basePath.endsWith(u'/'))
+        basePath.chop(1);
+    target.setPath(basePath + QString::fromStdString(request.path));
+    target.setQuery(request.query.empty() ? QString() : QString::fromStdString(request.query), QUrl::StrictMode);
+    QNetworkRequest out(target);
+    out.setTransferTimeout(m_upstream.timeoutMs);
+    out.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
+    // Qt would otherwise add and transparently strip its own Accept-Encoding.
+    out.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    std::string forwardedFor;
+    for (const auto& [name, value] : request.headers) {
+        if (isHopByHop(name))
+            continue;
+        if (QByteArray(name.c_str()).compare("x-forwarded-for", Qt::CaseInsensitive) == 0) {
+            forwardedFor = value;
+            continue;
+        }
+        out.setRawHeader(QByteArray::fromStdString(name), QByteArray::fromStdString(value));
+    }
+    const std::string peerHost = request.peer.substr(0, request.peer.rfind(':'));
+    out.setRawHeader(
+        "X-Forwarded-For", QByteArray::fromStdString(forwardedFor.empty() ? peerHost : forwardedFor + ", " + peerHost));
+    auto* timer = new QElapsedTimer;
+    timer->start();
+    QNetworkReply* reply = m_nam->sendCustomRequest(
+        out, QByteArray::fromStdString(request.method), QByteArray::fromStdString(request.body));
+    QObject::connect(reply, &QNetworkReply::finished, this, [reply, timer, done = std::move(done)] {
+        const qint64 ms = timer->elapsed();
+        delete timer;
+        reply->deleteLater();
+        const QVariant statusAttr = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+        if (!statusAttr.isValid()) {
+            const bool timedOut = reply->error() == QNetworkReply::OperationCanceledError
+                || reply->error() == QNetworkReply::TimeoutError;
+            const std::string why
+                = (timedOut ? std::string("upstream timed out: ") : std::string("upstream unreachable: "))
+                + reply->errorString().toStdString();
+            done(HttpResponse::error(timedOut ? 504 : 502, why), -1, ms, why);
+            return;
+        }
+        HttpResponse r;
+        r.status = statusAttr.toInt();
+        r.contentType.clear();
+        r.body = reply->readAll().toStdString();
+        for (const auto& [name, value] : reply->rawHeaderPairs()) {
+            if (isHopByHop(name.toStdString()) || name.compare("content-encoding", Qt::CaseInsensitive) == 0
+                || name.startsWith("Access-Control-") || name.startsWith("access-control-"))
+                continue;
+            r.headers.emplace_back(name.toStdString(), value.toStdString());
+        }
+        done(r, r.status, ms, {});
+    });
+}
+
 QString IngestServer::url() const
 {
     const QHostAddress a = address();
@@ -126,6 +212,19 @@ void IngestServer::handle(HttpRequest&& request, const HttpResponderPtr& respond
 
     if (isIngestEndpoint(endpoint))
         return handleIngest(request, endpoint, responder, std::move(cors));
+
+    const bool posthogPath = endpoint == Endpoint::Flags || endpoint == Endpoint::Decide
+        || endpoint == Endpoint::RemoteConfig || endpoint == Endpoint::RemoteConfigJs || endpoint == Endpoint::Static;
+    if (posthogPath && !m_upstream.url.isEmpty()) {
+        forward(
+            request, [this, request, responder, cors](const HttpResponse& up, int, qint64 ms, const std::string& err) {
+                HttpResponse r = up;
+                r.headers.insert(r.headers.end(), cors.begin(), cors.end());
+                log(request, r.status, "upstream " + std::to_string(ms) + " ms" + (err.empty() ? "" : ": " + err));
+                responder->respond(r);
+            });
+        return;
+    }
 
     switch (endpoint) {
     case Endpoint::Flags:
@@ -170,29 +269,92 @@ void IngestServer::handle(HttpRequest&& request, const HttpResponderPtr& respond
 void IngestServer::handleIngest(
     const HttpRequest& request, Endpoint endpoint, const HttpResponderPtr& responder, Headers cors)
 {
-    HttpResponse response;
-    std::string detail;
     if (request.method != "POST" && request.method != "GET") {
         const std::string reason = "method " + request.method + " not allowed on " + request.path + " (use POST)";
         m_session->reject(request, 405, reason);
-        response = HttpResponse::error(405, reason);
+        HttpResponse response = HttpResponse::error(405, reason);
         response.headers.emplace_back("Allow", "GET, POST, OPTIONS");
-        detail = reason;
-    } else {
-        const IngestOutcome outcome = m_session->ingest(request, endpoint);
-        if (outcome.status == 200) {
-            response = endpoint == Endpoint::CaptureV1 ? HttpResponse::json(200, Json {{"results", Json::object()}})
-                                                       : HttpResponse::json(200, Json {{"status", 1}});
-            detail = std::to_string(outcome.events) + (endpoint == Endpoint::Recording ? " recording" : " event")
-                + (outcome.events == 1 ? "" : "s") + " (" + outcome.encoding + ' ' + outcome.shape + ')';
-        } else {
-            response = HttpResponse::error(outcome.status, outcome.error);
-            detail = "rejected: " + outcome.error;
-        }
+        response.headers.insert(response.headers.end(), cors.begin(), cors.end());
+        log(request, 405, reason);
+        return responder->respond(response);
     }
-    response.headers.insert(response.headers.end(), cors.begin(), cors.end());
-    log(request, response.status, detail);
-    responder->respond(response);
+
+    // The client is answered once the request is on disk (session file) and, in pass-through
+    // mode, once the upstream answered: whichever comes last.
+    struct Pending
+    {
+        bool ready = false; ///< local answer computed
+        bool durable = false;
+        bool durableOk = true;
+        bool upstreamDone = true;
+        HttpResponse local;
+        HttpResponse upstream;
+        int upstreamStatus = 0;
+        qint64 upstreamMs = -1;
+        std::string upstreamError;
+        std::string detail;
+    };
+    auto pending = std::make_shared<Pending>();
+    const bool proxy = !m_upstream.url.isEmpty();
+    pending->upstreamDone = !proxy;
+    auto finish = [this, pending, request, responder, cors, proxy] {
+        if (!pending->ready || !pending->durable || !pending->upstreamDone)
+            return;
+        pending->ready = false; // answer once
+        HttpResponse r;
+        std::string detail = pending->detail;
+        if (!pending->durableOk) {
+            r = HttpResponse::error(503, "the session file could not be written; retry");
+            detail += " [session file write failed]";
+        } else if (proxy) {
+            if (pending->upstreamStatus > 0 || !m_upstream.failOpen) {
+                r = pending->upstream;
+            } else {
+                r = pending->local;
+                detail += " [fail-open]";
+            }
+            detail += " upstream " + (pending->upstreamStatus > 0 ? std::to_string(pending->upstreamStatus) : "failed")
+                + ' ' + std::to_string(pending->upstreamMs) + " ms";
+        } else {
+            r = pending->local;
+        }
+        r.headers.insert(r.headers.end(), cors.begin(), cors.end());
+        log(request, r.status, detail);
+        responder->respond(r);
+    };
+
+    const IngestOutcome outcome = m_session->ingest(request, endpoint, [pending, finish](bool ok) {
+        pending->durable = true;
+        pending->durableOk = ok;
+        finish();
+    });
+    if (outcome.status == 200) {
+        pending->local = endpoint == Endpoint::CaptureV1 ? HttpResponse::json(200, Json {{"results", Json::object()}})
+                                                         : HttpResponse::json(200, Json {{"status", 1}});
+        pending->detail = std::to_string(outcome.events) + (endpoint == Endpoint::Recording ? " recording" : " event")
+            + (outcome.events == 1 ? "" : "s") + " (" + outcome.encoding + ' ' + outcome.shape + ')';
+    } else {
+        pending->local = HttpResponse::error(outcome.status, outcome.error);
+        pending->detail = "rejected: " + outcome.error;
+    }
+    pending->ready = true;
+    if (proxy) {
+        const qint64 requestId = outcome.requestId;
+        forward(request,
+            [this, pending, finish, requestId](
+                const HttpResponse& up, int status, qint64 ms, const std::string& error) {
+                pending->upstream = up;
+                pending->upstreamStatus = status;
+                pending->upstreamMs = ms;
+                pending->upstreamError = error;
+                pending->upstreamDone = true;
+                m_session->store()->setUpstream(requestId, {status, ms, error});
+                if (SessionJournal* journal = m_session->journal())
+                    journal->updateUpstream(requestId, status, ms, error, up.headers, up.body);
+                finish();
+            });
+    }
+    finish(); // when neither a session file nor an upstream is involved, this answers now
 }
 
 Json IngestServer::eventsPage(qint64 since, const std::string& event, std::size_t limit, bool* any) const

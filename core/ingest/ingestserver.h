@@ -6,10 +6,21 @@
 
 #include <QElapsedTimer>
 #include <QObject>
+#include <QUrl>
 
 #include <list>
 
+class QNetworkAccessManager;
+
 namespace el {
+
+/** Pass-through settings: every PostHog request is also sent to this one upstream, verbatim. */
+struct UpstreamConfig
+{
+    QUrl url; ///< e.g. https://us.i.posthog.com (empty = sink only)
+    bool failOpen = false; ///< upstream down: answer the client 200 instead of 502/504
+    int timeoutMs = 10000;
+};
 
 /**
  * \brief The sink: answers every PostHog path like PostHog capture does, feeds the session, and
@@ -31,6 +42,10 @@ public:
     QString url() const;
     HttpServer* http() { return &m_http; }
 
+    /** Pass-through proxy mode; an empty URL turns it off. Only this URL is ever contacted. */
+    void setUpstream(const UpstreamConfig& config);
+    const UpstreamConfig& upstream() const { return m_upstream; }
+
 Q_SIGNALS:
     /** One line per request (headless mode prints them to stderr). */
     void requestLogged(const QString& line);
@@ -51,10 +66,16 @@ private:
     Json eventsPage(qint64 since, const std::string& event, std::size_t limit, bool* any) const;
     void onEventsAdded();
     void log(const HttpRequest& request, int status, const std::string& detail);
+    using UpstreamCallback
+        = std::function<void(const HttpResponse& response, int status, qint64 latencyMs, const std::string& error)>;
+    /** Sends \a request verbatim (minus hop-by-hop headers) to the upstream; never follows redirects. */
+    void forward(const HttpRequest& request, UpstreamCallback done);
 
     Session* m_session;
     HttpServer m_http;
     std::list<Waiter> m_waiters;
+    UpstreamConfig m_upstream;
+    QNetworkAccessManager* m_nam = nullptr;
 };
 
 } // namespace el

@@ -13,8 +13,8 @@ void EventStore::appendEvents(std::vector<Event> events)
         return;
     const qint64 first = m_nextSeq;
     for (Event& e : events) {
-        Q_ASSERT(e.seq == m_nextSeq);
-        ++m_nextSeq;
+        Q_ASSERT(e.seq >= m_nextSeq);
+        m_nextSeq = e.seq + 1;
         m_events.push_back(std::make_shared<const Event>(std::move(e)));
     }
     Q_EMIT eventsAdded(first, m_nextSeq - 1);
@@ -59,7 +59,20 @@ void EventStore::clear()
     m_violations.clear();
     m_bySeq.clear();
     m_recordings = 0;
+    m_upstream.clear();
     Q_EMIT cleared();
+}
+
+void EventStore::setUpstream(qint64 requestId, Upstream upstream)
+{
+    m_upstream[requestId] = std::move(upstream);
+    Q_EMIT upstreamAnswered(requestId);
+}
+
+const EventStore::Upstream* EventStore::upstream(qint64 requestId) const
+{
+    const auto it = m_upstream.find(requestId);
+    return it == m_upstream.end() ? nullptr : &it->second;
 }
 
 EventPtr EventStore::eventBySeq(qint64 seq) const
@@ -105,6 +118,11 @@ Json violationJson(const Violation& v)
 Json EventStore::eventJson(const Event& event) const
 {
     Json j = event.toJson();
+    if (const Upstream* up = upstream(event.requestId)) {
+        j["upstream"] = Json {{"status", up->status}, {"latency_ms", up->latencyMs}};
+        if (!up->error.empty())
+            j["upstream"]["error"] = up->error;
+    }
     Json list = Json::array();
     for (const Violation* v : violationsFor(event.seq))
         list.push_back(violationJson(*v));

@@ -26,6 +26,12 @@ public:
 
     qint64 nextSeq() const { return m_nextSeq; }
     qint64 takeRequestId() { return ++m_lastRequestId; }
+    /** After loading a session: the next event gets seq lastSeq+1, the next request lastRequestId+1. */
+    void resetCounters(qint64 lastSeq, qint64 lastRequestId)
+    {
+        m_nextSeq = lastSeq + 1;
+        m_lastRequestId = lastRequestId;
+    }
 
     /** Appends events (their seq must be nextSeq(), nextSeq()+1, ...); emits eventsAdded. */
     void appendEvents(std::vector<Event> events);
@@ -48,10 +54,22 @@ public:
     qint64 requestCount() const { return m_lastRequestId; }
     void countRecordings(qint64 n) { m_recordings += n; }
 
+    /** What the upstream answered for a forwarded request (pass-through mode). */
+    struct Upstream
+    {
+        int status = 0; ///< HTTP status, or -1 when unreachable / timed out
+        qint64 latencyMs = -1;
+        std::string error;
+    };
+    void setUpstream(qint64 requestId, Upstream upstream);
+    /** nullptr when the request was not forwarded (or not yet answered). */
+    const Upstream* upstream(qint64 requestId) const;
+
     /** The event as the API shows it, with its violations. */
     Json eventJson(const Event& event) const;
 
 Q_SIGNALS:
+    void upstreamAnswered(qint64 requestId);
     void eventsAdded(qint64 firstSeq, qint64 lastSeq);
     void rejectedAdded(qint64 id);
     void violationsAdded(std::vector<qint64> seqs);
@@ -63,6 +81,7 @@ private:
     qint64 m_nextSeq = 1;
     qint64 m_lastRequestId = 0;
     qint64 m_recordings = 0;
+    std::unordered_map<qint64, Upstream> m_upstream;
     std::vector<RejectedRequest> m_rejected;
     std::vector<Violation> m_violations;
     std::unordered_map<qint64, std::vector<std::size_t>> m_bySeq;

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "store/journal.h"
+
+#include <QString>
+
+#include <string>
+#include <vector>
+
+namespace el {
+
+class EventStore;
+
+/**
+ * \name Export
+ * Each writes \a path atomically (QSaveFile: a failed export leaves an existing file untouched) and
+ * returns false with \a error ("PATH: why") on failure. The overloads with \a events export that
+ * subset (e.g. what a filter shows), in the given order; violations come from \a store.
+ */
+///@{
+
+/**
+ * NDJSON, one event per line: the event as the inspection API shows it (EventStore::eventJson: seq,
+ * request_id, received_at, endpoint, lib, ..., properties, violations) plus "doc", the normalised event
+ * object, so importFile() rebuilds the identical Event.
+ */
+bool exportNdjson(const QString& path, const EventStore& store, QString* error);
+bool exportNdjson(const QString& path, const std::vector<EventPtr>& events, const EventStore& store, QString* error);
+
+/**
+ * CSV (RFC 4180, UTF-8, CRLF), the table's columns: seq, time (received, ISO-8601 UTC with ms), event,
+ * runtime_type, distinct_id, run_id (strings as they are, other JSON as compact JSON, absent empty), client
+ * ($lib and $lib_version), endpoint, errors, warnings. A text cell that a spreadsheet would run as a formula
+ * (starting with = + - @, tab or CR, and not a number) gets a leading apostrophe.
+ */
+bool exportCsv(const QString& path, const EventStore& store, QString* error);
+bool exportCsv(const QString& path, const std::vector<EventPtr>& events, const EventStore& store, QString* error);
+
+/**
+ * HAR 1.2 with the original requests and the responses EventLens gave: every request of \a session
+ * (accepted and rejected). Bodies that are not UTF-8 text (gzip) are written base64 with
+ * "encoding": "base64". Each entry carries "_eventlens" (id, received_ms, exact path and query, peer,
+ * status, reason, upstream_*, first_seq) and the log carries "_eventlens" (created_ms, contract_origin),
+ * so importing the file gives the same requests and events.
+ */
+bool exportHar(const QString& path, const SessionData& session, QString* error);
+///@}
+
+/** One NDJSON export line (without the newline). */
+std::string ndjsonLine(const Event& event, const EventStore& store);
+/** The HAR document exportHar() writes. */
+Json harDocument(const SessionData& session);
+
+/**
+ * \brief Reads a HAR or NDJSON file into a read-only session (format detected from the content).
+ *
+ *  - HAR (Chrome DevTools, Firefox, mitmproxy, EventLens): GET/POST requests to PostHog ingest paths are
+ *    decoded exactly like the live sink does (decodeIngest), in file order; every other entry (page assets,
+ *    /flags/, /decide/, CORS preflights, other hosts' APIs) is ignored and counted in skippedRequests. A
+ *    request the decoder refuses becomes a rejected request (status and reason as the sink would answer).
+ *    For a foreign HAR, \c status / \c reason are the sink's verdict, the recorded response goes to
+ *    responseHeaders/responseBody and its status to upstreamStatus (-1 when the request failed). An
+ *    EventLens HAR restores its requests (incl. rejected ones) and seqs exactly.
+ *  - NDJSON exported by EventLens (lines with "doc" and "seq"): events are rebuilt exactly; recorded
+ *    violations go to SessionData::violations.
+ *  - Any other NDJSON / JSON array / single object: read like `eventlens check` reads it (readOfflineInput).
+ *
+ * Returns false with \a error "FILE:LINE: why" (or "FILE[INDEX]: why") when the file cannot be read.
+ * Event seqs are increasing; they keep the export's numbers (a filtered export has gaps) unless the file
+ * mixes sources or repeats numbers, then they are renumbered 1..N and recorded violations are dropped.
+ */
+bool importFile(const QString& path, SessionData& out, QString* error);
+/** importFile() on bytes already read; \a name is used in messages; \a defaultReceivedMs for events without one. */
+bool importBytes(
+    const std::string& name, const std::string& bytes, qint64 defaultReceivedMs, SessionData& out, QString* error);
+
+} // namespace el

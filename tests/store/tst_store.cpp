@@ -1,0 +1,1114 @@
+// SPDX-License-Identifier: MIT
+// Tests of the session journal (core/store/journal) and of the export / import formats (core/store/exchange).
+#include "decode/decode.h"
+#include "event.h"
+#include "store/eventstore.h"
+#include "store/exchange.h"
+#include "store/journal.h"
+
+#include <QCoreApplication>
+#include <QDateTime>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFile>
+#include <QFileInfo>
+#include <QProcess>
+#include <QSqlDatabase>
+#include <QSqlQuery>
+#include <QStandardPaths>
+#include <QTemporaryDir>
+#include <QTest>
+#include <QTimer>
+
+#include <zlib.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+using namespace el;
+
+#define JSON_COMPARE(actual, expected)                                                                                 \
+    do {                                                                                                               \
+        const Json actual_ = (actual);                                                                                 \
+        const Json expected_ = (expected);                                                                             \
+        QVERIFY2(actual_ == expected_,                                                                                 \
+            ("got " + actual_.dump(-1, ' ', false, Json::error_handler_t::replace) + ", want "                         \
+                + expected_.dump(-1, ' ', false, Json::error_handler_t::replace))                                      \
+                .c_str());                                                                                             \
+    } while (false)
+
+namespace {
+
+QString dataPath(const char* name)
+{
+    return QStringLiteral(EVENTLENS_TEST_DATA "/") + QLatin1String(name);
+}
+
+std::string gzipBytes(const std::string& in)
+{
+    z_stream zs {};
+    if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return {};
+    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 64, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
+}
+
+Json sampleEvent(const std::string& name, int n)
+{
+    return Json {{"event", name}, {"distinct_id", "user-" + std::to_string(n % 3)},
+        {"uuid", "0190d2c0-0000-7000-8000-" + std::to_string(100000000000 + n)},
+        {"timestamp", "2024-06-01T10:00:0" + std::to_string(n % 10) + ".000Z"},
+        {"properties",
+            {{"$lib", n % 2 ? "web" : "posthog-node"}, {"$lib_version", n % 2 ? "1.449.2" : "5.7.0"},
+                {"runtime_type", n % 4 == 3 ? Json(nullptr) : Json("byok")}, {"run_id", "r-" + std::to_string(n)},
+                {"n", n}, {"ratio", 0.1 * n}, {"text", "ünïcødé \"quoted\", with comma"}}}};
+}
+
+/** A request to \a path with \a body (JSON of \a events as a batch), optionally gzip (posthog-js gzip-js). */
+HttpRequest postRequest(const std::string& path, const std::vector<Json>& events, bool gzip)
+{
+    HttpRequest r;
+    r.method = "POST";
+    r.path = path;
+    r.peer = "127.0.0.1:50000";
+    r.headers = {{"Host", "127.0.0.1:8010"}, {"User-Agent", "Mozilla/5.0 test"},
+        {"Content-Type", gzip ? "text/plain" : "application/json"}};
+    const std::string json = Json {{"api_key", "phc_test"}, {"batch", events}}.dump();
+    if (gzip) {
+        r.query = "ip=0&_=1717236000000&ver=1.449.2&compression=gzip-js";
+        r.body = gzipBytes(json);
+    } else {
+        r.body = json;
+    }
+    return r;
+}
+
+/** What the live sink does: decode, make events with the next seqs, keep them in \a store. */
+std::vector<EventPtr> decodeInto(EventStore& store, const HttpRequest& request, qint64 requestId, qint64 receivedMs)
+{
+    const Endpoint endpoint = classifyPath(request.path);
+    DecodeResult decoded = decodeIngest(request, endpoint);
+    if (!decoded.ok() || endpoint == Endpoint::Recording)
+        return {};
+    std::vector<Event> events;
+    qint64 seq = store.nextSeq();
+    for (Json& doc : decoded.events)
+        events.push_back(makeEvent(std::move(doc), request, seq++, requestId, receivedMs));
+    store.appendEvents(std::move(events));
+    std::vector<EventPtr> out;
+    for (qint64 s = seq - qint64(decoded.events.size()); s < seq; ++s)
+        out.push_back(store.eventBySeq(s));
+    return out;
+}
+
+void compareEvents(const std::vector<Event>& actual, const std::vector<Event>& expected)
+{
+    QCOMPARE(actual.size(), expected.size());
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+        QCOMPARE(actual[i].seq, expected[i].seq);
+        QCOMPARE(actual[i].requestId, expected[i].requestId);
+        QCOMPARE(actual[i].receivedMs, expected[i].receivedMs);
+        JSON_COMPARE(actual[i].doc, expected[i].doc);
+        JSON_COMPARE(actual[i].toJson(), expected[i].toJson());
+    }
+}
+
+void compareRequests(const std::vector<JournalRequest>& actual, const std::vector<JournalRequest>& expected)
+{
+    QCOMPARE(actual.size(), expected.size());
+    for (std::size_t i = 0; i < actual.size(); ++i) {
+        const JournalRequest& a = actual[i];
+        const JournalRequest& e = expected[i];
+        QCOMPARE(a.id, e.id);
+        QCOMPARE(a.receivedMs, e.receivedMs);
+        QCOMPARE(a.method, e.method);
+        QCOMPARE(a.path, e.path);
+        QCOMPARE(a.query, e.query);
+        QVERIFY(a.headers == e.headers);
+        QVERIFY2(a.body == e.body, ("body of request " + std::to_string(a.id) + " differs").c_str());
+        QCOMPARE(a.peer, e.peer);
+        QCOMPARE(a.status, e.status);
+        QCOMPARE(a.reason, e.reason);
+        QVERIFY(a.responseHeaders == e.responseHeaders);
+        QVERIFY(a.responseBody == e.responseBody);
+        QCOMPARE(a.upstreamStatus, e.upstreamStatus);
+        QCOMPARE(a.upstreamMs, e.upstreamMs);
+        QCOMPARE(a.upstreamError, e.upstreamError);
+    }
+}
+
+std::vector<Event> eventsOf(const EventStore& store)
+{
+    std::vector<Event> out;
+    for (const EventPtr& e : store.events())
+        out.push_back(*e);
+    return out;
+}
+
+std::string readAll(const QString& path)
+{
+    QFile f(path);
+    if (!f.open(QIODevice::ReadOnly))
+        return {};
+    return f.readAll().toStdString();
+}
+
+/** Splits RFC 4180 CSV into rows of cells. */
+std::vector<std::vector<std::string>> parseCsv(const std::string& text)
+{
+    std::vector<std::vector<std::string>> rows(1);
+    std::string cell;
+    bool quoted = false;
+    bool cellStarted = false;
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (quoted) {
+            if (c == '"' && i + 1 < text.size() && text[i + 1] == '"') {
+                cell += '"';
+                ++i;
+            } else if (c == '"') {
+                quoted = false;
+            } else {
+                cell += c;
+            }
+        } else if (c == '"' && !cellStarted) {
+            quoted = true;
+            cellStarted = true;
+        } else if (c == ',') {
+            rows.back().push_back(cell);
+            cell.clear();
+            cellStarted = false;
+        } else if (c == '\r' && i + 1 < text.size() && text[i + 1] == '\n') {
+            rows.back().push_back(cell);
+            cell.clear();
+            cellStarted = false;
+            rows.emplace_back();
+            ++i;
+        } else {
+            cell += c;
+            cellStarted = true;
+        }
+    }
+    if (rows.back().empty() && cell.empty())
+        rows.pop_back();
+    else
+        rows.back().push_back(cell);
+    return rows;
+}
+
+/** The deterministic event the crash-test child writes as seq \a seq. */
+Json crashEvent(qint64 seq)
+{
+    return Json {{"event", "crash_test"}, {"distinct_id", "child"}, {"uuid", "uuid-" + std::to_string(seq)},
+        {"properties", {{"$lib", "web"}, {"n", seq}, {"pad", std::string(std::size_t(seq % 50), 'x')}}}};
+}
+
+/**
+ * The crash-test child: appends requests forever (1-3 events each, a binary body) and prints
+ * "acked N" after each onDurable(true), N the highest seq acknowledged so far.
+ */
+int childWriter(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv);
+    const QString file = QString::fromLocal8Bit(argv[2]);
+    auto journal = std::make_unique<SessionJournal>();
+    QString error;
+    if (!journal->open(file, &error)) {
+        std::fprintf(stderr, "open failed: %s\n", qPrintable(error));
+        return 2;
+    }
+    qint64 seq = 0;
+    qint64 id = 0;
+    QTimer tick;
+    QObject::connect(&tick, &QTimer::timeout, [&] {
+        ++id;
+        JournalRequest r;
+        r.id = id;
+        r.receivedMs = 1717236000000 + id;
+        r.method = "POST";
+        r.path = "/e/";
+        r.headers = {{"User-Agent", "child"}};
+        r.body = std::string("\x1f\x8b\x00\xff", 4) + std::to_string(id);
+        std::vector<EventPtr> events;
+        for (int k = 0; k < 1 + int(id % 3); ++k) {
+            HttpRequest req;
+            req.path = "/e/";
+            req.headers = {{"User-Agent", "child"}};
+            ++seq;
+            events.push_back(std::make_shared<const Event>(makeEvent(crashEvent(seq), req, seq, id, r.receivedMs)));
+        }
+        const qint64 last = seq;
+        journal->append(std::move(r), std::move(events), [last](bool ok) {
+            std::printf(ok ? "acked %lld\n" : "failed %lld\n", static_cast<long long>(last));
+            std::fflush(stdout);
+        });
+    });
+    tick.start(0);
+    return app.exec();
+}
+
+} // namespace
+
+class TestStore : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+
+    // journal
+    void appendCommitsInOrderAndLoads();
+    void thresholdCommitsAtOnce();
+    void reopenAppendsAfterLast();
+    void refusesOutOfOrderIds();
+    void cleanFlag();
+    void upstreamUpdates();
+    void groupCommitThroughput();
+    void failedCommitIsNotDurable();
+    void openAndLoadErrors_data();
+    void openAndLoadErrors();
+    void recentSessions();
+    void crashKeepsEveryAckedEvent();
+
+    // exchange
+    void ndjsonRoundTrip();
+    void ndjsonSubsetKeepsSeqs();
+    void ndjsonForeignInput();
+    void csvExport();
+    void harRoundTrip();
+    void chromeHar();
+    void mitmproxyHar();
+    void harWithoutBody();
+    void importErrors_data();
+    void importErrors();
+
+private:
+    /** A journal with a gzip request, a rejected request, a recording, a plain batch; the store holds its events. */
+    void fillSession(SessionJournal& journal, EventStore& store, std::vector<JournalRequest>& requests);
+};
+
+void TestStore::initTestCase()
+{
+    QVERIFY2(QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE")), "Qt SQLite driver missing");
+}
+
+void TestStore::fillSession(SessionJournal& journal, EventStore& store, std::vector<JournalRequest>& requests)
+{
+    int acked = 0;
+    const auto add = [&](const HttpRequest& req, int status, const std::string& reason) {
+        const qint64 id = store.takeRequestId();
+        const qint64 received = 1717236000000 + id * 1111;
+        std::vector<EventPtr> events;
+        if (status == 200)
+            events = decodeInto(store, req, id, received);
+        JournalRequest jr = journalRequest(req, id, received);
+        jr.status = status;
+        jr.reason = reason;
+        jr.responseHeaders = {{"Content-Type", "application/json"}, {"Access-Control-Allow-Origin", "*"}};
+        jr.responseBody = status == 200 ? R"({"status":1})"
+                                        : Json {{"error", reason}}.dump(-1, ' ', false, Json::error_handler_t::replace);
+        if (id == 2) {
+            jr.upstreamStatus = 200;
+            jr.upstreamMs = 42;
+        }
+        if (id == 4) {
+            jr.upstreamStatus = -1;
+            jr.upstreamError = "connection refused";
+        }
+        requests.push_back(jr);
+        journal.append(std::move(jr), std::move(events), [&acked](bool ok) { acked += ok ? 1 : 0; });
+    };
+    add(postRequest("/e/", {sampleEvent("$pageview", 1), sampleEvent("ui_click", 2)}, true), 200, {});
+    add(postRequest("/batch/", {sampleEvent("run_created", 3)}, false), 200, {});
+    HttpRequest bad = postRequest("/e/", {}, false);
+    bad.body = "{not json";
+    add(bad, 400, "failed to parse request: invalid JSON");
+    HttpRequest unknown;
+    unknown.method = "GET";
+    unknown.path = "/wp-admin/\xff";
+    unknown.query = "a=%41&b=c+d";
+    unknown.peer = "127.0.0.1:50001";
+    unknown.headers = {{"Host", "127.0.0.1:8010"}, {"X-Binary", "caf\xe9"}};
+    add(unknown, 404, "unknown path /wp-admin/\xff (not a PostHog ingestion path)");
+    HttpRequest snapshot = postRequest("/s/", {}, false);
+    snapshot.body = Json::array({Json {{"event", "$snapshot"}, {"properties", {{"distinct_id", "u"}}}}}).dump();
+    add(snapshot, 200, {});
+    add(postRequest("/e/", {sampleEvent("run_finished", 4), sampleEvent("page_view", 5)}, true), 200, {});
+    QVERIFY(journal.flush());
+    QCOMPARE(acked, int(requests.size()));
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+void TestStore::appendCommitsInOrderAndLoads()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("s.elsession"));
+    SessionJournal journal;
+    QString error;
+    QVERIFY2(journal.open(file, &error), qPrintable(error));
+    journal.setContractOrigin("builtin:open-design");
+    QVERIFY(journal.isOpen());
+    QCOMPARE(journal.path(), file);
+    QCOMPARE(journal.lastSeq(), 0);
+
+    EventStore store;
+    std::vector<int> order;
+    std::vector<JournalRequest> requests;
+    const std::vector<HttpRequest> inputs = {
+        postRequest("/e/", {sampleEvent("a", 1), sampleEvent("b", 2)}, true),
+        postRequest("/batch/", {sampleEvent("c", 3)}, false),
+        postRequest("/e/", {sampleEvent("d", 4)}, true),
+    };
+    for (int i = 0; i < int(inputs.size()); ++i) {
+        const qint64 id = store.takeRequestId();
+        auto events = decodeInto(store, inputs[std::size_t(i)], id, 1000 + i);
+        QVERIFY(!events.empty());
+        JournalRequest jr = journalRequest(inputs[std::size_t(i)], id, 1000 + i);
+        requests.push_back(jr);
+        journal.append(std::move(jr), std::move(events), [&order, i](bool ok) { order.push_back(ok ? i : -1 - i); });
+    }
+    // Nothing is acknowledged before the group commit ran.
+    QVERIFY(order.empty());
+    QCOMPARE(journal.pendingCount(), 3);
+    QTRY_COMPARE(order.size(), std::size_t(3));
+    QCOMPARE(order, (std::vector<int> {0, 1, 2}));
+    QCOMPARE(journal.pendingCount(), 0);
+    QCOMPARE(journal.lastSeq(), 4);
+    QCOMPARE(journal.lastRequestId(), 3);
+
+    // A second reader sees it while the writer is still open.
+    SessionData data;
+    QVERIFY2(SessionJournal::load(file, data, &error), qPrintable(error));
+    QCOMPARE(data.format, std::string("elsession"));
+    QCOMPARE(data.contractOrigin, std::string("builtin:open-design"));
+    QVERIFY(data.createdMs > 0);
+    QVERIFY(!data.clean);
+    compareRequests(data.requests, requests);
+    compareEvents(data.events, eventsOf(store));
+    QCOMPARE(data.events[0].lib, std::string("web"));
+    QCOMPARE(data.events[1].lib, std::string("posthog-node"));
+    QCOMPARE(data.events[0].userAgent, std::string("Mozilla/5.0 test"));
+    QCOMPARE(data.events[2].endpoint, std::string("/batch/"));
+}
+
+void TestStore::thresholdCommitsAtOnce()
+{
+    QTemporaryDir dir;
+    SessionJournal journal;
+    QVERIFY(journal.open(dir.filePath(QStringLiteral("t.elsession")), nullptr));
+    int acked = 0;
+    for (int i = 1; i <= 255; ++i) {
+        JournalRequest r;
+        r.id = i;
+        journal.append(std::move(r), {}, [&acked](bool ok) { acked += ok; });
+    }
+    QCOMPARE(acked, 0);
+    JournalRequest r;
+    r.id = 256;
+    journal.append(std::move(r), {}, [&acked](bool ok) { acked += ok; });
+    QCOMPARE(acked, 256); // the 256th request committed the batch inside append()
+    QCOMPARE(journal.pendingCount(), 0);
+
+    journal.setCommitThreshold(2);
+    journal.setCommitDelay(0);
+    JournalRequest a;
+    journal.append(std::move(a), {}, [&acked](bool ok) { acked += ok; });
+    QCOMPARE(acked, 256);
+    QCOMPARE(journal.lastRequestId(), 256);
+    QVERIFY(journal.flush());
+    QCOMPARE(acked, 257);
+    QCOMPARE(journal.lastRequestId(), 257); // id 0 = the next one
+}
+
+void TestStore::reopenAppendsAfterLast()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("r.elsession"));
+    EventStore store;
+    std::vector<JournalRequest> requests;
+    {
+        SessionJournal journal;
+        QVERIFY(journal.open(file, nullptr));
+        fillSession(journal, store, requests);
+    } // destroyed without markClean: an interrupted session
+    QVERIFY(!SessionJournal::wasClean(file));
+
+    SessionJournal journal;
+    QString error;
+    QVERIFY2(journal.open(file, &error), qPrintable(error));
+    QCOMPARE(journal.lastSeq(), store.nextSeq() - 1);
+    QCOMPARE(journal.lastRequestId(), qint64(requests.size()));
+    const qint64 id = journal.lastRequestId() + 1;
+    HttpRequest req = postRequest("/e/", {sampleEvent("after_reopen", 9)}, false);
+    auto events = decodeInto(store, req, id, 5555);
+    requests.push_back(journalRequest(req, id, 5555));
+    bool acked = false;
+    journal.append(requests.back(), events, [&acked](bool ok) { acked = ok; });
+    QVERIFY(journal.flush());
+    QVERIFY(acked);
+
+    SessionData data;
+    QVERIFY2(SessionJournal::load(file, data, &error), qPrintable(error));
+    compareRequests(data.requests, requests);
+    compareEvents(data.events, eventsOf(store));
+    QCOMPARE(data.recordings, 1);
+    // Rejected requests come back as requests with their reason.
+    QVERIFY(isRejected(data.requests[2]));
+    QCOMPARE(toRejected(data.requests[2]).reason, std::string("failed to parse request: invalid JSON"));
+    QCOMPARE(toRejected(data.requests[3]).status, 404);
+    QVERIFY(!isRejected(data.requests[0]));
+}
+
+void TestStore::refusesOutOfOrderIds()
+{
+    QTemporaryDir dir;
+    SessionJournal journal;
+    QVERIFY(journal.open(dir.filePath(QStringLiteral("o.elsession")), nullptr));
+    std::vector<int> results;
+    const auto cb = [&results](int tag) { return [&results, tag](bool ok) { results.push_back(ok ? tag : -tag); }; };
+    HttpRequest req;
+    req.path = "/e/";
+    const auto event = [&](qint64 seq) {
+        return std::make_shared<const Event>(makeEvent(Json {{"event", "e"}}, req, seq, 1, 0));
+    };
+    JournalRequest r1;
+    r1.id = 5;
+    journal.append(r1, {event(1), event(2)}, cb(1));
+    JournalRequest r2;
+    r2.id = 5; // same id again
+    journal.append(r2, {event(3)}, cb(2));
+    JournalRequest r3;
+    r3.id = 6;
+    journal.append(r3, {event(2)}, cb(3)); // seq not after 2
+    JournalRequest r4;
+    r4.id = 7;
+    journal.append(r4, {event(3)}, cb(4));
+    QVERIFY(journal.lastError().contains(QLatin1String("seq 2")));
+    QVERIFY(journal.flush());
+    QCOMPARE(results, (std::vector<int> {1, -2, -3, 4})); // in order; refused ones answered false
+    SessionData data;
+    QVERIFY(SessionJournal::load(journal.path(), data, nullptr));
+    QCOMPARE(data.requests.size(), std::size_t(2));
+    QCOMPARE(data.events.size(), std::size_t(3));
+}
+
+void TestStore::cleanFlag()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("c.elsession"));
+    {
+        SessionJournal journal;
+        QVERIFY(journal.open(file, nullptr));
+        QVERIFY(!SessionJournal::wasClean(file));
+        journal.markClean();
+        QVERIFY(SessionJournal::wasClean(file));
+        bool ok = false;
+        journal.append(JournalRequest {}, {}, [&ok](bool b) { ok = b; });
+        QVERIFY(journal.flush());
+        QVERIFY(ok);
+        QVERIFY(!SessionJournal::wasClean(file)); // written to again
+        journal.markClean();
+        journal.close();
+        QVERIFY(!journal.isOpen());
+    }
+    QVERIFY(SessionJournal::wasClean(file));
+    QVERIFY(!QFileInfo::exists(file + QStringLiteral("-wal")) || QFileInfo(file + QStringLiteral("-wal")).size() == 0);
+    SessionData data;
+    QVERIFY(SessionJournal::load(file, data, nullptr));
+    QVERIFY(data.clean);
+    QCOMPARE(data.requests.size(), std::size_t(1));
+    SessionJournal again;
+    QVERIFY(again.open(file, nullptr));
+    QVERIFY(!SessionJournal::wasClean(file));
+    QVERIFY(!SessionJournal::wasClean(dir.filePath(QStringLiteral("missing.elsession"))));
+}
+
+void TestStore::upstreamUpdates()
+{
+    QTemporaryDir dir;
+    SessionJournal journal;
+    QVERIFY(journal.open(dir.filePath(QStringLiteral("u.elsession")), nullptr));
+    HttpRequest req = postRequest("/e/", {sampleEvent("a", 1)}, false);
+    JournalRequest first = journalRequest(req, 1, 10);
+    first.responseBody = "local";
+    journal.append(first, {}, {});
+    // still queued: written together with the request
+    journal.updateUpstream(1, 200, 35, {}, {{"Content-Type", "application/json"}}, R"({"status":"Ok"})");
+    QVERIFY(journal.flush());
+    JournalRequest second = journalRequest(req, 2, 20);
+    second.responseBody = "local";
+    journal.append(second, {}, {});
+    QVERIFY(journal.flush());
+    // committed already: an UPDATE with the next group commit
+    journal.updateUpstream(2, -1, 5000, "timed out", {}, {});
+    QCOMPARE(journal.pendingCount(), 0);
+    SessionData data;
+    QVERIFY(SessionJournal::load(journal.path(), data, nullptr));
+    QCOMPARE(data.requests[1].upstreamStatus, 0);
+    QTRY_VERIFY(SessionJournal::load(journal.path(), data, nullptr) && data.requests[1].upstreamStatus == -1);
+    QCOMPARE(data.requests[0].upstreamStatus, 200);
+    QCOMPARE(data.requests[0].upstreamMs, 35);
+    QCOMPARE(data.requests[0].responseBody, std::string(R"({"status":"Ok"})"));
+    QVERIFY(data.requests[0].responseHeaders == (Headers {{"Content-Type", "application/json"}}));
+    QCOMPARE(data.requests[1].upstreamMs, 5000);
+    QCOMPARE(data.requests[1].upstreamError, std::string("timed out"));
+    QCOMPARE(data.requests[1].responseBody, std::string("local")); // no upstream answer: the local one stays
+}
+
+void TestStore::groupCommitThroughput()
+{
+    QTemporaryDir dir;
+    SessionJournal journal;
+    QVERIFY(journal.open(dir.filePath(QStringLiteral("p.elsession")), nullptr));
+    HttpRequest req = postRequest("/e/", {sampleEvent("a", 1)}, true);
+    constexpr int kRequests = 20000;
+    int acked = 0;
+    QElapsedTimer timer;
+    timer.start();
+    qint64 seq = 0;
+    for (int i = 1; i <= kRequests; ++i) {
+        std::vector<EventPtr> events;
+        ++seq;
+        events.push_back(std::make_shared<const Event>(makeEvent(sampleEvent("e", i), req, seq, i, i)));
+        journal.append(journalRequest(req, i, i), std::move(events), [&acked](bool ok) { acked += ok; });
+        if (i % 50 == 0)
+            QCoreApplication::processEvents(); // clients arrive over time: the timer commits in between
+    }
+    QTRY_COMPARE_WITH_TIMEOUT(acked, kRequests, 60000);
+    const qint64 ms = std::max<qint64>(1, timer.elapsed());
+    qInfo("%d requests (1 event, %zu byte body each) journaled in %lld ms: %lld requests/s", kRequests, req.body.size(),
+        static_cast<long long>(ms), static_cast<long long>(kRequests * 1000LL / ms));
+    QCOMPARE(journal.lastSeq(), seq);
+}
+
+void TestStore::failedCommitIsNotDurable()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("f.elsession"));
+    SessionJournal journal;
+    QVERIFY(journal.open(file, nullptr));
+    // Break the file under the journal: another connection drops the events table.
+    {
+        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("saboteur"));
+        db.setDatabaseName(file);
+        QVERIFY(db.open());
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("DROP TABLE events")));
+    }
+    QSqlDatabase::removeDatabase(QStringLiteral("saboteur"));
+
+    HttpRequest req = postRequest("/e/", {sampleEvent("lost", 1)}, false);
+    EventStore store;
+    std::vector<int> results;
+    JournalRequest plain;
+    plain.id = 1;
+    journal.append(plain, {}, [&results](bool ok) { results.push_back(ok ? 1 : -1); });
+    journal.append(journalRequest(req, 2, 0), decodeInto(store, req, 2, 0),
+        [&results](bool ok) { results.push_back(ok ? 2 : -2); });
+    QVERIFY(!journal.flush());
+    QCOMPARE(results, (std::vector<int> {-1, -2})); // one transaction: neither is durable
+    QVERIFY(journal.lastError().contains(QLatin1String("events")));
+    SessionData data;
+    QString error;
+    QVERIFY(!SessionJournal::load(file, data, &error)); // no events table: the reader says so
+    QVERIFY(!error.isEmpty());
+}
+
+void TestStore::openAndLoadErrors_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("text file") << QByteArray("hello, this is not a database\n") << QStringLiteral("not");
+    QTest::newRow("other sqlite db") << QByteArray("sqlite:CREATE TABLE t(x)") << QStringLiteral("not an EventLens");
+    QTest::newRow("newer schema") << QByteArray("sqlite:CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+                                                "INSERT INTO meta VALUES('schema','99')")
+                                  << QStringLiteral("newer EventLens");
+}
+
+void TestStore::openAndLoadErrors()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("bad.elsession"));
+    if (content.startsWith("sqlite:")) {
+        {
+            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("maker"));
+            db.setDatabaseName(file);
+            QVERIFY(db.open());
+            QSqlQuery q(db);
+            for (const QByteArray& sql : content.mid(7).split(';'))
+                QVERIFY(q.exec(QString::fromUtf8(sql)));
+        }
+        QSqlDatabase::removeDatabase(QStringLiteral("maker"));
+    } else {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(content);
+    }
+    const QByteArray before = readAll(file).c_str();
+    SessionJournal journal;
+    QString error;
+    QVERIFY(!journal.open(file, &error));
+    QVERIFY2(error.contains(expected), qPrintable(error));
+    QVERIFY(error.contains(file));
+    QVERIFY(!journal.isOpen());
+    QCOMPARE(journal.lastError(), error);
+    SessionData data;
+    error.clear();
+    QVERIFY(!SessionJournal::load(file, data, &error));
+    QVERIFY2(error.contains(expected), qPrintable(error));
+    if (!content.startsWith("sqlite:"))
+        QCOMPARE(QByteArray(readAll(file).c_str()), before); // a foreign file is never changed
+
+    QVERIFY(!SessionJournal::load(dir.filePath(QStringLiteral("none.elsession")), data, &error));
+    QVERIFY(error.contains(QLatin1String("no such file")));
+    bool called = false;
+    journal.append(JournalRequest {}, {}, [&called](bool ok) { called = !ok; });
+    QVERIFY(called); // not open: refused at once
+}
+
+void TestStore::recentSessions()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    const QString dirPath = SessionJournal::defaultDirectory();
+    QVERIFY(dirPath.endsWith(QLatin1String("/sessions")));
+    QDir(dirPath).removeRecursively();
+    QCOMPARE(SessionJournal::recentSessions(), QStringList());
+
+    const QString first = SessionJournal::newDefaultPath();
+    QVERIFY(first.startsWith(dirPath + QStringLiteral("/eventlens-")));
+    QVERIFY(first.endsWith(QLatin1String(".elsession")));
+    QStringList made;
+    const QDateTime base = QDateTime::currentDateTime().addSecs(-100);
+    for (int i = 0; i < 3; ++i) {
+        const QString path = SessionJournal::newDefaultPath();
+        QVERIFY(!made.contains(path)); // same second: a suffix keeps them apart
+        {
+            SessionJournal journal;
+            QVERIFY(journal.open(path, nullptr));
+            journal.markClean();
+        }
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::ReadWrite));
+        QVERIFY(f.setFileTime(base.addSecs(i * 10), QFileDevice::FileModificationTime));
+        made << path;
+    }
+    QFile other(dirPath + QStringLiteral("/notes.txt"));
+    QVERIFY(other.open(QIODevice::WriteOnly));
+    other.close();
+    const QStringList recent = SessionJournal::recentSessions();
+    QCOMPARE(recent, (QStringList {made[2], made[1], made[0]}));
+    QCOMPARE(SessionJournal::recentSessions(2), (QStringList {made[2], made[1]}));
+    QDir(dirPath).removeRecursively();
+    QStandardPaths::setTestModeEnabled(false);
+}
+
+void TestStore::crashKeepsEveryAckedEvent()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("crash.elsession"));
+    QProcess child;
+    child.setProcessChannelMode(QProcess::SeparateChannels);
+    child.start(QCoreApplication::applicationFilePath(), {QStringLiteral("--child-writer"), file});
+    QVERIFY2(child.waitForStarted(10000), qPrintable(child.errorString()));
+
+    qint64 maxAcked = 0;
+    QByteArray buffer;
+    const auto consume = [&] {
+        buffer += child.readAllStandardOutput();
+        qsizetype nl;
+        while ((nl = buffer.indexOf('\n')) >= 0) {
+            const QByteArray line = buffer.left(nl).trimmed();
+            buffer.remove(0, nl + 1);
+            QVERIFY2(line.startsWith("acked "), line.constData());
+            maxAcked = std::max(maxAcked, line.mid(6).toLongLong());
+        }
+    };
+    QElapsedTimer timer;
+    timer.start();
+    while (maxAcked < 2000 && timer.elapsed() < 30000) {
+        child.waitForReadyRead(200);
+        consume();
+        QVERIFY2(child.state() == QProcess::Running, child.readAllStandardError().constData());
+    }
+    QVERIFY2(maxAcked >= 2000, "the child acknowledged too little");
+    child.kill(); // SIGKILL, mid-stream
+    QVERIFY(child.waitForFinished(10000));
+    QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+    consume(); // acks written before the kill are still in the pipe
+    QVERIFY(buffer.isEmpty() || !buffer.contains('\n'));
+
+    QVERIFY(!SessionJournal::wasClean(file));
+    SessionData data;
+    QString error;
+    QVERIFY2(SessionJournal::load(file, data, &error), qPrintable(error));
+    QVERIFY(!data.clean);
+    qInfo("killed the child after %lld acknowledged events; %zu events on disk", static_cast<long long>(maxAcked),
+        data.events.size());
+    QVERIFY2(qint64(data.events.size()) >= maxAcked,
+        qPrintable(QStringLiteral("%1 events on disk, %2 acknowledged").arg(data.events.size()).arg(maxAcked)));
+    for (std::size_t i = 0; i < data.events.size(); ++i) {
+        const Event& e = data.events[i];
+        QCOMPARE(e.seq, qint64(i) + 1);
+        JSON_COMPARE(e.doc, crashEvent(e.seq));
+        QCOMPARE(e.userAgent, std::string("child"));
+    }
+    for (std::size_t i = 0; i < data.requests.size(); ++i) {
+        const JournalRequest& r = data.requests[i];
+        QCOMPARE(r.id, qint64(i) + 1);
+        QVERIFY(r.body == std::string("\x1f\x8b\x00\xff", 4) + std::to_string(r.id));
+    }
+
+    // The recovered file opens for writing and goes on after the last seq.
+    SessionJournal journal;
+    QVERIFY2(journal.open(file, &error), qPrintable(error));
+    QCOMPARE(journal.lastSeq(), qint64(data.events.size()));
+    bool ok = false;
+    JournalRequest r;
+    journal.append(std::move(r), {}, [&ok](bool b) { ok = b; });
+    QVERIFY(journal.flush());
+    QVERIFY(ok);
+    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
+    db.setDatabaseName(file);
+    QVERIFY(db.open());
+    {
+        QSqlQuery q(db);
+        QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
+        QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
+    }
+    db.close();
+    db = QSqlDatabase();
+    QSqlDatabase::removeDatabase(QStringLiteral("check"));
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+void TestStore::ndjsonRoundTrip()
+{
+    QTemporaryDir dir;
+    SessionJournal journal;
+    QVERIFY(journal.open(dir.filePath(QStringLiteral("n.elsession")), nullptr));
+    EventStore store;
+    std::vector<JournalRequest> requests;
+    fillSession(journal, store, requests);
+    QVERIFY(store.events().size() >= 5);
+    store.addViolations({{"schema", "events.ui_click", "warning", "/properties/element", "element is missing", {2}},
+        {"sequence.pinned_mismatch", "run-lifecycle", "error", "/properties/runtime_type", "runtime_type differs",
+            {3, 4}}});
+
+    const QString file = dir.filePath(QStringLiteral("events.ndjson"));
+    QString error;
+    QVERIFY2(exportNdjson(file, store, &error), qPrintable(error));
+    const std::string text = readAll(file);
+    QCOMPARE(qsizetype(std::count(text.begin(), text.end(), '\n')), qsizetype(store.events().size()));
+    const Json firstLine = Json::parse(text.substr(0, text.find('\n')));
+    QVERIFY(firstLine.contains("doc") && firstLine.contains("violations") && firstLine.contains("received_at"));
+
+    SessionData data;
+    QVERIFY2(importFile(file, data, &error), qPrintable(error));
+    QCOMPARE(data.format, std::string("ndjson"));
+    compareEvents(data.events, eventsOf(store));
+    QCOMPARE(data.violations.size(), std::size_t(2)); // the pair violation is on two lines, kept once
+    for (std::size_t i = 0; i < data.violations.size(); ++i)
+        JSON_COMPARE(violationJson(data.violations[i]), violationJson(store.violations()[i]));
+    QVERIFY(data.requests.empty());
+}
+
+void TestStore::ndjsonSubsetKeepsSeqs()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    HttpRequest req = postRequest("/e/", {sampleEvent("a", 1), sampleEvent("b", 2), sampleEvent("c", 3)}, false);
+    decodeInto(store, req, 1, 77);
+    const QString file = dir.filePath(QStringLiteral("subset.ndjson"));
+    QVERIFY(exportNdjson(file, {store.eventBySeq(1), store.eventBySeq(3)}, store, nullptr));
+    SessionData data;
+    QString error;
+    QVERIFY2(importFile(file, data, &error), qPrintable(error));
+    compareEvents(data.events, {*store.eventBySeq(1), *store.eventBySeq(3)});
+}
+
+void TestStore::ndjsonForeignInput()
+{
+    QTemporaryDir dir;
+    // Plain NDJSON (events, one per line): read like `eventlens check` reads it.
+    const QString plain = dir.filePath(QStringLiteral("plain.ndjson"));
+    {
+        QFile f(plain);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(
+            R"({"event":"a","distinct_id":"u","properties":{"$lib":"web"},"received_at":"2024-06-01T10:00:00.250Z"})"
+            "\n\n"
+            R"({"api_key":"k","batch":[{"event":"b","distinct_id":"u"},{"event":"c","distinct_id":"u"}]})"
+            "\n");
+    }
+    SessionData data;
+    QString error;
+    QVERIFY2(importFile(plain, data, &error), qPrintable(error));
+    QCOMPARE(data.events.size(), std::size_t(3));
+    QCOMPARE(data.events[0].name, std::string("a"));
+    QCOMPARE(data.events[0].receivedMs,
+        QDateTime::fromString(QStringLiteral("2024-06-01T10:00:00.250Z"), Qt::ISODateWithMs).toMSecsSinceEpoch());
+    QCOMPARE(data.events[0].lib, std::string("web"));
+    QCOMPARE(data.events[2].seq, 3);
+    QCOMPARE(data.events[2].name, std::string("c"));
+
+    // An export with a hand-added line: the foreign line is decoded, seqs are renumbered.
+    EventStore store;
+    decodeInto(store, postRequest("/e/", {sampleEvent("x", 1), sampleEvent("y", 2)}, false), 1, 5);
+    const QString mixed = dir.filePath(QStringLiteral("mixed.ndjson"));
+    {
+        QFile f(mixed);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write((ndjsonLine(*store.eventBySeq(2), store) + "\n" + R"({"event":"added","distinct_id":"u"})" + "\n"
+            + ndjsonLine(*store.eventBySeq(1), store) + "\n")
+                    .c_str());
+    }
+    QVERIFY2(importFile(mixed, data, &error), qPrintable(error));
+    QCOMPARE(data.events.size(), std::size_t(3));
+    QCOMPARE(data.events[0].name, std::string("y"));
+    QCOMPARE(data.events[1].name, std::string("added"));
+    QCOMPARE(data.events[2].name, std::string("x"));
+    QCOMPARE(data.events[2].seq, 3);
+    JSON_COMPARE(data.events[2].doc, store.eventBySeq(1)->doc);
+}
+
+void TestStore::csvExport()
+{
+    QTemporaryDir dir;
+    EventStore store;
+    Json odd = sampleEvent("name, with \"quotes\"\nand newline", 1);
+    odd["distinct_id"] = "=HYPERLINK(\"x\")";
+    odd["properties"]["runtime_type"] = Json {{"nested", true}};
+    odd["properties"]["run_id"] = 42;
+    Json plain = sampleEvent("run_created", 2);
+    plain["properties"].erase("run_id");
+    plain["distinct_id"] = "-5";
+    decodeInto(store, postRequest("/batch/", {odd, plain}, false), 1, 1717236000123);
+    store.addViolations({{"schema", "r1", "error", "/a", "m", {1}}, {"schema", "r2", "warning", "/b", "m", {1}},
+        {"schema", "r3", "warning", "/c", "m", {1, 2}}});
+
+    const QString file = dir.filePath(QStringLiteral("events.csv"));
+    QString error;
+    QVERIFY2(exportCsv(file, store, &error), qPrintable(error));
+    const auto rows = parseCsv(readAll(file));
+    QCOMPARE(rows.size(), std::size_t(3));
+    QCOMPARE(rows[0],
+        (std::vector<std::string> {"seq", "time", "event", "runtime_type", "distinct_id", "run_id", "client",
+            "endpoint", "errors", "warnings"}));
+    QCOMPARE(rows[1],
+        (std::vector<std::string> {"1", "2024-06-01T10:00:00.123Z", "name, with \"quotes\"\nand newline",
+            R"({"nested":true})", "'=HYPERLINK(\"x\")", "42", "web 1.449.2", "/batch/", "1", "2"}));
+    QCOMPARE(rows[2],
+        (std::vector<std::string> {"2", "2024-06-01T10:00:00.123Z", "run_created", "byok", "-5", "",
+            "posthog-node 5.7.0", "/batch/", "0", "1"}));
+
+    // A subset, and an unwritable target.
+    QVERIFY(exportCsv(file, {store.eventBySeq(2)}, store, nullptr));
+    QCOMPARE(parseCsv(readAll(file)).size(), std::size_t(2));
+    QVERIFY(!exportCsv(dir.filePath(QStringLiteral("no/such/dir/x.csv")), store, &error));
+    QVERIFY(error.contains(QLatin1String("x.csv")));
+}
+
+void TestStore::harRoundTrip()
+{
+    QTemporaryDir dir;
+    const QString session = dir.filePath(QStringLiteral("h.elsession"));
+    SessionJournal journal;
+    QVERIFY(journal.open(session, nullptr));
+    journal.setContractOrigin("builtin:open-design");
+    EventStore store;
+    std::vector<JournalRequest> requests;
+    fillSession(journal, store, requests);
+    SessionData data;
+    QString error;
+    QVERIFY2(SessionJournal::load(session, data, &error), qPrintable(error));
+
+    const QString har = dir.filePath(QStringLiteral("session.har"));
+    QVERIFY2(exportHar(har, data, &error), qPrintable(error));
+    const Json doc = Json::parse(readAll(har));
+    QCOMPARE(doc["log"]["version"].get<std::string>(), std::string("1.2"));
+    QCOMPARE(doc["log"]["creator"]["name"].get<std::string>(), std::string("EventLens"));
+    const Json& entries = doc["log"]["entries"];
+    QCOMPARE(entries.size(), requests.size());
+    const Json& gz = entries[0];
+    QCOMPARE(gz["request"]["url"].get<std::string>(),
+        std::string("http://127.0.0.1:8010/e/?ip=0&_=1717236000000&ver=1.449.2&compression=gzip-js"));
+    QCOMPARE(gz["request"]["postData"]["encoding"].get<std::string>(), std::string("base64"));
+    QCOMPARE(gz["request"]["queryString"][3]["value"].get<std::string>(), std::string("gzip-js"));
+    QCOMPARE(gz["response"]["status"].get<int>(), 200);
+    QCOMPARE(gz["response"]["content"]["text"].get<std::string>(), std::string(R"({"status":1})"));
+    for (const Json& e : entries) {
+        for (const char* key : {"startedDateTime", "time", "request", "response", "cache", "timings"})
+            QVERIFY2(e.contains(key), key);
+        for (const char* key :
+            {"method", "url", "httpVersion", "cookies", "headers", "queryString", "headersSize", "bodySize"})
+            QVERIFY2(e["request"].contains(key), key);
+    }
+    QCOMPARE(entries[3]["response"]["status"].get<int>(), 404);
+    QCOMPARE(
+        entries[3]["request"]["url"].get<std::string>(), std::string("http://127.0.0.1:8010/wp-admin/%FF?a=%41&b=c+d"));
+
+    SessionData back;
+    QVERIFY2(importFile(har, back, &error), qPrintable(error));
+    QCOMPARE(back.format, std::string("har"));
+    QCOMPARE(back.contractOrigin, std::string("builtin:open-design"));
+    QCOMPARE(back.createdMs, data.createdMs);
+    QCOMPARE(back.skippedRequests, 0);
+    QCOMPARE(back.recordings, 1);
+    // Header bytes that are not UTF-8 can't be kept in HAR (JSON text): they come back as U+FFFD.
+    data.requests[3].headers[1].second = "caf\xEF\xBF\xBD";
+    data.requests[3].path = "/wp-admin/\xEF\xBF\xBD";
+    data.requests[3].reason = "unknown path /wp-admin/\xEF\xBF\xBD (not a PostHog ingestion path)";
+    compareRequests(back.requests, data.requests);
+    compareEvents(back.events, data.events);
+}
+
+void TestStore::chromeHar()
+{
+    SessionData data;
+    QString error;
+    QVERIFY2(importFile(dataPath("store/chrome-posthog-js.har"), data, &error), qPrintable(error));
+    QCOMPARE(data.format, std::string("har"));
+    // page, array.js, /flags/ and the CORS preflight are not PostHog ingest requests
+    QCOMPARE(data.skippedRequests, 4);
+    QCOMPARE(data.requests.size(), std::size_t(4));
+    QCOMPARE(data.recordings, 1);
+    QCOMPARE(data.events.size(), std::size_t(4));
+    const std::vector<std::string> names = {"$pageview", "ui_click", "run_created", "run_finished"};
+    for (std::size_t i = 0; i < names.size(); ++i) {
+        const Event& e = data.events[i];
+        QCOMPARE(e.name, names[i]);
+        QCOMPARE(e.seq, qint64(i) + 1);
+        QCOMPARE(e.lib, std::string("web"));
+        QCOMPARE(e.libVersion, std::string("1.449.2"));
+        QCOMPARE(e.endpoint, std::string("/e/"));
+        QVERIFY(e.userAgent.find("Chrome/126") != std::string::npos);
+        QCOMPARE(e.apiKey, std::string("phc_DemoProjectKey000000000000000000000000000"));
+        QCOMPARE(e.runtimeType->get<std::string>(), std::string("byok"));
+    }
+    // gzip body stored base64 in the HAR: decoded to the original bytes
+    const JournalRequest& gz = data.requests[0];
+    QCOMPARE(gz.body.substr(0, 2), std::string("\x1f\x8b"));
+    QCOMPARE(gz.status, 200);
+    QCOMPARE(gz.upstreamStatus, 200);
+    QCOMPARE(gz.upstreamMs, 48);
+    QCOMPARE(gz.query, std::string("ip=0&_=1717236000400&ver=1.449.2&compression=gzip-js"));
+    QCOMPARE(gz.receivedMs,
+        QDateTime::fromString(QStringLiteral("2024-06-01T10:00:00.406Z"), Qt::ISODateWithMs).toMSecsSinceEpoch());
+    QCOMPARE(data.events[0].receivedMs, gz.receivedMs);
+    QCOMPARE(data.events[0].requestId, gz.id);
+    QCOMPARE(data.events[2].requestId, data.requests[1].id);
+    QCOMPARE(data.events[3].runId->get<std::string>(), std::string("r-1"));
+    QCOMPARE(data.requests[2].path, std::string("/s/"));
+    QCOMPARE(data.createdMs, gz.receivedMs);
+}
+
+void TestStore::mitmproxyHar()
+{
+    SessionData data;
+    QString error;
+    QVERIFY2(importFile(dataPath("store/mitmproxy-posthog.har"), data, &error), qPrintable(error));
+    QCOMPARE(data.skippedRequests, 2); // example.com and /decide/
+    QCOMPARE(data.requests.size(), std::size_t(3));
+    QCOMPARE(data.events.size(), std::size_t(4));
+    QCOMPARE(data.events[0].name, std::string("run_created"));
+    QCOMPARE(data.events[0].lib, std::string("posthog-node"));
+    QCOMPARE(data.events[0].userAgent, std::string("posthog-node/5.7.0"));
+    QCOMPARE(data.events[0].endpoint, std::string("/batch/"));
+    QCOMPARE(data.events[1].name, std::string("run_finished"));
+    // microsecond timestamps with an offset
+    QCOMPARE(data.events[0].receivedMs,
+        QDateTime::fromString(QStringLiteral("2024-06-01T10:05:04.301Z"), Qt::ISODateWithMs).toMSecsSinceEpoch());
+    // mitmproxy stored the decoded body of the Content-Encoding: gzip request and kept the header
+    for (const auto& [name, value] : data.requests[0].headers)
+        QVERIFY(QString::fromStdString(name).compare(QLatin1String("content-encoding"), Qt::CaseInsensitive) != 0);
+    // ... and the posthog-js gzip-js body as latin-1 text: back to the gzip bytes
+    QCOMPARE(data.requests[1].body.substr(0, 2), std::string("\x1f\x8b"));
+    QCOMPARE(data.events[2].name, std::string("$pageview"));
+    QCOMPARE(data.events[2].lib, std::string("web"));
+    QCOMPARE(data.events[2].endpoint, std::string("/e/"));
+    // a request that never got an answer: its events are there, the failure is kept
+    QCOMPARE(data.events[3].name, std::string("artifact_export_result"));
+    QCOMPARE(data.requests[2].status, 200);
+    QCOMPARE(data.requests[2].upstreamStatus, -1);
+    QCOMPARE(data.requests[2].upstreamError, std::string("Connection refused"));
+}
+
+void TestStore::harWithoutBody()
+{
+    SessionData data;
+    QString error;
+    QVERIFY2(importFile(dataPath("check/no-body.har"), data, &error), qPrintable(error));
+    QCOMPARE(data.requests.size(), std::size_t(1));
+    QVERIFY(data.events.empty());
+    const JournalRequest& r = data.requests[0];
+    QVERIFY(isRejected(r));
+    QCOMPARE(r.status, 400);
+    QVERIFY2(r.reason.find("the HAR holds no request body") != std::string::npos, r.reason.c_str());
+
+    // The `eventlens check` fixture imports too.
+    QVERIFY2(importFile(dataPath("check/session.har"), data, &error), qPrintable(error));
+    QVERIFY(!data.events.empty());
+    QVERIFY(data.skippedRequests > 0);
+}
+
+void TestStore::importErrors_data()
+{
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("broken ndjson line") << QByteArray("{\"event\":\"a\"}\n{\"event\":\n") << QStringLiteral(":2: ");
+    QTest::newRow("broken line in an export") << QByteArray(R"({"seq":1,"doc":{"event":"a"},"endpoint":"/e/"})"
+                                                            "\n\n{oops}\n")
+                                              << QStringLiteral(":3: ");
+    QTest::newRow("not an event") << QByteArray("{\"event\":\"a\"}\n42\n") << QStringLiteral(":2: ");
+    QTest::newRow("har without entries") << QByteArray(R"({"log":{"version":"1.2"}})")
+                                         << QStringLiteral("without log.entries");
+    QTest::newRow("har with a header that is not a string")
+        << QByteArray(R"({"log":{"entries":[{"request":{"method":"POST","url":"http://h/e/",)"
+                      R"("headers":[{"name":"User-Agent","value":null}]}}]}})")
+        << QStringLiteral("unexpected content");
+}
+
+void TestStore::importErrors()
+{
+    QFETCH(QByteArray, content);
+    QFETCH(QString, expected);
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("in.ndjson"));
+    QFile f(file);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(content);
+    f.close();
+    SessionData data;
+    QString error;
+    QVERIFY(!importFile(file, data, &error));
+    QVERIFY2(error.startsWith(file), qPrintable(error));
+    QVERIFY2(error.contains(expected), qPrintable(error));
+    QVERIFY(!importFile(dir.filePath(QStringLiteral("missing.har")), data, &error));
+}
+
+int main(int argc, char** argv)
+{
+    if (argc >= 3 && qstrcmp(argv[1], "--child-writer") == 0)
+        return childWriter(argc, argv);
+    QCoreApplication app(argc, argv); // as QTEST_GUILESS_MAIN
+    QCoreApplication::setApplicationName(QStringLiteral("tst_store"));
+    TestStore test;
+    QTEST_SET_MAIN_SOURCE_PATH
+    return QTest::qExec(&test, argc, argv);
+}
+
+#include "tst_store.moc"
