@@ -1,0 +1,993 @@
+// SPDX-License-Identifier: MIT
+// Models, proxies and the main window of the inspector (offscreen).
+#include "detailpane.h"
+#include "eventfilterproxy.h"
+#include "eventtablemodel.h"
+#include "filterbar.h"
+#include "mainwindow.h"
+#include "propertytreemodel.h"
+#include "rejectedmodel.h"
+#include "runsmodel.h"
+#include "runtimetype.h"
+#include "session.h"
+#include "store/eventstore.h"
+#include "uiutil.h"
+
+#include <QAbstractItemModelTester>
+#include <QAction>
+#include <QApplication>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QElapsedTimer>
+#include <QLineEdit>
+#include <QScrollBar>
+#include <QSignalSpy>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QTabWidget>
+#include <QTableView>
+#include <QTest>
+#include <QTreeView>
+#include <QTreeWidget>
+
+#include <memory>
+
+using namespace el;
+using namespace el::ui;
+
+Q_DECLARE_METATYPE(std::optional<el::ui::RuntimeKind>)
+
+namespace {
+
+/** Builds events with consecutive seqs for a store. */
+class Feeder
+{
+public:
+    explicit Feeder(EventStore* store)
+        : m_store(store)
+    { }
+
+    Event make(const std::string& name, const std::string& distinctId, const Json& props,
+        const std::string& endpoint = "/batch/")
+    {
+        Json doc = {{"event", name}, {"distinct_id", distinctId}, {"properties", props}};
+        HttpRequest request;
+        request.method = "POST";
+        request.path = endpoint;
+        request.headers = {{"User-Agent", "tst_ui/1.0"}};
+        return makeEvent(std::move(doc), request, m_store->nextSeq() + static_cast<qint64>(m_pending.size()), 1,
+            1700000000000 + m_store->nextSeq());
+    }
+
+    Feeder& add(const std::string& name, const std::string& distinctId, const Json& props)
+    {
+        m_pending.push_back(make(name, distinctId, props));
+        return *this;
+    }
+
+    /** Appends the pending events as one store batch (one eventsAdded signal). */
+    void commit()
+    {
+        m_store->appendEvents(std::move(m_pending));
+        m_pending.clear();
+    }
+
+    /** \a n simple events in one batch. */
+    void batch(int n, const std::string& name = "page_view")
+    {
+        for (int i = 0; i < n; ++i)
+            add(name, "user-" + std::to_string(i % 3), {{"$lib", "web"}, {"i", i}});
+        commit();
+    }
+
+private:
+    EventStore* m_store;
+    std::vector<Event> m_pending;
+};
+
+Violation violation(qint64 seq, const std::string& severity, const std::string& path = "/properties/runtime_type")
+{
+    Violation v;
+    v.kind = "schema";
+    v.rule = "globals";
+    v.severity = severity;
+    v.path = path;
+    v.message = "test violation";
+    v.seqs = {seq};
+    return v;
+}
+
+HttpRequest batchRequest(const Json& batch)
+{
+    HttpRequest r;
+    r.method = "POST";
+    r.path = "/batch/";
+    r.headers = {{"Content-Type", "application/json"}, {"User-Agent", "posthog-node/4.0.0"}};
+    r.body = Json {{"api_key", "phc_x"}, {"batch", batch}}.dump();
+    r.peer = "127.0.0.1:40000";
+    return r;
+}
+
+Json runEvent(const std::string& name, const std::string& distinctId, const std::string& runId, const Json& runtime)
+{
+    Json props = {{"run_id", runId}, {"$lib", "posthog-node"}, {"$lib_version", "4.0.0"}};
+    if (!runtime.is_null())
+        props["runtime_type"] = runtime;
+    return Json {{"event", name}, {"distinct_id", distinctId}, {"properties", props}};
+}
+
+} // namespace
+
+class TestUi : public QObject
+{
+    Q_OBJECT
+
+private Q_SLOTS:
+    void initTestCase();
+
+    void runtimeClassification_data();
+    void runtimeClassification();
+
+    void batchInsertIsOneInsertPerFlush();
+    void trimAtRowCap();
+    void pauseStagesAndResumeFlushes();
+    void violationStatusDataChanged();
+    void manyViolationsOneRangeSignal();
+    void clearResetsModel();
+    void filters_data();
+    void filters();
+    void searchCacheDroppedWhenTextCleared();
+    void throughput();
+
+    void superPropertyChangedDetection();
+    void previousEventTracking();
+    void propertyTreePointers_data();
+    void propertyTreePointers();
+    void propertyTreeHighlight();
+
+    void runsModelMerge();
+    void funnelCounts();
+    void rejectedModel();
+
+    void mainWindowSmoke();
+    void mainWindowTailFollow();
+    void mainWindowViolationSelectsNode();
+    void mainWindowWithContract();
+
+private:
+    std::unique_ptr<EventStore> m_filterStore;
+};
+
+void TestUi::initTestCase()
+{
+    QStandardPaths::setTestModeEnabled(true);
+    QCoreApplication::setOrganizationName(QStringLiteral("EventLensTest"));
+    QCoreApplication::setApplicationName(QStringLiteral("tst_ui"));
+    initResources();
+}
+
+void TestUi::runtimeClassification_data()
+{
+    QTest::addColumn<QString>("json"); // empty = property absent
+    QTest::addColumn<int>("kind");
+    QTest::addColumn<QString>("text");
+    QTest::addRow("amr_cloud") << QStringLiteral("\"amr_cloud\"") << int(RuntimeKind::AmrCloud)
+                               << QStringLiteral("amr_cloud");
+    QTest::addRow("byok") << QStringLiteral("\"byok\"") << int(RuntimeKind::Byok) << QStringLiteral("byok");
+    QTest::addRow("local_cli") << QStringLiteral("\"local_cli\"") << int(RuntimeKind::LocalCli)
+                               << QStringLiteral("local_cli");
+    QTest::addRow("none") << QStringLiteral("\"none\"") << int(RuntimeKind::None) << QStringLiteral("none");
+    QTest::addRow("missing") << QString() << int(RuntimeKind::Missing) << QStringLiteral("missing");
+    QTest::addRow("both") << QStringLiteral("\"both\"") << int(RuntimeKind::Invalid) << QStringLiteral("both");
+    QTest::addRow("null") << QStringLiteral("null") << int(RuntimeKind::Invalid) << QStringLiteral("null");
+    QTest::addRow("number") << QStringLiteral("3") << int(RuntimeKind::Invalid) << QStringLiteral("3");
+    QTest::addRow("upper case") << QStringLiteral("\"BYOK\"") << int(RuntimeKind::Invalid) << QStringLiteral("BYOK");
+}
+
+void TestUi::runtimeClassification()
+{
+    QFETCH(QString, json);
+    QFETCH(int, kind);
+    QFETCH(QString, text);
+    const std::optional<Json> value
+        = json.isEmpty() ? std::nullopt : std::optional<Json>(Json::parse(json.toStdString()));
+    QCOMPARE(int(classifyRuntimeType(value)), kind);
+    QCOMPARE(runtimeTypeText(value), text);
+}
+
+void TestUi::batchInsertIsOneInsertPerFlush()
+{
+    EventStore store;
+    EventTableModel model(&store);
+    EventFilterProxy proxy(&model);
+    QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+
+    Feeder feeder(&store);
+    feeder.batch(5);
+    feeder.batch(7);
+    feeder.batch(1);
+    QCOMPARE(model.rowCount(), 0); // staged, not inserted
+    QCOMPARE(model.stagedCount(), 13);
+    QCOMPARE(inserted.count(), 0);
+
+    QTRY_COMPARE(model.rowCount(), 13);
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(inserted.at(0).at(1).toInt(), 0);
+    QCOMPARE(inserted.at(0).at(2).toInt(), 12);
+    QCOMPARE(proxy.rowCount(), 13);
+    QCOMPARE(model.index(0, EventTableModel::EventColumn).data().toString(), QStringLiteral("page_view"));
+    QCOMPARE(model.index(12, 0).data(EventTableModel::SeqRole).toLongLong(), 13);
+    QCOMPARE(model.rowForSeq(7), 6);
+    QCOMPARE(model.rowForSeq(99), -1);
+    QCOMPARE(model.totalReceived(), 13);
+    QCOMPARE(model.eventNames(), QStringList {QStringLiteral("page_view")});
+
+    feeder.batch(4);
+    QTRY_COMPARE(model.rowCount(), 17);
+    QCOMPARE(inserted.count(), 2);
+}
+
+void TestUi::trimAtRowCap()
+{
+    EventStore store;
+    EventTableModel model(&store);
+    EventFilterProxy proxy(&model);
+    QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setRowCap(10);
+    Feeder feeder(&store);
+
+    feeder.batch(25); // more than the cap in one batch: only the newest 10 are inserted
+    model.flush();
+    QCOMPARE(model.rowCount(), 10);
+    QCOMPARE(model.index(0, 0).data(EventTableModel::SeqRole).toLongLong(), 16);
+    QCOMPARE(model.index(9, 0).data(EventTableModel::SeqRole).toLongLong(), 25);
+
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy flushed(&model, &EventTableModel::flushed);
+    feeder.batch(4);
+    QTRY_COMPARE(flushed.count(), 1);
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(removed.at(0).at(1).toInt(), 0);
+    QCOMPARE(removed.at(0).at(2).toInt(), 3);
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(flushed.at(0).at(0).toInt(), 4);
+    QCOMPARE(flushed.at(0).at(1).toInt(), 4);
+    QCOMPARE(model.rowCount(), 10);
+    QCOMPARE(model.index(0, 0).data(EventTableModel::SeqRole).toLongLong(), 20);
+    QCOMPARE(proxy.rowCount(), 10);
+    QCOMPARE(store.events().size(), std::size_t(29)); // the store keeps everything
+
+    model.setRowCap(3); // lowering the cap trims at once
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.index(0, 0).data(EventTableModel::SeqRole).toLongLong(), 27);
+}
+
+void TestUi::pauseStagesAndResumeFlushes()
+{
+    EventStore store;
+    EventTableModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    Feeder feeder(&store);
+    feeder.batch(2);
+    model.flush();
+    QCOMPARE(model.rowCount(), 2);
+
+    model.setPaused(true);
+    feeder.batch(3);
+    model.flush();
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(model.stagedCount(), 3);
+    QCOMPARE(model.totalReceived(), 5);
+
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    model.setPaused(false);
+    QCOMPARE(model.rowCount(), 5);
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(model.stagedCount(), 0);
+}
+
+void TestUi::violationStatusDataChanged()
+{
+    EventStore store;
+    EventTableModel model(&store);
+    EventFilterProxy proxy(&model);
+    QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    Feeder feeder(&store);
+    feeder.batch(6);
+    model.flush();
+    proxy.setViolationsOnly(true);
+    QCOMPARE(proxy.rowCount(), 0);
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    store.addViolations({violation(3, "error"), violation(3, "warning"), violation(5, "warning")});
+    QCOMPARE(changed.count(), 0); // batched until the flush
+    QTRY_COMPARE(changed.count(), 2); // rows 2 and 4: two ranges, nothing else
+    QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 2);
+    QCOMPARE(changed.at(0).at(1).value<QModelIndex>().row(), 2);
+    QCOMPARE(changed.at(1).at(0).value<QModelIndex>().row(), 4);
+
+    const QModelIndex status = model.index(2, EventTableModel::StatusColumn);
+    QCOMPARE(status.data().toString(), QStringLiteral("1 error, 1 warning"));
+    QCOMPARE(status.data(EventTableModel::ErrorCountRole).toInt(), 1);
+    QVERIFY(status.data(Qt::BackgroundRole).isValid()); // error rows are highlighted
+    QVERIFY(!model.index(4, 0).data(Qt::BackgroundRole).isValid()); // warnings only: no highlight
+    QCOMPARE(model.index(4, EventTableModel::StatusColumn).data().toString(), QStringLiteral("1 warning"));
+    QCOMPARE(model.index(0, EventTableModel::StatusColumn).data().toString(), QStringLiteral("ok"));
+    QVERIFY(!model.index(0, EventTableModel::StatusColumn).data(Qt::DecorationRole).isNull());
+    QCOMPARE(proxy.rowCount(), 2); // the violations-only filter follows status changes
+
+    // Violations of staged events are read when they are inserted.
+    feeder.batch(1);
+    store.addViolations({violation(7, "error")});
+    model.flush();
+    QCOMPARE(model.index(6, 0).data(EventTableModel::ErrorCountRole).toInt(), 1);
+    QCOMPARE(proxy.rowCount(), 3);
+
+    // Re-validation: cleared, then added again.
+    store.clearViolations();
+    model.flush();
+    QCOMPARE(proxy.rowCount(), 0);
+}
+
+void TestUi::manyViolationsOneRangeSignal()
+{
+    EventStore store;
+    EventTableModel model(&store);
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    Feeder feeder(&store);
+    feeder.batch(400);
+    model.flush();
+    std::vector<Violation> many;
+    for (qint64 seq = 1; seq <= 400; seq += 2) // every other row: 200 separate ranges
+        many.push_back(violation(seq, "warning"));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    store.addViolations(many);
+    model.flush();
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(0).value<QModelIndex>().row(), 0);
+    QCOMPARE(changed.at(0).at(1).value<QModelIndex>().row(), 398);
+}
+
+void TestUi::clearResetsModel()
+{
+    EventStore store;
+    EventTableModel model(&store);
+    EventFilterProxy proxy(&model);
+    QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    Feeder feeder(&store);
+    feeder.batch(5);
+    model.flush();
+    feeder.batch(2); // staged: must be dropped too
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    store.clear();
+    QCOMPARE(reset.count(), 1);
+    QCOMPARE(model.rowCount(), 0);
+    QCOMPARE(model.stagedCount(), 0);
+    QCOMPARE(proxy.rowCount(), 0);
+    QVERIFY(model.eventNames().isEmpty());
+    model.flush();
+    QCOMPARE(model.rowCount(), 0);
+    feeder.batch(3);
+    model.flush();
+    QCOMPARE(model.rowCount(), 3);
+}
+
+void TestUi::filters_data()
+{
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<bool>("exact");
+    QTest::addColumn<std::optional<RuntimeKind>>("runtime");
+    QTest::addColumn<bool>("violationsOnly");
+    QTest::addColumn<QString>("text");
+    QTest::addColumn<int>("expected");
+
+    const std::optional<RuntimeKind> any;
+    QTest::addRow("no filter") << QString() << false << any << false << QString() << 8;
+    QTest::addRow("name exact") << QStringLiteral("run_created") << true << any << false << QString() << 3;
+    QTest::addRow("name exact is exact") << QStringLiteral("run") << true << any << false << QString() << 0;
+    QTest::addRow("name substring") << QStringLiteral("RUN_") << false << any << false << QString() << 5;
+    QTest::addRow("byok") << QString() << false << std::optional(RuntimeKind::Byok) << false << QString() << 2;
+    QTest::addRow("amr_cloud") << QString() << false << std::optional(RuntimeKind::AmrCloud) << false << QString() << 1;
+    QTest::addRow("local_cli") << QString() << false << std::optional(RuntimeKind::LocalCli) << false << QString() << 1;
+    QTest::addRow("none") << QString() << false << std::optional(RuntimeKind::None) << false << QString() << 1;
+    QTest::addRow("missing") << QString() << false << std::optional(RuntimeKind::Missing) << false << QString() << 2;
+    QTest::addRow("invalid") << QString() << false << std::optional(RuntimeKind::Invalid) << false << QString() << 1;
+    QTest::addRow("violations only") << QString() << false << any << true << QString() << 2;
+    QTest::addRow("text in property value") << QString() << false << any << false << QStringLiteral("PROJ-42") << 2;
+    QTest::addRow("text in key") << QString() << false << any << false << QStringLiteral("conversation_id") << 1;
+    QTest::addRow("text unicode") << QString() << false << any << false << QStringLiteral("ÜBER") << 1;
+    QTest::addRow("text no match") << QString() << false << any << false << QStringLiteral("nothing-like-this") << 0;
+    QTest::addRow("combined name+runtime")
+        << QStringLiteral("run_created") << true << std::optional(RuntimeKind::Byok) << false << QString() << 1;
+    QTest::addRow("combined runtime+violations")
+        << QString() << false << std::optional(RuntimeKind::Invalid) << true << QString() << 1;
+    QTest::addRow("combined all") << QStringLiteral("run_finished") << true << std::optional(RuntimeKind::Byok) << true
+                                  << QStringLiteral("failed") << 1;
+}
+
+void TestUi::filters()
+{
+    QFETCH(QString, name);
+    QFETCH(bool, exact);
+    QFETCH(std::optional<RuntimeKind>, runtime);
+    QFETCH(bool, violationsOnly);
+    QFETCH(QString, text);
+    QFETCH(int, expected);
+
+    EventStore store;
+    EventTableModel model(&store);
+    EventFilterProxy proxy(&model);
+    QAbstractItemModelTester proxyTester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    Feeder feeder(&store);
+    feeder.add("run_created", "u1", {{"runtime_type", "byok"}, {"project_id", "PROJ-42"}})
+        .add("run_created", "u2", {{"runtime_type", "amr_cloud"}, {"conversation_id", "c1"}})
+        .add("run_created", "u3", {{"runtime_type", "both"}})
+        .add("run_finished", "u1", {{"runtime_type", "byok"}, {"result", "failed"}, {"project_id", "proj-42"}})
+        .add("run_finished", "u4", {{"runtime_type", "local_cli"}})
+        .add("page_view", "u1", {{"runtime_type", "none"}, {"title", "über uns"}})
+        .add("page_view", "u5", Json::object())
+        .add("$pageview", "u6", Json::object());
+    feeder.commit();
+    store.addViolations({violation(3, "error"), violation(4, "warning")});
+    model.flush();
+    QCOMPARE(proxy.rowCount(), 8);
+
+    QSignalSpy filterChanged(&proxy, &EventFilterProxy::filterChanged);
+    proxy.setNameFilter(name, exact);
+    proxy.setRuntimeFilter(runtime);
+    proxy.setViolationsOnly(violationsOnly);
+    proxy.setTextFilter(text);
+    QCOMPARE(proxy.rowCount(), expected);
+    QCOMPARE(proxy.isFiltering(), !name.isEmpty() || runtime || violationsOnly || !text.isEmpty());
+
+    // New rows go through the same filter.
+    feeder.add("run_created", "u9",
+        {{"runtime_type", "byok"}, {"project_id", "PROJ-42"}, {"result", "failed"}, {"conversation_id", "x"},
+            {"t", "über"}});
+    feeder.commit();
+    model.flush();
+    const bool newMatches = (name.isEmpty()
+                                || (exact ? name == QLatin1String("run_created")
+                                          : QStringLiteral("run_created").contains(name, Qt::CaseInsensitive)))
+        && (!runtime || *runtime == RuntimeKind::Byok) && !violationsOnly
+        && (text.isEmpty()
+            || QStringLiteral("{\"run_created\" PROJ-42 failed conversation_id über}")
+                   .contains(text, Qt::CaseInsensitive));
+    QCOMPARE(proxy.rowCount(), expected + (newMatches ? 1 : 0));
+
+    proxy.clearFilters();
+    QCOMPARE(proxy.rowCount(), 9);
+    QVERIFY(!proxy.isFiltering());
+}
+
+void TestUi::searchCacheDroppedWhenTextCleared()
+{
+    EventStore store;
+    EventTableModel model(&store);
+    EventFilterProxy proxy(&model);
+    Feeder feeder(&store);
+    feeder.batch(3);
+    model.flush();
+    proxy.setTextFilter(QStringLiteral("page"));
+    QVERIFY(model.rowAt(0).searchReady);
+    QVERIFY(!model.rowAt(0).search.empty());
+    proxy.setTextFilter(QString());
+    QVERIFY(!model.rowAt(0).searchReady);
+    QVERIFY(model.rowAt(0).search.empty());
+}
+
+void TestUi::throughput()
+{
+    // 20,000 events/s arrive as ~2,000 rows per 100 ms flush; with the cap reached every flush also
+    // trims. This checks the batch path stays correct at that size and prints how long it takes.
+    EventStore store;
+    EventTableModel model(&store);
+    EventFilterProxy proxy(&model);
+    QTableView view;
+    view.setModel(&proxy);
+    view.resize(800, 600);
+    model.setRowCap(30000);
+    proxy.setViolationsOnly(false);
+    proxy.setTextFilter(QStringLiteral("user-1"));
+    Feeder feeder(&store);
+    QElapsedTimer timer;
+    qint64 feeding = 0;
+    qint64 flushing = 0;
+    for (int i = 0; i < 20; ++i) {
+        timer.start();
+        feeder.batch(2000);
+        feeding += timer.elapsed();
+        timer.start();
+        model.flush();
+        view.scrollToBottom();
+        flushing += timer.elapsed();
+    }
+    QCOMPARE(model.rowCount(), 30000);
+    QCOMPARE(proxy.rowCount(), 15 * 667); // the newest 15 batches, user-1 every third event of each
+    QCOMPARE(model.index(0, 0).data(EventTableModel::SeqRole).toLongLong(), 10001);
+    qInfo("40,000 events in 20 batches: store %lld ms, model+proxy+view %lld ms (%.1f ms per 2,000-row flush)",
+        static_cast<long long>(feeding), static_cast<long long>(flushing), static_cast<double>(flushing) / 20.0);
+}
+
+void TestUi::superPropertyChangedDetection()
+{
+    EventStore store;
+    Feeder feeder(&store);
+    const Json base = {{"$lib", "web"}, {"$session_id", "s1"}, {"app_version", "1.2.0"}};
+    Json first = base;
+    first["runtime_type"] = "none";
+    Json second = base;
+    second["runtime_type"] = "byok";
+    second["page"] = "settings";
+    const Event e1 = feeder.make("page_view", "d1", first);
+    const Event e2 = feeder.make("settings_view", "d1", second);
+
+    // With the contract naming runtime_type a super-property.
+    const auto supers = analyseSuperProperties(e2, {"runtime_type"}, &e1, &e1);
+    const auto find = [&](const std::string& n) {
+        return std::find_if(supers.begin(), supers.end(), [&](const SuperProperty& s) { return s.name == n; });
+    };
+    QVERIFY(find("runtime_type") != supers.end());
+    QVERIFY(find("runtime_type")->fromContract);
+    QVERIFY(find("runtime_type")->changed);
+    QVERIFY(find("runtime_type")->previous.value() == Json("none"));
+    // Registered (inferred): same value on the same client's previous event.
+    QVERIFY(find("app_version") != supers.end());
+    QVERIFY(find("app_version")->inferred);
+    QVERIFY(!find("app_version")->changed);
+    QVERIFY(find("page") == supers.end()); // only on this event: an ordinary property
+
+    // In the tree: under "Super-properties", bold, icon, tooltip "was "none"".
+    PropertyTreeModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    PropertyTreeModel::Input input;
+    input.event = std::make_shared<const Event>(e2);
+    input.contractSuper = {"runtime_type"};
+    input.previousSameClient = std::make_shared<const Event>(e1);
+    input.previousSameUser = input.previousSameClient;
+    model.setInput(input);
+    const QModelIndex rt = model.indexForPointer("/properties/runtime_type");
+    QVERIFY(rt.isValid());
+    QCOMPARE(rt.parent().data().toString(), QStringLiteral("Super-properties"));
+    QVERIFY(rt.data(PropertyTreeModel::ChangedRole).toBool());
+    QVERIFY(rt.data(Qt::FontRole).value<QFont>().bold());
+    QVERIFY(!rt.data(Qt::DecorationRole).isNull());
+    QVERIFY(rt.data(Qt::ToolTipRole).toString().startsWith(QStringLiteral("was \"none\"")));
+    QCOMPARE(rt.siblingAtColumn(PropertyTreeModel::ValueColumn).data().toString(), QStringLiteral("byok"));
+    const QModelIndex page = model.indexForPointer("/properties/page");
+    QCOMPARE(page.parent().data().toString(), QStringLiteral("Event properties"));
+    QVERIFY(!page.data(PropertyTreeModel::ChangedRole).toBool());
+
+    // No previous event of that user: nothing is "changed".
+    input.previousSameUser.reset();
+    model.setInput(input);
+    QVERIFY(!model.indexForPointer("/properties/runtime_type").data(PropertyTreeModel::ChangedRole).toBool());
+}
+
+void TestUi::previousEventTracking()
+{
+    EventStore store;
+    EventTableModel model(&store);
+    Feeder feeder(&store);
+    feeder.add("a", "d1", {{"$lib", "web"}, {"$session_id", "s1"}})
+        .add("b", "d1", {{"$lib", "posthog-node"}})
+        .add("c", "d1", {{"$lib", "web"}})
+        .add("d", "", {{"$lib", "web"}, {"$session_id", "s1"}})
+        .add("e", "d2", {{"$lib", "web"}});
+    feeder.commit();
+    model.flush();
+    QCOMPARE(model.rowAt(0).prevSameClient, 0);
+    QCOMPARE(model.rowAt(1).prevSameClient, 0); // other $lib
+    QCOMPARE(model.rowAt(1).prevSameDistinct, 1);
+    QCOMPARE(model.rowAt(2).prevSameClient, 1);
+    QCOMPARE(model.rowAt(2).prevSameDistinct, 2);
+    QCOMPARE(model.rowAt(3).prevSameDistinct, 1); // no distinct_id: same $session_id
+    QCOMPARE(model.rowAt(4).prevSameDistinct, 0);
+}
+
+void TestUi::propertyTreePointers_data()
+{
+    QTest::addColumn<QString>("pointer");
+    QTest::addColumn<QString>("name");
+    QTest::addColumn<QString>("group");
+    QTest::addColumn<bool>("missing");
+
+    QTest::addRow("property") << QStringLiteral("/properties/project_id") << QStringLiteral("project_id")
+                              << QStringLiteral("Event properties") << false;
+    QTest::addRow("contract super-property")
+        << QStringLiteral("/properties/runtime_type") << QStringLiteral("runtime_type")
+        << QStringLiteral("Super-properties") << false;
+    QTest::addRow("nested") << QStringLiteral("/properties/$set/email") << QStringLiteral("email")
+                            << QStringLiteral("Event properties") << false;
+    QTest::addRow("array element") << QStringLiteral("/properties/tags/1") << QStringLiteral("[1]")
+                                   << QStringLiteral("Event properties") << false;
+    QTest::addRow("escaped token") << QStringLiteral("/properties/a~1b") << QStringLiteral("a/b")
+                                   << QStringLiteral("Event properties") << false;
+    QTest::addRow("top level") << QStringLiteral("/distinct_id") << QStringLiteral("distinct_id")
+                               << QStringLiteral("Event") << false;
+    QTest::addRow("missing required") << QStringLiteral("/properties/conversation_id")
+                                      << QStringLiteral("(missing) conversation_id")
+                                      << QStringLiteral("Event properties") << true;
+    QTest::addRow("missing super-property")
+        << QStringLiteral("/properties/session_id") << QStringLiteral("(missing) session_id")
+        << QStringLiteral("Super-properties") << true;
+    QTest::addRow("missing nested") << QStringLiteral("/properties/$set/name") << QStringLiteral("(missing) name")
+                                    << QStringLiteral("Event properties") << true;
+    QTest::addRow("missing top level") << QStringLiteral("/uuid") << QStringLiteral("(missing) uuid")
+                                       << QStringLiteral("Event") << true;
+}
+
+void TestUi::propertyTreePointers()
+{
+    QFETCH(QString, pointer);
+    QFETCH(QString, name);
+    QFETCH(QString, group);
+    QFETCH(bool, missing);
+
+    EventStore store;
+    Feeder feeder(&store);
+    Json props = {{"project_id", "p1"}, {"runtime_type", "byok"}, {"$set", {{"email", "a@b.c"}}}, {"tags", {"x", "y"}},
+        {"a/b", 1}};
+    PropertyTreeModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    PropertyTreeModel::Input input;
+    Event e = feeder.make("run_created", "d1", props);
+    e.doc.erase("uuid");
+    input.event = std::make_shared<const Event>(std::move(e));
+    input.contractSuper = {"runtime_type", "session_id"};
+    for (const char* path : {"/properties/conversation_id", "/properties/session_id", "/properties/$set/name", "/uuid"})
+        input.violations.push_back(violation(1, "error", path));
+    model.setInput(input);
+
+    const QModelIndex index = model.indexForPointer(pointer.toStdString());
+    QVERIFY(index.isValid());
+    QCOMPARE(index.data().toString(), name);
+    QCOMPARE(index.data(PropertyTreeModel::MissingRole).toBool(), missing);
+    QCOMPARE(index.data(PropertyTreeModel::PointerRole).toString(), pointer);
+    QModelIndex top = index;
+    while (top.parent().isValid())
+        top = top.parent();
+    QCOMPARE(top.data().toString(), group);
+}
+
+void TestUi::propertyTreeHighlight()
+{
+    EventStore store;
+    Feeder feeder(&store);
+    PropertyTreeModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    PropertyTreeModel::Input input;
+    input.event = std::make_shared<const Event>(feeder.make("x", "d", {{"runtime_type", "both"}, {"a", {{"b", 1}}}}));
+    input.violations = {violation(1, "error", "/properties/runtime_type"), violation(1, "error", "/properties/run_id")};
+    model.setInput(input);
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    const QModelIndex rt = model.highlightPointer("/properties/runtime_type");
+    QVERIFY(rt.data(PropertyTreeModel::HighlightRole).toBool());
+    QVERIFY(rt.data(Qt::BackgroundRole).isValid());
+    QCOMPARE(changed.count(), 1);
+    const QModelIndex missing = model.highlightPointer("/properties/run_id");
+    QVERIFY(missing.data(PropertyTreeModel::MissingRole).toBool());
+    QVERIFY(missing.data(PropertyTreeModel::HighlightRole).toBool());
+    QVERIFY(!rt.data(PropertyTreeModel::HighlightRole).toBool());
+    QCOMPARE(changed.count(), 3);
+    // An unknown deeper pointer resolves to the closest existing node.
+    QCOMPARE(model.indexForPointer("/properties/a/b/c").data().toString(), QStringLiteral("b"));
+    model.clearHighlight();
+    QVERIFY(!missing.data(PropertyTreeModel::HighlightRole).toBool());
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestUi::runsModelMerge()
+{
+    RunsModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setNow(2000000);
+    const auto run = [](const std::string& id, const std::string& state, const Json& runtime, const Json& result) {
+        RunInfo r;
+        r.rule = "run-lifecycle";
+        r.key = id;
+        r.state = state;
+        r.startSeq = 1;
+        r.startMs = 1000000;
+        if (state == "finished") {
+            r.endSeq = 2;
+            r.endMs = 1012500;
+        }
+        if (!runtime.is_null())
+            r.pinned["runtime_type"] = runtime;
+        r.result = result;
+        return r;
+    };
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+
+    model.setRuns({run("r1", "open", "byok", nullptr), run("r2", "open", "amr_cloud", nullptr)}, nullptr);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(inserted.count(), 1);
+    QCOMPARE(model.index(0, RunsModel::RunColumn).data().toString(), QStringLiteral("r1"));
+    QCOMPARE(model.index(0, RunsModel::RuntimeTypeColumn).data().toString(), QStringLiteral("byok"));
+    QCOMPARE(
+        model.index(0, RunsModel::RuntimeTypeColumn).data(RunsModel::RuntimeKindRole).toInt(), int(RuntimeKind::Byok));
+    QVERIFY(model.index(0, RunsModel::DurationColumn).data().toString().contains(QStringLiteral("running")));
+
+    model.setRuns({run("r1", "finished", "byok", "success"), run("r2", "open", "amr_cloud", nullptr),
+                      run("r3", "open", nullptr, nullptr)},
+        nullptr);
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(inserted.count(), 2);
+    QVERIFY(changed.count() >= 1);
+    QCOMPARE(model.index(0, RunsModel::StateColumn).data().toString(), QStringLiteral("finished"));
+    QCOMPARE(model.index(0, RunsModel::ResultColumn).data().toString(), QStringLiteral("success"));
+    QCOMPARE(model.index(0, RunsModel::DurationColumn).data().toString(), QStringLiteral("12.5 s"));
+    QCOMPARE(model.index(2, RunsModel::RuntimeTypeColumn).data().toString(), QStringLiteral("missing"));
+    QCOMPARE(model.index(0, 0).data(RunsModel::StartSeqRole).toLongLong(), 1);
+
+    model.setRuns({run("r2", "unfinished", "amr_cloud", nullptr)}, nullptr);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(removed.count(), 2);
+    QCOMPARE(reset.count(), 0); // merged, never reset
+    model.clear();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestUi::funnelCounts()
+{
+    RunsModel runs;
+    FunnelModel funnel;
+    QAbstractItemModelTester tester(&funnel, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    const auto run = [](const std::string& id, const std::string& state, const Json& runtime, const Json& result) {
+        RunInfo r;
+        r.rule = "run-lifecycle";
+        r.key = id;
+        r.state = state;
+        r.startSeq = state == "orphan" ? 0 : 1;
+        if (!runtime.is_null())
+            r.pinned["runtime_type"] = runtime;
+        r.result = result;
+        return r;
+    };
+    runs.setRuns({run("1", "finished", "byok", "success"), run("2", "finished", "byok", "failed"),
+                     run("3", "finished", "byok", "cancelled"), run("4", "open", "byok", nullptr),
+                     run("5", "unfinished", "amr_cloud", nullptr), run("6", "finished", "local_cli", "weird"),
+                     run("7", "finished", "both", "success"), run("8", "orphan", "byok", "success")},
+        nullptr);
+    funnel.setRuns(runs.rows());
+    const auto rowOf = [&](const QString& type) -> const FunnelModel::Row* {
+        for (const auto& r : funnel.rows()) {
+            if (r.runtimeType == type)
+                return &r;
+        }
+        return nullptr;
+    };
+    QVERIFY(rowOf(QStringLiteral("none"))); // planned values always have a row
+    QCOMPARE(rowOf(QStringLiteral("none"))->created, 0);
+    const auto* byok = rowOf(QStringLiteral("byok"));
+    QVERIFY(byok);
+    QCOMPARE(byok->created, 4); // the orphan end is not a created run
+    QCOMPARE(byok->finished, 3);
+    QCOMPARE(byok->success, 1);
+    QCOMPARE(byok->failed, 1);
+    QCOMPARE(byok->cancelled, 1);
+    QCOMPARE(byok->open, 1);
+    QCOMPARE(rowOf(QStringLiteral("amr_cloud"))->unfinished, 1);
+    QCOMPARE(rowOf(QStringLiteral("local_cli"))->other, 1);
+    QVERIFY(rowOf(QStringLiteral("both")));
+    QVERIFY(rowOf(QStringLiteral("both"))->kind == RuntimeKind::Invalid);
+    QCOMPARE(funnel.rowCount(), 5);
+}
+
+void TestUi::rejectedModel()
+{
+    Session session;
+    RejectedModel model(session.store());
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    HttpRequest bad;
+    bad.method = "POST";
+    bad.path = "/batch/";
+    bad.body = std::string("{not json\x01\x02", 11);
+    session.reject(bad, 400, "invalid JSON");
+    session.reject(bad, 413, "too large");
+    QCOMPARE(model.rowCount(), 0); // announced on the throttle timer
+    QTRY_COMPARE(model.rowCount(), 2);
+    QCOMPARE(model.index(0, RejectedModel::MethodColumn).data().toString(), QStringLiteral("POST"));
+    QCOMPARE(model.index(0, RejectedModel::PathColumn).data().toString(), QStringLiteral("/batch/"));
+    QCOMPARE(model.index(0, RejectedModel::StatusColumn).data().toInt(), 400);
+    QCOMPARE(model.index(1, RejectedModel::ReasonColumn).data().toString(), QStringLiteral("too large"));
+    QCOMPARE(model.index(0, RejectedModel::FirstBytesColumn).data().toString(), QStringLiteral("{not json··"));
+    session.reset();
+    QCOMPARE(model.rowCount(), 0);
+}
+
+void TestUi::mainWindowSmoke()
+{
+    Session session; // no contract: counts and views only (violations are injected below)
+    MainWindow window(&session);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QAbstractItemModelTester proxyTester(
+        window.eventView()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
+
+    const IngestOutcome ok
+        = session.ingest(batchRequest(Json::array({runEvent("run_created", "d1", "r1", "byok"),
+                             runEvent("run_finished", "d1", "r1", "byok"), runEvent("page_view", "d2", "r2", "both")})),
+            Endpoint::Batch);
+    QCOMPARE(ok.status, 200);
+    QCOMPARE(ok.events, std::size_t(3));
+    HttpRequest bad = batchRequest(Json::array());
+    bad.body = "{broken";
+    QVERIFY(session.ingest(bad, Endpoint::Batch).status >= 400);
+
+    QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
+    QTRY_VERIFY2(window.statusSummary().contains(QStringLiteral("3 events")), qPrintable(window.statusSummary()));
+    QTRY_VERIFY2(window.statusSummary().contains(QStringLiteral("1 rejected")), qPrintable(window.statusSummary()));
+    QVERIFY(window.statusSummary().contains(QStringLiteral("No contract")));
+    QVERIFY(window.statusSummary().contains(QStringLiteral("0 errors · 0 warnings")));
+    QVERIFY(window.statusSummary().contains(QStringLiteral("events/s")));
+    QTRY_COMPARE(window.filterBar()->countText(), QStringLiteral("3 of 3 events"));
+    QTRY_COMPARE(window.rejectedModel()->rowCount(), 1);
+
+    // A violation arrives later for the third event: status column, status bar.
+    const qint64 third = window.eventModel()->index(2, 0).data(EventTableModel::SeqRole).toLongLong();
+    session.store()->addViolations({violation(third, "error")});
+    QTRY_COMPARE(
+        window.eventModel()->index(2, EventTableModel::StatusColumn).data().toString(), QStringLiteral("1 error"));
+    QTRY_VERIFY2(
+        window.statusSummary().contains(QStringLiteral("1 error · 0 warnings")), qPrintable(window.statusSummary()));
+
+    // Selecting a row fills the detail pane.
+    QTableView* view = window.eventView();
+    view->setCurrentIndex(view->model()->index(2, 0));
+    QCOMPARE(window.detailPane()->currentSeq(), third);
+    QVERIFY(window.detailPane()->rawText().contains(QStringLiteral("\"both\"")));
+    QCOMPARE(window.detailPane()->violationList()->topLevelItemCount(), 1);
+
+    // Filter through the filter bar widgets.
+    window.filterBar()->runtimeCombo()->setCurrentIndex(
+        window.filterBar()->runtimeCombo()->findText(QStringLiteral("byok")));
+    QCOMPARE(view->model()->rowCount(), 2);
+    QTRY_COMPARE(window.filterBar()->countText(), QStringLiteral("2 of 3 events"));
+    window.filterBar()->clearFilters();
+    QCOMPARE(view->model()->rowCount(), 3);
+    window.filterBar()->violationsOnlyBox()->setChecked(true);
+    QCOMPARE(view->model()->rowCount(), 1);
+    window.filterBar()->clearFilters();
+
+    // Pause: captured but not shown; resume flushes.
+    window.pauseAction()->trigger();
+    QVERIFY(window.eventModel()->isPaused());
+    session.ingest(batchRequest(Json::array({runEvent("run_created", "d3", "r3", "local_cli")})), Endpoint::Batch);
+    QTRY_VERIFY2(window.statusSummary().contains(QStringLiteral("Paused · 1 new")), qPrintable(window.statusSummary()));
+    QCOMPARE(view->model()->rowCount(), 3);
+    QVERIFY(window.statusSummary().contains(QStringLiteral("4 events"))); // captured all the same
+    window.pauseAction()->trigger();
+    QCOMPARE(view->model()->rowCount(), 4);
+
+    // Selecting by seq (what a double-click in the runs panel does) clears filters that hide it.
+    window.filterBar()->runtimeCombo()->setCurrentIndex(
+        window.filterBar()->runtimeCombo()->findText(QStringLiteral("amr_cloud")));
+    QCOMPARE(view->model()->rowCount(), 0);
+    window.selectEventBySeq(third);
+    QCOMPARE(view->currentIndex().data(EventTableModel::SeqRole).toLongLong(), third);
+    QCOMPARE(view->model()->rowCount(), 4);
+
+    // Clear (Ctrl+L).
+    window.clearSession();
+    QCOMPARE(view->model()->rowCount(), 0);
+    QTRY_VERIFY(window.statusSummary().contains(QStringLiteral("0 events")));
+    QCOMPARE(window.detailPane()->currentSeq(), 0);
+    window.close();
+}
+
+void TestUi::mainWindowTailFollow()
+{
+    Session session;
+    MainWindow window(&session);
+    window.resize(1200, 700);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    QTableView* view = window.eventView();
+    const auto feed = [&session](int n) {
+        Json batch = Json::array();
+        for (int i = 0; i < n; ++i)
+            batch.push_back(runEvent("page_view", "d" + std::to_string(i), "r", "none"));
+        session.ingest(batchRequest(batch), Endpoint::Batch);
+    };
+    feed(200);
+    QTRY_COMPARE(view->model()->rowCount(), 200);
+    QTRY_COMPARE(view->verticalScrollBar()->value(), view->verticalScrollBar()->maximum()); // followed the tail
+    QVERIFY(view->verticalScrollBar()->maximum() > 0);
+
+    view->verticalScrollBar()->setValue(10); // the user scrolls up: no more following
+    feed(50);
+    QTRY_COMPARE(view->model()->rowCount(), 250);
+    QCOMPARE(view->verticalScrollBar()->value(), 10);
+
+    view->scrollToBottom(); // back at the bottom: following again
+    feed(50);
+    QTRY_COMPARE(view->model()->rowCount(), 300);
+    QTRY_COMPARE(view->verticalScrollBar()->value(), view->verticalScrollBar()->maximum());
+    window.close();
+}
+
+void TestUi::mainWindowViolationSelectsNode()
+{
+    Session session;
+    MainWindow window(&session);
+    window.show();
+    // Two events of the same user: runtime_type flips none -> byok; then one without runtime_type.
+    session.ingest(batchRequest(Json::array({runEvent("page_view", "d1", "r1", "none"),
+                       runEvent("page_view", "d1", "r1", "byok"), runEvent("run_created", "d1", "r9", nullptr)})),
+        Endpoint::Batch);
+    QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
+    QTableView* view = window.eventView();
+    const qint64 last = window.eventModel()->index(2, 0).data(EventTableModel::SeqRole).toLongLong();
+    Violation missing = violation(last, "error", "/properties/runtime_type");
+    missing.message = "required property runtime_type is missing";
+    session.store()->addViolations({violation(last, "warning", "/event"), missing});
+
+    // runtime_type is inferred as registered ($lib etc. repeat), so the flip shows only with the contract's
+    // list; without a contract it is a plain property. The registered ones are grouped as super-properties.
+    view->setCurrentIndex(view->model()->index(1, 0));
+    DetailPane* detail = window.detailPane();
+    const QModelIndex lib = detail->propertyModel()->indexForPointer("/properties/$lib");
+    QCOMPARE(lib.parent().data().toString(), QStringLiteral("Super-properties"));
+
+    // The event without runtime_type: its violation points at a "(missing)" placeholder.
+    view->setCurrentIndex(view->model()->index(2, 0));
+    QTRY_COMPARE(detail->violationList()->topLevelItemCount(), 2);
+    QTreeWidget* list = detail->violationList();
+    int missingRow = -1;
+    for (int i = 0; i < list->topLevelItemCount(); ++i) {
+        if (list->topLevelItem(i)->text(2) == QLatin1String("/properties/runtime_type"))
+            missingRow = i;
+    }
+    QVERIFY2(missingRow >= 0, "expected a violation at /properties/runtime_type");
+    detail->selectViolation(missingRow);
+    const QModelIndex current = detail->propertyView()->currentIndex();
+    QVERIFY(current.isValid());
+    QCOMPARE(current.data(PropertyTreeModel::PointerRole).toString(), QStringLiteral("/properties/runtime_type"));
+    QVERIFY(current.data(PropertyTreeModel::MissingRole).toBool());
+    QVERIFY(current.data(PropertyTreeModel::HighlightRole).toBool());
+    QCOMPARE(current.data().toString(), QStringLiteral("(missing) runtime_type"));
+    QVERIFY(detail->propertyView()->isExpanded(current.parent()));
+    // The other violation points at a top-level field.
+    detail->selectViolation(missingRow == 0 ? 1 : 0);
+    QCOMPARE(detail->propertyView()->currentIndex().data(PropertyTreeModel::PointerRole).toString(),
+        QStringLiteral("/event"));
+    window.close();
+}
+
+void TestUi::mainWindowWithContract()
+{
+    Session session;
+    std::string error;
+    QVERIFY2(session.loadContract("builtin:open-design", error), error.c_str());
+    MainWindow window(&session);
+    window.show();
+    session.ingest(batchRequest(Json::array({runEvent("run_created", "d1", "r1", "none"),
+                       runEvent("run_finished", "d1", "r1", "byok"), runEvent("run_created", "d1", "r2", nullptr)})),
+        Endpoint::Batch);
+    QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
+    QVERIFY(window.statusSummary().contains(QStringLiteral("Contract: open-design")));
+    QTRY_VERIFY(window.runsModel()->rowCount() >= 2);
+    QCOMPARE(window.runsModel()->index(0, RunsModel::RunColumn).data().toString(), QStringLiteral("r1"));
+    // run_finished flips runtime_type none -> byok: a changed super-property.
+    window.eventView()->setCurrentIndex(window.eventView()->model()->index(1, 0));
+    const QModelIndex rt = window.detailPane()->propertyModel()->indexForPointer("/properties/runtime_type");
+    QVERIFY(rt.data(PropertyTreeModel::ChangedRole).toBool());
+    QVERIFY(window.detailPane()->violationList()->topLevelItemCount() > 0);
+    window.close();
+}
+
+QTEST_MAIN(TestUi)
+#include "tst_ui.moc"

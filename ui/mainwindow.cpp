@@ -1,0 +1,815 @@
+// SPDX-License-Identifier: MIT
+#include "mainwindow.h"
+
+#include "detailpane.h"
+#include "eventfilterproxy.h"
+#include "eventtablemodel.h"
+#include "eventtableview.h"
+#include "filterbar.h"
+#include "ingest/ingestserver.h"
+#include "rejectedmodel.h"
+#include "replaypanel.h"
+#include "runsmodel.h"
+#include "runspanel.h"
+#include "runtimetype.h"
+#include "session.h"
+#include "uiutil.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDateTime>
+#include <QDockWidget>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFileSystemWatcher>
+#include <QHeaderView>
+#include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPushButton>
+#include <QScreen>
+#include <QScrollArea>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableView>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+namespace el::ui {
+
+namespace {
+
+constexpr int kTickMs = 500;
+constexpr int kRateWindowSamples = 10; // 5 s at kTickMs
+constexpr int kRunsRefreshMs = 500;
+
+QLabel* statusLabel(const char* objectName, QWidget* parent)
+{
+    auto* label = new QLabel(parent);
+    label->setObjectName(QLatin1String(objectName));
+    label->setContentsMargins(6, 0, 6, 0);
+    return label;
+}
+
+bool isBuiltin(const QString& origin)
+{
+    return origin.startsWith(QLatin1String("builtin:"));
+}
+
+} // namespace
+
+MainWindow::MainWindow(Session* session, const GuiSettings& settings, QWidget* parent)
+    : QMainWindow(parent)
+    , m_session(session)
+    , m_settings(settings)
+    , m_model(new EventTableModel(session->store(), this))
+    , m_proxy(new EventFilterProxy(m_model, this))
+    , m_table(new HintTableView(this))
+    , m_filterBar(new FilterBar(m_model, m_proxy, this))
+    , m_detail(new DetailPane(session, this))
+    , m_splitter(new QSplitter(Qt::Horizontal, this))
+    , m_runsModel(new RunsModel(this))
+    , m_funnelModel(new FunnelModel(this))
+    , m_rejectedModel(new RejectedModel(session->store(), this))
+    , m_watcher(new QFileSystemWatcher(this))
+{
+    initResources();
+    setWindowTitle(tr("EventLens"));
+    setWindowIcon(appIcon("eventlens"));
+    setObjectName(QStringLiteral("EventLensMainWindow"));
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowTabbedDocks);
+    setTabPosition(Qt::BottomDockWidgetArea, QTabWidget::North);
+    m_model->setRowCap(settings.rowCap);
+
+    // Event table.
+    m_table->setObjectName(QStringLiteral("eventTable"));
+    m_table->setModel(m_proxy);
+    m_table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    m_table->setSelectionMode(QAbstractItemView::SingleSelection);
+    m_table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    m_table->setAlternatingRowColors(true);
+    m_table->setShowGrid(false);
+    m_table->setWordWrap(false);
+    m_table->setTextElideMode(Qt::ElideRight);
+    m_table->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+    m_table->verticalHeader()->hide();
+    // Fixed row height: the view never measures rows, whatever the row count.
+    m_table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    m_table->verticalHeader()->setDefaultSectionSize(m_table->fontMetrics().height() + 9);
+    QHeaderView* header = m_table->horizontalHeader();
+    header->setHighlightSections(false);
+    header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    header->setSectionResizeMode(QHeaderView::Interactive);
+    header->setStretchLastSection(true);
+    header->setSortIndicatorClearable(true);
+    header->setSortIndicator(-1, Qt::AscendingOrder);
+    m_table->setSortingEnabled(true);
+    m_table->setItemDelegateForColumn(
+        EventTableModel::RuntimeTypeColumn, new RuntimeBadgeDelegate(EventTableModel::RuntimeKindRole, this));
+    const QFontMetrics fm = m_table->fontMetrics();
+    m_table->setColumnWidth(EventTableModel::TimeColumn, fm.horizontalAdvance(QStringLiteral("00:00:00.000")) + 20);
+    m_table->setColumnWidth(EventTableModel::EventColumn, fm.horizontalAdvance(QStringLiteral("run_created_event_x")));
+    m_table->setColumnWidth(EventTableModel::RuntimeTypeColumn, fm.horizontalAdvance(QStringLiteral("amr_cloud")) + 40);
+    m_table->setColumnWidth(
+        EventTableModel::DistinctIdColumn, fm.horizontalAdvance(QStringLiteral("user-0000-0000-00")));
+    m_table->setColumnWidth(EventTableModel::RunIdColumn, fm.horizontalAdvance(QStringLiteral("run-0000-0000-00")));
+    m_table->setColumnWidth(
+        EventTableModel::ClientColumn, fm.horizontalAdvance(QStringLiteral("posthog-node 5.10.0")) + 12);
+    m_table->setColumnWidth(EventTableModel::EndpointColumn, fm.horizontalAdvance(QStringLiteral("/batch/ ")) + 12);
+
+    auto* left = new QWidget(m_splitter);
+    auto* leftLayout = new QVBoxLayout(left);
+    leftLayout->setContentsMargins(0, 0, 0, 0);
+    leftLayout->setSpacing(0);
+    leftLayout->addWidget(m_filterBar);
+    leftLayout->addWidget(m_table, 1);
+    m_splitter->addWidget(left);
+    m_splitter->addWidget(m_detail);
+    m_splitter->setStretchFactor(0, 3);
+    m_splitter->setStretchFactor(1, 2);
+    m_splitter->setChildrenCollapsible(false);
+    setCentralWidget(m_splitter);
+
+    createActions();
+    createMenus();
+    createToolBar();
+    createDocks();
+    createStatusBar();
+
+    connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
+        [this](const QModelIndex& current) { onCurrentChanged(current); });
+    connect(m_model, &QAbstractItemModel::dataChanged, this, &MainWindow::onModelDataChanged);
+    connect(m_model, &QAbstractItemModel::modelReset, m_detail, &DetailPane::clear);
+    connect(m_model, &EventTableModel::aboutToFlush, this, &MainWindow::onAboutToFlush);
+    connect(m_model, &EventTableModel::flushed, this, &MainWindow::onFlushed);
+    connect(m_model, &EventTableModel::stagedCountChanged, this, &MainWindow::updateStatus);
+    connect(m_proxy, &EventFilterProxy::filterChanged, this, &MainWindow::updateEmptyHint);
+
+    EventStore* store = session->store();
+    connect(store, &EventStore::eventsAdded, this, &MainWindow::scheduleRunsRefresh);
+    connect(store, &EventStore::violationsAdded, this, &MainWindow::scheduleRunsRefresh);
+    connect(store, &EventStore::violationsCleared, this, [this] {
+        m_violationsCounted = 0;
+        m_errorTotal = m_warningTotal = 0;
+        scheduleRunsRefresh();
+    });
+    connect(store, &EventStore::cleared, this, [this] {
+        m_violationsCounted = 0;
+        m_errorTotal = m_warningTotal = 0;
+        m_rateSamples.clear();
+        m_runsModel->clear();
+        scheduleRunsRefresh();
+        updateStatus();
+    });
+    connect(session, &Session::contractChanged, this, &MainWindow::onContractChanged);
+
+    m_runsTimer.setSingleShot(true);
+    m_runsTimer.setInterval(kRunsRefreshMs);
+    connect(&m_runsTimer, &QTimer::timeout, this, &MainWindow::refreshRuns);
+    m_tick.setInterval(kTickMs);
+    connect(&m_tick, &QTimer::timeout, this, &MainWindow::onTick);
+    m_tick.start();
+    m_reloadDelay.setSingleShot(true);
+    m_reloadDelay.setInterval(300);
+    connect(&m_reloadDelay, &QTimer::timeout, this, [this] { applyContract(qs(m_session->contractOrigin()), true); });
+    connect(m_watcher, &QFileSystemWatcher::fileChanged, this, [this] { m_reloadDelay.start(); });
+
+    // First start: most of the screen (later starts restore the saved geometry).
+    const QRect available = screen() ? screen()->availableGeometry() : QRect(0, 0, 1600, 1000);
+    resize(std::min(1600, available.width() * 92 / 100), std::min(1000, available.height() * 92 / 100));
+    restoreWindowState();
+    onContractChanged();
+    refreshRuns();
+    updateEmptyHint();
+    updateStatus();
+}
+
+MainWindow::~MainWindow() = default;
+
+QTableView* MainWindow::eventView() const
+{
+    return m_table;
+}
+
+void MainWindow::createActions()
+{
+    m_pauseAction = new QAction(themeIcon("media-playback-pause", "pause"), tr("&Pause"), this);
+    m_pauseAction->setCheckable(true);
+    // Not Space: it would be taken from focused buttons and check boxes.
+    m_pauseAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_P));
+    m_pauseAction->setToolTip(tr("Pause the table (events are still captured) — Ctrl+P"));
+    connect(m_pauseAction, &QAction::toggled, this, &MainWindow::setPaused);
+
+    m_clearAction = new QAction(themeIcon("edit-clear-all", "clear"), tr("&Clear Session"), this);
+    m_clearAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
+    m_clearAction->setToolTip(tr("Forget every captured event, rejected request and violation — Ctrl+L"));
+    connect(m_clearAction, &QAction::triggered, this, &MainWindow::clearSession);
+
+    m_openAction = new QAction(themeIcon("document-open", "open"), tr("&Open Contract…"), this);
+    m_openAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
+    m_openAction->setToolTip(tr("Load a contract file; it is reloaded whenever it changes — Ctrl+O"));
+    connect(m_openAction, &QAction::triggered, this, &MainWindow::openContract);
+
+    m_reloadAction = new QAction(themeIcon("view-refresh", "reload"), tr("&Reload Contract"), this);
+    m_reloadAction->setShortcut(QKeySequence(Qt::Key_F5));
+    m_reloadAction->setToolTip(tr("Reload the contract and re-check every event — F5"));
+    connect(m_reloadAction, &QAction::triggered, this, &MainWindow::reloadContract);
+
+    m_settingsAction = new QAction(themeIcon("preferences-system", "settings"), tr("&Settings…"), this);
+    m_settingsAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Comma));
+    m_settingsAction->setMenuRole(QAction::PreferencesRole);
+    connect(m_settingsAction, &QAction::triggered, this, &MainWindow::showSettings);
+
+    m_relistenAction = new QAction(themeIcon("network-connect", "listening"), tr("Restart &Listener"), this);
+    m_relistenAction->setToolTip(tr("Listen again on the address and port from the settings"));
+    connect(m_relistenAction, &QAction::triggered, this, &MainWindow::restartListener);
+
+    m_findAction = new QAction(themeIcon("edit-find", "search"), tr("&Find in Events"), this);
+    m_findAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_F));
+    connect(m_findAction, &QAction::triggered, m_filterBar, &FilterBar::focusSearch);
+
+    m_clearFiltersAction = new QAction(tr("Clear &Filters"), this);
+    m_clearFiltersAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_F));
+    connect(m_clearFiltersAction, &QAction::triggered, m_filterBar, &FilterBar::clearFilters);
+
+    m_aboutAction = new QAction(appIcon("eventlens"), tr("&About EventLens"), this);
+    m_aboutAction->setMenuRole(QAction::AboutRole);
+    connect(m_aboutAction, &QAction::triggered, this, &MainWindow::showAbout);
+
+    m_quitAction = new QAction(themeIcon("application-exit", "quit"), tr("&Quit"), this);
+    m_quitAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_Q));
+    m_quitAction->setMenuRole(QAction::QuitRole);
+    connect(m_quitAction, &QAction::triggered, this, &QWidget::close);
+
+    for (QAction* a : {m_pauseAction, m_clearAction, m_openAction, m_reloadAction, m_settingsAction, m_findAction,
+             m_clearFiltersAction, m_quitAction})
+        addAction(a); // shortcuts work even with the menu bar hidden
+}
+
+void MainWindow::createMenus()
+{
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(m_openAction);
+    file->addAction(m_reloadAction);
+    file->addSeparator();
+    file->addAction(m_relistenAction);
+    file->addAction(m_settingsAction);
+    file->addSeparator();
+    file->addAction(m_quitAction);
+
+    QMenu* capture = menuBar()->addMenu(tr("&Capture"));
+    capture->addAction(m_pauseAction);
+    capture->addAction(m_clearAction);
+    capture->addSeparator();
+    capture->addAction(m_findAction);
+    capture->addAction(m_clearFiltersAction);
+
+    menuBar()->addMenu(tr("&View"))->setObjectName(QStringLiteral("viewMenu"));
+
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(m_aboutAction);
+    help->addAction(tr("About &Qt"), qApp, &QApplication::aboutQt);
+}
+
+void MainWindow::createToolBar()
+{
+    QToolBar* bar = addToolBar(tr("Main"));
+    bar->setObjectName(QStringLiteral("mainToolBar"));
+    bar->setMovable(false);
+    bar->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+    bar->setIconSize(QSize(18, 18));
+    bar->addAction(m_pauseAction);
+    bar->addAction(m_clearAction);
+    bar->addSeparator();
+    bar->addAction(m_openAction);
+    bar->addAction(m_reloadAction);
+    bar->addSeparator();
+    bar->addAction(m_settingsAction);
+}
+
+void MainWindow::createDocks()
+{
+    auto* runsPanel = new RunsPanel(m_runsModel, this);
+    connect(runsPanel, &RunsPanel::startEventRequested, this, &MainWindow::selectEventBySeq);
+    m_runsDock = new QDockWidget(tr("Runs"), this);
+    m_runsDock->setObjectName(QStringLiteral("runsDock"));
+    m_runsDock->setWidget(runsPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, m_runsDock);
+
+    m_funnelDock = new QDockWidget(tr("Runtime Funnel"), this);
+    m_funnelDock->setObjectName(QStringLiteral("funnelDock"));
+    m_funnelDock->setWidget(new FunnelPanel(m_funnelModel, this));
+    addDockWidget(Qt::BottomDockWidgetArea, m_funnelDock);
+
+    auto* rejectedView = new QTableView(this);
+    rejectedView->setObjectName(QStringLiteral("rejectedTable"));
+    auto* rejectedProxy = new QSortFilterProxyModel(this);
+    rejectedProxy->setSourceModel(m_rejectedModel);
+    rejectedProxy->setSortRole(RejectedModel::SortRole);
+    rejectedView->setModel(rejectedProxy);
+    rejectedView->setSelectionBehavior(QAbstractItemView::SelectRows);
+    rejectedView->setAlternatingRowColors(true);
+    rejectedView->setShowGrid(false);
+    rejectedView->setWordWrap(false);
+    rejectedView->verticalHeader()->hide();
+    rejectedView->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    rejectedView->verticalHeader()->setDefaultSectionSize(rejectedView->fontMetrics().height() + 8);
+    rejectedView->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    rejectedView->horizontalHeader()->setHighlightSections(false);
+    rejectedView->horizontalHeader()->setStretchLastSection(true);
+    rejectedView->horizontalHeader()->setSortIndicatorClearable(true);
+    rejectedView->setSortingEnabled(true);
+    rejectedView->sortByColumn(-1, Qt::AscendingOrder);
+    rejectedView->setColumnWidth(RejectedModel::TimeColumn, 100);
+    rejectedView->setColumnWidth(RejectedModel::MethodColumn, 70);
+    rejectedView->setColumnWidth(RejectedModel::PathColumn, 160);
+    rejectedView->setColumnWidth(RejectedModel::StatusColumn, 60);
+    rejectedView->setColumnWidth(RejectedModel::ReasonColumn, 320);
+    rejectedView->setColumnWidth(RejectedModel::SizeColumn, 80);
+    m_rejectedDock = new QDockWidget(tr("Rejected Requests"), this);
+    m_rejectedDock->setObjectName(QStringLiteral("rejectedDock"));
+    m_rejectedDock->setWidget(rejectedView);
+    addDockWidget(Qt::BottomDockWidgetArea, m_rejectedDock);
+
+    // Simulated client runs (built-in scenarios) sent to this sink, with their expected verdicts.
+    m_replayPanel = new ReplayPanel(this);
+    m_replayDock = new QDockWidget(tr("Replay"), this);
+    m_replayDock->setObjectName(QStringLiteral("replayDock"));
+    auto* replayScroll = new QScrollArea(this); // the panel is tall: do not let it size the dock area
+    replayScroll->setWidget(m_replayPanel);
+    replayScroll->setWidgetResizable(true);
+    replayScroll->setFrameShape(QFrame::NoFrame);
+    m_replayDock->setWidget(replayScroll);
+    addDockWidget(Qt::BottomDockWidgetArea, m_replayDock);
+
+    // Tabs are enough of a title: no separate title bars (the View menu still shows/hides them).
+    for (QDockWidget* dock : {m_runsDock, m_funnelDock, m_rejectedDock, m_replayDock}) {
+        dock->setTitleBarWidget(new QWidget(dock));
+        dock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
+    }
+    tabifyDockWidget(m_runsDock, m_funnelDock);
+    tabifyDockWidget(m_funnelDock, m_rejectedDock);
+    tabifyDockWidget(m_rejectedDock, m_replayDock);
+    m_runsDock->raise();
+    resizeDocks({m_runsDock}, {260}, Qt::Vertical);
+
+    if (auto* view = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"))) {
+        view->addAction(m_runsDock->toggleViewAction());
+        view->addAction(m_funnelDock->toggleViewAction());
+        view->addAction(m_rejectedDock->toggleViewAction());
+        view->addAction(m_replayDock->toggleViewAction());
+    }
+}
+
+void MainWindow::createStatusBar()
+{
+    m_listenLabel = statusLabel("statusListen", this);
+    m_listenLabel->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    // A long error must not make the window wider than the screen (the tooltip has it all).
+    m_listenLabel->setSizePolicy(QSizePolicy::Ignored, QSizePolicy::Preferred);
+    m_listenLabel->setMinimumWidth(220);
+    statusBar()->addWidget(m_listenLabel, 1);
+    m_pausedLabel = statusLabel("statusPaused", this);
+    m_pausedLabel->setVisible(false);
+    statusBar()->addPermanentWidget(m_pausedLabel);
+    m_contractLabel = statusLabel("statusContract", this);
+    statusBar()->addPermanentWidget(m_contractLabel);
+    m_eventsLabel = statusLabel("statusEvents", this);
+    statusBar()->addPermanentWidget(m_eventsLabel);
+    m_rejectedLabel = statusLabel("statusRejected", this);
+    statusBar()->addPermanentWidget(m_rejectedLabel);
+    m_violationsLabel = statusLabel("statusViolations", this);
+    statusBar()->addPermanentWidget(m_violationsLabel);
+    m_rateLabel = statusLabel("statusRate", this);
+    m_rateLabel->setMinimumWidth(m_rateLabel->fontMetrics().horizontalAdvance(QStringLiteral("00,000 events/s")) + 12);
+    m_rateLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+    statusBar()->addPermanentWidget(m_rateLabel);
+    m_listenLabel->setText(tr("Not listening"));
+}
+
+void MainWindow::restoreWindowState()
+{
+    QSettings s;
+    const QByteArray geometry = s.value(QStringLiteral("window/geometry")).toByteArray();
+    if (!geometry.isEmpty())
+        restoreGeometry(geometry);
+    const QByteArray state = s.value(QStringLiteral("window/state")).toByteArray();
+    if (!state.isEmpty())
+        restoreState(state);
+    const QByteArray split = s.value(QStringLiteral("window/splitter")).toByteArray();
+    if (!split.isEmpty())
+        m_splitter->restoreState(split);
+    else
+        m_splitter->setSizes({width() * 58 / 100, width() * 42 / 100});
+}
+
+void MainWindow::closeEvent(QCloseEvent* event)
+{
+    QSettings s;
+    s.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    s.setValue(QStringLiteral("window/state"), saveState());
+    s.setValue(QStringLiteral("window/splitter"), m_splitter->saveState());
+    QMainWindow::closeEvent(event);
+}
+
+QString MainWindow::statusSummary() const
+{
+    QStringList parts;
+    for (const QLabel* l : {m_listenLabel, m_pausedLabel, m_contractLabel, m_eventsLabel, m_rejectedLabel,
+             m_violationsLabel, m_rateLabel}) {
+        if (l && !l->isHidden() && !l->text().isEmpty())
+            parts << l->text();
+    }
+    return parts.join(QStringLiteral(" | "));
+}
+
+void MainWindow::setUpstream(const UpstreamConfig& upstream)
+{
+    m_upstream = upstream;
+    if (m_server)
+        m_server->setUpstream(upstream);
+}
+
+bool MainWindow::startListening(const QHostAddress& address, quint16 port, bool interactive)
+{
+    delete m_server;
+    m_server = new IngestServer(m_session, this);
+    m_server->setUpstream(m_upstream);
+    const QString where
+        = (address.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + address.toString() + u']' : address.toString())
+        + u':' + QString::number(port);
+    if (!m_server->listen(address, port)) {
+        m_listenError = tr("Cannot listen on %1: %2").arg(where, m_server->errorString());
+        delete m_server;
+        m_server = nullptr;
+        m_listenLabel->setText(tr("⚠ Not listening — %1").arg(m_listenError));
+        m_listenLabel->setStyleSheet(QStringLiteral("color: %1;").arg(colors::error().name()));
+        m_listenLabel->setToolTip(m_listenError);
+        updateEmptyHint();
+        if (interactive)
+            QTimer::singleShot(0, this, [this] { showListenError(m_listenError); });
+        return false;
+    }
+    m_listenError.clear();
+    const QString url = m_server->url();
+    m_listenLabel->setText(tr("● Listening on %1").arg(url));
+    m_listenLabel->setStyleSheet(QStringLiteral("QLabel { color: palette(text); }"));
+    m_listenLabel->setToolTip(
+        tr("Point PostHog SDKs at %1 (api_host / host). Inspection API: %1/eventlens/v1/").arg(url));
+    // Qt appends the application display name ("— EventLens") itself.
+    setWindowTitle(m_upstream.url.isEmpty() ? url : tr("%1 → %2").arg(url, m_upstream.url.toString()));
+    m_replayPanel->setDefaultTarget(url);
+    updateEmptyHint();
+    return true;
+}
+
+void MainWindow::showListenError(const QString& message)
+{
+    auto* box
+        = new QMessageBox(QMessageBox::Warning, tr("EventLens is not listening"), message, QMessageBox::NoButton, this);
+    box->setAttribute(Qt::WA_DeleteOnClose);
+    box->setInformativeText(tr("Another program (or another EventLens) may be using the port. Choose another port "
+                               "or address in the settings, then the listener restarts."));
+    QPushButton* settings = box->addButton(tr("Open Settings…"), QMessageBox::AcceptRole);
+    QPushButton* retry = box->addButton(tr("Retry"), QMessageBox::ActionRole);
+    box->addButton(QMessageBox::Close);
+    connect(box, &QMessageBox::finished, this, [this, box, settings, retry] {
+        if (box->clickedButton() == settings)
+            showSettings();
+        else if (box->clickedButton() == retry)
+            restartListener();
+    });
+    box->open();
+}
+
+void MainWindow::setPaused(bool paused)
+{
+    if (m_pauseAction->isChecked() != paused) {
+        m_pauseAction->setChecked(paused); // re-enters through toggled()
+        return;
+    }
+    m_model->setPaused(paused);
+    m_pauseAction->setText(paused ? tr("&Resume") : tr("&Pause"));
+    m_pauseAction->setIcon(
+        paused ? themeIcon("media-playback-start", "play") : themeIcon("media-playback-pause", "pause"));
+    updateStatus();
+}
+
+void MainWindow::clearSession()
+{
+    m_session->reset();
+    m_detail->clear();
+    statusBar()->showMessage(tr("Session cleared"), 3000);
+}
+
+void MainWindow::openContract()
+{
+    const QString origin = qs(m_session->contractOrigin());
+    const QString dir = isBuiltin(origin) || origin.isEmpty() ? QString() : QFileInfo(origin).absolutePath();
+    const QString path
+        = QFileDialog::getOpenFileName(this, tr("Open Contract"), dir, tr("Contracts (*.json);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    if (applyContract(path, false)) {
+        m_settings.contract = path;
+        GuiSettings saved = GuiSettings::load();
+        saved.contract = path;
+        saved.save();
+    }
+}
+
+void MainWindow::reloadContract()
+{
+    const QString origin = qs(m_session->contractOrigin());
+    if (origin.isEmpty()) {
+        statusBar()->showMessage(tr("No contract loaded"), 3000);
+        return;
+    }
+    if (applyContract(origin, false))
+        statusBar()->showMessage(tr("Contract reloaded; every event was checked again"), 3000);
+}
+
+bool MainWindow::applyContract(const QString& nameOrPath, bool fromWatcher)
+{
+    std::string error;
+    if (!m_session->loadContract(nameOrPath.toStdString(), error)) {
+        watchContract(); // an editor may have replaced the file: keep watching it
+        showError(fromWatcher ? tr("Contract not reloaded") : tr("Cannot load contract"),
+            tr("%1\n\nThe previous contract stays active.").arg(qs(error)));
+        return false;
+    }
+    if (m_errorBox)
+        m_errorBox->close();
+    if (fromWatcher)
+        statusBar()->showMessage(tr("Contract file changed: reloaded and re-checked"), 4000);
+    return true;
+}
+
+void MainWindow::showError(const QString& title, const QString& message)
+{
+    // One non-modal box, updated in place: a file saved repeatedly must not stack dialogs.
+    if (!m_errorBox) {
+        m_errorBox = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+        m_errorBox->setAttribute(Qt::WA_DeleteOnClose);
+        m_errorBox->setTextInteractionFlags(Qt::TextSelectableByMouse);
+        m_errorBox->open();
+    } else {
+        m_errorBox->setWindowTitle(title);
+        m_errorBox->setText(message);
+    }
+}
+
+void MainWindow::onContractChanged()
+{
+    const ContractEngine* engine = m_session->engine();
+    if (engine) {
+        const QString version = qs(engine->contractVersion());
+        m_contractLabel->setText(
+            tr("Contract: %1%2")
+                .arg(qs(engine->contractName()), version.isEmpty() ? QString() : QStringLiteral(" ") + version));
+        m_contractLabel->setToolTip(qs(m_session->contractOrigin()));
+    } else {
+        m_contractLabel->setText(tr("No contract"));
+        m_contractLabel->setToolTip(QString());
+    }
+    m_reloadAction->setEnabled(engine != nullptr);
+    watchContract();
+    scheduleRunsRefresh();
+    // Super-properties come from the contract: show the selected event again.
+    const QModelIndex current = m_table->currentIndex();
+    if (current.isValid())
+        onCurrentChanged(current);
+}
+
+void MainWindow::watchContract()
+{
+    if (!m_watcher->files().isEmpty())
+        m_watcher->removePaths(m_watcher->files());
+    const QString origin = qs(m_session->contractOrigin());
+    if (!origin.isEmpty() && !isBuiltin(origin) && QFileInfo::exists(origin))
+        m_watcher->addPath(QFileInfo(origin).absoluteFilePath());
+}
+
+void MainWindow::showSettings()
+{
+    std::vector<std::string> builtins = el::builtinContracts();
+    QStringList names;
+    for (const std::string& b : builtins)
+        names << qs(b);
+    GuiSettings current = GuiSettings::load();
+    current.rowCap = m_model->rowCap();
+    if (!m_session->contractOrigin().empty())
+        current.contract = qs(m_session->contractOrigin());
+    SettingsDialog dialog(current, names, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const GuiSettings chosen = dialog.settings();
+    chosen.save();
+    m_settings = chosen;
+    m_model->setRowCap(chosen.rowCap);
+    if (chosen.contract != qs(m_session->contractOrigin()) && !chosen.contract.isEmpty())
+        applyContract(chosen.contract, false);
+    const bool listenChanged = !m_server || chosen.port != m_server->port()
+        || (chosen.bind != m_server->address().toString()
+            && !(chosen.bind == QLatin1String("localhost") && m_server->address().isLoopback()));
+    if (listenChanged) {
+        const auto answer = QMessageBox::question(this, tr("Restart the listener?"),
+            tr("Listen on %1 port %2 now? SDKs pointed at the current address stop reaching EventLens.")
+                .arg(chosen.bind)
+                .arg(chosen.port),
+            QMessageBox::Yes | QMessageBox::No, QMessageBox::Yes);
+        if (answer == QMessageBox::Yes)
+            restartListener();
+        else
+            statusBar()->showMessage(tr("The new address applies on the next start or File ▸ Restart Listener"), 6000);
+    }
+}
+
+void MainWindow::restartListener()
+{
+    const GuiSettings s = GuiSettings::load();
+    QHostAddress address;
+    if (s.bind == QLatin1String("localhost") || !address.setAddress(s.bind))
+        address = QHostAddress(QHostAddress::LocalHost);
+    startListening(address, static_cast<quint16>(s.port));
+}
+
+void MainWindow::showAbout()
+{
+    QMessageBox::about(this, tr("About EventLens"),
+        tr("<h3>EventLens %1</h3>"
+           "<p>A local PostHog sink and analytics contract inspector.</p>"
+           "<p>Point any PostHog SDK at EventLens: every event is shown as it arrives and checked against "
+           "the contract (properties, runtime_type, run sequences).</p>"
+           "<p><small>Built with Qt %2, running on Qt %3.</small></p>")
+            .arg(QStringLiteral(EVENTLENS_VERSION), QStringLiteral(QT_VERSION_STR), QLatin1String(qVersion())));
+}
+
+void MainWindow::selectEventBySeq(qint64 seq)
+{
+    const int row = m_model->rowForSeq(seq);
+    if (row < 0) {
+        statusBar()->showMessage(m_model->isPaused() ? tr("Event #%1 is not in the table yet (paused)").arg(seq)
+                                                     : tr("Event #%1 is no longer in the table (row cap)").arg(seq),
+            5000);
+        return;
+    }
+    QModelIndex index = m_proxy->mapFromSource(m_model->index(row, 0));
+    if (!index.isValid()) {
+        m_filterBar->clearFilters();
+        index = m_proxy->mapFromSource(m_model->index(row, 0));
+        statusBar()->showMessage(tr("Filters cleared to show event #%1").arg(seq), 4000);
+    }
+    m_table->setCurrentIndex(index);
+    m_table->scrollTo(index, QAbstractItemView::PositionAtCenter);
+    m_table->setFocus();
+}
+
+void MainWindow::onCurrentChanged(const QModelIndex& current)
+{
+    if (!current.isValid())
+        return; // keep showing the last event (e.g. when it is filtered out)
+    const QModelIndex source = m_proxy->mapToSource(current);
+    const EventTableModel::Row& row = m_model->rowAt(source.row());
+    m_detail->setEvent(row.event, row.prevSameClient, row.prevSameDistinct);
+}
+
+void MainWindow::onModelDataChanged(const QModelIndex& topLeft, const QModelIndex& bottomRight)
+{
+    const qint64 seq = m_detail->currentSeq();
+    if (seq == 0)
+        return;
+    const int row = m_model->rowForSeq(seq);
+    if (row >= topLeft.row() && row <= bottomRight.row())
+        m_detail->refresh();
+}
+
+void MainWindow::onAboutToFlush()
+{
+    const QScrollBar* bar = m_table->verticalScrollBar();
+    m_wasAtBottom = bar->value() >= bar->maximum();
+    m_topSeq = 0;
+    if (!m_wasAtBottom) {
+        const QModelIndex top = m_table->indexAt(QPoint(1, 1));
+        if (top.isValid())
+            m_topSeq = top.data(EventTableModel::SeqRole).toLongLong();
+    }
+}
+
+void MainWindow::onFlushed(int inserted, int removed)
+{
+    Q_UNUSED(inserted);
+    if (m_wasAtBottom) {
+        m_table->scrollToBottom();
+    } else if (removed > 0 && m_topSeq > 0) {
+        // Rows were trimmed above: keep the rows the user is reading in place.
+        const int row = m_model->rowForSeq(m_topSeq);
+        const QModelIndex index = row >= 0 ? m_proxy->mapFromSource(m_model->index(row, 0)) : QModelIndex();
+        if (index.isValid())
+            m_table->scrollTo(index, QAbstractItemView::PositionAtTop);
+    }
+    updateStatus();
+}
+
+void MainWindow::scheduleRunsRefresh()
+{
+    if (!m_runsTimer.isActive())
+        m_runsTimer.start();
+}
+
+void MainWindow::refreshRuns()
+{
+    m_runsTimer.stop();
+    m_runsModel->setRuns(m_session->runs(), m_session->store());
+    m_funnelModel->setRuns(m_runsModel->rows());
+    const int runs = m_runsModel->rowCount();
+    m_runsDock->setWindowTitle(runs ? tr("Runs (%1)").arg(formatCount(runs)) : tr("Runs"));
+}
+
+void MainWindow::onTick()
+{
+    const qint64 now = QDateTime::currentMSecsSinceEpoch();
+    const qint64 total = m_model->totalReceived();
+    if (!m_rateSamples.empty() && total < m_rateSamples.back().second)
+        m_rateSamples.clear();
+    m_rateSamples.emplace_back(now, total);
+    while (static_cast<int>(m_rateSamples.size()) > kRateWindowSamples + 1)
+        m_rateSamples.pop_front();
+    // Open runs show a running duration.
+    for (const auto& r : m_runsModel->rows()) {
+        if (r.run.state == "open") {
+            scheduleRunsRefresh();
+            break;
+        }
+    }
+    updateStatus();
+}
+
+void MainWindow::countViolations()
+{
+    const auto& all = m_session->store()->violations();
+    if (all.size() < m_violationsCounted) {
+        m_violationsCounted = 0;
+        m_errorTotal = m_warningTotal = 0;
+    }
+    for (; m_violationsCounted < all.size(); ++m_violationsCounted)
+        (all[m_violationsCounted].severity == "error" ? m_errorTotal : m_warningTotal)++;
+}
+
+void MainWindow::updateStatus()
+{
+    const EventStore* store = m_session->store();
+    const auto events = static_cast<qint64>(store->events().size());
+    m_eventsLabel->setText(events == 1 ? tr("1 event") : tr("%1 events").arg(formatCount(events)));
+    const auto rejected = static_cast<qint64>(store->rejected().size());
+    m_rejectedLabel->setText(tr("%1 rejected").arg(formatCount(rejected)));
+    m_rejectedLabel->setStyleSheet(rejected ? QStringLiteral("color: %1;").arg(colors::warning().name()) : QString());
+    m_rejectedDock->setWindowTitle(
+        rejected ? tr("Rejected Requests (%1)").arg(formatCount(rejected)) : tr("Rejected Requests"));
+    countViolations();
+    m_violationsLabel->setText(QStringLiteral("%1 · %2").arg(
+        m_errorTotal == 1 ? tr("1 error") : tr("%1 errors").arg(formatCount(m_errorTotal)),
+        m_warningTotal == 1 ? tr("1 warning") : tr("%1 warnings").arg(formatCount(m_warningTotal))));
+    m_violationsLabel->setStyleSheet(
+        m_errorTotal ? QStringLiteral("color: %1;").arg(colors::error().name()) : QString());
+    m_violationsLabel->setToolTip(tr("Contract violations in this session"));
+    qint64 rate = 0;
+    if (m_rateSamples.size() >= 2) {
+        const auto& [t0, n0] = m_rateSamples.front();
+        const auto& [t1, n1] = m_rateSamples.back();
+        if (t1 > t0)
+            rate = std::max<qint64>(0, (n1 - n0) * 1000 / (t1 - t0));
+    }
+    m_rateLabel->setText(tr("%1 events/s").arg(formatCount(rate)));
+    m_rateLabel->setToolTip(
+        tr("Events received per second over the last %1 s").arg(kRateWindowSamples * kTickMs / 1000));
+    if (m_model->isPaused()) {
+        m_pausedLabel->setText(tr("Paused · %1 new").arg(formatCount(m_model->stagedCount())));
+        m_pausedLabel->setStyleSheet(QStringLiteral("color: %1; font-weight: bold;").arg(colors::warning().name()));
+        m_pausedLabel->setVisible(true);
+    } else {
+        m_pausedLabel->setVisible(false);
+    }
+}
+
+void MainWindow::updateEmptyHint()
+{
+    if (m_model->rowCount() > 0) {
+        m_table->setEmptyHint(tr("No matching events"),
+            tr("The filters hide all %1 events. Clear them with Ctrl+Shift+F.").arg(formatCount(m_model->rowCount())));
+    } else if (m_server) {
+        m_table->setEmptyHint(tr("Waiting for events"),
+            tr("Point a PostHog SDK at %1 (api_host / host).\nEvents show up here as they arrive.")
+                .arg(m_server->url()));
+    } else {
+        m_table->setEmptyHint(
+            tr("Not listening"), m_listenError.isEmpty() ? tr("The sink is not started.") : m_listenError);
+    }
+}
+
+} // namespace el::ui

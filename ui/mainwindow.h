@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "ingest/ingestserver.h"
+#include "settingsdialog.h"
+
+#include <QHostAddress>
+#include <QMainWindow>
+#include <QPointer>
+#include <QTimer>
+
+#include <deque>
+#include <utility>
+
+class QAction;
+class QDockWidget;
+class QFileSystemWatcher;
+class QLabel;
+class QMessageBox;
+class QSplitter;
+class QTableView;
+
+namespace el {
+class IngestServer;
+class ReplayPanel;
+class Session;
+} // namespace el
+
+namespace el::ui {
+
+class DetailPane;
+class EventFilterProxy;
+class EventTableModel;
+class FilterBar;
+class FunnelModel;
+class HintTableView;
+class RejectedModel;
+class RunsModel;
+
+/** \brief The inspector window: live event table, filters, detail pane, runs, funnel and rejected requests. */
+class MainWindow final : public QMainWindow
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(MainWindow)
+public:
+    explicit MainWindow(Session* session, const GuiSettings& settings = GuiSettings(), QWidget* parent = nullptr);
+    ~MainWindow() override;
+
+    /** Pass-through mode for the sink (applied now and whenever the listener restarts). */
+    void setUpstream(const UpstreamConfig& upstream);
+
+    /**
+     * (Re)starts the sink on \a address : \a port. On failure the status bar says why and, when
+     * \a interactive, a dialog offers the settings; the window stays usable either way.
+     */
+    bool startListening(const QHostAddress& address, quint16 port, bool interactive = true);
+    IngestServer* server() const { return m_server; }
+
+    EventTableModel* eventModel() const { return m_model; }
+    EventFilterProxy* eventProxy() const { return m_proxy; }
+    QTableView* eventView() const;
+    DetailPane* detailPane() const { return m_detail; }
+    FilterBar* filterBar() const { return m_filterBar; }
+    RunsModel* runsModel() const { return m_runsModel; }
+    FunnelModel* funnelModel() const { return m_funnelModel; }
+    RejectedModel* rejectedModel() const { return m_rejectedModel; }
+    QAction* pauseAction() const { return m_pauseAction; }
+    /** The status bar's permanent texts joined with " | " (listen address, contract, counts, rate). */
+    QString statusSummary() const;
+
+public Q_SLOTS:
+    void setPaused(bool paused);
+    void clearSession();
+    void openContract();
+    void reloadContract();
+    void showSettings();
+    void restartListener();
+    void showAbout();
+    /** Selects (and reveals) the event with \a seq in the table, clearing filters that hide it. */
+    void selectEventBySeq(qint64 seq);
+    /** Refreshes the status bar texts now (also done on a timer). */
+    void updateStatus();
+
+protected:
+    void closeEvent(QCloseEvent* event) override;
+
+private:
+    void createActions();
+    void createMenus();
+    void createToolBar();
+    void createDocks();
+    void createStatusBar();
+    void restoreWindowState();
+    void onCurrentChanged(const QModelIndex& current);
+    void onModelDataChanged(const QModelIndex& topLeft, const QModelIndex& bottomRight);
+    void onAboutToFlush();
+    void onFlushed(int inserted, int removed);
+    void onTick();
+    void scheduleRunsRefresh();
+    void refreshRuns();
+    void onContractChanged();
+    void watchContract();
+    bool applyContract(const QString& nameOrPath, bool fromWatcher);
+    void showError(const QString& title, const QString& message);
+    void showListenError(const QString& message);
+    void updateEmptyHint();
+    void countViolations();
+
+    Session* m_session;
+    GuiSettings m_settings;
+    IngestServer* m_server = nullptr;
+    UpstreamConfig m_upstream;
+    QString m_listenError;
+
+    EventTableModel* m_model;
+    EventFilterProxy* m_proxy;
+    HintTableView* m_table;
+    FilterBar* m_filterBar;
+    DetailPane* m_detail;
+    QSplitter* m_splitter;
+    RunsModel* m_runsModel;
+    FunnelModel* m_funnelModel;
+    RejectedModel* m_rejectedModel;
+    QDockWidget* m_runsDock = nullptr;
+    QDockWidget* m_funnelDock = nullptr;
+    QDockWidget* m_rejectedDock = nullptr;
+    QDockWidget* m_replayDock = nullptr;
+    ReplayPanel* m_replayPanel = nullptr;
+
+    QAction* m_pauseAction = nullptr;
+    QAction* m_clearAction = nullptr;
+    QAction* m_openAction = nullptr;
+    QAction* m_reloadAction = nullptr;
+    QAction* m_settingsAction = nullptr;
+    QAction* m_relistenAction = nullptr;
+    QAction* m_findAction = nullptr;
+    QAction* m_clearFiltersAction = nullptr;
+    QAction* m_aboutAction = nullptr;
+    QAction* m_quitAction = nullptr;
+
+    QLabel* m_listenLabel = nullptr;
+    QLabel* m_contractLabel = nullptr;
+    QLabel* m_eventsLabel = nullptr;
+    QLabel* m_rejectedLabel = nullptr;
+    QLabel* m_violationsLabel = nullptr;
+    QLabel* m_rateLabel = nullptr;
+    QLabel* m_pausedLabel = nullptr;
+
+    QTimer m_tick; ///< status bar and events/s
+    QTimer m_runsTimer; ///< 500 ms throttle for the runs panel
+    QTimer m_reloadDelay; ///< editors save in several steps
+    QFileSystemWatcher* m_watcher;
+    QPointer<QMessageBox> m_errorBox;
+
+    bool m_wasAtBottom = true;
+    qint64 m_topSeq = 0;
+    std::deque<std::pair<qint64, qint64>> m_rateSamples; ///< (ms, events received)
+    std::size_t m_violationsCounted = 0;
+    qint64 m_errorTotal = 0;
+    qint64 m_warningTotal = 0;
+};
+
+} // namespace el::ui

@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "event.h"
+
+#include <QColor>
+#include <QIcon>
+#include <QString>
+
+#include <optional>
+#include <string>
+
+class QPainter;
+class QRect;
+class QFont;
+
+namespace el::ui {
+
+/** Loads the UI resources (icons); idempotent. Needed because eventlens_ui is a static library. */
+void initResources();
+
+inline QString qs(const std::string& s)
+{
+    return QString::fromStdString(s);
+}
+
+/** A string value without quotes, anything else as compact JSON. */
+QString jsonScalarText(const Json& value);
+/** One-line preview: scalars as jsonScalarText(), containers as compact JSON elided to \a maxChars. */
+QString jsonPreview(const Json& value, int maxChars = 160);
+/** "string", "number", "boolean", "null", "object", "array". */
+QString jsonTypeName(const Json& value);
+/** Escapes one JSON pointer reference token (RFC 6901: ~ -> ~0, / -> ~1). */
+std::string escapePointerToken(const std::string& token);
+/** Splits a JSON pointer into unescaped tokens; "" -> {}. */
+std::vector<std::string> splitPointer(const std::string& pointer);
+
+/** Local time "HH:mm:ss.zzz" (with the date when \a withDate). */
+QString formatTime(qint64 msSinceEpoch, bool withDate = false);
+/** "850 ms", "12.4 s", "3 min 05 s", "2 h 04 min". */
+QString formatDuration(qint64 ms);
+/** Grouped thousands in the current locale. */
+QString formatCount(qint64 n);
+
+/** Lower-cases UTF-8 text (ASCII fast path; anything else through QString::toLower). */
+std::string lowerUtf8(const std::string& s);
+/** True when \a haystack contains \a needleLower, ignoring ASCII case. */
+bool containsIgnoreCase(const std::string& haystack, const std::string& needleLower);
+
+/** A themed icon with one of our SVGs (":/icons/NAME.svg") as the fallback. */
+QIcon themeIcon(const char* themeName, const char* fallbackName);
+/** One of our SVG icons. */
+QIcon appIcon(const char* name);
+
+/** The status text of an event: "ok", "1 warning", "2 errors, 1 warning". */
+QString statusText(int errors, int warnings);
+QIcon statusIcon(int errors, int warnings);
+
+/** Colours shared by the views (chosen to read well on light and dark palettes). */
+namespace colors {
+QColor error();
+QColor warning();
+QColor ok();
+QColor errorRowBackground();
+QColor highlightBackground();
+} // namespace colors
+
+/** Draws a rounded "pill" badge at the left of \a rect (vertically centred); returns its width. */
+int paintBadge(
+    QPainter* painter, const QRect& rect, const QString& text, const QColor& color, bool hollow, const QFont& font);
+/** Width a badge for \a text needs. */
+int badgeWidth(const QString& text, const QFont& font);
+
+} // namespace el::ui
+
+#include <QStyledItemDelegate>
+
+namespace el::ui {
+
+/** \brief The default delegate with a little vertical breathing room (for trees and lists). */
+class PaddedItemDelegate final : public QStyledItemDelegate
+{
+    Q_OBJECT
+public:
+    explicit PaddedItemDelegate(int padding, QObject* parent = nullptr)
+        : QStyledItemDelegate(parent)
+        , m_padding(padding)
+    { }
+    QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override
+    {
+        return QStyledItemDelegate::sizeHint(option, index) + QSize(0, 2 * m_padding);
+    }
+
+private:
+    int m_padding;
+};
+
+} // namespace el::ui
