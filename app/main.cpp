@@ -144,7 +144,76 @@ int main(int argc, char** argv)
         QStringLiteral("Upstream timeout in ms (default 10000)."), QStringLiteral("MS"), QStringLiteral("10000"));
     parser.addOptions(
         {headless, port, bind, contract, quiet, sessionFile, noSession, upstream, upstreamFailOpen, upstreamTimeout});
+
+    // Limits and access control (issue 9; docs-security.md). Defaults are el::HttpLimits / el::DecodeLimits.
+    const el::HttpLimits httpDefaults;
+    const el::DecodeLimits decodeDefaults;
+    auto limitOption = [](const char* name, const QString& what, qint64 def) {
+        return QCommandLineOption(QString::fromLatin1(name), what + QStringLiteral(" (default %1).").arg(def),
+            QStringLiteral("N"), QString::number(def));
+    };
+    const QCommandLineOption maxBodyBytes = limitOption("max-body-bytes",
+        QStringLiteral("Largest request body in bytes; larger is answered 413"), httpDefaults.maxBodyBytes);
+    const QCommandLineOption maxDecompressedBytes = limitOption("max-decompressed-bytes",
+        QStringLiteral("Largest body after gzip/base64 decoding (gzip bombs); larger is 413"),
+        static_cast<qint64>(decodeDefaults.maxDecompressedBytes));
+    const QCommandLineOption maxDepth = limitOption(
+        "max-depth", QStringLiteral("Deepest JSON nesting accepted; deeper is 400"), decodeDefaults.maxDepth);
+    const QCommandLineOption maxEvents = limitOption("max-events-per-request",
+        QStringLiteral("Most events in one request; more is 413"),
+        static_cast<qint64>(decodeDefaults.maxEventsPerRequest));
+    const QCommandLineOption maxHeaderBytes = limitOption("max-header-bytes",
+        QStringLiteral("Largest request line + headers in bytes; larger is 431"), httpDefaults.maxHeaderBytes);
+    const QCommandLineOption maxHeaderCount = limitOption(
+        "max-header-count", QStringLiteral("Most header fields in one request; more is 431"), httpDefaults.maxHeaderCount);
+    const QCommandLineOption maxConnections = limitOption("max-connections",
+        QStringLiteral("Most concurrent connections; more get 503 and are closed"), httpDefaults.maxConnections);
+    const QCommandLineOption idleTimeout = limitOption("idle-timeout-ms",
+        QStringLiteral("Close a keep-alive connection idle this long"), httpDefaults.idleTimeoutMs);
+    const QCommandLineOption requestTimeout = limitOption("request-timeout-ms",
+        QStringLiteral("A started request must be complete within this (slow clients, slowloris); else 408"),
+        httpDefaults.requestTimeoutMs);
+    const QCommandLineOption tokenOption(QStringLiteral("token"),
+        QStringLiteral("Require TOKEN on every request (Authorization: Bearer TOKEN, X-EventLens-Token: TOKEN or "
+                       "?eventlens_token=TOKEN); else 401. Also read from $EVENTLENS_TOKEN (keeps it out of ps)."),
+        QStringLiteral("TOKEN"));
+    parser.addOptions({maxBodyBytes, maxDecompressedBytes, maxDepth, maxEvents, maxHeaderBytes, maxHeaderCount,
+        maxConnections, idleTimeout, requestTimeout, tokenOption});
     parser.process(arguments);
+
+    bool limitsOk = true;
+    auto positive = [&](const QCommandLineOption& option, qint64 max) -> qint64 {
+        bool ok = false;
+        const qint64 v = parser.value(option).toLongLong(&ok);
+        if (!ok || v <= 0 || v > max) {
+            std::fprintf(stderr, "eventlens: invalid --%s '%s' (expected 1-%lld)\n", qPrintable(option.names().first()),
+                qPrintable(parser.value(option)), static_cast<long long>(max));
+            limitsOk = false;
+            return 1;
+        }
+        return v;
+    };
+    constexpr qint64 kMaxInt = 2147483647;
+    constexpr qint64 kMaxBytes = qint64(1) << 40;
+    el::HttpLimits httpLimits;
+    httpLimits.maxBodyBytes = positive(maxBodyBytes, kMaxBytes);
+    httpLimits.maxHeaderBytes = positive(maxHeaderBytes, kMaxBytes);
+    httpLimits.maxHeaderCount = static_cast<int>(positive(maxHeaderCount, kMaxInt));
+    httpLimits.maxConnections = static_cast<int>(positive(maxConnections, kMaxInt));
+    httpLimits.idleTimeoutMs = static_cast<int>(positive(idleTimeout, kMaxInt));
+    httpLimits.requestTimeoutMs = static_cast<int>(positive(requestTimeout, kMaxInt));
+    el::DecodeLimits decodeLimits;
+    decodeLimits.maxDecompressedBytes = static_cast<std::size_t>(positive(maxDecompressedBytes, kMaxBytes));
+    decodeLimits.maxDepth = static_cast<int>(positive(maxDepth, 100000));
+    decodeLimits.maxEventsPerRequest = static_cast<std::size_t>(positive(maxEvents, kMaxInt));
+    if (!limitsOk)
+        return 2;
+    const std::string accessToken = parser.isSet(tokenOption) ? parser.value(tokenOption).toStdString()
+                                                              : qEnvironmentVariable("EVENTLENS_TOKEN").toStdString();
+    if (parser.isSet(tokenOption) && accessToken.empty()) {
+        std::fprintf(stderr, "eventlens: --token must not be empty\n");
+        return 2;
+    }
 
     bool portOk = false;
     const uint portValue = parser.value(port).toUInt(&portOk);
@@ -162,10 +231,13 @@ int main(int argc, char** argv)
     }
     if (!address.isLoopback())
         std::fprintf(stderr,
-            "eventlens: WARNING: listening on %s exposes the sink and its inspection API beyond this machine\n",
-            qPrintable(address.toString()));
+            "eventlens: WARNING: listening on %s exposes the sink and its inspection API beyond this machine%s\n",
+            qPrintable(address.toString()),
+            accessToken.empty() ? " (without a --token: anyone who can reach it can read and reset the session)"
+                                : "");
 
     el::Session session;
+    session.setDecodeLimits(decodeLimits);
     std::string error;
     if (!session.loadContract(parser.value(contract).toStdString(), error)) {
         std::fprintf(stderr, "eventlens: cannot load contract: %s\n", error.c_str());
@@ -212,12 +284,21 @@ int main(int argc, char** argv)
     }
 
 #ifdef EVENTLENS_WITH_GUI
-    if (gui && !parser.isSet(headless))
-        return runGui(&session, address, static_cast<quint16>(portValue)); // TODO(lead): pass upstreamConfig
+    if (gui && !parser.isSet(headless)) {
+        // TODO(lead): pass httpLimits and the token to the GUI's server too (ui/ is not ours).
+        if (!accessToken.empty())
+            std::fprintf(stderr, "eventlens: WARNING: --token is only enforced with --headless in this build\n");
+        return runGui(&session, address, static_cast<quint16>(portValue), upstreamConfig);
+    }
 #endif
 
     el::IngestServer server(&session);
     server.setUpstream(upstreamConfig);
+    server.http()->setLimits(httpLimits);
+    server.setToken(accessToken);
+    // The API may load by name only builtin:NAME or the file the operator named here.
+    if (!parser.value(contract).startsWith(QLatin1String("builtin:")))
+        server.setAllowedContractFiles({parser.value(contract).toStdString()});
     if (!server.listen(address, static_cast<quint16>(portValue))) {
         std::fprintf(stderr, "eventlens: cannot listen on %s:%u: %s\n", qPrintable(address.toString()), portValue,
             qPrintable(server.errorString()));
@@ -231,6 +312,8 @@ int main(int argc, char** argv)
         session.engine() ? session.engine()->contractName().c_str() : "none");
     std::fprintf(stderr, "  point PostHog SDKs at %s; inspection API: %s/eventlens/v1/health\n",
         qPrintable(server.url()), qPrintable(server.url()));
+    if (!accessToken.empty())
+        std::fprintf(stderr, "  a token is required on every request (see docs-security.md)\n");
     std::fflush(stderr);
     if (!upstreamConfig.url.isEmpty())
         std::fprintf(stderr, "  pass-through to %s%s\n", qPrintable(upstreamConfig.url.toString()),
