@@ -159,17 +159,17 @@ int main(int argc, char** argv)
         static_cast<qint64>(decodeDefaults.maxDecompressedBytes));
     const QCommandLineOption maxDepth = limitOption(
         "max-depth", QStringLiteral("Deepest JSON nesting accepted; deeper is 400"), decodeDefaults.maxDepth);
-    const QCommandLineOption maxEvents = limitOption("max-events-per-request",
-        QStringLiteral("Most events in one request; more is 413"),
-        static_cast<qint64>(decodeDefaults.maxEventsPerRequest));
+    const QCommandLineOption maxEvents
+        = limitOption("max-events-per-request", QStringLiteral("Most events in one request; more is 413"),
+            static_cast<qint64>(decodeDefaults.maxEventsPerRequest));
     const QCommandLineOption maxHeaderBytes = limitOption("max-header-bytes",
         QStringLiteral("Largest request line + headers in bytes; larger is 431"), httpDefaults.maxHeaderBytes);
-    const QCommandLineOption maxHeaderCount = limitOption(
-        "max-header-count", QStringLiteral("Most header fields in one request; more is 431"), httpDefaults.maxHeaderCount);
+    const QCommandLineOption maxHeaderCount = limitOption("max-header-count",
+        QStringLiteral("Most header fields in one request; more is 431"), httpDefaults.maxHeaderCount);
     const QCommandLineOption maxConnections = limitOption("max-connections",
         QStringLiteral("Most concurrent connections; more get 503 and are closed"), httpDefaults.maxConnections);
-    const QCommandLineOption idleTimeout = limitOption("idle-timeout-ms",
-        QStringLiteral("Close a keep-alive connection idle this long"), httpDefaults.idleTimeoutMs);
+    const QCommandLineOption idleTimeout = limitOption(
+        "idle-timeout-ms", QStringLiteral("Close a keep-alive connection idle this long"), httpDefaults.idleTimeoutMs);
     const QCommandLineOption requestTimeout = limitOption("request-timeout-ms",
         QStringLiteral("A started request must be complete within this (slow clients, slowloris); else 408"),
         httpDefaults.requestTimeoutMs);
@@ -233,8 +233,7 @@ int main(int argc, char** argv)
         std::fprintf(stderr,
             "eventlens: WARNING: listening on %s exposes the sink and its inspection API beyond this machine%s\n",
             qPrintable(address.toString()),
-            accessToken.empty() ? " (without a --token: anyone who can reach it can read and reset the session)"
-                                : "");
+            accessToken.empty() ? " (without a --token: anyone who can reach it can read and reset the session)" : "");
 
     el::Session session;
     session.setDecodeLimits(decodeLimits);
@@ -288,7 +287,11 @@ int main(int argc, char** argv)
         // TODO(lead): pass httpLimits and the token to the GUI's server too (ui/ is not ours).
         if (!accessToken.empty())
             std::fprintf(stderr, "eventlens: WARNING: --token is only enforced with --headless in this build\n");
-        return runGui(&session, address, static_cast<quint16>(portValue), upstreamConfig);
+        {
+            const int guiRc = runGui(&session, address, static_cast<quint16>(portValue), upstreamConfig);
+            session.closeSessionFile(); // flushed and marked clean: not "recovered" next time
+            return guiRc;
+        }
     }
 #endif
 
@@ -320,10 +323,7 @@ int main(int argc, char** argv)
             upstreamConfig.failOpen ? " (fail-open)" : "");
     installSignalHandlers(app.get());
     const int rc = app->exec();
-    if (el::SessionJournal* journal = session.journal()) {
-        journal->flush();
-        journal->markClean();
-    }
+    session.closeSessionFile();
     std::fprintf(stderr, "eventlens: stopped (%lld events, %zu rejected)\n",
         static_cast<long long>(session.store()->events().size()), session.store()->rejected().size());
     return rc;

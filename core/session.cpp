@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "session.h"
 
+#include "store/exchange.h"
+
 #include <QFileInfo>
 
 #include <algorithm>
@@ -169,6 +171,38 @@ bool Session::openSessionFile(const QString& path, QString* error)
     m_journal = std::move(journal);
     m_readOnly = false;
     return true;
+}
+
+void Session::closeSessionFile()
+{
+    if (!m_journal)
+        return;
+    m_journal->flush();
+    m_journal->markClean();
+    m_journal.reset();
+}
+
+bool Session::importFile(const QString& path, QString* error)
+{
+    SessionData data;
+    const bool sessionFile = path.endsWith(QLatin1String(".elsession"));
+    if (sessionFile ? !SessionJournal::load(path, data, error) : !el::importFile(path, data, error))
+        return false;
+    closeSessionFile();
+    m_readOnly = true;
+    loadData(data);
+    return true;
+}
+
+bool Session::readSessionFile(SessionData& out, QString* error)
+{
+    if (!m_journal) {
+        if (error)
+            *error = QStringLiteral("no session file is open (started with --no-session, or an import is shown)");
+        return false;
+    }
+    m_journal->flush();
+    return SessionJournal::load(m_journal->path(), out, error);
 }
 
 void Session::loadData(const SessionData& data)

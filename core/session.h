@@ -61,6 +61,12 @@ public:
     /** Journals every request from now on into \a path (SQLite); existing content is loaded first. */
     bool openSessionFile(const QString& path, QString* error);
     SessionJournal* journal() { return m_journal.get(); }
+    /** Stops journaling (flushes and marks the file cleanly closed). */
+    void closeSessionFile();
+    /** Shows a HAR or NDJSON file (or another session file) as a read-only session, validated. */
+    bool importFile(const QString& path, QString* error);
+    /** Everything journaled so far (requests, events), read back from the session file. */
+    bool readSessionFile(SessionData& out, QString* error);
     /** Replaces the in-memory session with \a data (a session file or an import), re-validated. */
     void loadData(const SessionData& data);
     /** Read-only sessions (opened files, imports) refuse nothing but are not journaled. */

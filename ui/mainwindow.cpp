@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include "store/exchange.h"
+
 #include "detailpane.h"
 #include "eventfilterproxy.h"
 #include "eventtablemodel.h"
@@ -254,6 +256,30 @@ void MainWindow::createActions()
 void MainWindow::createMenus()
 {
     QMenu* file = menuBar()->addMenu(tr("&File"));
+    file->addAction(themeIcon("document-new", "clear"), tr("&New Session"), this, &MainWindow::newSession);
+    file->addAction(themeIcon("document-open", "open"), tr("Open &Session…"),
+        QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_O), this, &MainWindow::openSessionFile);
+    QMenu* recent = file->addMenu(tr("&Recent Sessions"));
+    connect(recent, &QMenu::aboutToShow, this, [this, recent] {
+        recent->clear();
+        const QStringList files = SessionJournal::recentSessions(10);
+        if (files.isEmpty())
+            recent->addAction(tr("(none)"))->setEnabled(false);
+        for (const QString& f : files) {
+            recent->addAction(QFileInfo(f).fileName(), this, [this, f] {
+                QString error;
+                if (!m_session->openSessionFile(f, &error))
+                    QMessageBox::warning(this, tr("Cannot open session"), error);
+                updateStatus();
+            });
+        }
+    });
+    file->addAction(tr("&Import HAR / NDJSON…"), this, &MainWindow::importSession);
+    QMenu* exportMenu = file->addMenu(tr("&Export"));
+    exportMenu->addAction(tr("Events as &NDJSON…"), this, [this] { exportEvents(QStringLiteral("ndjson")); });
+    exportMenu->addAction(tr("Events as &CSV…"), this, [this] { exportEvents(QStringLiteral("csv")); });
+    exportMenu->addAction(tr("Requests as &HAR…"), this, [this] { exportEvents(QStringLiteral("har")); });
+    file->addSeparator();
     file->addAction(m_openAction);
     file->addAction(m_reloadAction);
     file->addSeparator();
@@ -498,6 +524,72 @@ void MainWindow::setPaused(bool paused)
     m_pauseAction->setIcon(
         paused ? themeIcon("media-playback-start", "play") : themeIcon("media-playback-pause", "pause"));
     updateStatus();
+}
+
+void MainWindow::newSession()
+{
+    QString error;
+    if (!m_session->openSessionFile(SessionJournal::newDefaultPath(), &error))
+        QMessageBox::warning(this, tr("Cannot start a new session"), error);
+    updateStatus();
+}
+
+void MainWindow::openSessionFile()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open Session"), SessionJournal::defaultDirectory(),
+        tr("EventLens sessions (*.elsession);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    // A session file is reopened for appending: capture continues into it.
+    if (!m_session->openSessionFile(path, &error))
+        QMessageBox::warning(this, tr("Cannot open session"), error);
+    updateStatus();
+}
+
+void MainWindow::importSession()
+{
+    const QString path = QFileDialog::getOpenFileName(this, tr("Import"), QString(),
+        tr("HAR or NDJSON (*.har *.ndjson *.jsonl *.json);;EventLens sessions (*.elsession);;All files (*)"));
+    if (path.isEmpty())
+        return;
+    QString error;
+    if (!m_session->importFile(path, &error)) {
+        QMessageBox::warning(this, tr("Cannot import"), error);
+        return;
+    }
+    statusBar()->showMessage(
+        tr("Imported %1 (read-only: new events are shown but not journaled; File > New Session resumes)")
+            .arg(QFileInfo(path).fileName()),
+        15000);
+    updateStatus();
+}
+
+void MainWindow::exportEvents(const QString& format)
+{
+    const QString filter = format == QLatin1String("har") ? tr("HAR 1.2 (*.har)")
+        : format == QLatin1String("csv")                  ? tr("CSV (*.csv)")
+                                                          : tr("NDJSON (*.ndjson)");
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export"),
+        QStringLiteral("eventlens-%1.%2")
+            .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd_HH-mm-ss")), format),
+        filter);
+    if (path.isEmpty())
+        return;
+    QString error;
+    bool ok = false;
+    if (format == QLatin1String("ndjson")) {
+        ok = exportNdjson(path, *m_session->store(), &error);
+    } else if (format == QLatin1String("csv")) {
+        ok = exportCsv(path, *m_session->store(), &error);
+    } else {
+        SessionData data;
+        ok = m_session->readSessionFile(data, &error) && exportHar(path, data, &error);
+    }
+    if (!ok)
+        QMessageBox::warning(this, tr("Export failed"), error);
+    else
+        statusBar()->showMessage(tr("Exported to %1").arg(path), 8000);
 }
 
 void MainWindow::clearSession()

@@ -46,6 +46,12 @@ public:
     explicit MainWindow(Session* session, const GuiSettings& settings = GuiSettings(), QWidget* parent = nullptr);
     ~MainWindow() override;
 
+    /** File > Open Session / Import / Export (issue 6). */
+    void openSessionFile();
+    void importSession();
+    void exportEvents(const QString& format);
+    void newSession();
+
     /** Pass-through mode for the sink (applied now and whenever the listener restarts). */
     void setUpstream(const UpstreamConfig& upstream);
 
