@@ -1481,6 +1481,304 @@ void translateTree(const std::vector<ErrorNode>& nodes, ErrorTranslator& tr, con
 
 } // namespace
 
+namespace {
+
+// ---------------------------------------------------------------------------------------------------------------------
+// Fast path (issue 8). valijson costs tens of microseconds per event on the open-design contract: it copies
+// its context vector and builds strings for every subschema it visits, even without results. Most events
+// are valid, so a compiled, allocation-free evaluator for the keywords contracts use decides "valid" first;
+// only when it cannot prove validity (invalid, or a keyword it does not handle) does valijson run, exactly as
+// before, so errors and messages are unchanged. The evaluator is conservative: whenever its answer could
+// differ from valijson's (e.g. float vs integer comparisons, non-ASCII lengths, regexes that need
+// backtracking) it answers Unknown and valijson decides.
+
+enum class Verdict { Valid, Invalid, Unknown };
+
+class FastNode
+{
+public:
+    /** Compiles \a schema; unsupported keywords make the node answer Unknown. */
+    explicit FastNode(const Json& schema) { compile(schema); }
+
+    Verdict eval(const Json& v) const
+    {
+        if (m_unsupported)
+            return Verdict::Unknown;
+        if (m_bool)
+            return *m_bool ? Verdict::Valid : Verdict::Invalid;
+        bool unknown = false;
+        auto step = [&](Verdict r) {
+            if (r == Verdict::Unknown)
+                unknown = true;
+            return r == Verdict::Invalid;
+        };
+        if (m_types && step(checkType(v)))
+            return Verdict::Invalid;
+        if (m_enum && step(checkEnum(v)))
+            return Verdict::Invalid;
+        if (v.is_object()) {
+            for (const std::string& r : m_required)
+                if (v.find(r) == v.end())
+                    return Verdict::Invalid;
+            for (const auto& [name, node] : m_properties) {
+                const auto it = v.find(name);
+                if (it != v.end() && step(node->eval(*it)))
+                    return Verdict::Invalid;
+            }
+        } else if (v.is_number()) {
+            if ((m_minimum || m_maximum || m_exclusiveMinimum || m_exclusiveMaximum) && step(checkRange(v)))
+                return Verdict::Invalid;
+        } else if (v.is_string()) {
+            if ((m_minLength || m_maxLength) && step(checkLength(v.get_ref<const std::string&>())))
+                return Verdict::Invalid;
+            if (m_pattern) {
+                if (!m_patternPolynomial)
+                    unknown = true;
+                else if (!std::regex_search(v.get_ref<const std::string&>(), *m_pattern))
+                    return Verdict::Invalid;
+            }
+        } else if (v.is_array() && m_items) {
+            for (const Json& item : v)
+                if (step(m_items->eval(item)))
+                    return Verdict::Invalid;
+        }
+        for (const auto& node : m_allOf)
+            if (step(node->eval(v)))
+                return Verdict::Invalid;
+        if (!m_anyOf.empty()) {
+            bool any = false, anyUnknown = false;
+            for (const auto& node : m_anyOf) {
+                const Verdict r = node->eval(v);
+                if (r == Verdict::Valid) {
+                    any = true;
+                    break;
+                }
+                anyUnknown = anyUnknown || r == Verdict::Unknown;
+            }
+            if (!any) {
+                if (!anyUnknown)
+                    return Verdict::Invalid;
+                unknown = true;
+            }
+        }
+        if (!m_oneOf.empty()) {
+            int valid = 0;
+            bool anyUnknown = false;
+            for (const auto& node : m_oneOf) {
+                const Verdict r = node->eval(v);
+                valid += r == Verdict::Valid;
+                anyUnknown = anyUnknown || r == Verdict::Unknown;
+            }
+            if (anyUnknown)
+                unknown = true;
+            else if (valid != 1)
+                return Verdict::Invalid;
+        }
+        if (m_not) {
+            const Verdict r = m_not->eval(v);
+            if (r == Verdict::Valid)
+                return Verdict::Invalid;
+            if (r == Verdict::Unknown)
+                unknown = true;
+        }
+        if (m_if) {
+            const Verdict c = m_if->eval(v);
+            if (c == Verdict::Unknown)
+                unknown = true;
+            else if (c == Verdict::Valid && m_then && step(m_then->eval(v)))
+                return Verdict::Invalid;
+            else if (c == Verdict::Invalid && m_else && step(m_else->eval(v)))
+                return Verdict::Invalid;
+        }
+        return unknown ? Verdict::Unknown : Verdict::Valid;
+    }
+
+private:
+    using NodePtr = std::unique_ptr<FastNode>;
+
+    void compile(const Json& s)
+    {
+        if (s.is_boolean()) {
+            m_bool = s.get<bool>();
+            return;
+        }
+        if (!s.is_object()) {
+            m_unsupported = true;
+            return;
+        }
+        static const std::set<std::string> annotations = {"$schema", "$id", "$comment", "title", "description",
+            "default", "examples", "definitions", "readOnly", "writeOnly", "contentMediaType", "contentEncoding"};
+        for (auto it = s.begin(); it != s.end(); ++it) {
+            const std::string& k = it.key();
+            const Json& v = *it;
+            if (annotations.count(k) || k.rfind("x-", 0) == 0)
+                continue;
+            if (k == "type") {
+                m_types = 0;
+                const auto add = [&](const Json& t) {
+                    static const char* const names[]
+                        = {"null", "boolean", "object", "array", "number", "string", "integer"};
+                    for (int i = 0; i < 7; ++i)
+                        if (t.is_string() && t.get_ref<const std::string&>() == names[i])
+                            *m_types |= 1 << i;
+                };
+                if (v.is_array())
+                    for (const Json& t : v)
+                        add(t);
+                else
+                    add(v);
+            } else if (k == "enum" || k == "const") {
+                m_enum.emplace();
+                if (k == "const")
+                    m_enum->push_back(v);
+                else if (v.is_array())
+                    m_enum->assign(v.begin(), v.end());
+                else
+                    m_unsupported = true;
+            } else if (k == "required" && v.is_array()) {
+                for (const Json& r : v)
+                    if (r.is_string())
+                        m_required.push_back(r.get<std::string>());
+            } else if (k == "properties" && v.is_object()) {
+                for (auto p = v.begin(); p != v.end(); ++p)
+                    m_properties.emplace_back(p.key(), std::make_unique<FastNode>(*p));
+            } else if ((k == "allOf" || k == "anyOf" || k == "oneOf") && v.is_array()) {
+                auto& list = k == "allOf" ? m_allOf : k == "anyOf" ? m_anyOf : m_oneOf;
+                for (const Json& sub : v)
+                    list.push_back(std::make_unique<FastNode>(sub));
+            } else if (k == "not") {
+                m_not = std::make_unique<FastNode>(v);
+            } else if (k == "if") {
+                m_if = std::make_unique<FastNode>(v);
+            } else if (k == "then") {
+                m_then = std::make_unique<FastNode>(v);
+            } else if (k == "else") {
+                m_else = std::make_unique<FastNode>(v);
+            } else if (k == "items" && (v.is_object() || v.is_boolean())) {
+                m_items = std::make_unique<FastNode>(v);
+            } else if ((k == "minimum" || k == "maximum" || k == "exclusiveMinimum" || k == "exclusiveMaximum")
+                && v.is_number()) {
+                const double d = v.get<double>();
+                (k == "minimum" ? m_minimum : k == "maximum" ? m_maximum
+                        : k == "exclusiveMinimum"            ? m_exclusiveMinimum
+                                                             : m_exclusiveMaximum)
+                    = d;
+            } else if ((k == "minLength" || k == "maxLength") && v.is_number_unsigned()) {
+                (k == "minLength" ? m_minLength : m_maxLength) = v.get<std::uint64_t>();
+            } else if (k == "pattern" && v.is_string()) {
+                try {
+                    m_pattern = std::make_shared<std::regex>(
+                        v.get<std::string>(), std::regex::ECMAScript | std::regex_constants::__polynomial);
+                    m_patternPolynomial = true;
+                } catch (const std::exception&) {
+                    m_unsupported = true;
+                }
+            } else {
+                // $ref, format, additionalProperties, patternProperties, dependencies, ...: valijson decides.
+                m_unsupported = true;
+            }
+        }
+        if (m_if && !m_then && !m_else)
+            m_if.reset(); // if alone never fails
+    }
+
+    Verdict checkType(const Json& v) const
+    {
+        const int t = *m_types;
+        switch (v.type()) {
+        case Json::value_t::null:
+            return t & 1 ? Verdict::Valid : Verdict::Invalid;
+        case Json::value_t::boolean:
+            return t & 2 ? Verdict::Valid : Verdict::Invalid;
+        case Json::value_t::object:
+            return t & 4 ? Verdict::Valid : Verdict::Invalid;
+        case Json::value_t::array:
+            return t & 8 ? Verdict::Valid : Verdict::Invalid;
+        case Json::value_t::string:
+            return t & 32 ? Verdict::Valid : Verdict::Invalid;
+        case Json::value_t::number_integer:
+        case Json::value_t::number_unsigned:
+            return t & (16 | 64) ? Verdict::Valid : Verdict::Invalid;
+        case Json::value_t::number_float:
+            if (t & 16)
+                return Verdict::Valid;
+            return t & 64 ? Verdict::Unknown : Verdict::Invalid; // 1.0 as an integer: valijson decides
+        default:
+            return Verdict::Unknown;
+        }
+    }
+
+    Verdict checkEnum(const Json& v) const
+    {
+        if (v.is_number_float() || v.is_structured() || v.is_binary() || v.is_discarded())
+            return Verdict::Unknown;
+        bool unknown = false;
+        for (const Json& e : *m_enum) {
+            if (e.is_number_float() || e.is_structured()) {
+                unknown = unknown || v.is_number();
+                continue;
+            }
+            if (v == e)
+                return Verdict::Valid;
+        }
+        return unknown ? Verdict::Unknown : Verdict::Invalid;
+    }
+
+    Verdict checkRange(const Json& v) const
+    {
+        double d = 0;
+        if (v.is_number_integer()) {
+            const auto i = v.get<std::int64_t>();
+            if (i > (std::int64_t(1) << 53) || i < -(std::int64_t(1) << 53))
+                return Verdict::Unknown;
+            d = static_cast<double>(i);
+        } else if (v.is_number_unsigned()) {
+            const auto u = v.get<std::uint64_t>();
+            if (u > (std::uint64_t(1) << 53))
+                return Verdict::Unknown;
+            d = static_cast<double>(u);
+        } else {
+            d = v.get<double>();
+            if (!std::isfinite(d))
+                return Verdict::Unknown;
+        }
+        if ((m_minimum && d < *m_minimum) || (m_maximum && d > *m_maximum)
+            || (m_exclusiveMinimum && d <= *m_exclusiveMinimum) || (m_exclusiveMaximum && d >= *m_exclusiveMaximum))
+            return Verdict::Invalid;
+        // Exactly at a bound with a float on either side: leave rounding questions to valijson.
+        const auto atBound = [d](const std::optional<double>& b) { return b && d == *b; };
+        if (v.is_number_float()
+            && (atBound(m_minimum) || atBound(m_maximum) || atBound(m_exclusiveMinimum) || atBound(m_exclusiveMaximum)))
+            return Verdict::Unknown;
+        return Verdict::Valid;
+    }
+
+    Verdict checkLength(const std::string& s) const
+    {
+        for (unsigned char c : s)
+            if (c >= 0x80)
+                return Verdict::Unknown; // code points vs bytes: valijson decides
+        if ((m_minLength && s.size() < *m_minLength) || (m_maxLength && s.size() > *m_maxLength))
+            return Verdict::Invalid;
+        return Verdict::Valid;
+    }
+
+    bool m_unsupported = false;
+    std::optional<bool> m_bool;
+    std::optional<int> m_types;
+    std::optional<std::vector<Json>> m_enum;
+    std::vector<std::string> m_required;
+    std::vector<std::pair<std::string, NodePtr>> m_properties;
+    std::vector<NodePtr> m_allOf, m_anyOf, m_oneOf;
+    NodePtr m_not, m_if, m_then, m_else, m_items;
+    std::optional<double> m_minimum, m_maximum, m_exclusiveMinimum, m_exclusiveMaximum;
+    std::optional<std::uint64_t> m_minLength, m_maxLength;
+    std::shared_ptr<std::regex> m_pattern;
+    bool m_patternPolynomial = false;
+};
+
+} // namespace
+
 struct JsonSchema::Private
 {
     Json source;
@@ -1488,6 +1786,7 @@ struct JsonSchema::Private
     valijson::Schema schema;
     bool patternProperties = false; ///< valijson matches those with backtracking std::regex
     std::vector<Alternatives> alternatives; ///< indexed by the id in the marks
+    std::unique_ptr<FastNode> fast; ///< proves validity without valijson when it can (see FastNode)
 };
 
 namespace {
@@ -1558,6 +1857,7 @@ std::shared_ptr<const JsonSchema> JsonSchema::compile(const Json& schema, std::s
         out->d->patternProperties = rewriteKeywords(out->d->effective);
         out->d->alternatives = rewriteAlternatives(out->d->effective);
         rewriteAllOf(out->d->effective);
+        out->d->fast = std::make_unique<FastNode>(out->d->source);
         std::string parseError;
         if (!parseInto(out->d->effective, out->d->schema, parseError)) {
             error = "invalid JSON Schema: " + parseError;
@@ -1575,6 +1875,11 @@ bool JsonSchema::accepts(const Json& instance) const
     std::vector<std::string> path;
     if (d->patternProperties && overlongName(instance, path))
         return false;
+    if (d->fast) {
+        const Verdict verdict = d->fast->eval(instance);
+        if (verdict != Verdict::Unknown)
+            return verdict == Verdict::Valid;
+    }
     try {
         valijson::Validator validator; // cheap; one per call keeps JsonSchema thread-safe without a lock
         valijson::adapters::NlohmannJsonAdapter adapter(instance);
@@ -1594,13 +1899,18 @@ bool JsonSchema::validate(const Json& instance, std::vector<SchemaError>& errors
                 + " characters is too long to check against patternProperties"});
         return false;
     }
+    const Verdict verdict = d->fast ? d->fast->eval(instance) : Verdict::Unknown;
+    if (verdict == Verdict::Valid)
+        return true;
     valijson::ValidationResults results;
     try {
         valijson::Validator validator;
         valijson::adapters::NlohmannJsonAdapter adapter(instance);
-        if (validator.validate(d->schema, adapter, nullptr))
+        // Known invalid: straight to the pass that collects errors (it still decides validity).
+        if (verdict == Verdict::Unknown && validator.validate(d->schema, adapter, nullptr))
             return true;
-        validator.validate(d->schema, adapter, &results);
+        if (validator.validate(d->schema, adapter, &results))
+            return true;
     } catch (const std::exception& e) {
         errors.push_back({basePointer, rootName + " could not be validated: " + e.what()});
         return false;

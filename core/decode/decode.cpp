@@ -399,8 +399,15 @@ std::optional<qint64> timeMs(const Json& v)
             return iso;
         return parseIntegerMs(s);
     }
-    if (v.is_number_integer())
-        return v.get<qint64>();
+    // Bounded like floats (±9e15 ms, ~285 000 years) so "sent_at - offset" cannot overflow (fuzz finding).
+    if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        return u < 9000000000000000ULL ? std::optional<qint64>(static_cast<qint64>(u)) : std::nullopt;
+    }
+    if (v.is_number_integer()) {
+        const auto i = v.get<qint64>();
+        return (i > -9000000000000000LL && i < 9000000000000000LL) ? std::optional<qint64>(i) : std::nullopt;
+    }
     if (v.is_number_float()) {
         const double d = v.get<double>();
         if (std::isfinite(d) && std::fabs(d) < 9e15)
@@ -473,9 +480,9 @@ private:
             top.push_back(std::move(v));
             return &top.back();
         }
-        Json& slot = top[m_key];
-        slot = std::move(v);
-        return &slot;
+        // last duplicate key wins, as with operator[]; the key is moved, not copied
+        auto& object = top.get_ref<Json::object_t&>();
+        return &object.insert_or_assign(std::move(m_key), std::move(v)).first->second;
     }
     bool put(Json&& v)
     {
@@ -828,15 +835,14 @@ DecodeResult decodeImpl(const HttpRequest& request, Endpoint endpoint, const Dec
             "failed to decode request: invalid UTF-8 in request payload at byte " + std::to_string(bad) + " (byte "
                 + describeByte(static_cast<unsigned char>(payload[bad])) + ", encoding " + r.encoding + ")");
     }
-    r.decodedBody = payload;
+    r.decodedBody = std::move(payload);
+    payload.clear();
 
     // 6. JSON
     Json doc;
     std::string parseError;
-    if (!parseJson(payload, doc, limits.maxDepth, parseError))
+    if (!parseJson(r.decodedBody, doc, limits.maxDepth, parseError))
         return fail(400, "failed to parse request: " + parseError);
-    payload.clear();
-    payload.shrink_to_fit();
 
     std::string batchToken;
     std::optional<qint64> batchSentAt;

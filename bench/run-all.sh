@@ -1,0 +1,212 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Runs every EventLens benchmark (issue 8) and prints one results table.
+#
+#   bench/run-all.sh            # everything (about 15 minutes on a busy 2-core machine, plus the build; ~11 GB RAM)
+#   QUICK=1 bench/run-all.sh    # shorter runs, 200k GUI events
+#
+# Builds eventlens, eventlens-loadgen and eventlens-uibench in build/default, then:
+#   1. headless EventLens (builtin:open-design contract, session journal on): max throughput, mixed
+#      posthog-node /batch/ gzip (20-50 events) + posthog-js /e/ gzip single events, 8 keep-alive connections
+#   2. the same at a fixed 10,000 events/s (ack latency)
+#   3. nginx `return 200` (HTTP ceiling), same load
+#   4. mitmproxy reverse proxy in front of nginx, same load
+#   5. EventLens pass-through (--upstream nginx, contract + journal on), same load
+#   6. GUI pipeline offscreen: 1M events as fast as possible + filters over 1M rows; 200k at 20,000 events/s
+#      with and without contract+journal; filters over 1M rows done as one mapping rebuild
+# nginx and mitmproxy come from Debian (apt-get install -y nginx-light mitmproxy); installed if missing
+# (needs root), else those rows are skipped.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${BUILD:-$ROOT/build/default}" # another build tree: BUILD=/path bench/run-all.sh
+QUICK="${QUICK:-0}"
+DURATION="${DURATION:-$([ "$QUICK" = 1 ] && echo 5 || echo 15)}"
+UI_EVENTS="${UI_EVENTS:-$([ "$QUICK" = 1 ] && echo 200000 || echo 1000000)}"
+CONNS="${CONNS:-8}"
+# Unique events generated up front (ids repeat after the pool wraps; keep it above events/s x (DURATION+1)).
+POOL="${POOL:-$([ "$QUICK" = 1 ] && echo 100000 || echo 300000)}"
+BASE_PORT="${BASE_PORT:-18480}"
+EL_PORT=$BASE_PORT NGINX_PORT=$((BASE_PORT + 1)) MITM_PORT=$((BASE_PORT + 2)) PROXY_PORT=$((BASE_PORT + 3))
+
+TMP="$(mktemp -d /tmp/eventlens-bench.XXXXXX)"
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+    rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+log() { printf '\n== %s\n' "$*" >&2; }
+
+# --- build --------------------------------------------------------------------------------------------------------
+log "building ($BUILD)"
+if [ ! -f "$BUILD/CMakeCache.txt" ]; then
+    if [ "$BUILD" = "$ROOT/build/default" ]; then (cd "$ROOT" && cmake --preset default >&2); else cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2; fi
+fi
+cmake --build "$BUILD" --target eventlens eventlens-loadgen eventlens-uibench >&2
+EVENTLENS="$BUILD/app/eventlens"
+LOADGEN="$BUILD/bench/ingest/eventlens-loadgen"
+UIBENCH="$BUILD/bench/ui/eventlens-uibench"
+
+if ! command -v nginx >/dev/null || ! command -v mitmdump >/dev/null; then
+    if [ "$(id -u)" = 0 ]; then
+        log "installing nginx-light and mitmproxy (Debian packages)"
+        apt-get install -y nginx-light mitmproxy >&2 || true
+    fi
+fi
+NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
+
+wait_port() { # port
+    for _ in $(seq 1 200); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+        sleep 0.05
+    done
+    echo "nothing listening on $1" >&2
+    return 1
+}
+
+RESULTS="$TMP/results.txt"
+: >"$RESULTS"
+run_load() { # label port pid [loadgen args...]
+    local label=$1 port=$2 pid=$3
+    shift 3
+    log "$label"
+    "$LOADGEN" --port "$port" --pid "$pid" --label "$label" --connections "$CONNS" --duration "$DURATION" "$@" \
+        | tee -a "$RESULTS"
+}
+
+start_eventlens() { # port [extra args...]
+    local port=$1
+    shift
+    "$EVENTLENS" --headless --quiet --port "$port" --contract builtin:open-design "$@" >"$TMP/eventlens-$port.log" 2>&1 &
+    PIDS+=($!)
+    EL_PID=$!
+    wait_port "$port"
+}
+stop_pid() { kill "$1" 2>/dev/null || true; wait "$1" 2>/dev/null || true; }
+
+# --- machine ------------------------------------------------------------------------------------------------------
+MACHINE="$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1), $(nproc) cores, $(free -g | awk '/^Mem:/{print $2}') GiB RAM, $(. /etc/os-release; echo "$PRETTY_NAME")"
+log "machine: $MACHINE"
+
+# --- 1+2: EventLens headless --------------------------------------------------------------------------------------
+start_eventlens $EL_PORT --session "$TMP/max.elsession"
+run_load eventlens-max $EL_PORT $EL_PID --pool-events "$POOL"
+curl -s "http://127.0.0.1:$EL_PORT/eventlens/v1/health" >"$TMP/health.json" || true
+stop_pid $EL_PID
+rm -f "$TMP"/max.elsession*
+
+start_eventlens $EL_PORT --session "$TMP/rate.elsession"
+run_load eventlens-rate10k $EL_PORT $EL_PID --rate 10000 --connections 32 --pool-events $((10000 * (DURATION + 2)))
+stop_pid $EL_PID
+rm -f "$TMP"/rate.elsession*
+
+# --- 3..5: nginx, mitmproxy, EventLens pass-through --------------------------------------------------------------
+HAVE_NGINX=0
+if [ -x "$NGINX" ]; then
+    mkdir -p "$TMP/nginx/logs"
+    cat >"$TMP/nginx/nginx.conf" <<EOF
+worker_processes auto;
+daemon off;
+pid $TMP/nginx/nginx.pid;
+error_log $TMP/nginx/logs/error.log warn;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path $TMP/nginx/body;
+    proxy_temp_path $TMP/nginx/proxy;
+    fastcgi_temp_path $TMP/nginx/fastcgi;
+    uwsgi_temp_path $TMP/nginx/uwsgi;
+    scgi_temp_path $TMP/nginx/scgi;
+    client_max_body_size 20m;
+    client_body_buffer_size 1m;
+    keepalive_requests 1000000;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        location / { default_type application/json; return 200 '{"status":1}'; }
+    }
+}
+EOF
+    "$NGINX" -p "$TMP/nginx" -c "$TMP/nginx/nginx.conf" -e "$TMP/nginx/logs/error.log" &
+    NGINX_PID=$!
+    PIDS+=($NGINX_PID)
+    wait_port $NGINX_PORT && HAVE_NGINX=1
+fi
+if [ $HAVE_NGINX = 1 ]; then
+    run_load nginx $NGINX_PORT $NGINX_PID --pool-events 50000
+    if command -v mitmdump >/dev/null; then
+        mitmdump --mode "reverse:http://127.0.0.1:$NGINX_PORT" --listen-host 127.0.0.1 --listen-port $MITM_PORT \
+            -q --set connection_strategy=lazy >"$TMP/mitm.log" 2>&1 &
+        MITM_PID=$!
+        PIDS+=($MITM_PID)
+        wait_port $MITM_PORT
+        run_load mitmproxy $MITM_PORT $MITM_PID --pool-events 50000
+        stop_pid $MITM_PID
+    fi
+    start_eventlens $PROXY_PORT --session "$TMP/proxy.elsession" --upstream "http://127.0.0.1:$NGINX_PORT"
+    run_load eventlens-passthrough $PROXY_PORT $EL_PID --pool-events "$POOL"
+    stop_pid $EL_PID
+    stop_pid $NGINX_PID
+fi
+
+# --- 6: GUI pipeline ----------------------------------------------------------------------------------------------
+log "GUI pipeline: $UI_EVENTS events as fast as possible, then filters"
+"$UIBENCH" --events "$UI_EVENTS" | tee -a "$RESULTS"
+UI_RATE_EVENTS=$((UI_EVENTS / 5))
+log "GUI pipeline: $UI_RATE_EVENTS events at 20,000 events/s"
+"$UIBENCH" --events "$UI_RATE_EVENTS" --rate 20000 --no-filters | tee -a "$RESULTS"
+log "GUI pipeline without contract and journal (model/proxy/view + decode only): $UI_RATE_EVENTS events at 20,000 events/s"
+"$UIBENCH" --events "$UI_RATE_EVENTS" --rate 20000 --no-filters --no-contract --no-journal | tee -a "$RESULTS"
+log "GUI filters over $UI_EVENTS rows done as one mapping rebuild (what a reset in EventFilterProxy would cost)"
+"$UIBENCH" --events "$UI_EVENTS" --no-contract --no-journal --filters-via-reset | tee -a "$RESULTS"
+
+# --- table --------------------------------------------------------------------------------------------------------
+python3 - "$RESULTS" "$MACHINE" <<'EOF'
+import sys
+rows = {}
+filters = []
+for line in open(sys.argv[1]):
+    line = line.strip()
+    if line.startswith("label="):
+        kv = dict(p.split("=", 1) for p in line.split() if "=" in p)
+        key = kv["label"]
+        if key == "ui":
+            key = "ui-" + kv["mode"] + ("" if kv["contract"] == "1" else "-nocontract")
+        rows[key] = kv
+print()
+print("Machine:", sys.argv[2])
+print()
+print("| run | events/s | requests/s | ack p50 ms | ack p99 ms | server CPU (cores) | CPU us/event | server peak RSS MB |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|")
+for k in ["eventlens-max", "eventlens-rate10k", "nginx", "mitmproxy", "eventlens-passthrough"]:
+    r = rows.get(k)
+    if r:
+        print(f"| {k} | {float(r['events_per_s']):,.0f} | {float(r['req_per_s']):,.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['sink_cpu_cores']} | {r['sink_cpu_us_per_event']} | {r['sink_vmhwm_mb']} |")
+def ratio(a, b):
+    try:
+        return float(rows[a]["events_per_s"]) / float(rows[b]["events_per_s"])
+    except (KeyError, ZeroDivisionError):
+        return None
+print()
+for a, b in [("eventlens-max", "nginx"), ("eventlens-passthrough", "mitmproxy"), ("nginx", "mitmproxy"), ("eventlens-passthrough", "nginx")]:
+    r = ratio(a, b)
+    if r is not None:
+        print(f"- {a} / {b} throughput: {r:.3f}x")
+print()
+print("| GUI run | events | insert events/s | longest stall ms | feeder max behind (events) | ingest µs/event | bytes/event (RSS) | raw JSON bytes/event | ratio |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for k in ["ui-max", "ui-rate", "ui-rate-nocontract"]:
+    r = rows.get(k)
+    if r:
+        print(f"| {k} | {int(r['events']):,} | {float(r['insert_events_per_s']):,.0f} | {r['longest_stall_ms']} | {r['feeder_max_behind_events']} | {r['ingest_us_per_event']} | {r['rss_per_event_bytes']} | {r['raw_json_bytes_per_event']} | {r['memory_ratio']} |")
+for label in ["ui-filters", "ui-filters-reset"]:
+    f = rows.get(label)
+    if f:
+        print()
+        print(label, "over", f["events"], "rows (ms):", ", ".join(f"{k}={v}" for k, v in f.items() if k.endswith("_ms")))
+r = rows.get("ui-max-nocontract")
+if r:
+    print(f"(ui-max-nocontract: {int(r['events']):,} events at {float(r['insert_events_per_s']):,.0f} events/s, longest stall {r['longest_stall_ms']} ms, {r['rss_per_event_bytes']} bytes/event)")
+EOF
