@@ -282,26 +282,30 @@ int main(int argc, char** argv)
             recovered ? " (recovered after an unclean exit)" : "", session.store()->events().size());
     }
 
+    // Everything the command line says about the server, for the headless server and for every
+    // server the window creates (it re-listens when the settings change).
+    const std::string allowedContract = parser.value(contract).startsWith(QLatin1String("builtin:"))
+        ? std::string()
+        : parser.value(contract).toStdString();
+    const auto configure = [&](el::IngestServer* s) {
+        s->setUpstream(upstreamConfig);
+        s->http()->setLimits(httpLimits);
+        s->setToken(accessToken);
+        // The API may load by name only builtin:NAME or the file the operator named here.
+        if (!allowedContract.empty())
+            s->setAllowedContractFiles({allowedContract});
+    };
+
 #ifdef EVENTLENS_WITH_GUI
     if (gui && !parser.isSet(headless)) {
-        // TODO(lead): pass httpLimits and the token to the GUI's server too (ui/ is not ours).
-        if (!accessToken.empty())
-            std::fprintf(stderr, "eventlens: WARNING: --token is only enforced with --headless in this build\n");
-        {
-            const int guiRc = runGui(&session, address, static_cast<quint16>(portValue), upstreamConfig);
-            session.closeSessionFile(); // flushed and marked clean: not "recovered" next time
-            return guiRc;
-        }
+        const int guiRc = runGui(&session, address, static_cast<quint16>(portValue), configure);
+        session.closeSessionFile(); // flushed and marked clean: not "recovered" next time
+        return guiRc;
     }
 #endif
 
     el::IngestServer server(&session);
-    server.setUpstream(upstreamConfig);
-    server.http()->setLimits(httpLimits);
-    server.setToken(accessToken);
-    // The API may load by name only builtin:NAME or the file the operator named here.
-    if (!parser.value(contract).startsWith(QLatin1String("builtin:")))
-        server.setAllowedContractFiles({parser.value(contract).toStdString()});
+    configure(&server);
     if (!server.listen(address, static_cast<quint16>(portValue))) {
         std::fprintf(stderr, "eventlens: cannot listen on %s:%u: %s\n", qPrintable(address.toString()), portValue,
             qPrintable(server.errorString()));

@@ -28,7 +28,8 @@ bool optionGiven(const QString& option)
 
 } // namespace
 
-int runGui(el::Session* session, const QHostAddress& address, quint16 port, const el::UpstreamConfig& upstream)
+int runGui(el::Session* session, const QHostAddress& address, quint16 port,
+    std::function<void(el::IngestServer*)> configureServer)
 {
     using namespace el::ui;
     initResources();
@@ -62,7 +63,7 @@ int runGui(el::Session* session, const QHostAddress& address, quint16 port, cons
     }
 
     MainWindow window(session, settings);
-    window.setUpstream(upstream);
+    window.setServerConfigurator(std::move(configureServer));
     window.show();
     window.startListening(listenAddress, listenPort);
     if (!contractError.isEmpty()) {

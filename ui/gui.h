@@ -5,6 +5,8 @@
 
 #include <QHostAddress>
 
+#include <functional>
+
 namespace el {
 class Session;
 }
@@ -14,7 +16,9 @@ class Session;
  * window and returns QApplication::exec(). A QApplication must exist. If listening fails the
  * window still opens, with the error in the status bar and a dialog offering the settings.
  *
- * \a upstream turns on pass-through mode (see --upstream).
+ * \a configureServer is applied to every IngestServer the window creates (pass-through, limits,
+ * token: what the command line asked for).
  * Saved settings (bind, port, contract) apply when the matching command-line option was not given.
  */
-int runGui(el::Session* session, const QHostAddress& address, quint16 port, const el::UpstreamConfig& upstream = {});
+int runGui(el::Session* session, const QHostAddress& address, quint16 port,
+    std::function<void(el::IngestServer*)> configureServer = {});

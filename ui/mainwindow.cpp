@@ -454,18 +454,19 @@ QString MainWindow::statusSummary() const
     return parts.join(QStringLiteral(" | "));
 }
 
-void MainWindow::setUpstream(const UpstreamConfig& upstream)
+void MainWindow::setServerConfigurator(std::function<void(IngestServer*)> configure)
 {
-    m_upstream = upstream;
-    if (m_server)
-        m_server->setUpstream(upstream);
+    m_configureServer = std::move(configure);
+    if (m_server && m_configureServer)
+        m_configureServer(m_server);
 }
 
 bool MainWindow::startListening(const QHostAddress& address, quint16 port, bool interactive)
 {
     delete m_server;
     m_server = new IngestServer(m_session, this);
-    m_server->setUpstream(m_upstream);
+    if (m_configureServer)
+        m_configureServer(m_server);
     const QString where
         = (address.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + address.toString() + u']' : address.toString())
         + u':' + QString::number(port);
@@ -488,7 +489,8 @@ bool MainWindow::startListening(const QHostAddress& address, quint16 port, bool 
     m_listenLabel->setToolTip(
         tr("Point PostHog SDKs at %1 (api_host / host). Inspection API: %1/eventlens/v1/").arg(url));
     // Qt appends the application display name ("— EventLens") itself.
-    setWindowTitle(m_upstream.url.isEmpty() ? url : tr("%1 → %2").arg(url, m_upstream.url.toString()));
+    const QUrl upstream = m_server->upstream().url;
+    setWindowTitle(upstream.isEmpty() ? url : tr("%1 → %2").arg(url, upstream.toString()));
     m_replayPanel->setDefaultTarget(url);
     updateEmptyHint();
     return true;

@@ -10,6 +10,7 @@
 #include <QTimer>
 
 #include <deque>
+#include <functional>
 #include <utility>
 
 class QAction;
@@ -52,8 +53,8 @@ public:
     void exportEvents(const QString& format);
     void newSession();
 
-    /** Pass-through mode for the sink (applied now and whenever the listener restarts). */
-    void setUpstream(const UpstreamConfig& upstream);
+    /** Applied to the sink now and whenever the listener restarts (pass-through, limits, token). */
+    void setServerConfigurator(std::function<void(IngestServer*)> configure);
 
     /**
      * (Re)starts the sink on \a address : \a port. On failure the status bar says why and, when
@@ -115,7 +116,7 @@ private:
     Session* m_session;
     GuiSettings m_settings;
     IngestServer* m_server = nullptr;
-    UpstreamConfig m_upstream;
+    std::function<void(IngestServer*)> m_configureServer;
     QString m_listenError;
 
     EventTableModel* m_model;

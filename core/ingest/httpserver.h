@@ -2,6 +2,7 @@
 #pragma once
 
 #include "event.h"
+#include "httpparser.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -46,16 +47,6 @@ private:
     bool m_answered = false;
 };
 using HttpResponderPtr = std::shared_ptr<HttpResponder>;
-
-/** Limits of the HTTP layer (issue 9 makes them configurable from the command line). */
-struct HttpLimits
-{
-    qint64 maxHeaderBytes = 64 * 1024; ///< request line + headers -> 431
-    qint64 maxBodyBytes = 20 * 1024 * 1024; ///< -> 413
-    int idleTimeoutMs = 60 * 1000; ///< keep-alive connection without any request
-    int requestTimeoutMs = 30 * 1000; ///< a started request must be complete within this (slowloris)
-    int maxConnections = 1024; ///< beyond this new connections are closed at once
-};
 
 /**
  * \brief A small HTTP/1.1 server on QTcpServer: keep-alive, pipelining, chunked bodies,

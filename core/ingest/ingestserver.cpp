@@ -3,6 +3,7 @@
 
 #include <QDateTime>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
@@ -52,16 +53,88 @@ qint64 toInt(const std::optional<std::string>& s, qint64 fallback)
     return (end && *end == '\0') ? v : fallback;
 }
 
+std::string lowerAscii(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+/**
+ * CSRF guard for state-changing API calls. Browsers send Sec-Fetch-Site (modern) and Origin on
+ * cross-origin POSTs; non-browser clients (curl, SDK tests) send neither. Refused: any
+ * Sec-Fetch-Site other than same-origin/none, `Origin: null` (sandboxed frames, file://, redirects),
+ * and any Origin other than http://<Host>.
+ */
 bool sameOriginOrNone(const HttpRequest& request)
 {
-    // Browsers send Origin on cross-origin POSTs; a request from our own page or a non-browser
-    // client (curl, tests) has none or our own host.
-    const std::string origin = request.header("Origin");
+    const std::string site = lowerAscii(request.header("Sec-Fetch-Site"));
+    if (!site.empty() && site != "same-origin" && site != "none")
+        return false;
+    const std::string origin = lowerAscii(request.header("Origin"));
     if (origin.empty())
-        return request.header("Sec-Fetch-Site").empty() || request.header("Sec-Fetch-Site") == "same-origin"
-            || request.header("Sec-Fetch-Site") == "none";
-    const std::string host = request.header("Host");
-    return origin == "http://" + host;
+        return true;
+    if (origin == "null")
+        return false;
+    return origin == "http://" + lowerAscii(request.header("Host"));
+}
+
+/**
+ * DNS-rebinding guard for the inspection API on a loopback listener: a page from evil.example whose
+ * name was rebound to 127.0.0.1 is "same-origin" with us, but its Host header still says evil.example.
+ */
+bool loopbackHost(const std::string& hostHeader)
+{
+    if (hostHeader.empty())
+        return true; // HTTP/1.0 clients; browsers always send Host
+    std::string host = lowerAscii(hostHeader);
+    if (!host.empty() && host.front() == '[') {
+        const size_t close = host.find(']');
+        host = close == std::string::npos ? host : host.substr(1, close - 1);
+    } else if (const size_t colon = host.rfind(':'); colon != std::string::npos) {
+        host = host.substr(0, colon);
+    }
+    if (host == "localhost" || (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0))
+        return true;
+    const QHostAddress a(QString::fromStdString(host));
+    return !a.isNull() && a.isLoopback();
+}
+
+bool constantTimeEquals(const std::string& a, const std::string& b)
+{
+    if (a.size() != b.size() || b.empty())
+        return false;
+    unsigned char diff = 0;
+    for (size_t i = 0; i < a.size(); ++i)
+        diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+    return diff == 0;
+}
+
+std::string trimmed(const std::string& s)
+{
+    const size_t b = s.find_first_not_of(" \t");
+    const size_t e = s.find_last_not_of(" \t");
+    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
+}
+
+/** Removes `name=...` parameters from a raw query string. */
+std::string withoutQueryParam(const std::string& query, const std::string& name, bool* found)
+{
+    std::string out;
+    size_t pos = 0;
+    while (pos <= query.size()) {
+        size_t amp = query.find('&', pos);
+        if (amp == std::string::npos)
+            amp = query.size();
+        const std::string part = query.substr(pos, amp - pos);
+        const std::string key = part.substr(0, part.find('='));
+        if (key == name) {
+            *found = true;
+        } else if (!part.empty()) {
+            out += (out.empty() ? "" : "&") + part;
+        }
+        pos = amp + 1;
+    }
+    return out;
 }
 
 } // namespace
@@ -188,8 +261,75 @@ void IngestServer::log(const HttpRequest& request, int status, const std::string
     Q_EMIT requestLogged(line);
 }
 
+bool IngestServer::authorize(HttpRequest& request, const HttpResponderPtr& responder)
+{
+    if (m_token.empty() || request.method == "OPTIONS")
+        return true; // CORS preflights carry no credentials by design
+    bool ok = false;
+    bool inQuery = false;
+    const std::optional<std::string> queryToken = request.queryValue("eventlens_token");
+    request.query = withoutQueryParam(request.query, "eventlens_token", &inQuery);
+    if (queryToken && constantTimeEquals(*queryToken, m_token))
+        ok = true;
+    Headers kept;
+    for (auto& [name, value] : request.headers) {
+        const std::string lname = lowerAscii(name);
+        if (lname == "x-eventlens-token") {
+            ok = ok || constantTimeEquals(value, m_token);
+            continue; // never journaled, listed or forwarded
+        }
+        if (lname == "authorization" && lowerAscii(value.substr(0, 7)) == "bearer ") {
+            if (constantTimeEquals(trimmed(value.substr(7)), m_token)) {
+                ok = true;
+                continue;
+            }
+        }
+        kept.emplace_back(name, value);
+    }
+    if (ok) {
+        request.headers = std::move(kept);
+        return true;
+    }
+    // Listed without the presented credentials (a near-miss of the real token is still a secret).
+    HttpRequest listed = request;
+    for (auto& [name, value] : listed.headers) {
+        const std::string lname = lowerAscii(name);
+        if (lname == "x-eventlens-token" || lname == "authorization")
+            value = "[redacted]";
+    }
+    if (inQuery)
+        listed.query += std::string(listed.query.empty() ? "" : "&") + "eventlens_token=[redacted]";
+    const std::string reason = "missing or wrong EventLens token (send Authorization: Bearer TOKEN, "
+                               "X-EventLens-Token: TOKEN or ?eventlens_token=TOKEN)";
+    m_session->reject(listed, 401, reason);
+    HttpResponse r = HttpResponse::error(401, reason);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer realm=\"eventlens\"");
+    const Headers cors = corsHeaders(request, false);
+    r.headers.insert(r.headers.end(), cors.begin(), cors.end());
+    log(listed, 401, reason);
+    responder->respond(r);
+    return false;
+}
+
+bool IngestServer::contractNameAllowed(const std::string& name) const
+{
+    if (name.rfind("builtin:", 0) == 0)
+        return true; // Qt resources only; names with '/' are refused by loadContract
+    const QFileInfo wanted(QString::fromStdString(name));
+    for (const std::string& allowed : m_allowedContractFiles) {
+        if (allowed == name)
+            return true;
+        const QFileInfo a(QString::fromStdString(allowed));
+        if (wanted.exists() && a.exists() && wanted.canonicalFilePath() == a.canonicalFilePath())
+            return true;
+    }
+    return false;
+}
+
 void IngestServer::handle(HttpRequest&& request, const HttpResponderPtr& responder)
 {
+    if (!authorize(request, responder))
+        return;
     std::string token;
     const Endpoint endpoint = classifyPath(request.path, &token);
     if (endpoint == Endpoint::Api)
@@ -401,9 +541,23 @@ void IngestServer::handleApi(const HttpRequest& request, const HttpResponderPtr&
     const std::string route = request.path.substr(std::string("/eventlens/v1").size());
     const std::string r = route.size() > 1 && route.back() == '/' ? route.substr(0, route.size() - 1) : route;
     auto answer = [&](const HttpResponse& resp) {
-        log(request, resp.status, "api");
+        if (resp.status >= 400) {
+            // Every refused API call is listed too, with the reason it was given.
+            const Json parsed = Json::parse(resp.body, nullptr, false);
+            const std::string reason = parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()
+                ? parsed["error"].get<std::string>()
+                : std::string(httpReasonPhrase(resp.status));
+            m_session->reject(request, resp.status, reason);
+            log(request, resp.status, reason);
+        } else {
+            log(request, resp.status, "api");
+        }
         responder->respond(resp);
     };
+    if (m_http.serverAddress().isLoopback() && !loopbackHost(request.header("Host")))
+        return answer(HttpResponse::error(403,
+            "Host \"" + request.header("Host")
+                + "\" is not a loopback name: the inspection API refuses it (DNS-rebinding protection)"));
     const bool get = request.method == "GET";
     const bool post = request.method == "POST";
     const EventStore* store = m_session->store();
@@ -490,6 +644,11 @@ void IngestServer::handleApi(const HttpRequest& request, const HttpResponderPtr&
         std::shared_ptr<const Contract> contract;
         std::string origin;
         if (const auto name = request.queryValue("name")) {
+            if (!contractNameAllowed(*name))
+                return answer(HttpResponse::error(403,
+                    "contract \"" + *name
+                        + "\" may not be loaded through the API: only builtin:NAME or a file named at startup "
+                          "(--contract); upload the contract as the request body instead"));
             contract = loadContract(*name, error);
             origin = *name;
         } else {

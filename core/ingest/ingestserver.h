@@ -46,6 +46,18 @@ public:
     void setUpstream(const UpstreamConfig& config);
     const UpstreamConfig& upstream() const { return m_upstream; }
 
+    /**
+     * Requires \a token on every request except CORS preflights (empty = no token). Accepted as
+     * `Authorization: Bearer TOKEN`, `X-EventLens-Token: TOKEN` or the query `eventlens_token=TOKEN`;
+     * it is stripped from the request before it is journaled, listed or forwarded. Missing/wrong: 401.
+     */
+    void setToken(const std::string& token) { m_token = token; }
+    /**
+     * Contract files the inspection API may load by name (POST /eventlens/v1/contract?name=FILE):
+     * only these (the operator named them at startup) and builtin:NAME. Anything else is 403.
+     */
+    void setAllowedContractFiles(const std::vector<std::string>& files) { m_allowedContractFiles = files; }
+
 Q_SIGNALS:
     /** One line per request (headless mode prints them to stderr). */
     void requestLogged(const QString& line);
@@ -66,6 +78,9 @@ private:
     Json eventsPage(qint64 since, const std::string& event, std::size_t limit, bool* any) const;
     void onEventsAdded();
     void log(const HttpRequest& request, int status, const std::string& detail);
+    /** False (and answered 401, listed as rejected) when a token is required and missing/wrong. */
+    bool authorize(HttpRequest& request, const HttpResponderPtr& responder);
+    bool contractNameAllowed(const std::string& name) const;
     using UpstreamCallback
         = std::function<void(const HttpResponse& response, int status, qint64 latencyMs, const std::string& error)>;
     /** Sends \a request verbatim (minus hop-by-hop headers) to the upstream; never follows redirects. */
@@ -76,6 +91,8 @@ private:
     std::list<Waiter> m_waiters;
     UpstreamConfig m_upstream;
     QNetworkAccessManager* m_nam = nullptr;
+    std::string m_token;
+    std::vector<std::string> m_allowedContractFiles;
 };
 
 } // namespace el

@@ -1,0 +1,343 @@
+// SPDX-License-Identifier: MIT
+#include "httpparser.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace el {
+
+namespace {
+
+bool iequals(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+    });
+}
+
+std::string lower(std::string s)
+{
+    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return s;
+}
+
+std::string trim(std::string_view s)
+{
+    size_t b = 0, e = s.size();
+    while (b < e && (s[b] == ' ' || s[b] == '\t'))
+        ++b;
+    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
+        --e;
+    return std::string(s.substr(b, e - b));
+}
+
+/** RFC 9110 token characters (methods, header names). */
+bool isTchar(unsigned char c)
+{
+    return std::isalnum(c)
+        || (c != 0 && std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos);
+}
+
+int hexValue(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+std::string percentDecodePath(std::string_view in)
+{
+    std::string out;
+    out.reserve(in.size());
+    for (size_t i = 0; i < in.size(); ++i) {
+        if (in[i] == '%' && i + 2 < in.size() && hexValue(in[i + 1]) >= 0 && hexValue(in[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hexValue(in[i + 1]) * 16 + hexValue(in[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(in[i]);
+        }
+    }
+    return out;
+}
+
+constexpr std::size_t kMaxMethodLength = 32;
+constexpr std::size_t kMaxChunkLine = 1024;
+
+} // namespace
+
+HttpRequestParser::Status HttpRequestParser::fail(int status, std::string reason)
+{
+    m_failed = true;
+    m_errorStatus = status;
+    m_errorReason = std::move(reason);
+    m_partial = m_request;
+    m_partial.peer = m_peer;
+    if (m_partial.body.empty() && !m_buffer.empty())
+        m_partial.body = m_buffer.substr(0, std::min<size_t>(m_buffer.size(), 4096));
+    m_inBody = false;
+    return Status::Error;
+}
+
+bool HttpRequestParser::takeContinue()
+{
+    const bool c = m_continuePending;
+    m_continuePending = false;
+    return c;
+}
+
+HttpRequest HttpRequestParser::takeRequest()
+{
+    HttpRequest r = std::move(m_request);
+    m_request = HttpRequest {};
+    return r;
+}
+
+HttpRequestParser::Status HttpRequestParser::next()
+{
+    if (m_failed)
+        return Status::Error;
+    if (!m_inBody) {
+        // Tolerate stray CRLFs between pipelined requests (RFC 9112 §2.2).
+        size_t skip = 0;
+        while (m_buffer.size() >= skip + 2 && m_buffer.compare(skip, 2, "\r\n") == 0)
+            skip += 2;
+        if (skip)
+            m_buffer.erase(0, skip);
+        if (m_buffer.empty())
+            return Status::NeedMore;
+        m_request = HttpRequest {};
+        m_request.peer = m_peer;
+        // Fail fast on bytes that cannot start an HTTP/1.x request (TLS, binary junk) instead of
+        // waiting for the request timeout.
+        if (static_cast<unsigned char>(m_buffer[0]) == 0x16)
+            return fail(400, "TLS handshake received on the plain-HTTP port (use http://, not https://)");
+        const size_t methodEnd = std::min(m_buffer.find(' '), m_buffer.size());
+        for (size_t i = 0; i < std::min(methodEnd, kMaxMethodLength + 1); ++i) {
+            if (!isTchar(static_cast<unsigned char>(m_buffer[i])))
+                return fail(400, "malformed request line (not HTTP/1.x)");
+        }
+        if (methodEnd > kMaxMethodLength)
+            return fail(400, "malformed request line (method too long)");
+
+        const size_t end = m_buffer.find("\r\n\r\n");
+        if (end == std::string::npos) {
+            if (static_cast<qint64>(m_buffer.size()) > m_limits.maxHeaderBytes)
+                return fail(
+                    431, "request line and headers exceed " + std::to_string(m_limits.maxHeaderBytes) + " bytes");
+            return Status::NeedMore;
+        }
+        if (static_cast<qint64>(end) > m_limits.maxHeaderBytes)
+            return fail(431, "request line and headers exceed " + std::to_string(m_limits.maxHeaderBytes) + " bytes");
+        if (!parseHead(std::string_view(m_buffer).substr(0, end)))
+            return Status::Error;
+        m_buffer.erase(0, end + 4);
+        m_inBody = true;
+        m_chunkPos = 0;
+        m_continuePending = m_expectContinue && (m_contentLength > 0 || m_chunked) && m_buffer.empty();
+    }
+    if (m_chunked) {
+        const int r = parseChunks();
+        if (r < 0)
+            return Status::Error;
+        if (r == 0)
+            return Status::NeedMore;
+    } else {
+        if (static_cast<qint64>(m_buffer.size()) < m_contentLength)
+            return Status::NeedMore;
+        m_request.body = m_buffer.substr(0, static_cast<size_t>(m_contentLength));
+        m_buffer.erase(0, static_cast<size_t>(m_contentLength));
+    }
+    m_inBody = false;
+    m_continuePending = false;
+    return Status::Request;
+}
+
+bool HttpRequestParser::parseHead(std::string_view head)
+{
+    m_contentLength = 0;
+    m_chunked = false;
+    m_expectContinue = false;
+    const size_t lineEnd = head.find("\r\n");
+    const std::string_view line = head.substr(0, lineEnd);
+    const size_t sp1 = line.find(' ');
+    const size_t sp2 = sp1 == std::string_view::npos ? sp1 : line.find(' ', sp1 + 1);
+    if (sp1 == std::string_view::npos || sp2 == std::string_view::npos) {
+        fail(400, "malformed request line");
+        return false;
+    }
+    m_request.method = std::string(line.substr(0, sp1));
+    const std::string_view target = line.substr(sp1 + 1, sp2 - sp1 - 1);
+    const std::string_view version = line.substr(sp2 + 1);
+    if (version != "HTTP/1.1" && version != "HTTP/1.0") {
+        m_request.path = std::string(target.substr(0, 200));
+        if (version == "HTTP/2.0" || version == "HTTP/2")
+            fail(505, "HTTP/2 is not supported (use HTTP/1.1; prior-knowledge h2c is refused)");
+        else
+            fail(version.substr(0, 5) == "HTTP/" ? 505 : 400, "unsupported HTTP version");
+        return false;
+    }
+    for (const char c : target) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u <= 0x20 || u == 0x7f) {
+            fail(400, "control character in the request target");
+            return false;
+        }
+    }
+    if (target.empty() || target[0] != '/') {
+        m_request.path = std::string(target.substr(0, 200));
+        fail(400, "request target must be an absolute path (this is not a proxy)");
+        return false;
+    }
+    const size_t q = target.find('?');
+    m_request.path = percentDecodePath(target.substr(0, q));
+    if (q != std::string_view::npos)
+        m_request.query = std::string(target.substr(q + 1));
+    m_keepAlive = version == "HTTP/1.1";
+    bool haveLength = false;
+    int count = 0;
+    size_t pos = lineEnd == std::string_view::npos ? head.size() : lineEnd + 2;
+    while (pos < head.size()) {
+        size_t e = head.find("\r\n", pos);
+        if (e == std::string_view::npos)
+            e = head.size();
+        const std::string_view h = head.substr(pos, e - pos);
+        pos = e + 2;
+        if (++count > m_limits.maxHeaderCount) {
+            fail(431, "more than " + std::to_string(m_limits.maxHeaderCount) + " header fields");
+            return false;
+        }
+        const size_t colon = h.find(':');
+        if (colon == std::string_view::npos || colon == 0) {
+            fail(400, "malformed header line (no name or no colon)");
+            return false;
+        }
+        const std::string_view rawName = h.substr(0, colon);
+        if (!std::all_of(
+                rawName.begin(), rawName.end(), [](char c) { return isTchar(static_cast<unsigned char>(c)); })) {
+            fail(400, "invalid character in a header name");
+            return false;
+        }
+        std::string name(rawName);
+        std::string value = trim(h.substr(colon + 1));
+        if (std::any_of(value.begin(), value.end(), [](char c) { return c == '\0' || c == '\r' || c == '\n'; })) {
+            fail(400, "NUL, CR or LF in a header value");
+            return false;
+        }
+        if (iequals(name, "content-length")) {
+            const bool digits = !value.empty() && value.size() <= 18
+                && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+            const long long n = digits ? std::stoll(value) : -1;
+            if (!digits || (haveLength && n != m_contentLength)) {
+                fail(400, "invalid Content-Length");
+                return false;
+            }
+            haveLength = true;
+            m_contentLength = n;
+        } else if (iequals(name, "transfer-encoding")) {
+            if (lower(value) != "chunked") {
+                fail(501, "unsupported Transfer-Encoding: " + value);
+                return false;
+            }
+            m_chunked = true;
+        } else if (iequals(name, "connection")) {
+            const std::string l = lower(value);
+            if (l.find("close") != std::string::npos)
+                m_keepAlive = false;
+            else if (l.find("keep-alive") != std::string::npos)
+                m_keepAlive = true;
+        } else if (iequals(name, "expect") && iequals(value, "100-continue")) {
+            m_expectContinue = true;
+        }
+        m_request.headers.emplace_back(std::move(name), std::move(value));
+    }
+    if (m_chunked && haveLength) {
+        fail(400, "both Content-Length and Transfer-Encoding given");
+        return false;
+    }
+    if (m_contentLength > m_limits.maxBodyBytes) {
+        fail(413,
+            "request body of " + std::to_string(m_contentLength) + " bytes exceeds the limit of "
+                + std::to_string(m_limits.maxBodyBytes) + " bytes");
+        return false;
+    }
+    return true;
+}
+
+int HttpRequestParser::parseChunks()
+{
+    // m_chunkPos: first unconsumed byte; consumed bytes are erased once per call (not per chunk).
+    auto compact = [this] {
+        m_buffer.erase(0, m_chunkPos);
+        m_chunkPos = 0;
+    };
+    for (;;) {
+        const size_t lineEnd = m_buffer.find("\r\n", m_chunkPos);
+        if (lineEnd == std::string::npos) {
+            if (m_buffer.size() - m_chunkPos > kMaxChunkLine) {
+                fail(400, "malformed chunk size line");
+                return -1;
+            }
+            compact();
+            return 0;
+        }
+        std::string_view sizeLine = std::string_view(m_buffer).substr(m_chunkPos, lineEnd - m_chunkPos);
+        const size_t semi = sizeLine.find(';');
+        if (semi != std::string_view::npos)
+            sizeLine = sizeLine.substr(0, semi);
+        while (!sizeLine.empty() && (sizeLine.back() == ' ' || sizeLine.back() == '\t'))
+            sizeLine.remove_suffix(1);
+        if (sizeLine.empty() || sizeLine.size() > 16 || lineEnd - m_chunkPos > kMaxChunkLine
+            || !std::all_of(sizeLine.begin(), sizeLine.end(), [](char c) { return hexValue(c) >= 0; })) {
+            fail(400, "malformed chunk size");
+            return -1;
+        }
+        unsigned long long size = 0;
+        for (const char c : sizeLine)
+            size = size * 16 + static_cast<unsigned>(hexValue(c));
+        if (size == 0) {
+            // Last chunk, then optional trailer fields, then an empty line.
+            const size_t afterLine = lineEnd + 2;
+            size_t end = std::string::npos;
+            if (m_buffer.compare(afterLine, 2, "\r\n") == 0) {
+                end = afterLine + 2;
+            } else {
+                const size_t trailerEnd = m_buffer.find("\r\n\r\n", afterLine);
+                if (trailerEnd != std::string::npos)
+                    end = trailerEnd + 4;
+            }
+            if (end == std::string::npos) {
+                if (static_cast<qint64>(m_buffer.size() - afterLine) > m_limits.maxHeaderBytes) {
+                    fail(431, "chunked trailer exceeds " + std::to_string(m_limits.maxHeaderBytes) + " bytes");
+                    return -1;
+                }
+                compact();
+                return 0;
+            }
+            m_buffer.erase(0, end);
+            m_chunkPos = 0;
+            return 1;
+        }
+        if (size > static_cast<unsigned long long>(m_limits.maxBodyBytes)
+            || static_cast<qint64>(m_request.body.size() + size) > m_limits.maxBodyBytes) {
+            fail(413, "chunked request body exceeds the limit of " + std::to_string(m_limits.maxBodyBytes) + " bytes");
+            return -1;
+        }
+        const size_t dataStart = lineEnd + 2;
+        if (m_buffer.size() < dataStart + size + 2) {
+            compact();
+            return 0;
+        }
+        if (m_buffer.compare(dataStart + size, 2, "\r\n") != 0) {
+            fail(400, "chunk data not followed by CRLF");
+            return -1;
+        }
+        m_request.body.append(m_buffer, dataStart, size);
+        m_chunkPos = dataStart + size + 2;
+    }
+}
+
+} // namespace el

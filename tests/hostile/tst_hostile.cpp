@@ -1,0 +1,618 @@
+// SPDX-License-Identifier: MIT
+// Hostile input over real loopback sockets (issue 9): the server survives every case, answers each
+// request with a JSON error, lists it among the rejected requests with that reason, and keeps every
+// good event sent before, after and in between (on the same and on other connections).
+#include "hostileclient.h"
+
+#include "ingest/ingestserver.h"
+#include "session.h"
+
+#include <QTemporaryDir>
+
+using namespace el;
+using namespace hostile;
+
+namespace {
+
+std::string nested(int depth, const std::string& open, const std::string& close, const std::string& inner = "1")
+{
+    std::string s;
+    s.reserve(static_cast<size_t>(depth) * (open.size() + close.size()) + inner.size());
+    for (int i = 0; i < depth; ++i)
+        s += open;
+    s += inner;
+    for (int i = 0; i < depth; ++i)
+        s += close;
+    return s;
+}
+
+/** What the reason looks like after the JSON dump of the response (invalid UTF-8 replaced). */
+std::string asDumped(const std::string& s)
+{
+    return Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+QByteArray bytes(const std::string& s)
+{
+    return QByteArray(s.data(), static_cast<qsizetype>(s.size()));
+}
+
+const char kTlsClientHello[] = "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\x5b\x0c\x1d\xa2\x00\x00\x00\x00\x00"
+                               "\x00\x00\x00\x00\x20\xc0\x2b\xc0\x2f\x00\x9e\xcc\xa9\xcc\xa8\x01\x00\x00\x58\x00"
+                               "\x00\x00\x0e\x00\x0c\x00\x00\x09\x6c\x6f\x63\x61\x6c\x68\x6f\x73\x74";
+
+} // namespace
+
+class TestHostile : public QObject
+{
+    Q_OBJECT
+    Session* m_session = nullptr;
+    IngestServer* m_server = nullptr;
+    quint16 m_port = 0;
+    std::string m_token; ///< what verifyListed() presents when a test set a token
+
+    Reply call(const std::string& raw, int timeoutMs = 10000)
+    {
+        RawClient c(m_port);
+        c.send(raw);
+        Reply r;
+        if (!c.read(r, timeoutMs))
+            qWarning("no reply");
+        return r;
+    }
+
+    bool hasEvent(const std::string& name) const
+    {
+        for (const EventPtr& e : m_session->store()->events())
+            if (e->name == name)
+                return true;
+        return false;
+    }
+
+    /** The reply is a JSON error, the request is listed once with the same status and reason. */
+    void verifyListed(const Reply& r, std::size_t index = 0)
+    {
+        QVERIFY2(r.json().is_object(), r.body.c_str());
+        QVERIFY2(!r.error().empty(), r.body.c_str());
+        QVERIFY(m_session->store()->rejected().size() > index);
+        const RejectedRequest& rej = m_session->store()->rejected()[index];
+        QCOMPARE(rej.status, r.status);
+        QVERIFY2(asDumped(rej.reason) == asDumped(r.error()), (rej.reason + " vs " + r.error()).c_str());
+        // The API lists it too, as valid JSON.
+        const Reply api = call(request("GET", "/eventlens/v1/rejected", {}, {"X-EventLens-Token: " + m_token}));
+        QCOMPARE(api.status, 200);
+        const Json list = api.json();
+        QVERIFY2(list.is_object() && list["rejected"].size() > index, api.body.substr(0, 300).c_str());
+        QCOMPARE(list["rejected"][index]["status"].get<int>(), r.status);
+    }
+
+    void setHttp(const std::function<void(HttpLimits&)>& change)
+    {
+        HttpLimits l = m_server->http()->limits();
+        change(l);
+        m_server->http()->setLimits(l);
+    }
+    void setDecode(const std::function<void(DecodeLimits&)>& change)
+    {
+        DecodeLimits l = m_session->decodeLimits();
+        change(l);
+        m_session->setDecodeLimits(l);
+    }
+
+private Q_SLOTS:
+    void init()
+    {
+        m_token.clear();
+        m_session = new Session;
+        std::string error;
+        QVERIFY2(m_session->loadContract(EVENTLENS_TEST_DATA "/ingest/contract.json", error), error.c_str());
+        m_server = new IngestServer(m_session);
+        QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
+        m_port = m_server->port();
+    }
+    void cleanup()
+    {
+        delete m_server;
+        delete m_session;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // The table: one hostile request between good events on the same and another connection.
+    void hostile_data()
+    {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::addColumn<int>("status"); ///< expected; 0 = 200 or any 4xx is fine (then listed)
+        QTest::addColumn<bool>("closes"); ///< a framing error: the connection closes after the answer
+
+        const std::string good = R"({"api_key":"k","batch":[{"event":"hostile_ok","distinct_id":"d"}]})";
+        const std::string gz = gzip(good);
+        auto post = [](const std::string& target, const std::string& body, const std::vector<std::string>& h = {}) {
+            return bytes(request("POST", target, body, h));
+        };
+        QTest::addRow("malformed json") << post("/e/", R"({"event": "x", )") << 400 << false;
+        QTest::addRow("json trailing junk") << post("/e/", R"({"event":"x","distinct_id":"d"} xyz)") << 400 << false;
+        QTest::addRow("truncated gzip") << post("/batch/", gz.substr(0, gz.size() / 2)) << 400 << false;
+        QTest::addRow("corrupt gzip") << post("/batch/", std::string("\x1f\x8b\x08\x00\xde\xad\xbe\xef garbage", 17))
+                                      << 400 << false;
+        QTest::addRow("gzip of junk") << post("/batch/", gzip("\x01\x02 not json")) << 400 << false;
+        QTest::addRow("gzip hinted but plain") << post("/e/?compression=gzip-js", good) << 400 << false;
+        QTest::addRow("invalid base64 form")
+            << post("/e/", "data=%21%21%21notbase64%21%21", {"Content-Type: application/x-www-form-urlencoded"}) << 400
+            << false;
+        QTest::addRow("invalid base64 hinted") << post("/e/?compression=base64", "@@@@") << 400 << false;
+        QTest::addRow("invalid utf-8 in json")
+            << post("/e/", "{\"event\":\"\xff\xfe\xc3\x28\",\"properties\":{\"distinct_id\":\"d\"}}") << 400 << false;
+        QTest::addRow("invalid utf-8 key")
+            << post("/e/", "{\"event\":\"x\",\"\xc0\xaf\":1,\"properties\":{\"distinct_id\":\"d\"}}") << 400 << false;
+        QTest::addRow("nul bytes") << post(
+            "/e/", std::string("{\"event\":\"a\0b\",\"properties\":{\"distinct_id\":\"d\"}}", 45))
+                                   << 400 << false;
+        QTest::addRow("only nul bytes") << post("/e/", std::string(64, '\0')) << 400 << false;
+        QTest::addRow("100k deep arrays") << post("/e/", nested(100000, "[", "]")) << 400 << false;
+        QTest::addRow("100k deep objects") << post("/e/", nested(100000, "{\"a\":", "}")) << 400 << false;
+        QTest::addRow("100k unclosed") << post("/e/", std::string(100000, '[')) << 400 << false;
+        QTest::addRow("huge string") << post(
+            "/e/", "{\"event\":\"" + std::string(5 * 1024 * 1024, 'x') + "\",\"properties\":{\"distinct_id\":\"d\"}}")
+                                     << 0 << false;
+        QTest::addRow("huge number") << post("/e/", R"({"event":"n","properties":{"distinct_id":"d","v":1e999999}})")
+                                     << 0 << false;
+        QTest::addRow("huge integer") << post(
+            "/e/", "{\"event\":\"n\",\"properties\":{\"distinct_id\":\"d\",\"v\":" + std::string(5000, '9') + "}}")
+                                      << 0 << false;
+        QTest::addRow("negative zero and exponents")
+            << post("/e/", R"({"event":"n","properties":{"distinct_id":"d","a":-0,"b":1E-400,"c":-1e308}})") << 0
+            << false;
+        QTest::addRow("wrong content type")
+            << post("/e/", R"({"event":"ct","properties":{"distinct_id":"d"}})", {"Content-Type: image/png"}) << 0
+            << false;
+        QTest::addRow("multipart") << post(
+            "/e/", "--b\r\n\r\nx\r\n--b--", {"Content-Type: multipart/form-data; boundary=b"})
+                                   << 415 << false;
+        QTest::addRow("unsupported encoding") << post("/e/", good, {"Content-Encoding: br"}) << 415 << false;
+        QTest::addRow("duplicate keys") << post(
+            "/e/", R"({"event":"a","event":"dup","properties":{"distinct_id":"d"},"properties":{"distinct_id":"e"}})")
+                                        << 0 << false;
+        // Fuzz finding (decode): sent_at near INT64_MAX minus an offset overflowed (UB) computing the timestamp.
+        QTest::addRow("sent_at offset overflow") << post("/batch/",
+            R"({"api_key":"k","batch":[{"event":"e","distinct_id":"d","sent_at":9223372036854775807,"offset":-100000000000000}]})")
+                                                 << 200 << false;
+        QTest::addRow("batch sent_at offset underflow") << post("/batch/",
+            R"({"api_key":"k","sent_at":-9223372036854775807,"batch":[{"event":"e","distinct_id":"d","offset":100000000000000}]})")
+                                                        << 200 << false;
+        QTest::addRow("json scalar body") << post("/e/", "42") << 400 << false;
+        QTest::addRow("empty batch array") << post("/batch/", R"({"api_key":"k","batch":[]})") << 0 << false;
+        QTest::addRow("wrong method DELETE") << post("/e/", good).replace(0, 4, "DELETE") << 405 << false;
+        QTest::addRow("wrong method PUT batch") << bytes(request("PUT", "/batch/", good)) << 405 << false;
+        QTest::addRow("wrong method on api") << bytes(request("DELETE", "/eventlens/v1/events", {})) << 405 << false;
+        QTest::addRow("weird method") << bytes(request("FOO", "/e/", {})) << 405 << false;
+        QTest::addRow("percent ff path") << bytes(request("GET", "/%ff", {})) << 404 << false;
+        QTest::addRow("percent junk path") << bytes(request("GET", "/%ff%fe%00%c3%28/%zz%/%", {})) << 404 << false;
+        QTest::addRow("percent junk api path") << bytes(request("GET", "/eventlens/v1/%ff%fe", {})) << 404 << false;
+        QTest::addRow("percent junk query")
+            << bytes(request("GET", "/eventlens/v1/events?since=%ff&limit=%00&event=%c3%28", {})) << 0 << false;
+        QTest::addRow("percent junk ingest path") << post("/e/%ff", good) << 404 << false;
+        QTest::addRow("header without colon")
+            << QByteArray("POST /e/ HTTP/1.1\r\nHost: x\r\nNoColonHere\r\nContent-Length: 0\r\n\r\n") << 400 << true;
+        QTest::addRow("header name with space") << QByteArray("GET / HTTP/1.1\r\nHost : x\r\n\r\n") << 400 << true;
+        QTest::addRow("nul in header value")
+            << QByteArray("GET / HTTP/1.1\r\nHost: x\r\nX-A: a\0b\r\n\r\n", 37) << 400 << true;
+        {
+            std::string many = "GET / HTTP/1.1\r\nHost: x\r\n";
+            for (int i = 0; i < 5000; ++i)
+                many += "X-H" + std::to_string(i) + ": v\r\n";
+            QTest::addRow("huge header count") << bytes(many + "\r\n") << 431 << true;
+        }
+        QTest::addRow("huge header") << bytes("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + std::string(70 * 1024, 'a')
+            + "\r\n\r\n") << 431 << true;
+        QTest::addRow("absolute-form target")
+            << QByteArray("GET http://evil.example/e/ HTTP/1.1\r\nHost: evil.example\r\n\r\n") << 400 << true;
+        QTest::addRow("connect") << QByteArray("CONNECT evil.example:443 HTTP/1.1\r\nHost: evil.example:443\r\n\r\n")
+                                 << 400 << true;
+        QTest::addRow("asterisk-form") << QByteArray("OPTIONS * HTTP/1.1\r\nHost: x\r\n\r\n") << 400 << true;
+        QTest::addRow("http2 preface") << QByteArray("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") << 505 << true;
+        QTest::addRow("http/0.9") << QByteArray("GET /\r\n\r\n") << 400 << true;
+        QTest::addRow("http/3.0 version") << QByteArray("GET / HTTP/3.0\r\nHost: x\r\n\r\n") << 505 << true;
+        QTest::addRow("tls client hello") << QByteArray(kTlsClientHello, sizeof(kTlsClientHello) - 1) << 400 << true;
+        QTest::addRow("binary junk") << QByteArray("\x00\x01\x02\x03\xff\xfe\r\n\r\n", 10) << 400 << true;
+        QTest::addRow("control char in target") << QByteArray("GET /e\x01/ HTTP/1.1\r\nHost: x\r\n\r\n") << 400 << true;
+        QTest::addRow("negative content-length")
+            << QByteArray("POST /e/ HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n") << 400 << true;
+        QTest::addRow("plus content-length")
+            << QByteArray("POST /e/ HTTP/1.1\r\nHost: x\r\nContent-Length: +2\r\n\r\n{}") << 400 << true;
+        QTest::addRow("conflicting content-length")
+            << QByteArray("POST /e/ HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n{}x") << 400
+            << true;
+        QTest::addRow("huge content-length")
+            << QByteArray("POST /e/ HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n") << 400
+            << true;
+        QTest::addRow("content-length over limit")
+            << QByteArray("POST /e/ HTTP/1.1\r\nHost: x\r\nContent-Length: 999999999999\r\n\r\n") << 413 << true;
+        QTest::addRow("cl and te (smuggling)") << QByteArray(
+            "POST /e/ HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n"
+            "0\r\n\r\n") << 400 << true;
+        QTest::addRow("te gzip") << QByteArray("POST /e/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n") << 501
+                                 << true;
+        QTest::addRow("chunk size overflow") << QByteArray(
+            "POST /e/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\nx\r\n")
+                                             << 400 << true;
+        QTest::addRow("chunk size 2^64-1") << QByteArray(
+            "POST /e/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffff\r\nxx\r\n")
+                                           << 413 << true;
+        QTest::addRow("chunk size junk") << QByteArray(
+            "POST /e/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n-5\r\nx\r\n")
+                                         << 400 << true;
+        QTest::addRow("chunk without crlf")
+            << QByteArray("POST /e/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n2\r\n{}XX0\r\n\r\n") << 400
+            << true;
+        QTest::addRow("chunked with trailer")
+            << QByteArray("POST /e/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                          "32\r\n{\"event\":\"trailer\",\"properties\":{\"distinct_id\":1}}\r\n0\r\nX-T: 1\r\n\r\n")
+            << 200 << false;
+    }
+
+    void hostile()
+    {
+        QFETCH(QByteArray, raw);
+        QFETCH(int, status);
+        QFETCH(bool, closes);
+        RawClient a(m_port);
+        Reply r;
+        a.send(goodEvent("before"));
+        QVERIFY(a.read(r));
+        QCOMPARE(r.status, 200);
+
+        a.send(raw.toStdString());
+        {
+            // Another connection is served while the hostile request is in flight.
+            RawClient b(m_port);
+            b.send(goodEvent("other"));
+            Reply rb;
+            QVERIFY(b.read(rb));
+            QCOMPARE(rb.status, 200);
+        }
+        QVERIFY2(a.read(r, 20000), "the hostile request was not answered");
+        if (status)
+            QCOMPARE(r.status, status);
+        else
+            QVERIFY2(r.status == 200 || (r.status >= 400 && r.status < 500), r.head.c_str());
+        if (r.status >= 400) {
+            verifyListed(r);
+            if (QTest::currentTestFailed())
+                return;
+        } else {
+            QCOMPARE(m_session->store()->rejected().size(), std::size_t(0));
+        }
+        if (closes) {
+            QVERIFY2(a.waitClosed(5000), "a framing error must close the connection");
+        } else {
+            a.send(goodEvent("after"));
+            QVERIFY(a.read(r));
+            QCOMPARE(r.status, 200);
+            QVERIFY(hasEvent("after"));
+        }
+        QVERIFY(hasEvent("before"));
+        QVERIFY(hasEvent("other"));
+        // And the server still serves new connections.
+        QCOMPARE(call(request("GET", "/eventlens/v1/health", {})).status, 200);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    void pipelinedGoodBadGood()
+    {
+        RawClient c(m_port);
+        c.send(goodEvent("p1") + request("POST", "/e/", "{broken") + goodEvent("p3"));
+        Reply r1, r2, r3;
+        QVERIFY(c.read(r1));
+        QVERIFY(c.read(r2));
+        QVERIFY(c.read(r3));
+        QCOMPARE(r1.status, 200);
+        QCOMPARE(r2.status, 400);
+        QCOMPARE(r3.status, 200);
+        QVERIFY(hasEvent("p1") && hasEvent("p3"));
+        verifyListed(r2);
+    }
+
+    void pipelinedFramingErrorAnswersWhatCameBefore()
+    {
+        RawClient c(m_port);
+        c.send(goodEvent("f1") + "GARBAGE\r\n\r\n" + goodEvent("f3"));
+        Reply r1, r2;
+        QVERIFY(c.read(r1));
+        QVERIFY(c.read(r2));
+        QCOMPARE(r1.status, 200);
+        QCOMPARE(r2.status, 400);
+        QVERIFY(c.waitClosed(5000));
+        QVERIFY(hasEvent("f1"));
+        verifyListed(r2);
+    }
+
+    void partialRequestByteByByte()
+    {
+        RawClient c(m_port);
+        const std::string req = goodEvent("slow_but_ok");
+        for (size_t i = 0; i < req.size(); i += 7) {
+            c.send(req.substr(i, 7));
+            QTest::qWait(1);
+        }
+        Reply r;
+        QVERIFY(c.read(r));
+        QCOMPARE(r.status, 200);
+        QVERIFY(hasEvent("slow_but_ok"));
+    }
+
+    void manyConnectionsAtOnceWithGoodEvents()
+    {
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int i = 0; i < 50; ++i) {
+            clients.push_back(std::make_unique<RawClient>(m_port));
+            clients.back()->send(
+                i % 2 ? goodEvent("many" + std::to_string(i)) : std::string("\x16\x03\x01junk\r\n\r\n"));
+        }
+        int ok = 0, bad = 0;
+        for (auto& c : clients) {
+            Reply r;
+            QVERIFY(c->read(r));
+            (r.status == 200 ? ok : bad)++;
+        }
+        QCOMPARE(ok, 25);
+        QCOMPARE(bad, 25);
+        QCOMPARE(m_session->store()->events().size(), std::size_t(25));
+        QCOMPARE(m_session->store()->rejected().size(), std::size_t(25));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Each limit, configured low, answers with its status and is listed.
+    void limitBodyBytes()
+    {
+        setHttp([](HttpLimits& l) { l.maxBodyBytes = 1000; });
+        Reply r = call(request("POST", "/batch/", std::string(2000, 'x')));
+        QCOMPARE(r.status, 413);
+        verifyListed(r);
+        // chunked too
+        r = call("POST /e/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n" + std::string(1024, 'x')
+            + "\r\n0\r\n\r\n");
+        QCOMPARE(r.status, 413);
+        QCOMPARE(call(goodEvent("small")).status, 200);
+    }
+
+    void limitDecompressedBytes()
+    {
+        setDecode([](DecodeLimits& l) { l.maxDecompressedBytes = 1024 * 1024; });
+        const Reply r = call(request("POST", "/batch/", gzip(std::string(4 * 1024 * 1024, ' ') + "[]")));
+        QCOMPARE(r.status, 413);
+        verifyListed(r);
+        QCOMPARE(call(goodEvent("small")).status, 200);
+    }
+
+    void gzipBombDefaultLimit()
+    {
+        // ~110 KiB on the wire, 110 MiB inflated: over the default 100 MiB cap.
+        const std::string bomb = gzip(std::string(110u * 1024u * 1024u, '0'));
+        QVERIFY(bomb.size() < 1024 * 1024);
+        const Reply r = call(request("POST", "/e/", bomb), 60000);
+        QCOMPARE(r.status, 413);
+        verifyListed(r);
+        // A nested bomb (gzip of base64 of gzip) is capped as well.
+        setDecode([](DecodeLimits& l) { l.maxDecompressedBytes = 1024 * 1024; });
+        const QByteArray inner = QByteArray::fromStdString(gzip(std::string(8u * 1024u * 1024u, 'A'))).toBase64();
+        const Reply r2 = call(request("POST", "/e/", gzip(inner.toStdString())));
+        QVERIFY2(r2.status == 413 || r2.status == 400, r2.body.c_str());
+    }
+
+    void limitDepth()
+    {
+        setDecode([](DecodeLimits& l) { l.maxDepth = 8; });
+        const std::string deep = R"({"event":"d","properties":{"distinct_id":"d","x":)" + nested(10, "[", "]") + "}}";
+        const Reply r = call(request("POST", "/e/", deep));
+        QCOMPARE(r.status, 400);
+        QVERIFY2(r.error().find("depth") != std::string::npos || r.error().find("nest") != std::string::npos,
+            r.error().c_str());
+        verifyListed(r);
+        const std::string shallow = R"({"event":"d","properties":{"distinct_id":"d","x":[[1]]}})";
+        QCOMPARE(call(request("POST", "/e/", shallow)).status, 200);
+    }
+
+    void limitEventsPerRequest()
+    {
+        setDecode([](DecodeLimits& l) { l.maxEventsPerRequest = 2; });
+        const Reply r = call(request("POST", "/batch/",
+            R"({"api_key":"k","batch":[{"event":"a","distinct_id":"d"},{"event":"b","distinct_id":"d"},{"event":"c","distinct_id":"d"}]})"));
+        QCOMPARE(r.status, 413);
+        verifyListed(r);
+        QCOMPARE(m_session->store()->events().size(), std::size_t(0));
+    }
+
+    void limitHeaderBytesAndCount()
+    {
+        setHttp([](HttpLimits& l) {
+            l.maxHeaderBytes = 1024;
+            l.maxHeaderCount = 10;
+        });
+        Reply r = call("GET / HTTP/1.1\r\nHost: x\r\nX-A: " + std::string(2000, 'a') + "\r\n\r\n");
+        QCOMPARE(r.status, 431);
+        verifyListed(r, 0);
+        // Without an end of headers at all: answered as soon as the limit is passed.
+        r = call("GET / HTTP/1.1\r\nHost: x\r\nX-A: " + std::string(2000, 'a'));
+        QCOMPARE(r.status, 431);
+        std::string many = "GET / HTTP/1.1\r\n";
+        for (int i = 0; i < 11; ++i)
+            many += "X-" + std::to_string(i) + ": v\r\n";
+        r = call(many + "\r\n");
+        QCOMPARE(r.status, 431);
+        verifyListed(r, 2);
+        QCOMPARE(call(goodEvent("ok")).status, 200);
+    }
+
+    void limitConnections()
+    {
+        setHttp([](HttpLimits& l) { l.maxConnections = 3; });
+        std::vector<std::unique_ptr<RawClient>> held;
+        for (int i = 0; i < 3; ++i)
+            held.push_back(std::make_unique<RawClient>(m_port));
+        QTRY_COMPARE(m_server->http()->connectionCount(), 3);
+        RawClient extra(m_port);
+        Reply r;
+        QVERIFY(extra.read(r));
+        QCOMPARE(r.status, 503);
+        QVERIFY(extra.waitClosed(5000));
+        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_session->store()->rejected().front().status, 503);
+        held.clear();
+        QTRY_COMPARE(m_server->http()->connectionCount(), 0);
+        QCOMPARE(call(goodEvent("after_limit")).status, 200);
+    }
+
+    void idleConnectionIsClosed()
+    {
+        setHttp([](HttpLimits& l) { l.idleTimeoutMs = 300; });
+        RawClient c(m_port);
+        QTRY_COMPARE(m_server->http()->connectionCount(), 1);
+        QVERIFY(c.waitClosed(3000));
+        QTRY_COMPARE(m_server->http()->connectionCount(), 0);
+        QCOMPARE(m_session->store()->rejected().size(), std::size_t(0)); // idle is not an error
+        // After a request, too.
+        RawClient d(m_port);
+        d.send(goodEvent("idle_then"));
+        Reply r;
+        QVERIFY(d.read(r));
+        QVERIFY(d.waitClosed(3000));
+    }
+
+    void slowlorisTimesOutAndFreesTheSocket()
+    {
+        setHttp([](HttpLimits& l) { l.requestTimeoutMs = 500; });
+        RawClient c(m_port);
+        const std::string head = "POST /e/ HTTP/1.1\r\nHost: x\r\nX-Slow: ";
+        c.send(head);
+        QElapsedTimer t;
+        t.start();
+        // Trickle a byte every 50 ms: each byte must not restart the request timer.
+        while (t.elapsed() < 2500 && c.isOpen()) {
+            c.send("a");
+            QTest::qWait(50);
+        }
+        QVERIFY2(t.elapsed() < 2000, "the trickling request was not cut off");
+        QTRY_COMPARE(m_server->http()->connectionCount(), 0);
+        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_session->store()->rejected().front().status, 408);
+        // Slow body (headers complete, body never arrives).
+        RawClient d(m_port);
+        d.send("POST /e/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"ev");
+        Reply r;
+        QVERIFY(d.read(r, 3000));
+        QCOMPARE(r.status, 408);
+        QVERIFY(d.waitClosed(3000));
+        QCOMPARE(m_session->store()->rejected().size(), std::size_t(2));
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    void tokenRequiredEverywhere()
+    {
+        m_server->setToken("s3cret");
+        m_token = "s3cret";
+        const std::string ev = R"({"api_key":"k","batch":[{"event":"tok","distinct_id":"d"}]})";
+        Reply r = call(request("POST", "/batch/", ev));
+        QCOMPARE(r.status, 401);
+        QVERIFY(r.head.find("WWW-Authenticate: Bearer") != std::string::npos);
+        verifyListed(r);
+        r = call(request("POST", "/batch/", ev, {"X-EventLens-Token: wrong"}));
+        QCOMPARE(r.status, 401);
+        // Presented credentials are not kept.
+        for (const auto& [name, value] : m_session->store()->rejected()[1].headers)
+            QVERIFY2(value.find("wrong") == std::string::npos, value.c_str());
+        r = call(request("GET", "/eventlens/v1/health", {}));
+        QCOMPARE(r.status, 401);
+        r = call(request("GET", "/eventlens/v1/health?eventlens_token=nope", {}));
+        QCOMPARE(r.status, 401);
+        QVERIFY(m_session->store()->rejected().back().query.find("nope") == std::string::npos);
+        QCOMPARE(m_session->store()->events().size(), std::size_t(0));
+
+        QCOMPARE(call(request("POST", "/batch/", ev, {"X-EventLens-Token: s3cret"})).status, 200);
+        QCOMPARE(call(request("POST", "/batch/", ev, {"Authorization: Bearer s3cret"})).status, 200);
+        QCOMPARE(call(request("POST", "/batch/?eventlens_token=s3cret&ver=1", ev)).status, 200);
+        QCOMPARE(call(request("GET", "/eventlens/v1/health", {}, {"Authorization: bearer s3cret"})).status, 200);
+        QCOMPARE(call(request("GET", "/eventlens/v1/rejected?eventlens_token=s3cret", {})).status, 200);
+        QCOMPARE(m_session->store()->events().size(), std::size_t(3));
+        // CORS preflights carry no credentials and still work.
+        r = call(
+            request("OPTIONS", "/e/", {}, {"Origin: http://localhost:5173", "Access-Control-Request-Method: POST"}));
+        QCOMPARE(r.status, 204);
+    }
+
+    void csrfOnStateChangingApi()
+    {
+        const std::string host = "Host: 127.0.0.1:" + std::to_string(m_port);
+        auto reset = [&](const std::vector<std::string>& headers) {
+            std::string r = "POST /eventlens/v1/reset HTTP/1.1\r\n";
+            for (const auto& h : headers)
+                r += h + "\r\n";
+            return call(r + "Content-Length: 0\r\n\r\n").status;
+        };
+        QCOMPARE(reset({host, "Origin: http://evil.example"}), 403);
+        QCOMPARE(reset({host, "Origin: null"}), 403);
+        QCOMPARE(reset({host, "Sec-Fetch-Site: cross-site"}), 403);
+        QCOMPARE(reset({host, "Sec-Fetch-Site: same-site"}), 403);
+        QCOMPARE(
+            reset({host, "Origin: http://127.0.0.1:" + std::to_string(m_port), "Sec-Fetch-Site: cross-site"}), 403);
+        QCOMPARE(reset({host, "Origin: https://127.0.0.1:" + std::to_string(m_port)}), 403);
+        QCOMPARE(m_session->store()->rejected().size(), std::size_t(6));
+        QCOMPARE(
+            reset({host, "Origin: http://127.0.0.1:" + std::to_string(m_port), "Sec-Fetch-Site: same-origin"}), 200);
+        QCOMPARE(reset({host, "Sec-Fetch-Site: none"}), 200);
+        QCOMPARE(reset({host}), 200);
+        // Contract upload is guarded the same way.
+        const Reply r = call("POST /eventlens/v1/contract HTTP/1.1\r\n" + host
+            + "\r\nOrigin: null\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}");
+        QCOMPARE(r.status, 403);
+    }
+
+    void dnsRebindingRefusedOnApi()
+    {
+        Reply r = call(request("GET", "/eventlens/v1/events", {}, {}).replace(0, 0, "")); // Host: 127.0.0.1
+        QCOMPARE(r.status, 200);
+        r = call("GET /eventlens/v1/events HTTP/1.1\r\nHost: evil.example:" + std::to_string(m_port) + "\r\n\r\n");
+        QCOMPARE(r.status, 403);
+        verifyListed(r);
+        for (const std::string host : {"localhost:1", "[::1]:8484", "127.0.0.2", "app.localhost:5"})
+            QCOMPARE(call("GET /eventlens/v1/health HTTP/1.1\r\nHost: " + host + "\r\n\r\n").status, 200);
+        // Same-origin POST from a rebound page is refused too.
+        QCOMPARE(call("POST /eventlens/v1/reset HTTP/1.1\r\nHost: evil.example\r\nOrigin: http://evil.example\r\n"
+                      "Content-Length: 0\r\n\r\n")
+                     .status,
+            403);
+    }
+
+    void contractByNameIsRestricted()
+    {
+        const std::string host = "Host: 127.0.0.1";
+        auto load = [&](const std::string& name) {
+            return call(
+                "POST /eventlens/v1/contract?name=" + name + " HTTP/1.1\r\n" + host + "\r\nContent-Length: 0\r\n\r\n");
+        };
+        Reply r = load("/etc/passwd");
+        QCOMPARE(r.status, 403);
+        verifyListed(r);
+        QCOMPARE(load(EVENTLENS_TEST_DATA "/ingest/contract.json").status, 403);
+        QCOMPARE(load("builtin:..%2f..%2fetc%2fpasswd").status, 400);
+        QCOMPARE(load("builtin:open-design").status, 200);
+        m_server->setAllowedContractFiles({EVENTLENS_TEST_DATA "/ingest/contract.json"});
+        QCOMPARE(load(EVENTLENS_TEST_DATA "/ingest/contract.json").status, 200);
+        QCOMPARE(load(EVENTLENS_TEST_DATA "/ingest/../ingest/contract.json").status, 200); // same file
+        QCOMPARE(load(EVENTLENS_TEST_DATA "/check/contract.json").status, 403);
+    }
+
+    void invalidUtf8InReasonsIsReplacedEverywhere()
+    {
+        // A previous bug crashed on invalid UTF-8 in a reason (nlohmann throws on dump).
+        const Reply r = call(request("POST", "/\xff\xfe%ff", "x", {"X-A: \xfe\xff", "User-Agent: \xc3\x28"}));
+        QCOMPARE(r.status, 404);
+        QVERIFY(r.json().is_object());
+        const Reply api = call(request("GET", "/eventlens/v1/rejected", {}, {"X-EventLens-Token: " + m_token}));
+        QCOMPARE(api.status, 200);
+        QVERIFY(api.json().is_object());
+        QCOMPARE(call(request("GET", "/eventlens/v1/health", {})).status, 200);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestHostile)
+#include "tst_hostile.moc"

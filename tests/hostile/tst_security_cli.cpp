@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: MIT
+// The real binary: loopback by default, a warning for any other --bind, limits and --token from the
+// command line, invalid limit values refused.
+#include "hostileclient.h"
+
+#include <QProcess>
+#include <QRegularExpression>
+
+using namespace hostile;
+
+class TestSecurityCli : public QObject
+{
+    Q_OBJECT
+
+    struct Running
+    {
+        std::unique_ptr<QProcess> process;
+        QString stderrText;
+        quint16 port = 0;
+    };
+
+    Running start(const QStringList& extra, const QProcessEnvironment& env = QProcessEnvironment::systemEnvironment())
+    {
+        Running r;
+        r.process = std::make_unique<QProcess>();
+        r.process->setProcessEnvironment(env);
+        r.process->start(QStringLiteral(EVENTLENS_BINARY),
+            QStringList {QStringLiteral("--headless"), QStringLiteral("--no-session"), QStringLiteral("--port"),
+                QStringLiteral("0")}
+                + extra);
+        r.process->waitForStarted(10000);
+        const QRegularExpression re(QStringLiteral("listening on http://[^ ]*:(\\d+)"));
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 30000 && r.process->state() == QProcess::Running) {
+            r.process->waitForReadyRead(100);
+            r.stderrText += QString::fromUtf8(r.process->readAllStandardError());
+            const auto m = re.match(r.stderrText);
+            if (m.hasMatch()) {
+                r.port = static_cast<quint16>(m.captured(1).toUInt());
+                break;
+            }
+        }
+        return r;
+    }
+
+    static void stop(Running& r)
+    {
+        r.process->terminate();
+        if (!r.process->waitForFinished(10000))
+            r.process->kill();
+    }
+
+    static int statusOf(quint16 port, const std::string& raw)
+    {
+        RawClient c(port);
+        c.send(raw);
+        Reply reply;
+        return c.read(reply, 10000) ? reply.status : -1;
+    }
+
+private Q_SLOTS:
+    void loopbackByDefaultWithoutWarning()
+    {
+        Running r = start({});
+        QVERIFY2(r.port != 0, qPrintable(r.stderrText));
+        QVERIFY2(r.stderrText.contains(QLatin1String("listening on http://127.0.0.1:")), qPrintable(r.stderrText));
+        QVERIFY(!r.stderrText.contains(QLatin1String("WARNING")));
+        stop(r);
+    }
+
+    void otherBindWarns()
+    {
+        Running r = start({QStringLiteral("--bind"), QStringLiteral("0.0.0.0")});
+        QVERIFY2(r.port != 0, qPrintable(r.stderrText));
+        QVERIFY2(r.stderrText.contains(QLatin1String("WARNING: listening on 0.0.0.0")), qPrintable(r.stderrText));
+        QVERIFY2(r.stderrText.contains(QLatin1String("without a --token")), qPrintable(r.stderrText));
+        stop(r);
+    }
+
+    void limitsAndTokenFromTheCommandLine()
+    {
+        Running r = start({QStringLiteral("--max-body-bytes"), QStringLiteral("200"), QStringLiteral("--token"),
+            QStringLiteral("t0k"), QStringLiteral("--max-events-per-request"), QStringLiteral("1"),
+            QStringLiteral("--request-timeout-ms"), QStringLiteral("400")});
+        QVERIFY2(r.port != 0, qPrintable(r.stderrText));
+        const std::string ev = R"({"api_key":"k","batch":[{"event":"cli","distinct_id":"d"}]})";
+        const std::string two
+            = R"({"api_key":"k","batch":[{"event":"a","distinct_id":"d"},{"event":"b","distinct_id":"d"}]})";
+        QCOMPARE(statusOf(r.port, request("POST", "/batch/", ev)), 401);
+        QCOMPARE(statusOf(r.port, request("POST", "/batch/", ev, {"X-EventLens-Token: t0k"})), 200);
+        QCOMPARE(
+            statusOf(r.port, request("POST", "/batch/", std::string(300, ' ') + ev, {"X-EventLens-Token: t0k"})), 413);
+        QCOMPARE(statusOf(r.port, request("POST", "/batch/", two, {"X-EventLens-Token: t0k"})), 413);
+        QCOMPARE(statusOf(r.port, "POST /batch/?eventlens_token=t0k HTTP/1.1\r\nHost: x\r\nContent-Length: 9\r\n\r\n{"),
+            408);
+        QCOMPARE(statusOf(r.port, request("GET", "/eventlens/v1/health", {})), 401);
+        QCOMPARE(statusOf(r.port, request("GET", "/eventlens/v1/health?eventlens_token=t0k", {})), 200);
+        stop(r);
+    }
+
+    void tokenFromEnvironment()
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("EVENTLENS_TOKEN"), QStringLiteral("envtok"));
+        Running r = start({}, env);
+        QVERIFY2(r.port != 0, qPrintable(r.stderrText));
+        QCOMPARE(statusOf(r.port, request("GET", "/eventlens/v1/health", {})), 401);
+        QCOMPARE(statusOf(r.port, request("GET", "/eventlens/v1/health", {}, {"Authorization: Bearer envtok"})), 200);
+        stop(r);
+    }
+
+    void invalidLimitValuesAreRefused_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addRow("zero depth") << QStringList {QStringLiteral("--max-depth"), QStringLiteral("0")};
+        QTest::addRow("text body") << QStringList {QStringLiteral("--max-body-bytes"), QStringLiteral("lots")};
+        QTest::addRow("negative timeout") << QStringList {QStringLiteral("--request-timeout-ms"), QStringLiteral("-5")};
+        QTest::addRow("empty token") << QStringList {QStringLiteral("--token"), QString()};
+    }
+    void invalidLimitValuesAreRefused()
+    {
+        QFETCH(QStringList, args);
+        QProcess p;
+        p.start(QStringLiteral(EVENTLENS_BINARY),
+            QStringList {QStringLiteral("--headless"), QStringLiteral("--no-session"), QStringLiteral("--port"),
+                QStringLiteral("0")}
+                + args);
+        QVERIFY(p.waitForFinished(20000));
+        QCOMPARE(p.exitCode(), 2);
+    }
+
+    void helpListsTheLimits()
+    {
+        QProcess p;
+        p.start(QStringLiteral(EVENTLENS_BINARY), {QStringLiteral("--help")});
+        QVERIFY(p.waitForFinished(20000));
+        const QString help = QString::fromUtf8(p.readAllStandardOutput());
+        for (const char* o : {"--max-body-bytes", "--max-decompressed-bytes", "--max-depth", "--max-events-per-request",
+                 "--max-header-bytes", "--max-header-count", "--max-connections", "--idle-timeout-ms",
+                 "--request-timeout-ms", "--token", "--bind", "--port", "--contract", "--upstream"})
+            QVERIFY2(help.contains(QLatin1String(o)), o);
+    }
+};
+
+QTEST_GUILESS_MAIN(TestSecurityCli)
+#include "tst_security_cli.moc"
