@@ -145,7 +145,7 @@ int main(int argc, char** argv)
     parser.addOptions(
         {headless, port, bind, contract, quiet, sessionFile, noSession, upstream, upstreamFailOpen, upstreamTimeout});
 
-    // Limits and access control (issue 9; docs-security.md). Defaults are el::HttpLimits / el::DecodeLimits.
+    // Limits and access control (issue 9; README "Reliability and security"). Defaults are el::HttpLimits / el::DecodeLimits.
     const el::HttpLimits httpDefaults;
     const el::DecodeLimits decodeDefaults;
     auto limitOption = [](const char* name, const QString& what, qint64 def) {
@@ -320,7 +320,7 @@ int main(int argc, char** argv)
     std::fprintf(stderr, "  point PostHog SDKs at %s; inspection API: %s/eventlens/v1/health\n",
         qPrintable(server.url()), qPrintable(server.url()));
     if (!accessToken.empty())
-        std::fprintf(stderr, "  a token is required on every request (see docs-security.md)\n");
+        std::fprintf(stderr, "  a token is required on every request (header Authorization: Bearer, X-EventLens-Token, or ?eventlens_token=)\n");
     std::fflush(stderr);
     if (!upstreamConfig.url.isEmpty())
         std::fprintf(stderr, "  pass-through to %s%s\n", qPrintable(upstreamConfig.url.toString()),
