@@ -132,6 +132,10 @@ int main(int argc, char** argv)
                        "file in %1, or the last one if it was not closed cleanly (crash recovery).")
             .arg(el::SessionJournal::defaultDirectory()),
         QStringLiteral("FILE"));
+    const QCommandLineOption maxEventsInMemory(QStringLiteral("max-events-in-memory"),
+        QStringLiteral("Keep only the newest N events in memory (default 200000; 0 = all). The session file keeps "
+                       "every event; the API and re-validation see the newest N."),
+        QStringLiteral("N"), QStringLiteral("200000"));
     const QCommandLineOption noSession(
         QStringLiteral("no-session"), QStringLiteral("Keep events in memory only (nothing is written to disk)."));
     const QCommandLineOption upstream(QStringLiteral("upstream"),
@@ -142,10 +146,11 @@ int main(int argc, char** argv)
         QStringLiteral("When the upstream is down or slow, answer clients 200 instead of 502/504."));
     const QCommandLineOption upstreamTimeout(QStringLiteral("upstream-timeout"),
         QStringLiteral("Upstream timeout in ms (default 10000)."), QStringLiteral("MS"), QStringLiteral("10000"));
-    parser.addOptions(
-        {headless, port, bind, contract, quiet, sessionFile, noSession, upstream, upstreamFailOpen, upstreamTimeout});
+    parser.addOptions({headless, port, bind, contract, quiet, sessionFile, noSession, upstream, upstreamFailOpen,
+        upstreamTimeout, maxEventsInMemory});
 
-    // Limits and access control (issue 9; README "Reliability and security"). Defaults are el::HttpLimits / el::DecodeLimits.
+    // Limits and access control (issue 9; README "Reliability and security"). Defaults are el::HttpLimits /
+    // el::DecodeLimits.
     const el::HttpLimits httpDefaults;
     const el::DecodeLimits decodeDefaults;
     auto limitOption = [](const char* name, const QString& what, qint64 def) {
@@ -237,6 +242,14 @@ int main(int argc, char** argv)
 
     el::Session session;
     session.setDecodeLimits(decodeLimits);
+    bool maxEventsOk = false;
+    const qlonglong maxEventsValue = parser.value(maxEventsInMemory).toLongLong(&maxEventsOk);
+    if (!maxEventsOk || maxEventsValue < 0) {
+        std::fprintf(stderr, "eventlens: invalid --max-events-in-memory '%s' (expected a number >= 0)\n",
+            qPrintable(parser.value(maxEventsInMemory)));
+        return 2;
+    }
+    session.store()->setMaxEvents(static_cast<std::size_t>(maxEventsValue));
     std::string error;
     if (!session.loadContract(parser.value(contract).toStdString(), error)) {
         std::fprintf(stderr, "eventlens: cannot load contract: %s\n", error.c_str());
@@ -320,7 +333,9 @@ int main(int argc, char** argv)
     std::fprintf(stderr, "  point PostHog SDKs at %s; inspection API: %s/eventlens/v1/health\n",
         qPrintable(server.url()), qPrintable(server.url()));
     if (!accessToken.empty())
-        std::fprintf(stderr, "  a token is required on every request (header Authorization: Bearer, X-EventLens-Token, or ?eventlens_token=)\n");
+        std::fprintf(stderr,
+            "  a token is required on every request (header Authorization: Bearer, X-EventLens-Token, or "
+            "?eventlens_token=)\n");
     std::fflush(stderr);
     if (!upstreamConfig.url.isEmpty())
         std::fprintf(stderr, "  pass-through to %s%s\n", qPrintable(upstreamConfig.url.toString()),

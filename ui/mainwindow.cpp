@@ -585,8 +585,8 @@ void MainWindow::exportEvents(const QString& format)
     } else if (format == QLatin1String("csv")) {
         ok = exportCsv(path, *m_session->store(), &error);
     } else {
-        SessionData data;
-        ok = m_session->readSessionFile(data, &error) && exportHar(path, data, &error);
+        SessionData recorded;
+        ok = m_session->readSessionFile(recorded, &error) && exportHar(path, recorded, &error);
     }
     if (!ok)
         QMessageBox::warning(this, tr("Export failed"), error);

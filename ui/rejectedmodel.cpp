@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "rejectedmodel.h"
 
+#include <algorithm>
+
 #include "store/eventstore.h"
 #include "uiutil.h"
 
@@ -22,6 +24,14 @@ RejectedModel::RejectedModel(EventStore* store, QObject* parent)
             m_timer.start();
     });
     connect(store, &EventStore::cleared, this, &RejectedModel::onCleared);
+    connect(store, &EventStore::rejectedTrimmed, this, [this](int count) {
+        const int n = std::min(count, m_count);
+        if (n <= 0)
+            return;
+        beginRemoveRows(QModelIndex(), 0, n - 1);
+        m_count -= n;
+        endRemoveRows();
+    });
 }
 
 void RejectedModel::flush()

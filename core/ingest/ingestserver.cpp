@@ -505,8 +505,10 @@ Json IngestServer::eventsPage(qint64 since, const std::string& event, std::size_
     qint64 next = since;
     *any = false;
     if (!events.empty()) {
-        const qint64 first = events.front()->seq;
-        std::size_t i = since + 1 <= first ? 0 : static_cast<std::size_t>(since + 1 - first);
+        // Seqs increase but may have gaps (loaded sessions, filtered imports): binary search.
+        std::size_t i = static_cast<std::size_t>(std::upper_bound(events.begin(), events.end(), since,
+                                                     [](qint64 s, const EventPtr& e) { return s < e->seq; })
+            - events.begin());
         for (; i < events.size(); ++i) {
             const Event& e = *events[i];
             next = e.seq;

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "eventstore.h"
 
+#include <algorithm>
+
 namespace el {
 
 EventStore::EventStore(QObject* parent)
@@ -17,6 +19,14 @@ void EventStore::appendEvents(std::vector<Event> events)
         m_nextSeq = e.seq + 1;
         m_events.push_back(std::make_shared<const Event>(std::move(e)));
     }
+    if (m_maxEvents && m_events.size() > m_maxEvents) {
+        // Oldest first; the GUI's model holds its own references, so rows it shows stay valid.
+        while (m_events.size() > m_maxEvents) {
+            m_bySeq.erase(m_events.front()->seq);
+            m_events.pop_front();
+            ++m_trimmed;
+        }
+    }
     Q_EMIT eventsAdded(first, m_nextSeq - 1);
 }
 
@@ -24,6 +34,10 @@ void EventStore::addRejected(RejectedRequest rejected)
 {
     const qint64 id = rejected.id;
     m_rejected.push_back(std::move(rejected));
+    if (m_rejected.size() > kMaxRejectedInMemory) {
+        m_rejected.pop_front();
+        Q_EMIT rejectedTrimmed(1);
+    }
     Q_EMIT rejectedAdded(id);
 }
 
@@ -59,6 +73,7 @@ void EventStore::clear()
     m_violations.clear();
     m_bySeq.clear();
     m_recordings = 0;
+    m_trimmed = 0;
     m_upstream.clear();
     Q_EMIT cleared();
 }

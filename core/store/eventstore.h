@@ -33,7 +33,18 @@ public:
         m_lastRequestId = lastRequestId;
     }
 
-    /** Appends events (their seq must be nextSeq(), nextSeq()+1, ...); emits eventsAdded. */
+    /**
+     * Bounds memory: only the newest \a maxEvents events stay in memory (0 = all). The session
+     * file keeps everything; the API and re-validation see the in-memory window.
+     */
+    void setMaxEvents(std::size_t maxEvents) { m_maxEvents = maxEvents; }
+    std::size_t maxEvents() const { return m_maxEvents; }
+    /** Events dropped from memory so far (still in the session file). */
+    qint64 trimmedCount() const { return m_trimmed; }
+    /** Rejected requests kept in memory (newest); older ones stay in the session file. */
+    static constexpr std::size_t kMaxRejectedInMemory = 10000;
+
+    /** Appends events (seqs increasing, from nextSeq() on); emits eventsAdded. */
     void appendEvents(std::vector<Event> events);
     void addRejected(RejectedRequest rejected);
     /** Attaches violations (each to every seq it names); emits violationsAdded. */
@@ -44,7 +55,7 @@ public:
 
     const std::deque<EventPtr>& events() const { return m_events; }
     EventPtr eventBySeq(qint64 seq) const;
-    const std::vector<RejectedRequest>& rejected() const { return m_rejected; }
+    const std::deque<RejectedRequest>& rejected() const { return m_rejected; }
     const std::vector<Violation>& violations() const { return m_violations; }
     /** Indexes into violations() of the violations naming \a seq. */
     std::vector<const Violation*> violationsFor(qint64 seq) const;
@@ -72,6 +83,8 @@ Q_SIGNALS:
     void upstreamAnswered(qint64 requestId);
     void eventsAdded(qint64 firstSeq, qint64 lastSeq);
     void rejectedAdded(qint64 id);
+    /** The oldest \a count rejected requests left memory (the list is capped). */
+    void rejectedTrimmed(int count);
     void violationsAdded(std::vector<qint64> seqs);
     void violationsCleared();
     void cleared();
@@ -82,7 +95,9 @@ private:
     qint64 m_lastRequestId = 0;
     qint64 m_recordings = 0;
     std::unordered_map<qint64, Upstream> m_upstream;
-    std::vector<RejectedRequest> m_rejected;
+    std::size_t m_maxEvents = 0;
+    qint64 m_trimmed = 0;
+    std::deque<RejectedRequest> m_rejected;
     std::vector<Violation> m_violations;
     std::unordered_map<qint64, std::vector<std::size_t>> m_bySeq;
 };

@@ -10,7 +10,8 @@ duration=${2:-600}
 rate=${3:-200}
 batch=${4:-10}
 log=$(mktemp)
-"$bin" --headless --no-session --quiet --port 0 2>"$log" &
+# shellcheck disable=SC2086 # EVENTLENS_SOAK_ARGS is a list of extra options
+"$bin" --headless --no-session --quiet --port 0 ${EVENTLENS_SOAK_ARGS:-} 2>"$log" &
 pid=$!
 trap 'kill $pid 2>/dev/null || true; rm -f "$log"' EXIT
 for _ in $(seq 100); do grep -q "listening on" "$log" && break; sleep 0.1; done

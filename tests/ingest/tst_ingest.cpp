@@ -359,6 +359,24 @@ private Q_SLOTS:
         QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
     }
 
+    void memoryWindowKeepsNewestEvents()
+    {
+        m_session->store()->setMaxEvents(3);
+        for (int i = 0; i < 5; ++i)
+            QCOMPARE(call("POST", "/batch/",
+                         R"({"api_key":"k","batch":[{"event":"w)" + std::to_string(i) + R"(","distinct_id":"d"}]})")
+                         .status,
+                200);
+        QCOMPARE(m_session->store()->events().size(), std::size_t(3));
+        QCOMPARE(m_session->store()->trimmedCount(), qint64(2));
+        const Json events = call("GET", "/eventlens/v1/events?since=1").json()["events"];
+        QCOMPARE(events.size(), std::size_t(3));
+        JCOMPARE(events[0]["event"], Json("w2"));
+        JCOMPARE(events[0]["seq"], Json(3));
+        QVERIFY(m_session->store()->eventBySeq(5));
+        QVERIFY(!m_session->store()->eventBySeq(1));
+    }
+
     void contractViolationsInApi()
     {
         call("POST", "/batch/",
