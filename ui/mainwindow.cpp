@@ -846,13 +846,9 @@ void MainWindow::onTick()
 
 void MainWindow::countViolations()
 {
-    const auto& all = m_session->store()->violations();
-    if (all.size() < m_violationsCounted) {
-        m_violationsCounted = 0;
-        m_errorTotal = m_warningTotal = 0;
-    }
-    for (; m_violationsCounted < all.size(); ++m_violationsCounted)
-        (all[m_violationsCounted].severity == "error" ? m_errorTotal : m_warningTotal)++;
+    // The store counts every violation, including those evicted with old events.
+    m_errorTotal = m_session->store()->errorTotal();
+    m_warningTotal = m_session->store()->warningTotal();
 }
 
 void MainWindow::updateStatus()

@@ -569,9 +569,8 @@ void IngestServer::handleApi(const HttpRequest& request, const HttpResponderPtr&
             Json {{"status", "ok"}, {"version", EVENTLENS_VERSION},
                 {"events", static_cast<qint64>(store->events().size())},
                 {"rejected", static_cast<qint64>(store->rejected().size())},
-                {"violations", static_cast<qint64>(store->violations().size())},
-                {"recordings", store->recordingCount()}, {"requests", store->requestCount()},
-                {"last_seq", store->nextSeq() - 1},
+                {"violations", store->errorTotal() + store->warningTotal()}, {"recordings", store->recordingCount()},
+                {"requests", store->requestCount()}, {"last_seq", store->nextSeq() - 1},
                 {"contract", m_session->engine() ? Json(m_session->engine()->contractName()) : Json(nullptr)}}));
     }
     if (r == "/events" && get) {

@@ -26,6 +26,14 @@ void EventStore::appendEvents(std::vector<Event> events)
             m_events.pop_front();
             ++m_trimmed;
         }
+        // Violations whose events all left memory go too.
+        const qint64 firstSeq = m_events.front()->seq;
+        while (!m_violations.empty()
+            && std::all_of(m_violations.front().seqs.begin(), m_violations.front().seqs.end(),
+                [firstSeq](qint64 s) { return s < firstSeq; })) {
+            m_violations.pop_front();
+            ++m_violationBase;
+        }
     }
     Q_EMIT eventsAdded(first, m_nextSeq - 1);
 }
@@ -47,8 +55,9 @@ void EventStore::addViolations(const std::vector<Violation>& violations)
         return;
     std::vector<qint64> touched;
     for (const Violation& v : violations) {
-        const std::size_t index = m_violations.size();
+        const std::size_t index = m_violationBase + m_violations.size();
         m_violations.push_back(v);
+        (v.severity == "error" ? m_errorTotal : m_warningTotal)++;
         for (qint64 seq : v.seqs) {
             auto& list = m_bySeq[seq];
             if (list.empty() || list.back() != index)
@@ -62,6 +71,8 @@ void EventStore::addViolations(const std::vector<Violation>& violations)
 void EventStore::clearViolations()
 {
     m_violations.clear();
+    m_violationBase = 0;
+    m_errorTotal = m_warningTotal = 0;
     m_bySeq.clear();
     Q_EMIT violationsCleared();
 }
@@ -71,6 +82,8 @@ void EventStore::clear()
     m_events.clear();
     m_rejected.clear();
     m_violations.clear();
+    m_violationBase = 0;
+    m_errorTotal = m_warningTotal = 0;
     m_bySeq.clear();
     m_recordings = 0;
     m_trimmed = 0;
@@ -104,7 +117,8 @@ std::vector<const Violation*> EventStore::violationsFor(qint64 seq) const
     const auto it = m_bySeq.find(seq);
     if (it != m_bySeq.end())
         for (std::size_t i : it->second)
-            out.push_back(&m_violations[i]);
+            if (i >= m_violationBase)
+                out.push_back(&m_violations[i - m_violationBase]);
     return out;
 }
 

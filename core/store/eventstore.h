@@ -56,7 +56,11 @@ public:
     const std::deque<EventPtr>& events() const { return m_events; }
     EventPtr eventBySeq(qint64 seq) const;
     const std::deque<RejectedRequest>& rejected() const { return m_rejected; }
-    const std::vector<Violation>& violations() const { return m_violations; }
+    /** Violations in memory (those of events that left memory are evicted with them). */
+    const std::deque<Violation>& violations() const { return m_violations; }
+    /** Every violation counted since the last clear / re-validation, evicted or not. */
+    qint64 errorTotal() const { return m_errorTotal; }
+    qint64 warningTotal() const { return m_warningTotal; }
     /** Indexes into violations() of the violations naming \a seq. */
     std::vector<const Violation*> violationsFor(qint64 seq) const;
     int errorCount(qint64 seq) const;
@@ -98,7 +102,10 @@ private:
     std::size_t m_maxEvents = 0;
     qint64 m_trimmed = 0;
     std::deque<RejectedRequest> m_rejected;
-    std::vector<Violation> m_violations;
+    std::deque<Violation> m_violations;
+    std::size_t m_violationBase = 0; ///< absolute index of m_violations.front()
+    qint64 m_errorTotal = 0;
+    qint64 m_warningTotal = 0;
     std::unordered_map<qint64, std::vector<std::size_t>> m_bySeq;
 };
 

@@ -377,6 +377,23 @@ private Q_SLOTS:
         QVERIFY(!m_session->store()->eventBySeq(1));
     }
 
+    void memoryWindowEvictsViolationsButCountsThem()
+    {
+        m_session->store()->setMaxEvents(2);
+        for (int i = 0; i < 6; ++i) {
+            const std::string body
+                = R"({"api_key":"k","batch":[{"event":"bad","distinct_id":"d","properties":{"runtime_type":"both"}}]})";
+            QCOMPARE(call("POST", "/batch/", body).status, 200);
+        }
+        const EventStore* store = m_session->store();
+        QCOMPARE(store->events().size(), std::size_t(2));
+        QCOMPARE(store->violations().size(), std::size_t(2)); // only those of events still in memory
+        QCOMPARE(store->errorTotal(), qint64(6)); // but every one is counted
+        QCOMPARE(store->violationsFor(6).size(), std::size_t(1));
+        QCOMPARE(store->violationsFor(1).size(), std::size_t(0));
+        JCOMPARE(call("GET", "/eventlens/v1/health").json()["violations"], Json(6));
+    }
+
     void contractViolationsInApi()
     {
         call("POST", "/batch/",
