@@ -571,6 +571,7 @@ void IngestServer::handleApi(const HttpRequest& request, const HttpResponderPtr&
                 {"rejected", static_cast<qint64>(store->rejected().size())},
                 {"violations", store->errorTotal() + store->warningTotal()}, {"recordings", store->recordingCount()},
                 {"requests", store->requestCount()}, {"last_seq", store->nextSeq() - 1},
+                {"trimmed", store->trimmedCount()},
                 {"contract", m_session->engine() ? Json(m_session->engine()->contractName()) : Json(nullptr)}}));
     }
     if (r == "/events" && get) {

@@ -369,6 +369,7 @@ private Q_SLOTS:
                 200);
         QCOMPARE(m_session->store()->events().size(), std::size_t(3));
         QCOMPARE(m_session->store()->trimmedCount(), qint64(2));
+        JCOMPARE(call("GET", "/eventlens/v1/health").json()["trimmed"], Json(2));
         const Json events = call("GET", "/eventlens/v1/events?since=1").json()["events"];
         QCOMPARE(events.size(), std::size_t(3));
         JCOMPARE(events[0]["event"], Json("w2"));
