@@ -38,25 +38,6 @@ int hexValue(char c)
     return -1;
 }
 
-/** application/x-www-form-urlencoded decoding: %XX -> byte, '+' -> ' '; a broken % escape stays literal. */
-std::string formDecode(std::string_view s)
-{
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (c == '+') {
-            out.push_back(' ');
-        } else if (c == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
-}
-
 /** Length of the valid UTF-8 sequence starting at \a i, or 0 if it is invalid (overlongs, surrogates rejected). */
 std::size_t utf8SequenceLength(const std::string& s, std::size_t i)
 {
@@ -341,6 +322,24 @@ Event makeEvent(Json normalised, const HttpRequest& request, qint64 seq, qint64 
     e.recording = e.name == "$snapshot" || p == "/s" || p.rfind("/s/", 0) == 0;
     e.doc = std::move(normalised);
     return e;
+}
+
+std::string formDecode(std::string_view s)
+{
+    std::string out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char c = s[i];
+        if (c == '+') {
+            out.push_back(' ');
+        } else if (c == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
+            out.push_back(static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2])));
+            i += 2;
+        } else {
+            out.push_back(c);
+        }
+    }
+    return out;
 }
 
 } // namespace el

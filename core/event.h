@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -93,6 +94,9 @@ struct RejectedRequest
 
     Json toJson() const;
 };
+
+/** application/x-www-form-urlencoded decoding: %XX -> byte, '+' -> ' '; a broken % escape stays literal. */
+std::string formDecode(std::string_view s);
 
 /** Milliseconds since the epoch (wall clock). */
 qint64 nowMs();

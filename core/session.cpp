@@ -52,15 +52,7 @@ namespace {
 JournalRequest journalRequest(
     const HttpRequest& request, qint64 id, qint64 receivedMs, int status, const std::string& reason)
 {
-    JournalRequest j;
-    j.id = id;
-    j.receivedMs = receivedMs;
-    j.method = request.method;
-    j.path = request.path;
-    j.query = request.query;
-    j.headers = request.headers;
-    j.body = request.body;
-    j.peer = request.peer;
+    JournalRequest j = el::journalRequest(request, id, receivedMs);
     j.status = status;
     j.reason = reason;
     j.responseHeaders = {{"Content-Type", "application/json"}};
@@ -231,23 +223,9 @@ void Session::loadData(const SessionData& data)
         m_store.appendEvents(std::move(events));
     }
     m_store.addViolations(violations);
-    for (const JournalRequest& r : data.requests) {
-        if (r.status < 400)
-            continue;
-        RejectedRequest rej;
-        rej.id = r.id;
-        rej.receivedMs = r.receivedMs;
-        rej.method = r.method;
-        rej.path = r.path;
-        rej.query = r.query;
-        rej.headers = r.headers;
-        rej.size = static_cast<qint64>(r.body.size());
-        rej.firstBytes = r.body.substr(0, std::min<std::size_t>(r.body.size(), 256));
-        rej.status = r.status;
-        rej.reason = r.reason;
-        rej.peer = r.peer;
-        m_store.addRejected(std::move(rej));
-    }
+    for (const JournalRequest& r : data.requests)
+        if (isRejected(r))
+            m_store.addRejected(toRejected(r));
     for (const JournalRequest& r : data.requests)
         if (r.upstreamStatus != 0)
             m_store.setUpstream(r.id, {r.upstreamStatus, r.upstreamMs, r.upstreamError});

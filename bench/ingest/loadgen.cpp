@@ -148,8 +148,8 @@ std::string hex(std::uint64_t v, int width)
 std::string uuidFor(std::uint64_t copy, std::uint64_t index)
 {
     const std::uint64_t n = copy * 64 + index;
-    return "0197c2a1-" + hex((n >> 44) & 0xffff, 4) + "-7" + hex((n >> 32) & 0xfff, 3) + "-8" + hex((n >> 20) & 0xfff, 3)
-        + "-" + hex(n & 0xfffff, 12);
+    return "0197c2a1-" + hex((n >> 44) & 0xffff, 4) + "-7" + hex((n >> 32) & 0xfff, 3) + "-8"
+        + hex((n >> 20) & 0xfff, 3) + "-" + hex(n & 0xfffff, 12);
 }
 
 struct Request
@@ -415,7 +415,8 @@ int main(int argc, char** argv)
     const auto interval = std::chrono::duration<double>(openLoop ? avgEvents / o.rate : 0);
 
     const auto start = Clock::now();
-    const auto measureFrom = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.warmup));
+    const auto measureFrom
+        = start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.warmup));
     const auto stopAt
         = measureFrom + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(o.duration));
     ProcSample before;
@@ -551,12 +552,13 @@ int main(int argc, char** argv)
     const double cpu = o.pid > 0 ? (after.cpuSeconds - before.cpuSeconds) / secs : 0;
     std::printf("label=%s mode=%s mix=%s connections=%d seconds=%.2f requests=%zu events=%zu req_per_s=%.0f "
                 "events_per_s=%.0f p50_ms=%.2f p90_ms=%.2f p99_ms=%.2f max_ms=%.2f non2xx=%zu errors=%zu "
-                "backlog=%zu pool_wraps=%zu sink_cpu_cores=%.2f sink_cpu_us_per_event=%.1f sink_vmhwm_mb=%.1f sink_vmrss_mb=%.1f "
+                "backlog=%zu pool_wraps=%zu sink_cpu_cores=%.2f sink_cpu_us_per_event=%.1f sink_vmhwm_mb=%.1f "
+                "sink_vmrss_mb=%.1f "
                 "avg_json_bytes_per_event=%.0f\n",
         o.label.c_str(), openLoop ? "rate" : "max", o.mix.c_str(), o.connections, secs, doneRequests, doneEvents,
         doneRequests / secs, doneEvents / secs, p50, p90, p99, pmax, non2xx, errors, backlog.size(), wraps, cpu,
-        doneEvents ? cpu * secs * 1e6 / static_cast<double>(doneEvents) : 0.0,
-        after.hwmKb / 1024.0, after.rssKb / 1024.0, static_cast<double>(poolRaw) / static_cast<double>(poolEvents));
+        doneEvents ? cpu * secs * 1e6 / static_cast<double>(doneEvents) : 0.0, after.hwmKb / 1024.0,
+        after.rssKb / 1024.0, static_cast<double>(poolRaw) / static_cast<double>(poolEvents));
     std::fflush(stdout);
     std::fprintf(stderr, "[%s] %.0f events/s, %.0f req/s, ack p50 %.2f ms p99 %.2f ms, sink peak RSS %.0f MB\n",
         o.label.c_str(), doneEvents / secs, doneRequests / secs, p50, p99, after.hwmKb / 1024.0);

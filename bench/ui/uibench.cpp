@@ -81,7 +81,8 @@ public:
             Json& p = e["properties"];
             if (p.contains("$insert_id")) {
                 const std::string old = p["$insert_id"].get<std::string>();
-                p["$insert_id"] = old.size() > 7 && old.compare(old.size() - 7, 7, "-finish") == 0 ? "\x01-finish" : "\x01";
+                p["$insert_id"]
+                    = old.size() > 7 && old.compare(old.size() - 7, 7, "-finish") == 0 ? "\x01-finish" : "\x01";
             }
             if (p.contains("event_id"))
                 p["event_id"] = "\x01";
@@ -346,7 +347,8 @@ int main(int argc, char** argv)
         std::fflush(stdout);
         return ms;
     };
-    std::printf("label=%s events=%lld ", o.filtersViaReset ? "ui-filters-reset" : "ui-filters", static_cast<long long>(fed));
+    std::printf(
+        "label=%s events=%lld ", o.filtersViaReset ? "ui-filters-reset" : "ui-filters", static_cast<long long>(fed));
     if (o.filtersViaReset) {
         timeFilter("runtime_filter_ms", [&] { proxy.setRuntimeFilter(ui::RuntimeKind::Byok); });
         timeFilter("runtime_filter2_ms", [&] { proxy.setRuntimeFilter(ui::RuntimeKind::LocalCli); });

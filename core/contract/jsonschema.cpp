@@ -1659,9 +1659,10 @@ private:
             } else if ((k == "minimum" || k == "maximum" || k == "exclusiveMinimum" || k == "exclusiveMaximum")
                 && v.is_number()) {
                 const double d = v.get<double>();
-                (k == "minimum" ? m_minimum : k == "maximum" ? m_maximum
-                        : k == "exclusiveMinimum"            ? m_exclusiveMinimum
-                                                             : m_exclusiveMaximum)
+                (k == "minimum"                   ? m_minimum
+                        : k == "maximum"          ? m_maximum
+                        : k == "exclusiveMinimum" ? m_exclusiveMinimum
+                                                  : m_exclusiveMaximum)
                     = d;
             } else if ((k == "minLength" || k == "maxLength") && v.is_number_unsigned()) {
                 (k == "minLength" ? m_minLength : m_maxLength) = v.get<std::uint64_t>();
