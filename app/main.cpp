@@ -322,6 +322,7 @@ int main(int argc, char** argv)
     if (!server.listen(address, static_cast<quint16>(portValue))) {
         std::fprintf(stderr, "eventlens: cannot listen on %s:%u: %s\n", qPrintable(address.toString()), portValue,
             qPrintable(server.errorString()));
+        session.closeSessionFile(); // nothing was captured: not an unclean exit
         return 1;
     }
     if (!parser.isSet(quiet)) {
