@@ -98,6 +98,9 @@ struct RejectedRequest
 /** application/x-www-form-urlencoded decoding: %XX -> byte, '+' -> ' '; a broken % escape stays literal. */
 std::string formDecode(std::string_view s);
 
+/** Length of the valid UTF-8 sequence at \a i, 0 if invalid (overlongs, surrogates, > U+10FFFF rejected). */
+std::size_t utf8SequenceLength(std::string_view s, std::size_t i);
+
 /** Milliseconds since the epoch (wall clock). */
 qint64 nowMs();
 

@@ -74,41 +74,6 @@ std::string describeStart(const std::string& s)
 // ---------------------------------------------------------------------------------------------
 // UTF-8
 
-/** Length of the valid UTF-8 sequence at \a i, 0 if invalid (overlongs, surrogates, > U+10FFFF rejected). */
-std::size_t utf8SequenceLength(std::string_view s, std::size_t i)
-{
-    const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char c = b(i);
-    if (c < 0x80)
-        return 1;
-    std::size_t len = 0;
-    unsigned char lo = 0x80, hi = 0xBF;
-    if (c >= 0xC2 && c <= 0xDF) {
-        len = 2;
-    } else if (c >= 0xE0 && c <= 0xEF) {
-        len = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        len = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else {
-        return 0;
-    }
-    if (i + len > s.size() || b(i + 1) < lo || b(i + 1) > hi)
-        return 0;
-    for (std::size_t k = 2; k < len; ++k) {
-        if (b(i + k) < 0x80 || b(i + k) > 0xBF)
-            return 0;
-    }
-    return len;
-}
-
 /** Offset of the first invalid UTF-8 byte, or npos. */
 std::size_t firstInvalidUtf8(std::string_view s)
 {
@@ -1081,6 +1046,22 @@ bool isIngestEndpoint(Endpoint e)
     default:
         return false;
     }
+}
+
+std::string gzipCompress(const std::string& in)
+{
+    z_stream zs {};
+    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return {};
+    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
+    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
+    zs.avail_in = static_cast<uInt>(in.size());
+    zs.next_out = reinterpret_cast<Bytef*>(out.data());
+    zs.avail_out = static_cast<uInt>(out.size());
+    deflate(&zs, Z_FINISH);
+    out.resize(zs.total_out);
+    deflateEnd(&zs);
+    return out;
 }
 
 bool gunzip(const std::string& in, std::string& out, std::size_t maxBytes, std::string& error, bool* tooLarge)

@@ -65,6 +65,9 @@ DecodeResult decodeIngest(const HttpRequest& request, Endpoint endpoint, const D
 bool gunzip(
     const std::string& in, std::string& out, std::size_t maxBytes, std::string& error, bool* tooLarge = nullptr);
 
+/** gzip-compresses \a in (what posthog-node and posthog-js send); empty on failure. */
+std::string gzipCompress(const std::string& in);
+
 /** Parses JSON with a nesting-depth cap. Returns false with \a error (and position) on failure. */
 bool parseJson(const std::string& text, Json& out, int maxDepth, std::string& error);
 

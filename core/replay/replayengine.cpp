@@ -9,7 +9,7 @@
 #include <QRandomGenerator>
 #include <QUrlQuery>
 
-#include <zlib.h>
+#include "decode/decode.h"
 
 #include <algorithm>
 #include <cmath>
@@ -20,22 +20,6 @@ namespace {
 
 constexpr const char* kPosthogJsVersion = "1.449.2";
 constexpr const char* kPosthogNodeVersion = "5.70.0";
-
-std::string gzipCompress(const std::string& in)
-{
-    z_stream zs {};
-    if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return {};
-    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 32, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
 
 /** posthog-js' $insert_id: 16 random base-36 characters. */
 std::string insertId()

@@ -2,6 +2,8 @@
 // A raw HTTP/1.1 client for the hostile-input tests (same pattern as tests/ingest/tst_ingest.cpp).
 #pragma once
 
+#include "decode/decode.h"
+
 #include <QElapsedTimer>
 #include <QHostAddress>
 #include <QTcpSocket>
@@ -12,25 +14,13 @@
 #include <string>
 #include <vector>
 
-#include <zlib.h>
-
 namespace hostile {
 
 using Json = nlohmann::json;
 
 inline std::string gzip(const std::string& in)
 {
-    z_stream zs {};
-    deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 9, Z_DEFAULT_STRATEGY);
-    std::string out(deflateBound(&zs, in.size()) + 32, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
+    return el::gzipCompress(in);
 }
 
 struct Reply

@@ -1,13 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The sink over real loopback sockets: PostHog paths, replies, CORS, the inspection API, HTTP framing.
+#include "decode/decode.h"
 #include "ingest/ingestserver.h"
 #include "session.h"
 
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
-
-#include <zlib.h>
 
 using namespace el;
 
@@ -23,17 +22,7 @@ namespace {
 
 std::string gzip(const std::string& in)
 {
-    z_stream zs {};
-    deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY);
-    std::string out(deflateBound(&zs, in.size()) + 32, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
+    return gzipCompress(in);
 }
 
 struct Reply
