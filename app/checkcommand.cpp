@@ -256,9 +256,10 @@ std::string formatJunit(const Report& r)
                 el::Json key;
                 if (!s.key.empty()) {
                     const el::Json::json_pointer p(s.key);
-                    if (!e.doc.contains(p) || e.doc.at(p).is_null())
+                    const el::Json doc = e.doc();
+                    if (!doc.contains(p) || doc.at(p).is_null())
                         continue;
-                    key = e.doc.at(p);
+                    key = doc.at(p);
                 }
                 any = true;
                 instance(s.id + "@" + std::to_string(e.seq), cls,

@@ -160,10 +160,26 @@ std::optional<std::string> HttpRequest::queryValue(std::string_view name) const
     return std::nullopt;
 }
 
-const Json& Event::properties() const
+Json Event::doc() const
 {
-    const Json* p = member(doc, "properties");
-    return (p && p->is_object()) ? *p : emptyObject();
+    if (json.empty())
+        return Json::object();
+    Json parsed = Json::parse(json, nullptr, false);
+    return parsed.is_discarded() ? Json::object() : parsed;
+}
+
+Json Event::properties() const
+{
+    Json d = doc();
+    const auto it = d.find("properties"); // end() for a non-object
+    if (it == d.end() || !it->is_object())
+        return Json::object();
+    return std::move(*it);
+}
+
+std::string compactJson(const Json& doc)
+{
+    return doc.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 Json Event::toJson() const
@@ -183,14 +199,16 @@ Json Event::toJson() const
     j["distinct_id"] = optional(distinctId);
     j["uuid"] = optional(uuid);
     j["timestamp"] = optional(timestamp);
-    j["properties"] = properties();
+    const Json d = doc();
+    const Json* props = member(d, "properties");
+    j["properties"] = props && props->is_object() ? *props : emptyObject();
     if (runtimeType)
         j["runtime_type"] = *runtimeType;
     if (runId)
         j["run_id"] = *runId;
     j["recording"] = recording;
     for (const char* key : {"$set", "$set_once"}) {
-        if (const Json* v = member(doc, key))
+        if (const Json* v = member(d, key))
             j[key] = *v;
     }
     return j;
@@ -228,7 +246,7 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-Event makeEvent(Json normalised, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs)
+Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs)
 {
     Event e;
     e.seq = seq;
@@ -236,8 +254,7 @@ Event makeEvent(Json normalised, const HttpRequest& request, qint64 seq, qint64 
     e.receivedMs = receivedMs;
     e.endpoint = request.path;
     e.userAgent = request.header("User-Agent");
-    if (!normalised.is_object())
-        normalised = Json::object();
+    const Json& normalised = normalisedIn.is_object() ? normalisedIn : emptyObject();
 
     const Json* props = member(normalised, "properties");
     if (props && !props->is_object())
@@ -280,10 +297,12 @@ Event makeEvent(Json normalised, const HttpRequest& request, qint64 seq, qint64 
         e.runtimeType = *v;
     if (const Json* v = prop("run_id"))
         e.runId = *v;
+    if (const Json* v = prop("$session_id"))
+        e.sessionId = textOf(*v);
 
     const std::string& p = request.path;
     e.recording = e.name == "$snapshot" || p == "/s" || p.rfind("/s/", 0) == 0;
-    e.doc = std::move(normalised);
+    e.json = compactJson(normalised);
     return e;
 }
 

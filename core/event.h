@@ -47,9 +47,11 @@ struct Violation
 /**
  * \brief One analytics event, immutable once created.
  *
- * \c doc is the normalised event object: {event, distinct_id, uuid, timestamp, properties, ...}
- * (top-level $set/$set_once kept). Extracted fields are copies for quick display and filtering;
- * absent stays absent (never invented).
+ * \c json is the normalised event object {event, distinct_id, uuid, timestamp, properties, ...}
+ * (top-level $set/$set_once kept) as compact UTF-8 JSON text: the only copy of the event kept in
+ * memory (a parsed DOM costs 6x its text). doc() parses it on demand (detail pane, exports, contract
+ * re-validation). Extracted fields are copies for quick display and filtering; absent stays absent
+ * (never invented).
  */
 struct Event
 {
@@ -67,10 +69,14 @@ struct Event
     std::string timestamp; ///< ISO-8601 as sent (or derived from sent_at - offset)
     std::optional<Json> runtimeType; ///< properties.runtime_type, if present (any JSON type)
     std::optional<Json> runId; ///< properties.run_id, if present
+    std::string sessionId; ///< properties.$session_id as text (non-strings as compact JSON), if present
     bool recording = false; ///< a $snapshot from /s/ (counted, not shown as analytics)
-    Json doc; ///< the normalised event object
+    std::string json; ///< the normalised event object, compact JSON (invalid UTF-8 replaced by U+FFFD)
 
-    const Json& properties() const;
+    /** The normalised event object, parsed from \c json (an empty object if \c json is empty). */
+    Json doc() const;
+    /** doc()["properties"] when it is an object, else an empty object. */
+    Json properties() const;
     /** The event as the inspection API shows it (without violations). */
     Json toJson() const;
 };
@@ -104,7 +110,9 @@ std::size_t utf8SequenceLength(std::string_view s, std::size_t i);
 /** Milliseconds since the epoch (wall clock). */
 qint64 nowMs();
 
-/** Builds an Event from a normalised event object (see decode.h). */
-Event makeEvent(Json normalised, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs);
+/** Builds an Event from a normalised event object (see decode.h); \a normalised is only read. */
+Event makeEvent(const Json& normalised, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs);
+/** The compact JSON text Event::json holds for \a doc. */
+std::string compactJson(const Json& doc);
 
 } // namespace el

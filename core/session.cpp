@@ -4,6 +4,7 @@
 #include "store/exchange.h"
 
 #include <QFileInfo>
+#include <QThread>
 
 #include <algorithm>
 
@@ -15,9 +16,15 @@ Session::Session(QObject* parent)
     m_tick.setInterval(1000);
     connect(&m_tick, &QTimer::timeout, this, &Session::tick);
     m_tick.start();
+    m_pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
 }
 
-Session::~Session() = default;
+Session::~Session()
+{
+    // Requests still being decoded are committed (and journaled) before the session goes.
+    m_pool.waitForDone();
+    drainIngests();
+}
 
 void Session::setContract(std::shared_ptr<const Contract> contract, const std::string& origin)
 {
@@ -63,58 +70,192 @@ JournalRequest journalRequest(
 
 } // namespace
 
-IngestOutcome Session::ingest(const HttpRequest& request, Endpoint endpoint, std::function<void(bool ok)> onDurable)
+struct Session::Prepared
 {
+    HttpRequest request;
+    Endpoint endpoint = Endpoint::Unknown;
+    qint64 receivedMs = 0;
     IngestOutcome outcome;
-    outcome.requestId = m_store.takeRequestId();
-    const qint64 received = nowMs();
-    DecodeResult decoded = decodeIngest(request, endpoint, m_limits);
+    std::vector<Event> events; ///< seq 0 until committed
+    std::vector<EventJudgement> judgements; ///< per event, when a contract was set
+    std::shared_ptr<const Contract> contract; ///< the contract the judgements were made with
+    IngestDone done;
+};
+
+std::shared_ptr<Session::Prepared> Session::prepare(HttpRequest request, Endpoint endpoint, qint64 requestId,
+    qint64 receivedMs, const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract) const
+{
+    auto p = std::make_shared<Prepared>();
+    p->request = std::move(request);
+    p->endpoint = endpoint;
+    p->receivedMs = receivedMs;
+    p->contract = contract;
+    IngestOutcome& outcome = p->outcome;
+    outcome.requestId = requestId;
+    DecodeResult decoded = decodeIngest(p->request, endpoint, limits);
     outcome.status = decoded.status;
-    outcome.error = decoded.error;
-    outcome.encoding = decoded.encoding;
-    outcome.shape = decoded.shape;
-    if (!decoded.ok()) {
-        reject(request, decoded.status, decoded.error, outcome.requestId);
+    outcome.error = std::move(decoded.error);
+    outcome.encoding = std::move(decoded.encoding);
+    outcome.shape = std::move(decoded.shape);
+    if (!decoded.ok())
+        return p;
+    outcome.events = decoded.events.size();
+    if (endpoint == Endpoint::Recording)
+        return p;
+    p->events.reserve(decoded.events.size());
+    if (contract)
+        p->judgements.reserve(decoded.events.size());
+    for (const Json& doc : decoded.events) {
+        Event e = makeEvent(doc, p->request, 0, requestId, receivedMs);
+        if (contract)
+            p->judgements.push_back(judgeEvent(*contract, e, doc));
+        p->events.push_back(std::move(e));
+    }
+    return p; // the decoded DOMs are freed here, on the worker
+}
+
+IngestOutcome Session::commit(Prepared& p, std::function<void(bool ok)> onDurable)
+{
+    const IngestOutcome& outcome = p.outcome;
+    if (!outcome.ok()) {
+        reject(p.request, outcome.status, outcome.error, outcome.requestId);
         if (onDurable)
             onDurable(true);
         return outcome;
     }
-    outcome.events = decoded.events.size();
-    if (endpoint == Endpoint::Recording) {
-        m_store.countRecordings(static_cast<qint64>(decoded.events.size()));
+    if (p.endpoint == Endpoint::Recording) {
+        m_store.countRecordings(static_cast<qint64>(outcome.events));
         if (m_journal)
             m_journal->append(
-                journalRequest(request, outcome.requestId, received, 200, {}), {},
+                journalRequest(p.request, outcome.requestId, p.receivedMs, 200, {}), {},
                 onDurable ? std::move(onDurable) : [](bool) {});
         else if (onDurable)
             onDurable(true);
         return outcome;
     }
-    std::vector<Event> events;
-    events.reserve(decoded.events.size());
-    qint64 seq = m_store.nextSeq();
-    for (Json& doc : decoded.events)
-        events.push_back(makeEvent(std::move(doc), request, seq++, outcome.requestId, received));
     std::vector<Violation> violations;
-    if (m_engine) {
-        for (const Event& e : events) {
-            auto v = m_engine->onEvent(e);
-            violations.insert(violations.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+    // Judged with the contract in force now: else (it changed meanwhile) judge again.
+    const bool judged = m_engine && p.contract == m_contract && p.judgements.size() == p.events.size();
+    qint64 seq = m_store.nextSeq();
+    for (std::size_t i = 0; i < p.events.size(); ++i) {
+        Event& e = p.events[i];
+        e.seq = seq++;
+        if (!m_engine)
+            continue;
+        std::vector<Violation> v;
+        if (judged) {
+            EventJudgement& j = p.judgements[i];
+            for (Violation& x : j.violations)
+                x.seqs = {e.seq}; // per-event violations name only their event
+            v = m_engine->onJudged(e, std::move(j));
+        } else {
+            v = m_engine->onEvent(e);
         }
+        violations.insert(violations.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
     }
-    const std::size_t count = events.size();
-    m_store.appendEvents(std::move(events));
+    const std::size_t count = p.events.size();
+    m_store.appendEvents(std::move(p.events));
     m_store.addViolations(violations);
     if (m_journal) {
         const auto& all = m_store.events();
         std::vector<EventPtr> added(all.end() - static_cast<std::ptrdiff_t>(count), all.end());
         m_journal->append(
-            journalRequest(request, outcome.requestId, received, 200, {}), std::move(added),
+            journalRequest(p.request, outcome.requestId, p.receivedMs, 200, {}), std::move(added),
             onDurable ? std::move(onDurable) : [](bool) {});
     } else if (onDurable) {
         onDurable(true);
     }
     return outcome;
+}
+
+IngestOutcome Session::ingest(const HttpRequest& request, Endpoint endpoint, std::function<void(bool ok)> onDurable)
+{
+    const qint64 requestId = m_store.takeRequestId();
+    const qint64 ticket = m_nextTicket++;
+    auto p = prepare(request, endpoint, requestId, nowMs(), m_limits, m_contract);
+    const IngestOutcome outcome = p->outcome;
+    if (onDurable)
+        p->done = [onDurable = std::move(onDurable)](const IngestOutcome&, bool ok) { onDurable(ok); };
+    deliver(ticket, std::move(p));
+    drain(ticket + 1); // earlier ingestAsync() requests first, then this one
+    return outcome;
+}
+
+qint64 Session::ingestAsync(HttpRequest request, Endpoint endpoint, IngestDone done)
+{
+    const qint64 requestId = m_store.takeRequestId();
+    const qint64 received = nowMs();
+    const qint64 ticket = m_nextTicket++;
+    struct Job
+    {
+        HttpRequest request;
+        IngestDone done;
+    };
+    auto job = std::make_shared<Job>(Job {std::move(request), std::move(done)});
+    m_pool.start([this, job, endpoint, requestId, received, ticket, limits = m_limits, contract = m_contract] {
+        auto p = prepare(std::move(job->request), endpoint, requestId, received, limits, contract);
+        p->done = std::move(job->done);
+        deliver(ticket, std::move(p));
+    });
+    return requestId;
+}
+
+void Session::deliver(qint64 ticket, std::shared_ptr<Prepared> prepared)
+{
+    std::lock_guard<std::mutex> lock(m_readyMutex);
+    m_ready.emplace(ticket, std::move(prepared));
+    m_readyCond.notify_all();
+    if (!m_drainQueued) {
+        m_drainQueued = true;
+        QMetaObject::invokeMethod(
+            this, [this] { drain(); }, Qt::QueuedConnection);
+    }
+}
+
+void Session::drain(qint64 until)
+{
+    for (;;) {
+        std::shared_ptr<Prepared> p;
+        {
+            std::unique_lock<std::mutex> lock(m_readyMutex);
+            if (until == 0)
+                m_drainQueued = false;
+            auto it = m_ready.find(m_nextCommit);
+            if (it == m_ready.end()) {
+                if (m_nextCommit >= until)
+                    return;
+                m_readyCond.wait(lock, [this] { return m_ready.count(m_nextCommit) > 0; });
+                continue;
+            }
+            p = std::move(it->second);
+            m_ready.erase(it);
+            ++m_nextCommit;
+        }
+        std::function<void(bool)> onDurable;
+        if (p->done)
+            onDurable = [done = std::move(p->done), outcome = p->outcome](bool ok) { done(outcome, ok); };
+        commit(*p, std::move(onDurable));
+    }
+}
+
+void Session::drainIngests()
+{
+    drain(m_nextTicket);
+}
+
+int Session::ingestsInFlight() const
+{
+    return static_cast<int>(m_nextTicket - m_nextCommit);
+}
+
+void Session::setWorkerThreads(int threads)
+{
+    m_pool.setMaxThreadCount(std::max(1, threads));
+}
+
+int Session::workerThreads() const
+{
+    return m_pool.maxThreadCount();
 }
 
 void Session::reject(const HttpRequest& request, int status, const std::string& reason, qint64 requestId)

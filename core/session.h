@@ -7,9 +7,14 @@
 #include "store/journal.h"
 
 #include <QObject>
+#include <QThreadPool>
 #include <QTimer>
 
+#include <condition_variable>
+#include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 
 namespace el {
 
@@ -22,6 +27,8 @@ struct IngestOutcome
     std::size_t events = 0;
     std::string encoding;
     std::string shape;
+
+    bool ok() const { return status == 200; }
 };
 
 /**
@@ -55,6 +62,23 @@ public:
      * when writing failed); without one it runs at once with ok=true.
      */
     IngestOutcome ingest(const HttpRequest& request, Endpoint endpoint, std::function<void(bool ok)> onDurable = {});
+
+    using IngestDone = std::function<void(const IngestOutcome& outcome, bool durableOk)>;
+    /**
+     * Same as ingest(), with the expensive part off this thread: decoding, makeEvent() and the per-event
+     * contract checks run on a worker (workerThreads()); this thread then commits requests strictly in the
+     * order they were handed in (seqs, sequence rules, store, journal) and calls \a done once the request is
+     * kept (and durable when a session file is open). Returns the request id at once (requests refused by
+     * the decoder are listed under this id too).
+     */
+    qint64 ingestAsync(HttpRequest request, Endpoint endpoint, IngestDone done);
+    /** Requests handed to ingestAsync() and not committed yet. */
+    int ingestsInFlight() const;
+    /** Worker threads for ingestAsync() (default: QThread::idealThreadCount(), at least 1). */
+    void setWorkerThreads(int threads);
+    int workerThreads() const;
+    /** Commits every request handed in so far (blocks until the workers are done with them). */
+    void drainIngests();
     /** Keeps a request the sink refused, with its reason (journaled too). */
     void reject(const HttpRequest& request, int status, const std::string& reason, qint64 requestId = 0);
 
@@ -91,6 +115,14 @@ Q_SIGNALS:
     void contractChanged();
 
 private:
+    struct Prepared;
+    std::shared_ptr<Prepared> prepare(HttpRequest request, Endpoint endpoint, qint64 requestId, qint64 receivedMs,
+        const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract) const;
+    IngestOutcome commit(Prepared& prepared, std::function<void(bool ok)> onDurable);
+    void deliver(qint64 ticket, std::shared_ptr<Prepared> prepared);
+    /** Commits ready requests in ticket order; with \a until > 0, waits for workers up to that ticket. */
+    void drain(qint64 until = 0);
+
     EventStore m_store;
     std::shared_ptr<const Contract> m_contract;
     std::unique_ptr<ContractEngine> m_engine;
@@ -99,6 +131,16 @@ private:
     bool m_readOnly = false;
     DecodeLimits m_limits;
     QTimer m_tick;
+
+    // ingestAsync(): tickets are handed out in arrival order and committed in that order.
+    QThreadPool m_pool;
+    mutable std::mutex m_readyMutex;
+    std::condition_variable m_readyCond;
+    std::map<qint64, std::shared_ptr<Prepared>> m_ready; ///< prepared by a worker, waiting for their turn
+    bool m_drainQueued = false;
+    bool m_draining = false;
+    qint64 m_nextTicket = 1;
+    qint64 m_nextCommit = 1;
 };
 
 } // namespace el

@@ -410,7 +410,7 @@ void DetailPane::fillRaw()
                 .arg(tr("The normalised event as decoded from the request. Full request headers and body are not "
                         "kept per event."));
     m_requestInfo->setText(html);
-    m_raw->setPlainText(qs(e.doc.dump(2, ' ', false, Json::error_handler_t::replace)));
+    m_raw->setPlainText(qs(e.doc().dump(2, ' ', false, Json::error_handler_t::replace)));
 }
 
 void DetailPane::fillViolations()

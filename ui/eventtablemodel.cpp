@@ -19,15 +19,9 @@ QString clientText(const Event& e)
     return e.libVersion.empty() ? qs(e.lib) : qs(e.lib) + u' ' + qs(e.libVersion);
 }
 
-std::string sessionIdOf(const Event& e)
+const std::string& sessionIdOf(const Event& e)
 {
-    const Json& props = e.properties();
-    if (!props.is_object())
-        return {};
-    const auto it = props.find("$session_id");
-    if (it == props.end() || it->is_null())
-        return {};
-    return it->is_string() ? it->get<std::string>() : it->dump();
+    return e.sessionId;
 }
 
 } // namespace
@@ -221,7 +215,7 @@ const std::string& EventTableModel::searchText(int row) const
 {
     const Row& r = m_rows[static_cast<std::size_t>(row)];
     if (!r.searchReady) {
-        r.search = lowerUtf8(r.event->doc.dump(-1, ' ', false, Json::error_handler_t::replace));
+        r.search = lowerUtf8(r.event->json);
         r.searchReady = true;
     }
     return r.search;

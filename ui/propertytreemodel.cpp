@@ -64,14 +64,13 @@ std::vector<SuperProperty> analyseSuperProperties(const Event& event, const std:
     const Event* previousSameClient, const Event* previousSameUser)
 {
     std::vector<SuperProperty> out;
-    const Json& props = event.properties();
+    const Json props = event.properties();
     if (!props.is_object())
         return out;
-    const Json* clientProps = previousSameClient && previousSameClient->properties().is_object()
-        ? &previousSameClient->properties()
-        : nullptr;
-    const Json* userProps
-        = previousSameUser && previousSameUser->properties().is_object() ? &previousSameUser->properties() : nullptr;
+    const Json clientPropsValue = previousSameClient ? previousSameClient->properties() : Json();
+    const Json userPropsValue = previousSameUser ? previousSameUser->properties() : Json();
+    const Json* clientProps = clientPropsValue.is_object() ? &clientPropsValue : nullptr;
+    const Json* userProps = userPropsValue.is_object() ? &userPropsValue : nullptr;
     for (auto it = props.begin(); it != props.end(); ++it) {
         SuperProperty sp;
         sp.name = it.key();
@@ -149,6 +148,7 @@ void PropertyTreeModel::build()
     m_highlighted = nullptr;
     m_eventGroup = m_propsGroup = m_superGroup = nullptr;
     m_super.clear();
+    m_doc = Json();
     if (!m_input.event)
         return;
     const Event& event = *m_input.event;
@@ -166,7 +166,8 @@ void PropertyTreeModel::build()
     m_superGroup = group(tr("Super-properties"));
     m_eventGroup->note = tr("top-level fields");
 
-    const Json& doc = event.doc;
+    m_doc = event.doc();
+    const Json& doc = m_doc;
     if (doc.is_object()) {
         static const char* const kFirst[] = {"event", "distinct_id", "uuid", "timestamp"};
         std::vector<std::string> keys;
@@ -182,7 +183,9 @@ void PropertyTreeModel::build()
             addValueNode(m_eventGroup, qs(k), &doc[k], '/' + escapePointerToken(k));
     }
 
-    const Json& props = event.properties();
+    static const Json kNoProperties = Json::object();
+    const auto propsIt = doc.is_object() ? doc.find("properties") : doc.end();
+    const Json& props = propsIt != doc.end() && propsIt->is_object() ? *propsIt : kNoProperties;
     if (props.is_object()) {
         std::unordered_map<std::string, const SuperProperty*> superByName;
         for (const SuperProperty& sp : m_super)

@@ -93,6 +93,7 @@ private:
     void addPlaceholder(const Violation& violation);
 
     Input m_input;
+    Json m_doc; ///< the shown event, parsed (nodes point into it)
     std::vector<SuperProperty> m_super;
     std::unique_ptr<Node> m_root;
     std::unordered_map<std::string, Node*> m_byPointer;

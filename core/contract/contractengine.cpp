@@ -105,24 +105,16 @@ std::string closestEvent(const Contract& c, const std::string& name)
     return best;
 }
 
-std::string eventName(const Event& e)
+const std::string& eventName(const Event& e)
 {
-    if (!e.name.empty())
-        return e.name;
-    auto it = e.doc.find("event");
-    return it != e.doc.end() && it->is_string() ? it->get<std::string>() : std::string();
+    return e.name;
 }
 
 } // namespace
 
 qint64 eventTimeMs(const Event& event)
 {
-    std::string ts = event.timestamp;
-    if (ts.empty()) {
-        auto it = event.doc.find("timestamp");
-        if (it != event.doc.end() && it->is_string())
-            ts = it->get<std::string>();
-    }
+    const std::string& ts = event.timestamp;
     if (!ts.empty()) {
         QDateTime dt = QDateTime::fromString(QString::fromStdString(ts), Qt::ISODateWithMs);
         if (dt.isValid()) {
@@ -215,6 +207,19 @@ std::shared_ptr<const Contract> loadContract(const std::string& nameOrPath, std:
 
 namespace {
 
+Violation makeViolation(const std::string& kind, const std::string& rule, const std::string& severity,
+    const std::string& path, std::string message, std::vector<qint64> seqs)
+{
+    Violation v;
+    v.kind = kind;
+    v.rule = rule;
+    v.severity = severity;
+    v.path = path;
+    v.message = std::move(message);
+    v.seqs = std::move(seqs);
+    return v;
+}
+
 struct PairRecord
 {
     RunInfo info;
@@ -244,32 +249,9 @@ struct ContractEngine::Private
     std::vector<SequenceState> states;
     std::vector<std::pair<std::size_t, std::size_t>> runs; ///< rule index, pair index in creation order
 
-    Violation make(const std::string& kind, const std::string& rule, const std::string& severity,
-        const std::string& path, std::string message, std::vector<qint64> seqs) const
-    {
-        Violation v;
-        v.kind = kind;
-        v.rule = rule;
-        v.severity = severity;
-        v.path = path;
-        v.message = std::move(message);
-        v.seqs = std::move(seqs);
-        return v;
-    }
-
-    void schemaCheck(const SchemaRule& rule, const char* kind, const Json& props, const Event& event,
-        std::vector<Violation>& out) const
-    {
-        std::vector<SchemaError> errors;
-        if (rule.schema->validate(props, errors, "/properties", "properties"))
-            return;
-        for (SchemaError& e : errors)
-            out.push_back(make(kind, rule.id, rule.severity, e.path, std::move(e.message), {event.seq}));
-    }
-
-    void sequences(const Event& event, const std::string& name, std::vector<Violation>& out);
-    void pair(std::size_t index, const SequenceSpec& s, const Event& event, const std::string& name,
-        std::vector<Violation>& out);
+    void sequences(const Event& event, const EventJudgement& j, const std::string& name, std::vector<Violation>& out);
+    void pair(std::size_t index, const SequenceSpec& s, const Event& event, const EventJudgement& j,
+        const std::string& name, std::vector<Violation>& out);
     Violation unfinished(const SequenceSpec& s, const PairRecord& p, const std::string& why) const;
 };
 
@@ -284,19 +266,19 @@ std::string keyText(const SequenceSpec& s, const Json& key)
 
 Violation ContractEngine::Private::unfinished(const SequenceSpec& s, const PairRecord& p, const std::string& why) const
 {
-    return make("sequence.unfinished", s.id, s.severity, s.key,
+    return makeViolation("sequence.unfinished", s.id, s.severity, s.key,
         s.start + " (seq " + std::to_string(p.info.startSeq) + ", " + keyText(s, p.info.key) + ") " + why,
         {p.info.startSeq});
 }
 
-void ContractEngine::Private::pair(
-    std::size_t index, const SequenceSpec& s, const Event& event, const std::string& name, std::vector<Violation>& out)
+void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, const Event& event,
+    const EventJudgement& j, const std::string& name, std::vector<Violation>& out)
 {
     const bool isStart = name == s.start;
     const bool isEnd = name == s.end;
     if (!isStart && !isEnd)
         return;
-    const Json* key = at(event.doc, s.key);
+    const Json* key = j.fact(s.key);
     if (!key)
         return;
     SequenceState& st = states[index];
@@ -316,7 +298,7 @@ void ContractEngine::Private::pair(
         p.startReceivedMs = event.receivedMs;
         p.startName = name;
         for (const auto& [pname, ptr] : s.pinned) {
-            const Json* v = at(event.doc, ptr);
+            const Json* v = j.fact(ptr);
             p.pinnedPresent.push_back(v != nullptr);
             if (v)
                 p.info.pinned[pname] = *v;
@@ -330,7 +312,7 @@ void ContractEngine::Private::pair(
     }
 
     // end
-    const Json* result = at(event.doc, s.result);
+    const Json* result = j.fact(s.result);
     if (latest == st.latest.end()) {
         PairRecord p;
         p.info.rule = s.id;
@@ -342,7 +324,7 @@ void ContractEngine::Private::pair(
         st.pairs.push_back(std::move(p));
         st.latest[kd] = st.pairs.size() - 1;
         runs.emplace_back(index, st.pairs.size() - 1);
-        out.push_back(make("sequence.orphan_end", s.id, s.severity, s.key,
+        out.push_back(makeViolation("sequence.orphan_end", s.id, s.severity, s.key,
             s.end + " (" + keyText(s, *key) + ") has no preceding " + s.start + " with the same " + pointerName(s.key),
             {event.seq}));
         return;
@@ -355,7 +337,7 @@ void ContractEngine::Private::pair(
                 seqs.push_back(p.info.startSeq);
             seqs.push_back(p.info.endSeq);
             seqs.push_back(event.seq);
-            out.push_back(make("sequence.duplicate_end", s.id, s.severity, s.key,
+            out.push_back(makeViolation("sequence.duplicate_end", s.id, s.severity, s.key,
                 "second " + s.end + " for " + keyText(s, *key) + " (the first was seq " + std::to_string(p.info.endSeq)
                     + "), expected at most one",
                 std::move(seqs)));
@@ -380,7 +362,7 @@ void ContractEngine::Private::pair(
     }
     for (std::size_t i = 0; i < s.pinned.size(); ++i) {
         const auto& [pname, ptr] = s.pinned[i];
-        const Json* endValue = at(event.doc, ptr);
+        const Json* endValue = j.fact(ptr);
         const bool startPresent = i < p.pinnedPresent.size() && p.pinnedPresent[i];
         const Json* startValue = startPresent ? &p.info.pinned[pname] : nullptr;
         if (!startValue && !endValue)
@@ -391,14 +373,15 @@ void ContractEngine::Private::pair(
         const std::string label = pointerName(ptr);
         const std::string onEnd = endValue ? describeJsonValue(*endValue) : std::string("missing");
         const std::string onStart = startValue ? describeJsonValue(*startValue) : std::string("missing");
-        out.push_back(make("sequence.pinned_mismatch", s.id, s.severity, ptr,
+        out.push_back(makeViolation("sequence.pinned_mismatch", s.id, s.severity, ptr,
             label + " is " + onEnd + " on " + s.end + " (seq " + std::to_string(event.seq) + "), expected " + onStart
                 + " as on " + s.start + " (seq " + std::to_string(p.info.startSeq) + ")",
             {p.info.startSeq, event.seq}));
     }
 }
 
-void ContractEngine::Private::sequences(const Event& event, const std::string& name, std::vector<Violation>& out)
+void ContractEngine::Private::sequences(
+    const Event& event, const EventJudgement& j, const std::string& name, std::vector<Violation>& out)
 {
     const auto& specs = contract->sequences();
     for (std::size_t i = 0; i < specs.size(); ++i) {
@@ -406,12 +389,12 @@ void ContractEngine::Private::sequences(const Event& event, const std::string& n
         SequenceState& st = states[i];
         switch (s.type) {
         case SequenceSpec::Type::Pair:
-            pair(i, s, event, name, out);
+            pair(i, s, event, j, name, out);
             break;
         case SequenceSpec::Type::Order: {
             if (name != s.first && name != s.then)
                 break;
-            const Json* key = s.key.empty() ? nullptr : at(event.doc, s.key);
+            const Json* key = s.key.empty() ? nullptr : j.fact(s.key);
             if (!s.key.empty() && !key)
                 break;
             if (name == s.first) {
@@ -423,7 +406,7 @@ void ContractEngine::Private::sequences(const Event& event, const std::string& n
             }
             const bool seen = key ? st.firstSeen.count(key->dump()) > 0 : st.anyFirst;
             if (!seen) {
-                out.push_back(make("sequence.order", s.id, s.severity, key ? s.key : std::string("/event"),
+                out.push_back(makeViolation("sequence.order", s.id, s.severity, key ? s.key : std::string("/event"),
                     key ? s.then + " (" + keyText(s, *key) + ") has no preceding " + s.first + " with the same "
                             + pointerName(s.key)
                         : s.then + " has no preceding " + s.first,
@@ -434,12 +417,12 @@ void ContractEngine::Private::sequences(const Event& event, const std::string& n
         case SequenceSpec::Type::Unique: {
             if (!globMatchAny(s.events, name))
                 break;
-            const Json* key = at(event.doc, s.key);
+            const Json* key = j.fact(s.key);
             if (!key)
                 break;
             auto [it, inserted] = st.seen.try_emplace(key->dump(), event.seq, name);
             if (!inserted) {
-                out.push_back(make("sequence.duplicate_key", s.id, s.severity, s.key,
+                out.push_back(makeViolation("sequence.duplicate_key", s.id, s.severity, s.key,
                     keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(it->second.first)
                         + " (" + it->second.second + "), expected unique",
                     {it->second.first, event.seq}));
@@ -476,21 +459,58 @@ std::vector<std::string> ContractEngine::superProperties() const
     return d->contract->superProperties();
 }
 
-std::vector<Violation> ContractEngine::onEvent(const Event& event)
+namespace {
+
+void schemaCheck(
+    const SchemaRule& rule, const char* kind, const Json& props, const Event& event, std::vector<Violation>& out)
 {
-    std::vector<Violation> out;
+    std::vector<SchemaError> errors;
+    if (rule.schema->validate(props, errors, "/properties", "properties"))
+        return;
+    for (SchemaError& e : errors)
+        out.push_back(makeViolation(kind, rule.id, rule.severity, e.path, std::move(e.message), {event.seq}));
+}
+
+void addFact(EventJudgement& j, const Json& doc, const std::string& pointer)
+{
+    if (pointer.empty() || j.fact(pointer))
+        return;
+    if (const Json* v = at(doc, pointer))
+        j.facts.emplace_back(pointer, *v);
+}
+
+} // namespace
+
+const Json* EventJudgement::fact(const std::string& pointer) const
+{
+    for (const auto& [p, v] : facts) {
+        if (p == pointer)
+            return &v;
+    }
+    return nullptr;
+}
+
+EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc)
+{
+    EventJudgement j;
     if (event.recording)
-        return out;
-    const Contract& c = *d->contract;
-    const std::string name = eventName(event);
-    auto pit = event.doc.find("properties");
-    const Json& props = pit != event.doc.end() ? *pit : emptyObject();
+        return j;
+    j.judged = true;
+    std::vector<Violation>& out = j.violations;
+    const std::string& name = eventName(event);
+    const Json* propsPtr = nullptr;
+    if (doc.is_object()) {
+        const auto pit = doc.find("properties");
+        if (pit != doc.end())
+            propsPtr = &*pit;
+    }
+    const Json& props = propsPtr ? *propsPtr : emptyObject();
     const EventSpec* spec = c.event(name);
 
     if (!spec && c.unplanned().mode != "allow" && !globMatchAny(c.unplanned().allow, name)) {
         const std::string sev = c.unplanned().mode == "error" ? "error" : "warning";
         const std::string hint = closestEvent(c, name);
-        out.push_back(d->make("unplanned", "unplanned", sev, "/event",
+        out.push_back(makeViolation("unplanned", "unplanned", sev, "/event",
             "event " + describeJsonValue(Json(name)) + " is not in contract " + c.name()
                 + ", expected one of its planned events"
                 + (hint.empty() ? std::string() : " (did you mean " + describeJsonValue(Json(hint)) + "?)")
@@ -500,16 +520,42 @@ std::vector<Violation> ContractEngine::onEvent(const Event& event)
     if (const GlobalsSpec* g = c.globals()) {
         bool exempt = globMatchAny(g->exempt, name);
         for (std::size_t i = 0; !exempt && i < g->exemptIf.size(); ++i)
-            exempt = g->exemptIf[i]->accepts(event.doc);
+            exempt = g->exemptIf[i]->accepts(doc);
         if (!exempt)
-            d->schemaCheck(g->rule, "global", props, event, out);
+            schemaCheck(g->rule, "global", props, event, out);
     }
     if (spec) {
-        d->schemaCheck(spec->schema, "schema", props, event, out);
+        schemaCheck(spec->schema, "schema", props, event, out);
         for (const SchemaRule& r : spec->rules)
-            d->schemaCheck(r, "schema", props, event, out);
+            schemaCheck(r, "schema", props, event, out);
     }
-    d->sequences(event, name, out);
+    for (const SequenceSpec& s : c.sequences()) {
+        addFact(j, doc, s.key);
+        for (const auto& pinned : s.pinned)
+            addFact(j, doc, pinned.second);
+        addFact(j, doc, s.result);
+    }
+    return j;
+}
+
+std::vector<Violation> ContractEngine::onEvent(const Event& event)
+{
+    if (event.recording)
+        return {};
+    return onEvent(event, event.doc());
+}
+
+std::vector<Violation> ContractEngine::onEvent(const Event& event, const Json& doc)
+{
+    return onJudged(event, judgeEvent(*d->contract, event, doc));
+}
+
+std::vector<Violation> ContractEngine::onJudged(const Event& event, EventJudgement judgement)
+{
+    if (event.recording || !judgement.judged)
+        return {};
+    std::vector<Violation> out = std::move(judgement.violations);
+    d->sequences(event, judgement, eventName(event), out);
     return out;
 }
 

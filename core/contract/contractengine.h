@@ -50,6 +50,26 @@ struct RunInfo
 };
 
 /**
+ * \brief One event judged on its own: the per-event half of ContractEngine::onEvent().
+ *
+ * judgeEvent() needs no engine state, so it runs on any thread (Contract and its schemas are
+ * immutable); ContractEngine::onJudged() then applies the sequence rules in arrival order.
+ */
+struct EventJudgement
+{
+    std::vector<Violation> violations; ///< unplanned, global and schema violations, in that order
+    /// The event's non-null values at the pointers the contract's sequence rules read (key, pinned, result).
+    std::vector<std::pair<std::string, Json>> facts;
+    bool judged = false; ///< false for recordings (not analytics events: nothing to judge)
+
+    /** The value at \a pointer, or nullptr (absent or null). */
+    const Json* fact(const std::string& pointer) const;
+};
+
+/** The per-event checks of \a event (whose parsed object is \a doc) against \a contract. Thread-safe. */
+EventJudgement judgeEvent(const Contract& contract, const Event& event, const Json& doc);
+
+/**
  * \brief Evaluates events against one contract, incrementally.
  *
  * Per-event checks (globals, events, unplanned) plus sequence rules that span events (pairs,
@@ -73,6 +93,13 @@ public:
      * /s/, Event::recording) are not analytics events and are skipped.
      */
     std::vector<Violation> onEvent(const Event& event);
+    /** Same, with the event's object already parsed (\a doc = event.doc()). */
+    std::vector<Violation> onEvent(const Event& event, const Json& doc);
+    /**
+     * The sequence half of onEvent(): \a judgement (from judgeEvent() with this engine's contract, on any
+     * thread) plus the sequence rules. Events must come in arrival order.
+     */
+    std::vector<Violation> onJudged(const Event& event, EventJudgement judgement);
     /** Pairs whose start is older than within_ms at \a nowMs become sequence.unfinished. */
     std::vector<Violation> onTick(qint64 nowMs);
     /** End of input (offline check): every still-open pair becomes sequence.unfinished. */

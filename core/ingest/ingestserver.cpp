@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "ingestserver.h"
 
+#include <QPointer>
+
 #include <QDateTime>
 #include <QElapsedTimer>
 #include <QFileInfo>
@@ -427,6 +429,7 @@ void IngestServer::handleIngest(
         bool durable = false;
         bool durableOk = true;
         bool upstreamDone = true;
+        bool upstreamAnswered = false; ///< forward() called back (upstreamDone is also true without an upstream)
         HttpResponse local;
         HttpResponse upstream;
         int upstreamStatus = 0;
@@ -463,38 +466,52 @@ void IngestServer::handleIngest(
         responder->respond(r);
     };
 
-    const IngestOutcome outcome = m_session->ingest(request, endpoint, [pending, finish](bool ok) {
-        pending->durable = true;
-        pending->durableOk = ok;
-        finish();
-    });
-    if (outcome.status == 200) {
-        pending->local = endpoint == Endpoint::CaptureV1 ? HttpResponse::json(200, Json {{"results", Json::object()}})
-                                                         : HttpResponse::json(200, Json {{"status", 1}});
-        pending->detail = std::to_string(outcome.events) + (endpoint == Endpoint::Recording ? " recording" : " event")
-            + (outcome.events == 1 ? "" : "s") + " (" + outcome.encoding + ' ' + outcome.shape + ')';
-    } else {
-        pending->local = HttpResponse::error(outcome.status, outcome.error);
-        pending->detail = "rejected: " + outcome.error;
-    }
-    pending->ready = true;
+    const auto recordUpstream = [this, pending](qint64 id) {
+        m_session->store()->setUpstream(id, {pending->upstreamStatus, pending->upstreamMs, pending->upstreamError});
+        if (SessionJournal* journal = m_session->journal())
+            journal->updateUpstream(id, pending->upstreamStatus, pending->upstreamMs, pending->upstreamError,
+                pending->upstream.headers, pending->upstream.body);
+    };
+    // Decoding and the per-event checks run on a worker; the answer comes once the request is committed.
+    QPointer<IngestServer> self(this);
+    const qint64 requestId = m_session->ingestAsync(request, endpoint,
+        [self, pending, finish, endpoint, recordUpstream](const IngestOutcome& outcome, bool durableOk) {
+            if (!self)
+                return; // the server went away while the request was being decoded
+            if (outcome.status == 200) {
+                pending->local = endpoint == Endpoint::CaptureV1
+                    ? HttpResponse::json(200, Json {{"results", Json::object()}})
+                    : HttpResponse::json(200, Json {{"status", 1}});
+                pending->detail = std::to_string(outcome.events)
+                    + (endpoint == Endpoint::Recording ? " recording" : " event") + (outcome.events == 1 ? "" : "s")
+                    + " (" + outcome.encoding + ' ' + outcome.shape + ')';
+            } else {
+                pending->local = HttpResponse::error(outcome.status, outcome.error);
+                pending->detail = "rejected: " + outcome.error;
+            }
+            pending->ready = true;
+            pending->durable = true;
+            pending->durableOk = durableOk;
+            if (pending->upstreamAnswered)
+                recordUpstream(outcome.requestId);
+            finish();
+        });
     if (proxy) {
-        const qint64 requestId = outcome.requestId;
         forward(request,
-            [this, pending, finish, requestId](
+            [pending, finish, requestId, recordUpstream](
                 const HttpResponse& up, int status, qint64 ms, const std::string& error) {
                 pending->upstream = up;
                 pending->upstreamStatus = status;
                 pending->upstreamMs = ms;
                 pending->upstreamError = error;
                 pending->upstreamDone = true;
-                m_session->store()->setUpstream(requestId, {status, ms, error});
-                if (SessionJournal* journal = m_session->journal())
-                    journal->updateUpstream(requestId, status, ms, error, up.headers, up.body);
+                pending->upstreamAnswered = true;
+                // The request may still be on a decode worker: it is recorded once it is kept.
+                if (pending->durable)
+                    recordUpstream(requestId);
                 finish();
             });
     }
-    finish(); // when neither a session file nor an upstream is involved, this answers now
 }
 
 Json IngestServer::eventsPage(qint64 since, const std::string& event, std::size_t limit, bool* any) const

@@ -527,7 +527,7 @@ bool importHar(const std::string& name, const Json& har, SessionData& out, QStri
 std::string ndjsonLine(const Event& event, const EventStore& store)
 {
     Json j = store.eventJson(event);
-    j["doc"] = event.doc;
+    j["doc"] = event.doc();
     return dumpJson(j);
 }
 

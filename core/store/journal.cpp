@@ -362,7 +362,7 @@ struct SessionJournal::Private
             ie.bindValue(0, qlonglong(e->seq));
             ie.bindValue(1, qlonglong(r.id));
             ie.bindValue(2, qlonglong(e->receivedMs));
-            ie.bindValue(3, qs(e->doc.dump(-1, ' ', false, Json::error_handler_t::replace)));
+            ie.bindValue(3, qs(e->json));
             ie.bindValue(4, textOrBlob(e->endpoint));
             ie.bindValue(5, textOrBlob(e->userAgent));
             if (!ie.exec()) {

@@ -118,7 +118,7 @@ void compareEvents(const std::vector<Event>& actual, const std::vector<Event>& e
         QCOMPARE(actual[i].seq, expected[i].seq);
         QCOMPARE(actual[i].requestId, expected[i].requestId);
         QCOMPARE(actual[i].receivedMs, expected[i].receivedMs);
-        JSON_COMPARE(actual[i].doc, expected[i].doc);
+        JSON_COMPARE(actual[i].doc(), expected[i].doc());
         JSON_COMPARE(actual[i].toJson(), expected[i].toJson());
     }
 }
@@ -762,7 +762,7 @@ void TestStore::crashKeepsEveryAckedEvent()
     for (std::size_t i = 0; i < data.events.size(); ++i) {
         const Event& e = data.events[i];
         QCOMPARE(e.seq, qint64(i) + 1);
-        JSON_COMPARE(e.doc, crashEvent(e.seq));
+        JSON_COMPARE(e.doc(), crashEvent(e.seq));
         QCOMPARE(e.userAgent, std::string("child"));
     }
     for (std::size_t i = 0; i < data.requests.size(); ++i) {
@@ -882,7 +882,7 @@ void TestStore::ndjsonForeignInput()
     QCOMPARE(data.events[1].name, std::string("added"));
     QCOMPARE(data.events[2].name, std::string("x"));
     QCOMPARE(data.events[2].seq, 3);
-    JSON_COMPARE(data.events[2].doc, store.eventBySeq(1)->doc);
+    JSON_COMPARE(data.events[2].doc(), store.eventBySeq(1)->doc());
 }
 
 void TestStore::csvExport()
