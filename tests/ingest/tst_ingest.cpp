@@ -8,6 +8,9 @@
 #include <QTcpSocket>
 #include <QTest>
 
+#include <map>
+#include <memory>
+
 using namespace el;
 
 // QCOMPARE cannot print nlohmann::json; compare and show both sides on failure.
@@ -403,6 +406,105 @@ private Q_SLOTS:
         QCOMPARE(runs.size(), std::size_t(1));
         JCOMPARE(runs[0]["state"], Json("finished"));
         QVERIFY(call("GET", "/eventlens/v1/violations").json()["violations"].size() >= 2);
+    }
+
+    // Requests are decoded on worker threads but committed in arrival order: over several pipelining
+    // connections, every event is kept, seqs follow request ids, and a batch's events stay together, in order.
+    void concurrentRequestsKeepArrivalOrder()
+    {
+        constexpr int kConnections = 4;
+        constexpr int kPerConnection = 30;
+        std::vector<std::unique_ptr<RawClient>> clients;
+        for (int c = 0; c < kConnections; ++c)
+            clients.push_back(std::make_unique<RawClient>(m_port));
+        int expectedEvents = 0;
+        for (int i = 0; i < kPerConnection; ++i) {
+            for (int c = 0; c < kConnections; ++c) {
+                const int n = 1 + (i * 7 + c) % 40; // 1..40 events, so workers finish out of order
+                Json batch = Json::array();
+                for (int k = 0; k < n; ++k)
+                    batch.push_back({{"event", "ordered"}, {"distinct_id", "c" + std::to_string(c)},
+                        {"properties", {{"conn", c}, {"req", i}, {"k", k}, {"runtime_type", "none"}}}});
+                expectedEvents += n;
+                clients[static_cast<std::size_t>(c)]->send(
+                    request("POST", "/batch/", gzip(Json {{"api_key", "k"}, {"batch", batch}}.dump()),
+                        {"Content-Type: application/json", "Content-Encoding: gzip"}));
+            }
+        }
+        for (auto& client : clients) {
+            for (int i = 0; i < kPerConnection; ++i) {
+                Reply r;
+                QVERIFY(client->read(r, 20000));
+                QCOMPARE(r.status, 200);
+            }
+        }
+        QCOMPARE(m_session->ingestsInFlight(), 0);
+        const auto& events = m_session->store()->events();
+        QCOMPARE(static_cast<int>(events.size()), expectedEvents);
+        std::map<int, int> lastReqOfConnection;
+        for (std::size_t i = 0; i < events.size(); ++i) {
+            const Event& e = *events[i];
+            QCOMPARE(e.seq, qint64(i) + 1);
+            const Json p = e.properties();
+            if (i > 0) {
+                const Event& prev = *events[i - 1];
+                QVERIFY(prev.requestId <= e.requestId); // seqs follow request ids
+                if (prev.requestId == e.requestId)
+                    QCOMPARE(p["k"].get<int>(), prev.properties()["k"].get<int>() + 1); // a batch in order
+                else
+                    QCOMPARE(p["k"].get<int>(), 0); // and together
+            }
+            // Each connection's requests in the order it sent them.
+            const int conn = p["conn"].get<int>();
+            const int req = p["req"].get<int>();
+            auto it = lastReqOfConnection.find(conn);
+            QVERIFY(it == lastReqOfConnection.end() || it->second <= req);
+            lastReqOfConnection[conn] = req;
+        }
+    }
+
+    // A contract loaded while requests are still on a worker applies to them (they are judged again).
+    void contractChangeWhileDecoding()
+    {
+        Session session;
+        session.setWorkerThreads(1);
+        for (int i = 0; i < 20; ++i) {
+            HttpRequest r;
+            r.method = "POST";
+            r.path = "/batch/";
+            r.body = Json {{"api_key", "k"},
+                {"batch",
+                    {{{"event", "run_created"}, {"distinct_id", "d"},
+                        {"properties", {{"run_id", "r" + std::to_string(i)}, {"runtime_type", "both"}}}}}}}
+                         .dump();
+            session.ingestAsync(r, el::Endpoint::Batch, [](const el::IngestOutcome&, bool) {});
+        }
+        std::string error;
+        QVERIFY2(session.loadContract(EVENTLENS_TEST_DATA "/ingest/contract.json", error), error.c_str());
+        session.drainIngests();
+        QCOMPARE(session.store()->events().size(), std::size_t(20));
+        QCOMPARE(session.store()->errorTotal(), qint64(20)); // runtime_type "both" is not in the enum
+        QCOMPARE(session.runs().size(), std::size_t(20));
+    }
+
+    // ingest() (synchronous) after ingestAsync() still commits in call order.
+    void syncAfterAsyncKeepsOrder()
+    {
+        for (int i = 0; i < 10; ++i) {
+            HttpRequest r;
+            r.method = "POST";
+            r.path = "/batch/";
+            r.body = Json {{"api_key", "k"}, {"batch", {{{"event", "n" + std::to_string(i)}, {"distinct_id", "d"}}}}}
+                         .dump();
+            if (i < 9)
+                m_session->ingestAsync(r, el::Endpoint::Batch, [](const el::IngestOutcome&, bool) {});
+            else
+                QCOMPARE(m_session->ingest(r, el::Endpoint::Batch).status, 200);
+        }
+        const auto& events = m_session->store()->events();
+        QCOMPARE(events.size(), std::size_t(10));
+        for (std::size_t i = 0; i < events.size(); ++i)
+            QCOMPARE(events[i]->name, "n" + std::to_string(i));
     }
 };
 
