@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // eventlens-uibench (issue 8): feeds events through the real GUI pipeline, offscreen:
-//   Session::ingest (decode + contract validation + optional journal, on the GUI thread as in the app)
+//   Session::ingestAsync (decode + per-event contract checks on worker threads, then sequence rules, store
+//   and optional journal committed on the GUI thread, as in the app; --sync: all of it on the GUI thread)
 //   -> EventStore -> EventTableModel (100 ms throttled flush) -> EventFilterProxy -> QTableView (shown,
 //   following the tail with scrollToBottom() like MainWindow).
 // Requests are posthog-node /batch/ JSON bodies of 20..50 events built from the open-design sample
@@ -46,6 +47,8 @@ struct Options
     int rowCap = 1000000;
     bool skipFilters = false;
     bool filtersViaReset = false; // what EventFilterProxy would cost if a filter change rebuilt the mapping once
+    bool sync = false; // Session::ingest on the GUI thread instead of ingestAsync
+    int inFlight = 16; // ingestAsync: requests handed in and not yet committed (like 16 client connections)
 };
 
 long rssKb(const char* field = "VmRSS:")
@@ -175,12 +178,16 @@ int main(int argc, char** argv)
             o.skipFilters = true;
         else if (a == "--filters-via-reset")
             o.filtersViaReset = true;
+        else if (a == "--sync")
+            o.sync = true;
+        else if (a == "--in-flight")
+            o.inFlight = std::max(1, std::stoi(next()));
         else if (a == "--row-cap")
             o.rowCap = std::stoi(next());
         else {
             std::fprintf(stderr,
                 "usage: eventlens-uibench [--events N] [--rate EVENTS_PER_S] [--no-journal] [--no-contract] "
-                "[--row-cap N] [--no-filters] [--filters-via-reset]\n");
+                "[--row-cap N] [--no-filters] [--filters-via-reset] [--sync] [--in-flight N]\n");
             return 2;
         }
     }
@@ -261,18 +268,29 @@ int main(int argc, char** argv)
         // (reported as feeder_max_behind_events and a lower insert rate) instead of blocking the loop.
         const qint64 cap = o.rate > 0 ? fed + std::max<qint64>(1, static_cast<qint64>(o.rate / 50)) : due;
         while (fed < std::min(due, cap)) {
+            if (!o.sync && session.ingestsInFlight() >= o.inFlight)
+                break; // the workers are behind: like clients waiting for their answers
             const int n = static_cast<int>(std::min<qint64>(batchSize(rng), o.events - fed));
             QElapsedTimer t;
             t.start();
             HttpRequest request = gen.batch(n, &rawBytes);
             genNs += t.nsecsElapsed();
             t.restart();
-            const IngestOutcome out = session.ingest(request, Endpoint::Batch, [](bool) {});
-            ingestNs += t.nsecsElapsed();
-            if (out.status != 200) {
-                std::fprintf(stderr, "uibench: ingest failed: %s\n", out.error.c_str());
-                std::exit(1);
+            if (o.sync) {
+                const IngestOutcome out = session.ingest(request, Endpoint::Batch, [](bool) {});
+                if (out.status != 200) {
+                    std::fprintf(stderr, "uibench: ingest failed: %s\n", out.error.c_str());
+                    std::exit(1);
+                }
+            } else {
+                session.ingestAsync(std::move(request), Endpoint::Batch, [](const IngestOutcome& out, bool) {
+                    if (out.status != 200) {
+                        std::fprintf(stderr, "uibench: ingest failed: %s\n", out.error.c_str());
+                        std::exit(1);
+                    }
+                });
             }
+            ingestNs += t.nsecsElapsed();
             fed += n;
             if (o.rate <= 0)
                 break;
@@ -309,11 +327,11 @@ int main(int argc, char** argv)
     std::printf("label=ui mode=%s events=%lld rows=%d seconds=%.2f insert_events_per_s=%.0f longest_stall_ms=%lld "
                 "feeder_max_behind_events=%lld ingest_us_per_event=%.2f gen_us_per_event=%.2f "
                 "rss_per_event_bytes=%.0f raw_json_bytes_per_event=%.0f memory_ratio=%.2f vmhwm_mb=%.0f "
-                "journal=%d contract=%d\n",
+                "journal=%d contract=%d ingest=%s\n",
         o.rate > 0 ? "rate" : "max", static_cast<long long>(fed), model.rowCount(), insertMs / 1000.0,
         fed / (insertMs / 1000.0), static_cast<long long>(stallMs), static_cast<long long>(behindMax),
         ingestNs / 1000.0 / fed, genNs / 1000.0 / fed, perEvent, rawPerEvent, perEvent / rawPerEvent,
-        rssKb("VmHWM:") / 1024.0, o.journal, o.contract);
+        rssKb("VmHWM:") / 1024.0, o.journal, o.contract, o.sync ? "sync" : "async");
     std::fflush(stdout);
     if (o.skipFilters) {
         if (session.journal())
