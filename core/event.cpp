@@ -4,6 +4,7 @@
 #include <QDateTime>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdint>
 #include <cstdio>
 
@@ -177,9 +178,135 @@ Json Event::properties() const
     return std::move(*it);
 }
 
+namespace {
+
+/** A JSON string literal, as nlohmann's dump(-1, ' ', false, replace) writes it, with a fast path for plain runs. */
+void appendJsonString(std::string& out, const std::string& s)
+{
+    static const char kHex[] = "0123456789abcdef";
+    out.push_back('"');
+    const char* p = s.data();
+    const std::size_t n = s.size();
+    std::size_t i = 0;
+    while (i < n) {
+        std::size_t j = i;
+        while (j < n) {
+            const auto c = static_cast<unsigned char>(p[j]);
+            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+                break;
+            ++j;
+        }
+        out.append(p + i, j - i);
+        if (j == n)
+            break;
+        const auto c = static_cast<unsigned char>(p[j]);
+        if (c >= 0x80) {
+            const std::size_t len = utf8SequenceLength(s, j);
+            if (len) {
+                out.append(p + j, len);
+                i = j + len;
+            } else {
+                out += "\xEF\xBF\xBD"; // invalid UTF-8 byte -> U+FFFD
+                i = j + 1;
+            }
+            continue;
+        }
+        switch (c) {
+        case '"':
+            out += "\\\"";
+            break;
+        case '\\':
+            out += "\\\\";
+            break;
+        case '\b':
+            out += "\\b";
+            break;
+        case '\f':
+            out += "\\f";
+            break;
+        case '\n':
+            out += "\\n";
+            break;
+        case '\r':
+            out += "\\r";
+            break;
+        case '\t':
+            out += "\\t";
+            break;
+        default:
+            out += "\\u00";
+            out.push_back(kHex[c >> 4]);
+            out.push_back(kHex[c & 0xF]);
+        }
+        i = j + 1;
+    }
+    out.push_back('"');
+}
+
+void appendCompact(std::string& out, const Json& v)
+{
+    switch (v.type()) {
+    case Json::value_t::object: {
+        out.push_back('{');
+        bool first = true;
+        for (auto it = v.begin(); it != v.end(); ++it) {
+            if (!first)
+                out.push_back(',');
+            first = false;
+            appendJsonString(out, it.key());
+            out.push_back(':');
+            appendCompact(out, it.value());
+        }
+        out.push_back('}');
+        break;
+    }
+    case Json::value_t::array: {
+        out.push_back('[');
+        bool first = true;
+        for (const Json& item : v) {
+            if (!first)
+                out.push_back(',');
+            first = false;
+            appendCompact(out, item);
+        }
+        out.push_back(']');
+        break;
+    }
+    case Json::value_t::string:
+        appendJsonString(out, v.get_ref<const std::string&>());
+        break;
+    case Json::value_t::boolean:
+        out += v.get<bool>() ? "true" : "false";
+        break;
+    case Json::value_t::null:
+        out += "null";
+        break;
+    case Json::value_t::number_integer: {
+        char buf[24];
+        const auto r = std::to_chars(buf, buf + sizeof buf, v.get<std::int64_t>());
+        out.append(buf, r.ptr);
+        break;
+    }
+    case Json::value_t::number_unsigned: {
+        char buf[24];
+        const auto r = std::to_chars(buf, buf + sizeof buf, v.get<std::uint64_t>());
+        out.append(buf, r.ptr);
+        break;
+    }
+    default: // floats (shortest round-trip form) and anything rarer: nlohmann's own writer
+        out += v.dump(-1, ' ', false, Json::error_handler_t::replace);
+        break;
+    }
+}
+
+} // namespace
+
 std::string compactJson(const Json& doc)
 {
-    return doc.dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::string out;
+    out.reserve(1024);
+    appendCompact(out, doc);
+    return out;
 }
 
 Json Event::toJson() const

@@ -284,6 +284,9 @@ private Q_SLOTS:
 
     void eventToJson();
     void rejectedToJson();
+
+    void compactJsonMatchesDump_data();
+    void compactJsonMatchesDump();
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1402,6 +1405,35 @@ void TestDecode::rejectedToJson()
     const std::string fb = j["first_bytes"].get<std::string>();
     QVERIFY2(fb.rfind("\\x1f\\x8b\\x08\\x00ab\\\\c\\n\xc3\xa9\\xe2\\x82zz", 0) == 0, fb.c_str());
     QVERIFY(!j.dump().empty()); // always valid UTF-8
+}
+
+void TestDecode::compactJsonMatchesDump_data()
+{
+    QTest::addColumn<QByteArray>("json");
+    QTest::newRow("scalars") << QByteArray(R"([null,true,false,0,-1,9223372036854775807,18446744073709551615])");
+    QTest::newRow("floats") << QByteArray(R"([0.1,1e300,-2.5,3.0,1.7976931348623157e308,5e-324])");
+    QTest::newRow("escapes") << QByteArray("[\"q\\\"b\\\\s\\/ \\b\\f\\n\\r\\t \\u0001\\u001f \\u007f\"]");
+    QTest::newRow("utf8") << QByteArray(R"({"é":"日本語 🎉","k":"\u00e9"})");
+    QTest::newRow("nested") << QByteArray(R"({"b":{"a":[1,{"c":[]},{}],"z":""},"a":"x"})");
+    QTest::newRow("event") << QByteArray(
+        R"({"event":"run_created","distinct_id":"u1","properties":{"runtime_type":"byok","run_id":"r1","n":1.5}})");
+}
+
+void TestDecode::compactJsonMatchesDump()
+{
+    QFETCH(QByteArray, json);
+    const Json doc = Json::parse(json.toStdString());
+    QCOMPARE(el::compactJson(doc), doc.dump(-1, ' ', false, Json::error_handler_t::replace));
+
+    // Invalid UTF-8 in keys and values becomes U+FFFD, so the text always parses again.
+    Json bad = Json::object();
+    bad["k\xff"] = std::string("a\xc3(b\xed\xa0\x80z");
+    bad["list"] = Json::array({std::string("\xf8ok")});
+    const std::string text = el::compactJson(bad);
+    const Json back = Json::parse(text, nullptr, false);
+    QVERIFY2(!back.is_discarded(), text.c_str());
+    QCOMPARE(back.size(), std::size_t(2));
+    QVERIFY(text.find("\xEF\xBF\xBD") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestDecode)
