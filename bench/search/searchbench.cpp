@@ -53,8 +53,13 @@ unsigned char memread(const std::vector<std::string_view>& texts, int threads)
                 acc2 = _mm_or_si128(acc2, _mm_loadu_si128(p + 2));
                 acc3 = _mm_or_si128(acc3, _mm_loadu_si128(p + 3));
             }
-            for (; j < t.size(); ++j)
-                tail |= static_cast<unsigned char>(t[j]);
+            for (; j + 16 <= t.size(); j += 16, ++p)
+                acc1 = _mm_or_si128(acc1, _mm_loadu_si128(p));
+            if (j < t.size() && t.size() >= 16) // the last 16 bytes, overlapping
+                acc2 = _mm_or_si128(acc2, _mm_loadu_si128(reinterpret_cast<const __m128i*>(t.data() + t.size() - 16)));
+            else
+                for (; j < t.size(); ++j)
+                    tail |= static_cast<unsigned char>(t[j]);
         }
         acc = _mm_or_si128(_mm_or_si128(acc, acc1), _mm_or_si128(acc2, acc3));
         alignas(16) unsigned char lanes[16];
