@@ -306,6 +306,7 @@ std::string compactJson(const Json& doc)
     std::string out;
     out.reserve(1024);
     appendCompact(out, doc);
+    out.shrink_to_fit(); // kept for the whole session: no slack from the doubling growth
     return out;
 }
 
@@ -315,13 +316,13 @@ Json Event::toJson() const
     j["seq"] = seq;
     j["request_id"] = requestId;
     j["received_at"] = isoFromMs(receivedMs);
-    j["endpoint"] = validUtf8(endpoint);
+    j["endpoint"] = validUtf8(endpoint());
     // Fields the client did not send are null, never an invented value.
     const auto optional = [](const std::string& v) { return v.empty() ? Json(nullptr) : Json(validUtf8(v)); };
-    j["lib"] = optional(lib);
-    j["lib_version"] = optional(libVersion);
-    j["user_agent"] = optional(userAgent);
-    j["api_key"] = optional(apiKey);
+    j["lib"] = optional(lib());
+    j["lib_version"] = optional(libVersion());
+    j["user_agent"] = optional(userAgent());
+    j["api_key"] = optional(apiKey());
     j["event"] = validUtf8(name);
     j["distinct_id"] = optional(distinctId);
     j["uuid"] = optional(uuid);
@@ -373,14 +374,22 @@ qint64 nowMs()
     return QDateTime::currentMSecsSinceEpoch();
 }
 
-Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs)
+const EventSource& Event::src() const
+{
+    static const EventSource none;
+    return source ? *source : none;
+}
+
+Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs,
+    std::shared_ptr<const EventSource>* shared)
 {
     Event e;
     e.seq = seq;
     e.requestId = requestId;
     e.receivedMs = receivedMs;
-    e.endpoint = request.path;
-    e.userAgent = request.header("User-Agent");
+    EventSource source;
+    source.endpoint = request.path;
+    source.userAgent = request.header("User-Agent");
     const Json& normalised = normalisedIn.is_object() ? normalisedIn : emptyObject();
 
     const Json* props = member(normalised, "properties");
@@ -406,19 +415,19 @@ Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq
     if (const Json* v = member(normalised, "timestamp"))
         e.timestamp = textOf(*v);
     if (const Json* v = prop("$lib"))
-        e.lib = textOf(*v);
+        source.lib = textOf(*v);
     if (const Json* v = prop("$lib_version"))
-        e.libVersion = textOf(*v);
+        source.libVersion = textOf(*v);
     for (const char* key : {"token", "api_key", "$token"}) {
         const Json* v = member(normalised, key);
         if (v && v->is_string()) {
-            e.apiKey = v->get<std::string>();
+            source.apiKey = v->get<std::string>();
             break;
         }
     }
-    if (e.apiKey.empty()) {
+    if (source.apiKey.empty()) {
         if (const Json* v = prop("token"))
-            e.apiKey = textOf(*v);
+            source.apiKey = textOf(*v);
     }
     if (const Json* v = prop("runtime_type"))
         e.runtimeType = *v;
@@ -429,6 +438,13 @@ Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq
 
     const std::string& p = request.path;
     e.recording = e.name == "$snapshot" || p == "/s" || p.rfind("/s/", 0) == 0;
+    if (shared && *shared && **shared == source) {
+        e.source = *shared;
+    } else {
+        e.source = std::make_shared<const EventSource>(std::move(source));
+        if (shared)
+            *shared = e.source;
+    }
     e.json = compactJson(normalised);
     return e;
 }

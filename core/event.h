@@ -45,6 +45,25 @@ struct Violation
 };
 
 /**
+ * \brief Where an event came from. Shared (not copied) by the events of a request that agree on it,
+ * which is nearly always all of them: a few hundred bytes less per event.
+ */
+struct EventSource
+{
+    std::string endpoint; ///< path it arrived on, e.g. "/batch/"
+    std::string userAgent; ///< User-Agent header of the request
+    std::string apiKey; ///< api_key / token
+    std::string lib; ///< properties.$lib
+    std::string libVersion; ///< properties.$lib_version
+
+    bool operator==(const EventSource& o) const
+    {
+        return endpoint == o.endpoint && userAgent == o.userAgent && apiKey == o.apiKey && lib == o.lib
+            && libVersion == o.libVersion;
+    }
+};
+
+/**
  * \brief One analytics event, immutable once created.
  *
  * \c json is the normalised event object {event, distinct_id, uuid, timestamp, properties, ...}
@@ -58,11 +77,7 @@ struct Event
     qint64 seq = 0; ///< 1-based, monotonic within a session
     qint64 requestId = 0; ///< the HTTP request it arrived in
     qint64 receivedMs = 0; ///< ms since epoch, when the sink received the request
-    std::string endpoint; ///< path it arrived on, e.g. "/batch/"
-    std::string lib; ///< properties.$lib
-    std::string libVersion; ///< properties.$lib_version
-    std::string userAgent; ///< User-Agent header of the request
-    std::string apiKey; ///< api_key / token
+    std::shared_ptr<const EventSource> source; ///< endpoint, user agent, api key, $lib, $lib_version
     std::string name; ///< event name
     std::string distinctId;
     std::string uuid;
@@ -72,6 +87,13 @@ struct Event
     std::string sessionId; ///< properties.$session_id as text (non-strings as compact JSON), if present
     bool recording = false; ///< a $snapshot from /s/ (counted, not shown as analytics)
     std::string json; ///< the normalised event object, compact JSON (invalid UTF-8 replaced by U+FFFD)
+
+    const std::string& endpoint() const { return src().endpoint; }
+    const std::string& userAgent() const { return src().userAgent; }
+    const std::string& apiKey() const { return src().apiKey; }
+    const std::string& lib() const { return src().lib; }
+    const std::string& libVersion() const { return src().libVersion; }
+    const EventSource& src() const;
 
     /** The normalised event object, parsed from \c json (an empty object if \c json is empty). */
     Json doc() const;
@@ -110,8 +132,12 @@ std::size_t utf8SequenceLength(std::string_view s, std::size_t i);
 /** Milliseconds since the epoch (wall clock). */
 qint64 nowMs();
 
-/** Builds an Event from a normalised event object (see decode.h); \a normalised is only read. */
-Event makeEvent(const Json& normalised, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs);
+/**
+ * Builds an Event from a normalised event object (see decode.h); \a normalised is only read. With
+ * \a shared, the event reuses *shared when its source is the same, else *shared becomes its source.
+ */
+Event makeEvent(const Json& normalised, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs,
+    std::shared_ptr<const EventSource>* shared = nullptr);
 /** The compact JSON text Event::json holds for \a doc. */
 std::string compactJson(const Json& doc);
 

@@ -358,8 +358,8 @@ void DetailPane::rebuild(bool keepState)
     sub << QStringLiteral("#%1").arg(e.seq) << formatTime(e.receivedMs, true);
     if (!e.distinctId.empty())
         sub << QStringLiteral("distinct_id %1").arg(qs(e.distinctId));
-    if (!e.lib.empty())
-        sub << qs(e.lib) + (e.libVersion.empty() ? QString() : u' ' + qs(e.libVersion));
+    if (!e.lib().empty())
+        sub << qs(e.lib()) + (e.libVersion().empty() ? QString() : u' ' + qs(e.libVersion()));
     sub << QStringLiteral("runtime_type %1").arg(runtimeTypeText(e.runtimeType));
     m_subtitle->setText(sub.join(QStringLiteral("  ·  ")));
     int errors = 0, warnings = 0;
@@ -392,12 +392,12 @@ void DetailPane::fillRaw()
     };
     const auto orDash = [](const std::string& s) { return s.empty() ? QStringLiteral("—") : htmlEscaped(s); };
     QString html = QStringLiteral("<table cellspacing=\"0\" cellpadding=\"1\">");
-    html += row(tr("Endpoint"), orDash(e.endpoint));
+    html += row(tr("Endpoint"), orDash(e.endpoint()));
     html += row(tr("Request"), QStringLiteral("#%1").arg(e.requestId));
     html += row(tr("Received"), formatTime(e.receivedMs, true));
-    html += row(tr("User agent"), orDash(e.userAgent));
-    html += row(tr("API key"), orDash(e.apiKey));
-    html += row(tr("Client"), orDash(e.lib + (e.libVersion.empty() ? std::string() : " " + e.libVersion)));
+    html += row(tr("User agent"), orDash(e.userAgent()));
+    html += row(tr("API key"), orDash(e.apiKey()));
+    html += row(tr("Client"), orDash(e.lib() + (e.libVersion().empty() ? std::string() : " " + e.libVersion())));
     if (const EventStore::Upstream* up = m_session->store()->upstream(e.requestId)) {
         html += row(tr("Forwarded"),
             up->status < 0 ? tr("upstream unreachable: %1").arg(htmlEscaped(up->error))

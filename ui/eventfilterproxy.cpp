@@ -4,6 +4,8 @@
 #include "eventtablemodel.h"
 #include "uiutil.h"
 
+#include <algorithm>
+
 namespace el::ui {
 
 EventFilterProxy::EventFilterProxy(EventTableModel* model, QObject* parent)
@@ -13,6 +15,20 @@ EventFilterProxy::EventFilterProxy(EventTableModel* model, QObject* parent)
     setSortRole(EventTableModel::SortRole);
     setDynamicSortFilter(true);
     setSourceModel(model);
+    connect(
+        model, &QAbstractItemModel::rowsRemoved, this, [this](const QModelIndex& sourceParent, int first, int last) {
+            if (!sourceParent.isValid())
+                onRowsRemoved(first, last);
+        });
+    connect(model, &QAbstractItemModel::modelReset, this, [this] { m_textMatches.clear(); });
+}
+
+void EventFilterProxy::onRowsRemoved(int first, int last)
+{
+    const auto size = static_cast<int>(m_textMatches.size());
+    if (first >= size)
+        return;
+    m_textMatches.erase(m_textMatches.begin() + first, m_textMatches.begin() + std::min(last + 1, size));
 }
 
 template<typename Change> void EventFilterProxy::changeFilter(Change&& change)
@@ -72,10 +88,28 @@ void EventFilterProxy::setTextFilter(const QString& text)
         return;
     changeFilter([&] {
         m_textText = text;
-        m_text = lowerUtf8(text.toStdString());
+        m_text = text.toStdString();
+        m_matcher = TextMatcher(m_text);
+        m_textUnicode = std::any_of(m_text.begin(), m_text.end(), [](char c) { return (c & 0x80) != 0; });
+        m_textLower = m_textUnicode ? lowerUtf8(m_text) : std::string();
+        m_textMatches.clear();
+        const int rows = m_model->rowCount();
+        if (m_text.empty() || rows < 5000)
+            return;
+        // One scan over every row's text, split across the cores; filterAcceptsRow() then only looks up.
+        if (!m_textUnicode) {
+            m_textMatches = matchAllWith(
+                static_cast<std::size_t>(rows),
+                [this](std::size_t r) { return std::string_view(m_model->rowAt(static_cast<int>(r)).event->json); },
+                m_matcher, 0);
+            return;
+        }
+        m_textMatches.assign(static_cast<std::size_t>(rows), 0);
+        parallelChunks(static_cast<std::size_t>(rows), 0, [this](std::size_t begin, std::size_t end) {
+            for (std::size_t r = begin; r < end; ++r)
+                m_textMatches[r] = textMatches(m_model->rowAt(static_cast<int>(r)).event->json) ? 1 : 0;
+        });
     });
-    if (m_text.empty())
-        m_model->dropSearchCache();
 }
 
 void EventFilterProxy::clearFilters()
@@ -90,8 +124,16 @@ void EventFilterProxy::clearFilters()
         m_violationsOnly = false;
         m_textText.clear();
         m_text.clear();
+        m_matcher = TextMatcher(std::string_view());
+        m_textUnicode = false;
+        m_textLower.clear();
+        m_textMatches.clear();
     });
-    m_model->dropSearchCache();
+}
+
+bool EventFilterProxy::textMatches(const std::string& json) const
+{
+    return m_textUnicode ? lowerUtf8(json).find(m_textLower) != std::string::npos : m_matcher.matches(json);
 }
 
 bool EventFilterProxy::isFiltering() const
@@ -112,8 +154,13 @@ bool EventFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& source
         if (m_nameExact ? row.event->name != m_name : !containsIgnoreCase(row.event->name, m_name))
             return false;
     }
-    if (!m_text.empty() && m_model->searchText(sourceRow).find(m_text) == std::string::npos)
-        return false;
+    if (!m_text.empty()) {
+        const bool match = static_cast<std::size_t>(sourceRow) < m_textMatches.size()
+            ? m_textMatches[static_cast<std::size_t>(sourceRow)] != 0
+            : textMatches(row.event->json);
+        if (!match)
+            return false;
+    }
     return true;
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "runtimetype.h"
+#include "textsearch.h"
 
 #include <QSortFilterProxyModel>
 
@@ -28,7 +29,12 @@ public:
     /** nullopt = any runtime_type. */
     void setRuntimeFilter(std::optional<RuntimeKind> kind);
     void setViolationsOnly(bool on);
-    /** Case-insensitive substring of the event's JSON; empty = any. */
+    /**
+     * Case-insensitive substring of the event's compact JSON text; empty = any. ASCII needles use the
+     * SIMD matcher (core/textsearch.h); a needle with non-ASCII letters is compared after Unicode
+     * lower-casing (much slower, still correct: "ÜBER" finds "über"). Over a large table every row is
+     * scanned once, on all cores, when the filter changes; no per-row copy of the text is kept.
+     */
     void setTextFilter(const QString& text);
     void clearFilters();
 
@@ -54,7 +60,15 @@ private:
     std::optional<RuntimeKind> m_runtime;
     bool m_violationsOnly = false;
     QString m_textText;
-    std::string m_text; ///< lower-case UTF-8
+    std::string m_text; ///< UTF-8 as typed
+    TextMatcher m_matcher {std::string_view()};
+    bool m_textUnicode = false; ///< the needle has non-ASCII bytes: Unicode lower-casing, not m_matcher
+    std::string m_textLower; ///< lowerUtf8(m_text), for m_textUnicode
+    bool textMatches(const std::string& json) const;
+    /// Source rows [0, size) matched by m_matcher when the filter was set (rows added later are checked
+    /// one by one; rows removed from the model are removed here too).
+    std::vector<char> m_textMatches;
+    void onRowsRemoved(int first, int last);
 };
 
 } // namespace el::ui

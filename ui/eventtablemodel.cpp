@@ -14,9 +14,9 @@ constexpr int kManyRangesThreshold = 64;
 
 QString clientText(const Event& e)
 {
-    if (e.lib.empty())
-        return e.libVersion.empty() ? QString() : qs(e.libVersion);
-    return e.libVersion.empty() ? qs(e.lib) : qs(e.lib) + u' ' + qs(e.libVersion);
+    if (e.lib().empty())
+        return e.libVersion().empty() ? QString() : qs(e.libVersion());
+    return e.libVersion().empty() ? qs(e.lib()) : qs(e.lib()) + u' ' + qs(e.libVersion());
 }
 
 const std::string& sessionIdOf(const Event& e)
@@ -78,7 +78,7 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
         case ClientColumn:
             return clientText(e);
         case EndpointColumn:
-            return qs(e.endpoint);
+            return qs(e.endpoint());
         case StatusColumn:
             return statusText(r.errors, r.warnings);
         }
@@ -211,24 +211,6 @@ int EventTableModel::rowForSeq(qint64 seq) const
     return static_cast<int>(it - m_rows.begin());
 }
 
-const std::string& EventTableModel::searchText(int row) const
-{
-    const Row& r = m_rows[static_cast<std::size_t>(row)];
-    if (!r.searchReady) {
-        r.search = lowerUtf8(r.event->json);
-        r.searchReady = true;
-    }
-    return r.search;
-}
-
-void EventTableModel::dropSearchCache()
-{
-    for (Row& r : m_rows) {
-        r.searchReady = false;
-        std::string().swap(r.search);
-    }
-}
-
 void EventTableModel::setRowCap(int cap)
 {
     cap = std::max(1, cap);
@@ -278,7 +260,7 @@ void EventTableModel::onEventsAdded(qint64 firstSeq, qint64 lastSeq)
             continue;
         Row row;
         row.kind = classifyRuntimeType(e->runtimeType);
-        const std::string clientKey = e->distinctId + '\x1f' + e->lib;
+        const std::string clientKey = e->distinctId + '\x1f' + e->lib();
         if (!e->distinctId.empty()) {
             qint64& lastClient = m_lastByClient[clientKey];
             row.prevSameClient = lastClient;

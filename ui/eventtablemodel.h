@@ -64,8 +64,6 @@ public:
         int errors = 0;
         int warnings = 0;
         RuntimeKind kind = RuntimeKind::Missing;
-        mutable bool searchReady = false;
-        mutable std::string search; ///< lower-case JSON text, built lazily
     };
 
     static constexpr int kDefaultRowCap = 100000;
@@ -84,10 +82,6 @@ public:
     EventPtr eventAt(int row) const;
     /** Row of the event with \a seq, or -1 (trimmed, staged or unknown). */
     int rowForSeq(qint64 seq) const;
-    /** Lower-case search text of \a row (computed once, then cached). */
-    const std::string& searchText(int row) const;
-    /** Frees the cached search texts (when the text filter is cleared). */
-    void dropSearchCache();
 
     void setRowCap(int cap);
     int rowCap() const { return m_rowCap; }

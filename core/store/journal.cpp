@@ -363,8 +363,8 @@ struct SessionJournal::Private
             ie.bindValue(1, qlonglong(r.id));
             ie.bindValue(2, qlonglong(e->receivedMs));
             ie.bindValue(3, qs(e->json));
-            ie.bindValue(4, textOrBlob(e->endpoint));
-            ie.bindValue(5, textOrBlob(e->userAgent));
+            ie.bindValue(4, textOrBlob(e->endpoint()));
+            ie.bindValue(5, textOrBlob(e->userAgent()));
             if (!ie.exec()) {
                 *error = QStringLiteral("event %1: ").arg(e->seq) + sqlError(ie.lastError());
                 return false;
@@ -830,6 +830,7 @@ bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
                 *error = path + QStringLiteral(": ") + why;
             return false;
         }
+        std::shared_ptr<const EventSource> source; // shared by consecutive events from the same source
         while (q.next()) {
             const qint64 seq = q.value(0).toLongLong();
             Json doc = Json::parse(bytesOf(q.value(3)), nullptr, false);
@@ -845,7 +846,7 @@ bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
             if (!userAgent.empty())
                 request.headers.emplace_back("User-Agent", userAgent);
             out.events.push_back(
-                makeEvent(std::move(doc), request, seq, q.value(1).toLongLong(), q.value(2).toLongLong()));
+                makeEvent(doc, request, seq, q.value(1).toLongLong(), q.value(2).toLongLong(), &source));
         }
         // Recordings are counted, not stored as events (like the live session): count them again.
         for (const JournalRequest& r : out.requests) {

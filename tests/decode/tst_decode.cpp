@@ -471,8 +471,8 @@ void TestDecode::shapesAndEncodings()
     qint64 seq = 1;
     for (const Json& doc : r.events) {
         const Event ev = makeEvent(doc, req, seq++, 7, 1000);
-        QCOMPARE(ev.endpoint, req.path);
-        QCOMPARE(ev.userAgent, std::string("tst_decode/1.0"));
+        QCOMPARE(ev.endpoint(), req.path);
+        QCOMPARE(ev.userAgent(), std::string("tst_decode/1.0"));
         QCOMPARE(ev.recording, std::string(s.name) == "recording");
         QVERIFY(!ev.toJson().dump().empty());
     }
@@ -753,10 +753,10 @@ void TestDecode::wireCaptures()
         const Event ev = makeEvent(got, req, static_cast<qint64>(i + 1), 1, 0);
         QCOMPARE(ev.name, want["event"].get<std::string>());
         QCOMPARE(ev.distinctId, did);
-        QCOMPARE(ev.apiKey, apiKey);
-        QCOMPARE(ev.lib, want["properties"]["$lib"].get<std::string>());
-        QCOMPARE(ev.libVersion, want["properties"]["$lib_version"].get<std::string>());
-        QCOMPARE(ev.userAgent, entry["headers"]["user-agent"].get<std::string>());
+        QCOMPARE(ev.apiKey(), apiKey);
+        QCOMPARE(ev.lib(), want["properties"]["$lib"].get<std::string>());
+        QCOMPARE(ev.libVersion(), want["properties"]["$lib_version"].get<std::string>());
+        QCOMPARE(ev.userAgent(), entry["headers"]["user-agent"].get<std::string>());
         QVERIFY(!ev.runtimeType); // real SDKs do not send runtime_type: must not be invented
         QVERIFY(!ev.runId);
         QVERIFY(!ev.recording);
@@ -1289,7 +1289,7 @@ void TestDecode::makeEventExtraction()
     QCOMPARE(e.seq, qint64(5));
     QCOMPARE(e.requestId, qint64(9));
     QCOMPARE(e.receivedMs, qint64(1234));
-    QCOMPARE(e.endpoint, str(path));
+    QCOMPARE(e.endpoint(), str(path));
     if (input.is_object())
         JSON_COMPARE(e.doc(), input); // the normalised document is kept as is
 
@@ -1304,13 +1304,13 @@ void TestDecode::makeEventExtraction()
         if (key == "timestamp")
             return Json(e.timestamp);
         if (key == "api_key")
-            return Json(e.apiKey);
+            return Json(e.apiKey());
         if (key == "lib")
-            return Json(e.lib);
+            return Json(e.lib());
         if (key == "lib_version")
-            return Json(e.libVersion);
+            return Json(e.libVersion());
         if (key == "user_agent")
-            return Json(e.userAgent);
+            return Json(e.userAgent());
         if (key == "recording")
             return Json(e.recording);
         if (key == "runtime_type")

@@ -164,7 +164,7 @@ private Q_SLOTS:
         const Event& e = *m_session->store()->events().front();
         QCOMPARE(e.name, std::string("qa_event"));
         QCOMPARE(e.distinctId, std::string("u1"));
-        QCOMPARE(e.endpoint, target.toStdString().substr(0, target.toStdString().find('?')));
+        QCOMPARE(e.endpoint(), target.toStdString().substr(0, target.toStdString().find('?')));
         QVERIFY(e.runtimeType.has_value());
         JCOMPARE(*e.runtimeType, Json("byok"));
     }

@@ -432,16 +432,16 @@ void TestReplay::everyBuiltinAgainstEventLens()
     int web = 0;
     int daemon = 0;
     for (const EventPtr& e : sink.session.store()->events()) {
-        if (e->lib == "web") {
+        if (e->lib() == "web") {
             ++web;
-            QCOMPARE(e->endpoint, std::string("/e/"));
-            QCOMPARE(e->libVersion, std::string("1.449.2"));
-            QCOMPARE(e->apiKey, std::string("phc_eventlens_replay"));
+            QCOMPARE(e->endpoint(), std::string("/e/"));
+            QCOMPARE(e->libVersion(), std::string("1.449.2"));
+            QCOMPARE(e->apiKey(), std::string("phc_eventlens_replay"));
         } else {
             ++daemon;
-            QCOMPARE(e->lib, std::string("posthog-node"));
-            QCOMPARE(e->endpoint, std::string("/batch/"));
-            QCOMPARE(e->userAgent, std::string("posthog-node/5.70.0"));
+            QCOMPARE(e->lib(), std::string("posthog-node"));
+            QCOMPARE(e->endpoint(), std::string("/batch/"));
+            QCOMPARE(e->userAgent(), std::string("posthog-node/5.70.0"));
         }
         QVERIFY(!e->distinctId.empty());
         QVERIFY(!e->uuid.empty());
@@ -637,9 +637,9 @@ void TestReplay::capturedEventsAreResent()
         const Event& b = *resent[i];
         QCOMPARE(b.name, a.name);
         QCOMPARE(b.distinctId, a.distinctId);
-        QCOMPARE(b.endpoint, a.endpoint);
-        QCOMPARE(b.lib, a.lib);
-        QCOMPARE(b.libVersion, a.libVersion);
+        QCOMPARE(b.endpoint(), a.endpoint());
+        QCOMPARE(b.lib(), a.lib());
+        QCOMPARE(b.libVersion(), a.libVersion());
         QVERIFY(b.uuid != a.uuid); // a re-send is a new event
         QVERIFY(b.properties() == a.properties());
     }

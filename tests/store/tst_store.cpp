@@ -396,10 +396,10 @@ void TestStore::appendCommitsInOrderAndLoads()
     QVERIFY(!data.clean);
     compareRequests(data.requests, requests);
     compareEvents(data.events, eventsOf(store));
-    QCOMPARE(data.events[0].lib, std::string("web"));
-    QCOMPARE(data.events[1].lib, std::string("posthog-node"));
-    QCOMPARE(data.events[0].userAgent, std::string("Mozilla/5.0 test"));
-    QCOMPARE(data.events[2].endpoint, std::string("/batch/"));
+    QCOMPARE(data.events[0].lib(), std::string("web"));
+    QCOMPARE(data.events[1].lib(), std::string("posthog-node"));
+    QCOMPARE(data.events[0].userAgent(), std::string("Mozilla/5.0 test"));
+    QCOMPARE(data.events[2].endpoint(), std::string("/batch/"));
 }
 
 void TestStore::thresholdCommitsAtOnce()
@@ -763,7 +763,7 @@ void TestStore::crashKeepsEveryAckedEvent()
         const Event& e = data.events[i];
         QCOMPARE(e.seq, qint64(i) + 1);
         JSON_COMPARE(e.doc(), crashEvent(e.seq));
-        QCOMPARE(e.userAgent, std::string("child"));
+        QCOMPARE(e.userAgent(), std::string("child"));
     }
     for (std::size_t i = 0; i < data.requests.size(); ++i) {
         const JournalRequest& r = data.requests[i];
@@ -861,7 +861,7 @@ void TestStore::ndjsonForeignInput()
     QCOMPARE(data.events[0].name, std::string("a"));
     QCOMPARE(data.events[0].receivedMs,
         QDateTime::fromString(QStringLiteral("2024-06-01T10:00:00.250Z"), Qt::ISODateWithMs).toMSecsSinceEpoch());
-    QCOMPARE(data.events[0].lib, std::string("web"));
+    QCOMPARE(data.events[0].lib(), std::string("web"));
     QCOMPARE(data.events[2].seq, 3);
     QCOMPARE(data.events[2].name, std::string("c"));
 
@@ -992,11 +992,11 @@ void TestStore::chromeHar()
         const Event& e = data.events[i];
         QCOMPARE(e.name, names[i]);
         QCOMPARE(e.seq, qint64(i) + 1);
-        QCOMPARE(e.lib, std::string("web"));
-        QCOMPARE(e.libVersion, std::string("1.449.2"));
-        QCOMPARE(e.endpoint, std::string("/e/"));
-        QVERIFY(e.userAgent.find("Chrome/126") != std::string::npos);
-        QCOMPARE(e.apiKey, std::string("phc_DemoProjectKey000000000000000000000000000"));
+        QCOMPARE(e.lib(), std::string("web"));
+        QCOMPARE(e.libVersion(), std::string("1.449.2"));
+        QCOMPARE(e.endpoint(), std::string("/e/"));
+        QVERIFY(e.userAgent().find("Chrome/126") != std::string::npos);
+        QCOMPARE(e.apiKey(), std::string("phc_DemoProjectKey000000000000000000000000000"));
         QCOMPARE(e.runtimeType->get<std::string>(), std::string("byok"));
     }
     // gzip body stored base64 in the HAR: decoded to the original bytes
@@ -1025,9 +1025,9 @@ void TestStore::mitmproxyHar()
     QCOMPARE(data.requests.size(), std::size_t(3));
     QCOMPARE(data.events.size(), std::size_t(4));
     QCOMPARE(data.events[0].name, std::string("run_created"));
-    QCOMPARE(data.events[0].lib, std::string("posthog-node"));
-    QCOMPARE(data.events[0].userAgent, std::string("posthog-node/5.7.0"));
-    QCOMPARE(data.events[0].endpoint, std::string("/batch/"));
+    QCOMPARE(data.events[0].lib(), std::string("posthog-node"));
+    QCOMPARE(data.events[0].userAgent(), std::string("posthog-node/5.7.0"));
+    QCOMPARE(data.events[0].endpoint(), std::string("/batch/"));
     QCOMPARE(data.events[1].name, std::string("run_finished"));
     // microsecond timestamps with an offset
     QCOMPARE(data.events[0].receivedMs,
@@ -1038,8 +1038,8 @@ void TestStore::mitmproxyHar()
     // ... and the posthog-js gzip-js body as latin-1 text: back to the gzip bytes
     QCOMPARE(data.requests[1].body.substr(0, 2), std::string("\x1f\x8b"));
     QCOMPARE(data.events[2].name, std::string("$pageview"));
-    QCOMPARE(data.events[2].lib, std::string("web"));
-    QCOMPARE(data.events[2].endpoint, std::string("/e/"));
+    QCOMPARE(data.events[2].lib(), std::string("web"));
+    QCOMPARE(data.events[2].endpoint(), std::string("/e/"));
     // a request that never got an answer: its events are there, the failure is kept
     QCOMPARE(data.events[3].name, std::string("artifact_export_result"));
     QCOMPARE(data.requests[2].status, 200);

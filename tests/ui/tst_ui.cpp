@@ -136,7 +136,7 @@ private Q_SLOTS:
     void clearResetsModel();
     void filters_data();
     void filters();
-    void searchCacheDroppedWhenTextCleared();
+    void textFilterOverLargeTable();
     void throughput();
 
     void superPropertyChangedDetection();
@@ -466,20 +466,45 @@ void TestUi::filters()
     QVERIFY(!proxy.isFiltering());
 }
 
-void TestUi::searchCacheDroppedWhenTextCleared()
+void TestUi::textFilterOverLargeTable()
 {
+    // Over 5,000 rows the text filter scans every row once (on all cores) into a per-row table; rows
+    // arriving later are checked one by one and rows trimmed from the front leave that table too.
     EventStore store;
     EventTableModel model(&store);
+    model.setRowCap(8000);
     EventFilterProxy proxy(&model);
+    QAbstractItemModelTester tester(&proxy, QAbstractItemModelTester::FailureReportingMode::QtTest);
     Feeder feeder(&store);
-    feeder.batch(3);
-    model.flush();
-    proxy.setTextFilter(QStringLiteral("page"));
-    QVERIFY(model.rowAt(0).searchReady);
-    QVERIFY(!model.rowAt(0).search.empty());
+    const auto feed = [&](int from, int to) {
+        for (int i = from; i < to; ++i)
+            feeder.add(i % 3 == 0 ? "needle_Event" : "page_view", "u" + std::to_string(i),
+                {{"runtime_type", "none"}, {"i", i}, {"t", i % 5 == 0 ? "Grüße" : "plain"}});
+        feeder.commit();
+        model.flush();
+    };
+    const auto expected = [&](const auto& matches) {
+        int n = 0;
+        for (int r = 0; r < model.rowCount(); ++r)
+            n += matches(model.rowAt(r).event->json) ? 1 : 0;
+        return n;
+    };
+    feed(0, 6000);
+    QCOMPARE(model.rowCount(), 6000);
+    proxy.setTextFilter(QStringLiteral("NEEDLE_event"));
+    const auto ascii = [](const std::string& j) { return j.find("needle_Event") != std::string::npos; };
+    QCOMPARE(proxy.rowCount(), 2000);
+    feed(6000, 9000); // 3,000 more: 1,000 trimmed from the front (cap 8,000), new rows checked one by one
+    QCOMPARE(model.rowCount(), 8000);
+    QCOMPARE(proxy.rowCount(), expected(ascii));
+    for (int r = 0; r < proxy.rowCount(); ++r)
+        QVERIFY(ascii(model.eventAt(proxy.mapToSource(proxy.index(r, 0)).row())->json));
+    // A non-ASCII needle is lower-cased as Unicode: "GRÜSSE" is not "grüße", but "GRÜ" finds "Grü".
+    proxy.setTextFilter(QStringLiteral("GRÜ"));
+    QCOMPARE(proxy.rowCount(), expected([](const std::string& j) { return j.find("Grüße") != std::string::npos; }));
+    QVERIFY(proxy.rowCount() > 0);
     proxy.setTextFilter(QString());
-    QVERIFY(!model.rowAt(0).searchReady);
-    QVERIFY(model.rowAt(0).search.empty());
+    QCOMPARE(proxy.rowCount(), 8000);
 }
 
 void TestUi::throughput()
