@@ -12,8 +12,10 @@
 #   3. nginx `return 200` (HTTP ceiling), same load
 #   4. mitmproxy reverse proxy in front of nginx, same load
 #   5. EventLens pass-through (--upstream nginx, contract + journal on), same load
-#   6. GUI pipeline offscreen: 1M events as fast as possible + filters over 1M rows; 200k at 20,000 events/s
-#      with and without contract+journal; filters over 1M rows done as one mapping rebuild
+#   6. GUI pipeline offscreen: 1M events as fast as possible + filters over 1M rows (view attached); 200k at
+#      20,000 events/s with contract+journal (decode on workers, as the app), the same with everything on the
+#      GUI thread (--sync), and without contract and journal
+#   7. the text search kernel alone (eventlens-searchbench): 1M event texts, 1 and 2 threads
 # nginx and mitmproxy come from Debian (apt-get install -y nginx-light mitmproxy); installed if missing
 # (needs root), else those rows are skipped.
 set -euo pipefail
@@ -45,10 +47,11 @@ log "building ($BUILD)"
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
     if [ "$BUILD" = "$ROOT/build/default" ]; then (cd "$ROOT" && cmake --preset default >&2); else cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2; fi
 fi
-cmake --build "$BUILD" --target eventlens eventlens-loadgen eventlens-uibench >&2
+cmake --build "$BUILD" --target eventlens eventlens-loadgen eventlens-uibench eventlens-searchbench >&2
 EVENTLENS="$BUILD/app/eventlens"
 LOADGEN="$BUILD/bench/ingest/eventlens-loadgen"
 UIBENCH="$BUILD/bench/ui/eventlens-uibench"
+SEARCHBENCH="$BUILD/bench/search/eventlens-searchbench"
 
 if ! command -v nginx >/dev/null || ! command -v mitmdump >/dev/null; then
     if [ "$(id -u)" = 0 ]; then
@@ -159,8 +162,12 @@ log "GUI pipeline: $UI_RATE_EVENTS events at 20,000 events/s"
 "$UIBENCH" --events "$UI_RATE_EVENTS" --rate 20000 --no-filters | tee -a "$RESULTS"
 log "GUI pipeline without contract and journal (model/proxy/view + decode only): $UI_RATE_EVENTS events at 20,000 events/s"
 "$UIBENCH" --events "$UI_RATE_EVENTS" --rate 20000 --no-filters --no-contract --no-journal | tee -a "$RESULTS"
-log "GUI filters over $UI_EVENTS rows done as one mapping rebuild (what a reset in EventFilterProxy would cost)"
-"$UIBENCH" --events "$UI_EVENTS" --no-contract --no-journal --filters-via-reset | tee -a "$RESULTS"
+log "GUI pipeline with decode + validation on the GUI thread (--sync): $UI_RATE_EVENTS events at 20,000 events/s"
+"$UIBENCH" --events "$UI_RATE_EVENTS" --rate 20000 --no-filters --sync | tee -a "$RESULTS"
+
+# --- 7: text search kernel ----------------------------------------------------------------------------------------
+log "text search over $UI_EVENTS event texts"
+"$SEARCHBENCH" --rows "$UI_EVENTS" | tee -a "$RESULTS"
 
 # --- table --------------------------------------------------------------------------------------------------------
 python3 - "$RESULTS" "$MACHINE" <<'EOF'
@@ -173,7 +180,10 @@ for line in open(sys.argv[1]):
         kv = dict(p.split("=", 1) for p in line.split() if "=" in p)
         key = kv["label"]
         if key == "ui":
-            key = "ui-" + kv["mode"] + ("" if kv["contract"] == "1" else "-nocontract")
+            key = "ui-" + kv["mode"] + ("-sync" if kv.get("ingest") == "sync" else "") + ("" if kv["contract"] == "1" else "-nocontract")
+        if key == "search":
+            filters.append(kv)
+            continue
         rows[key] = kv
 print()
 print("Machine:", sys.argv[2])
@@ -197,16 +207,19 @@ for a, b in [("eventlens-max", "nginx"), ("eventlens-passthrough", "mitmproxy"),
 print()
 print("| GUI run | events | insert events/s | longest stall ms | feeder max behind (events) | ingest µs/event | bytes/event (RSS) | raw JSON bytes/event | ratio |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
-for k in ["ui-max", "ui-rate", "ui-rate-nocontract"]:
+for k in ["ui-max", "ui-rate", "ui-rate-sync", "ui-rate-nocontract"]:
     r = rows.get(k)
     if r:
         print(f"| {k} | {int(r['events']):,} | {float(r['insert_events_per_s']):,.0f} | {r['longest_stall_ms']} | {r['feeder_max_behind_events']} | {r['ingest_us_per_event']} | {r['rss_per_event_bytes']} | {r['raw_json_bytes_per_event']} | {r['memory_ratio']} |")
-for label in ["ui-filters", "ui-filters-reset"]:
+for label in ["ui-filters"]:
     f = rows.get(label)
     if f:
         print()
         print(label, "over", f["events"], "rows (ms):", ", ".join(f"{k}={v}" for k, v in f.items() if k.endswith("_ms")))
-r = rows.get("ui-max-nocontract")
-if r:
-    print(f"(ui-max-nocontract: {int(r['events']):,} events at {float(r['insert_events_per_s']):,.0f} events/s, longest stall {r['longest_stall_ms']} ms, {r['rss_per_event_bytes']} bytes/event)")
+if filters:
+    print()
+    print("| search needle | threads | kernel | rows | ms | matches |")
+    print("|---|---:|---|---:|---:|---:|")
+    for f in filters:
+        print(f"| {f.get('needle')} | {f.get('threads')} | {f.get('kernel', '')} | {f.get('rows')} | {f.get('ms')} | {f.get('matches')} |")
 EOF
