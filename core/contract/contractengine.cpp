@@ -10,6 +10,7 @@
 #include <QString>
 
 #include <algorithm>
+#include <cstdint>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -220,6 +221,32 @@ Violation makeViolation(const std::string& kind, const std::string& rule, const 
     return v;
 }
 
+/** Two independent 64-bit hashes of a key's JSON text. */
+struct KeyHash
+{
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    bool operator==(const KeyHash& o) const { return a == o.a && b == o.b; }
+};
+
+struct KeyHashHasher
+{
+    std::size_t operator()(const KeyHash& k) const { return static_cast<std::size_t>(k.a); }
+};
+
+KeyHash keyHash(const std::string& text)
+{
+    KeyHash h;
+    h.a = std::hash<std::string> {}(text);
+    std::uint64_t f = 1469598103934665603ull; // FNV-1a 64, unrelated to std::hash (murmur)
+    for (const char c : text) {
+        f ^= static_cast<unsigned char>(c);
+        f *= 1099511628211ull;
+    }
+    h.b = f ^ (text.size() * 0x9E3779B97F4A7C15ull);
+    return h;
+}
+
 struct PairRecord
 {
     RunInfo info;
@@ -238,7 +265,12 @@ struct SequenceState
     std::unordered_set<std::string> firstSeen;
     bool anyFirst = false;
     // unique
-    std::unordered_map<std::string, std::pair<qint64, std::string>> seen; ///< key dump -> first seq, event name
+    /// key -> first seq and the index of its event name in \c names. Keys are kept as a 128-bit hash of their
+    /// JSON text (two independent 64-bit hashes: a false duplicate needs both to collide, ~1e-20 at 10^9 keys):
+    /// a live session sees one key per event, and the text would cost ~150 bytes each.
+    std::unordered_map<KeyHash, std::pair<qint64, std::uint32_t>, KeyHashHasher> seen;
+    std::vector<std::string> names; ///< event names seen by this rule
+    std::unordered_map<std::string, std::uint32_t> nameIndex;
 };
 
 } // namespace
@@ -420,11 +452,16 @@ void ContractEngine::Private::sequences(
             const Json* key = j.fact(s.key);
             if (!key)
                 break;
-            auto [it, inserted] = st.seen.try_emplace(key->dump(), event.seq, name);
+            auto nameIt = st.nameIndex.find(name);
+            if (nameIt == st.nameIndex.end()) {
+                nameIt = st.nameIndex.emplace(name, static_cast<std::uint32_t>(st.names.size())).first;
+                st.names.push_back(name);
+            }
+            auto [it, inserted] = st.seen.try_emplace(keyHash(key->dump()), event.seq, nameIt->second);
             if (!inserted) {
                 out.push_back(makeViolation("sequence.duplicate_key", s.id, s.severity, s.key,
                     keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(it->second.first)
-                        + " (" + it->second.second + "), expected unique",
+                        + " (" + st.names[it->second.second] + "), expected unique",
                     {it->second.first, event.seq}));
             }
             break;
