@@ -3,8 +3,10 @@
 
 #include "decode/decode.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
+#include <QEvent>
 #include <QFileInfo>
 #include <QPointer>
 #include <QSqlDatabase>
@@ -325,6 +327,36 @@ QString columnText(sqlite3_stmt* stmt, int column)
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
     return text ? QString::fromUtf8(text, sqlite3_column_bytes(stmt, column)) : QString();
 }
+
+/**
+ * Lives in the journal's thread (a child of the journal) and calls \a onResults there whenever the writer posts
+ * it an event of eventType(): a plain posted event, no queued functor shared between the threads.
+ */
+class ResultsReceiver final : public QObject
+{
+public:
+    ResultsReceiver(QObject* parent, std::function<void()> onResults)
+        : QObject(parent)
+        , m_onResults(std::move(onResults))
+    { }
+
+    static QEvent::Type eventType()
+    {
+        static const auto type = static_cast<QEvent::Type>(QEvent::registerEventType());
+        return type;
+    }
+
+    bool event(QEvent* e) override
+    {
+        if (e->type() != eventType())
+            return QObject::event(e);
+        m_onResults();
+        return true;
+    }
+
+private:
+    std::function<void()> m_onResults;
+};
 
 /** What the upstream answered for a request already handed to the writer (updateUpstream()). */
 struct Upstream
@@ -780,8 +812,9 @@ RejectedRequest toRejected(const JournalRequest& request)
 // Threads: the owner thread (the one the SessionJournal lives in) queues appends in `queue` and hands them to the
 // writer thread as one Job (timer or threshold); the writer commits everything handed to it since its last
 // commit in one transaction and reports a Result per Job. The owner thread runs the callbacks (`waiting`, in
-// append order) once their Job's Result is back: from a queued call, or at once in flush(). Only the writer
-// thread touches the SQLite connection; `mutex` guards inbox, stopping, completed, finished and notifyPosted.
+// append order) once their Job's Result is back: from an event the writer posts, or at once in flush(). Only
+// the writer thread touches the SQLite connection; `mutex` guards inbox, stopping, completed, finished and
+// notifyPosted.
 
 struct SessionJournal::Private
 {
@@ -802,9 +835,11 @@ struct SessionJournal::Private
 
     explicit Private(SessionJournal* owner)
         : q(owner)
+        , receiver(new ResultsReceiver(owner, [this] { drain(); }))
     { }
 
     SessionJournal* const q;
+    ResultsReceiver* const receiver; ///< owned by q
 
     // owner thread only
     QString path;
@@ -972,8 +1007,7 @@ struct SessionJournal::Private
         }
         doneCv.notify_all();
         if (post)
-            QMetaObject::invokeMethod(
-                q, [this] { drain(); }, Qt::QueuedConnection);
+            QCoreApplication::postEvent(receiver, new QEvent(ResultsReceiver::eventType()));
     }
 
     /**
@@ -1027,7 +1061,7 @@ struct SessionJournal::Private
         return true;
     }
 
-    /** Hands everything over, waits for the writer, runs the callbacks; false if a commit since the last one failed. */
+    /** Hands everything over, waits for the writer, runs the callbacks; false if a commit not reported yet failed. */
     bool flush()
     {
         if (!open)

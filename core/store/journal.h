@@ -97,7 +97,7 @@ public:
         const Headers& responseHeaders, const std::string& responseBody);
     /**
      * Commits what is queued now (blocking): waits for the writer thread, then runs the callbacks of
-     * everything committed. False when a commit since the last one reported failed.
+     * everything committed. False when one of the commits it waited for failed (lastError() says why).
      */
     bool flush();
     /** Marks the file as cleanly closed (a file not marked was interrupted: recovered on next start). */
