@@ -3,9 +3,12 @@
 
 #include "decode/decode.h"
 
+#include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
+#include <QEvent>
 #include <QFileInfo>
+#include <QPointer>
 #include <QSqlDatabase>
 #include <QSqlError>
 #include <QSqlQuery>
@@ -13,8 +16,20 @@
 #include <QTimer>
 #include <QVariant>
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <mutex>
+#include <string_view>
+#include <thread>
+
+#ifdef __linux__
+#include <pthread.h>
+#endif
 
 namespace el {
 
@@ -35,27 +50,21 @@ QString qs(const std::string& s)
     return QString::fromStdString(s);
 }
 
-bool isValidUtf8(const std::string& s)
+/** Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF): what round-trips through QString. */
+bool isValidUtf8(std::string_view s)
 {
-    const QByteArray bytes = QByteArray::fromStdString(s);
-    return QString::fromUtf8(bytes).toUtf8() == bytes;
+    for (std::size_t i = 0; i < s.size();) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t n = utf8SequenceLength(s, i);
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
 }
-
-/** Text columns: valid UTF-8 is stored as TEXT (readable with the sqlite3 shell), anything else as BLOB (exact). */
-QVariant textOrBlob(const std::string& s)
-{
-    if (s.empty())
-        return QVariant(QString(QLatin1String("")));
-    if (isValidUtf8(s))
-        return QVariant(qs(s));
-    return QVariant(QByteArray::fromStdString(s));
-}
-
-QVariant blob(const std::string& s)
-{
-    return QVariant(QByteArray::fromStdString(s));
-}
-
 std::string bytesOf(const QVariant& v)
 {
     if (v.isNull())
@@ -213,6 +222,534 @@ template<typename Fn> bool withReadOnly(const QString& path, QString* error, Fn 
     return ok;
 }
 
+// ---------------------------------------------------------------------------------------------------------------------
+// the writer thread's side: raw SQLite C API, UTF-8 straight from std::string
+
+/** The stored text of an event (the events.doc column): its compact JSON, kept by the event itself. */
+const std::string& eventText(const Event& e)
+{
+    return e.json;
+}
+
+constexpr auto kInsertRequest
+    = "INSERT INTO requests(id, received_ms, method, path, query, headers, body, peer, status, reason,"
+      " response_headers, response_body, upstream_status, upstream_ms, upstream_error)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+constexpr auto kInsertEvent
+    = "INSERT INTO events(seq, request_id, received_ms, doc, endpoint, user_agent) VALUES (?, ?, ?, ?, ?, ?)";
+constexpr auto kSetMeta = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)";
+constexpr auto kSetUpstream
+    = "UPDATE requests SET upstream_status = ?, upstream_ms = ?, upstream_error = ? WHERE id = ?";
+constexpr auto kSetUpstreamAndResponse = "UPDATE requests SET upstream_status = ?, upstream_ms = ?, upstream_error = ?,"
+                                         " response_headers = ?, response_body = ? WHERE id = ?";
+
+/** WAL length (frames, i.e. pages) from which the writer checkpoints when it has nothing else to do. */
+constexpr int kCheckpointFrames = 1000;
+/** WAL length from which it checkpoints even with commits waiting (bounds the WAL under sustained load). */
+constexpr int kForcedCheckpointFrames = 8000;
+/** The writer connection's page cache (KiB; SQLite's default is 2 MiB). */
+constexpr auto kCacheSize = "PRAGMA cache_size=-8192";
+
+/** A prepared statement that binds straight from std::string (no copies: the bytes must live until run()). */
+class Statement
+{
+public:
+    Statement() = default;
+    ~Statement() { finalize(); }
+    Statement(const Statement&) = delete;
+    Statement& operator=(const Statement&) = delete;
+
+    bool prepare(sqlite3* db, const char* sql)
+    {
+        finalize();
+        m_db = db;
+        return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr) == SQLITE_OK;
+    }
+    void finalize()
+    {
+        sqlite3_finalize(m_stmt);
+        m_stmt = nullptr;
+    }
+    sqlite3_stmt* get() const { return m_stmt; }
+
+    void bind(int i, qint64 v) { note(sqlite3_bind_int64(m_stmt, i, v)); }
+    void bindText(int i, std::string_view s)
+    {
+        note(sqlite3_bind_text64(m_stmt, i, s.data() ? s.data() : "", s.size(), SQLITE_STATIC, SQLITE_UTF8));
+    }
+    /** A zero-length value is an empty BLOB, not NULL (the pointer is never null). */
+    void bindBlob(int i, std::string_view s)
+    {
+        note(sqlite3_bind_blob64(m_stmt, i, s.data() ? s.data() : "", s.size(), SQLITE_STATIC));
+    }
+    /** Text columns: valid UTF-8 is stored as TEXT (readable with the sqlite3 shell), anything else as BLOB (exact). */
+    void bindTextOrBlob(int i, std::string_view s)
+    {
+        if (isValidUtf8(s))
+            bindText(i, s);
+        else
+            bindBlob(i, s);
+    }
+
+    /** Steps to the end and resets; \a error (if given) gets SQLite's message on failure. */
+    bool run(std::string* error)
+    {
+        int rc = m_bindError;
+        if (rc == SQLITE_OK) {
+            while ((rc = sqlite3_step(m_stmt)) == SQLITE_ROW) { }
+        }
+        const bool ok = rc == SQLITE_DONE;
+        if (!ok && error)
+            *error = m_bindError != SQLITE_OK ? std::string(sqlite3_errstr(m_bindError))
+                                              : std::string(sqlite3_errmsg(m_db));
+        sqlite3_reset(m_stmt);
+        m_bindError = SQLITE_OK;
+        return ok;
+    }
+
+private:
+    void note(int rc)
+    {
+        if (rc != SQLITE_OK && m_bindError == SQLITE_OK)
+            m_bindError = rc;
+    }
+
+    sqlite3* m_db = nullptr;
+    sqlite3_stmt* m_stmt = nullptr;
+    int m_bindError = SQLITE_OK;
+};
+
+QString columnText(sqlite3_stmt* stmt, int column)
+{
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
+    return text ? QString::fromUtf8(text, sqlite3_column_bytes(stmt, column)) : QString();
+}
+
+/**
+ * Lives in the journal's thread (a child of the journal) and calls \a onResults there whenever the writer posts
+ * it an event of eventType(): a plain posted event, no queued functor shared between the threads.
+ */
+class ResultsReceiver final : public QObject
+{
+public:
+    ResultsReceiver(QObject* parent, std::function<void()> onResults)
+        : QObject(parent)
+        , m_onResults(std::move(onResults))
+    { }
+
+    static QEvent::Type eventType()
+    {
+        static const auto type = static_cast<QEvent::Type>(QEvent::registerEventType());
+        return type;
+    }
+
+    bool event(QEvent* e) override
+    {
+        if (e->type() != eventType())
+            return QObject::event(e);
+        m_onResults();
+        return true;
+    }
+
+private:
+    std::function<void()> m_onResults;
+};
+
+/** What the upstream answered for a request already handed to the writer (updateUpstream()). */
+struct Upstream
+{
+    qint64 id = 0;
+    int status = 0;
+    qint64 ms = -1;
+    std::string error;
+    Headers headers;
+    std::string body;
+};
+
+/** One request and its events, as the writer thread gets them. */
+struct WriteItem
+{
+    JournalRequest request;
+    std::vector<EventPtr> events;
+};
+
+/**
+ * Work for the writer thread, done in order. A batch (items, upstream updates) is committed in one transaction
+ * with the batches queued next to it; a command (open, meta, PRAGMA, markClean) runs alone, between them.
+ */
+struct Job
+{
+    quint64 number = 0;
+    std::vector<WriteItem> items;
+    std::vector<Upstream> upstreams;
+    std::function<void()> command;
+};
+
+/** How a batch went, for the owner thread. */
+struct Result
+{
+    quint64 number = 0;
+    bool ok = true;
+    std::string error;
+    qint64 lastSeq = 0; ///< committed, after this batch
+    qint64 lastId = 0;
+};
+
+/**
+ * The writer thread's connection to the session file. Only the writer thread uses it, from open() to close()
+ * (the owner thread reads lastSeq / lastId only while the writer waits for work).
+ */
+class Writer
+{
+public:
+    Writer() = default;
+    ~Writer() { close(); }
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    qint64 lastSeq = 0; ///< committed
+    qint64 lastId = 0;
+
+    /** Opens or creates \a file; returns why it failed (empty on success; the connection is closed then). */
+    QString open(const QString& file, const std::string& contractOrigin, bool synchronousFull)
+    {
+        const QString why = openFile(file, contractOrigin, synchronousFull);
+        if (!why.isEmpty())
+            close();
+        return why;
+    }
+
+    void close()
+    {
+        for (Statement* s : {&m_insertRequest, &m_insertEvent, &m_setMeta, &m_setUpstream, &m_setUpstreamAndResponse,
+                 &m_begin, &m_commit, &m_rollback})
+            s->finalize();
+        if (m_db)
+            sqlite3_close_v2(m_db);
+        m_db = nullptr;
+        m_cleanOnDisk = false;
+        m_walFrames = 0;
+        lastSeq = lastId = 0;
+    }
+
+    bool applySynchronous(bool full, std::string* error)
+    {
+        return exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", error);
+    }
+
+    bool writeMeta(const char* key, std::string_view value, std::string* error)
+    {
+        m_setMeta.bindText(1, key);
+        m_setMeta.bindTextOrBlob(2, value);
+        return m_setMeta.run(error);
+    }
+
+    /** Says the file was closed on purpose (the next commit says otherwise) and folds the WAL into the file. */
+    bool markClean(std::string* error)
+    {
+        if (!writeMeta("clean", "1", error))
+            return false;
+        m_cleanOnDisk = true;
+        sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+        m_walFrames = 0;
+        return true;
+    }
+
+    /** One transaction with the requests, events and upstream updates of \a group. */
+    bool commit(const std::vector<const Job*>& group, std::string* error)
+    {
+        bool anything = false;
+        for (const Job* j : group)
+            anything = anything || !j->items.empty() || !j->upstreams.empty();
+        if (!anything)
+            return true;
+        if (!m_db) {
+            *error = "the session file is not open";
+            return false;
+        }
+        if (!m_begin.run(error))
+            return false;
+        qint64 maxSeq = lastSeq;
+        qint64 maxId = lastId;
+        bool ok = true;
+        for (std::size_t g = 0; ok && g < group.size(); ++g) {
+            const Job* j = group[g];
+            for (std::size_t i = 0; ok && i < j->items.size(); ++i) {
+                const WriteItem& item = j->items[i];
+                ok = insert(item, error);
+                maxId = std::max(maxId, item.request.id);
+                if (!item.events.empty())
+                    maxSeq = std::max(maxSeq, item.events.back()->seq);
+            }
+            for (std::size_t i = 0; ok && i < j->upstreams.size(); ++i)
+                ok = writeUpstream(j->upstreams[i], error);
+        }
+        if (ok && m_cleanOnDisk)
+            ok = writeMeta("clean", "0", error);
+        if (ok)
+            ok = m_commit.run(error);
+        if (!ok) {
+            if (!sqlite3_get_autocommit(m_db))
+                m_rollback.run(nullptr);
+            return false;
+        }
+        lastSeq = maxSeq;
+        lastId = maxId;
+        m_cleanOnDisk = false;
+        return true;
+    }
+
+    /**
+     * Checkpoints (PASSIVE: never waits for readers) once the WAL is long, between commits rather than inside
+     * one (SQLite's own auto-checkpoint is off): when no commit is waiting, or when the WAL has grown a lot.
+     */
+    void maybeCheckpoint(bool idle)
+    {
+        if (!m_db || m_walFrames < kCheckpointFrames || (!idle && m_walFrames < kForcedCheckpointFrames))
+            return;
+        int logFrames = 0;
+        int copied = 0;
+        if (sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copied) == SQLITE_OK
+            && copied == logFrames)
+            m_walFrames = 0; // all copied: the next commit starts the WAL over
+    }
+
+private:
+    static int onWal(void* self, sqlite3*, const char*, int frames)
+    {
+        static_cast<Writer*>(self)->m_walFrames = frames;
+        return SQLITE_OK;
+    }
+
+    std::string errorText() const { return m_db ? std::string(sqlite3_errmsg(m_db)) : std::string("out of memory"); }
+
+    bool exec(const char* sql, std::string* error)
+    {
+        char* message = nullptr;
+        if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) == SQLITE_OK)
+            return true;
+        if (error)
+            *error = std::string(message ? message : sqlite3_errmsg(m_db)) + " (" + sql + ')';
+        sqlite3_free(message);
+        return false;
+    }
+
+    /** Runs \a sql and calls \a row for each result row. */
+    template<typename Fn> bool query(const char* sql, std::string* error, Fn row)
+    {
+        Statement s;
+        if (!s.prepare(m_db, sql)) {
+            *error = errorText();
+            return false;
+        }
+        int rc;
+        while ((rc = sqlite3_step(s.get())) == SQLITE_ROW)
+            row(s.get());
+        if (rc == SQLITE_DONE)
+            return true;
+        *error = errorText();
+        return false;
+    }
+
+    bool queryInt(const char* sql, qint64& out, std::string* error)
+    {
+        bool got = false;
+        if (!query(sql, error, [&](sqlite3_stmt* s) {
+                out = sqlite3_column_int64(s, 0);
+                got = true;
+            }))
+            return false;
+        if (!got)
+            *error = std::string("no result (") + sql + ')';
+        return got;
+    }
+
+    /** Reads meta into \a meta; false with \a error when the file is not an EventLens session. */
+    bool readMeta(const QString& path, std::vector<std::pair<QString, QString>>& meta, QString* error)
+    {
+        std::string why;
+        bool found = false;
+        if (!query("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'", &why,
+                [&](sqlite3_stmt*) { found = true; })) {
+            *error = path + QStringLiteral(": not an EventLens session (") + qs(why) + u')';
+            return false;
+        }
+        if (!found) {
+            *error = path + QStringLiteral(": not an EventLens session (no meta table)");
+            return false;
+        }
+        if (!query("SELECT key, value FROM meta", &why,
+                [&](sqlite3_stmt* s) { meta.emplace_back(columnText(s, 0), columnText(s, 1)); })) {
+            *error = path + QStringLiteral(": ") + qs(why);
+            return false;
+        }
+        return true;
+    }
+
+    QString openFile(const QString& file, const std::string& contractOrigin, bool synchronousFull)
+    {
+        const QString prefix = file + QStringLiteral(": ");
+        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+        if (sqlite3_open_v2(file.toUtf8().constData(), &m_db, flags, nullptr) != SQLITE_OK)
+            return prefix + qs(errorText());
+        sqlite3_busy_timeout(m_db, 2000);
+
+        std::string why;
+        // Empty (new), ours, or something else?
+        qint64 tables = 0;
+        if (!queryInt("SELECT count(*) FROM sqlite_master", tables, &why))
+            return prefix + QStringLiteral("not an EventLens session (") + qs(why) + u')';
+        const bool fresh = tables == 0;
+        if (!fresh) {
+            QString error;
+            std::vector<std::pair<QString, QString>> meta;
+            if (!readMeta(file, meta, &error) || !checkSchema(meta, file, &error))
+                return error;
+        }
+        QString mode;
+        if (!query("PRAGMA journal_mode=WAL", &why, [&](sqlite3_stmt* s) { mode = columnText(s, 0); }))
+            return prefix + qs(why);
+        if (mode.compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
+            return prefix + QStringLiteral("cannot switch to WAL mode (") + mode + u')';
+        if (!applySynchronous(synchronousFull, &why) || !exec(kCacheSize, &why))
+            return prefix + qs(why);
+
+        if (fresh) {
+            if (!exec("BEGIN", &why))
+                return prefix + qs(why);
+            const auto abort = [&](const std::string& what) -> QString {
+                exec("ROLLBACK", nullptr);
+                return prefix + qs(what);
+            };
+            for (const char* sql : kSchema) {
+                if (!exec(sql, &why))
+                    return abort(why);
+            }
+            if (!exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str(), &why))
+                return abort(why);
+            if (!m_setMeta.prepare(m_db, kSetMeta))
+                return abort(errorText());
+            const std::pair<const char*, std::string> initial[] = {
+                {"schema", std::to_string(kSchemaVersion)},
+                {"created_ms", std::to_string(nowMs())},
+                {"created_by", "EventLens " EVENTLENS_VERSION},
+                {"contract_origin", contractOrigin},
+                {"clean", "0"},
+            };
+            for (const auto& [key, value] : initial) {
+                if (!writeMeta(key, value, &why))
+                    return abort(why);
+            }
+            if (!exec("COMMIT", &why))
+                return abort(why);
+        }
+
+        if (!queryInt("SELECT COALESCE(MAX(seq), 0) FROM events", lastSeq, &why)
+            || !queryInt("SELECT COALESCE(MAX(id), 0) FROM requests", lastId, &why))
+            return prefix + qs(why);
+
+        const std::pair<Statement*, const char*> statements[] = {
+            {&m_insertRequest, kInsertRequest},
+            {&m_insertEvent, kInsertEvent},
+            {&m_setMeta, kSetMeta},
+            {&m_setUpstream, kSetUpstream},
+            {&m_setUpstreamAndResponse, kSetUpstreamAndResponse},
+            {&m_begin, "BEGIN"},
+            {&m_commit, "COMMIT"},
+            {&m_rollback, "ROLLBACK"},
+        };
+        for (const auto& [statement, sql] : statements) {
+            if (!statement->prepare(m_db, sql))
+                return prefix + qs(errorText()) + QStringLiteral(" (") + QLatin1String(sql) + u')';
+        }
+
+        // From now on the file is "in use": only markClean() says it was closed on purpose.
+        if (!writeMeta("clean", "0", &why))
+            return prefix + qs(why);
+        if (!fresh && !contractOrigin.empty() && !writeMeta("contract_origin", contractOrigin, &why))
+            return prefix + qs(why);
+        m_cleanOnDisk = false;
+        // Checkpoints happen between commits (maybeCheckpoint()), not inside them: this replaces SQLite's
+        // auto-checkpoint hook.
+        sqlite3_wal_hook(m_db, &Writer::onWal, this);
+        return {};
+    }
+
+    bool insert(const WriteItem& item, std::string* error)
+    {
+        const JournalRequest& r = item.request;
+        const std::string headers = headersToText(r.headers);
+        const std::string responseHeaders = headersToText(r.responseHeaders);
+        Statement& ir = m_insertRequest;
+        ir.bind(1, r.id);
+        ir.bind(2, r.receivedMs);
+        ir.bindTextOrBlob(3, r.method);
+        ir.bindTextOrBlob(4, r.path);
+        ir.bindTextOrBlob(5, r.query);
+        ir.bindText(6, headers);
+        ir.bindBlob(7, r.body);
+        ir.bindTextOrBlob(8, r.peer);
+        ir.bind(9, r.status);
+        ir.bindTextOrBlob(10, r.reason);
+        ir.bindText(11, responseHeaders);
+        ir.bindBlob(12, r.responseBody);
+        ir.bind(13, r.upstreamStatus);
+        ir.bind(14, r.upstreamMs);
+        ir.bindTextOrBlob(15, r.upstreamError);
+        if (!ir.run(error)) {
+            *error = "request " + std::to_string(r.id) + ": " + *error;
+            return false;
+        }
+        Statement& ie = m_insertEvent;
+        for (const EventPtr& e : item.events) {
+            const std::string& text = eventText(*e);
+            ie.bind(1, e->seq);
+            ie.bind(2, r.id);
+            ie.bind(3, e->receivedMs);
+            ie.bindText(4, text);
+            ie.bindTextOrBlob(5, e->endpoint());
+            ie.bindTextOrBlob(6, e->userAgent());
+            if (!ie.run(error)) {
+                *error = "event " + std::to_string(e->seq) + ": " + *error;
+                return false;
+            }
+        }
+        return true;
+    }
+
+    bool writeUpstream(const Upstream& u, std::string* error)
+    {
+        const bool answered = u.status > 0;
+        Statement& s = answered ? m_setUpstreamAndResponse : m_setUpstream;
+        const std::string headers = answered ? headersToText(u.headers) : std::string();
+        int i = 1;
+        s.bind(i++, u.status);
+        s.bind(i++, u.ms);
+        s.bindTextOrBlob(i++, u.error);
+        if (answered) {
+            s.bindText(i++, headers);
+            s.bindBlob(i++, u.body);
+        }
+        s.bind(i++, u.id);
+        if (s.run(error))
+            return true;
+        *error = "upstream of request " + std::to_string(u.id) + ": " + *error;
+        return false;
+    }
+
+    sqlite3* m_db = nullptr;
+    Statement m_insertRequest;
+    Statement m_insertEvent;
+    Statement m_setMeta;
+    Statement m_setUpstream;
+    Statement m_setUpstreamAndResponse;
+    Statement m_begin;
+    Statement m_commit;
+    Statement m_rollback;
+    bool m_cleanOnDisk = false; ///< the file says clean=1: the next commit sets it back to 0
+    int m_walFrames = 0; ///< WAL length after the last commit (sqlite3_wal_hook)
+};
+
 } // namespace
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -268,6 +805,13 @@ RejectedRequest toRejected(const JournalRequest& request)
 
 // ---------------------------------------------------------------------------------------------------------------------
 // SessionJournal
+//
+// Threads: the owner thread (the one the SessionJournal lives in) queues appends in `queue` and hands them to the
+// writer thread as one Job (timer or threshold); the writer commits everything handed to it since its last
+// commit in one transaction and reports a Result per Job. The owner thread runs the callbacks (`waiting`, in
+// append order) once their Job's Result is back: from an event the writer posts, or at once in flush(). Only
+// the writer thread touches the SQLite connection; `mutex` guards inbox, stopping, completed, finished and
+// notifyPosted.
 
 struct SessionJournal::Private
 {
@@ -278,317 +822,263 @@ struct SessionJournal::Private
         std::function<void(bool)> onDurable;
         QString refused; ///< set when append() refused it (ids out of order): answered false, never written
     };
-    /** What the upstream answered for a request already committed (updateUpstream()). */
-    struct Upstream
+    /** A callback waiting for its Job. */
+    struct Waiting
     {
-        qint64 id = 0;
-        int status = 0;
-        qint64 ms = -1;
-        std::string error;
-        Headers headers;
-        std::string body;
+        quint64 job = 0;
+        std::function<void(bool)> onDurable;
+        bool refused = false;
     };
 
-    QString path;
-    QString connectionName;
-    QSqlDatabase db;
-    std::unique_ptr<QSqlQuery> insertRequest;
-    std::unique_ptr<QSqlQuery> insertEvent;
-    std::unique_ptr<QSqlQuery> setMeta;
-    std::unique_ptr<QSqlQuery> setUpstream;
-    std::unique_ptr<QSqlQuery> setUpstreamAndResponse;
-    bool open = false;
+    explicit Private(SessionJournal* owner)
+        : q(owner)
+        , receiver(new ResultsReceiver(owner, [this] { drain(); }))
+    { }
 
-    std::vector<Pending> queue;
-    std::vector<Upstream> upstreams;
+    SessionJournal* const q;
+    ResultsReceiver* const receiver; ///< owned by q
+
+    // owner thread only
+    QString path;
+    bool open = false;
+    std::vector<Pending> queue; ///< appended, not handed to the writer yet
+    std::vector<Upstream> upstreams; ///< updateUpstream() of requests already handed to the writer
+    std::deque<Waiting> waiting; ///< handed to the writer, not answered yet, in append order
+    std::deque<Result> results; ///< back from the writer, for `waiting`
     QTimer timer;
     int delayMs = 1;
     int threshold = 256;
     bool synchronousFull = false;
-    bool inCallbacks = false;
-
+    quint64 jobs = 0; ///< Jobs handed to the writer (their numbers are 1..jobs)
+    quint64 lastBatch = 0; ///< number of the last batch Job
+    quint64 resultsUpTo = 0; ///< the last batch Result taken from the writer
+    quint64 lastFailed = 0; ///< the last batch whose commit failed
     qint64 lastSeq = 0; ///< committed
     qint64 lastId = 0;
     qint64 queuedSeq = 0; ///< committed or queued
     qint64 queuedId = 0;
-    bool cleanOnDisk = false; ///< the file says clean=1: the next commit sets it back to 0
     std::string contractOrigin;
     QString lastError;
 
-    bool writeMeta(const char* key, const QString& value, QString* error)
+    // the writer thread
+    Writer writer; ///< used by the writer thread only (while it runs)
+    std::thread thread;
+    std::mutex mutex;
+    std::condition_variable workCv; ///< the writer waits for inbox / stopping
+    std::condition_variable doneCv; ///< flush() waits for completed
+    std::deque<Job> inbox;
+    bool stopping = false;
+    quint64 completed = 0; ///< Jobs done, in order
+    std::vector<Result> finished; ///< Results not taken by the owner thread yet
+    bool notifyPosted = false; ///< a queued drain() is on its way to the owner thread
+
+    void startWriter()
     {
-        setMeta->bindValue(0, QLatin1String(key));
-        setMeta->bindValue(1, value);
-        if (setMeta->exec())
-            return true;
-        if (error)
-            *error = sqlError(setMeta->lastError());
-        return false;
+        stopping = false;
+        thread = std::thread([this] { run(); });
     }
 
-    bool applySynchronous(QString* error)
+    /** Stops the writer thread once it has done everything handed to it. */
+    void stopWriter()
     {
-        QSqlQuery query(db);
-        return exec(query,
-            synchronousFull ? QStringLiteral("PRAGMA synchronous=FULL") : QStringLiteral("PRAGMA synchronous=NORMAL"),
-            error);
-    }
-
-    bool insert(const Pending& p, QString* error)
-    {
-        const JournalRequest& r = p.request;
-        QSqlQuery& ir = *insertRequest;
-        ir.bindValue(0, qlonglong(r.id));
-        ir.bindValue(1, qlonglong(r.receivedMs));
-        ir.bindValue(2, textOrBlob(r.method));
-        ir.bindValue(3, textOrBlob(r.path));
-        ir.bindValue(4, textOrBlob(r.query));
-        ir.bindValue(5, qs(headersToText(r.headers)));
-        ir.bindValue(6, blob(r.body));
-        ir.bindValue(7, textOrBlob(r.peer));
-        ir.bindValue(8, r.status);
-        ir.bindValue(9, textOrBlob(r.reason));
-        ir.bindValue(10, qs(headersToText(r.responseHeaders)));
-        ir.bindValue(11, blob(r.responseBody));
-        ir.bindValue(12, r.upstreamStatus);
-        ir.bindValue(13, qlonglong(r.upstreamMs));
-        ir.bindValue(14, textOrBlob(r.upstreamError));
-        if (!ir.exec()) {
-            *error = QStringLiteral("request %1: ").arg(r.id) + sqlError(ir.lastError());
-            return false;
+        if (!thread.joinable())
+            return;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            stopping = true;
         }
-        QSqlQuery& ie = *insertEvent;
-        for (const EventPtr& e : p.events) {
-            ie.bindValue(0, qlonglong(e->seq));
-            ie.bindValue(1, qlonglong(r.id));
-            ie.bindValue(2, qlonglong(e->receivedMs));
-            ie.bindValue(3, qs(e->json));
-            ie.bindValue(4, textOrBlob(e->endpoint()));
-            ie.bindValue(5, textOrBlob(e->userAgent()));
-            if (!ie.exec()) {
-                *error = QStringLiteral("event %1: ").arg(e->seq) + sqlError(ie.lastError());
-                return false;
-            }
-        }
-        return true;
+        workCv.notify_one();
+        thread.join();
     }
 
-    /** Drops the prepared statements and the connection. */
-    void release()
+    void push(Job job)
     {
-        insertRequest.reset();
-        insertEvent.reset();
-        setMeta.reset();
-        setUpstream.reset();
-        setUpstreamAndResponse.reset();
-        if (db.isValid())
-            db.close();
-        db = QSqlDatabase();
-        if (!connectionName.isEmpty())
-            QSqlDatabase::removeDatabase(connectionName);
-        connectionName.clear();
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            inbox.push_back(std::move(job));
+        }
+        workCv.notify_one();
     }
 
-    /** Opens or creates the file; returns why it failed (empty on success). */
-    QString openFile(const QString& file)
+    void waitFor(quint64 job)
     {
-        const QFileInfo info(file);
-        if (!QDir().mkpath(info.absolutePath()))
-            return QStringLiteral("cannot create the directory %1").arg(info.absolutePath());
-        connectionName = uniqueConnectionName("journal");
-        db = QSqlDatabase::addDatabase(QLatin1String(kDriver), connectionName);
-        if (!db.isValid())
-            return QStringLiteral("the Qt SQLite driver (QSQLITE, package libqt6sql6-sqlite) is not available");
-        db.setDatabaseName(file);
-        db.setConnectOptions(QStringLiteral("QSQLITE_BUSY_TIMEOUT=2000"));
-        if (!db.open())
-            return file + QStringLiteral(": ") + sqlError(db.lastError());
-
-        const QString prefix = file + QStringLiteral(": ");
-        QString why;
-        QSqlQuery q(db);
-        // Empty (new), ours, or something else?
-        if (!q.exec(QStringLiteral("SELECT count(*) FROM sqlite_master")) || !q.next())
-            return prefix + QStringLiteral("not an EventLens session (") + sqlError(q.lastError()) + u')';
-        const bool fresh = q.value(0).toLongLong() == 0;
-        if (!fresh) {
-            std::vector<std::pair<QString, QString>> meta;
-            if (!readMeta(db, file, meta, &why) || !checkSchema(meta, file, &why))
-                return why;
-        }
-        if (!exec(q, QStringLiteral("PRAGMA journal_mode=WAL"), &why))
-            return prefix + why;
-        if (!q.next() || q.value(0).toString().compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
-            return prefix + QStringLiteral("cannot switch to WAL mode (") + q.value(0).toString() + u')';
-        if (!applySynchronous(&why))
-            return prefix + why;
-
-        if (fresh) {
-            if (!db.transaction())
-                return prefix + sqlError(db.lastError());
-            const auto abort = [&](const QString& what) {
-                db.rollback();
-                return prefix + what;
-            };
-            for (const char* sql : kSchema) {
-                if (!exec(q, QLatin1String(sql), &why))
-                    return abort(why);
-            }
-            if (!exec(q, QStringLiteral("PRAGMA application_id=%1").arg(kApplicationId), &why))
-                return abort(why);
-            q.prepare(QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)"));
-            const std::pair<const char*, QString> initial[] = {
-                {"schema", QString::number(kSchemaVersion)},
-                {"created_ms", QString::number(nowMs())},
-                {"created_by", QStringLiteral("EventLens " EVENTLENS_VERSION)},
-                {"contract_origin", qs(contractOrigin)},
-                {"clean", QStringLiteral("0")},
-            };
-            for (const auto& [key, value] : initial) {
-                q.bindValue(0, QLatin1String(key));
-                q.bindValue(1, value);
-                if (!q.exec())
-                    return abort(sqlError(q.lastError()));
-            }
-            if (!db.commit())
-                return abort(sqlError(db.lastError()));
-        }
-
-        if (!exec(q, QStringLiteral("SELECT COALESCE(MAX(seq), 0) FROM events"), &why) || !q.next())
-            return prefix + why;
-        lastSeq = q.value(0).toLongLong();
-        if (!exec(q, QStringLiteral("SELECT COALESCE(MAX(id), 0) FROM requests"), &why) || !q.next())
-            return prefix + why;
-        lastId = q.value(0).toLongLong();
-        queuedSeq = lastSeq;
-        queuedId = lastId;
-
-        insertRequest = std::make_unique<QSqlQuery>(db);
-        insertEvent = std::make_unique<QSqlQuery>(db);
-        setMeta = std::make_unique<QSqlQuery>(db);
-        if (!insertRequest->prepare(QStringLiteral(
-                "INSERT INTO requests(id, received_ms, method, path, query, headers, body, peer, status, reason,"
-                " response_headers, response_body, upstream_status, upstream_ms, upstream_error)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")))
-            return prefix + sqlError(insertRequest->lastError());
-        if (!insertEvent->prepare(QStringLiteral("INSERT INTO events(seq, request_id, received_ms, doc, endpoint,"
-                                                 " user_agent) VALUES (?, ?, ?, ?, ?, ?)")))
-            return prefix + sqlError(insertEvent->lastError());
-        if (!setMeta->prepare(QStringLiteral("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)")))
-            return prefix + sqlError(setMeta->lastError());
-        setUpstream = std::make_unique<QSqlQuery>(db);
-        setUpstreamAndResponse = std::make_unique<QSqlQuery>(db);
-        if (!setUpstream->prepare(QStringLiteral(
-                "UPDATE requests SET upstream_status = ?, upstream_ms = ?, upstream_error = ? WHERE id = ?")))
-            return prefix + sqlError(setUpstream->lastError());
-        if (!setUpstreamAndResponse->prepare(
-                QStringLiteral("UPDATE requests SET upstream_status = ?, upstream_ms = ?, upstream_error = ?,"
-                               " response_headers = ?, response_body = ? WHERE id = ?")))
-            return prefix + sqlError(setUpstreamAndResponse->lastError());
-
-        // From now on the file is "in use": only markClean() says it was closed on purpose.
-        if (!writeMeta("clean", QStringLiteral("0"), &why))
-            return prefix + why;
-        if (!fresh && !contractOrigin.empty() && !writeMeta("contract_origin", qs(contractOrigin), &why))
-            return prefix + why;
-        cleanOnDisk = false;
-        return {};
+        std::unique_lock<std::mutex> lock(mutex);
+        doneCv.wait(lock, [&] { return completed >= job; });
     }
 
-    bool writeUpstream(const Upstream& u, QString* error)
+    /** Runs \a command on the writer thread and waits for it. */
+    void call(std::function<void()> command)
     {
-        const bool answered = u.status > 0;
-        QSqlQuery& query = answered ? *setUpstreamAndResponse : *setUpstream;
-        int i = 0;
-        query.bindValue(i++, u.status);
-        query.bindValue(i++, qlonglong(u.ms));
-        query.bindValue(i++, textOrBlob(u.error));
-        if (answered) {
-            query.bindValue(i++, qs(headersToText(u.headers)));
-            query.bindValue(i++, blob(u.body));
-        }
-        query.bindValue(i++, qlonglong(u.id));
-        if (query.exec())
-            return true;
-        *error = QStringLiteral("upstream of request %1: ").arg(u.id) + sqlError(query.lastError());
-        return false;
+        Job job;
+        job.number = ++jobs;
+        job.command = std::move(command);
+        push(std::move(job));
+        waitFor(jobs);
     }
 
-    /** One group commit: a transaction with everything queued, then every callback in order. */
-    bool commit()
+    /** Hands what is queued to the writer (the group commit); does not wait. */
+    void submit()
     {
         timer.stop();
         if (queue.empty() && upstreams.empty())
-            return open;
-        std::vector<Pending> batch;
-        batch.swap(queue);
-        std::vector<Upstream> updates;
-        updates.swap(upstreams);
+            return;
+        Job job;
+        job.number = ++jobs;
+        lastBatch = job.number;
+        job.items.reserve(queue.size());
+        for (Pending& p : queue) {
+            const bool refused = !p.refused.isEmpty();
+            waiting.push_back({job.number, std::move(p.onDurable), refused});
+            if (!refused)
+                job.items.push_back({std::move(p.request), std::move(p.events)});
+        }
+        queue.clear();
+        job.upstreams.swap(upstreams);
+        push(std::move(job));
+    }
 
-        bool ok = open;
-        QString error = open ? QString() : QStringLiteral("the session file is not open");
-        qint64 maxSeq = lastSeq;
-        qint64 maxId = lastId;
-        bool anything = !updates.empty();
-        for (const Pending& p : batch)
-            anything = anything || p.refused.isEmpty();
-        if (ok && anything) {
-            ok = db.transaction();
-            if (!ok)
-                error = sqlError(db.lastError());
-            for (std::size_t i = 0; ok && i < batch.size(); ++i) {
-                const Pending& p = batch[i];
-                if (!p.refused.isEmpty())
+    /** The writer thread's loop: takes everything handed to it, commits neighbouring batches as one transaction. */
+    void run()
+    {
+#ifdef __linux__
+        pthread_setname_np(pthread_self(), "el-journal");
+#endif
+        std::deque<Job> work;
+        for (;;) {
+            {
+                std::unique_lock<std::mutex> lock(mutex);
+                workCv.wait(lock, [&] { return !inbox.empty() || stopping; });
+                if (inbox.empty())
+                    break;
+                work.swap(inbox);
+            }
+            for (auto it = work.begin(); it != work.end();) {
+                if (it->command) {
+                    it->command();
+                    done(it->number, {});
+                    ++it;
                     continue;
-                ok = insert(p, &error);
-                maxId = std::max(maxId, p.request.id);
-                if (!p.events.empty())
-                    maxSeq = std::max(maxSeq, p.events.back()->seq);
+                }
+                auto end = it;
+                while (end != work.end() && !end->command)
+                    ++end;
+                std::vector<const Job*> group;
+                for (auto j = it; j != end; ++j)
+                    group.push_back(&*j);
+                std::string error;
+                bool ok = false;
+                try {
+                    ok = writer.commit(group, &error);
+                } catch (const std::exception& e) {
+                    error = std::string("internal error: ") + e.what();
+                }
+                std::vector<Result> out;
+                out.reserve(group.size());
+                for (const Job* j : group)
+                    out.push_back({j->number, ok, error, writer.lastSeq, writer.lastId});
+                done(group.back()->number, std::move(out));
+                it = end;
             }
-            for (std::size_t i = 0; ok && i < updates.size(); ++i)
-                ok = writeUpstream(updates[i], &error);
-            if (ok && cleanOnDisk)
-                ok = writeMeta("clean", QStringLiteral("0"), &error);
-            if (ok) {
-                ok = db.commit();
-                if (!ok)
-                    error = sqlError(db.lastError());
+            work.clear(); // the requests and the last references to events are freed here, off the owner thread
+            bool idle;
+            {
+                std::lock_guard<std::mutex> lock(mutex);
+                idle = inbox.empty();
             }
-            if (!ok)
-                db.rollback();
+            writer.maybeCheckpoint(idle);
         }
-        if (ok && anything) {
-            lastSeq = maxSeq;
-            lastId = maxId;
-            cleanOnDisk = false;
-        } else if (!ok) {
-            lastError = QStringLiteral("cannot write %1: %2").arg(path, error);
-            // Nothing of this batch is on disk: later appends may reuse its ids.
-            queuedSeq = lastSeq;
-            queuedId = lastId;
-        }
+        writer.close();
+    }
 
-        // A callback may append (queued, committed later) or flush (committed now, nested).
-        const bool outermost = !inCallbacks;
-        inCallbacks = true;
-        for (Pending& p : batch) {
-            if (p.onDurable)
-                p.onDurable(ok && p.refused.isEmpty());
+    /** The writer finished Job \a number (and every one before it). */
+    void done(quint64 number, std::vector<Result> out)
+    {
+        bool post = false;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            completed = number;
+            for (Result& r : out)
+                finished.push_back(std::move(r));
+            if (!finished.empty() && !notifyPosted)
+                post = notifyPosted = true;
         }
-        inCallbacks = !outermost;
-        if (outermost && int(queue.size()) >= threshold)
-            return commit() && ok;
-        return ok;
+        doneCv.notify_all();
+        if (post)
+            QCoreApplication::postEvent(receiver, new QEvent(ResultsReceiver::eventType()));
+    }
+
+    /**
+     * Owner thread: takes the writer's Results and runs the callbacks they answer, in append order. False when a
+     * callback destroyed the journal.
+     */
+    bool drain()
+    {
+        std::vector<Result> got;
+        {
+            std::lock_guard<std::mutex> lock(mutex);
+            got.swap(finished);
+            notifyPosted = false;
+        }
+        for (Result& r : got) {
+            resultsUpTo = r.number;
+            lastSeq = std::max(lastSeq, r.lastSeq);
+            lastId = std::max(lastId, r.lastId);
+            if (!r.ok) {
+                lastFailed = r.number;
+                lastError = QStringLiteral("cannot write %1: %2").arg(path, qs(r.error));
+                // Nothing of this batch is on disk: later appends may reuse its ids (unless later ones are out).
+                if (r.number == lastBatch && queue.empty()) {
+                    queuedSeq = lastSeq;
+                    queuedId = lastId;
+                }
+            }
+            results.push_back(std::move(r));
+        }
+        // A callback may append (queued for a later commit) or flush (which answers the next ones from inside
+        // this loop, still in order: each callback is taken off `waiting` before it runs), or even destroy the
+        // journal.
+        const QPointer<SessionJournal> alive(q);
+        while (!waiting.empty()) {
+            const quint64 job = waiting.front().job;
+            while (!results.empty() && results.front().number < job)
+                results.pop_front();
+            if (results.empty() || results.front().number != job)
+                break; // not committed yet
+            const bool ok = results.front().ok && !waiting.front().refused;
+            std::function<void(bool)> onDurable = std::move(waiting.front().onDurable);
+            waiting.pop_front();
+            if (onDurable) {
+                onDurable(ok);
+                if (!alive)
+                    return false;
+            }
+        }
+        if (waiting.empty())
+            results.clear();
+        return true;
+    }
+
+    /** Hands everything over, waits for the writer, runs the callbacks; false if a commit not reported yet failed. */
+    bool flush()
+    {
+        if (!open)
+            return false;
+        const quint64 from = resultsUpTo + 1;
+        submit();
+        waitFor(jobs);
+        if (!drain())
+            return false;
+        return lastFailed < from;
     }
 };
 
 SessionJournal::SessionJournal(QObject* parent)
     : QObject(parent)
-    , d(std::make_unique<Private>())
+    , d(std::make_unique<Private>(this))
 {
     d->timer.setSingleShot(true);
     d->timer.setTimerType(Qt::PreciseTimer);
-    connect(&d->timer, &QTimer::timeout, this, [this] { d->commit(); });
+    connect(&d->timer, &QTimer::timeout, this, [this] { d->submit(); });
 }
 
 SessionJournal::~SessionJournal()
@@ -600,12 +1090,30 @@ bool SessionJournal::open(const QString& path, QString* error)
 {
     close();
     d->lastError.clear();
-    const QString why = d->openFile(path);
+    QString why;
+    const QFileInfo info(path);
+    if (!QDir().mkpath(info.absolutePath())) {
+        why = QStringLiteral("cannot create the directory %1").arg(info.absolutePath());
+    } else {
+        d->startWriter();
+        qint64 seq = 0;
+        qint64 id = 0;
+        d->call([&] {
+            why = d->writer.open(path, d->contractOrigin, d->synchronousFull);
+            seq = d->writer.lastSeq;
+            id = d->writer.lastId;
+        });
+        if (why.isEmpty()) {
+            d->lastSeq = d->queuedSeq = seq;
+            d->lastId = d->queuedId = id;
+        } else {
+            d->stopWriter();
+        }
+    }
     if (!why.isEmpty()) {
         d->lastError = why;
         if (error)
             *error = why;
-        d->release();
         return false;
     }
     d->path = path;
@@ -625,16 +1133,34 @@ QString SessionJournal::path() const
 
 void SessionJournal::close()
 {
-    if (d->open)
-        flush();
-    else if (!d->queue.empty())
-        d->commit(); // answers false: nothing can be written
-    d->upstreams.clear();
+    if (d->open) {
+        d->flush();
+        d->open = false;
+        d->stopWriter(); // it finishes what it was handed first
+        d->drain();
+    }
     d->timer.stop();
-    d->release();
-    d->open = false;
+    d->upstreams.clear();
+    // Appended by callbacks during the last flush, or never handed over: nothing can be written any more.
+    std::vector<Private::Pending> left;
+    left.swap(d->queue);
+    std::deque<Private::Waiting> unanswered;
+    unanswered.swap(d->waiting);
+    d->results.clear();
     d->lastSeq = d->lastId = d->queuedSeq = d->queuedId = 0;
-    d->cleanOnDisk = false;
+    {
+        std::lock_guard<std::mutex> lock(d->mutex);
+        d->inbox.clear();
+        d->finished.clear();
+    }
+    for (Private::Waiting& w : unanswered) {
+        if (w.onDurable)
+            w.onDurable(false);
+    }
+    for (Private::Pending& p : left) {
+        if (p.onDurable)
+            p.onDurable(false);
+    }
 }
 
 void SessionJournal::setContractOrigin(const std::string& origin)
@@ -642,9 +1168,10 @@ void SessionJournal::setContractOrigin(const std::string& origin)
     d->contractOrigin = origin;
     if (!d->open)
         return;
-    QString why;
-    if (!d->writeMeta("contract_origin", qs(origin), &why))
-        d->lastError = QStringLiteral("cannot write %1: %2").arg(d->path, why);
+    std::string why;
+    d->call([&] { d->writer.writeMeta("contract_origin", origin, &why); });
+    if (!why.empty())
+        d->lastError = QStringLiteral("cannot write %1: %2").arg(d->path, qs(why));
 }
 
 qint64 SessionJournal::lastSeq() const
@@ -697,8 +1224,9 @@ void SessionJournal::append(
     p.onDurable = std::move(onDurable);
     d->queue.push_back(std::move(p));
 
-    if (int(d->queue.size()) >= d->threshold && !d->inCallbacks)
-        d->commit();
+    // Handing over never runs callbacks: safe from inside one.
+    if (int(d->queue.size()) >= d->threshold)
+        d->submit();
     else if (!d->timer.isActive())
         d->timer.start(d->delayMs);
 }
@@ -708,7 +1236,7 @@ void SessionJournal::updateUpstream(qint64 id, int status, qint64 latencyMs, con
 {
     if (!d->open)
         return;
-    // Still queued: the request is written with it.
+    // Still queued here: the request is written with it.
     for (auto it = d->queue.rbegin(); it != d->queue.rend(); ++it) {
         JournalRequest& r = it->request;
         if (r.id != id)
@@ -722,6 +1250,7 @@ void SessionJournal::updateUpstream(qint64 id, int status, qint64 latencyMs, con
         }
         return;
     }
+    // Handed to the writer already: an UPDATE in a later transaction (committed or not, the insert comes first).
     d->upstreams.push_back({id, status, latencyMs, error, responseHeaders, responseBody});
     if (!d->timer.isActive())
         d->timer.start(d->delayMs);
@@ -729,24 +1258,17 @@ void SessionJournal::updateUpstream(qint64 id, int status, qint64 latencyMs, con
 
 bool SessionJournal::flush()
 {
-    if (d->queue.empty() && d->upstreams.empty())
-        return d->open;
-    return d->commit();
+    return d->flush();
 }
 
 void SessionJournal::markClean()
 {
     if (!d->open || !flush())
         return;
-    QString why;
-    if (!d->writeMeta("clean", QStringLiteral("1"), &why)) {
-        d->lastError = QStringLiteral("cannot write %1: %2").arg(d->path, why);
-        return;
-    }
-    d->cleanOnDisk = true;
-    // Fold the WAL into the main file so the .elsession file alone is the whole session.
-    QSqlQuery q(d->db);
-    q.exec(QStringLiteral("PRAGMA wal_checkpoint(TRUNCATE)"));
+    std::string why;
+    d->call([&] { d->writer.markClean(&why); });
+    if (!why.empty())
+        d->lastError = QStringLiteral("cannot write %1: %2").arg(d->path, qs(why));
 }
 
 QString SessionJournal::lastError() const
@@ -756,7 +1278,7 @@ QString SessionJournal::lastError() const
 
 int SessionJournal::pendingCount() const
 {
-    return int(d->queue.size());
+    return int(d->queue.size() + d->waiting.size());
 }
 
 void SessionJournal::setCommitDelay(int ms)
@@ -772,11 +1294,12 @@ void SessionJournal::setCommitThreshold(int requests)
 void SessionJournal::setSynchronousFull(bool full)
 {
     d->synchronousFull = full;
-    if (d->open) {
-        QString why;
-        if (!d->applySynchronous(&why))
-            d->lastError = why;
-    }
+    if (!d->open)
+        return;
+    std::string why;
+    d->call([&] { d->writer.applySynchronous(full, &why); });
+    if (!why.empty())
+        d->lastError = qs(why);
 }
 
 bool SessionJournal::load(const QString& path, SessionData& out, QString* error)

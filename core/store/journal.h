@@ -58,12 +58,14 @@ bool isRejected(const JournalRequest& request);
 RejectedRequest toRejected(const JournalRequest& request);
 
 /**
- * \brief The session file: an SQLite database (Qt Sql, WAL) that journals every request and its
+ * \brief The session file: an SQLite database (WAL) that journals every request and its
  * events before the client gets its 2xx.
  *
- * append() queues; a group commit runs within a few milliseconds (or at once when many are queued)
- * and then calls every queued \c onDurable callback, in order. The IngestServer answers the client
- * from that callback, so an acknowledged event is always on disk.
+ * append() queues; within a few milliseconds (or at once when many are queued) the queue goes to a
+ * writer thread, which commits everything handed to it since its last commit as one transaction (a
+ * group commit) through its own SQLite connection. Every \c onDurable callback then runs on the thread
+ * that owns the journal, in append order. The IngestServer answers the client from that callback, so an
+ * acknowledged event is always on disk. Reading (load(), wasClean()) uses Qt Sql.
  */
 class SessionJournal final : public QObject
 {
@@ -93,18 +95,21 @@ public:
      */
     void updateUpstream(qint64 id, int status, qint64 latencyMs, const std::string& error,
         const Headers& responseHeaders, const std::string& responseBody);
-    /** Commits what is queued now (blocking). */
+    /**
+     * Commits what is queued now (blocking): waits for the writer thread, then runs the callbacks of
+     * everything committed. False when one of the commits it waited for failed (lastError() says why).
+     */
     bool flush();
     /** Marks the file as cleanly closed (a file not marked was interrupted: recovered on next start). */
     void markClean();
 
     /** Why the last open() or commit failed (empty when none did). */
     QString lastError() const;
-    /** Requests queued and not yet committed. */
+    /** Requests queued and not yet answered (committed or not). */
     int pendingCount() const;
-    /** Group-commit delay in ms (default 1; 0 = next event-loop turn). */
+    /** Group-commit delay in ms before the queue goes to the writer (default 1; 0 = next event-loop turn). */
     void setCommitDelay(int ms);
-    /** Queue length that commits at once, inside append() (default 256). */
+    /** Queue length that goes to the writer at once, inside append() (default 256). */
     void setCommitThreshold(int requests);
     /**
      * PRAGMA synchronous: NORMAL (default) survives a process crash (kill -9) but may lose the last
