@@ -1520,10 +1520,26 @@ public:
             for (const std::string& r : m_required)
                 if (v.find(r) == v.end())
                     return Verdict::Invalid;
-            for (const auto& [name, node] : m_properties) {
-                const auto it = v.find(name);
-                if (it != v.end() && step(node->eval(*it)))
-                    return Verdict::Invalid;
+            const auto& obj = v.get_ref<const Json::object_t&>();
+            std::size_t bits = 1;
+            while ((std::size_t(1) << bits) < obj.size())
+                ++bits;
+            if (m_properties.size() * bits < obj.size() + m_properties.size()) {
+                for (const auto& [name, node] : m_properties) { // a few names: look each up
+                    const auto it = obj.find(name);
+                    if (it != obj.end() && step(node->eval(it->second)))
+                        return Verdict::Invalid;
+                }
+            } else { // many: both are sorted by name, walk them together
+                auto it = obj.begin();
+                for (const auto& [name, node] : m_properties) {
+                    while (it != obj.end() && it->first < name)
+                        ++it;
+                    if (it == obj.end())
+                        break;
+                    if (it->first == name && step(node->eval(it->second)))
+                        return Verdict::Invalid;
+                }
             }
         } else if (v.is_number()) {
             if ((m_minimum || m_maximum || m_exclusiveMinimum || m_exclusiveMaximum) && step(checkRange(v)))
@@ -1640,7 +1656,7 @@ private:
                     if (r.is_string())
                         m_required.push_back(r.get<std::string>());
             } else if (k == "properties" && v.is_object()) {
-                for (auto p = v.begin(); p != v.end(); ++p)
+                for (auto p = v.begin(); p != v.end(); ++p) // in key order, as eval() relies on
                     m_properties.emplace_back(p.key(), std::make_unique<FastNode>(*p));
             } else if ((k == "allOf" || k == "anyOf" || k == "oneOf") && v.is_array()) {
                 auto& list = k == "allOf" ? m_allOf : k == "anyOf" ? m_anyOf : m_oneOf;
