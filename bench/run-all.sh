@@ -27,7 +27,7 @@ DURATION="${DURATION:-$([ "$QUICK" = 1 ] && echo 5 || echo 15)}"
 UI_EVENTS="${UI_EVENTS:-$([ "$QUICK" = 1 ] && echo 200000 || echo 1000000)}"
 CONNS="${CONNS:-8}"
 # Unique events generated up front (ids repeat after the pool wraps; keep it above events/s x (DURATION+1)).
-POOL="${POOL:-$([ "$QUICK" = 1 ] && echo 100000 || echo 300000)}"
+POOL="${POOL:-$([ "$QUICK" = 1 ] && echo 200000 || echo 600000)}"
 BASE_PORT="${BASE_PORT:-18480}"
 EL_PORT=$BASE_PORT NGINX_PORT=$((BASE_PORT + 1)) MITM_PORT=$((BASE_PORT + 2)) PROXY_PORT=$((BASE_PORT + 3))
 
