@@ -247,13 +247,33 @@ KeyHash keyHash(const std::string& text)
     return h;
 }
 
+/** What a pair keeps while a session runs: values as compact JSON text (a RunInfo is built on demand). */
+struct CompactRun
+{
+    std::string key; ///< the correlation key value, compact JSON
+    qint64 startSeq = 0;
+    qint64 endSeq = 0;
+    qint64 startMs = 0;
+    qint64 endMs = 0;
+    std::string state; ///< as RunInfo::state
+    int pinnedMismatches = 0;
+    std::string pinned; ///< JSON array: per pinned entry, its value on the start event (null: absent)
+    std::string result; ///< value at the result pointer on the end event, compact JSON; empty: none
+};
+
 struct PairRecord
 {
-    RunInfo info;
+    CompactRun info;
     qint64 startReceivedMs = 0;
-    std::string startName;
-    std::vector<bool> pinnedPresent; ///< per pinned entry: present on the start event
 };
+
+Json parseCompact(const std::string& text)
+{
+    if (text.empty())
+        return Json();
+    Json j = Json::parse(text, nullptr, false);
+    return j.is_discarded() ? Json() : j;
+}
 
 struct SequenceState
 {
@@ -299,7 +319,7 @@ std::string keyText(const SequenceSpec& s, const Json& key)
 Violation ContractEngine::Private::unfinished(const SequenceSpec& s, const PairRecord& p, const std::string& why) const
 {
     return makeViolation("sequence.unfinished", s.id, s.severity, s.key,
-        s.start + " (seq " + std::to_string(p.info.startSeq) + ", " + keyText(s, p.info.key) + ") " + why,
+        s.start + " (seq " + std::to_string(p.info.startSeq) + ", " + keyText(s, parseCompact(p.info.key)) + ") " + why,
         {p.info.startSeq});
 }
 
@@ -322,18 +342,18 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         if (latest != st.latest.end() && st.pairs[latest->second].info.state == "open")
             return; // a repeated start while the pair is open keeps the first start
         PairRecord p;
-        p.info.rule = s.id;
-        p.info.key = *key;
+        p.info.key = compactJson(*key);
         p.info.startSeq = event.seq;
         p.info.startMs = t;
         p.info.state = "open";
         p.startReceivedMs = event.receivedMs;
-        p.startName = name;
-        for (const auto& [pname, ptr] : s.pinned) {
-            const Json* v = j.fact(ptr);
-            p.pinnedPresent.push_back(v != nullptr);
-            if (v)
-                p.info.pinned[pname] = *v;
+        if (!s.pinned.empty()) {
+            Json pinned = Json::array();
+            for (const auto& entry : s.pinned) {
+                const Json* v = j.fact(entry.second);
+                pinned.push_back(v ? *v : Json());
+            }
+            p.info.pinned = compactJson(pinned);
         }
         st.pairs.push_back(std::move(p));
         const std::size_t idx = st.pairs.size() - 1;
@@ -347,12 +367,11 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     const Json* result = j.fact(s.result);
     if (latest == st.latest.end()) {
         PairRecord p;
-        p.info.rule = s.id;
-        p.info.key = *key;
+        p.info.key = compactJson(*key);
         p.info.endSeq = event.seq;
         p.info.endMs = t;
         p.info.state = "orphan";
-        p.info.result = result ? *result : Json();
+        p.info.result = result ? compactJson(*result) : std::string();
         st.pairs.push_back(std::move(p));
         st.latest[kd] = st.pairs.size() - 1;
         runs.emplace_back(index, st.pairs.size() - 1);
@@ -378,7 +397,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     }
     p.info.endSeq = event.seq;
     p.info.endMs = t;
-    p.info.result = result ? *result : Json();
+    p.info.result = result ? compactJson(*result) : std::string();
     st.open.erase(latest->second);
     if (p.info.state == "open") {
         if (s.withinMs && t - p.info.startMs > *s.withinMs) {
@@ -392,11 +411,11 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
             p.info.state = "finished";
         }
     }
+    const Json startPinned = parseCompact(p.info.pinned);
     for (std::size_t i = 0; i < s.pinned.size(); ++i) {
         const auto& [pname, ptr] = s.pinned[i];
         const Json* endValue = j.fact(ptr);
-        const bool startPresent = i < p.pinnedPresent.size() && p.pinnedPresent[i];
-        const Json* startValue = startPresent ? &p.info.pinned[pname] : nullptr;
+        const Json* startValue = i < startPinned.size() && !startPinned[i].is_null() ? &startPinned[i] : nullptr;
         if (!startValue && !endValue)
             continue;
         if (startValue && endValue && *startValue == *endValue)
@@ -641,8 +660,26 @@ std::vector<RunInfo> ContractEngine::runs() const
 {
     std::vector<RunInfo> out;
     out.reserve(d->runs.size());
-    for (const auto& [rule, idx] : d->runs)
-        out.push_back(d->states[rule].pairs[idx].info);
+    for (const auto& [rule, idx] : d->runs) {
+        const SequenceSpec& s = d->contract->sequences()[rule];
+        const CompactRun& c = d->states[rule].pairs[idx].info;
+        RunInfo r;
+        r.rule = s.id;
+        r.key = parseCompact(c.key);
+        r.startSeq = c.startSeq;
+        r.endSeq = c.endSeq;
+        r.startMs = c.startMs;
+        r.endMs = c.endMs;
+        const Json pinned = parseCompact(c.pinned);
+        for (std::size_t i = 0; i < s.pinned.size() && i < pinned.size(); ++i) {
+            if (!pinned[i].is_null())
+                r.pinned[s.pinned[i].first] = pinned[i];
+        }
+        r.state = c.state;
+        r.result = parseCompact(c.result);
+        r.pinnedMismatches = c.pinnedMismatches;
+        out.push_back(std::move(r));
+    }
     return out;
 }
 
