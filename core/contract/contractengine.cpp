@@ -11,6 +11,8 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
+#include <map>
 #include <set>
 #include <unordered_map>
 #include <unordered_set>
@@ -226,12 +228,7 @@ struct KeyHash
 {
     std::uint64_t a = 0;
     std::uint64_t b = 0;
-    bool operator==(const KeyHash& o) const { return a == o.a && b == o.b; }
-};
-
-struct KeyHashHasher
-{
-    std::size_t operator()(const KeyHash& k) const { return static_cast<std::size_t>(k.a); }
+    bool operator<(const KeyHash& o) const { return a != o.a ? a < o.a : b < o.b; }
 };
 
 KeyHash keyHash(const std::string& text)
@@ -277,18 +274,21 @@ Json parseCompact(const std::string& text)
 
 struct SequenceState
 {
+    // Everything here grows with the session: a deque and ordered containers, never a reallocation or a
+    // rehash of the whole (rehashing a hash table of a million keys stalled the GUI thread for 0.2-0.4 s,
+    // measured by bench/ui).
     // pair
-    std::vector<PairRecord> pairs;
-    std::unordered_map<std::string, std::size_t> latest; ///< key dump -> index of the newest pair
+    std::deque<PairRecord> pairs;
+    std::map<std::string, std::size_t> latest; ///< key dump -> index of the newest pair
     std::set<std::size_t> open; ///< indexes of open pairs
     // order
-    std::unordered_set<std::string> firstSeen;
+    std::set<std::string> firstSeen;
     bool anyFirst = false;
     // unique
     /// key -> first seq and the index of its event name in \c names. Keys are kept as a 128-bit hash of their
     /// JSON text (two independent 64-bit hashes: a false duplicate needs both to collide, ~1e-20 at 10^9 keys):
     /// a live session sees one key per event, and the text would cost ~150 bytes each.
-    std::unordered_map<KeyHash, std::pair<qint64, std::uint32_t>, KeyHashHasher> seen;
+    std::map<KeyHash, std::pair<qint64, std::uint32_t>> seen;
     std::vector<std::string> names; ///< event names seen by this rule
     std::unordered_map<std::string, std::uint32_t> nameIndex;
 };
