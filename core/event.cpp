@@ -324,16 +324,16 @@ Json Event::toJson() const
     j["user_agent"] = optional(userAgent());
     j["api_key"] = optional(apiKey());
     j["event"] = validUtf8(name);
-    j["distinct_id"] = optional(distinctId);
-    j["uuid"] = optional(uuid);
-    j["timestamp"] = optional(timestamp);
+    j["distinct_id"] = optional(distinctId());
+    j["uuid"] = optional(uuid());
+    j["timestamp"] = optional(timestamp());
     const Json d = doc();
     const Json* props = member(d, "properties");
     j["properties"] = props && props->is_object() ? *props : emptyObject();
-    if (runtimeType)
-        j["runtime_type"] = *runtimeType;
-    if (runId)
-        j["run_id"] = *runId;
+    if (const auto rt = runtimeType())
+        j["runtime_type"] = *rt;
+    if (const auto rid = runId())
+        j["run_id"] = *rid;
     j["recording"] = recording;
     for (const char* key : {"$set", "$set_once"}) {
         if (const Json* v = member(d, key))
@@ -380,8 +380,64 @@ const EventSource& Event::src() const
     return source ? *source : none;
 }
 
+std::string_view Event::field(Field f) const
+{
+    const auto i = static_cast<std::size_t>(f);
+    const std::uint32_t begin = i == 0 ? 0 : m_end[i - 1];
+    return std::string_view(m_fields).substr(begin, m_end[i] - begin);
+}
+
+std::optional<Json> Event::jsonField(Field f) const
+{
+    if (!(m_present & bit(f)))
+        return std::nullopt;
+    Json v = Json::parse(field(f), nullptr, false);
+    return v.is_discarded() ? Json() : v;
+}
+
+void Event::setFields(std::string_view distinctId, std::string_view uuid, std::string_view timestamp,
+    std::string_view sessionId, const std::optional<Json>& runtimeType, const std::optional<Json>& runId)
+{
+    const std::string rt = runtimeType ? compactJson(*runtimeType) : std::string();
+    const std::string rid = runId ? compactJson(*runId) : std::string();
+    const std::string_view parts[6] = {distinctId, uuid, timestamp, sessionId, rt, rid};
+    std::size_t total = 0;
+    for (const std::string_view part : parts)
+        total += part.size();
+    m_fields.clear();
+    m_fields.reserve(total);
+    for (std::size_t i = 0; i < 6; ++i) {
+        m_fields.append(parts[i]);
+        m_end[i] = static_cast<std::uint32_t>(m_fields.size());
+    }
+    m_present
+        = static_cast<std::uint8_t>((runtimeType ? bit(Field::RuntimeType) : 0) | (runId ? bit(Field::RunId) : 0));
+}
+
+void Event::setField(Field f, std::string_view value)
+{
+    std::string_view parts[6];
+    std::string copies[6];
+    for (std::size_t i = 0; i < 6; ++i) {
+        copies[i] = std::string(field(static_cast<Field>(i)));
+        parts[i] = copies[i];
+    }
+    parts[static_cast<std::size_t>(f)] = value;
+    const auto jsonOf = [&](Field g) -> std::optional<Json> {
+        const std::string_view text = parts[static_cast<std::size_t>(g)];
+        const bool present = g == f ? !value.empty() : (m_present & bit(g)) != 0;
+        if (!present)
+            return std::nullopt;
+        Json v = Json::parse(text, nullptr, false);
+        return v.is_discarded() ? Json() : v;
+    };
+    const std::optional<Json> rt = jsonOf(Field::RuntimeType);
+    const std::optional<Json> rid = jsonOf(Field::RunId);
+    setFields(parts[0], parts[1], parts[2], parts[3], rt, rid);
+}
+
 Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs,
-    std::shared_ptr<const EventSource>* shared)
+    EventSourceCache* sources)
 {
     Event e;
     e.seq = seq;
@@ -399,21 +455,23 @@ Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq
 
     if (const Json* v = member(normalised, "event"))
         e.name = textOf(*v);
+    std::string distinctId, uuid, timestamp, sessionId;
+    std::optional<Json> runtimeType, runId;
     for (const char* key : {"distinct_id", "$distinct_id"}) {
         const Json* v = member(normalised, key);
         if (v && !v->is_null()) {
-            e.distinctId = textOf(*v);
+            distinctId = textOf(*v);
             break;
         }
     }
-    if (e.distinctId.empty()) {
+    if (distinctId.empty()) {
         if (const Json* v = prop("distinct_id"))
-            e.distinctId = textOf(*v);
+            distinctId = textOf(*v);
     }
     if (const Json* v = member(normalised, "uuid"))
-        e.uuid = textOf(*v);
+        uuid = textOf(*v);
     if (const Json* v = member(normalised, "timestamp"))
-        e.timestamp = textOf(*v);
+        timestamp = textOf(*v);
     if (const Json* v = prop("$lib"))
         source.lib = textOf(*v);
     if (const Json* v = prop("$lib_version"))
@@ -430,20 +488,28 @@ Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq
             source.apiKey = textOf(*v);
     }
     if (const Json* v = prop("runtime_type"))
-        e.runtimeType = *v;
+        runtimeType = *v;
     if (const Json* v = prop("run_id"))
-        e.runId = *v;
+        runId = *v;
     if (const Json* v = prop("$session_id"))
-        e.sessionId = textOf(*v);
+        sessionId = textOf(*v);
+    e.setFields(distinctId, uuid, timestamp, sessionId, runtimeType, runId);
 
     const std::string& p = request.path;
     e.recording = e.name == "$snapshot" || p == "/s" || p.rfind("/s/", 0) == 0;
-    if (shared && *shared && **shared == source) {
-        e.source = *shared;
+    if (sources) {
+        auto& recent = sources->recent;
+        const auto same = std::find_if(recent.rbegin(), recent.rend(), [&](const auto& s) { return *s == source; });
+        if (same != recent.rend()) {
+            e.source = *same;
+        } else {
+            e.source = std::make_shared<const EventSource>(std::move(source));
+            if (recent.size() >= 8)
+                recent.erase(recent.begin());
+            recent.push_back(e.source);
+        }
     } else {
         e.source = std::make_shared<const EventSource>(std::move(source));
-        if (shared)
-            *shared = e.source;
     }
     e.json = compactJson(normalised);
     return e;

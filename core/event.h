@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -63,14 +64,20 @@ struct EventSource
     }
 };
 
+/** The sources a request's events used so far: events that agree with one of them share it. */
+struct EventSourceCache
+{
+    std::vector<std::shared_ptr<const EventSource>> recent; ///< at most 8, most recent last
+};
+
 /**
  * \brief One analytics event, immutable once created.
  *
  * \c json is the normalised event object {event, distinct_id, uuid, timestamp, properties, ...}
  * (top-level $set/$set_once kept) as compact UTF-8 JSON text: the only copy of the event kept in
  * memory (a parsed DOM costs 6x its text). doc() parses it on demand (detail pane, exports, contract
- * re-validation). Extracted fields are copies for quick display and filtering; absent stays absent
- * (never invented).
+ * re-validation). Extracted fields are copies for quick display and filtering, packed into one
+ * allocation (memory per event is an issue-8 target); absent stays absent (never invented).
  */
 struct Event
 {
@@ -79,14 +86,30 @@ struct Event
     qint64 receivedMs = 0; ///< ms since epoch, when the sink received the request
     std::shared_ptr<const EventSource> source; ///< endpoint, user agent, api key, $lib, $lib_version
     std::string name; ///< event name
-    std::string distinctId;
-    std::string uuid;
-    std::string timestamp; ///< ISO-8601 as sent (or derived from sent_at - offset)
-    std::optional<Json> runtimeType; ///< properties.runtime_type, if present (any JSON type)
-    std::optional<Json> runId; ///< properties.run_id, if present
-    std::string sessionId; ///< properties.$session_id as text (non-strings as compact JSON), if present
     bool recording = false; ///< a $snapshot from /s/ (counted, not shown as analytics)
     std::string json; ///< the normalised event object, compact JSON (invalid UTF-8 replaced by U+FFFD)
+
+    /** The extracted fields (see setFields()). */
+    enum class Field : std::uint8_t { DistinctId, Uuid, Timestamp, SessionId, RuntimeType, RunId };
+    std::string distinctId() const { return std::string(field(Field::DistinctId)); }
+    std::string uuid() const { return std::string(field(Field::Uuid)); }
+    /** ISO-8601 as sent (or derived from sent_at - offset). */
+    std::string timestamp() const { return std::string(field(Field::Timestamp)); }
+    /** properties.$session_id as text (non-strings as compact JSON), if present. */
+    std::string sessionId() const { return std::string(field(Field::SessionId)); }
+    /** properties.runtime_type, if present (any JSON type). */
+    std::optional<Json> runtimeType() const { return jsonField(Field::RuntimeType); }
+    /** properties.run_id, if present (any JSON type). */
+    std::optional<Json> runId() const { return jsonField(Field::RunId); }
+    bool hasRuntimeType() const { return (m_present & bit(Field::RuntimeType)) != 0; }
+    bool hasRunId() const { return (m_present & bit(Field::RunId)) != 0; }
+    /** A string field as stored (a view into the event; for RuntimeType/RunId: compact JSON, empty if absent). */
+    std::string_view field(Field f) const;
+    /** Sets every extracted field at once (strings as they are; runtime_type and run_id nullopt when absent). */
+    void setFields(std::string_view distinctId, std::string_view uuid, std::string_view timestamp,
+        std::string_view sessionId, const std::optional<Json>& runtimeType, const std::optional<Json>& runId);
+    /** Replaces one field (tests, imports); for RuntimeType/RunId \a value is compact JSON, empty = absent. */
+    void setField(Field f, std::string_view value);
 
     const std::string& endpoint() const { return src().endpoint; }
     const std::string& userAgent() const { return src().userAgent; }
@@ -101,6 +124,13 @@ struct Event
     Json properties() const;
     /** The event as the inspection API shows it (without violations). */
     Json toJson() const;
+
+private:
+    static constexpr std::uint8_t bit(Field f) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(f)); }
+    std::optional<Json> jsonField(Field f) const;
+    std::string m_fields; ///< the six fields back to back
+    std::uint32_t m_end[6] = {}; ///< end offset of each field in m_fields
+    std::uint8_t m_present = 0; ///< RuntimeType/RunId present (a JSON null is present too)
 };
 
 using EventPtr = std::shared_ptr<const Event>;
@@ -134,10 +164,10 @@ qint64 nowMs();
 
 /**
  * Builds an Event from a normalised event object (see decode.h); \a normalised is only read. With
- * \a shared, the event reuses *shared when its source is the same, else *shared becomes its source.
+ * \a sources (one per request), events that agree on their source share one EventSource.
  */
 Event makeEvent(const Json& normalised, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs,
-    std::shared_ptr<const EventSource>* shared = nullptr);
+    EventSourceCache* sources = nullptr);
 /** The compact JSON text Event::json holds for \a doc. */
 std::string compactJson(const Json& doc);
 

@@ -105,9 +105,9 @@ std::shared_ptr<Session::Prepared> Session::prepare(HttpRequest request, Endpoin
     p->events.reserve(decoded.events.size());
     if (contract)
         p->judgements.reserve(decoded.events.size());
-    std::shared_ptr<const EventSource> source; // shared by the request's events
+    EventSourceCache sources; // shared by the request's events
     for (const Json& doc : decoded.events) {
-        Event e = makeEvent(doc, p->request, 0, requestId, receivedMs, &source);
+        Event e = makeEvent(doc, p->request, 0, requestId, receivedMs, &sources);
         if (contract)
             p->judgements.push_back(judgeEvent(*contract, e, doc));
         p->events.push_back(std::move(e));

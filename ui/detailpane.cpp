@@ -356,11 +356,11 @@ void DetailPane::rebuild(bool keepState)
     m_title->setText(e.name.empty() ? tr("(unnamed event)") : qs(e.name));
     QStringList sub;
     sub << QStringLiteral("#%1").arg(e.seq) << formatTime(e.receivedMs, true);
-    if (!e.distinctId.empty())
-        sub << QStringLiteral("distinct_id %1").arg(qs(e.distinctId));
+    if (!e.distinctId().empty())
+        sub << QStringLiteral("distinct_id %1").arg(qs(e.distinctId()));
     if (!e.lib().empty())
         sub << qs(e.lib()) + (e.libVersion().empty() ? QString() : u' ' + qs(e.libVersion()));
-    sub << QStringLiteral("runtime_type %1").arg(runtimeTypeText(e.runtimeType));
+    sub << QStringLiteral("runtime_type %1").arg(runtimeTypeText(e.runtimeType()));
     m_subtitle->setText(sub.join(QStringLiteral("  ·  ")));
     int errors = 0, warnings = 0;
     for (const Violation& v : m_eventViolations)
@@ -403,8 +403,8 @@ void DetailPane::fillRaw()
             up->status < 0 ? tr("upstream unreachable: %1").arg(htmlEscaped(up->error))
                            : tr("upstream answered %1 in %2 ms").arg(up->status).arg(up->latencyMs));
     }
-    html += row(tr("uuid"), orDash(e.uuid));
-    html += row(tr("timestamp"), orDash(e.timestamp));
+    html += row(tr("uuid"), orDash(e.uuid()));
+    html += row(tr("timestamp"), orDash(e.timestamp()));
     html += QStringLiteral("</table>");
     html += QStringLiteral("<p style=\"margin-top:4px\"><small><i>%1</i></small></p>")
                 .arg(tr("The normalised event as decoded from the request. Full request headers and body are not "

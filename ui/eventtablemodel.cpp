@@ -19,12 +19,23 @@ QString clientText(const Event& e)
     return e.libVersion().empty() ? qs(e.lib()) : qs(e.lib()) + u' ' + qs(e.libVersion());
 }
 
-const std::string& sessionIdOf(const Event& e)
+std::string sessionIdOf(const Event& e)
 {
-    return e.sessionId;
+    return e.sessionId();
 }
 
 } // namespace
+
+bool EventTableModel::Row::setCounts(int errorCount, int warningCount)
+{
+    const auto clamp = [](int n) { return static_cast<std::uint16_t>(std::clamp(n, 0, 0xFFFF)); };
+    const std::uint16_t e = clamp(errorCount);
+    const std::uint16_t w = clamp(warningCount);
+    const bool changed = e != errors || w != warnings;
+    errors = e;
+    warnings = w;
+    return changed;
+}
 
 EventTableModel::EventTableModel(EventStore* store, QObject* parent)
     : QAbstractTableModel(parent)
@@ -70,11 +81,11 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
         case EventColumn:
             return qs(e.name);
         case RuntimeTypeColumn:
-            return runtimeTypeText(e.runtimeType);
+            return runtimeTypeText(e.runtimeType());
         case DistinctIdColumn:
-            return qs(e.distinctId);
+            return qs(e.distinctId());
         case RunIdColumn:
-            return e.runId ? jsonPreview(*e.runId, 80) : QString();
+            return e.hasRunId() ? jsonPreview(*e.runId(), 80) : QString();
         case ClientColumn:
             return clientText(e);
         case EndpointColumn:
@@ -88,8 +99,8 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
         case TimeColumn:
             return tr("#%1 received %2").arg(e.seq).arg(formatTime(e.receivedMs, true));
         case RuntimeTypeColumn:
-            return e.runtimeType ? tr("runtime_type = %1").arg(qs(e.runtimeType->dump()))
-                                 : tr("runtime_type is missing");
+            return e.hasRuntimeType() ? tr("runtime_type = %1").arg(qs(std::string(e.field(Event::Field::RuntimeType))))
+                                      : tr("runtime_type is missing");
         case StatusColumn: {
             if (r.errors + r.warnings == 0)
                 return tr("No contract violations");
@@ -259,23 +270,29 @@ void EventTableModel::onEventsAdded(qint64 firstSeq, qint64 lastSeq)
         if (!e)
             continue;
         Row row;
-        row.kind = classifyRuntimeType(e->runtimeType);
-        const std::string clientKey = e->distinctId + '\x1f' + e->lib();
-        if (!e->distinctId.empty()) {
-            qint64& lastClient = m_lastByClient[clientKey];
-            row.prevSameClient = lastClient;
+        row.kind = classifyRuntimeType(e->runtimeType());
+        const std::string distinctId = e->distinctId();
+        // A previous seq more than 2^32 events back (or none) is "none": the delta must fit 32 bits.
+        const auto delta = [seq](qint64 previous) -> std::uint32_t {
+            return previous > 0 && seq - previous <= 0xFFFFFFFFll ? static_cast<std::uint32_t>(seq - previous) : 0;
+        };
+        qint64 prevDistinct = 0;
+        if (!distinctId.empty()) {
+            qint64& lastClient = m_lastByClient[distinctId + '\x1f' + e->lib()];
+            row.prevClientDelta = delta(lastClient);
             lastClient = seq;
-            qint64& lastDistinct = m_lastByDistinct[e->distinctId];
-            row.prevSameDistinct = lastDistinct;
+            qint64& lastDistinct = m_lastByDistinct[distinctId];
+            prevDistinct = lastDistinct;
             lastDistinct = seq;
         }
         const std::string session = sessionIdOf(*e);
         if (!session.empty()) {
             qint64& lastSession = m_lastBySession[session];
-            if (row.prevSameDistinct == 0)
-                row.prevSameDistinct = lastSession;
+            if (prevDistinct == 0)
+                prevDistinct = lastSession;
             lastSession = seq;
         }
+        row.prevDistinctDelta = delta(prevDistinct);
         if (m_names.insert(e->name).second)
             m_namesChanged = true;
         row.event = std::move(e);
@@ -365,12 +382,7 @@ void EventTableModel::applyStatusChanges()
 {
     std::vector<int> changed;
     const auto refresh = [this](Row& r) {
-        const int errors = m_store->errorCount(r.event->seq);
-        const int warnings = m_store->warningCount(r.event->seq);
-        const bool differs = errors != r.errors || warnings != r.warnings;
-        r.errors = errors;
-        r.warnings = warnings;
-        return differs;
+        return r.setCounts(m_store->errorCount(r.event->seq), m_store->warningCount(r.event->seq));
     };
     if (m_statusAllDirty) {
         m_statusAllDirty = false;
@@ -414,10 +426,8 @@ void EventTableModel::flush()
         endRemoveRows();
     }
     // Status of staged rows is read now: violations that arrived while they were staged count.
-    for (Row& r : m_staged) {
-        r.errors = m_store->errorCount(r.event->seq);
-        r.warnings = m_store->warningCount(r.event->seq);
-    }
+    for (Row& r : m_staged)
+        r.setCounts(m_store->errorCount(r.event->seq), m_store->warningCount(r.event->seq));
     const int first = static_cast<int>(m_rows.size());
     beginInsertRows(QModelIndex(), first, first + incoming - 1);
     std::move(m_staged.begin(), m_staged.end(), std::back_inserter(m_rows));

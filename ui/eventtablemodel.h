@@ -8,6 +8,7 @@
 #include <QFont>
 #include <QTimer>
 
+#include <cstdint>
 #include <deque>
 #include <string>
 #include <unordered_map>
@@ -56,14 +57,22 @@ public:
         WarningCountRole,
     };
 
+    /** One row: 32 bytes (a million rows is a target of issue 8). */
     struct Row
     {
         EventPtr event;
-        qint64 prevSameClient = 0; ///< seq of the previous event with the same distinct_id and $lib (0: none)
-        qint64 prevSameDistinct = 0; ///< seq of the previous event with the same distinct_id, else $session_id
-        int errors = 0;
-        int warnings = 0;
+        std::uint32_t prevClientDelta = 0; ///< seq distance to prevSameClient() (0: none)
+        std::uint32_t prevDistinctDelta = 0; ///< seq distance to prevSameDistinct() (0: none)
+        std::uint16_t errors = 0; ///< saturates at 65535
+        std::uint16_t warnings = 0;
         RuntimeKind kind = RuntimeKind::Missing;
+
+        /** Seq of the previous event with the same distinct_id and $lib (0: none). */
+        qint64 prevSameClient() const { return prevClientDelta ? event->seq - prevClientDelta : 0; }
+        /** Seq of the previous event with the same distinct_id, else the same $session_id (0: none). */
+        qint64 prevSameDistinct() const { return prevDistinctDelta ? event->seq - prevDistinctDelta : 0; }
+        /** Sets the violation counts (saturating); true when they changed. */
+        bool setCounts(int errorCount, int warningCount);
     };
 
     static constexpr int kDefaultRowCap = 100000;

@@ -770,7 +770,7 @@ void MainWindow::onCurrentChanged(const QModelIndex& current)
         return; // keep showing the last event (e.g. when it is filtered out)
     const QModelIndex source = m_proxy->mapToSource(current);
     const EventTableModel::Row& row = m_model->rowAt(source.row());
-    m_detail->setEvent(row.event, row.prevSameClient, row.prevSameDistinct);
+    m_detail->setEvent(row.event, row.prevSameClient(), row.prevSameDistinct());
 }
 
 void MainWindow::onModelDataChanged(const QModelIndex& topLeft, const QModelIndex& bottomRight)

@@ -88,7 +88,7 @@ void RunsModel::setRuns(std::vector<RunInfo> runs, const EventStore* store)
             row.runtimeType = *pinned;
         } else if (store && run.startSeq > 0) {
             if (EventPtr start = store->eventBySeq(run.startSeq))
-                row.runtimeType = start->runtimeType;
+                row.runtimeType = start->runtimeType();
         }
         row.kind = classifyRuntimeType(row.runtimeType);
         row.run = std::move(run);

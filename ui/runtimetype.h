@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include <cstdint>
+
 #include "event.h"
 
 #include <QColor>
@@ -12,7 +14,7 @@
 namespace el::ui {
 
 /** How an event's properties.runtime_type reads: one of the planned values, none, missing or invalid. */
-enum class RuntimeKind : int { AmrCloud = 0, Byok, LocalCli, None, Missing, Invalid };
+enum class RuntimeKind : std::uint8_t { AmrCloud = 0, Byok, LocalCli, None, Missing, Invalid };
 
 constexpr int kRuntimeKindCount = 6;
 

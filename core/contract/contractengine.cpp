@@ -117,7 +117,7 @@ const std::string& eventName(const Event& e)
 
 qint64 eventTimeMs(const Event& event)
 {
-    const std::string& ts = event.timestamp;
+    const std::string ts = event.timestamp();
     if (!ts.empty()) {
         QDateTime dt = QDateTime::fromString(QString::fromStdString(ts), Qt::ISODateWithMs);
         if (dt.isValid()) {

@@ -504,9 +504,9 @@ bool importHar(const std::string& name, const Json& har, SessionData& out, QStri
             } else {
                 if (own.is_null())
                     r.status = 200;
-                std::shared_ptr<const EventSource> source;
+                EventSourceCache sources;
                 for (Json& doc : decoded.events)
-                    out.events.push_back(makeEvent(doc, request, nextSeq++, r.id, r.receivedMs, &source));
+                    out.events.push_back(makeEvent(doc, request, nextSeq++, r.id, r.receivedMs, &sources));
             }
         }
         out.requests.push_back(std::move(r));
@@ -564,7 +564,7 @@ bool exportCsv(const QString& path, const std::vector<EventPtr>& events, const E
         if (!e->libVersion().empty())
             client += (client.empty() ? "" : " ") + e->libVersion();
         const std::string cells[] = {std::to_string(e->seq), isoFromMs(e->receivedMs), e->name,
-            jsonText(e->runtimeType), e->distinctId, jsonText(e->runId), client, e->endpoint(),
+            jsonText(e->runtimeType()), e->distinctId(), jsonText(e->runId()), client, e->endpoint(),
             std::to_string(store.errorCount(e->seq)), std::to_string(store.warningCount(e->seq))};
         bool first = true;
         for (const std::string& cell : cells) {

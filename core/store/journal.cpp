@@ -1353,7 +1353,7 @@ bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
                 *error = path + QStringLiteral(": ") + why;
             return false;
         }
-        std::shared_ptr<const EventSource> source; // shared by consecutive events from the same source
+        EventSourceCache sources; // events from the same source share it
         while (q.next()) {
             const qint64 seq = q.value(0).toLongLong();
             Json doc = Json::parse(bytesOf(q.value(3)), nullptr, false);
@@ -1369,7 +1369,7 @@ bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
             if (!userAgent.empty())
                 request.headers.emplace_back("User-Agent", userAgent);
             out.events.push_back(
-                makeEvent(doc, request, seq, q.value(1).toLongLong(), q.value(2).toLongLong(), &source));
+                makeEvent(doc, request, seq, q.value(1).toLongLong(), q.value(2).toLongLong(), &sources));
         }
         // Recordings are counted, not stored as events (like the live session): count them again.
         for (const JournalRequest& r : out.requests) {

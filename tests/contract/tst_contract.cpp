@@ -35,7 +35,7 @@ el::Event eventFromDoc(const Json& doc, qint64 seq, qint64 receivedMs = 0)
     if (doc.contains("event") && doc["event"].is_string())
         e.name = doc["event"].get<std::string>();
     if (doc.contains("timestamp") && doc["timestamp"].is_string())
-        e.timestamp = doc["timestamp"].get<std::string>();
+        e.setField(el::Event::Field::Timestamp, doc["timestamp"].get<std::string>());
     return e;
 }
 
@@ -399,13 +399,13 @@ void TestContract::timestampRule()
 {
     el::Event e = eventFromDoc(Json::parse(R"({"event": "x", "timestamp": "2024-06-01T10:00:00.250Z"})"), 1, 42);
     QCOMPARE(el::eventTimeMs(e), qint64(1717236000250));
-    e.timestamp = "2024-06-01T12:00:00+02:00";
+    e.setField(el::Event::Field::Timestamp, "2024-06-01T12:00:00+02:00");
     QCOMPARE(el::eventTimeMs(e), qint64(1717236000000));
-    e.timestamp = "2024-06-01T10:00:00"; // no offset: UTC
+    e.setField(el::Event::Field::Timestamp, "2024-06-01T10:00:00"); // no offset: UTC
     QCOMPARE(el::eventTimeMs(e), qint64(1717236000000));
-    e.timestamp = "not a time";
+    e.setField(el::Event::Field::Timestamp, "not a time");
     QCOMPARE(el::eventTimeMs(e), qint64(42));
-    e.timestamp.clear();
+    e.setField(el::Event::Field::Timestamp, "");
     e.json = "{}";
     QCOMPARE(el::eventTimeMs(e), qint64(42));
 }

@@ -752,13 +752,13 @@ void TestDecode::wireCaptures()
 
         const Event ev = makeEvent(got, req, static_cast<qint64>(i + 1), 1, 0);
         QCOMPARE(ev.name, want["event"].get<std::string>());
-        QCOMPARE(ev.distinctId, did);
+        QCOMPARE(ev.distinctId(), did);
         QCOMPARE(ev.apiKey(), apiKey);
         QCOMPARE(ev.lib(), want["properties"]["$lib"].get<std::string>());
         QCOMPARE(ev.libVersion(), want["properties"]["$lib_version"].get<std::string>());
         QCOMPARE(ev.userAgent(), entry["headers"]["user-agent"].get<std::string>());
-        QVERIFY(!ev.runtimeType); // real SDKs do not send runtime_type: must not be invented
-        QVERIFY(!ev.runId);
+        QVERIFY(!ev.runtimeType()); // real SDKs do not send runtime_type: must not be invented
+        QVERIFY(!ev.runId());
         QVERIFY(!ev.recording);
         const Json j = ev.toJson();
         QVERIFY(!j.contains("runtime_type"));
@@ -1298,11 +1298,11 @@ void TestDecode::makeEventExtraction()
         if (key == "name")
             return Json(e.name);
         if (key == "distinct_id")
-            return Json(e.distinctId);
+            return Json(e.distinctId());
         if (key == "uuid")
-            return Json(e.uuid);
+            return Json(e.uuid());
         if (key == "timestamp")
-            return Json(e.timestamp);
+            return Json(e.timestamp());
         if (key == "api_key")
             return Json(e.apiKey());
         if (key == "lib")
@@ -1314,9 +1314,9 @@ void TestDecode::makeEventExtraction()
         if (key == "recording")
             return Json(e.recording);
         if (key == "runtime_type")
-            return e.runtimeType;
+            return e.runtimeType();
         if (key == "run_id")
-            return e.runId;
+            return e.runId();
         return Json("<unknown field>");
     };
     const Json j = e.toJson();

@@ -163,10 +163,10 @@ private Q_SLOTS:
         QCOMPARE(m_session->store()->events().size(), std::size_t(1));
         const Event& e = *m_session->store()->events().front();
         QCOMPARE(e.name, std::string("qa_event"));
-        QCOMPARE(e.distinctId, std::string("u1"));
+        QCOMPARE(e.distinctId(), std::string("u1"));
         QCOMPARE(e.endpoint(), target.toStdString().substr(0, target.toStdString().find('?')));
-        QVERIFY(e.runtimeType.has_value());
-        JCOMPARE(*e.runtimeType, Json("byok"));
+        QVERIFY(e.runtimeType().has_value());
+        JCOMPARE(*e.runtimeType(), Json("byok"));
     }
 
     void recordingsAreCountedNotShown()

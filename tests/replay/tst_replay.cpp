@@ -443,8 +443,8 @@ void TestReplay::everyBuiltinAgainstEventLens()
             QCOMPARE(e->endpoint(), std::string("/batch/"));
             QCOMPARE(e->userAgent(), std::string("posthog-node/5.70.0"));
         }
-        QVERIFY(!e->distinctId.empty());
-        QVERIFY(!e->uuid.empty());
+        QVERIFY(!e->distinctId().empty());
+        QVERIFY(!e->uuid().empty());
     }
     QVERIFY(web > 0);
     QCOMPARE(daemon, 4);
@@ -467,9 +467,9 @@ void TestReplay::repeatGivesFreshIds()
     std::set<std::string> runIds;
     std::set<std::string> devices;
     for (const EventPtr& e : sink.session.store()->events()) {
-        if (e->runId)
-            runIds.insert(e->runId->get<std::string>());
-        devices.insert(e->distinctId);
+        if (e->runId())
+            runIds.insert(e->runId()->get<std::string>());
+        devices.insert(e->distinctId());
     }
     QCOMPARE(runIds.size(), std::size_t(3));
     QCOMPARE(devices.size(), std::size_t(3));
@@ -636,11 +636,11 @@ void TestReplay::capturedEventsAreResent()
         const Event& a = *captured[i];
         const Event& b = *resent[i];
         QCOMPARE(b.name, a.name);
-        QCOMPARE(b.distinctId, a.distinctId);
+        QCOMPARE(b.distinctId(), a.distinctId());
         QCOMPARE(b.endpoint(), a.endpoint());
         QCOMPARE(b.lib(), a.lib());
         QCOMPARE(b.libVersion(), a.libVersion());
-        QVERIFY(b.uuid != a.uuid); // a re-send is a new event
+        QVERIFY(b.uuid() != a.uuid()); // a re-send is a new event
         QVERIFY(b.properties() == a.properties());
     }
 

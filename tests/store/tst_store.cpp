@@ -1249,7 +1249,7 @@ void TestStore::chromeHar()
         QCOMPARE(e.endpoint(), std::string("/e/"));
         QVERIFY(e.userAgent().find("Chrome/126") != std::string::npos);
         QCOMPARE(e.apiKey(), std::string("phc_DemoProjectKey000000000000000000000000000"));
-        QCOMPARE(e.runtimeType->get<std::string>(), std::string("byok"));
+        QCOMPARE(e.runtimeType()->get<std::string>(), std::string("byok"));
     }
     // gzip body stored base64 in the HAR: decoded to the original bytes
     const JournalRequest& gz = data.requests[0];
@@ -1263,7 +1263,7 @@ void TestStore::chromeHar()
     QCOMPARE(data.events[0].receivedMs, gz.receivedMs);
     QCOMPARE(data.events[0].requestId, gz.id);
     QCOMPARE(data.events[2].requestId, data.requests[1].id);
-    QCOMPARE(data.events[3].runId->get<std::string>(), std::string("r-1"));
+    QCOMPARE(data.events[3].runId()->get<std::string>(), std::string("r-1"));
     QCOMPARE(data.requests[2].path, std::string("/s/"));
     QCOMPARE(data.createdMs, gz.receivedMs);
 }

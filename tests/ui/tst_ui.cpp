@@ -607,13 +607,13 @@ void TestUi::previousEventTracking()
         .add("e", "d2", {{"$lib", "web"}});
     feeder.commit();
     model.flush();
-    QCOMPARE(model.rowAt(0).prevSameClient, 0);
-    QCOMPARE(model.rowAt(1).prevSameClient, 0); // other $lib
-    QCOMPARE(model.rowAt(1).prevSameDistinct, 1);
-    QCOMPARE(model.rowAt(2).prevSameClient, 1);
-    QCOMPARE(model.rowAt(2).prevSameDistinct, 2);
-    QCOMPARE(model.rowAt(3).prevSameDistinct, 1); // no distinct_id: same $session_id
-    QCOMPARE(model.rowAt(4).prevSameDistinct, 0);
+    QCOMPARE(model.rowAt(0).prevSameClient(), qint64(0));
+    QCOMPARE(model.rowAt(1).prevSameClient(), qint64(0)); // other $lib
+    QCOMPARE(model.rowAt(1).prevSameDistinct(), qint64(1));
+    QCOMPARE(model.rowAt(2).prevSameClient(), qint64(1));
+    QCOMPARE(model.rowAt(2).prevSameDistinct(), qint64(2));
+    QCOMPARE(model.rowAt(3).prevSameDistinct(), qint64(1)); // no distinct_id: same $session_id
+    QCOMPARE(model.rowAt(4).prevSameDistinct(), qint64(0));
 }
 
 void TestUi::propertyTreePointers_data()
