@@ -46,7 +46,7 @@ std::string eventNameOf(const Report& r, qint64 seq)
 {
     if (seq < 1 || std::size_t(seq) > r.input.events.size())
         return {};
-    return r.input.events[std::size_t(seq - 1)].name;
+    return r.input.events[std::size_t(seq - 1)].name();
 }
 
 std::string seqList(const std::vector<qint64>& seqs)
@@ -203,8 +203,8 @@ std::string formatJunit(const Report& r)
     std::vector<TestCase> eventCases(r.input.events.size());
     for (std::size_t i = 0; i < r.input.events.size(); ++i) {
         const el::Event& e = r.input.events[i];
-        eventCases[i].classname = "events." + (e.name.empty() ? std::string("(unnamed)") : e.name);
-        eventCases[i].name = "seq " + std::to_string(e.seq) + " " + e.name + " (" + r.input.sources[i] + ")";
+        eventCases[i].classname = "events." + (e.name().empty() ? std::string("(unnamed)") : e.name());
+        eventCases[i].name = "seq " + std::to_string(e.seq) + " " + e.name() + " (" + r.input.sources[i] + ")";
         if (e.recording) {
             eventCases[i].skipped = true;
             eventCases[i].skipMessage = "session recording, not an analytics event";
@@ -251,7 +251,7 @@ std::string formatJunit(const Report& r)
         } else if (s.type == el::SequenceSpec::Type::Order) {
             bool any = false;
             for (const el::Event& e : r.input.events) {
-                if (e.name != s.then || e.recording)
+                if (e.name() != s.then || e.recording)
                     continue;
                 el::Json key;
                 if (!s.key.empty()) {

@@ -323,7 +323,7 @@ Json Event::toJson() const
     j["lib_version"] = optional(libVersion());
     j["user_agent"] = optional(userAgent());
     j["api_key"] = optional(apiKey());
-    j["event"] = validUtf8(name);
+    j["event"] = validUtf8(name());
     j["distinct_id"] = optional(distinctId());
     j["uuid"] = optional(uuid());
     j["timestamp"] = optional(timestamp());
@@ -383,8 +383,9 @@ const EventSource& Event::src() const
 std::string_view Event::field(Field f) const
 {
     const auto i = static_cast<std::size_t>(f);
-    const std::uint32_t begin = i == 0 ? 0 : m_end[i - 1];
-    return std::string_view(m_fields).substr(begin, m_end[i] - begin);
+    const std::size_t begin = i == 0 ? 0 : m_end[i - 1];
+    const std::size_t end = i + 1 == kFields ? m_fields.size() : m_end[i];
+    return std::string_view(m_fields).substr(begin, end - begin);
 }
 
 std::optional<Json> Event::jsonField(Field f) const
@@ -395,45 +396,44 @@ std::optional<Json> Event::jsonField(Field f) const
     return v.is_discarded() ? Json() : v;
 }
 
-void Event::setFields(std::string_view distinctId, std::string_view uuid, std::string_view timestamp,
-    std::string_view sessionId, const std::optional<Json>& runtimeType, const std::optional<Json>& runId)
+void Event::setFields(std::string_view name, std::string_view distinctId, std::string_view uuid,
+    std::string_view timestamp, std::string_view sessionId, const std::optional<Json>& runtimeType,
+    const std::optional<Json>& runId)
 {
     const std::string rt = runtimeType ? compactJson(*runtimeType) : std::string();
     const std::string rid = runId ? compactJson(*runId) : std::string();
-    const std::string_view parts[6] = {distinctId, uuid, timestamp, sessionId, rt, rid};
+    const std::string_view parts[kFields] = {name, distinctId, uuid, timestamp, sessionId, rt, rid};
     std::size_t total = 0;
     for (const std::string_view part : parts)
         total += part.size();
-    m_fields.clear();
-    m_fields.reserve(total);
-    for (std::size_t i = 0; i < 6; ++i) {
-        m_fields.append(parts[i]);
-        m_end[i] = static_cast<std::uint32_t>(m_fields.size());
+    std::string packed;
+    packed.reserve(total);
+    for (std::size_t i = 0; i < kFields; ++i) {
+        packed.append(parts[i]);
+        if (i + 1 < kFields)
+            m_end[i] = static_cast<std::uint32_t>(packed.size());
     }
+    m_fields = std::move(packed);
     m_present
         = static_cast<std::uint8_t>((runtimeType ? bit(Field::RuntimeType) : 0) | (runId ? bit(Field::RunId) : 0));
 }
 
 void Event::setField(Field f, std::string_view value)
 {
-    std::string_view parts[6];
-    std::string copies[6];
-    for (std::size_t i = 0; i < 6; ++i) {
+    std::string copies[kFields];
+    for (std::size_t i = 0; i < kFields; ++i)
         copies[i] = std::string(field(static_cast<Field>(i)));
-        parts[i] = copies[i];
-    }
-    parts[static_cast<std::size_t>(f)] = value;
+    copies[static_cast<std::size_t>(f)] = std::string(value);
     const auto jsonOf = [&](Field g) -> std::optional<Json> {
-        const std::string_view text = parts[static_cast<std::size_t>(g)];
         const bool present = g == f ? !value.empty() : (m_present & bit(g)) != 0;
         if (!present)
             return std::nullopt;
-        Json v = Json::parse(text, nullptr, false);
+        Json v = Json::parse(copies[static_cast<std::size_t>(g)], nullptr, false);
         return v.is_discarded() ? Json() : v;
     };
     const std::optional<Json> rt = jsonOf(Field::RuntimeType);
     const std::optional<Json> rid = jsonOf(Field::RunId);
-    setFields(parts[0], parts[1], parts[2], parts[3], rt, rid);
+    setFields(copies[0], copies[1], copies[2], copies[3], copies[4], rt, rid);
 }
 
 Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs,
@@ -453,9 +453,9 @@ Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq
         props = nullptr;
     const auto prop = [&](const char* key) -> const Json* { return props ? member(*props, key) : nullptr; };
 
+    std::string name, distinctId, uuid, timestamp, sessionId;
     if (const Json* v = member(normalised, "event"))
-        e.name = textOf(*v);
-    std::string distinctId, uuid, timestamp, sessionId;
+        name = textOf(*v);
     std::optional<Json> runtimeType, runId;
     for (const char* key : {"distinct_id", "$distinct_id"}) {
         const Json* v = member(normalised, key);
@@ -493,10 +493,10 @@ Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq
         runId = *v;
     if (const Json* v = prop("$session_id"))
         sessionId = textOf(*v);
-    e.setFields(distinctId, uuid, timestamp, sessionId, runtimeType, runId);
+    e.setFields(name, distinctId, uuid, timestamp, sessionId, runtimeType, runId);
 
     const std::string& p = request.path;
-    e.recording = e.name == "$snapshot" || p == "/s" || p.rfind("/s/", 0) == 0;
+    e.recording = name == "$snapshot" || p == "/s" || p.rfind("/s/", 0) == 0;
     if (sources) {
         auto& recent = sources->recent;
         const auto same = std::find_if(recent.rbegin(), recent.rend(), [&](const auto& s) { return *s == source; });

@@ -85,12 +85,13 @@ struct Event
     qint64 requestId = 0; ///< the HTTP request it arrived in
     qint64 receivedMs = 0; ///< ms since epoch, when the sink received the request
     std::shared_ptr<const EventSource> source; ///< endpoint, user agent, api key, $lib, $lib_version
-    std::string name; ///< event name
-    bool recording = false; ///< a $snapshot from /s/ (counted, not shown as analytics)
     std::string json; ///< the normalised event object, compact JSON (invalid UTF-8 replaced by U+FFFD)
+    bool recording = false; ///< a $snapshot from /s/ (counted, not shown as analytics)
 
     /** The extracted fields (see setFields()). */
-    enum class Field : std::uint8_t { DistinctId, Uuid, Timestamp, SessionId, RuntimeType, RunId };
+    enum class Field : std::uint8_t { Name, DistinctId, Uuid, Timestamp, SessionId, RuntimeType, RunId };
+    /** The event name ("event"; non-strings as compact JSON). */
+    std::string name() const { return std::string(field(Field::Name)); }
     std::string distinctId() const { return std::string(field(Field::DistinctId)); }
     std::string uuid() const { return std::string(field(Field::Uuid)); }
     /** ISO-8601 as sent (or derived from sent_at - offset). */
@@ -106,8 +107,9 @@ struct Event
     /** A string field as stored (a view into the event; for RuntimeType/RunId: compact JSON, empty if absent). */
     std::string_view field(Field f) const;
     /** Sets every extracted field at once (strings as they are; runtime_type and run_id nullopt when absent). */
-    void setFields(std::string_view distinctId, std::string_view uuid, std::string_view timestamp,
-        std::string_view sessionId, const std::optional<Json>& runtimeType, const std::optional<Json>& runId);
+    void setFields(std::string_view name, std::string_view distinctId, std::string_view uuid,
+        std::string_view timestamp, std::string_view sessionId, const std::optional<Json>& runtimeType,
+        const std::optional<Json>& runId);
     /** Replaces one field (tests, imports); for RuntimeType/RunId \a value is compact JSON, empty = absent. */
     void setField(Field f, std::string_view value);
 
@@ -128,8 +130,9 @@ struct Event
 private:
     static constexpr std::uint8_t bit(Field f) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(f)); }
     std::optional<Json> jsonField(Field f) const;
-    std::string m_fields; ///< the six fields back to back
-    std::uint32_t m_end[6] = {}; ///< end offset of each field in m_fields
+    static constexpr std::size_t kFields = 7;
+    std::string m_fields; ///< the fields back to back
+    std::uint32_t m_end[kFields - 1] = {}; ///< end offset of each field but the last (which ends the string)
     std::uint8_t m_present = 0; ///< RuntimeType/RunId present (a JSON null is present too)
 };
 

@@ -353,7 +353,7 @@ void DetailPane::rebuild(bool keepState)
 
     // Header.
     const Event& e = *m_event;
-    m_title->setText(e.name.empty() ? tr("(unnamed event)") : qs(e.name));
+    m_title->setText(e.name().empty() ? tr("(unnamed event)") : qs(e.name()));
     QStringList sub;
     sub << QStringLiteral("#%1").arg(e.seq) << formatTime(e.receivedMs, true);
     if (!e.distinctId().empty())

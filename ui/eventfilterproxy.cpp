@@ -151,7 +151,7 @@ bool EventFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& source
     if (m_runtime && row.kind != *m_runtime)
         return false;
     if (!m_name.empty()) {
-        if (m_nameExact ? row.event->name != m_name : !containsIgnoreCase(row.event->name, m_name))
+        if (m_nameExact ? row.event->name() != m_name : !containsIgnoreCase(row.event->name(), m_name))
             return false;
     }
     if (!m_text.empty()) {

@@ -79,7 +79,7 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
         case TimeColumn:
             return formatTime(e.receivedMs);
         case EventColumn:
-            return qs(e.name);
+            return qs(e.name());
         case RuntimeTypeColumn:
             return runtimeTypeText(e.runtimeType());
         case DistinctIdColumn:
@@ -293,7 +293,7 @@ void EventTableModel::onEventsAdded(qint64 firstSeq, qint64 lastSeq)
             lastSession = seq;
         }
         row.prevDistinctDelta = delta(prevDistinct);
-        if (m_names.insert(e->name).second)
+        if (m_names.insert(e->name()).second)
             m_namesChanged = true;
         row.event = std::move(e);
         m_staged.push_back(std::move(row));

@@ -108,9 +108,9 @@ std::string closestEvent(const Contract& c, const std::string& name)
     return best;
 }
 
-const std::string& eventName(const Event& e)
+std::string eventName(const Event& e)
 {
-    return e.name;
+    return e.name();
 }
 
 } // namespace
@@ -553,7 +553,7 @@ EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc
         return j;
     j.judged = true;
     std::vector<Violation>& out = j.violations;
-    const std::string& name = eventName(event);
+    const std::string name = eventName(event);
     const Json* propsPtr = nullptr;
     if (doc.is_object()) {
         const auto pit = doc.find("properties");

@@ -529,7 +529,7 @@ Json IngestServer::eventsPage(qint64 since, const std::string& event, std::size_
         for (; i < events.size(); ++i) {
             const Event& e = *events[i];
             next = e.seq;
-            if (!event.empty() && e.name != event)
+            if (!event.empty() && e.name() != event)
                 continue;
             list.push_back(store->eventJson(e));
             *any = true;

@@ -563,7 +563,7 @@ bool exportCsv(const QString& path, const std::vector<EventPtr>& events, const E
         std::string client = e->lib();
         if (!e->libVersion().empty())
             client += (client.empty() ? "" : " ") + e->libVersion();
-        const std::string cells[] = {std::to_string(e->seq), isoFromMs(e->receivedMs), e->name,
+        const std::string cells[] = {std::to_string(e->seq), isoFromMs(e->receivedMs), e->name(),
             jsonText(e->runtimeType()), e->distinctId(), jsonText(e->runId()), client, e->endpoint(),
             std::to_string(store.errorCount(e->seq)), std::to_string(store.warningCount(e->seq))};
         bool first = true;

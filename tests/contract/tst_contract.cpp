@@ -33,7 +33,7 @@ el::Event eventFromDoc(const Json& doc, qint64 seq, qint64 receivedMs = 0)
     e.receivedMs = receivedMs;
     e.json = el::compactJson(doc);
     if (doc.contains("event") && doc["event"].is_string())
-        e.name = doc["event"].get<std::string>();
+        e.setField(el::Event::Field::Name, doc["event"].get<std::string>());
     if (doc.contains("timestamp") && doc["timestamp"].is_string())
         e.setField(el::Event::Field::Timestamp, doc["timestamp"].get<std::string>());
     return e;

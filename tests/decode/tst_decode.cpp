@@ -751,7 +751,7 @@ void TestDecode::wireCaptures()
         }
 
         const Event ev = makeEvent(got, req, static_cast<qint64>(i + 1), 1, 0);
-        QCOMPARE(ev.name, want["event"].get<std::string>());
+        QCOMPARE(ev.name(), want["event"].get<std::string>());
         QCOMPARE(ev.distinctId(), did);
         QCOMPARE(ev.apiKey(), apiKey);
         QCOMPARE(ev.lib(), want["properties"]["$lib"].get<std::string>());
@@ -1296,7 +1296,7 @@ void TestDecode::makeEventExtraction()
     const Json want = Json::parse(str(expected));
     const auto field = [&](const std::string& key) -> std::optional<Json> {
         if (key == "name")
-            return Json(e.name);
+            return Json(e.name());
         if (key == "distinct_id")
             return Json(e.distinctId());
         if (key == "uuid")

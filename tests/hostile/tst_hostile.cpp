@@ -64,7 +64,7 @@ class TestHostile : public QObject
     bool hasEvent(const std::string& name) const
     {
         for (const EventPtr& e : m_session->store()->events())
-            if (e->name == name)
+            if (e->name() == name)
                 return true;
         return false;
     }

@@ -162,7 +162,7 @@ private Q_SLOTS:
         JCOMPARE(r.json(), Json::parse(R"({"status":1})"));
         QCOMPARE(m_session->store()->events().size(), std::size_t(1));
         const Event& e = *m_session->store()->events().front();
-        QCOMPARE(e.name, std::string("qa_event"));
+        QCOMPARE(e.name(), std::string("qa_event"));
         QCOMPARE(e.distinctId(), std::string("u1"));
         QCOMPARE(e.endpoint(), target.toStdString().substr(0, target.toStdString().find('?')));
         QVERIFY(e.runtimeType().has_value());
@@ -323,7 +323,7 @@ private Q_SLOTS:
             QCOMPARE(r.status, 200);
         }
         QCOMPARE(m_session->store()->events().size(), std::size_t(3));
-        QCOMPARE(m_session->store()->events()[2]->name, std::string("p3"));
+        QCOMPARE(m_session->store()->events()[2]->name(), std::string("p3"));
     }
 
     void bodyTooLargeIs413AndListed()
@@ -504,7 +504,7 @@ private Q_SLOTS:
         const auto& events = m_session->store()->events();
         QCOMPARE(events.size(), std::size_t(10));
         for (std::size_t i = 0; i < events.size(); ++i)
-            QCOMPARE(events[i]->name, "n" + std::to_string(i));
+            QCOMPARE(events[i]->name(), "n" + std::to_string(i));
     }
 };
 

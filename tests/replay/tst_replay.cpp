@@ -635,7 +635,7 @@ void TestReplay::capturedEventsAreResent()
     for (std::size_t i = 0; i < captured.size(); ++i) {
         const Event& a = *captured[i];
         const Event& b = *resent[i];
-        QCOMPARE(b.name, a.name);
+        QCOMPARE(b.name(), a.name());
         QCOMPARE(b.distinctId(), a.distinctId());
         QCOMPARE(b.endpoint(), a.endpoint());
         QCOMPARE(b.lib(), a.lib());

@@ -1110,12 +1110,12 @@ void TestStore::ndjsonForeignInput()
     QString error;
     QVERIFY2(importFile(plain, data, &error), qPrintable(error));
     QCOMPARE(data.events.size(), std::size_t(3));
-    QCOMPARE(data.events[0].name, std::string("a"));
+    QCOMPARE(data.events[0].name(), std::string("a"));
     QCOMPARE(data.events[0].receivedMs,
         QDateTime::fromString(QStringLiteral("2024-06-01T10:00:00.250Z"), Qt::ISODateWithMs).toMSecsSinceEpoch());
     QCOMPARE(data.events[0].lib(), std::string("web"));
     QCOMPARE(data.events[2].seq, 3);
-    QCOMPARE(data.events[2].name, std::string("c"));
+    QCOMPARE(data.events[2].name(), std::string("c"));
 
     // An export with a hand-added line: the foreign line is decoded, seqs are renumbered.
     EventStore store;
@@ -1130,9 +1130,9 @@ void TestStore::ndjsonForeignInput()
     }
     QVERIFY2(importFile(mixed, data, &error), qPrintable(error));
     QCOMPARE(data.events.size(), std::size_t(3));
-    QCOMPARE(data.events[0].name, std::string("y"));
-    QCOMPARE(data.events[1].name, std::string("added"));
-    QCOMPARE(data.events[2].name, std::string("x"));
+    QCOMPARE(data.events[0].name(), std::string("y"));
+    QCOMPARE(data.events[1].name(), std::string("added"));
+    QCOMPARE(data.events[2].name(), std::string("x"));
     QCOMPARE(data.events[2].seq, 3);
     JSON_COMPARE(data.events[2].doc(), store.eventBySeq(1)->doc());
 }
@@ -1242,7 +1242,7 @@ void TestStore::chromeHar()
     const std::vector<std::string> names = {"$pageview", "ui_click", "run_created", "run_finished"};
     for (std::size_t i = 0; i < names.size(); ++i) {
         const Event& e = data.events[i];
-        QCOMPARE(e.name, names[i]);
+        QCOMPARE(e.name(), names[i]);
         QCOMPARE(e.seq, qint64(i) + 1);
         QCOMPARE(e.lib(), std::string("web"));
         QCOMPARE(e.libVersion(), std::string("1.449.2"));
@@ -1276,11 +1276,11 @@ void TestStore::mitmproxyHar()
     QCOMPARE(data.skippedRequests, 2); // example.com and /decide/
     QCOMPARE(data.requests.size(), std::size_t(3));
     QCOMPARE(data.events.size(), std::size_t(4));
-    QCOMPARE(data.events[0].name, std::string("run_created"));
+    QCOMPARE(data.events[0].name(), std::string("run_created"));
     QCOMPARE(data.events[0].lib(), std::string("posthog-node"));
     QCOMPARE(data.events[0].userAgent(), std::string("posthog-node/5.7.0"));
     QCOMPARE(data.events[0].endpoint(), std::string("/batch/"));
-    QCOMPARE(data.events[1].name, std::string("run_finished"));
+    QCOMPARE(data.events[1].name(), std::string("run_finished"));
     // microsecond timestamps with an offset
     QCOMPARE(data.events[0].receivedMs,
         QDateTime::fromString(QStringLiteral("2024-06-01T10:05:04.301Z"), Qt::ISODateWithMs).toMSecsSinceEpoch());
@@ -1289,11 +1289,11 @@ void TestStore::mitmproxyHar()
         QVERIFY(QString::fromStdString(name).compare(QLatin1String("content-encoding"), Qt::CaseInsensitive) != 0);
     // ... and the posthog-js gzip-js body as latin-1 text: back to the gzip bytes
     QCOMPARE(data.requests[1].body.substr(0, 2), std::string("\x1f\x8b"));
-    QCOMPARE(data.events[2].name, std::string("$pageview"));
+    QCOMPARE(data.events[2].name(), std::string("$pageview"));
     QCOMPARE(data.events[2].lib(), std::string("web"));
     QCOMPARE(data.events[2].endpoint(), std::string("/e/"));
     // a request that never got an answer: its events are there, the failure is kept
-    QCOMPARE(data.events[3].name, std::string("artifact_export_result"));
+    QCOMPARE(data.events[3].name(), std::string("artifact_export_result"));
     QCOMPARE(data.requests[2].status, 200);
     QCOMPARE(data.requests[2].upstreamStatus, -1);
     QCOMPARE(data.requests[2].upstreamError, std::string("Connection refused"));
