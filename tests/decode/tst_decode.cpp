@@ -287,6 +287,10 @@ private Q_SLOTS:
 
     void compactJsonMatchesDump_data();
     void compactJsonMatchesDump();
+
+    void packedFields_data();
+    void packedFields();
+    void sourcesAreShared();
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1434,6 +1438,76 @@ void TestDecode::compactJsonMatchesDump()
     QVERIFY2(!back.is_discarded(), text.c_str());
     QCOMPARE(back.size(), std::size_t(2));
     QVERIFY(text.find("\xEF\xBF\xBD") != std::string::npos);
+}
+
+void TestDecode::packedFields_data()
+{
+    QTest::addColumn<QString>("distinctId");
+    QTest::addColumn<QByteArray>("runtimeType"); // compact JSON, empty = absent
+    QTest::addColumn<QByteArray>("runId");
+    QTest::newRow("strings") << QStringLiteral("u1") << QByteArray(R"("byok")") << QByteArray(R"("r-1")");
+    QTest::newRow("absent") << QString() << QByteArray() << QByteArray();
+    QTest::newRow("null is present") << QStringLiteral("u") << QByteArray("null") << QByteArray();
+    QTest::newRow("non-strings") << QStringLiteral("7") << QByteArray("5") << QByteArray(R"({"a":[1,2]})");
+    QTest::newRow("long distinct_id") << QString(100000, QLatin1Char('x')) << QByteArray(R"("none")")
+                                      << QByteArray(R"("r")");
+    QTest::newRow("unicode") << QStringLiteral("ü日本") << QByteArray(R"("é")") << QByteArray();
+}
+
+void TestDecode::packedFields()
+{
+    QFETCH(QString, distinctId);
+    QFETCH(QByteArray, runtimeType);
+    QFETCH(QByteArray, runId);
+    const auto opt = [](const QByteArray& text) {
+        return text.isEmpty() ? std::optional<Json>() : std::optional<Json>(Json::parse(text.toStdString()));
+    };
+    Event e;
+    e.setFields(
+        "run_created", distinctId.toStdString(), "uuid-1", "2026-11-26T00:00:00Z", "s-1", opt(runtimeType), opt(runId));
+    QCOMPARE(e.name(), std::string("run_created"));
+    QCOMPARE(e.distinctId(), distinctId.toStdString());
+    QCOMPARE(e.uuid(), std::string("uuid-1"));
+    QCOMPARE(e.timestamp(), std::string("2026-11-26T00:00:00Z"));
+    QCOMPARE(e.sessionId(), std::string("s-1"));
+    QCOMPARE(e.hasRuntimeType(), !runtimeType.isEmpty());
+    QCOMPARE(e.hasRunId(), !runId.isEmpty());
+    if (!runtimeType.isEmpty())
+        JSON_COMPARE(*e.runtimeType(), Json::parse(runtimeType.toStdString()));
+    if (!runId.isEmpty())
+        JSON_COMPARE(*e.runId(), Json::parse(runId.toStdString()));
+
+    // Replacing one field keeps the others.
+    e.setField(Event::Field::Uuid, "uuid-2");
+    QCOMPARE(e.uuid(), std::string("uuid-2"));
+    QCOMPARE(e.name(), std::string("run_created"));
+    QCOMPARE(e.distinctId(), distinctId.toStdString());
+    QCOMPARE(e.hasRuntimeType(), !runtimeType.isEmpty());
+    e.setField(Event::Field::RuntimeType, "");
+    QVERIFY(!e.hasRuntimeType());
+    QVERIFY(!e.runtimeType());
+    QCOMPARE(e.sessionId(), std::string("s-1"));
+}
+
+void TestDecode::sourcesAreShared()
+{
+    HttpRequest req;
+    req.path = "/batch/";
+    req.headers = {{"User-Agent", "posthog-node/5.70.0"}};
+    const Json node = Json::parse(R"({"event":"a","properties":{"$lib":"posthog-node","$lib_version":"5"}})");
+    const Json web = Json::parse(R"({"event":"b","properties":{"$lib":"web","$lib_version":"1"}})");
+    EventSourceCache cache;
+    const Event e1 = makeEvent(node, req, 1, 1, 0, &cache);
+    const Event e2 = makeEvent(web, req, 2, 1, 0, &cache);
+    const Event e3 = makeEvent(node, req, 3, 1, 0, &cache);
+    QVERIFY(e1.source == e3.source); // the same source, even with another in between
+    QVERIFY(e1.source != e2.source);
+    QCOMPARE(e2.lib(), std::string("web"));
+    QCOMPARE(e3.libVersion(), std::string("5"));
+    QCOMPARE(e3.userAgent(), std::string("posthog-node/5.70.0"));
+    const Event alone = makeEvent(node, req, 4, 2, 0);
+    QVERIFY(alone.source != e1.source);
+    QVERIFY(*alone.source == *e1.source);
 }
 
 QTEST_GUILESS_MAIN(TestDecode)
