@@ -533,6 +533,21 @@ std::string formDecode(std::string_view s)
     return out;
 }
 
+std::size_t firstInvalidUtf8(std::string_view s)
+{
+    for (std::size_t i = 0; i < s.size();) {
+        if (static_cast<unsigned char>(s[i]) < 0x80) {
+            ++i;
+            continue;
+        }
+        const std::size_t n = utf8SequenceLength(s, i);
+        if (n == 0)
+            return i;
+        i += n;
+    }
+    return std::string::npos;
+}
+
 std::size_t utf8SequenceLength(std::string_view s, std::size_t i)
 {
     const auto b = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };

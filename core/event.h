@@ -161,6 +161,13 @@ std::string formDecode(std::string_view s);
 
 /** Length of the valid UTF-8 sequence at \a i, 0 if invalid (overlongs, surrogates, > U+10FFFF rejected). */
 std::size_t utf8SequenceLength(std::string_view s, std::size_t i);
+/** Offset of the first byte that is not valid UTF-8 (see utf8SequenceLength()), or npos. */
+std::size_t firstInvalidUtf8(std::string_view s);
+/** Strict UTF-8: what round-trips through QString unchanged. */
+inline bool isValidUtf8(std::string_view s)
+{
+    return firstInvalidUtf8(s) == std::string_view::npos;
+}
 
 /** Milliseconds since the epoch (wall clock). */
 qint64 nowMs();

@@ -74,22 +74,6 @@ std::string describeStart(const std::string& s)
 // ---------------------------------------------------------------------------------------------
 // UTF-8
 
-/** Offset of the first invalid UTF-8 byte, or npos. */
-std::size_t firstInvalidUtf8(std::string_view s)
-{
-    for (std::size_t i = 0; i < s.size();) {
-        if (static_cast<unsigned char>(s[i]) < 0x80) {
-            ++i;
-            continue;
-        }
-        const std::size_t n = utf8SequenceLength(s, i);
-        if (n == 0)
-            return i;
-        i += n;
-    }
-    return std::string::npos;
-}
-
 /** Replaces invalid UTF-8 with U+FFFD (for display and error texts, which end up in JSON). */
 std::string validUtf8(std::string_view s)
 {

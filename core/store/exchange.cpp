@@ -28,12 +28,6 @@ QString qs(const std::string& s)
     return QString::fromStdString(s);
 }
 
-bool isValidUtf8(const std::string& s)
-{
-    const QByteArray bytes = QByteArray::fromStdString(s);
-    return QString::fromUtf8(bytes).toUtf8() == bytes;
-}
-
 /** Invalid UTF-8 becomes U+FFFD (JSON text must be UTF-8). */
 std::string utf8(const std::string& s)
 {

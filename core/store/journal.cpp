@@ -50,21 +50,6 @@ QString qs(const std::string& s)
     return QString::fromStdString(s);
 }
 
-/** Strict UTF-8 (no overlongs, surrogates or code points above U+10FFFF): what round-trips through QString. */
-bool isValidUtf8(std::string_view s)
-{
-    for (std::size_t i = 0; i < s.size();) {
-        if (static_cast<unsigned char>(s[i]) < 0x80) {
-            ++i;
-            continue;
-        }
-        const std::size_t n = utf8SequenceLength(s, i);
-        if (n == 0)
-            return false;
-        i += n;
-    }
-    return true;
-}
 std::string bytesOf(const QVariant& v)
 {
     if (v.isNull())
