@@ -2,6 +2,7 @@
 #include "session.h"
 
 #include "store/exchange.h"
+#include "textsearch.h"
 
 #include <QFileInfo>
 #include <QThread>
@@ -9,6 +10,34 @@
 #include <algorithm>
 
 namespace el {
+
+namespace {
+
+/**
+ * Judges \a count events (event(i)) in order: the per-event checks (parse + schemas) on every core,
+ * then the sequence rules one by one. Re-validating a million events after a contract change or when
+ * a session file is opened would otherwise parse them one at a time on the GUI thread.
+ */
+template<class EventAt> std::vector<Violation> judgeAll(ContractEngine& engine, std::size_t count, EventAt&& event)
+{
+    std::vector<EventJudgement> judged(count);
+    const Contract& contract = engine.contract();
+    parallelChunks(count, 0, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+            const Event& e = event(i);
+            if (!e.recording)
+                judged[i] = judgeEvent(contract, e, e.doc());
+        }
+    });
+    std::vector<Violation> all;
+    for (std::size_t i = 0; i < count; ++i) {
+        auto v = engine.onJudged(event(i), std::move(judged[i]));
+        all.insert(all.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+    }
+    return all;
+}
+
+} // namespace
 
 Session::Session(QObject* parent)
     : QObject(parent)
@@ -33,11 +62,9 @@ void Session::setContract(std::shared_ptr<const Contract> contract, const std::s
     m_contractOrigin = m_engine ? origin : std::string();
     m_store.clearViolations();
     if (m_engine) {
-        std::vector<Violation> all;
-        for (const EventPtr& e : m_store.events()) {
-            auto v = m_engine->onEvent(*e);
-            all.insert(all.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
-        }
+        const auto& events = m_store.events();
+        std::vector<Violation> all
+            = judgeAll(*m_engine, events.size(), [&](std::size_t i) -> const Event& { return *events[i]; });
         auto late = m_engine->onTick(nowMs());
         all.insert(all.end(), std::make_move_iterator(late.begin()), std::make_move_iterator(late.end()));
         m_store.addViolations(all);
@@ -349,10 +376,7 @@ void Session::loadData(const SessionData& data)
     std::vector<Event> events(data.events.begin(), data.events.end());
     std::vector<Violation> violations;
     if (m_engine) {
-        for (const Event& e : events) {
-            auto v = m_engine->onEvent(e);
-            violations.insert(violations.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
-        }
+        violations = judgeAll(*m_engine, events.size(), [&](std::size_t i) -> const Event& { return events[i]; });
         // A finished recording is judged as a closed input: open pairs are unfinished at its end.
         if (m_readOnly) {
             auto rest = m_engine->finish();
