@@ -359,6 +359,14 @@ int main(int argc, char** argv)
     timeFilter("runtime_filter2_ms", [&] { proxy.setRuntimeFilter(ui::RuntimeKind::LocalCli); });
     timeFilter("text_and_runtime_ms", [&] { proxy.setTextFilter(QStringLiteral("run_")); });
     timeFilter("clear_all_ms", [&] { proxy.clearFilters(); });
+    if (o.contract) {
+        // "Reload Contract": every event is judged again (parse + schemas on every core, then sequence rules).
+        timeFilter("reload_contract_ms", [&] {
+            std::string why;
+            session.loadContract("builtin:open-design", why);
+            QCoreApplication::processEvents();
+        });
+    }
     std::printf("rss_after_filters_mb=%.0f\n", rssKb() / 1024.0);
     std::fflush(stdout);
     // The figures are printed; skip tearing down the application's objects.
