@@ -16,6 +16,7 @@
 #      20,000 events/s with contract+journal (decode on workers, as the app), the same with everything on the
 #      GUI thread (--sync), and without contract and journal
 #   7. the text search kernel alone (eventlens-searchbench): 1M event texts, 1 and 2 threads
+#   8. the memory of events alone (eventlens-membench): 1M events in an EventStore, no GUI
 # nginx and mitmproxy come from Debian (apt-get install -y nginx-light mitmproxy); installed if missing
 # (needs root), else those rows are skipped.
 set -euo pipefail
@@ -47,11 +48,12 @@ log "building ($BUILD)"
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
     if [ "$BUILD" = "$ROOT/build/default" ]; then (cd "$ROOT" && cmake --preset default >&2); else cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2; fi
 fi
-cmake --build "$BUILD" --target eventlens eventlens-loadgen eventlens-uibench eventlens-searchbench >&2
+cmake --build "$BUILD" --target eventlens eventlens-loadgen eventlens-uibench eventlens-searchbench eventlens-membench >&2
 EVENTLENS="$BUILD/app/eventlens"
 LOADGEN="$BUILD/bench/ingest/eventlens-loadgen"
 UIBENCH="$BUILD/bench/ui/eventlens-uibench"
 SEARCHBENCH="$BUILD/bench/search/eventlens-searchbench"
+MEMBENCH="$BUILD/bench/memory/eventlens-membench"
 
 if ! command -v nginx >/dev/null || ! command -v mitmdump >/dev/null; then
     if [ "$(id -u)" = 0 ]; then
@@ -169,6 +171,10 @@ log "GUI pipeline with decode + validation on the GUI thread (--sync): $UI_RATE_
 log "text search over $UI_EVENTS event texts"
 "$SEARCHBENCH" --rows "$UI_EVENTS" | tee -a "$RESULTS"
 
+# --- 8: events alone ----------------------------------------------------------------------------------------------
+log "memory of $UI_EVENTS events alone"
+"$MEMBENCH" --events "$UI_EVENTS" | tee -a "$RESULTS"
+
 # --- table --------------------------------------------------------------------------------------------------------
 python3 - "$RESULTS" "$MACHINE" <<'EOF'
 import sys
@@ -216,6 +222,10 @@ for label in ["ui-filters"]:
     if f:
         print()
         print(label, "over", f["events"], "rows (ms):", ", ".join(f"{k}={v}" for k, v in f.items() if k.endswith("_ms")))
+m = rows.get("memory")
+if m:
+    print()
+    print(f"Events alone ({int(m['events']):,} in an EventStore, Event is {m['sizeof_event']} bytes): {m['rss_per_event_bytes']} bytes/event for {m['raw_json_bytes_per_event']} bytes of raw JSON = {m['memory_ratio']}x")
 if filters:
     print()
     print("| search needle | threads | kernel | rows | ms | matches |")
