@@ -23,7 +23,6 @@
 #include <QTimer>
 
 #include <sys/resource.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <csignal>
@@ -52,22 +51,6 @@ QString dataPath(const char* name)
     return QStringLiteral(EVENTLENS_TEST_DATA "/") + QLatin1String(name);
 }
 
-std::string gzipBytes(const std::string& in)
-{
-    z_stream zs {};
-    if (deflateInit2(&zs, Z_BEST_COMPRESSION, Z_DEFLATED, 16 + MAX_WBITS, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-        return {};
-    std::string out(deflateBound(&zs, static_cast<uLong>(in.size())) + 64, '\0');
-    zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-    zs.avail_in = static_cast<uInt>(in.size());
-    zs.next_out = reinterpret_cast<Bytef*>(out.data());
-    zs.avail_out = static_cast<uInt>(out.size());
-    deflate(&zs, Z_FINISH);
-    out.resize(zs.total_out);
-    deflateEnd(&zs);
-    return out;
-}
-
 Json sampleEvent(const std::string& name, int n)
 {
     return Json {{"event", name}, {"distinct_id", "user-" + std::to_string(n % 3)},
@@ -91,7 +74,7 @@ HttpRequest postRequest(const std::string& path, const std::vector<Json>& events
     const std::string json = Json {{"api_key", "phc_test"}, {"batch", events}}.dump();
     if (gzip) {
         r.query = "ip=0&_=1717236000000&ver=1.449.2&compression=gzip-js";
-        r.body = gzipBytes(json);
+        r.body = el::gzipCompress(json);
     } else {
         r.body = json;
     }
