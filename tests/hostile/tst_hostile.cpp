@@ -2,7 +2,7 @@
 // Hostile input over real loopback sockets (issue 9): the server survives every case, answers each
 // request with a JSON error, lists it among the rejected requests with that reason, and keeps every
 // good event sent before, after and in between (on the same and on other connections).
-#include "hostileclient.h"
+#include "rawhttp.h"
 
 #include "ingest/ingestserver.h"
 #include "session.h"
@@ -10,7 +10,7 @@
 #include <QTemporaryDir>
 
 using namespace el;
-using namespace hostile;
+using namespace eltest;
 
 namespace {
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // The real binary: loopback by default, a warning for any other --bind, limits and --token from the
 // command line, invalid limit values refused.
-#include "hostileclient.h"
+#include "rawhttp.h"
 
 #include <QProcess>
 #include <QRegularExpression>
 
-using namespace hostile;
+using namespace eltest;
 
 class TestSecurityCli : public QObject
 {

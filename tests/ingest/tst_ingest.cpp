@@ -4,6 +4,8 @@
 #include "ingest/ingestserver.h"
 #include "session.h"
 
+#include "rawhttp.h"
+
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
@@ -12,6 +14,7 @@
 #include <memory>
 
 using namespace el;
+using namespace eltest;
 
 // QCOMPARE cannot print nlohmann::json; compare and show both sides on failure.
 #define JCOMPARE(actual, expected)                                                                                     \
@@ -20,89 +23,6 @@ using namespace el;
         const Json e_ = (expected);                                                                                    \
         QVERIFY2(a_ == e_, qPrintable(QString::fromStdString("actual " + a_.dump() + ", expected " + e_.dump())));     \
     } while (false)
-
-namespace {
-
-std::string gzip(const std::string& in)
-{
-    return gzipCompress(in);
-}
-
-struct Reply
-{
-    int status = 0;
-    std::string head;
-    std::string body;
-    Json json() const { return Json::parse(body, nullptr, false); }
-};
-
-/** A raw HTTP/1.1 client: sends bytes as given, reads responses while the event loop runs. */
-class RawClient
-{
-public:
-    explicit RawClient(quint16 port)
-    {
-        m_socket.connectToHost(QHostAddress::LocalHost, port);
-        m_socket.waitForConnected(5000);
-    }
-    void send(const std::string& bytes)
-    {
-        m_socket.write(bytes.data(), static_cast<qint64>(bytes.size()));
-        m_socket.flush();
-    }
-    // Reads one complete response (Content-Length framing), spinning the event loop.
-    bool read(Reply& reply, int timeoutMs = 5000)
-    {
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < timeoutMs) {
-            const size_t end = m_buffer.find("\r\n\r\n");
-            if (end != std::string::npos) {
-                const std::string head = m_buffer.substr(0, end);
-                size_t len = 0;
-                const size_t cl = head.find("Content-Length: ");
-                if (cl != std::string::npos)
-                    len = std::stoul(head.substr(cl + 16));
-                if (m_buffer.size() >= end + 4 + len) {
-                    reply.head = head;
-                    reply.status = std::stoi(head.substr(9, 3));
-                    reply.body = m_buffer.substr(end + 4, len);
-                    m_buffer.erase(0, end + 4 + len);
-                    return true;
-                }
-            }
-            QTest::qWait(5);
-            m_buffer += m_socket.readAll().toStdString();
-        }
-        return false;
-    }
-    bool waitClosed(int timeoutMs)
-    {
-        QElapsedTimer t;
-        t.start();
-        while (t.elapsed() < timeoutMs && m_socket.state() != QAbstractSocket::UnconnectedState) {
-            QTest::qWait(10);
-            m_socket.readAll();
-        }
-        return m_socket.state() == QAbstractSocket::UnconnectedState;
-    }
-
-private:
-    QTcpSocket m_socket;
-    std::string m_buffer;
-};
-
-std::string request(const std::string& method, const std::string& target, const std::string& body,
-    const std::vector<std::string>& headers = {})
-{
-    std::string r = method + ' ' + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n";
-    for (const auto& h : headers)
-        r += h + "\r\n";
-    r += "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
-    return r;
-}
-
-} // namespace
 
 class TestIngest : public QObject
 {

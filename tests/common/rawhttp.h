@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// A raw HTTP/1.1 client for the hostile-input tests (same pattern as tests/ingest/tst_ingest.cpp).
+// A raw HTTP/1.1 client for the tests: sends bytes exactly as given, reads responses while the event loop runs.
 #pragma once
 
 #include "decode/decode.h"
@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-namespace hostile {
+namespace eltest {
 
 using Json = nlohmann::json;
 
@@ -112,4 +112,4 @@ inline std::string goodEvent(const std::string& name)
         R"({"api_key":"phc_k","batch":[{"event":")" + name + R"(","distinct_id":"u1","properties":{"run_id":"r"}}]})");
 }
 
-} // namespace hostile
+} // namespace eltest
