@@ -3,6 +3,8 @@
 #include "decode/decode.h"
 #include "event.h"
 
+#include "jsoncompare.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -18,17 +20,6 @@
 #include <vector>
 
 using namespace el;
-
-/** QCOMPARE for nlohmann::json (QTest's toString() overloads do not cope with its implicit conversions). */
-#define JSON_COMPARE(actual, expected)                                                                                 \
-    do {                                                                                                               \
-        const Json actual_ = (actual);                                                                                 \
-        const Json expected_ = (expected);                                                                             \
-        QVERIFY2(actual_ == expected_,                                                                                 \
-            ("got " + actual_.dump(-1, ' ', false, Json::error_handler_t::replace) + ", want "                         \
-                + expected_.dump(-1, ' ', false, Json::error_handler_t::replace))                                      \
-                .c_str());                                                                                             \
-    } while (false)
 
 namespace {
 

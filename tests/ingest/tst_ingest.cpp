@@ -6,6 +6,8 @@
 
 #include "rawhttp.h"
 
+#include "jsoncompare.h"
+
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTest>
@@ -15,14 +17,6 @@
 
 using namespace el;
 using namespace eltest;
-
-// QCOMPARE cannot print nlohmann::json; compare and show both sides on failure.
-#define JCOMPARE(actual, expected)                                                                                     \
-    do {                                                                                                               \
-        const Json a_ = (actual);                                                                                      \
-        const Json e_ = (expected);                                                                                    \
-        QVERIFY2(a_ == e_, qPrintable(QString::fromStdString("actual " + a_.dump() + ", expected " + e_.dump())));     \
-    } while (false)
 
 class TestIngest : public QObject
 {
@@ -79,14 +73,14 @@ private Q_SLOTS:
         const Reply r = call(
             "POST", target.toStdString(), gzipped ? gzip(json) : json, {"Content-Type: " + contentType.toStdString()});
         QCOMPARE(r.status, 200);
-        JCOMPARE(r.json(), Json::parse(R"({"status":1})"));
+        JSON_COMPARE(r.json(), Json::parse(R"({"status":1})"));
         QCOMPARE(m_session->store()->events().size(), std::size_t(1));
         const Event& e = *m_session->store()->events().front();
         QCOMPARE(e.name(), std::string("qa_event"));
         QCOMPARE(e.distinctId(), std::string("u1"));
         QCOMPARE(e.endpoint(), target.toStdString().substr(0, target.toStdString().find('?')));
         QVERIFY(e.runtimeType().has_value());
-        JCOMPARE(*e.runtimeType(), Json("byok"));
+        JSON_COMPARE(*e.runtimeType(), Json("byok"));
     }
 
     void recordingsAreCountedNotShown()
@@ -102,12 +96,12 @@ private Q_SLOTS:
     {
         Reply r = call("GET", "/array/phc_abc/config");
         QCOMPARE(r.status, 200);
-        JCOMPARE(r.json()["token"], Json("phc_abc"));
+        JSON_COMPARE(r.json()["token"], Json("phc_abc"));
         QVERIFY(r.json()["supportedCompression"].dump().find("gzip") != std::string::npos);
         r = call("POST", "/flags/?v=2", R"({"token":"phc_abc","distinct_id":"u"})");
         QCOMPARE(r.status, 200);
         QVERIFY(r.json()["flags"].is_object());
-        JCOMPARE(r.json()["errorsWhileComputingFlags"], Json(false));
+        JSON_COMPARE(r.json()["errorsWhileComputingFlags"], Json(false));
         r = call("POST", "/decide/?v=4", R"({"token":"phc_abc","distinct_id":"u"})");
         QCOMPARE(r.status, 200);
         QVERIFY(r.json()["featureFlags"].is_object());
@@ -169,7 +163,7 @@ private Q_SLOTS:
         // The API lists it too.
         const Reply api = call("GET", "/eventlens/v1/rejected");
         QCOMPARE(api.json()["rejected"].size(), std::size_t(1));
-        JCOMPARE(api.json()["rejected"][0]["status"], Json(status));
+        JSON_COMPARE(api.json()["rejected"][0]["status"], Json(status));
     }
 
     void apiHealthEventsAndFilters()
@@ -178,18 +172,18 @@ private Q_SLOTS:
             R"({"api_key":"k","batch":[{"event":"a","distinct_id":"d"},{"event":"b","distinct_id":"d"},{"event":"a","distinct_id":"d"}]})");
         Reply r = call("GET", "/eventlens/v1/health");
         QCOMPARE(r.status, 200);
-        JCOMPARE(r.json()["status"], Json("ok"));
-        JCOMPARE(r.json()["events"], Json(3));
-        JCOMPARE(r.json()["version"], Json(EVENTLENS_VERSION));
+        JSON_COMPARE(r.json()["status"], Json("ok"));
+        JSON_COMPARE(r.json()["events"], Json(3));
+        JSON_COMPARE(r.json()["version"], Json(EVENTLENS_VERSION));
         r = call("GET", "/eventlens/v1/events?event=a");
         QCOMPARE(r.json()["events"].size(), std::size_t(2));
-        JCOMPARE(r.json()["events"][0]["violations"], Json::array());
+        JSON_COMPARE(r.json()["events"][0]["violations"], Json::array());
         r = call("GET", "/eventlens/v1/events?since=1&limit=1");
         QCOMPARE(r.json()["events"].size(), std::size_t(1));
-        JCOMPARE(r.json()["events"][0]["seq"], Json(2));
-        JCOMPARE(r.json()["next"], Json(2));
+        JSON_COMPARE(r.json()["events"][0]["seq"], Json(2));
+        JSON_COMPARE(r.json()["next"], Json(2));
         QCOMPARE(call("POST", "/eventlens/v1/reset").status, 200);
-        JCOMPARE(call("GET", "/eventlens/v1/health").json()["events"], Json(0));
+        JSON_COMPARE(call("GET", "/eventlens/v1/health").json()["events"], Json(0));
         QCOMPARE(call("GET", "/eventlens/v1/nope").status, 404);
     }
 
@@ -208,7 +202,7 @@ private Q_SLOTS:
         QVERIFY(waiter.read(r, 5000));
         QVERIFY(t.elapsed() < 4000);
         QCOMPARE(r.json()["events"].size(), std::size_t(1));
-        JCOMPARE(r.json()["events"][0]["event"], Json("late"));
+        JSON_COMPARE(r.json()["events"][0]["event"], Json("late"));
     }
 
     void longPollTimesOutEmpty()
@@ -281,11 +275,11 @@ private Q_SLOTS:
                 200);
         QCOMPARE(m_session->store()->events().size(), std::size_t(3));
         QCOMPARE(m_session->store()->trimmedCount(), qint64(2));
-        JCOMPARE(call("GET", "/eventlens/v1/health").json()["trimmed"], Json(2));
+        JSON_COMPARE(call("GET", "/eventlens/v1/health").json()["trimmed"], Json(2));
         const Json events = call("GET", "/eventlens/v1/events?since=1").json()["events"];
         QCOMPARE(events.size(), std::size_t(3));
-        JCOMPARE(events[0]["event"], Json("w2"));
-        JCOMPARE(events[0]["seq"], Json(3));
+        JSON_COMPARE(events[0]["event"], Json("w2"));
+        JSON_COMPARE(events[0]["seq"], Json(3));
         QVERIFY(m_session->store()->eventBySeq(5));
         QVERIFY(!m_session->store()->eventBySeq(1));
     }
@@ -304,7 +298,7 @@ private Q_SLOTS:
         QCOMPARE(store->errorTotal(), qint64(6)); // but every one is counted
         QCOMPARE(store->violationsFor(6).size(), std::size_t(1));
         QCOMPARE(store->violationsFor(1).size(), std::size_t(0));
-        JCOMPARE(call("GET", "/eventlens/v1/health").json()["violations"], Json(6));
+        JSON_COMPARE(call("GET", "/eventlens/v1/health").json()["violations"], Json(6));
     }
 
     void contractViolationsInApi()
@@ -324,7 +318,7 @@ private Q_SLOTS:
         QVERIFY2(pinned, events[1].dump().c_str());
         const Json runs = call("GET", "/eventlens/v1/runs").json()["runs"];
         QCOMPARE(runs.size(), std::size_t(1));
-        JCOMPARE(runs[0]["state"], Json("finished"));
+        JSON_COMPARE(runs[0]["state"], Json("finished"));
         QVERIFY(call("GET", "/eventlens/v1/violations").json()["violations"].size() >= 2);
     }
 

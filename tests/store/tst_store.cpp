@@ -6,6 +6,8 @@
 #include "store/exchange.h"
 #include "store/journal.h"
 
+#include "jsoncompare.h"
+
 #include <QCoreApplication>
 #include <QDateTime>
 #include <QDir>
@@ -33,16 +35,6 @@
 #include <vector>
 
 using namespace el;
-
-#define JSON_COMPARE(actual, expected)                                                                                 \
-    do {                                                                                                               \
-        const Json actual_ = (actual);                                                                                 \
-        const Json expected_ = (expected);                                                                             \
-        QVERIFY2(actual_ == expected_,                                                                                 \
-            ("got " + actual_.dump(-1, ' ', false, Json::error_handler_t::replace) + ", want "                         \
-                + expected_.dump(-1, ' ', false, Json::error_handler_t::replace))                                      \
-                .c_str());                                                                                             \
-    } while (false)
 
 namespace {
 
