@@ -19,11 +19,6 @@ QString clientText(const Event& e)
     return e.libVersion().empty() ? qs(e.lib()) : qs(e.lib()) + u' ' + qs(e.libVersion());
 }
 
-std::string sessionIdOf(const Event& e)
-{
-    return e.sessionId();
-}
-
 } // namespace
 
 bool EventTableModel::Row::setCounts(int errorCount, int warningCount)
@@ -285,7 +280,7 @@ void EventTableModel::onEventsAdded(qint64 firstSeq, qint64 lastSeq)
             prevDistinct = lastDistinct;
             lastDistinct = seq;
         }
-        const std::string session = sessionIdOf(*e);
+        const std::string session = e->sessionId();
         if (!session.empty()) {
             qint64& lastSession = m_lastBySession[session];
             if (prevDistinct == 0)

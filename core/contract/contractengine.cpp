@@ -108,11 +108,6 @@ std::string closestEvent(const Contract& c, const std::string& name)
     return best;
 }
 
-std::string eventName(const Event& e)
-{
-    return e.name();
-}
-
 } // namespace
 
 qint64 eventTimeMs(const Event& event)
@@ -553,7 +548,7 @@ EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc
         return j;
     j.judged = true;
     std::vector<Violation>& out = j.violations;
-    const std::string name = eventName(event);
+    const std::string name = event.name();
     const Json* propsPtr = nullptr;
     if (doc.is_object()) {
         const auto pit = doc.find("properties");
@@ -611,7 +606,7 @@ std::vector<Violation> ContractEngine::onJudged(const Event& event, EventJudgeme
     if (event.recording || !judgement.judged)
         return {};
     std::vector<Violation> out = std::move(judgement.violations);
-    d->sequences(event, judgement, eventName(event), out);
+    d->sequences(event, judgement, event.name(), out);
     return out;
 }
 
