@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -74,6 +75,44 @@ bool wantsGui(int argc, char** argv)
 #endif
 }
 
+#ifdef EVENTLENS_WITH_GUI
+/** True when argv picks a Qt platform itself (-platform NAME or -platform=NAME). */
+bool choosesPlatform(int argc, char** argv)
+{
+    for (int i = 1; i < argc; ++i)
+        if (!std::strcmp(argv[i], "-platform") || !std::strncmp(argv[i], "-platform=", 10))
+            return true;
+    return false;
+}
+
+/**
+ * On X11/Wayland systems, a window needs a display. Without one Qt aborts in the platform plugin
+ * ("could not connect to display"), which tells a user on a server or in CI nothing useful: say what to
+ * run instead, before Qt is started.
+ */
+bool explainMissingDisplay(int argc, char** argv)
+{
+#if defined(Q_OS_UNIX) && !defined(Q_OS_MACOS)
+    const auto set = [](const char* name) {
+        const char* v = std::getenv(name);
+        return v && *v;
+    };
+    if (set("DISPLAY") || set("WAYLAND_DISPLAY") || set("QT_QPA_PLATFORM") || choosesPlatform(argc, argv))
+        return false;
+    std::fprintf(stderr,
+        "eventlens: there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
+        "  Run the sink without a window:    eventlens --headless   (the inspection API is on the same port)\n"
+        "  or give the window a virtual display:  xvfb-run -a eventlens\n"
+        "  or draw it off screen:            QT_QPA_PLATFORM=offscreen eventlens\n");
+    return true;
+#else
+    Q_UNUSED(argc);
+    Q_UNUSED(argv);
+    return false;
+#endif
+}
+#endif
+
 int runSubcommand(const QString& command, [[maybe_unused]] const QStringList& args)
 {
 #ifdef EVENTLENS_HAVE_CHECK
@@ -94,6 +133,8 @@ int main(int argc, char** argv)
 {
     [[maybe_unused]] const bool gui = wantsGui(argc, argv);
 #ifdef EVENTLENS_WITH_GUI
+    if (gui && explainMissingDisplay(argc, argv))
+        return 2;
     std::unique_ptr<QCoreApplication> app(gui ? new QApplication(argc, argv) : new QCoreApplication(argc, argv));
 #else
     std::unique_ptr<QCoreApplication> app(new QCoreApplication(argc, argv));

@@ -141,6 +141,32 @@ private Q_SLOTS:
                  "--request-timeout-ms", "--token", "--bind", "--port", "--contract", "--upstream"})
             QVERIFY2(help.contains(QLatin1String(o)), o);
     }
+
+    // With no display, the window cannot open: the binary says what to run instead (and exits 2)
+    // rather than aborting inside Qt's platform plugin.
+    void noDisplayExplainsHeadlessAndXvfb()
+    {
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        for (const char* name : {"DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"})
+            env.remove(QString::fromLatin1(name));
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(EVENTLENS_BINARY),
+            {QStringLiteral("--no-session"), QStringLiteral("--port"), QStringLiteral("0")});
+        QVERIFY(p.waitForFinished(20000));
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY2(err.contains(QLatin1String("no display")), qPrintable(err));
+        QVERIFY2(err.contains(QLatin1String("eventlens --headless")), qPrintable(err));
+        QVERIFY2(err.contains(QLatin1String("xvfb-run -a eventlens")), qPrintable(err));
+        QVERIFY2(!err.contains(QLatin1String("qt.qpa")), qPrintable(err));
+
+        // The same environment with --headless runs the sink.
+        Running r = start({}, env);
+        QVERIFY2(r.port != 0, qPrintable(r.stderrText));
+        stop(r);
+    }
 };
 
 QTEST_GUILESS_MAIN(TestSecurityCli)
