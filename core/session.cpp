@@ -117,18 +117,48 @@ std::shared_ptr<Session::Prepared> Session::prepare(HttpRequest request, Endpoin
     p->endpoint = endpoint;
     p->receivedMs = receivedMs;
     p->contract = contract;
+    p->outcome.requestId = requestId;
+    // An exception must not leave a worker (QThreadPool would end the process) nor lose the ticket:
+    // the request is rejected with the reason, and later requests are still committed.
+    try {
+        if (m_workerHook)
+            m_workerHook(p->request);
+        decodeInto(*p, limits);
+    } catch (const std::exception& e) {
+        failPrepared(*p, e.what());
+    } catch (...) {
+        failPrepared(*p, "unknown exception");
+    }
+    return p;
+}
+
+void Session::failPrepared(Prepared& p, const std::string& what)
+{
+    p.events.clear();
+    p.judgements.clear();
+    p.outcome.status = 400;
+    p.outcome.events = 0;
+    p.outcome.error = "the request could not be decoded (internal error: " + what + ")";
+}
+
+void Session::decodeInto(Prepared& prepared, const DecodeLimits& limits) const
+{
+    Prepared* const p = &prepared;
+    const Endpoint endpoint = p->endpoint;
+    const qint64 requestId = p->outcome.requestId;
+    const qint64 receivedMs = p->receivedMs;
+    const std::shared_ptr<const Contract>& contract = p->contract;
     IngestOutcome& outcome = p->outcome;
-    outcome.requestId = requestId;
     DecodeResult decoded = decodeIngest(p->request, endpoint, limits);
     outcome.status = decoded.status;
     outcome.error = std::move(decoded.error);
     outcome.encoding = std::move(decoded.encoding);
     outcome.shape = std::move(decoded.shape);
     if (!decoded.ok())
-        return p;
+        return;
     outcome.events = decoded.events.size();
     if (endpoint == Endpoint::Recording)
-        return p;
+        return;
     p->events.reserve(decoded.events.size());
     if (contract)
         p->judgements.reserve(decoded.events.size());
@@ -139,14 +169,13 @@ std::shared_ptr<Session::Prepared> Session::prepare(HttpRequest request, Endpoin
             p->judgements.push_back(judgeEvent(*contract, e, doc));
         p->events.push_back(std::move(e));
     }
-    return p; // the decoded DOMs are freed here, on the worker
-}
+} // the decoded DOMs are freed here, on the worker
 
 IngestOutcome Session::commit(Prepared& p, std::function<void(bool ok)> onDurable)
 {
     const IngestOutcome& outcome = p.outcome;
     if (!outcome.ok()) {
-        reject(p.request, outcome.status, outcome.error, outcome.requestId);
+        keepRejected(p.request, outcome.status, outcome.error, outcome.requestId, p.receivedMs);
         if (onDurable)
             onDurable(true);
         return outcome;
@@ -286,11 +315,28 @@ int Session::workerThreads() const
     return m_pool.maxThreadCount();
 }
 
-void Session::reject(const HttpRequest& request, int status, const std::string& reason, qint64 requestId)
+void Session::reject(const HttpRequest& request, int status, const std::string& reason)
+{
+    auto p = std::make_shared<Prepared>();
+    p->request = request;
+    p->receivedMs = nowMs();
+    p->outcome.requestId = m_store.takeRequestId();
+    p->outcome.status = status;
+    p->outcome.error = reason;
+    const qint64 ticket = m_nextTicket++;
+    // Nothing ahead of it: kept at once. Else after the requests still on a worker (the queued drain).
+    const bool next = ticket == m_nextCommit;
+    deliver(ticket, std::move(p));
+    if (next)
+        drain(ticket + 1);
+}
+
+void Session::keepRejected(
+    const HttpRequest& request, int status, const std::string& reason, qint64 requestId, qint64 receivedMs)
 {
     RejectedRequest r;
-    r.id = requestId ? requestId : m_store.takeRequestId();
-    r.receivedMs = nowMs();
+    r.id = requestId;
+    r.receivedMs = receivedMs;
     r.method = request.method;
     r.path = request.path;
     r.query = request.query;
@@ -307,6 +353,7 @@ void Session::reject(const HttpRequest& request, int status, const std::string& 
 
 void Session::reset()
 {
+    drainIngests(); // requests that arrived before the reset are kept (and then cleared) in order
     m_store.clear();
     if (m_contract)
         m_engine = std::make_unique<ContractEngine>(m_contract);
@@ -327,7 +374,10 @@ bool Session::openSessionFile(const QString& path, QString* error)
     if (!journal->open(path, error))
         return false;
     journal->setContractOrigin(m_contractOrigin);
-    m_journal.reset();
+    // Requests still on a worker belong to the session they arrived in; then that file is closed the
+    // way closeSessionFile() closes it (flushed, marked clean), so its next opening is no "recovery".
+    drainIngests();
+    closeSessionFile();
     loadData(data);
     m_journal = std::move(journal);
     m_readOnly = false;
@@ -349,6 +399,7 @@ bool Session::importFile(const QString& path, QString* error)
     const bool sessionFile = path.endsWith(QLatin1String(".elsession"));
     if (sessionFile ? !SessionJournal::load(path, data, error) : !el::importFile(path, data, error))
         return false;
+    drainIngests();
     closeSessionFile();
     m_readOnly = true;
     loadData(data);
@@ -368,6 +419,7 @@ bool Session::readSessionFile(SessionData& out, QString* error)
 
 void Session::loadData(const SessionData& data)
 {
+    drainIngests(); // nothing in flight may be committed into the loaded session with stale ids
     m_store.clear();
     if (m_contract)
         m_engine = std::make_unique<ContractEngine>(m_contract);

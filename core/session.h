@@ -79,8 +79,17 @@ public:
     int workerThreads() const;
     /** Commits every request handed in so far (blocks until the workers are done with them). */
     void drainIngests();
-    /** Keeps a request the sink refused, with its reason (journaled too). */
-    void reject(const HttpRequest& request, int status, const std::string& reason, qint64 requestId = 0);
+    /**
+     * Keeps a request the sink refused, with its reason (journaled too). It takes its place in arrival
+     * order like an ingest request: with requests still on a worker it is kept after them (and listed
+     * then), so that request ids, the journal and the store never see it ahead of an earlier request.
+     */
+    void reject(const HttpRequest& request, int status, const std::string& reason);
+    /**
+     * Test hook: runs on the worker at the start of each ingestAsync() request, before decoding. A hook
+     * that throws stands for any exception in decoding: the request must be rejected, not the sink killed.
+     */
+    void setWorkerHookForTesting(std::function<void(const HttpRequest&)> hook) { m_workerHook = std::move(hook); }
 
     /** Journals every request from now on into \a path (SQLite); existing content is loaded first. */
     bool openSessionFile(const QString& path, QString* error);
@@ -118,7 +127,12 @@ private:
     struct Prepared;
     std::shared_ptr<Prepared> prepare(HttpRequest request, Endpoint endpoint, qint64 requestId, qint64 receivedMs,
         const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract) const;
+    void decodeInto(Prepared& prepared, const DecodeLimits& limits) const;
+    static void failPrepared(Prepared& prepared, const std::string& what);
     IngestOutcome commit(Prepared& prepared, std::function<void(bool ok)> onDurable);
+    /** Lists and journals a refused request under its own id (in commit order only). */
+    void keepRejected(
+        const HttpRequest& request, int status, const std::string& reason, qint64 requestId, qint64 receivedMs);
     void deliver(qint64 ticket, std::shared_ptr<Prepared> prepared);
     /** Commits ready requests in ticket order; with \a until > 0, waits for workers up to that ticket. */
     void drain(qint64 until = 0);
@@ -131,6 +145,7 @@ private:
     bool m_readOnly = false;
     DecodeLimits m_limits;
     QTimer m_tick;
+    std::function<void(const HttpRequest&)> m_workerHook;
 
     // ingestAsync(): tickets are handed out in arrival order and committed in that order.
     QThreadPool m_pool;
