@@ -12,6 +12,7 @@
 #include <cstring>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <vector>
 
 #ifdef EVENTLENS_WITH_GUI
 #include "gui.h"
@@ -58,7 +59,7 @@ void installSignalHandlers(QCoreApplication* app)
     sigaction(SIGTERM, &sa, nullptr);
 }
 
-bool wantsGui(int argc, char** argv)
+[[maybe_unused]] bool wantsGui(int argc, char** argv)
 {
     if (argc > 1 && (std::strcmp(argv[1], "check") == 0 || std::strcmp(argv[1], "replay") == 0))
         return false;
@@ -87,29 +88,43 @@ bool choosesPlatform(int argc, char** argv)
 
 /**
  * On X11/Wayland systems, a window needs a display. Without one Qt aborts in the platform plugin
- * ("could not connect to display"), which tells a user on a server or in CI nothing useful: say what to
- * run instead, before Qt is started.
+ * ("could not connect to display", a core dump), which tells a user on a server or in CI nothing useful.
  */
-bool explainMissingDisplay(int argc, char** argv)
+bool displayMissing(int argc, char** argv)
 {
 #if defined(Q_OS_UNIX) && !defined(Q_OS_MACOS)
     const auto set = [](const char* name) {
         const char* v = std::getenv(name);
         return v && *v;
     };
-    if (set("DISPLAY") || set("WAYLAND_DISPLAY") || set("QT_QPA_PLATFORM") || choosesPlatform(argc, argv))
-        return false;
-    std::fprintf(stderr,
-        "eventlens: there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set).\n"
-        "  Run the sink without a window:    eventlens --headless   (the inspection API is on the same port)\n"
-        "  or give the window a virtual display:  xvfb-run -a eventlens\n"
-        "  or draw it off screen:            QT_QPA_PLATFORM=offscreen eventlens\n");
-    return true;
+    return !(set("DISPLAY") || set("WAYLAND_DISPLAY") || set("QT_QPA_PLATFORM") || choosesPlatform(argc, argv));
 #else
     Q_UNUSED(argc);
     Q_UNUSED(argv);
     return false;
 #endif
+}
+
+/**
+ * QGuiApplication takes -session/--session NAME for itself (X11 session management) and removes it from
+ * the arguments, so the window would never see our --session FILE. Qt is given argv without it; our
+ * parser reads the full argv.
+ */
+std::vector<char*> argvForQt(int argc, char** argv)
+{
+    std::vector<char*> out;
+    for (int i = 0; i < argc; ++i) {
+        const char* a = argv[i];
+        if (i > 0 && (!std::strcmp(a, "--session") || !std::strcmp(a, "-session"))) {
+            ++i; // and its value
+            continue;
+        }
+        if (i > 0 && (!std::strncmp(a, "--session=", 10) || !std::strncmp(a, "-session=", 9)))
+            continue;
+        out.push_back(argv[i]);
+    }
+    out.push_back(nullptr);
+    return out;
 }
 #endif
 
@@ -131,11 +146,18 @@ int runSubcommand(const QString& command, [[maybe_unused]] const QStringList& ar
 
 int main(int argc, char** argv)
 {
-    [[maybe_unused]] const bool gui = wantsGui(argc, argv);
+    // Our own parser reads every argument; Qt's application object gets argv without --session.
+    QStringList arguments;
+    for (int i = 0; i < argc; ++i)
+        arguments.append(QString::fromLocal8Bit(argv[i]));
 #ifdef EVENTLENS_WITH_GUI
-    if (gui && explainMissingDisplay(argc, argv))
-        return 2;
-    std::unique_ptr<QCoreApplication> app(gui ? new QApplication(argc, argv) : new QCoreApplication(argc, argv));
+    const bool gui = wantsGui(argc, argv);
+    // Without a display the arguments are still checked (a typo is named first), then refused below.
+    const bool noDisplay = gui && displayMissing(argc, argv);
+    std::vector<char*> qtArgv = argvForQt(argc, argv);
+    int qtArgc = static_cast<int>(qtArgv.size()) - 1;
+    std::unique_ptr<QCoreApplication> app(
+        gui && !noDisplay ? new QApplication(qtArgc, qtArgv.data()) : new QCoreApplication(argc, argv));
 #else
     std::unique_ptr<QCoreApplication> app(new QCoreApplication(argc, argv));
 #endif
@@ -143,7 +165,6 @@ int main(int argc, char** argv)
     QCoreApplication::setOrganizationName(QStringLiteral("EventLens"));
     QCoreApplication::setApplicationVersion(QStringLiteral(EVENTLENS_VERSION));
 
-    const QStringList arguments = QCoreApplication::arguments();
     if (arguments.size() > 1
         && (arguments.at(1) == QLatin1String("check") || arguments.at(1) == QLatin1String("replay")))
         return runSubcommand(arguments.at(1), arguments.mid(2));
@@ -156,8 +177,8 @@ int main(int argc, char** argv)
         "  eventlens --headless [options]      run the sink without a window\n"
         "  eventlens check [options] INPUT...  validate NDJSON/JSON/HAR offline (see: eventlens check --help)\n"
         "  eventlens replay [options] SCENARIO...  replay simulated runs (see: eventlens replay --help)"));
-    parser.addHelpOption();
-    parser.addVersionOption();
+    const QCommandLineOption helpOption = parser.addHelpOption();
+    const QCommandLineOption versionOption = parser.addVersionOption();
     const QCommandLineOption headless(QStringLiteral("headless"), QStringLiteral("Run the sink without a window."));
     const QCommandLineOption port(QStringLiteral("port"), QStringLiteral("Port to listen on (default 8484; 0 = any)."),
         QStringLiteral("N"), QStringLiteral("8484"));
@@ -167,7 +188,8 @@ int main(int argc, char** argv)
     const QCommandLineOption contract(QStringLiteral("contract"),
         QStringLiteral("Contract: a JSON file or builtin:NAME (default builtin:open-design)."), QStringLiteral("FILE"),
         QStringLiteral("builtin:open-design"));
-    const QCommandLineOption quiet(QStringLiteral("quiet"), QStringLiteral("Headless: do not log each request."));
+    const QCommandLineOption quiet(
+        QStringLiteral("quiet"), QStringLiteral("Headless only: do not log each request (the window has its log)."));
     const QCommandLineOption sessionFile(QStringLiteral("session"),
         QStringLiteral("Session file (SQLite) journaling every request before it is acknowledged. Default: a new "
                        "file in %1, or the last one if it was not closed cleanly (crash recovery).")
@@ -225,7 +247,36 @@ int main(int argc, char** argv)
         QStringLiteral("TOKEN"));
     parser.addOptions({maxBodyBytes, maxDecompressedBytes, maxDepth, maxEvents, maxHeaderBytes, maxHeaderCount,
         maxConnections, idleTimeout, requestTimeout, tokenOption});
-    parser.process(arguments);
+    // Usage errors exit 2 and name the word (QCommandLineParser::process() would exit 1).
+    if (!parser.parse(arguments)) {
+        std::fprintf(stderr, "eventlens: %s (see eventlens --help)\n", qPrintable(parser.errorText()));
+        return 2;
+    }
+    if (parser.isSet(helpOption))
+        parser.showHelp(0);
+    if (parser.isSet(versionOption))
+        parser.showVersion();
+    if (!parser.positionalArguments().isEmpty()) {
+        std::fprintf(stderr,
+            "eventlens: unknown command or argument '%s' (commands: check, replay; see eventlens --help)\n",
+            qPrintable(parser.positionalArguments().constFirst()));
+        return 2;
+    }
+#ifdef EVENTLENS_WITH_GUI
+    if (gui && !parser.isSet(headless)) {
+        if (noDisplay) {
+            std::fprintf(stderr,
+                "eventlens: there is no display to open the window on (neither DISPLAY nor WAYLAND_DISPLAY is set): "
+                "run 'eventlens --headless' for the sink without a window, or give it a display "
+                "('xvfb-run -a eventlens')\n");
+            return 2;
+        }
+        if (parser.isSet(quiet)) {
+            std::fprintf(stderr, "eventlens: --quiet applies to --headless only (the window keeps its own log)\n");
+            return 2;
+        }
+    }
+#endif
 
     bool limitsOk = true;
     auto positive = [&](const QCommandLineOption& option, qint64 max) -> qint64 {
@@ -352,6 +403,7 @@ int main(int argc, char** argv)
 
 #ifdef EVENTLENS_WITH_GUI
     if (gui && !parser.isSet(headless)) {
+        installSignalHandlers(app.get()); // SIGINT/SIGTERM close the session file cleanly here too
         const int guiRc = runGui(&session, address, static_cast<quint16>(portValue), configure);
         session.closeSessionFile(); // flushed and marked clean: not "recovered" next time
         return guiRc;

@@ -3,8 +3,13 @@
 // command line, invalid limit values refused.
 #include "rawhttp.h"
 
+#include "store/journal.h"
+
+#include <QDir>
+#include <QFileInfo>
 #include <QProcess>
 #include <QRegularExpression>
+#include <QTemporaryDir>
 
 using namespace eltest;
 
@@ -162,10 +167,77 @@ private Q_SLOTS:
         QVERIFY2(err.contains(QLatin1String("xvfb-run -a eventlens")), qPrintable(err));
         QVERIFY2(!err.contains(QLatin1String("qt.qpa")), qPrintable(err));
 
+        QVERIFY2(!err.contains(QLatin1Char('\n')) || err.indexOf(QLatin1Char('\n')) == err.size() - 1, qPrintable(err));
+
         // The same environment with --headless runs the sink.
         Running r = start({}, env);
         QVERIFY2(r.port != 0, qPrintable(r.stderrText));
         stop(r);
+    }
+
+    // A word the binary does not know is a usage error naming it, not a window that opens anyway.
+    void unknownWordsAreUsageErrors_data()
+    {
+        QTest::addColumn<QStringList>("args");
+        QTest::addColumn<QString>("named");
+        QTest::newRow("command") << QStringList {QStringLiteral("foo")} << QStringLiteral("'foo'");
+        QTest::newRow("option") << QStringList {QStringLiteral("--bogus")} << QStringLiteral("bogus");
+        QTest::newRow("headless option") << QStringList {QStringLiteral("--headless"), QStringLiteral("--bogus")}
+                                         << QStringLiteral("bogus");
+        QTest::newRow("--quiet in the window")
+            << QStringList {QStringLiteral("--quiet")} << QStringLiteral("--quiet applies to --headless only");
+    }
+    void unknownWordsAreUsageErrors()
+    {
+        QFETCH(QStringList, args);
+        QFETCH(QString, named);
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen")); // a window could open
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(EVENTLENS_BINARY),
+            args + QStringList {QStringLiteral("--no-session"), QStringLiteral("--port"), QStringLiteral("0")});
+        const bool finished = p.waitForFinished(15000);
+        if (!finished)
+            p.kill();
+        QVERIFY2(finished, "it kept running");
+        const QString err = QString::fromUtf8(p.readAllStandardError());
+        QCOMPARE(p.exitCode(), 2);
+        QVERIFY2(err.contains(named), qPrintable(err));
+    }
+
+    // --session FILE works in the window as in headless mode (QApplication takes -session for itself),
+    // and SIGTERM closes the file cleanly there too.
+    void windowUsesTheSessionFileAndClosesItOnSigterm()
+    {
+        QTemporaryDir dir;
+        QVERIFY(dir.isValid());
+        const QString file = dir.filePath(QStringLiteral("chosen.elsession"));
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+        env.insert(QStringLiteral("XDG_DATA_HOME"), dir.filePath(QStringLiteral("data")));
+        env.insert(QStringLiteral("XDG_CONFIG_HOME"), dir.filePath(QStringLiteral("config")));
+        QProcess p;
+        p.setProcessEnvironment(env);
+        p.start(QStringLiteral(EVENTLENS_BINARY),
+            {QStringLiteral("--session"), file, QStringLiteral("--port"), QStringLiteral("0")});
+        QVERIFY(p.waitForStarted(10000));
+        QString err;
+        QElapsedTimer t;
+        t.start();
+        while (t.elapsed() < 20000 && !err.contains(QLatin1String("session file")) && p.state() == QProcess::Running) {
+            p.waitForReadyRead(100);
+            err += QString::fromUtf8(p.readAllStandardError());
+        }
+        QTest::qWait(500); // the window is up and listening
+        QVERIFY2(QFileInfo::exists(file), qPrintable(err));
+        QVERIFY2(err.contains(file), qPrintable(err));
+        QVERIFY(!QDir(dir.filePath(QStringLiteral("data"))).exists(QStringLiteral("EventLens")));
+        p.terminate();
+        QVERIFY(p.waitForFinished(15000));
+        QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+        QCOMPARE(p.exitCode(), 0);
+        QVERIFY(el::SessionJournal::wasClean(file));
     }
 };
 
