@@ -330,10 +330,17 @@ void TestCheck::builtinContract()
     if (el::builtinContracts().empty())
         QSKIP("no built-in contract compiled in");
     const std::string name = el::builtinContracts().front();
-    const Run r
-        = check({QStringLiteral("--contract"), QString::fromStdString("builtin:" + name), data("clean.ndjson")});
-    QVERIFY2(r.code == 0 || r.code == 1, r.err.constData());
-    QVERIFY(r.out.contains(QByteArray::fromStdString("against " + name)));
+    const QString builtin = QString::fromStdString("builtin:" + name);
+    // A stream that follows the open-design plan passes (exit 0) ...
+    const Run valid = check(
+        {QStringLiteral("--contract"), builtin, QStringLiteral(EVENTLENS_TEST_DATA "/open-design/valid.ndjson")});
+    QVERIFY2(valid.code == 0, valid.out.constData());
+    QVERIFY(valid.out.contains(QByteArray::fromStdString("against " + name)));
+    QVERIFY(valid.out.contains("no violations"));
+    // ... and clean.ndjson, clean for tests/data/check/contract.json, lacks the plan's super-properties (exit 1).
+    const Run r = check({QStringLiteral("--contract"), builtin, data("clean.ndjson")});
+    QVERIFY2(r.code == 1, r.err.constData());
+    QVERIFY(r.out.contains("required property runtime_type is missing"));
 }
 
 QTEST_GUILESS_MAIN(TestCheck)
