@@ -34,8 +34,19 @@ void EventStore::appendEvents(std::vector<Event> events)
             m_violations.pop_front();
             ++m_violationBase;
         }
+        trimUpstream();
     }
     Q_EMIT eventsAdded(first, m_nextSeq - 1);
+}
+
+void EventStore::trimUpstream()
+{
+    if (m_upstream.empty() || m_events.empty())
+        return;
+    qint64 oldest = m_events.front()->requestId;
+    if (!m_rejected.empty())
+        oldest = std::min(oldest, m_rejected.front().id);
+    m_upstream.erase(m_upstream.begin(), m_upstream.lower_bound(oldest));
 }
 
 void EventStore::addRejected(RejectedRequest rejected)

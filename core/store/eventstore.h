@@ -6,6 +6,7 @@
 #include <QObject>
 
 #include <deque>
+#include <map>
 #include <unordered_map>
 #include <vector>
 
@@ -79,6 +80,8 @@ public:
     void setUpstream(qint64 requestId, Upstream upstream);
     /** nullptr when the request was not forwarded (or not yet answered). */
     const Upstream* upstream(qint64 requestId) const;
+    /** Upstream answers held in memory. */
+    std::size_t upstreamCount() const { return m_upstream.size(); }
 
     /** The event as the API shows it, with its violations. */
     Json eventJson(const Event& event) const;
@@ -94,11 +97,15 @@ Q_SIGNALS:
     void cleared();
 
 private:
+    /** Drops upstream answers of requests that neither an event nor a rejected request in memory has. */
+    void trimUpstream();
+
     std::deque<EventPtr> m_events;
     qint64 m_nextSeq = 1;
     qint64 m_lastRequestId = 0;
     qint64 m_recordings = 0;
-    std::unordered_map<qint64, Upstream> m_upstream;
+    /// By request id, ordered: entries older than every request still in memory leave with them.
+    std::map<qint64, Upstream> m_upstream;
     std::size_t m_maxEvents = 0;
     qint64 m_trimmed = 0;
     std::deque<RejectedRequest> m_rejected;

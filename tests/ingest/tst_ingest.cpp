@@ -288,6 +288,27 @@ private Q_SLOTS:
         QVERIFY(!m_session->store()->eventBySeq(1));
     }
 
+    // Pass-through answers are kept per request: they leave memory with the request's events, so a long
+    // session with --max-events-in-memory stays bounded.
+    void memoryWindowTrimsUpstreamAnswers()
+    {
+        EventStore* store = m_session->store();
+        store->setMaxEvents(3);
+        for (int i = 0; i < 10; ++i) {
+            const Reply r = call("POST", "/batch/",
+                R"({"api_key":"k","batch":[{"event":"u)" + std::to_string(i) + R"(","distinct_id":"d"}]})");
+            QCOMPARE(r.status, 200);
+            const qint64 id = store->events().back()->requestId;
+            store->setUpstream(id, {200, 5, {}});
+        }
+        const qint64 oldestKept = store->events().front()->requestId;
+        for (qint64 id = 1; id < oldestKept; ++id)
+            QVERIFY2(!store->upstream(id), qPrintable(QString::number(id)));
+        for (const EventPtr& e : store->events())
+            QVERIFY(store->upstream(e->requestId));
+        QCOMPARE(store->upstreamCount(), std::size_t(3)); // only those of the 3 requests still in memory
+    }
+
     void memoryWindowEvictsViolationsButCountsThem()
     {
         m_session->store()->setMaxEvents(2);
