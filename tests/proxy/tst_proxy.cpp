@@ -1,14 +1,19 @@
 // SPDX-License-Identifier: MIT
-// Pass-through mode against a real local upstream (an HttpServer started by the test).
+// Pass-through mode against a real local upstream that shares no code with EventLens: Python's own HTTP
+// server (upstream.py), so a framing bug in the sink cannot be cancelled out by the same bug upstream.
 #include "decode/decode.h"
 #include "ingest/ingestserver.h"
 #include "session.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
+#include <QElapsedTimer>
+#include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
 #include <QTest>
+
+#include <nlohmann/json.hpp>
 
 using namespace el;
 
@@ -51,6 +56,20 @@ Answer post(quint16 port, const QString& pathAndQuery, const QByteArray& body,
     return a;
 }
 
+Answer get(quint16 port, const QString& pathAndQuery)
+{
+    QNetworkAccessManager nam;
+    QNetworkReply* reply
+        = nam.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(pathAndQuery))));
+    QSignalSpy done(reply, &QNetworkReply::finished);
+    done.wait(20000);
+    Answer a;
+    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+    a.body = reply->readAll();
+    reply->deleteLater();
+    return a;
+}
+
 } // namespace
 
 class TestProxy : public QObject
@@ -58,30 +77,66 @@ class TestProxy : public QObject
     Q_OBJECT
     Session* m_session = nullptr;
     IngestServer* m_sink = nullptr;
-    HttpServer* m_upstream = nullptr;
-    std::vector<HttpRequest> m_seen;
-    HttpResponse m_reply;
-    bool m_hang = false;
+    QProcess* m_upstream = nullptr;
+    quint16 m_upstreamPort = 0;
+
+    /** What the upstream answers from now on: status, body and headers, or no answer at all (hang). */
+    void setReply(int status, const Json& body, const Headers& headers = {}, bool hang = false)
+    {
+        Json h = Json::array({{"Content-Type", "application/json"}});
+        for (const auto& [n, v] : headers)
+            h.push_back({n, v});
+        const Json control {{"status", status}, {"body", body.dump()}, {"headers", h}, {"hang", hang}};
+        const Answer a = post(m_upstreamPort, QStringLiteral("/__upstream/reply"),
+            QByteArray::fromStdString(control.dump()), {{"Content-Type", "application/json"}});
+        QVERIFY2(a.status == 200, a.body.constData());
+    }
+    /** Every request the upstream was sent, in order. */
+    std::vector<HttpRequest> seen()
+    {
+        const Answer a = get(m_upstreamPort, QStringLiteral("/__upstream/seen"));
+        std::vector<HttpRequest> out;
+        const Json list = Json::parse(a.body.toStdString(), nullptr, false);
+        if (!list.is_array()) {
+            qWarning("upstream.py: no list of requests: %s", a.body.constData());
+            return out;
+        }
+        for (const Json& j : list) {
+            HttpRequest r;
+            r.method = j["method"].get<std::string>();
+            r.path = j["path"].get<std::string>();
+            r.query = j["query"].get<std::string>();
+            for (const Json& h : j["headers"])
+                r.headers.emplace_back(h[0].get<std::string>(), h[1].get<std::string>());
+            r.body = QByteArray::fromBase64(QByteArray::fromStdString(j["body_b64"].get<std::string>())).toStdString();
+            out.push_back(std::move(r));
+        }
+        return out;
+    }
 
 private Q_SLOTS:
     void init()
     {
-        m_seen.clear();
-        m_hang = false;
-        m_reply = HttpResponse::json(200, Json {{"status", "Ok"}});
-        m_reply.headers.emplace_back("X-Upstream", "yes");
-        m_upstream = new HttpServer;
-        m_upstream->setHandler([this](HttpRequest&& r, const HttpResponderPtr& resp) {
-            m_seen.push_back(r);
-            if (!m_hang)
-                resp->respond(m_reply);
-        });
-        QVERIFY(m_upstream->listen(QHostAddress::LocalHost, 0));
+        m_upstream = new QProcess;
+        m_upstream->setProcessChannelMode(QProcess::ForwardedErrorChannel);
+        m_upstream->start(QStringLiteral("python3"), {QStringLiteral(EVENTLENS_SOURCE_DIR "/tests/proxy/upstream.py")});
+        QVERIFY2(m_upstream->waitForStarted(10000), "python3 is needed (.ci/deps installs it)");
+        QByteArray line;
+        QElapsedTimer t;
+        t.start();
+        while (!line.contains('\n') && t.elapsed() < 10000 && m_upstream->state() == QProcess::Running) {
+            m_upstream->waitForReadyRead(100);
+            line += m_upstream->readAllStandardOutput();
+        }
+        QVERIFY2(line.startsWith("listening "), line.constData());
+        m_upstreamPort = static_cast<quint16>(line.mid(10).trimmed().toUInt());
+        QVERIFY(m_upstreamPort != 0);
+        setReply(200, Json {{"status", "Ok"}}, {{"X-Upstream", "yes"}});
         m_session = new Session;
         m_sink = new IngestServer(m_session);
         QVERIFY(m_sink->listen(QHostAddress::LocalHost, 0));
         UpstreamConfig cfg;
-        cfg.url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_upstream->serverPort()));
+        cfg.url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_upstreamPort));
         cfg.timeoutMs = 1500;
         m_sink->setUpstream(cfg);
     }
@@ -89,6 +144,10 @@ private Q_SLOTS:
     {
         delete m_sink;
         delete m_session;
+        m_upstream->closeWriteChannel(); // upstream.py ends when its standard input closes
+        if (!m_upstream->waitForFinished(5000))
+            m_upstream->kill();
+        m_upstream->waitForFinished(5000);
         delete m_upstream;
     }
 
@@ -104,8 +163,9 @@ private Q_SLOTS:
         QCOMPARE(a.status, 200);
         QCOMPARE(a.body, QByteArray(R"({"status":"Ok"})")); // the upstream's answer, not ours
         QCOMPARE(a.header("X-Upstream"), QByteArray("yes"));
-        QCOMPARE(m_seen.size(), std::size_t(1));
-        const HttpRequest& up = m_seen.front();
+        const std::vector<HttpRequest> upstreamSaw = seen();
+        QCOMPARE(upstreamSaw.size(), std::size_t(1));
+        const HttpRequest& up = upstreamSaw.front();
         QCOMPARE(up.method, std::string("POST"));
         QCOMPARE(up.path, std::string("/batch/"));
         QCOMPARE(up.query, std::string("ver=5&compression=gzip"));
@@ -134,8 +194,7 @@ private Q_SLOTS:
     void upstreamStatusIsRelayed()
     {
         QFETCH(int, status);
-        m_reply = HttpResponse::error(status, "upstream says no");
-        m_reply.headers.emplace_back("Retry-After", "7");
+        setReply(status, Json {{"error", "upstream says no"}}, {{"Retry-After", "7"}});
         const Answer a = post(m_sink->port(), QStringLiteral("/e/"),
             R"({"event":"x","properties":{"distinct_id":"d","token":"t"}})", {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, status);
@@ -145,13 +204,14 @@ private Q_SLOTS:
 
     void flagsAreForwarded()
     {
-        m_reply = HttpResponse::json(200, Json {{"flags", {{"f", {{"enabled", true}}}}}});
+        setReply(200, Json {{"flags", {{"f", {{"enabled", true}}}}}});
         const Answer a = post(m_sink->port(), QStringLiteral("/flags/?v=2"), R"({"token":"t","distinct_id":"d"})",
             {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, 200);
         QVERIFY(a.body.contains("\"f\""));
-        QCOMPARE(m_seen.size(), std::size_t(1));
-        QCOMPARE(m_seen.front().query, std::string("v=2"));
+        const std::vector<HttpRequest> upstreamSaw = seen();
+        QCOMPARE(upstreamSaw.size(), std::size_t(1));
+        QCOMPARE(upstreamSaw.front().query, std::string("v=2"));
     }
 
     void upstreamDownIs502AndStillCaptured()
@@ -182,7 +242,7 @@ private Q_SLOTS:
 
     void upstreamSlowIs504()
     {
-        m_hang = true;
+        setReply(200, Json::object(), {}, true);
         const Answer a = post(m_sink->port(), QStringLiteral("/e/"),
             R"({"event":"x","properties":{"distinct_id":"d"}})", {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, 504);
@@ -196,8 +256,9 @@ private Q_SLOTS:
             = post(m_sink->port(), QStringLiteral("/e/"), R"({"event":"x","properties":{"distinct_id":"d"}})",
                 {{"Content-Type", "application/json"}, {"Host", "evil.example:80"}});
         QCOMPARE(a.status, 200);
-        QCOMPARE(m_seen.size(), std::size_t(1));
-        QVERIFY(m_seen.front().header("Host") != "evil.example:80");
+        const std::vector<HttpRequest> upstreamSaw = seen();
+        QCOMPARE(upstreamSaw.size(), std::size_t(1));
+        QVERIFY(upstreamSaw.front().header("Host") != "evil.example:80");
     }
 
     void apiIsNeverForwarded()
@@ -208,7 +269,7 @@ private Q_SLOTS:
         QSignalSpy done(reply, &QNetworkReply::finished);
         QVERIFY(done.wait(5000));
         QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
-        QCOMPARE(m_seen.size(), std::size_t(0));
+        QCOMPARE(seen().size(), std::size_t(0));
         reply->deleteLater();
     }
 };
