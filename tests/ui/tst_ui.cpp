@@ -116,6 +116,19 @@ Json runEvent(const std::string& name, const std::string& distinctId, const std:
     return Json {{"event", name}, {"distinct_id", distinctId}, {"properties", props}};
 }
 
+/**
+ * Hands \a request to the session the way the sink does (ingestAsync: decoded and judged on a worker,
+ * committed in order on this thread) and waits until it is committed.
+ */
+IngestOutcome ingestLikeTheSink(Session& session, HttpRequest request, Endpoint endpoint)
+{
+    IngestOutcome outcome;
+    outcome.status = 0;
+    session.ingestAsync(std::move(request), endpoint, [&outcome](const IngestOutcome& o, bool) { outcome = o; });
+    session.drainIngests();
+    return outcome;
+}
+
 } // namespace
 
 class TestUi : public QObject
@@ -844,15 +857,15 @@ void TestUi::mainWindowSmoke()
     QAbstractItemModelTester proxyTester(
         window.eventView()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
 
-    const IngestOutcome ok
-        = session.ingest(batchRequest(Json::array({runEvent("run_created", "d1", "r1", "byok"),
-                             runEvent("run_finished", "d1", "r1", "byok"), runEvent("page_view", "d2", "r2", "both")})),
-            Endpoint::Batch);
+    const IngestOutcome ok = ingestLikeTheSink(session,
+        batchRequest(Json::array({runEvent("run_created", "d1", "r1", "byok"),
+            runEvent("run_finished", "d1", "r1", "byok"), runEvent("page_view", "d2", "r2", "both")})),
+        Endpoint::Batch);
     QCOMPARE(ok.status, 200);
     QCOMPARE(ok.events, std::size_t(3));
     HttpRequest bad = batchRequest(Json::array());
     bad.body = "{broken";
-    QVERIFY(session.ingest(bad, Endpoint::Batch).status >= 400);
+    QVERIFY(ingestLikeTheSink(session, bad, Endpoint::Batch).status >= 400);
 
     QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
     QTRY_VERIFY2(window.statusSummary().contains(QStringLiteral("3 events")), qPrintable(window.statusSummary()));
@@ -892,7 +905,8 @@ void TestUi::mainWindowSmoke()
     // Pause: captured but not shown; resume flushes.
     window.pauseAction()->trigger();
     QVERIFY(window.eventModel()->isPaused());
-    session.ingest(batchRequest(Json::array({runEvent("run_created", "d3", "r3", "local_cli")})), Endpoint::Batch);
+    ingestLikeTheSink(
+        session, batchRequest(Json::array({runEvent("run_created", "d3", "r3", "local_cli")})), Endpoint::Batch);
     QTRY_VERIFY2(window.statusSummary().contains(QStringLiteral("Paused · 1 new")), qPrintable(window.statusSummary()));
     QCOMPARE(view->model()->rowCount(), 3);
     QVERIFY(window.statusSummary().contains(QStringLiteral("4 events"))); // captured all the same
@@ -927,7 +941,7 @@ void TestUi::mainWindowTailFollow()
         Json batch = Json::array();
         for (int i = 0; i < n; ++i)
             batch.push_back(runEvent("page_view", "d" + std::to_string(i), "r", "none"));
-        session.ingest(batchRequest(batch), Endpoint::Batch);
+        ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
     };
     feed(200);
     QTRY_COMPARE(view->model()->rowCount(), 200);
@@ -952,8 +966,9 @@ void TestUi::mainWindowViolationSelectsNode()
     MainWindow window(&session);
     window.show();
     // Two events of the same user: runtime_type flips none -> byok; then one without runtime_type.
-    session.ingest(batchRequest(Json::array({runEvent("page_view", "d1", "r1", "none"),
-                       runEvent("page_view", "d1", "r1", "byok"), runEvent("run_created", "d1", "r9", nullptr)})),
+    ingestLikeTheSink(session,
+        batchRequest(Json::array({runEvent("page_view", "d1", "r1", "none"), runEvent("page_view", "d1", "r1", "byok"),
+            runEvent("run_created", "d1", "r9", nullptr)})),
         Endpoint::Batch);
     QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
     QTableView* view = window.eventView();
@@ -1001,8 +1016,9 @@ void TestUi::mainWindowWithContract()
     QVERIFY2(session.loadContract("builtin:open-design", error), error.c_str());
     MainWindow window(&session);
     window.show();
-    session.ingest(batchRequest(Json::array({runEvent("run_created", "d1", "r1", "none"),
-                       runEvent("run_finished", "d1", "r1", "byok"), runEvent("run_created", "d1", "r2", nullptr)})),
+    ingestLikeTheSink(session,
+        batchRequest(Json::array({runEvent("run_created", "d1", "r1", "none"),
+            runEvent("run_finished", "d1", "r1", "byok"), runEvent("run_created", "d1", "r2", nullptr)})),
         Endpoint::Batch);
     QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
     QVERIFY(window.statusSummary().contains(QStringLiteral("Contract: open-design")));
