@@ -241,12 +241,19 @@ int main(int argc, char** argv)
     const QCommandLineOption requestTimeout = limitOption("request-timeout-ms",
         QStringLiteral("A started request must be complete within this (slow clients, slowloris); else 408"),
         httpDefaults.requestTimeoutMs);
+    const QCommandLineOption lingerTimeout = limitOption("linger-timeout-ms",
+        QStringLiteral("After an answer that closes the connection (e.g. 413), read and discard what the client "
+                       "still sends for at most this long, so it can read the answer (lingering close)"),
+        httpDefaults.lingerTimeoutMs);
+    const QCommandLineOption lingerMaxBytes = limitOption("linger-max-bytes",
+        QStringLiteral("Lingering close: discard at most this many bytes the client still sends, then close"),
+        httpDefaults.lingerMaxBytes);
     const QCommandLineOption tokenOption(QStringLiteral("token"),
         QStringLiteral("Require TOKEN on every request (Authorization: Bearer TOKEN, X-EventLens-Token: TOKEN or "
                        "?eventlens_token=TOKEN); else 401. Also read from $EVENTLENS_TOKEN (keeps it out of ps)."),
         QStringLiteral("TOKEN"));
     parser.addOptions({maxBodyBytes, maxDecompressedBytes, maxDepth, maxEvents, maxHeaderBytes, maxHeaderCount,
-        maxConnections, idleTimeout, requestTimeout, tokenOption});
+        maxConnections, idleTimeout, requestTimeout, lingerTimeout, lingerMaxBytes, tokenOption});
     // Usage errors exit 2 and name the word (QCommandLineParser::process() would exit 1).
     if (!parser.parse(arguments)) {
         std::fprintf(stderr, "eventlens: %s (see eventlens --help)\n", qPrintable(parser.errorText()));
@@ -299,6 +306,8 @@ int main(int argc, char** argv)
     httpLimits.maxConnections = static_cast<int>(positive(maxConnections, kMaxInt));
     httpLimits.idleTimeoutMs = static_cast<int>(positive(idleTimeout, kMaxInt));
     httpLimits.requestTimeoutMs = static_cast<int>(positive(requestTimeout, kMaxInt));
+    httpLimits.lingerTimeoutMs = static_cast<int>(positive(lingerTimeout, kMaxInt));
+    httpLimits.lingerMaxBytes = positive(lingerMaxBytes, kMaxBytes);
     el::DecodeLimits decodeLimits;
     decodeLimits.maxDecompressedBytes = static_cast<std::size_t>(positive(maxDecompressedBytes, kMaxBytes));
     decodeLimits.maxDepth = static_cast<int>(positive(maxDepth, 100000));

@@ -19,6 +19,11 @@ struct HttpLimits
     int idleTimeoutMs = 60 * 1000; ///< keep-alive connection without any request
     int requestTimeoutMs = 30 * 1000; ///< a started request must be complete within this (slowloris) -> 408
     int maxConnections = 1024; ///< beyond this new connections get 503 and are closed at once
+    /// Lingering close: after an answer that closes the connection (e.g. 413 before the body was read) the
+    /// server half-closes and reads and discards what the client still sends, so the client can read the
+    /// answer instead of getting a reset; it stops after this long or this many bytes, whichever first.
+    int lingerTimeoutMs = 5 * 1000;
+    qint64 lingerMaxBytes = 64 * 1024 * 1024;
 };
 
 /**

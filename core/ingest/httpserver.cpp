@@ -5,7 +5,37 @@
 #include <QTcpSocket>
 #include <QTimer>
 
+#ifdef Q_OS_WIN
+#include <winsock2.h>
+#else
+#include <sys/socket.h>
+#endif
+
+#include <memory>
+
 namespace el {
+
+namespace {
+
+/**
+ * Half-closes: sends FIN after what was written, keeps the read side open. Qt has no shutdown(SHUT_WR)
+ * (disconnectFromHost() stops reading and closes the socket once written, and closing a socket with
+ * unread input makes the kernel send a reset), so this goes to the descriptor. Call it only once
+ * bytesToWrite() is 0: Qt must have handed everything to the kernel.
+ */
+void shutdownWrite(QTcpSocket* socket)
+{
+    const qintptr fd = socket->socketDescriptor();
+    if (fd == -1)
+        return;
+#ifdef Q_OS_WIN
+    ::shutdown(static_cast<SOCKET>(fd), SD_SEND);
+#else
+    ::shutdown(static_cast<int>(fd), SHUT_WR);
+#endif
+}
+
+} // namespace
 
 const char* httpReasonPhrase(int status)
 {
@@ -87,8 +117,8 @@ public:
         connect(socket, &QTcpSocket::readyRead, this, &HttpConnection::onReadyRead);
         connect(socket, &QTcpSocket::disconnected, this, &HttpConnection::close);
         connect(socket, &QTcpSocket::bytesWritten, this, [this] {
-            if (m_closeWhenWritten && m_socket->bytesToWrite() == 0)
-                close();
+            if (m_closeAfterResponse && m_socket->bytesToWrite() == 0)
+                startLingering();
         });
         m_timer.start(m_server->limits().idleTimeoutMs);
         ++m_server->m_connections;
@@ -114,10 +144,13 @@ public:
         m_socket->write(out.data(), static_cast<qint64>(out.size()));
         m_waitingForResponse = false;
         if (close) {
-            m_closeWhenWritten = true;
-            m_socket->disconnectFromHost();
+            // From here on input is discarded; once the answer is written, lingering close.
+            m_closeAfterResponse = true;
+            m_parser.discard();
             // A peer that never reads must not keep the socket: give it the idle timeout to drain.
             m_timer.start(m_server->limits().idleTimeoutMs);
+            if (m_socket->bytesToWrite() == 0)
+                startLingering();
             return;
         }
         m_timer.start(m_server->limits().idleTimeoutMs);
@@ -132,10 +165,8 @@ private:
     {
         if (m_closed)
             return;
-        if (m_closeAfterResponse) {
-            m_socket->readAll(); // discard: we are going to close
-            return;
-        }
+        if (m_closeAfterResponse)
+            return discardInput(); // we are going to close
         // While a response is pending (long poll) read at most one more request's worth; the rest
         // stays in the socket (TCP back-pressure) instead of growing our buffer without bound.
         const HttpLimits& limits = m_server->limits();
@@ -151,8 +182,8 @@ private:
     {
         if (m_closed)
             return;
-        if (m_closeWhenWritten)
-            return close(); // the peer did not take our last response
+        if (m_closeAfterResponse)
+            return close(); // the peer did not take our last response, or lingering is over
         if (m_waitingForResponse)
             return; // a long poll owns the connection
         if (m_parser.inProgress()) {
@@ -163,6 +194,31 @@ private:
             return;
         }
         close();
+    }
+
+    /**
+     * Lingering close (what nginx does): the answer is written, so half-close and read and discard what the
+     * peer still sends (typically the rest of a body we refused with 413 before reading it) until it closes
+     * too, lingerTimeoutMs passed or lingerMaxBytes were discarded. Closing at once while the peer is still
+     * sending makes the kernel reset the connection, and the peer's TCP stack may then drop our answer
+     * before the client read it (Node's fetch writes the whole body first and got ECONNRESET, not the 413).
+     * The connection keeps counting against maxConnections until it is closed.
+     */
+    void startLingering()
+    {
+        if (m_closed || m_lingering)
+            return;
+        m_lingering = true;
+        shutdownWrite(m_socket);
+        m_timer.start(m_server->limits().lingerTimeoutMs);
+        discardInput();
+    }
+
+    void discardInput()
+    {
+        m_discarded += m_socket->readAll().size();
+        if (m_discarded > m_server->limits().lingerMaxBytes)
+            close(); // a peer that keeps sending does not keep the connection
     }
 
     void close()
@@ -229,8 +285,9 @@ private:
     HttpRequestParser m_parser;
     bool m_keepAlive = true;
     bool m_waitingForResponse = false;
-    bool m_closeAfterResponse = false;
-    bool m_closeWhenWritten = false;
+    bool m_closeAfterResponse = false; ///< answered for the last time: input is discarded, then we close
+    bool m_lingering = false; ///< the last answer is written and the write side shut down
+    qint64 m_discarded = 0; ///< input bytes discarded since m_closeAfterResponse
     bool m_requestTimerStarted = false;
     bool m_closed = false;
 };
@@ -303,10 +360,25 @@ void HttpServer::onNewConnection()
                 m_protocolError(partial, 503,
                     "too many concurrent connections (limit " + std::to_string(m_limits.maxConnections) + ")");
             }
+            // Lingering close as in HttpConnection, so a client that sends its whole request first reads the
+            // 503 instead of a reset; bounded by the same limits (a refused socket is not counted).
+            socket->setReadBufferSize(64 * 1024);
+            auto discarded = std::make_shared<qint64>(0);
+            const qint64 maxDiscarded = m_limits.lingerMaxBytes;
+            connect(socket, &QTcpSocket::bytesWritten, socket, [socket] {
+                if (socket->bytesToWrite() == 0)
+                    shutdownWrite(socket);
+            });
+            connect(socket, &QTcpSocket::readyRead, socket, [socket, discarded, maxDiscarded] {
+                *discarded += socket->readAll().size();
+                if (*discarded > maxDiscarded) {
+                    socket->abort();
+                    socket->deleteLater();
+                }
+            });
             connect(socket, &QTcpSocket::disconnected, socket, &QObject::deleteLater);
-            socket->disconnectFromHost();
-            // Never let a refused socket linger if the peer does not read.
-            QTimer::singleShot(5000, socket, [socket] {
+            // Never let a refused socket linger longer, whether the peer reads or not.
+            QTimer::singleShot(m_limits.lingerTimeoutMs, socket, [socket] {
                 socket->abort();
                 socket->deleteLater();
             });

@@ -118,8 +118,14 @@ EventPtr EventStore::eventBySeq(qint64 seq) const
 {
     if (m_events.empty() || seq < m_events.front()->seq || seq > m_events.back()->seq)
         return {};
+    // The live sink numbers without gaps (trimming only drops the front): the position follows from the seq.
     const auto index = static_cast<std::size_t>(seq - m_events.front()->seq);
-    return index < m_events.size() ? m_events[index] : EventPtr {};
+    if (index < m_events.size() && m_events[index]->seq == seq)
+        return m_events[index];
+    // An import keeps an export's seqs, which may have gaps; events are sorted by seq.
+    const auto it = std::lower_bound(
+        m_events.begin(), m_events.end(), seq, [](const EventPtr& e, qint64 s) { return e->seq < s; });
+    return it != m_events.end() && (*it)->seq == seq ? *it : EventPtr {};
 }
 
 std::vector<const Violation*> EventStore::violationsFor(qint64 seq) const

@@ -9,6 +9,16 @@
 
 #include <QTemporaryDir>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <thread>
+
 using namespace el;
 using namespace eltest;
 
@@ -40,6 +50,130 @@ QByteArray bytes(const std::string& s)
 const char kTlsClientHello[] = "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\x5b\x0c\x1d\xa2\x00\x00\x00\x00\x00"
                                "\x00\x00\x00\x00\x20\xc0\x2b\xc0\x2f\x00\x9e\xcc\xa9\xcc\xa8\x01\x00\x00\x58\x00"
                                "\x00\x00\x0e\x00\x0c\x00\x00\x09\x6c\x6f\x63\x61\x6c\x68\x6f\x73\x74";
+
+/**
+ * A client on a plain blocking socket in its own thread (the server runs in the test's event loop):
+ * like Node's fetch, it writes the whole request before reading anything, then reads until EOF.
+ * With `trickleMs` it instead writes the request and then keeps writing `trickle` every trickleMs until
+ * the server stops taking bytes or `stop` is set (a never-ending sender).
+ */
+class EagerClient
+{
+public:
+    std::string received; ///< everything read before EOF or an error
+    int sendErrno = 0; ///< errno of the write that failed (ECONNRESET, EPIPE), 0 if all was written
+    int recvErrno = 0; ///< errno of the read that failed (ECONNRESET), 0 if the read ended at EOF
+    bool eof = false;
+    std::atomic<bool> stop {false};
+
+    EagerClient(quint16 port, std::string request, std::string trickle = {}, int trickleMs = 0)
+        : m_port(port)
+        , m_request(std::move(request))
+        , m_trickle(std::move(trickle))
+        , m_trickleMs(trickleMs)
+    {
+        m_thread = std::thread([this] {
+            run();
+            m_done = true;
+        });
+    }
+    ~EagerClient()
+    {
+        stop = true;
+        if (m_thread.joinable())
+            m_thread.join();
+    }
+    /** Runs the event loop until the client is done; false on timeout. */
+    bool wait(int timeoutMs)
+    {
+        QElapsedTimer t;
+        t.start();
+        while (!m_done && t.elapsed() < timeoutMs)
+            QTest::qWait(10);
+        if (!m_done)
+            return false;
+        m_thread.join();
+        return true;
+    }
+    /** A complete response (head and Content-Length body) was read. */
+    bool completeResponse(int status) const
+    {
+        const std::string start = "HTTP/1.1 " + std::to_string(status) + ' ';
+        const size_t end = received.find("\r\n\r\n");
+        if (received.rfind(start, 0) != 0 || end == std::string::npos)
+            return false;
+        const size_t cl = received.find("Content-Length: ");
+        if (cl == std::string::npos || cl > end)
+            return false;
+        return received.size() >= end + 4 + std::stoul(received.substr(cl + 16));
+    }
+    std::string describe() const
+    {
+        return "sendErrno=" + std::string(sendErrno ? std::strerror(sendErrno) : "0")
+            + " recvErrno=" + std::string(recvErrno ? std::strerror(recvErrno) : "0") + " eof=" + (eof ? "1" : "0")
+            + " received=" + received.substr(0, 200);
+    }
+
+private:
+    bool sendAll(int fd, const std::string& bytes)
+    {
+        size_t off = 0;
+        while (off < bytes.size()) {
+            const ssize_t n = ::send(fd, bytes.data() + off, bytes.size() - off, MSG_NOSIGNAL);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                sendErrno = errno;
+                return false;
+            }
+            off += static_cast<size_t>(n);
+        }
+        return true;
+    }
+    void run()
+    {
+        const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+        if (fd < 0)
+            return;
+        timeval tv {20, 0}; // never hang the test
+        ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+        ::setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+        sockaddr_in addr {};
+        addr.sin_family = AF_INET;
+        addr.sin_port = htons(m_port);
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof(addr)) != 0) {
+            sendErrno = errno;
+            ::close(fd);
+            return;
+        }
+        if (sendAll(fd, m_request) && m_trickleMs > 0) {
+            while (!stop && sendAll(fd, m_trickle))
+                std::this_thread::sleep_for(std::chrono::milliseconds(m_trickleMs));
+        }
+        char buf[65536];
+        for (;;) {
+            const ssize_t n = ::recv(fd, buf, sizeof(buf), 0);
+            if (n > 0) {
+                received.append(buf, static_cast<size_t>(n));
+            } else if (n == 0) {
+                eof = true;
+                break;
+            } else if (errno != EINTR) {
+                recvErrno = errno;
+                break;
+            }
+        }
+        ::close(fd);
+    }
+
+    quint16 m_port;
+    std::string m_request;
+    std::string m_trickle;
+    int m_trickleMs;
+    std::atomic<bool> m_done {false};
+    std::thread m_thread;
+};
 
 } // namespace
 
@@ -373,6 +507,102 @@ private Q_SLOTS:
             + "\r\n0\r\n\r\n");
         QCOMPARE(r.status, 413);
         QCOMPARE(call(goodEvent("small")).status, 200);
+    }
+
+    // An early answer (before the whole request was read) to a client that writes everything first
+    // (Node's fetch): the server must not reset the connection while the client is still sending,
+    // or the client sees ECONNRESET instead of the answer (lingering close, like nginx).
+    void earlyAnswerIsReadableByEagerClient_data()
+    {
+        QTest::addColumn<QByteArray>("raw");
+        QTest::addColumn<int>("status");
+        const std::string junk(8 * 1024 * 1024, 'x');
+        QTest::addRow("413 content-length") << bytes(
+            "POST /batch/ HTTP/1.1\r\nHost: x\r\nContent-Length: " + std::to_string(junk.size()) + "\r\n\r\n" + junk)
+                                            << 413;
+        QTest::addRow("413 chunked") << bytes(
+            "POST /batch/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n800000\r\n" + junk + "\r\n0\r\n\r\n")
+                                     << 413;
+        QTest::addRow("431 headers") << bytes("GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + junk + "\r\n\r\n") << 431;
+        QTest::addRow("400 request line") << bytes("GARBAGE\r\n\r\n" + junk) << 400;
+    }
+
+    void earlyAnswerIsReadableByEagerClient()
+    {
+        QFETCH(QByteArray, raw);
+        QFETCH(int, status);
+        setHttp([](HttpLimits& l) {
+            l.maxBodyBytes = 1000;
+            l.maxHeaderBytes = 1024;
+        });
+        EagerClient c(m_port, raw.toStdString());
+        QVERIFY2(c.wait(30000), "the eager client did not finish");
+        QVERIFY2(c.sendErrno == 0, c.describe().c_str());
+        QVERIFY2(c.completeResponse(status), c.describe().c_str());
+        QVERIFY2(c.recvErrno == 0 && c.eof, c.describe().c_str());
+        QTRY_COMPARE(m_server->http()->connectionCount(), 0);
+        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_session->store()->rejected().front().status, status);
+        QCOMPARE(call(goodEvent("after_eager")).status, 200);
+    }
+
+    void busyAnswerIsReadableByEagerClient()
+    {
+        setHttp([](HttpLimits& l) { l.maxConnections = 1; });
+        RawClient held(m_port);
+        QTRY_COMPARE(m_server->http()->connectionCount(), 1);
+        EagerClient c(m_port, request("POST", "/batch/", std::string(8 * 1024 * 1024, 'x')));
+        QVERIFY2(c.wait(30000), "the eager client did not finish");
+        QVERIFY2(c.sendErrno == 0, c.describe().c_str());
+        QVERIFY2(c.completeResponse(503), c.describe().c_str());
+        QVERIFY2(c.recvErrno == 0 && c.eof, c.describe().c_str());
+    }
+
+    // The lingering close is bounded: by bytes ...
+    void lingeringStopsAtTheByteLimit()
+    {
+        setHttp([](HttpLimits& l) {
+            l.maxBodyBytes = 1000;
+            l.lingerMaxBytes = 256 * 1024;
+            l.lingerTimeoutMs = 60000;
+        });
+        // A never-ending fast sender: 64 KiB every ms after its oversized request.
+        EagerClient c(m_port, request("POST", "/batch/", std::string(2000, 'x')), std::string(64 * 1024, 'y'), 1);
+        QTRY_COMPARE(m_session->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_session->store()->rejected().front().status, 413);
+        QTRY_COMPARE_WITH_TIMEOUT(m_server->http()->connectionCount(), 0, 5000); // long before the 60 s
+        QVERIFY2(c.wait(10000), "the sender was not cut off");
+        QVERIFY2(c.sendErrno != 0, c.describe().c_str());
+        QCOMPARE(call(goodEvent("after_bytes")).status, 200);
+    }
+
+    // ... and by time, and a lingering connection still counts against the connection limit.
+    void lingeringStopsAtTheTimeLimitAndCounts()
+    {
+        setHttp([](HttpLimits& l) {
+            l.maxBodyBytes = 1000;
+            l.maxConnections = 1;
+            l.lingerMaxBytes = qint64(1) << 40;
+            l.lingerTimeoutMs = 1500;
+        });
+        QElapsedTimer t;
+        t.start();
+        // A never-ending slow sender: 1 KiB every 20 ms after its oversized request.
+        EagerClient c(m_port, request("POST", "/batch/", std::string(2000, 'x')), std::string(1024, 'y'), 20);
+        QTRY_COMPARE(m_session->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_session->store()->rejected().front().status, 413);
+        QCOMPARE(m_server->http()->connectionCount(), 1);
+        {
+            RawClient extra(m_port);
+            Reply r;
+            QVERIFY(extra.read(r));
+            QCOMPARE(r.status, 503);
+        }
+        QVERIFY2(c.wait(10000), "the never-ending sender was not cut off");
+        QVERIFY2(t.elapsed() >= 1000 && t.elapsed() < 8000, std::to_string(t.elapsed()).c_str());
+        QVERIFY2(c.sendErrno != 0, c.describe().c_str());
+        QTRY_COMPARE(m_server->http()->connectionCount(), 0);
+        QCOMPARE(call(goodEvent("after_time")).status, 200);
     }
 
     void limitDecompressedBytes()

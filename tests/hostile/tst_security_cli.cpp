@@ -143,7 +143,8 @@ private Q_SLOTS:
         const QString help = QString::fromUtf8(p.readAllStandardOutput());
         for (const char* o : {"--max-body-bytes", "--max-decompressed-bytes", "--max-depth", "--max-events-per-request",
                  "--max-header-bytes", "--max-header-count", "--max-connections", "--idle-timeout-ms",
-                 "--request-timeout-ms", "--token", "--bind", "--port", "--contract", "--upstream"})
+                 "--request-timeout-ms", "--linger-timeout-ms", "--linger-max-bytes", "--token", "--bind", "--port",
+                 "--contract", "--upstream"})
             QVERIFY2(help.contains(QLatin1String(o)), o);
     }
 

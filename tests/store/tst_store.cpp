@@ -286,6 +286,7 @@ private Q_SLOTS:
     void openAndLoadErrors();
     void recentSessions();
     void crashKeepsEveryAckedEvent();
+    void eventBySeqWithGaps();
 
     // exchange
     void ndjsonRoundTrip();
@@ -1021,6 +1022,54 @@ void TestStore::crashKeepsEveryAckedEvent()
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
+
+// Imports keep an export's seqs (gaps); the store trims from the front: eventBySeq must find by seq,
+// not by position.
+void TestStore::eventBySeqWithGaps()
+{
+    const auto fill = [](EventStore& store, const std::vector<qint64>& seqs) {
+        std::vector<Event> events;
+        for (qint64 seq : seqs)
+            events.push_back(*plainEvent(seq, 1));
+        store.appendEvents(std::move(events));
+    };
+    const auto check
+        = [](const EventStore& store, const std::vector<qint64>& present, const std::vector<qint64>& absent) {
+              for (qint64 seq : present) {
+                  const EventPtr e = store.eventBySeq(seq);
+                  QVERIFY2(e, qPrintable(QStringLiteral("seq %1 not found").arg(seq)));
+                  QCOMPARE(e->seq, seq);
+              }
+              for (qint64 seq : absent)
+                  QVERIFY2(!store.eventBySeq(seq), qPrintable(QStringLiteral("seq %1 found").arg(seq)));
+          };
+    {
+        EventStore store;
+        check(store, {}, {0, 1, 2});
+        fill(store, {1, 5, 6});
+        check(store, {1, 5, 6}, {-1, 0, 2, 3, 4, 7, 100});
+        fill(store, {7, 20});
+        check(store, {1, 5, 6, 7, 20}, {8, 19, 21});
+    }
+    {
+        // Trimmed from the front, without gaps.
+        EventStore store;
+        store.setMaxEvents(3);
+        fill(store, {1, 2, 3, 4, 5, 6});
+        QCOMPARE(store.trimmedCount(), qint64(3));
+        check(store, {4, 5, 6}, {1, 2, 3, 7});
+    }
+    {
+        // Trimmed from the front, with gaps.
+        EventStore store;
+        store.setMaxEvents(3);
+        fill(store, {1, 2, 3, 4, 5, 10, 11});
+        QCOMPARE(store.trimmedCount(), qint64(4));
+        check(store, {5, 10, 11}, {1, 4, 6, 9, 12});
+        fill(store, {13});
+        check(store, {10, 11, 13}, {5, 12, 14});
+    }
+}
 
 void TestStore::ndjsonRoundTrip()
 {
