@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "replay/scenario.h"
 
+#include "contract/contractengine.h"
+
 #include <QDateTime>
 #include <QDir>
 #include <QFile>
@@ -824,6 +826,16 @@ bool parseExpectation(const Json& j, Scenario& out, std::string& error)
         if (!str("kind", x.kind, true) || !str("rule", x.rule, false) || !str("path", x.path, false)
             || !str("severity", x.severity, false))
             return false;
+        // A kind the engine never reports would make the scenario fail forever (or, as "not expected",
+        // pass for the wrong reason): only the engine's own kinds are accepted.
+        const std::vector<std::string> kinds = violationKinds();
+        if (std::find(kinds.begin(), kinds.end(), x.kind) == kinds.end()) {
+            std::string list;
+            for (const std::string& k : kinds)
+                list += (list.empty() ? "" : ", ") + k;
+            error = where + ": unknown kind \"" + x.kind + "\" (kinds: " + list + ")";
+            return false;
+        }
         if (!x.severity.empty() && x.severity != "error" && x.severity != "warning") {
             error = where + ": \"severity\" must be \"error\" or \"warning\"";
             return false;

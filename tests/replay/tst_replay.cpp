@@ -252,6 +252,12 @@ void TestReplay::scenarioErrors_data()
         << QString::fromUtf8(R"({"expect": {"violations": [{"kind": "global", "count": 0}]}, "steps": [)") + emitOk
             + QString::fromUtf8("]}")
         << QStringLiteral("bad.json: expect.violations[0]: \"count\" must be an integer >= 1");
+    QTest::newRow("expect unknown kind")
+        << QString::fromUtf8(R"({"expect": {"violations": [{"kind": "sequence.duplicate"}]}, "steps": [)") + emitOk
+            + QString::fromUtf8("]}")
+        << QStringLiteral("bad.json: expect.violations[0]: unknown kind \"sequence.duplicate\" (kinds: schema, "
+                          "global, unplanned, sequence.unfinished, sequence.orphan_end, sequence.duplicate_end, "
+                          "sequence.pinned_mismatch, sequence.order, sequence.duplicate_key)");
     QTest::newRow("expect not an object") << QString::fromUtf8(R"({"expect": [], "steps": [)") + emitOk
             + QString::fromUtf8("]}") << QStringLiteral("bad.json: \"expect\" must be an object");
     QTest::newRow("nothing emitted") << QStringLiteral(R"({"steps": [{"type": "wait", "ms": 10}]})")
