@@ -211,8 +211,12 @@ IngestOutcome Session::commit(Prepared& p, std::function<void(bool ok)> onDurabl
         violations.insert(violations.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
     }
     const std::size_t count = p.events.size();
+    const qint64 trimmedBefore = m_store.trimmedCount();
     m_store.appendEvents(std::move(p.events));
     m_store.addViolations(violations);
+    // Events left memory (--max-events-in-memory): so does the sequence state made only of them.
+    if (m_engine && m_store.trimmedCount() != trimmedBefore && !m_store.events().empty())
+        m_engine->forget(m_store.events().front()->seq);
     if (m_journal) {
         const auto& all = m_store.events();
         std::vector<EventPtr> added(all.end() - static_cast<std::ptrdiff_t>(count), all.end());

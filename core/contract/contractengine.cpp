@@ -257,6 +257,7 @@ struct PairRecord
 {
     CompactRun info;
     qint64 startReceivedMs = 0;
+    KeyHash keyHash; ///< of the key's dump: how \c latest and \c forgotten know it
 };
 
 Json parseCompact(const std::string& text)
@@ -273,17 +274,22 @@ struct SequenceState
     // rehash of the whole (rehashing a hash table of a million keys stalled the GUI thread for 0.2-0.4 s,
     // measured by bench/ui).
     // pair
-    std::deque<PairRecord> pairs;
-    std::map<std::string, std::size_t> latest; ///< key dump -> index of the newest pair
+    std::map<std::size_t, PairRecord> pairs; ///< by creation index; closed pairs leave with their events (forget)
+    std::size_t nextPair = 0;
+    std::map<KeyHash, std::size_t> latest; ///< key (hash of its dump) -> index of the newest pair
     std::set<std::size_t> open; ///< indexes of open pairs
-    // order
-    std::set<std::string> firstSeen;
+    /// Keys of pairs that left memory (true: it had its end), so that a late or repeated end of a forgotten
+    /// run is not taken for an orphan. 16 bytes of hash per run instead of the whole record.
+    std::map<KeyHash, bool> forgotten;
+    // order (keys as hashes, like unique: a `then` must still find its `first` after the events left)
+    std::set<KeyHash> firstSeen;
     bool anyFirst = false;
     // unique
     /// key -> first seq and the index of its event name in \c names. Keys are kept as a 128-bit hash of their
     /// JSON text (two independent 64-bit hashes: a false duplicate needs both to collide, ~1e-20 at 10^9 keys):
     /// a live session sees one key per event, and the text would cost ~150 bytes each.
     std::map<KeyHash, std::pair<qint64, std::uint32_t>> seen;
+    std::deque<std::pair<qint64, KeyHash>> seenOrder; ///< (first seq, key) in arrival order, for forget()
     std::vector<std::string> names; ///< event names seen by this rule
     std::unordered_map<std::string, std::uint32_t> nameIndex;
 };
@@ -294,7 +300,8 @@ struct ContractEngine::Private
 {
     std::shared_ptr<const Contract> contract;
     std::vector<SequenceState> states;
-    std::vector<std::pair<std::size_t, std::size_t>> runs; ///< rule index, pair index in creation order
+    std::deque<std::pair<std::size_t, std::size_t>> runs; ///< rule index, pair index in creation order
+    std::size_t staleRuns = 0; ///< entries of \c runs whose pair was forgotten
 
     void sequences(const Event& event, const EventJudgement& j, const std::string& name, std::vector<Violation>& out);
     void pair(std::size_t index, const SequenceSpec& s, const Event& event, const EventJudgement& j,
@@ -329,12 +336,12 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     if (!key)
         return;
     SequenceState& st = states[index];
-    const std::string kd = key->dump();
+    const KeyHash kh = keyHash(key->dump());
     const qint64 t = eventTimeMs(event);
-    auto latest = st.latest.find(kd);
+    auto latest = st.latest.find(kh);
 
     if (isStart) {
-        if (latest != st.latest.end() && st.pairs[latest->second].info.state == "open")
+        if (latest != st.latest.end() && st.pairs.at(latest->second).info.state == "open")
             return; // a repeated start while the pair is open keeps the first start
         PairRecord p;
         p.info.key = compactJson(*key);
@@ -342,6 +349,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         p.info.startMs = t;
         p.info.state = "open";
         p.startReceivedMs = event.receivedMs;
+        p.keyHash = kh;
         if (!s.pinned.empty()) {
             Json pinned = Json::array();
             for (const auto& entry : s.pinned) {
@@ -350,9 +358,9 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
             }
             p.info.pinned = compactJson(pinned);
         }
-        st.pairs.push_back(std::move(p));
-        const std::size_t idx = st.pairs.size() - 1;
-        st.latest[kd] = idx;
+        const std::size_t idx = st.nextPair++;
+        st.pairs.emplace(idx, std::move(p));
+        st.latest[kh] = idx;
         st.open.insert(idx);
         runs.emplace_back(index, idx);
         return;
@@ -360,6 +368,20 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
 
     // end
     const Json* result = j.fact(s.result);
+    if (latest == st.latest.end() && !st.forgotten.empty()) {
+        // The run left memory with its events (--max-events-in-memory): a late end is no orphan, and a
+        // second end is still a second end.
+        const auto f = st.forgotten.find(kh);
+        if (f != st.forgotten.end()) {
+            if (f->second && s.atMostOnce)
+                out.push_back(makeViolation("sequence.duplicate_end", s.id, s.severity, s.key,
+                    "second " + s.end + " for " + keyText(s, *key)
+                        + " (the first has left memory with its events), expected at most one",
+                    {event.seq}));
+            f->second = true;
+            return;
+        }
+    }
     if (latest == st.latest.end()) {
         PairRecord p;
         p.info.key = compactJson(*key);
@@ -367,15 +389,17 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         p.info.endMs = t;
         p.info.state = "orphan";
         p.info.result = result ? compactJson(*result) : std::string();
-        st.pairs.push_back(std::move(p));
-        st.latest[kd] = st.pairs.size() - 1;
-        runs.emplace_back(index, st.pairs.size() - 1);
+        p.keyHash = kh;
+        const std::size_t idx = st.nextPair++;
+        st.pairs.emplace(idx, std::move(p));
+        st.latest[kh] = idx;
+        runs.emplace_back(index, idx);
         out.push_back(makeViolation("sequence.orphan_end", s.id, s.severity, s.key,
             s.end + " (" + keyText(s, *key) + ") has no preceding " + s.start + " with the same " + pointerName(s.key),
             {event.seq}));
         return;
     }
-    PairRecord& p = st.pairs[latest->second];
+    PairRecord& p = st.pairs.at(latest->second);
     if (p.info.endSeq != 0) {
         if (s.atMostOnce) {
             std::vector<qint64> seqs;
@@ -445,12 +469,12 @@ void ContractEngine::Private::sequences(
                 break;
             if (name == s.first) {
                 if (key)
-                    st.firstSeen.insert(key->dump());
+                    st.firstSeen.insert(keyHash(key->dump()));
                 else
                     st.anyFirst = true;
                 break;
             }
-            const bool seen = key ? st.firstSeen.count(key->dump()) > 0 : st.anyFirst;
+            const bool seen = key ? st.firstSeen.count(keyHash(key->dump())) > 0 : st.anyFirst;
             if (!seen) {
                 out.push_back(makeViolation("sequence.order", s.id, s.severity, key ? s.key : std::string("/event"),
                     key ? s.then + " (" + keyText(s, *key) + ") has no preceding " + s.first + " with the same "
@@ -471,7 +495,10 @@ void ContractEngine::Private::sequences(
                 nameIt = st.nameIndex.emplace(name, static_cast<std::uint32_t>(st.names.size())).first;
                 st.names.push_back(name);
             }
-            auto [it, inserted] = st.seen.try_emplace(keyHash(key->dump()), event.seq, nameIt->second);
+            const KeyHash hash = keyHash(key->dump());
+            auto [it, inserted] = st.seen.try_emplace(hash, event.seq, nameIt->second);
+            if (inserted)
+                st.seenOrder.emplace_back(event.seq, hash);
             if (!inserted) {
                 out.push_back(makeViolation("sequence.duplicate_key", s.id, s.severity, s.key,
                     keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(it->second.first)
@@ -620,7 +647,7 @@ std::vector<Violation> ContractEngine::onTick(qint64 nowMs)
             continue;
         SequenceState& st = d->states[i];
         for (auto it = st.open.begin(); it != st.open.end();) {
-            PairRecord& p = st.pairs[*it];
+            PairRecord& p = st.pairs.at(*it);
             if (nowMs - p.startReceivedMs > *s.withinMs) {
                 p.info.state = "unfinished";
                 out.push_back(
@@ -643,7 +670,7 @@ std::vector<Violation> ContractEngine::finish()
         if (!st.open.count(idx))
             continue;
         const SequenceSpec& s = d->contract->sequences()[rule];
-        PairRecord& p = st.pairs[idx];
+        PairRecord& p = st.pairs.at(idx);
         p.info.state = "unfinished";
         out.push_back(d->unfinished(s, p, "has no " + s.end + " (input ended)"));
         st.open.erase(idx);
@@ -651,13 +678,69 @@ std::vector<Violation> ContractEngine::finish()
     return out;
 }
 
+void ContractEngine::forget(qint64 beforeSeq)
+{
+    const auto& specs = d->contract->sequences();
+    for (std::size_t i = 0; i < specs.size(); ++i) {
+        SequenceState& st = d->states[i];
+        // unique: a key first used before the window is no longer remembered (a later reuse is not flagged)
+        while (!st.seenOrder.empty() && st.seenOrder.front().first < beforeSeq) {
+            const auto& [seq, hash] = st.seenOrder.front();
+            const auto it = st.seen.find(hash);
+            if (it != st.seen.end() && it->second.first == seq)
+                st.seen.erase(it);
+            st.seenOrder.pop_front();
+        }
+        // pair: closed pairs whose events all left; an open pair stays until it ends or times out
+        for (auto it = st.pairs.begin(); it != st.pairs.end();) {
+            const CompactRun& c = it->second.info;
+            const qint64 created = c.startSeq ? c.startSeq : c.endSeq;
+            if (created >= beforeSeq)
+                break; // created in order: the rest is newer
+            if (st.open.count(it->first) || std::max(c.startSeq, c.endSeq) >= beforeSeq) {
+                ++it;
+                continue;
+            }
+            const KeyHash kh = it->second.keyHash;
+            const auto l = st.latest.find(kh);
+            if (l != st.latest.end() && l->second == it->first)
+                st.latest.erase(l);
+            st.forgotten[kh] = c.endSeq != 0;
+            it = st.pairs.erase(it);
+            ++d->staleRuns;
+        }
+    }
+    const auto gone = [this](const std::pair<std::size_t, std::size_t>& r) {
+        return d->states[r.first].pairs.count(r.second) == 0;
+    };
+    while (!d->runs.empty() && gone(d->runs.front())) {
+        d->runs.pop_front();
+        --d->staleRuns;
+    }
+    if (d->staleRuns * 2 > d->runs.size()) { // amortised: rarely, and then in one pass
+        d->runs.erase(std::remove_if(d->runs.begin(), d->runs.end(), gone), d->runs.end());
+        d->staleRuns = 0;
+    }
+}
+
+std::size_t ContractEngine::rememberedPairs() const
+{
+    std::size_t n = 0;
+    for (const SequenceState& st : d->states)
+        n += st.pairs.size();
+    return n;
+}
+
 std::vector<RunInfo> ContractEngine::runs() const
 {
     std::vector<RunInfo> out;
     out.reserve(d->runs.size());
     for (const auto& [rule, idx] : d->runs) {
+        const auto found = d->states[rule].pairs.find(idx);
+        if (found == d->states[rule].pairs.end())
+            continue; // forgotten with its events
         const SequenceSpec& s = d->contract->sequences()[rule];
-        const CompactRun& c = d->states[rule].pairs[idx].info;
+        const CompactRun& c = found->second.info;
         RunInfo r;
         r.rule = s.id;
         r.key = parseCompact(c.key);

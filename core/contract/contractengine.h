@@ -104,8 +104,17 @@ public:
     std::vector<Violation> onTick(qint64 nowMs);
     /** End of input (offline check): every still-open pair becomes sequence.unfinished. */
     std::vector<Violation> finish();
-    /** Every correlated pair seen so far. */
+    /** Every correlated pair seen so far (less those forgotten). */
     std::vector<RunInfo> runs() const;
+    /**
+     * The events before \a beforeSeq left memory (--max-events-in-memory): so do the closed pairs made only
+     * of them, and the unique keys first used by them. An open pair stays until it ends or times out. A
+     * forgotten pair leaves a 16-byte hash of its key, so its late or second end is still recognised (not an
+     * orphan); a unique key used again after its first use left is not flagged.
+     */
+    void forget(qint64 beforeSeq);
+    /** Pairs held in memory, open or closed. */
+    std::size_t rememberedPairs() const;
 
 private:
     struct Private;

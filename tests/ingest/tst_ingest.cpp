@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The sink over real loopback sockets: PostHog paths, replies, CORS, the inspection API, HTTP framing.
+#include "contract/contract.h"
 #include "decode/decode.h"
 #include "ingest/ingestserver.h"
 #include "session.h"
@@ -13,6 +14,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <algorithm>
 #include <map>
 #include <memory>
 #include <set>
@@ -286,6 +288,62 @@ private Q_SLOTS:
         JSON_COMPARE(events[0]["seq"], Json(3));
         QVERIFY(m_session->store()->eventBySeq(5));
         QVERIFY(!m_session->store()->eventBySeq(1));
+    }
+
+    // The live sequence state leaves memory with the events: closed runs and unique keys made only of
+    // trimmed events go; an open run stays until it ends; a forgotten run's late or second end is
+    // recognised (no false orphan), and a second end of a forgotten run is still a duplicate.
+    void memoryWindowForgetsSequenceState()
+    {
+        const Json contract = {{"name", "window"}, {"version", "1"}, {"unplanned_events", {{"mode", "allow"}}},
+            {"events", Json::object()},
+            {"sequences",
+                {{{"id", "run"}, {"type", "pair"}, {"start", "start"}, {"end", "end"}, {"key", "/properties/id"},
+                     {"at_most_once", true}},
+                    {{"id", "uniq"}, {"type", "unique"}, {"events", {"*"}}, {"key", "/properties/$insert_id"}}}}};
+        std::string error;
+        auto c = Contract::fromJson(contract, "test", error);
+        QVERIFY2(c, error.c_str());
+        Session session;
+        session.setContract(c, "test");
+        session.store()->setMaxEvents(4);
+        int n = 0;
+        const auto send = [&](const char* name, const std::string& id) {
+            HttpRequest r;
+            r.method = "POST";
+            r.path = "/batch/";
+            r.body = Json {{"api_key", "k"},
+                {"batch",
+                    {{{"event", name}, {"distinct_id", "d"},
+                        {"properties", {{"id", id}, {"$insert_id", "i" + std::to_string(++n)}}}}}}}
+                         .dump();
+            session.ingestAsync(r, Endpoint::Batch, [](const IngestOutcome&, bool) {});
+            session.drainIngests();
+        };
+        send("start", "open"); // stays open past the window
+        for (int i = 0; i < 50; ++i) {
+            send("start", "r" + std::to_string(i));
+            send("end", "r" + std::to_string(i));
+        }
+        QCOMPARE(session.store()->events().size(), std::size_t(4));
+        // Only the open run and the runs of the 4 events in memory are held.
+        QVERIFY2(
+            session.engine()->rememberedPairs() <= 3, qPrintable(QString::number(session.engine()->rememberedPairs())));
+        const auto runs = session.runs();
+        QVERIFY(std::any_of(runs.begin(), runs.end(), [](const RunInfo& r) { return r.key == Json("open"); }));
+        const qint64 errorsBefore = session.store()->errorTotal();
+        send("end", "r3"); // a second end of a forgotten run: a duplicate (at_most_once), not an orphan
+        QCOMPARE(session.store()->errorTotal(), errorsBefore + 1);
+        const Violation& dup = session.store()->violations().back();
+        QCOMPARE(dup.kind, std::string("sequence.duplicate_end"));
+        send("end", "open"); // the open run still pairs with its end
+        QVERIFY(session.engine()->rememberedPairs() <= 3);
+        QCOMPARE(session.store()->errorTotal(), errorsBefore + 1); // no orphan, no unfinished
+        const auto after = session.runs();
+        const auto open
+            = std::find_if(after.begin(), after.end(), [](const RunInfo& r) { return r.key == Json("open"); });
+        QVERIFY(open != after.end());
+        QCOMPARE(open->state, std::string("finished"));
     }
 
     // Pass-through answers are kept per request: they leave memory with the request's events, so a long
