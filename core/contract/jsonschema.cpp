@@ -1514,7 +1514,9 @@ public:
         };
         if (m_types && step(checkType(v)))
             return Verdict::Invalid;
-        if (m_enum && step(checkEnum(v)))
+        if (m_enum && step(checkEnum(v, *m_enum)))
+            return Verdict::Invalid;
+        if (m_const && step(checkEnum(v, *m_const)))
             return Verdict::Invalid;
         if (v.is_object()) {
             for (const std::string& r : m_required)
@@ -1643,14 +1645,10 @@ private:
                         add(t);
                 else
                     add(v);
-            } else if (k == "enum" || k == "const") {
-                m_enum.emplace();
-                if (k == "const")
-                    m_enum->push_back(v);
-                else if (v.is_array())
-                    m_enum->assign(v.begin(), v.end());
-                else
-                    m_unsupported = true;
+            } else if (k == "enum" && v.is_array()) {
+                m_enum.emplace(v.begin(), v.end());
+            } else if (k == "const") {
+                m_const.emplace(1, v); // its own slot: "enum" and "const" on one node both constrain
             } else if (k == "required" && v.is_array()) {
                 for (const Json& r : v)
                     if (r.is_string())
@@ -1725,12 +1723,13 @@ private:
         }
     }
 
-    Verdict checkEnum(const Json& v) const
+    /** \a v is one of \a values ("enum", or "const" as a list of one). */
+    static Verdict checkEnum(const Json& v, const std::vector<Json>& values)
     {
         if (v.is_number_float() || v.is_structured() || v.is_binary() || v.is_discarded())
             return Verdict::Unknown;
         bool unknown = false;
-        for (const Json& e : *m_enum) {
+        for (const Json& e : values) {
             if (e.is_number_float() || e.is_structured()) {
                 unknown = unknown || v.is_number();
                 continue;
@@ -1783,7 +1782,7 @@ private:
     bool m_unsupported = false;
     std::optional<bool> m_bool;
     std::optional<int> m_types;
-    std::optional<std::vector<Json>> m_enum;
+    std::optional<std::vector<Json>> m_enum, m_const;
     std::vector<std::string> m_required;
     std::vector<std::pair<std::string, NodePtr>> m_properties;
     std::vector<NodePtr> m_allOf, m_anyOf, m_oneOf;

@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <tuple>
 
 using el::Json;
 
@@ -85,6 +86,7 @@ private slots:
     void formatOnNonStringsDoesNotThrow();
     void longStringsDoNotCrash();
     void pointersAreEscaped();
+    void everyKeywordConstrains();
 
 private:
     std::map<std::string, int> m_skipHits;
@@ -339,6 +341,34 @@ void TestJsonSchema::pointersAreEscaped()
 {
     QCOMPARE(el::jsonPointerFromTokens({"a/b", "c~d", ""}), std::string("/a~1b/c~0d/"));
     QCOMPARE(el::jsonPointerEscape("~/"), std::string("~0~1"));
+}
+
+void TestJsonSchema::everyKeywordConstrains()
+{
+    // Several value keywords on one node must all constrain: "const" and "enum" once shared one slot in
+    // the fast evaluator, so whichever came last decided alone.
+    const std::vector<std::tuple<std::string, Json, bool>> cases = {
+        {R"({"enum": ["a", "b"], "const": "b"})", "a", false},
+        {R"({"enum": ["a", "b"], "const": "b"})", "b", true},
+        {R"({"enum": ["a"], "const": "b"})", "a", false},
+        {R"({"enum": ["a"], "const": "b"})", "b", false},
+        {R"({"const": 1, "enum": [1, 2]})", 2, false},
+        {R"({"type": "string", "enum": ["a", 1], "const": 1})", 1, false},
+    };
+    for (const auto& [text, instance, expected] : cases) {
+        std::string error;
+        const auto schema = el::JsonSchema::compile(Json::parse(text), error);
+        QVERIFY2(schema, error.c_str());
+        const std::string label = text + " on " + instance.dump();
+        QVERIFY2(schema->accepts(instance) == expected, label.c_str());
+        std::vector<el::SchemaError> errors;
+        QVERIFY2(schema->validate(instance, errors) == expected, label.c_str());
+        QVERIFY2(errors.empty() == expected, label.c_str());
+        // Nested in properties, as contracts use it.
+        const auto nested = el::JsonSchema::compile(Json {{"properties", {{"p", Json::parse(text)}}}}, error);
+        QVERIFY2(nested, error.c_str());
+        QVERIFY2(nested->accepts(Json {{"p", instance}}) == expected, label.c_str());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestJsonSchema)
