@@ -23,7 +23,9 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <exception>
+#include <limits>
 #include <map>
 #include <new>
 #include <optional>
@@ -1734,38 +1736,51 @@ private:
                 unknown = unknown || v.is_number();
                 continue;
             }
-            if (v == e)
+            if (sameValue(v, e))
                 return Verdict::Valid;
         }
         return unknown ? Verdict::Unknown : Verdict::Invalid;
     }
 
+    /** v == e, but exact for a signed against an unsigned integer (nlohmann wraps unsigned ones above INT64_MAX). */
+    static bool sameValue(const Json& v, const Json& e)
+    {
+        if (v.is_number_unsigned() != e.is_number_unsigned() && v.is_number_integer() && e.is_number_integer()) {
+            const Json& u = v.is_number_unsigned() ? v : e;
+            const std::int64_t i = (v.is_number_unsigned() ? e : v).get<std::int64_t>();
+            return i >= 0 && std::uint64_t(i) == u.get<std::uint64_t>();
+        }
+        return v == e;
+    }
+
     Verdict checkRange(const Json& v) const
     {
         double d = 0;
-        if (v.is_number_integer()) {
-            const auto i = v.get<std::int64_t>();
-            if (i > (std::int64_t(1) << 53) || i < -(std::int64_t(1) << 53))
-                return Verdict::Unknown;
-            d = static_cast<double>(i);
-        } else if (v.is_number_unsigned()) {
+        bool inexact = false; // d is v rounded (integers beyond 2^53)
+        // Unsigned first: is_number_integer() holds for unsigned values too, and get<int64_t>() wraps
+        // those above INT64_MAX to negative numbers.
+        if (v.is_number_unsigned()) {
             const auto u = v.get<std::uint64_t>();
-            if (u > (std::uint64_t(1) << 53))
-                return Verdict::Unknown;
+            inexact = u > (std::uint64_t(1) << 53);
             d = static_cast<double>(u);
+        } else if (v.is_number_integer()) {
+            const auto i = v.get<std::int64_t>();
+            inexact = i > (std::int64_t(1) << 53) || i < -(std::int64_t(1) << 53);
+            d = static_cast<double>(i);
         } else {
             d = v.get<double>();
             if (!std::isfinite(d))
                 return Verdict::Unknown;
         }
+        // Exactly at a bound with a float or a rounded integer: leave rounding questions to valijson. Away
+        // from the bounds, rounding (monotonic) keeps every comparison.
+        const auto atBound = [d](const std::optional<double>& b) { return b && d == *b; };
+        if ((v.is_number_float() || inexact)
+            && (atBound(m_minimum) || atBound(m_maximum) || atBound(m_exclusiveMinimum) || atBound(m_exclusiveMaximum)))
+            return Verdict::Unknown;
         if ((m_minimum && d < *m_minimum) || (m_maximum && d > *m_maximum)
             || (m_exclusiveMinimum && d <= *m_exclusiveMinimum) || (m_exclusiveMaximum && d >= *m_exclusiveMaximum))
             return Verdict::Invalid;
-        // Exactly at a bound with a float on either side: leave rounding questions to valijson.
-        const auto atBound = [d](const std::optional<double>& b) { return b && d == *b; };
-        if (v.is_number_float()
-            && (atBound(m_minimum) || atBound(m_maximum) || atBound(m_exclusiveMinimum) || atBound(m_exclusiveMaximum)))
-            return Verdict::Unknown;
         return Verdict::Valid;
     }
 
@@ -1806,6 +1821,41 @@ struct JsonSchema::Private
 };
 
 namespace {
+
+/** Whether \a v holds an unsigned integer above INT64_MAX, which valijson's adapter reads as negative. */
+bool hasHugeUnsigned(const Json& v)
+{
+    if (v.is_number_unsigned())
+        return v.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max());
+    if (v.is_structured())
+        for (const Json& e : v)
+            if (hasHugeUnsigned(e))
+                return true;
+    return false;
+}
+
+/**
+ * Replaces unsigned integers above INT64_MAX by the nearest double: valijson's nlohmann adapter reads
+ * them with get<int64_t>() (18446744073709551615 becomes -1), the double keeps their magnitude.
+ */
+void widenHugeUnsigned(Json& v)
+{
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max()))
+        v = static_cast<double>(v.get<std::uint64_t>());
+    else if (v.is_structured())
+        for (Json& e : v)
+            widenHugeUnsigned(e);
+}
+
+/** The instance as valijson must see it (see widenHugeUnsigned); \a storage holds a widened copy if needed. */
+const Json& forValijson(const Json& instance, std::optional<Json>& storage)
+{
+    if (!hasHugeUnsigned(instance))
+        return instance;
+    storage = instance;
+    widenHugeUnsigned(*storage);
+    return *storage;
+}
 
 /** A property name too long for valijson's patternProperties matching, as a pointer (or nullopt). */
 std::optional<std::vector<std::string>> overlongName(const Json& v, std::vector<std::string>& path)
@@ -1873,6 +1923,7 @@ std::shared_ptr<const JsonSchema> JsonSchema::compile(const Json& schema, std::s
         out->d->patternProperties = rewriteKeywords(out->d->effective);
         out->d->alternatives = rewriteAlternatives(out->d->effective);
         rewriteAllOf(out->d->effective);
+        widenHugeUnsigned(out->d->effective);
         out->d->fast = std::make_unique<FastNode>(out->d->source);
         std::string parseError;
         if (!parseInto(out->d->effective, out->d->schema, parseError)) {
@@ -1898,7 +1949,8 @@ bool JsonSchema::accepts(const Json& instance) const
     }
     try {
         valijson::Validator validator; // cheap; one per call keeps JsonSchema thread-safe without a lock
-        valijson::adapters::NlohmannJsonAdapter adapter(instance);
+        std::optional<Json> widened;
+        valijson::adapters::NlohmannJsonAdapter adapter(forValijson(instance, widened));
         return validator.validate(d->schema, adapter, nullptr);
     } catch (const std::exception&) {
         return false;
@@ -1921,7 +1973,8 @@ bool JsonSchema::validate(const Json& instance, std::vector<SchemaError>& errors
     valijson::ValidationResults results;
     try {
         valijson::Validator validator;
-        valijson::adapters::NlohmannJsonAdapter adapter(instance);
+        std::optional<Json> widened;
+        valijson::adapters::NlohmannJsonAdapter adapter(forValijson(instance, widened));
         // Known invalid: straight to the pass that collects errors (it still decides validity).
         if (verdict == Verdict::Unknown && validator.validate(d->schema, adapter, nullptr))
             return true;
@@ -1949,6 +2002,26 @@ bool JsonSchema::validate(const Json& instance, std::vector<SchemaError>& errors
 const Json& JsonSchema::source() const
 {
     return d->source;
+}
+
+JsonSchema::PathVerdict JsonSchema::fastPathVerdict(const Json& instance) const
+{
+    const Verdict verdict = d->fast ? d->fast->eval(instance) : Verdict::Unknown;
+    return verdict == Verdict::Valid  ? PathVerdict::Valid
+        : verdict == Verdict::Invalid ? PathVerdict::Invalid
+                                      : PathVerdict::Undecided;
+}
+
+JsonSchema::PathVerdict JsonSchema::generalPathVerdict(const Json& instance) const
+{
+    try {
+        valijson::Validator validator;
+        std::optional<Json> widened;
+        valijson::adapters::NlohmannJsonAdapter adapter(forValijson(instance, widened));
+        return validator.validate(d->schema, adapter, nullptr) ? PathVerdict::Valid : PathVerdict::Invalid;
+    } catch (const std::exception&) {
+        return PathVerdict::Undecided;
+    }
 }
 
 std::string jsonPointerEscape(const std::string& token)

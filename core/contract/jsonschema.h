@@ -63,6 +63,16 @@ public:
     /** The schema as given to compile(). */
     const Json& source() const;
 
+    /** What one evaluation path alone says about an instance (for differential tests). */
+    enum class PathVerdict { Valid, Invalid, Undecided };
+    /**
+     * Test hook: the verdict of the fast evaluator alone, which accepts() and validate() consult first;
+     * Undecided where it defers to valijson.
+     */
+    PathVerdict fastPathVerdict(const Json& instance) const;
+    /** Test hook: the verdict of valijson alone (the general evaluator), without the fast path. */
+    PathVerdict generalPathVerdict(const Json& instance) const;
+
 private:
     JsonSchema();
     struct Private;
