@@ -924,6 +924,88 @@ private:
     std::map<std::pair<std::vector<std::string>, std::string>, std::size_t> m_occurrences;
 };
 
+/**
+ * Finds a $ref cycle that consumes no input: from a subschema, "$ref" and the keywords that apply to the
+ * same instance (allOf, anyOf, oneOf, not, if, then, else, schema dependencies) lead back to it, so
+ * evaluating it would recurse forever (valijson overflows the stack, at parse or at validation time).
+ * Cycles through properties, items and the like end with the instance and are fine.
+ */
+class RefCycleFinder
+{
+public:
+    explicit RefCycleFinder(const Json& root)
+        : m_root(root)
+    { }
+
+    /** The first cycle as schema pointers ("# -> #/allOf/0 -> #"), or "" when there is none. */
+    std::string find()
+    {
+        std::string cycle;
+        forEachSchema(m_root, std::string(), [&](const Json& node, const std::string& pointer) {
+            if (cycle.empty())
+                cycle = visit(node, pointer);
+        });
+        return cycle;
+    }
+
+private:
+    std::string visit(const Json& node, const std::string& pointer)
+    {
+        if (!node.is_object())
+            return {};
+        const auto state = m_done.find(&node);
+        if (state != m_done.end()) {
+            if (state->second)
+                return {};
+            std::string cycle;
+            bool inCycle = false;
+            for (const auto& [n, p] : m_stack) {
+                inCycle = inCycle || n == &node;
+                if (inCycle)
+                    cycle += "#" + p + " -> ";
+            }
+            return cycle + "#" + pointer;
+        }
+        m_done[&node] = false;
+        m_stack.emplace_back(&node, pointer);
+        std::string cycle;
+        const auto next = [&](const Json& sub, const std::string& p) {
+            if (cycle.empty())
+                cycle = visit(sub, p);
+        };
+        const auto ref = node.find("$ref");
+        if (ref != node.end() && ref->is_string()) { // draft-07: siblings of $ref are ignored
+            const std::string r = ref->get<std::string>();
+            const Json* target = isMetaSchemaUri(r) ? nullptr : resolveLocalRef(m_root, r);
+            if (target)
+                next(*target, percentDecode(r.substr(1)));
+        } else {
+            for (const char* kw : kArraySchemaKeywords) {
+                const auto it = node.find(kw);
+                if (it != node.end() && it->is_array())
+                    for (std::size_t i = 0; i < it->size(); ++i)
+                        next((*it)[i], pointer + "/" + kw + "/" + std::to_string(i));
+            }
+            for (const char* kw : {"not", "if", "then", "else"}) {
+                const auto it = node.find(kw);
+                if (it != node.end())
+                    next(*it, pointer + "/" + kw);
+            }
+            const auto deps = node.find("dependencies");
+            if (deps != node.end() && deps->is_object())
+                for (auto d = deps->begin(); d != deps->end(); ++d)
+                    next(*d, pointer + "/dependencies/" + jsonPointerEscape(d.key()));
+        }
+        m_stack.pop_back();
+        m_done[&node] = true;
+        return cycle;
+    }
+
+    const Json& m_root;
+    std::map<const Json*, bool> m_done; ///< false while on the stack
+    std::vector<std::pair<const Json*, std::string>> m_stack;
+};
+
 /** Static checks valijson does not do at parse time; returns an error or "". */
 std::string checkSchemaStatically(const Json& schema)
 {
@@ -959,6 +1041,11 @@ std::string checkSchemaStatically(const Json& schema)
                 error = "unresolvable reference at " + pointer + "/$ref: " + r;
         }
     });
+    if (error.empty()) {
+        const std::string cycle = RefCycleFinder(schema).find();
+        if (!cycle.empty())
+            error = "$ref cycle that consumes no input (it would recurse forever): " + cycle;
+    }
     if (error.empty() && schema.is_object()) {
         auto s = schema.find("$schema");
         if (s != schema.end() && s->is_string()) {

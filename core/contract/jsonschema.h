@@ -23,6 +23,9 @@ struct SchemaError
  * compiled before valijson parses it, so a bad schema is reported at load time, never at
  * validation time. Remote references are not resolved (schemas are self-contained; local
  * "#/definitions/..." references work; the draft-07 meta-schema URI resolves to a built-in copy).
+ * A $ref cycle that consumes no input (a subschema reaching itself through $ref and allOf, anyOf, oneOf,
+ * not, if, then, else or dependencies, never descending into properties, items and the like) is refused
+ * at compile time, naming the cycle: evaluating it would recurse until the stack overflows.
  * Immutable and thread-safe once compiled. Never throws.
  *
  * valijson 1.0 quirks handled here (the schema valijson sees is a rewritten copy of the source):

@@ -87,6 +87,7 @@ private slots:
     void longStringsDoNotCrash();
     void pointersAreEscaped();
     void everyKeywordConstrains();
+    void refCyclesAreRefused();
 
 private:
     std::map<std::string, int> m_skipHits;
@@ -369,6 +370,47 @@ void TestJsonSchema::everyKeywordConstrains()
         QVERIFY2(nested, error.c_str());
         QVERIFY2(nested->accepts(Json {{"p", instance}}) == expected, label.c_str());
     }
+}
+
+void TestJsonSchema::refCyclesAreRefused()
+{
+    // A $ref cycle that reaches itself without descending into the instance recursed until the stack
+    // overflowed (at validation, or already at load). It is refused at compile time, naming the cycle.
+    const std::vector<std::pair<std::string, std::string>> cycles = {
+        {R"({"allOf": [{"$ref": "#"}]})", "# -> #/allOf/0 -> #"},
+        {R"({"definitions": {"d": {"$ref": "#/definitions/d"}}, "allOf": [{"$ref": "#/definitions/d"}]})",
+            "#/definitions/d -> #/definitions/d"},
+        {R"({"$ref": "#"})", "# -> #"},
+        {R"({"definitions": {"a": {"anyOf": [{"type": "string"}, {"$ref": "#/definitions/b"}]},
+            "b": {"not": {"$ref": "#/definitions/a"}}}, "properties": {"p": {"$ref": "#/definitions/a"}}})",
+            "#/definitions/a -> #/definitions/a/anyOf/1 -> #/definitions/b -> #/definitions/b/not -> #/definitions/a"},
+        {R"({"if": {"$ref": "#/definitions/x"}, "then": true,
+            "definitions": {"x": {"oneOf": [{"dependencies": {"k": {"$ref": "#/definitions/x"}}}]}}})",
+            "#/definitions/x -> #/definitions/x/oneOf/0 -> #/definitions/x/oneOf/0/dependencies/k -> #/definitions/x"},
+    };
+    for (const auto& [text, cycle] : cycles) {
+        std::string error;
+        const auto schema = el::JsonSchema::compile(Json::parse(text), error);
+        QVERIFY2(!schema, text.c_str());
+        QCOMPARE(error, "$ref cycle that consumes no input (it would recurse forever): " + cycle);
+    }
+    // Recursion through properties or items ends with the instance: allowed, and it works.
+    std::string error;
+    const auto tree = el::JsonSchema::compile(Json::parse(R"({"definitions": {"node": {"type": "object",
+        "properties": {"children": {"type": "array", "items": {"$ref": "#/definitions/node"}}}}},
+        "allOf": [{"$ref": "#/definitions/node"}], "properties": {"self": {"$ref": "#"}}})"),
+        error);
+    QVERIFY2(tree, error.c_str());
+    QVERIFY(tree->accepts(Json::parse(R"({"children": [{"children": []}], "self": {"children": [{}]}})")));
+    QVERIFY(!tree->accepts(Json::parse(R"({"children": [{"children": [1]}]})")));
+    QVERIFY(!tree->accepts(Json::parse(R"({"self": {"self": {"children": 2}}})")));
+    // A chain of references without a loop is fine too.
+    const auto chain = el::JsonSchema::compile(Json::parse(R"({"definitions": {"a": {"$ref": "#/definitions/b"},
+        "b": {"type": "string"}}, "$ref": "#/definitions/a"})"),
+        error);
+    QVERIFY2(chain, error.c_str());
+    QVERIFY(chain->accepts("x"));
+    QVERIFY(!chain->accepts(1));
 }
 
 QTEST_GUILESS_MAIN(TestJsonSchema)
