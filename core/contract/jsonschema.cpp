@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <exception>
 #include <limits>
+#include <locale>
 #include <map>
 #include <new>
 #include <optional>
@@ -280,9 +281,148 @@ std::string typeList(const Json& typeKw)
     return out;
 }
 
+/** UTF-8 to code points (wchar_t is 32 bits on the supported systems); malformed bytes become U+FFFD. */
+std::wstring decodeUtf8(const std::string& s)
+{
+    static_assert(sizeof(wchar_t) == 4, "patterns are matched over code points in a 32-bit wchar_t");
+    std::wstring out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        const int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        std::uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+        bool ok = len > 0 && i + std::size_t(len) <= s.size();
+        for (int k = 1; ok && k < len; ++k) {
+            const unsigned char cc = static_cast<unsigned char>(s[i + std::size_t(k)]);
+            ok = (cc >> 6) == 0x2;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        static const std::uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (!ok || cp < minimum[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            out += wchar_t(0xFFFD);
+            ++i;
+            continue;
+        }
+        out += static_cast<wchar_t>(cp);
+        i += std::size_t(len);
+    }
+    return out;
+}
+
 /**
- * ECMAScript regex search that cannot overflow the stack: polynomial mode when the pattern allows it,
- * else backtracking on short texts only (longer ones count as no match). \a ok: the pattern compiles.
+ * Rewrites \s and \S to ECMA-262's white space and line terminators (libstdc++ classifies with the C
+ * locale, which knows only ASCII space); \w, \d and \b are ASCII in both, as ECMA-262 wants.
+ */
+std::wstring ecmaWhiteSpace(const std::wstring& p)
+{
+    static const std::wstring ws
+        = L"\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff";
+    std::wstring out;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        if (p[i] == L'\\' && i + 1 < p.size()) {
+            const wchar_t c = p[++i];
+            out += c == L's' ? L"[" + ws + L"]" : c == L'S' ? L"[^" + ws + L"]" : std::wstring {L'\\', c};
+            continue;
+        }
+        if (p[i] != L'[') {
+            out += p[i];
+            continue;
+        }
+        // A character class: \s inside becomes the list; \S inside, which a class cannot complement,
+        // turns the class into an alternative (or a look-ahead when the class is negated).
+        std::size_t j = i + 1;
+        const bool negated = j < p.size() && p[j] == L'^';
+        if (negated)
+            ++j;
+        std::wstring body;
+        bool nonSpace = false;
+        for (; j < p.size() && p[j] != L']'; ++j) {
+            if (p[j] == L'\\' && j + 1 < p.size()) {
+                const wchar_t c = p[++j];
+                if (c == L's')
+                    body += ws;
+                else if (c == L'S')
+                    nonSpace = true;
+                else
+                    body += std::wstring {L'\\', c};
+            } else {
+                body += p[j];
+            }
+        }
+        if (j >= p.size()) { // unclosed: leave it to the regex compiler to refuse
+            out += p.substr(i);
+            break;
+        }
+        i = j;
+        const std::wstring cls = L"[" + std::wstring(negated ? L"^" : L"") + body + L"]";
+        if (!nonSpace)
+            out += cls;
+        else if (body.empty())
+            out += negated ? L"[" + ws + L"]" : L"[^" + ws + L"]";
+        else if (!negated)
+            out += L"(?:[" + body + L"]|[^" + ws + L"])";
+        else
+            out += L"(?:(?![" + body + L"])[" + ws + L"])";
+    }
+    return out;
+}
+
+/**
+ * A draft-07 "pattern": an ECMA-262 regular expression over code points (std::wregex on the decoded
+ * text), in libstdc++'s polynomial (Thompson NFA) mode, which does not recurse per input character.
+ * Patterns with back-references cannot use that mode; they run backtracking, on texts of at most
+ * kMaxBacktrackingInput characters. The constructor throws std::regex_error on a bad pattern.
+ */
+class CodePointRegex
+{
+public:
+    explicit CodePointRegex(const std::string& pattern)
+    {
+        const std::wstring p = ecmaWhiteSpace(decodeUtf8(pattern));
+        m_regex.imbue(std::locale::classic()); // classification must not follow the process locale
+        try {
+            m_regex.assign(p, std::regex::ECMAScript | std::regex_constants::__polynomial);
+            m_polynomial = true;
+        } catch (const std::regex_error&) {
+            m_regex.assign(p, std::regex::ECMAScript);
+        }
+    }
+
+    bool polynomial() const { return m_polynomial; }
+
+    /** Whether \a text contains a match; nullopt when it is too long for a backtracking pattern. */
+    std::optional<bool> search(const std::string& text) const
+    {
+        const std::wstring t = decodeUtf8(text);
+        if (!m_polynomial && t.size() > kMaxBacktrackingInput)
+            return std::nullopt;
+        return std::regex_search(t, m_regex);
+    }
+
+private:
+    std::wregex m_regex;
+    bool m_polynomial = false;
+};
+
+/** Search with a "pattern" keyword's semantics (see CodePointRegex); \a ok: the pattern compiles. */
+bool patternSearch(const std::string& pattern, const std::string& text, bool* ok = nullptr)
+{
+    try {
+        const CodePointRegex re(pattern);
+        if (ok)
+            *ok = true;
+        return re.search(text).value_or(false);
+    } catch (const std::exception&) {
+        if (ok)
+            *ok = false;
+        return false;
+    }
+}
+
+/**
+ * ECMAScript regex search over bytes (as valijson matches patternProperties) that cannot overflow the
+ * stack: polynomial mode when the pattern allows it, else backtracking on short texts only (longer ones
+ * count as no match). \a ok: the pattern compiles. "pattern" keywords use patternSearch().
  */
 bool regexSearch(const std::string& pattern, const std::string& text, bool* ok = nullptr)
 {
@@ -539,7 +679,7 @@ public:
         if (startsWith(d, "Failed to match regex specified by 'pattern'")) {
             const Json* kw = keyword(e.tokens, kPatternKeyword, value, [&](const Json& k) {
                 return k.is_string() && value && value->is_string()
-                    && !regexSearch(k.get<std::string>(), value->get<std::string>());
+                    && !patternSearch(k.get<std::string>(), value->get<std::string>());
             });
             emit(e.tokens,
                 name + " is " + actual + ", expected to match the pattern "
@@ -547,7 +687,7 @@ public:
             return;
         }
         if (startsWith(d, "String too long to match a pattern with back-references")) {
-            const std::size_t len = value && value->is_string() ? value->get<std::string>().size() : 0;
+            const std::size_t len = value && value->is_string() ? utf8Length(value->get<std::string>()) : 0;
             emit(e.tokens,
                 name + " is " + std::to_string(len) + " characters long, too long to check against its pattern"
                     + " (patterns with back-references are checked on at most " + std::to_string(kMaxBacktrackingInput)
@@ -1016,7 +1156,7 @@ std::string checkSchemaStatically(const Json& schema)
         auto pattern = node.find("pattern");
         if (pattern != node.end() && pattern->is_string()) {
             bool ok = false;
-            regexSearch(pattern->get<std::string>(), std::string(), &ok);
+            patternSearch(pattern->get<std::string>(), std::string(), &ok);
             if (!ok)
                 error = "invalid regular expression at " + pointer + "/pattern: " + pattern->get<std::string>();
         }
@@ -1056,24 +1196,14 @@ std::string checkSchemaStatically(const Json& schema)
     return error;
 }
 
-/**
- * "pattern" with a stack-safe matcher: std::regex in libstdc++'s polynomial (Thompson NFA) mode, which
- * does not recurse per input character. Patterns with back-references cannot use that mode; they run
- * backtracking, on strings of at most kMaxBacktrackingInput characters.
- */
+/** "pattern" with a stack-safe matcher over code points (see CodePointRegex). */
 class SafePatternConstraint : public valijson::constraints::PolyConstraint
 {
 public:
     explicit SafePatternConstraint(std::string pattern)
         : m_pattern(std::move(pattern))
-    {
-        try {
-            m_regex = std::regex(m_pattern, std::regex::ECMAScript | std::regex_constants::__polynomial);
-            m_polynomial = true;
-        } catch (const std::regex_error&) {
-            m_regex = std::regex(m_pattern, std::regex::ECMAScript); // throws on a bad pattern (checked earlier)
-        }
-    }
+        , m_regex(std::make_shared<const CodePointRegex>(m_pattern)) // throws on a bad pattern (checked earlier)
+    { }
 
     bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
         valijson::ValidationResults* results) const override
@@ -1081,14 +1211,15 @@ public:
         if (!target.isString())
             return true;
         const std::string s = target.asString();
-        if (!m_polynomial && s.size() > kMaxBacktrackingInput) {
+        const std::optional<bool> found = m_regex->search(s);
+        if (!found) {
             if (results)
                 results->pushError(context,
-                    "String too long to match a pattern with back-references: " + std::to_string(s.size())
+                    "String too long to match a pattern with back-references: " + std::to_string(utf8Length(s))
                         + " characters.");
             return false;
         }
-        if (std::regex_search(s, m_regex))
+        if (*found)
             return true;
         if (results)
             results->pushError(context, "Failed to match regex specified by 'pattern' constraint.");
@@ -1100,8 +1231,7 @@ private:
     std::size_t sizeOf() const override { return sizeof(SafePatternConstraint); }
 
     std::string m_pattern;
-    std::regex m_regex;
-    bool m_polynomial = false;
+    std::shared_ptr<const CodePointRegex> m_regex;
 };
 
 /** "format" date, time, date-time like valijson checks them, but only on strings and never throwing. */
@@ -1639,9 +1769,9 @@ public:
             if ((m_minLength || m_maxLength) && step(checkLength(v.get_ref<const std::string&>())))
                 return Verdict::Invalid;
             if (m_pattern) {
-                if (!m_patternPolynomial)
-                    unknown = true;
-                else if (!std::regex_search(v.get_ref<const std::string&>(), *m_pattern))
+                if (!m_pattern->polynomial())
+                    unknown = true; // valijson decides, with its limit on the length
+                else if (!m_pattern->search(v.get_ref<const std::string&>()).value_or(false))
                     return Verdict::Invalid;
             }
         } else if (v.is_array() && m_items) {
@@ -1771,9 +1901,7 @@ private:
                 (k == "minLength" ? m_minLength : m_maxLength) = v.get<std::uint64_t>();
             } else if (k == "pattern" && v.is_string()) {
                 try {
-                    m_pattern = std::make_shared<std::regex>(
-                        v.get<std::string>(), std::regex::ECMAScript | std::regex_constants::__polynomial);
-                    m_patternPolynomial = true;
+                    m_pattern = std::make_shared<const CodePointRegex>(v.get<std::string>());
                 } catch (const std::exception&) {
                     m_unsupported = true;
                 }
@@ -1891,8 +2019,7 @@ private:
     NodePtr m_not, m_if, m_then, m_else, m_items;
     std::optional<double> m_minimum, m_maximum, m_exclusiveMinimum, m_exclusiveMaximum;
     std::optional<std::uint64_t> m_minLength, m_maxLength;
-    std::shared_ptr<std::regex> m_pattern;
-    bool m_patternPolynomial = false;
+    std::shared_ptr<const CodePointRegex> m_pattern;
 };
 
 } // namespace

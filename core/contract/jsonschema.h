@@ -32,8 +32,11 @@ struct SchemaError
  *  - "pattern": valijson matches with backtracking std::regex, which recurses per character in
  *    libstdc++ and crashes (stack overflow) on strings of a few tens of KB. It is replaced by a custom
  *    keyword matched in libstdc++'s polynomial (Thompson NFA) mode; patterns with back-references
- *    keep backtracking and fail on strings over 2000 characters. patternProperties still use
- *    valijson's matcher, so a property name over 2000 characters fails schemas that use them.
+ *    keep backtracking and fail on strings over 2000 characters. Like ECMA-262, it matches code
+ *    points, not UTF-8 bytes (std::wregex over the decoded string: ".", classes, ranges and quantifiers
+ *    see one character per code point; \s and \S follow ECMA-262's white space, \w, \d and \b are
+ *    ASCII). patternProperties still use valijson's matcher (bytes), so a property name over 2000
+ *    characters fails schemas that use them.
  *  - "format": valijson throws on non-string values; date, time and date-time are checked by a custom
  *    keyword on strings only, other formats are annotations (draft-07 makes format checks optional).
  *  - allOf: valijson stops at the first failing branch; allOf is rewritten into an equivalent chain

@@ -88,6 +88,7 @@ private slots:
     void pointersAreEscaped();
     void everyKeywordConstrains();
     void refCyclesAreRefused();
+    void patternsMatchCodePoints();
 
 private:
     std::map<std::string, int> m_skipHits;
@@ -411,6 +412,57 @@ void TestJsonSchema::refCyclesAreRefused()
     QVERIFY2(chain, error.c_str());
     QVERIFY(chain->accepts("x"));
     QVERIFY(!chain->accepts(1));
+}
+
+void TestJsonSchema::patternsMatchCodePoints()
+{
+    // Draft-07 patterns are ECMA-262 regular expressions over code points, not over UTF-8 bytes.
+    const std::vector<std::tuple<std::string, std::string, bool>> cases = {
+        {"^.$", "\u00e9", true}, // é: two bytes, one character
+        {"^.$", "ab", false}, {"^..$", "\u65e5\u672c", true}, // 日本: three bytes each
+        {"^.{2}$", "\u65e5\u672c", true}, {"^.{3}$", "\u65e5\u672c", false},
+        {"^\\s$", "\u00a0", true}, // no-break space is white space in ECMA-262
+        {"^\\s$", "\u3000", true}, {"^\\s$", "\ufeff", true}, {"^\\s+$", " \t\u2003", true}, {"^\\S$", "\u00a0", false},
+        {"^\\S$", "\u00e9", true}, {"^[\\s]$", "\u00a0", true}, {"^[^\\s]$", "\u00a0", false},
+        {"^[x\\S]$", "\u00e9", true}, {"^[x\\S]$", "\u00a0", false}, {"^[^x\\S]$", "\u00a0", true},
+        {"^[^x\\S]$", "x", false}, {"^\\w$", "\u00e9", false}, // \w is ASCII in ECMA-262
+        {"^\\w+$", "a_Z9", true}, {"^\\d$", "\u0663", false},
+        {"^[\u00e0-\u00ff]+$", "\u00e9\u00e0\u00ff", true}, // [à-ÿ]
+        {"^[\u00e0-\u00ff]$", "a", false}, {"^[\u00e0-\u00ff]$", "\u0100", false},
+        {"^\u00e9+$", "\u00e9\u00e9\u00e9", true}, // a quantifier on a two-byte character
+        {"^\u00e9{2}$", "\u00e9\u00e9", true}, {"^\u00e9{2}$", "\u00e9", false},
+        {"^\\u00e9$", "\u00e9", true}, // the escape in the pattern
+        {"^[^a]$", "\u65e5", true}, {"^.$", "\U0001F600", true}, // one code point outside the BMP
+    };
+    for (const auto& [pattern, text, expected] : cases) {
+        const Json schemaJson = {{"type", "string"}, {"pattern", pattern}};
+        const Json instance = text;
+        const std::string label = schemaJson.dump() + " on " + instance.dump();
+        std::string error;
+        const auto schema = el::JsonSchema::compile(schemaJson, error);
+        QVERIFY2(schema, (label + ": " + error).c_str());
+        QVERIFY2(schema->accepts(instance) == expected, label.c_str());
+        QVERIFY2(schema->generalPathVerdict(instance)
+                == (expected ? el::JsonSchema::PathVerdict::Valid : el::JsonSchema::PathVerdict::Invalid),
+            label.c_str());
+        const auto fast = schema->fastPathVerdict(instance);
+        QVERIFY2(fast == el::JsonSchema::PathVerdict::Undecided
+                || fast == (expected ? el::JsonSchema::PathVerdict::Valid : el::JsonSchema::PathVerdict::Invalid),
+            label.c_str());
+        std::vector<el::SchemaError> errors;
+        QVERIFY2(schema->validate(instance, errors) == expected, label.c_str());
+        if (!expected) {
+            QCOMPARE(errors.size(), std::size_t(1));
+            QVERIFY2(errors[0].message.find("expected to match the pattern") != std::string::npos,
+                errors[0].message.c_str());
+        }
+    }
+    // A back-reference pattern (backtracking) over code points as well.
+    std::string error;
+    const auto backref = el::JsonSchema::compile(Json::parse(R"({"pattern": "^(.)\\1$"})"), error);
+    QVERIFY2(backref, error.c_str());
+    QVERIFY(backref->accepts("\u00e9\u00e9"));
+    QVERIFY(!backref->accepts("\u00e9\u00e8"));
 }
 
 QTEST_GUILESS_MAIN(TestJsonSchema)
