@@ -457,6 +457,10 @@ bool isMetaSchemaUri(std::string uri)
 
 const Json& metaSchemaDoc();
 
+enum class Verdict { Valid, Invalid, Unknown };
+/** What the fast evaluator (FastNode, below) says about \a instance against \a schema, a subschema. */
+Verdict quickVerdict(const Json& schema, const Json& instance);
+
 /** Subschemas that apply to the instance location \a tokens (following $ref, applicators, properties, items). */
 void collectCandidates(const Json& root, const Json& node, const Json* inst, const std::vector<std::string>& tokens,
     std::size_t i, std::vector<const Json*>& out, int depth)
@@ -482,10 +486,17 @@ void collectCandidates(const Json& root, const Json& node, const Json* inst, con
                 collectCandidates(root, sub, inst, tokens, i, out, depth + 1);
         }
     }
-    for (const char* kw : {"if", "then", "else"}) {
+    // An "if" never fails the instance, "then" applies only where it holds and "else" only where it
+    // fails: neither the condition nor the branch that did not apply may lend its keywords to a message
+    // (when the fast evaluator cannot tell whether the condition holds, both branches are kept).
+    auto cond = node.find("if");
+    const Verdict condition = cond != node.end() && inst ? quickVerdict(*cond, *inst) : Verdict::Unknown;
+    for (const char* kw : {"then", "else"}) {
         auto it = node.find(kw);
-        if (it != node.end())
-            collectCandidates(root, *it, inst, tokens, i, out, depth + 1);
+        if (it == node.end() || (kw[0] == 't' && condition == Verdict::Invalid)
+            || (kw[0] == 'e' && condition == Verdict::Valid))
+            continue;
+        collectCandidates(root, *it, inst, tokens, i, out, depth + 1);
     }
     auto deps = node.find("dependencies");
     if (deps != node.end() && deps->is_object()) {
@@ -1711,8 +1722,6 @@ namespace {
 // differ from valijson's (e.g. float vs integer comparisons, non-ASCII lengths, regexes that need
 // backtracking) it answers Unknown and valijson decides.
 
-enum class Verdict { Valid, Invalid, Unknown };
-
 class FastNode
 {
 public:
@@ -1848,6 +1857,10 @@ private:
         for (auto it = s.begin(); it != s.end(); ++it) {
             const std::string& k = it.key();
             const Json& v = *it;
+            if (k == kPatternKeyword || k == kFormatKeyword) {
+                m_unsupported = true; // valijson checks these custom keywords (see rewriteKeywords)
+                continue;
+            }
             if (annotations.count(k) || k.rfind("x-", 0) == 0)
                 continue;
             if (k == "type") {
@@ -2021,6 +2034,11 @@ private:
     std::optional<std::uint64_t> m_minLength, m_maxLength;
     std::shared_ptr<const CodePointRegex> m_pattern;
 };
+
+Verdict quickVerdict(const Json& schema, const Json& instance)
+{
+    return FastNode(schema).eval(instance);
+}
 
 } // namespace
 
