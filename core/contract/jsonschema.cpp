@@ -23,7 +23,10 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdint>
 #include <exception>
+#include <limits>
+#include <locale>
 #include <map>
 #include <new>
 #include <optional>
@@ -278,9 +281,148 @@ std::string typeList(const Json& typeKw)
     return out;
 }
 
+/** UTF-8 to code points (wchar_t is 32 bits on the supported systems); malformed bytes become U+FFFD. */
+std::wstring decodeUtf8(const std::string& s)
+{
+    static_assert(sizeof(wchar_t) == 4, "patterns are matched over code points in a 32-bit wchar_t");
+    std::wstring out;
+    out.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        const int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+        std::uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+        bool ok = len > 0 && i + std::size_t(len) <= s.size();
+        for (int k = 1; ok && k < len; ++k) {
+            const unsigned char cc = static_cast<unsigned char>(s[i + std::size_t(k)]);
+            ok = (cc >> 6) == 0x2;
+            cp = (cp << 6) | (cc & 0x3F);
+        }
+        static const std::uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (!ok || cp < minimum[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+            out += wchar_t(0xFFFD);
+            ++i;
+            continue;
+        }
+        out += static_cast<wchar_t>(cp);
+        i += std::size_t(len);
+    }
+    return out;
+}
+
 /**
- * ECMAScript regex search that cannot overflow the stack: polynomial mode when the pattern allows it,
- * else backtracking on short texts only (longer ones count as no match). \a ok: the pattern compiles.
+ * Rewrites \s and \S to ECMA-262's white space and line terminators (libstdc++ classifies with the C
+ * locale, which knows only ASCII space); \w, \d and \b are ASCII in both, as ECMA-262 wants.
+ */
+std::wstring ecmaWhiteSpace(const std::wstring& p)
+{
+    static const std::wstring ws
+        = L"\\t\\n\\v\\f\\r \\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\ufeff";
+    std::wstring out;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        if (p[i] == L'\\' && i + 1 < p.size()) {
+            const wchar_t c = p[++i];
+            out += c == L's' ? L"[" + ws + L"]" : c == L'S' ? L"[^" + ws + L"]" : std::wstring {L'\\', c};
+            continue;
+        }
+        if (p[i] != L'[') {
+            out += p[i];
+            continue;
+        }
+        // A character class: \s inside becomes the list; \S inside, which a class cannot complement,
+        // turns the class into an alternative (or a look-ahead when the class is negated).
+        std::size_t j = i + 1;
+        const bool negated = j < p.size() && p[j] == L'^';
+        if (negated)
+            ++j;
+        std::wstring body;
+        bool nonSpace = false;
+        for (; j < p.size() && p[j] != L']'; ++j) {
+            if (p[j] == L'\\' && j + 1 < p.size()) {
+                const wchar_t c = p[++j];
+                if (c == L's')
+                    body += ws;
+                else if (c == L'S')
+                    nonSpace = true;
+                else
+                    body += std::wstring {L'\\', c};
+            } else {
+                body += p[j];
+            }
+        }
+        if (j >= p.size()) { // unclosed: leave it to the regex compiler to refuse
+            out += p.substr(i);
+            break;
+        }
+        i = j;
+        const std::wstring cls = L"[" + std::wstring(negated ? L"^" : L"") + body + L"]";
+        if (!nonSpace)
+            out += cls;
+        else if (body.empty())
+            out += negated ? L"[" + ws + L"]" : L"[^" + ws + L"]";
+        else if (!negated)
+            out += L"(?:[" + body + L"]|[^" + ws + L"])";
+        else
+            out += L"(?:(?![" + body + L"])[" + ws + L"])";
+    }
+    return out;
+}
+
+/**
+ * A draft-07 "pattern": an ECMA-262 regular expression over code points (std::wregex on the decoded
+ * text), in libstdc++'s polynomial (Thompson NFA) mode, which does not recurse per input character.
+ * Patterns with back-references cannot use that mode; they run backtracking, on texts of at most
+ * kMaxBacktrackingInput characters. The constructor throws std::regex_error on a bad pattern.
+ */
+class CodePointRegex
+{
+public:
+    explicit CodePointRegex(const std::string& pattern)
+    {
+        const std::wstring p = ecmaWhiteSpace(decodeUtf8(pattern));
+        m_regex.imbue(std::locale::classic()); // classification must not follow the process locale
+        try {
+            m_regex.assign(p, std::regex::ECMAScript | std::regex_constants::__polynomial);
+            m_polynomial = true;
+        } catch (const std::regex_error&) {
+            m_regex.assign(p, std::regex::ECMAScript);
+        }
+    }
+
+    bool polynomial() const { return m_polynomial; }
+
+    /** Whether \a text contains a match; nullopt when it is too long for a backtracking pattern. */
+    std::optional<bool> search(const std::string& text) const
+    {
+        const std::wstring t = decodeUtf8(text);
+        if (!m_polynomial && t.size() > kMaxBacktrackingInput)
+            return std::nullopt;
+        return std::regex_search(t, m_regex);
+    }
+
+private:
+    std::wregex m_regex;
+    bool m_polynomial = false;
+};
+
+/** Search with a "pattern" keyword's semantics (see CodePointRegex); \a ok: the pattern compiles. */
+bool patternSearch(const std::string& pattern, const std::string& text, bool* ok = nullptr)
+{
+    try {
+        const CodePointRegex re(pattern);
+        if (ok)
+            *ok = true;
+        return re.search(text).value_or(false);
+    } catch (const std::exception&) {
+        if (ok)
+            *ok = false;
+        return false;
+    }
+}
+
+/**
+ * ECMAScript regex search over bytes (as valijson matches patternProperties) that cannot overflow the
+ * stack: polynomial mode when the pattern allows it, else backtracking on short texts only (longer ones
+ * count as no match). \a ok: the pattern compiles. "pattern" keywords use patternSearch().
  */
 bool regexSearch(const std::string& pattern, const std::string& text, bool* ok = nullptr)
 {
@@ -315,6 +457,10 @@ bool isMetaSchemaUri(std::string uri)
 
 const Json& metaSchemaDoc();
 
+enum class Verdict { Valid, Invalid, Unknown };
+/** What the fast evaluator (FastNode, below) says about \a instance against \a schema, a subschema. */
+Verdict quickVerdict(const Json& schema, const Json& instance);
+
 /** Subschemas that apply to the instance location \a tokens (following $ref, applicators, properties, items). */
 void collectCandidates(const Json& root, const Json& node, const Json* inst, const std::vector<std::string>& tokens,
     std::size_t i, std::vector<const Json*>& out, int depth)
@@ -340,10 +486,17 @@ void collectCandidates(const Json& root, const Json& node, const Json* inst, con
                 collectCandidates(root, sub, inst, tokens, i, out, depth + 1);
         }
     }
-    for (const char* kw : {"if", "then", "else"}) {
+    // An "if" never fails the instance, "then" applies only where it holds and "else" only where it
+    // fails: neither the condition nor the branch that did not apply may lend its keywords to a message
+    // (when the fast evaluator cannot tell whether the condition holds, both branches are kept).
+    auto cond = node.find("if");
+    const Verdict condition = cond != node.end() && inst ? quickVerdict(*cond, *inst) : Verdict::Unknown;
+    for (const char* kw : {"then", "else"}) {
         auto it = node.find(kw);
-        if (it != node.end())
-            collectCandidates(root, *it, inst, tokens, i, out, depth + 1);
+        if (it == node.end() || (kw[0] == 't' && condition == Verdict::Invalid)
+            || (kw[0] == 'e' && condition == Verdict::Valid))
+            continue;
+        collectCandidates(root, *it, inst, tokens, i, out, depth + 1);
     }
     auto deps = node.find("dependencies");
     if (deps != node.end() && deps->is_object()) {
@@ -537,7 +690,7 @@ public:
         if (startsWith(d, "Failed to match regex specified by 'pattern'")) {
             const Json* kw = keyword(e.tokens, kPatternKeyword, value, [&](const Json& k) {
                 return k.is_string() && value && value->is_string()
-                    && !regexSearch(k.get<std::string>(), value->get<std::string>());
+                    && !patternSearch(k.get<std::string>(), value->get<std::string>());
             });
             emit(e.tokens,
                 name + " is " + actual + ", expected to match the pattern "
@@ -545,7 +698,7 @@ public:
             return;
         }
         if (startsWith(d, "String too long to match a pattern with back-references")) {
-            const std::size_t len = value && value->is_string() ? value->get<std::string>().size() : 0;
+            const std::size_t len = value && value->is_string() ? utf8Length(value->get<std::string>()) : 0;
             emit(e.tokens,
                 name + " is " + std::to_string(len) + " characters long, too long to check against its pattern"
                     + " (patterns with back-references are checked on at most " + std::to_string(kMaxBacktrackingInput)
@@ -922,6 +1075,88 @@ private:
     std::map<std::pair<std::vector<std::string>, std::string>, std::size_t> m_occurrences;
 };
 
+/**
+ * Finds a $ref cycle that consumes no input: from a subschema, "$ref" and the keywords that apply to the
+ * same instance (allOf, anyOf, oneOf, not, if, then, else, schema dependencies) lead back to it, so
+ * evaluating it would recurse forever (valijson overflows the stack, at parse or at validation time).
+ * Cycles through properties, items and the like end with the instance and are fine.
+ */
+class RefCycleFinder
+{
+public:
+    explicit RefCycleFinder(const Json& root)
+        : m_root(root)
+    { }
+
+    /** The first cycle as schema pointers ("# -> #/allOf/0 -> #"), or "" when there is none. */
+    std::string find()
+    {
+        std::string cycle;
+        forEachSchema(m_root, std::string(), [&](const Json& node, const std::string& pointer) {
+            if (cycle.empty())
+                cycle = visit(node, pointer);
+        });
+        return cycle;
+    }
+
+private:
+    std::string visit(const Json& node, const std::string& pointer)
+    {
+        if (!node.is_object())
+            return {};
+        const auto state = m_done.find(&node);
+        if (state != m_done.end()) {
+            if (state->second)
+                return {};
+            std::string cycle;
+            bool inCycle = false;
+            for (const auto& [n, p] : m_stack) {
+                inCycle = inCycle || n == &node;
+                if (inCycle)
+                    cycle += "#" + p + " -> ";
+            }
+            return cycle + "#" + pointer;
+        }
+        m_done[&node] = false;
+        m_stack.emplace_back(&node, pointer);
+        std::string cycle;
+        const auto next = [&](const Json& sub, const std::string& p) {
+            if (cycle.empty())
+                cycle = visit(sub, p);
+        };
+        const auto ref = node.find("$ref");
+        if (ref != node.end() && ref->is_string()) { // draft-07: siblings of $ref are ignored
+            const std::string r = ref->get<std::string>();
+            const Json* target = isMetaSchemaUri(r) ? nullptr : resolveLocalRef(m_root, r);
+            if (target)
+                next(*target, percentDecode(r.substr(1)));
+        } else {
+            for (const char* kw : kArraySchemaKeywords) {
+                const auto it = node.find(kw);
+                if (it != node.end() && it->is_array())
+                    for (std::size_t i = 0; i < it->size(); ++i)
+                        next((*it)[i], pointer + "/" + kw + "/" + std::to_string(i));
+            }
+            for (const char* kw : {"not", "if", "then", "else"}) {
+                const auto it = node.find(kw);
+                if (it != node.end())
+                    next(*it, pointer + "/" + kw);
+            }
+            const auto deps = node.find("dependencies");
+            if (deps != node.end() && deps->is_object())
+                for (auto d = deps->begin(); d != deps->end(); ++d)
+                    next(*d, pointer + "/dependencies/" + jsonPointerEscape(d.key()));
+        }
+        m_stack.pop_back();
+        m_done[&node] = true;
+        return cycle;
+    }
+
+    const Json& m_root;
+    std::map<const Json*, bool> m_done; ///< false while on the stack
+    std::vector<std::pair<const Json*, std::string>> m_stack;
+};
+
 /** Static checks valijson does not do at parse time; returns an error or "". */
 std::string checkSchemaStatically(const Json& schema)
 {
@@ -932,7 +1167,7 @@ std::string checkSchemaStatically(const Json& schema)
         auto pattern = node.find("pattern");
         if (pattern != node.end() && pattern->is_string()) {
             bool ok = false;
-            regexSearch(pattern->get<std::string>(), std::string(), &ok);
+            patternSearch(pattern->get<std::string>(), std::string(), &ok);
             if (!ok)
                 error = "invalid regular expression at " + pointer + "/pattern: " + pattern->get<std::string>();
         }
@@ -957,6 +1192,11 @@ std::string checkSchemaStatically(const Json& schema)
                 error = "unresolvable reference at " + pointer + "/$ref: " + r;
         }
     });
+    if (error.empty()) {
+        const std::string cycle = RefCycleFinder(schema).find();
+        if (!cycle.empty())
+            error = "$ref cycle that consumes no input (it would recurse forever): " + cycle;
+    }
     if (error.empty() && schema.is_object()) {
         auto s = schema.find("$schema");
         if (s != schema.end() && s->is_string()) {
@@ -967,24 +1207,14 @@ std::string checkSchemaStatically(const Json& schema)
     return error;
 }
 
-/**
- * "pattern" with a stack-safe matcher: std::regex in libstdc++'s polynomial (Thompson NFA) mode, which
- * does not recurse per input character. Patterns with back-references cannot use that mode; they run
- * backtracking, on strings of at most kMaxBacktrackingInput characters.
- */
+/** "pattern" with a stack-safe matcher over code points (see CodePointRegex). */
 class SafePatternConstraint : public valijson::constraints::PolyConstraint
 {
 public:
     explicit SafePatternConstraint(std::string pattern)
         : m_pattern(std::move(pattern))
-    {
-        try {
-            m_regex = std::regex(m_pattern, std::regex::ECMAScript | std::regex_constants::__polynomial);
-            m_polynomial = true;
-        } catch (const std::regex_error&) {
-            m_regex = std::regex(m_pattern, std::regex::ECMAScript); // throws on a bad pattern (checked earlier)
-        }
-    }
+        , m_regex(std::make_shared<const CodePointRegex>(m_pattern)) // throws on a bad pattern (checked earlier)
+    { }
 
     bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
         valijson::ValidationResults* results) const override
@@ -992,14 +1222,15 @@ public:
         if (!target.isString())
             return true;
         const std::string s = target.asString();
-        if (!m_polynomial && s.size() > kMaxBacktrackingInput) {
+        const std::optional<bool> found = m_regex->search(s);
+        if (!found) {
             if (results)
                 results->pushError(context,
-                    "String too long to match a pattern with back-references: " + std::to_string(s.size())
+                    "String too long to match a pattern with back-references: " + std::to_string(utf8Length(s))
                         + " characters.");
             return false;
         }
-        if (std::regex_search(s, m_regex))
+        if (*found)
             return true;
         if (results)
             results->pushError(context, "Failed to match regex specified by 'pattern' constraint.");
@@ -1011,8 +1242,7 @@ private:
     std::size_t sizeOf() const override { return sizeof(SafePatternConstraint); }
 
     std::string m_pattern;
-    std::regex m_regex;
-    bool m_polynomial = false;
+    std::shared_ptr<const CodePointRegex> m_regex;
 };
 
 /** "format" date, time, date-time like valijson checks them, but only on strings and never throwing. */
@@ -1492,8 +1722,6 @@ namespace {
 // differ from valijson's (e.g. float vs integer comparisons, non-ASCII lengths, regexes that need
 // backtracking) it answers Unknown and valijson decides.
 
-enum class Verdict { Valid, Invalid, Unknown };
-
 class FastNode
 {
 public:
@@ -1514,7 +1742,9 @@ public:
         };
         if (m_types && step(checkType(v)))
             return Verdict::Invalid;
-        if (m_enum && step(checkEnum(v)))
+        if (m_enum && step(checkEnum(v, *m_enum)))
+            return Verdict::Invalid;
+        if (m_const && step(checkEnum(v, *m_const)))
             return Verdict::Invalid;
         if (v.is_object()) {
             for (const std::string& r : m_required)
@@ -1548,9 +1778,9 @@ public:
             if ((m_minLength || m_maxLength) && step(checkLength(v.get_ref<const std::string&>())))
                 return Verdict::Invalid;
             if (m_pattern) {
-                if (!m_patternPolynomial)
-                    unknown = true;
-                else if (!std::regex_search(v.get_ref<const std::string&>(), *m_pattern))
+                if (!m_pattern->polynomial())
+                    unknown = true; // valijson decides, with its limit on the length
+                else if (!m_pattern->search(v.get_ref<const std::string&>()).value_or(false))
                     return Verdict::Invalid;
             }
         } else if (v.is_array() && m_items) {
@@ -1627,6 +1857,10 @@ private:
         for (auto it = s.begin(); it != s.end(); ++it) {
             const std::string& k = it.key();
             const Json& v = *it;
+            if (k == kPatternKeyword || k == kFormatKeyword) {
+                m_unsupported = true; // valijson checks these custom keywords (see rewriteKeywords)
+                continue;
+            }
             if (annotations.count(k) || k.rfind("x-", 0) == 0)
                 continue;
             if (k == "type") {
@@ -1643,14 +1877,10 @@ private:
                         add(t);
                 else
                     add(v);
-            } else if (k == "enum" || k == "const") {
-                m_enum.emplace();
-                if (k == "const")
-                    m_enum->push_back(v);
-                else if (v.is_array())
-                    m_enum->assign(v.begin(), v.end());
-                else
-                    m_unsupported = true;
+            } else if (k == "enum" && v.is_array()) {
+                m_enum.emplace(v.begin(), v.end());
+            } else if (k == "const") {
+                m_const.emplace(1, v); // its own slot: "enum" and "const" on one node both constrain
             } else if (k == "required" && v.is_array()) {
                 for (const Json& r : v)
                     if (r.is_string())
@@ -1684,9 +1914,7 @@ private:
                 (k == "minLength" ? m_minLength : m_maxLength) = v.get<std::uint64_t>();
             } else if (k == "pattern" && v.is_string()) {
                 try {
-                    m_pattern = std::make_shared<std::regex>(
-                        v.get<std::string>(), std::regex::ECMAScript | std::regex_constants::__polynomial);
-                    m_patternPolynomial = true;
+                    m_pattern = std::make_shared<const CodePointRegex>(v.get<std::string>());
                 } catch (const std::exception&) {
                     m_unsupported = true;
                 }
@@ -1725,48 +1953,62 @@ private:
         }
     }
 
-    Verdict checkEnum(const Json& v) const
+    /** \a v is one of \a values ("enum", or "const" as a list of one). */
+    static Verdict checkEnum(const Json& v, const std::vector<Json>& values)
     {
         if (v.is_number_float() || v.is_structured() || v.is_binary() || v.is_discarded())
             return Verdict::Unknown;
         bool unknown = false;
-        for (const Json& e : *m_enum) {
+        for (const Json& e : values) {
             if (e.is_number_float() || e.is_structured()) {
                 unknown = unknown || v.is_number();
                 continue;
             }
-            if (v == e)
+            if (sameValue(v, e))
                 return Verdict::Valid;
         }
         return unknown ? Verdict::Unknown : Verdict::Invalid;
     }
 
+    /** v == e, but exact for a signed against an unsigned integer (nlohmann wraps unsigned ones above INT64_MAX). */
+    static bool sameValue(const Json& v, const Json& e)
+    {
+        if (v.is_number_unsigned() != e.is_number_unsigned() && v.is_number_integer() && e.is_number_integer()) {
+            const Json& u = v.is_number_unsigned() ? v : e;
+            const std::int64_t i = (v.is_number_unsigned() ? e : v).get<std::int64_t>();
+            return i >= 0 && std::uint64_t(i) == u.get<std::uint64_t>();
+        }
+        return v == e;
+    }
+
     Verdict checkRange(const Json& v) const
     {
         double d = 0;
-        if (v.is_number_integer()) {
-            const auto i = v.get<std::int64_t>();
-            if (i > (std::int64_t(1) << 53) || i < -(std::int64_t(1) << 53))
-                return Verdict::Unknown;
-            d = static_cast<double>(i);
-        } else if (v.is_number_unsigned()) {
+        bool inexact = false; // d is v rounded (integers beyond 2^53)
+        // Unsigned first: is_number_integer() holds for unsigned values too, and get<int64_t>() wraps
+        // those above INT64_MAX to negative numbers.
+        if (v.is_number_unsigned()) {
             const auto u = v.get<std::uint64_t>();
-            if (u > (std::uint64_t(1) << 53))
-                return Verdict::Unknown;
+            inexact = u > (std::uint64_t(1) << 53);
             d = static_cast<double>(u);
+        } else if (v.is_number_integer()) {
+            const auto i = v.get<std::int64_t>();
+            inexact = i > (std::int64_t(1) << 53) || i < -(std::int64_t(1) << 53);
+            d = static_cast<double>(i);
         } else {
             d = v.get<double>();
             if (!std::isfinite(d))
                 return Verdict::Unknown;
         }
+        // Exactly at a bound with a float or a rounded integer: leave rounding questions to valijson. Away
+        // from the bounds, rounding (monotonic) keeps every comparison.
+        const auto atBound = [d](const std::optional<double>& b) { return b && d == *b; };
+        if ((v.is_number_float() || inexact)
+            && (atBound(m_minimum) || atBound(m_maximum) || atBound(m_exclusiveMinimum) || atBound(m_exclusiveMaximum)))
+            return Verdict::Unknown;
         if ((m_minimum && d < *m_minimum) || (m_maximum && d > *m_maximum)
             || (m_exclusiveMinimum && d <= *m_exclusiveMinimum) || (m_exclusiveMaximum && d >= *m_exclusiveMaximum))
             return Verdict::Invalid;
-        // Exactly at a bound with a float on either side: leave rounding questions to valijson.
-        const auto atBound = [d](const std::optional<double>& b) { return b && d == *b; };
-        if (v.is_number_float()
-            && (atBound(m_minimum) || atBound(m_maximum) || atBound(m_exclusiveMinimum) || atBound(m_exclusiveMaximum)))
-            return Verdict::Unknown;
         return Verdict::Valid;
     }
 
@@ -1783,16 +2025,20 @@ private:
     bool m_unsupported = false;
     std::optional<bool> m_bool;
     std::optional<int> m_types;
-    std::optional<std::vector<Json>> m_enum;
+    std::optional<std::vector<Json>> m_enum, m_const;
     std::vector<std::string> m_required;
     std::vector<std::pair<std::string, NodePtr>> m_properties;
     std::vector<NodePtr> m_allOf, m_anyOf, m_oneOf;
     NodePtr m_not, m_if, m_then, m_else, m_items;
     std::optional<double> m_minimum, m_maximum, m_exclusiveMinimum, m_exclusiveMaximum;
     std::optional<std::uint64_t> m_minLength, m_maxLength;
-    std::shared_ptr<std::regex> m_pattern;
-    bool m_patternPolynomial = false;
+    std::shared_ptr<const CodePointRegex> m_pattern;
 };
+
+Verdict quickVerdict(const Json& schema, const Json& instance)
+{
+    return FastNode(schema).eval(instance);
+}
 
 } // namespace
 
@@ -1807,6 +2053,41 @@ struct JsonSchema::Private
 };
 
 namespace {
+
+/** Whether \a v holds an unsigned integer above INT64_MAX, which valijson's adapter reads as negative. */
+bool hasHugeUnsigned(const Json& v)
+{
+    if (v.is_number_unsigned())
+        return v.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max());
+    if (v.is_structured())
+        for (const Json& e : v)
+            if (hasHugeUnsigned(e))
+                return true;
+    return false;
+}
+
+/**
+ * Replaces unsigned integers above INT64_MAX by the nearest double: valijson's nlohmann adapter reads
+ * them with get<int64_t>() (18446744073709551615 becomes -1), the double keeps their magnitude.
+ */
+void widenHugeUnsigned(Json& v)
+{
+    if (v.is_number_unsigned() && v.get<std::uint64_t>() > std::uint64_t(std::numeric_limits<std::int64_t>::max()))
+        v = static_cast<double>(v.get<std::uint64_t>());
+    else if (v.is_structured())
+        for (Json& e : v)
+            widenHugeUnsigned(e);
+}
+
+/** The instance as valijson must see it (see widenHugeUnsigned); \a storage holds a widened copy if needed. */
+const Json& forValijson(const Json& instance, std::optional<Json>& storage)
+{
+    if (!hasHugeUnsigned(instance))
+        return instance;
+    storage = instance;
+    widenHugeUnsigned(*storage);
+    return *storage;
+}
 
 /** A property name too long for valijson's patternProperties matching, as a pointer (or nullopt). */
 std::optional<std::vector<std::string>> overlongName(const Json& v, std::vector<std::string>& path)
@@ -1874,6 +2155,7 @@ std::shared_ptr<const JsonSchema> JsonSchema::compile(const Json& schema, std::s
         out->d->patternProperties = rewriteKeywords(out->d->effective);
         out->d->alternatives = rewriteAlternatives(out->d->effective);
         rewriteAllOf(out->d->effective);
+        widenHugeUnsigned(out->d->effective);
         out->d->fast = std::make_unique<FastNode>(out->d->source);
         std::string parseError;
         if (!parseInto(out->d->effective, out->d->schema, parseError)) {
@@ -1899,7 +2181,8 @@ bool JsonSchema::accepts(const Json& instance) const
     }
     try {
         valijson::Validator validator; // cheap; one per call keeps JsonSchema thread-safe without a lock
-        valijson::adapters::NlohmannJsonAdapter adapter(instance);
+        std::optional<Json> widened;
+        valijson::adapters::NlohmannJsonAdapter adapter(forValijson(instance, widened));
         return validator.validate(d->schema, adapter, nullptr);
     } catch (const std::exception&) {
         return false;
@@ -1922,7 +2205,8 @@ bool JsonSchema::validate(const Json& instance, std::vector<SchemaError>& errors
     valijson::ValidationResults results;
     try {
         valijson::Validator validator;
-        valijson::adapters::NlohmannJsonAdapter adapter(instance);
+        std::optional<Json> widened;
+        valijson::adapters::NlohmannJsonAdapter adapter(forValijson(instance, widened));
         // Known invalid: straight to the pass that collects errors (it still decides validity).
         if (verdict == Verdict::Unknown && validator.validate(d->schema, adapter, nullptr))
             return true;
@@ -1950,6 +2234,26 @@ bool JsonSchema::validate(const Json& instance, std::vector<SchemaError>& errors
 const Json& JsonSchema::source() const
 {
     return d->source;
+}
+
+JsonSchema::PathVerdict JsonSchema::fastPathVerdict(const Json& instance) const
+{
+    const Verdict verdict = d->fast ? d->fast->eval(instance) : Verdict::Unknown;
+    return verdict == Verdict::Valid  ? PathVerdict::Valid
+        : verdict == Verdict::Invalid ? PathVerdict::Invalid
+                                      : PathVerdict::Undecided;
+}
+
+JsonSchema::PathVerdict JsonSchema::generalPathVerdict(const Json& instance) const
+{
+    try {
+        valijson::Validator validator;
+        std::optional<Json> widened;
+        valijson::adapters::NlohmannJsonAdapter adapter(forValijson(instance, widened));
+        return validator.validate(d->schema, adapter, nullptr) ? PathVerdict::Valid : PathVerdict::Invalid;
+    } catch (const std::exception&) {
+        return PathVerdict::Undecided;
+    }
 }
 
 std::string jsonPointerEscape(const std::string& token)

@@ -23,14 +23,20 @@ struct SchemaError
  * compiled before valijson parses it, so a bad schema is reported at load time, never at
  * validation time. Remote references are not resolved (schemas are self-contained; local
  * "#/definitions/..." references work; the draft-07 meta-schema URI resolves to a built-in copy).
+ * A $ref cycle that consumes no input (a subschema reaching itself through $ref and allOf, anyOf, oneOf,
+ * not, if, then, else or dependencies, never descending into properties, items and the like) is refused
+ * at compile time, naming the cycle: evaluating it would recurse until the stack overflows.
  * Immutable and thread-safe once compiled. Never throws.
  *
  * valijson 1.0 quirks handled here (the schema valijson sees is a rewritten copy of the source):
  *  - "pattern": valijson matches with backtracking std::regex, which recurses per character in
  *    libstdc++ and crashes (stack overflow) on strings of a few tens of KB. It is replaced by a custom
  *    keyword matched in libstdc++'s polynomial (Thompson NFA) mode; patterns with back-references
- *    keep backtracking and fail on strings over 2000 characters. patternProperties still use
- *    valijson's matcher, so a property name over 2000 characters fails schemas that use them.
+ *    keep backtracking and fail on strings over 2000 characters. Like ECMA-262, it matches code
+ *    points, not UTF-8 bytes (std::wregex over the decoded string: ".", classes, ranges and quantifiers
+ *    see one character per code point; \s and \S follow ECMA-262's white space, \w, \d and \b are
+ *    ASCII). patternProperties still use valijson's matcher (bytes), so a property name over 2000
+ *    characters fails schemas that use them.
  *  - "format": valijson throws on non-string values; date, time and date-time are checked by a custom
  *    keyword on strings only, other formats are annotations (draft-07 makes format checks optional).
  *  - allOf: valijson stops at the first failing branch; allOf is rewritten into an equivalent chain
@@ -62,6 +68,16 @@ public:
 
     /** The schema as given to compile(). */
     const Json& source() const;
+
+    /** What one evaluation path alone says about an instance (for differential tests). */
+    enum class PathVerdict { Valid, Invalid, Undecided };
+    /**
+     * Test hook: the verdict of the fast evaluator alone, which accepts() and validate() consult first;
+     * Undecided where it defers to valijson.
+     */
+    PathVerdict fastPathVerdict(const Json& instance) const;
+    /** Test hook: the verdict of valijson alone (the general evaluator), without the fast path. */
+    PathVerdict generalPathVerdict(const Json& instance) const;
 
 private:
     JsonSchema();

@@ -96,6 +96,8 @@ private slots:
     void usageErrors();
     void help();
     void builtinContract();
+    void refCycleIsRefused_data();
+    void refCycleIsRefused();
 };
 
 void TestCheck::cleanInputExitsZero()
@@ -341,6 +343,35 @@ void TestCheck::builtinContract()
     const Run r = check({QStringLiteral("--contract"), builtin, data("clean.ndjson")});
     QVERIFY2(r.code == 1, r.err.constData());
     QVERIFY(r.out.contains("required property runtime_type is missing"));
+}
+
+void TestCheck::refCycleIsRefused_data()
+{
+    QTest::addColumn<QByteArray>("schema");
+    QTest::addColumn<QByteArray>("cycle");
+    // Both crashed the process (stack overflow in valijson): the first on every event, the second at load.
+    QTest::newRow("allOf to the root") << QByteArray(R"({"allOf": [{"$ref": "#"}]})")
+                                       << QByteArray("# -> #/allOf/0 -> #");
+    QTest::newRow("definition to itself")
+        << QByteArray(R"({"definitions": {"d": {"$ref": "#/definitions/d"}}, "allOf": [{"$ref": "#/definitions/d"}]})")
+        << QByteArray("#/definitions/d -> #/definitions/d");
+}
+
+void TestCheck::refCycleIsRefused()
+{
+    QFETCH(QByteArray, schema);
+    QFETCH(QByteArray, cycle);
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("cycle.json"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(R"({"name": "cycle", "version": "1", "events": {"run_created": {"schema": )" + schema + "}}}");
+    f.close();
+    const Run r = check({QStringLiteral("--contract"), path, data("clean.ndjson")});
+    QCOMPARE(r.code, 2);
+    const QByteArray expected = QByteArray("$ref cycle that consumes no input (it would recurse forever): ") + cycle;
+    QVERIFY2(r.err.contains(expected), r.err.constData());
+    QVERIFY(r.out.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestCheck)

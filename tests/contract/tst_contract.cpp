@@ -103,6 +103,7 @@ private slots:
     void builtinContractsLoad();
     void openDesignExamples_data();
     void openDesignExamples();
+    void branchMessagesQuoteTheFailingBranch();
     void contractAccessors();
     void liveTimeoutUsesReceivedMs();
     void lateEndAfterTimeoutIsNotReportedTwice();
@@ -323,6 +324,47 @@ void TestContract::openDesignExamples()
             expected.insert(v.value("kind", "") + " " + v.value("rule", "") + " " + v.value("path", ""));
     }
     QVERIFY2(actual == expected, details.c_str());
+}
+
+void TestContract::branchMessagesQuoteTheFailingBranch()
+{
+    // The globals' allOf of if/then rules: a message quotes the enum of the rule that failed, not one
+    // from an "if" or from a "then" whose "if" did not hold.
+    if (!QFile::exists(QStringLiteral(EVENTLENS_SOURCE_DIR "/resources/contracts/open-design.json")))
+        QSKIP("no resources/contracts/open-design.json in this tree");
+    std::string error;
+    const auto contract = el::loadContract("builtin:open-design", error);
+    QVERIFY2(contract, error.c_str());
+    // The first event of the valid example ($pageview), as a settings_view with other configure globals.
+    const QByteArray valid = readFile(QStringLiteral(EVENTLENS_TEST_DATA "/open-design/valid.ndjson"));
+    Json doc = Json::parse(valid.left(valid.indexOf('\n')).toStdString());
+    Json& props = doc["properties"];
+    for (auto it = props.begin(); it != props.end();) {
+        const bool dollar = it.key().rfind('$', 0) == 0 && it.key() != "$lib" && it.key() != "$insert_id";
+        it = dollar ? props.erase(it) : std::next(it);
+    }
+    doc["event"] = "settings_view";
+    props.update(Json::parse(R"({"page_name": "settings", "area": "about", "event_id": "ev-1",
+        "runtime_type": "amr_cloud", "configure_availability": "available", "has_available_configure_cli": false,
+        "cli_runnable": false, "amr_runnable": true, "byok_runnable": true, "configure_type": "amr"})"));
+    el::ContractEngine engine(contract);
+    std::vector<std::string> messages;
+    for (const el::Violation& v : engine.onEvent(eventFromDoc(doc, 1)))
+        messages.push_back(v.rule + " " + v.path + ": " + v.message);
+    QCOMPARE(messages,
+        (std::vector<std::string> {
+            R"(globals /properties/configure_type: configure_type is "amr", expected one of "both", "byok")"}));
+    // With a CLI available as well, the rule that fails is the one about the CLI.
+    props["has_available_configure_cli"] = true;
+    props["cli_runnable"] = true;
+    props["byok_runnable"] = false;
+    messages.clear();
+    el::ContractEngine engine2(contract);
+    for (const el::Violation& v : engine2.onEvent(eventFromDoc(doc, 1)))
+        messages.push_back(v.rule + " " + v.path + ": " + v.message);
+    QCOMPARE(messages,
+        (std::vector<std::string> {
+            R"(globals /properties/configure_type: configure_type is "amr", expected one of "both", "local_cli")"}));
 }
 
 void TestContract::contractAccessors()

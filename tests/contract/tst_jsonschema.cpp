@@ -10,6 +10,7 @@
 
 #include <map>
 #include <string>
+#include <tuple>
 
 using el::Json;
 
@@ -85,6 +86,9 @@ private slots:
     void formatOnNonStringsDoesNotThrow();
     void longStringsDoNotCrash();
     void pointersAreEscaped();
+    void everyKeywordConstrains();
+    void refCyclesAreRefused();
+    void patternsMatchCodePoints();
 
 private:
     std::map<std::string, int> m_skipHits;
@@ -339,6 +343,126 @@ void TestJsonSchema::pointersAreEscaped()
 {
     QCOMPARE(el::jsonPointerFromTokens({"a/b", "c~d", ""}), std::string("/a~1b/c~0d/"));
     QCOMPARE(el::jsonPointerEscape("~/"), std::string("~0~1"));
+}
+
+void TestJsonSchema::everyKeywordConstrains()
+{
+    // Several value keywords on one node must all constrain: "const" and "enum" once shared one slot in
+    // the fast evaluator, so whichever came last decided alone.
+    const std::vector<std::tuple<std::string, Json, bool>> cases = {
+        {R"({"enum": ["a", "b"], "const": "b"})", "a", false},
+        {R"({"enum": ["a", "b"], "const": "b"})", "b", true},
+        {R"({"enum": ["a"], "const": "b"})", "a", false},
+        {R"({"enum": ["a"], "const": "b"})", "b", false},
+        {R"({"const": 1, "enum": [1, 2]})", 2, false},
+        {R"({"type": "string", "enum": ["a", 1], "const": 1})", 1, false},
+    };
+    for (const auto& [text, instance, expected] : cases) {
+        std::string error;
+        const auto schema = el::JsonSchema::compile(Json::parse(text), error);
+        QVERIFY2(schema, error.c_str());
+        const std::string label = text + " on " + instance.dump();
+        QVERIFY2(schema->accepts(instance) == expected, label.c_str());
+        std::vector<el::SchemaError> errors;
+        QVERIFY2(schema->validate(instance, errors) == expected, label.c_str());
+        QVERIFY2(errors.empty() == expected, label.c_str());
+        // Nested in properties, as contracts use it.
+        const auto nested = el::JsonSchema::compile(Json {{"properties", {{"p", Json::parse(text)}}}}, error);
+        QVERIFY2(nested, error.c_str());
+        QVERIFY2(nested->accepts(Json {{"p", instance}}) == expected, label.c_str());
+    }
+}
+
+void TestJsonSchema::refCyclesAreRefused()
+{
+    // A $ref cycle that reaches itself without descending into the instance recursed until the stack
+    // overflowed (at validation, or already at load). It is refused at compile time, naming the cycle.
+    const std::vector<std::pair<std::string, std::string>> cycles = {
+        {R"({"allOf": [{"$ref": "#"}]})", "# -> #/allOf/0 -> #"},
+        {R"({"definitions": {"d": {"$ref": "#/definitions/d"}}, "allOf": [{"$ref": "#/definitions/d"}]})",
+            "#/definitions/d -> #/definitions/d"},
+        {R"({"$ref": "#"})", "# -> #"},
+        {R"({"definitions": {"a": {"anyOf": [{"type": "string"}, {"$ref": "#/definitions/b"}]},
+            "b": {"not": {"$ref": "#/definitions/a"}}}, "properties": {"p": {"$ref": "#/definitions/a"}}})",
+            "#/definitions/a -> #/definitions/a/anyOf/1 -> #/definitions/b -> #/definitions/b/not -> #/definitions/a"},
+        {R"({"if": {"$ref": "#/definitions/x"}, "then": true,
+            "definitions": {"x": {"oneOf": [{"dependencies": {"k": {"$ref": "#/definitions/x"}}}]}}})",
+            "#/definitions/x -> #/definitions/x/oneOf/0 -> #/definitions/x/oneOf/0/dependencies/k -> #/definitions/x"},
+    };
+    for (const auto& [text, cycle] : cycles) {
+        std::string error;
+        const auto schema = el::JsonSchema::compile(Json::parse(text), error);
+        QVERIFY2(!schema, text.c_str());
+        QCOMPARE(error, "$ref cycle that consumes no input (it would recurse forever): " + cycle);
+    }
+    // Recursion through properties or items ends with the instance: allowed, and it works.
+    std::string error;
+    const auto tree = el::JsonSchema::compile(Json::parse(R"({"definitions": {"node": {"type": "object",
+        "properties": {"children": {"type": "array", "items": {"$ref": "#/definitions/node"}}}}},
+        "allOf": [{"$ref": "#/definitions/node"}], "properties": {"self": {"$ref": "#"}}})"),
+        error);
+    QVERIFY2(tree, error.c_str());
+    QVERIFY(tree->accepts(Json::parse(R"({"children": [{"children": []}], "self": {"children": [{}]}})")));
+    QVERIFY(!tree->accepts(Json::parse(R"({"children": [{"children": [1]}]})")));
+    QVERIFY(!tree->accepts(Json::parse(R"({"self": {"self": {"children": 2}}})")));
+    // A chain of references without a loop is fine too.
+    const auto chain = el::JsonSchema::compile(Json::parse(R"({"definitions": {"a": {"$ref": "#/definitions/b"},
+        "b": {"type": "string"}}, "$ref": "#/definitions/a"})"),
+        error);
+    QVERIFY2(chain, error.c_str());
+    QVERIFY(chain->accepts("x"));
+    QVERIFY(!chain->accepts(1));
+}
+
+void TestJsonSchema::patternsMatchCodePoints()
+{
+    // Draft-07 patterns are ECMA-262 regular expressions over code points, not over UTF-8 bytes.
+    const std::vector<std::tuple<std::string, std::string, bool>> cases = {
+        {"^.$", "\u00e9", true}, // é: two bytes, one character
+        {"^.$", "ab", false}, {"^..$", "\u65e5\u672c", true}, // 日本: three bytes each
+        {"^.{2}$", "\u65e5\u672c", true}, {"^.{3}$", "\u65e5\u672c", false},
+        {"^\\s$", "\u00a0", true}, // no-break space is white space in ECMA-262
+        {"^\\s$", "\u3000", true}, {"^\\s$", "\ufeff", true}, {"^\\s+$", " \t\u2003", true}, {"^\\S$", "\u00a0", false},
+        {"^\\S$", "\u00e9", true}, {"^[\\s]$", "\u00a0", true}, {"^[^\\s]$", "\u00a0", false},
+        {"^[x\\S]$", "\u00e9", true}, {"^[x\\S]$", "\u00a0", false}, {"^[^x\\S]$", "\u00a0", true},
+        {"^[^x\\S]$", "x", false}, {"^\\w$", "\u00e9", false}, // \w is ASCII in ECMA-262
+        {"^\\w+$", "a_Z9", true}, {"^\\d$", "\u0663", false},
+        {"^[\u00e0-\u00ff]+$", "\u00e9\u00e0\u00ff", true}, // [à-ÿ]
+        {"^[\u00e0-\u00ff]$", "a", false}, {"^[\u00e0-\u00ff]$", "\u0100", false},
+        {"^\u00e9+$", "\u00e9\u00e9\u00e9", true}, // a quantifier on a two-byte character
+        {"^\u00e9{2}$", "\u00e9\u00e9", true}, {"^\u00e9{2}$", "\u00e9", false},
+        {"^\\u00e9$", "\u00e9", true}, // the escape in the pattern
+        {"^[^a]$", "\u65e5", true}, {"^.$", "\U0001F600", true}, // one code point outside the BMP
+    };
+    for (const auto& [pattern, text, expected] : cases) {
+        const Json schemaJson = {{"type", "string"}, {"pattern", pattern}};
+        const Json instance = text;
+        const std::string label = schemaJson.dump() + " on " + instance.dump();
+        std::string error;
+        const auto schema = el::JsonSchema::compile(schemaJson, error);
+        QVERIFY2(schema, (label + ": " + error).c_str());
+        QVERIFY2(schema->accepts(instance) == expected, label.c_str());
+        QVERIFY2(schema->generalPathVerdict(instance)
+                == (expected ? el::JsonSchema::PathVerdict::Valid : el::JsonSchema::PathVerdict::Invalid),
+            label.c_str());
+        const auto fast = schema->fastPathVerdict(instance);
+        QVERIFY2(fast == el::JsonSchema::PathVerdict::Undecided
+                || fast == (expected ? el::JsonSchema::PathVerdict::Valid : el::JsonSchema::PathVerdict::Invalid),
+            label.c_str());
+        std::vector<el::SchemaError> errors;
+        QVERIFY2(schema->validate(instance, errors) == expected, label.c_str());
+        if (!expected) {
+            QCOMPARE(errors.size(), std::size_t(1));
+            QVERIFY2(errors[0].message.find("expected to match the pattern") != std::string::npos,
+                errors[0].message.c_str());
+        }
+    }
+    // A back-reference pattern (backtracking) over code points as well.
+    std::string error;
+    const auto backref = el::JsonSchema::compile(Json::parse(R"({"pattern": "^(.)\\1$"})"), error);
+    QVERIFY2(backref, error.c_str());
+    QVERIFY(backref->accepts("\u00e9\u00e9"));
+    QVERIFY(!backref->accepts("\u00e9\u00e8"));
 }
 
 QTEST_GUILESS_MAIN(TestJsonSchema)
