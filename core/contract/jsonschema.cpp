@@ -281,30 +281,28 @@ std::string typeList(const Json& typeKw)
     return out;
 }
 
-/** UTF-8 to code points (wchar_t is 32 bits on the supported systems); malformed bytes become U+FFFD. */
+/**
+ * UTF-8 to code points (wchar_t is 32 bits on the supported systems). What el::utf8SequenceLength()
+ * refuses (the project's one strict UTF-8 check) becomes U+FFFD, one per byte.
+ */
 std::wstring decodeUtf8(const std::string& s)
 {
     static_assert(sizeof(wchar_t) == 4, "patterns are matched over code points in a 32-bit wchar_t");
     std::wstring out;
     out.reserve(s.size());
     for (std::size_t i = 0; i < s.size();) {
-        const unsigned char c = static_cast<unsigned char>(s[i]);
-        const int len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
-        std::uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
-        bool ok = len > 0 && i + std::size_t(len) <= s.size();
-        for (int k = 1; ok && k < len; ++k) {
-            const unsigned char cc = static_cast<unsigned char>(s[i + std::size_t(k)]);
-            ok = (cc >> 6) == 0x2;
-            cp = (cp << 6) | (cc & 0x3F);
-        }
-        static const std::uint32_t minimum[] = {0, 0, 0x80, 0x800, 0x10000};
-        if (!ok || cp < minimum[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+        const std::size_t len = utf8SequenceLength(s, i);
+        if (len == 0) {
             out += wchar_t(0xFFFD);
             ++i;
             continue;
         }
+        const unsigned char c = static_cast<unsigned char>(s[i]);
+        std::uint32_t cp = len == 1 ? c : len == 2 ? c & 0x1F : len == 3 ? c & 0x0F : c & 0x07;
+        for (std::size_t k = 1; k < len; ++k)
+            cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
         out += static_cast<wchar_t>(cp);
-        i += std::size_t(len);
+        i += len;
     }
     return out;
 }

@@ -5,9 +5,9 @@
 #include "ingest/ingestserver.h"
 #include "session.h"
 
+#include <QElapsedTimer>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
-#include <QElapsedTimer>
 #include <QProcess>
 #include <QSignalSpy>
 #include <QTcpServer>
@@ -38,14 +38,9 @@ struct Answer
     }
 };
 
-Answer post(quint16 port, const QString& pathAndQuery, const QByteArray& body,
-    const QList<QPair<QByteArray, QByteArray>>& headers)
+/** Waits for \a reply (at most 20 s) and takes what it answered. */
+Answer answerOf(QNetworkReply* reply)
 {
-    QNetworkAccessManager nam;
-    QNetworkRequest req(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(pathAndQuery)));
-    for (const auto& [n, v] : headers)
-        req.setRawHeader(n, v);
-    QNetworkReply* reply = nam.post(req, body);
     QSignalSpy done(reply, &QNetworkReply::finished);
     done.wait(20000);
     Answer a;
@@ -56,18 +51,25 @@ Answer post(quint16 port, const QString& pathAndQuery, const QByteArray& body,
     return a;
 }
 
+QNetworkRequest requestTo(quint16 port, const QString& pathAndQuery)
+{
+    return QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(pathAndQuery)));
+}
+
+Answer post(quint16 port, const QString& pathAndQuery, const QByteArray& body,
+    const QList<QPair<QByteArray, QByteArray>>& headers)
+{
+    QNetworkAccessManager nam;
+    QNetworkRequest req = requestTo(port, pathAndQuery);
+    for (const auto& [n, v] : headers)
+        req.setRawHeader(n, v);
+    return answerOf(nam.post(req, body));
+}
+
 Answer get(quint16 port, const QString& pathAndQuery)
 {
     QNetworkAccessManager nam;
-    QNetworkReply* reply
-        = nam.get(QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1%2").arg(port).arg(pathAndQuery))));
-    QSignalSpy done(reply, &QNetworkReply::finished);
-    done.wait(20000);
-    Answer a;
-    a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-    a.body = reply->readAll();
-    reply->deleteLater();
-    return a;
+    return answerOf(nam.get(requestTo(port, pathAndQuery)));
 }
 
 } // namespace
@@ -263,14 +265,8 @@ private Q_SLOTS:
 
     void apiIsNeverForwarded()
     {
-        QNetworkAccessManager nam;
-        QNetworkReply* reply = nam.get(
-            QNetworkRequest(QUrl(QStringLiteral("http://127.0.0.1:%1/eventlens/v1/health").arg(m_sink->port()))));
-        QSignalSpy done(reply, &QNetworkReply::finished);
-        QVERIFY(done.wait(5000));
-        QCOMPARE(reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+        QCOMPARE(get(m_sink->port(), QStringLiteral("/eventlens/v1/health")).status, 200);
         QCOMPARE(seen().size(), std::size_t(0));
-        reply->deleteLater();
     }
 };
 
