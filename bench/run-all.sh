@@ -13,8 +13,8 @@
 #   4. mitmproxy reverse proxy in front of nginx, same load
 #   5. EventLens pass-through (--upstream nginx, contract + journal on), same load
 #   6. GUI pipeline offscreen: 1M events as fast as possible + filters over 1M rows (view attached); 200k at
-#      20,000 events/s with contract+journal (decode on workers, as the app), the same with everything on the
-#      GUI thread (--sync), and without contract and journal
+#      20,000 events/s with contract+journal (decode on workers, as the app), the same with one request in flight at a
+#      time (--sync), and without contract and journal
 #   7. the text search kernel alone (eventlens-searchbench): 1M event texts, 1 and 2 threads
 #   8. the memory of events alone (eventlens-membench): 1M events in an EventStore, no GUI
 # nginx and mitmproxy come from Debian (apt-get install -y nginx-light mitmproxy); installed if missing
@@ -164,7 +164,7 @@ log "GUI pipeline: $UI_RATE_EVENTS events at 20,000 events/s"
 "$UIBENCH" --events "$UI_RATE_EVENTS" --rate 20000 --no-filters | tee -a "$RESULTS"
 log "GUI pipeline without contract and journal (model/proxy/view + decode only): $UI_RATE_EVENTS events at 20,000 events/s"
 "$UIBENCH" --events "$UI_RATE_EVENTS" --rate 20000 --no-filters --no-contract --no-journal | tee -a "$RESULTS"
-log "GUI pipeline with decode + validation on the GUI thread (--sync): $UI_RATE_EVENTS events at 20,000 events/s"
+log "GUI pipeline with one request in flight at a time (--sync): $UI_RATE_EVENTS events at 20,000 events/s"
 "$UIBENCH" --events "$UI_RATE_EVENTS" --rate 20000 --no-filters --sync | tee -a "$RESULTS"
 
 # --- 7: text search kernel ----------------------------------------------------------------------------------------

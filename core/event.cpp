@@ -12,22 +12,6 @@ namespace el {
 
 namespace {
 
-char asciiLower(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-bool iequals(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (asciiLower(a[i]) != asciiLower(b[i]))
-            return false;
-    }
-    return true;
-}
-
 int hexValue(char c)
 {
     if (c >= '0' && c <= '9')
@@ -129,37 +113,6 @@ const Json& emptyObject()
 }
 
 } // namespace
-
-std::string HttpRequest::header(std::string_view name) const
-{
-    for (const auto& [key, value] : headers) {
-        if (iequals(key, name))
-            return value;
-    }
-    return {};
-}
-
-std::optional<std::string> HttpRequest::queryValue(std::string_view name) const
-{
-    std::string_view q = query;
-    if (!q.empty() && q.front() == '?')
-        q.remove_prefix(1);
-    while (!q.empty()) {
-        const std::size_t amp = q.find('&');
-        const std::string_view pair = q.substr(0, amp);
-        q = amp == std::string_view::npos ? std::string_view() : q.substr(amp + 1);
-        if (pair.empty())
-            continue;
-        const std::size_t eq = pair.find('=');
-        const std::string_view rawKey = pair.substr(0, eq);
-        if (formDecode(rawKey) != name)
-            continue;
-        if (eq == std::string_view::npos)
-            return std::string();
-        return formDecode(pair.substr(eq + 1));
-    }
-    return std::nullopt;
-}
 
 Json Event::doc() const
 {
@@ -436,7 +389,7 @@ void Event::setField(Field f, std::string_view value)
     setFields(copies[0], copies[1], copies[2], copies[3], copies[4], rt, rid);
 }
 
-Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs,
+Event makeEvent(const Json& normalisedIn, const EventOrigin& origin, qint64 seq, qint64 requestId, qint64 receivedMs,
     EventSourceCache* sources)
 {
     Event e;
@@ -444,8 +397,8 @@ Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq
     e.requestId = requestId;
     e.receivedMs = receivedMs;
     EventSource source;
-    source.endpoint = request.path;
-    source.userAgent = request.header("User-Agent");
+    source.endpoint = origin.endpoint;
+    source.userAgent = origin.userAgent;
     const Json& normalised = normalisedIn.is_object() ? normalisedIn : emptyObject();
 
     const Json* props = member(normalised, "properties");
@@ -495,7 +448,7 @@ Event makeEvent(const Json& normalisedIn, const HttpRequest& request, qint64 seq
         sessionId = textOf(*v);
     e.setFields(name, distinctId, uuid, timestamp, sessionId, runtimeType, runId);
 
-    const std::string& p = request.path;
+    const std::string& p = origin.endpoint;
     e.recording = name == "$snapshot" || p == "/s" || p.rfind("/s/", 0) == 0;
     if (sources) {
         auto& recent = sources->recent;

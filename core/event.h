@@ -18,20 +18,14 @@ namespace el {
 using Json = nlohmann::json;
 using Headers = std::vector<std::pair<std::string, std::string>>;
 
-/** \brief One HTTP request as the sink received it (also what the decoder consumes). */
-struct HttpRequest
+/**
+ * \brief Where a request's events arrived, as far as an event cares: the path and the client. Nothing
+ * else of the transport reaches an event (the HTTP request lives in ingest/httprequest.h).
+ */
+struct EventOrigin
 {
-    std::string method; ///< upper case, e.g. "POST"
-    std::string path; ///< decoded path without the query, e.g. "/e/"
-    std::string query; ///< raw query string without '?', e.g. "compression=gzip-js&ver=1.2"
-    Headers headers; ///< in arrival order, names as sent
-    std::string body; ///< raw body bytes
-    std::string peer; ///< remote address, e.g. "127.0.0.1:53124"
-
-    /** Case-insensitive header lookup; returns an empty string when absent. */
-    std::string header(std::string_view name) const;
-    /** Value of a query parameter (percent-decoded), or nullopt. */
-    std::optional<std::string> queryValue(std::string_view name) const;
+    std::string endpoint; ///< path it arrived on, e.g. "/batch/"
+    std::string userAgent; ///< User-Agent of the request
 };
 
 /** \brief A contract violation (filled by the contract engine). */
@@ -176,7 +170,7 @@ qint64 nowMs();
  * Builds an Event from a normalised event object (see decode.h); \a normalised is only read. With
  * \a sources (one per request), events that agree on their source share one EventSource.
  */
-Event makeEvent(const Json& normalised, const HttpRequest& request, qint64 seq, qint64 requestId, qint64 receivedMs,
+Event makeEvent(const Json& normalised, const EventOrigin& origin, qint64 seq, qint64 requestId, qint64 receivedMs,
     EventSourceCache* sources = nullptr);
 /** The compact JSON text Event::json holds for \a doc. */
 std::string compactJson(const Json& doc);

@@ -5,6 +5,7 @@
 #include "textsearch.h"
 
 #include <QFileInfo>
+#include <QScopeGuard>
 #include <QThread>
 
 #include <algorithm>
@@ -107,6 +108,8 @@ struct Session::Prepared
     std::vector<EventJudgement> judgements; ///< per event, when a contract was set
     std::shared_ptr<const Contract> contract; ///< the contract the judgements were made with
     IngestDone done;
+    std::function<void()> change; ///< applyInOrder(): not a request, a change applied in its turn
+    std::function<void()> changed;
 };
 
 std::shared_ptr<Session::Prepared> Session::prepare(HttpRequest request, Endpoint endpoint, qint64 requestId,
@@ -173,6 +176,18 @@ void Session::decodeInto(Prepared& prepared, const DecodeLimits& limits) const
 
 IngestOutcome Session::commit(Prepared& p, std::function<void(bool ok)> onDurable)
 {
+    const IngestOutcome outcome = commitRequest(p, std::move(onDurable));
+    m_lastCommittedRequest = std::max(m_lastCommittedRequest, outcome.requestId);
+    const auto waiting = m_upstreamWaiting.find(outcome.requestId);
+    if (waiting != m_upstreamWaiting.end()) {
+        applyUpstream(outcome.requestId, waiting->second);
+        m_upstreamWaiting.erase(waiting);
+    }
+    return outcome;
+}
+
+IngestOutcome Session::commitRequest(Prepared& p, std::function<void(bool ok)> onDurable)
+{
     const IngestOutcome& outcome = p.outcome;
     if (!outcome.ok()) {
         keepRejected(p.request, outcome.status, outcome.error, outcome.requestId, p.receivedMs);
@@ -229,19 +244,6 @@ IngestOutcome Session::commit(Prepared& p, std::function<void(bool ok)> onDurabl
     return outcome;
 }
 
-IngestOutcome Session::ingest(const HttpRequest& request, Endpoint endpoint, std::function<void(bool ok)> onDurable)
-{
-    const qint64 requestId = m_store.takeRequestId();
-    const qint64 ticket = m_nextTicket++;
-    auto p = prepare(request, endpoint, requestId, nowMs(), m_limits, m_contract);
-    const IngestOutcome outcome = p->outcome;
-    if (onDurable)
-        p->done = [onDurable = std::move(onDurable)](const IngestOutcome&, bool ok) { onDurable(ok); };
-    deliver(ticket, std::move(p));
-    drain(ticket + 1); // earlier ingestAsync() requests first, then this one
-    return outcome;
-}
-
 qint64 Session::ingestAsync(HttpRequest request, Endpoint endpoint, IngestDone done)
 {
     const qint64 requestId = m_store.takeRequestId();
@@ -275,6 +277,16 @@ void Session::deliver(qint64 ticket, std::shared_ptr<Prepared> prepared)
 
 void Session::drain(qint64 until)
 {
+    // A change applied in its turn (applyInOrder) that calls drainIngests() (reset, loadData) must not
+    // commit the requests behind it before it is done: the outer drain commits them next.
+    if (m_draining) {
+        if (until == 0) // the queued drain came in a nested event loop: try again later
+            QMetaObject::invokeMethod(
+                this, [this] { drain(); }, Qt::QueuedConnection);
+        return;
+    }
+    m_draining = true;
+    const auto done = qScopeGuard([this] { m_draining = false; });
     for (;;) {
         std::shared_ptr<Prepared> p;
         {
@@ -291,6 +303,12 @@ void Session::drain(qint64 until)
             p = std::move(it->second);
             m_ready.erase(it);
             ++m_nextCommit;
+        }
+        if (p->change) {
+            p->change();
+            if (p->changed)
+                p->changed();
+            continue;
         }
         std::function<void(bool)> onDurable;
         if (p->done)
@@ -333,6 +351,44 @@ void Session::reject(const HttpRequest& request, int status, const std::string& 
     deliver(ticket, std::move(p));
     if (next)
         drain(ticket + 1);
+}
+
+void Session::applyInOrder(std::function<void()> change, std::function<void()> done)
+{
+    auto p = std::make_shared<Prepared>();
+    p->change = std::move(change);
+    p->changed = std::move(done);
+    const qint64 ticket = m_nextTicket++;
+    const bool next = ticket == m_nextCommit;
+    deliver(ticket, std::move(p));
+    if (next)
+        drain(ticket + 1);
+}
+
+void Session::recordUpstream(qint64 requestId, UpstreamAnswer answer)
+{
+    if (requestId <= m_lastCommittedRequest)
+        applyUpstream(requestId, answer);
+    else
+        m_upstreamWaiting[requestId] = std::move(answer);
+}
+
+void Session::applyUpstream(qint64 requestId, const UpstreamAnswer& answer)
+{
+    m_store.setUpstream(requestId, {answer.status, answer.latencyMs, answer.error});
+    if (m_journal)
+        m_journal->updateUpstream(
+            requestId, answer.status, answer.latencyMs, answer.error, answer.headers, answer.body);
+}
+
+std::string Session::contractName() const
+{
+    return m_engine ? m_engine->contractName() : std::string();
+}
+
+std::string Session::contractVersion() const
+{
+    return m_engine ? m_engine->contractVersion() : std::string();
 }
 
 void Session::keepRejected(
@@ -453,6 +509,7 @@ void Session::loadData(const SessionData& data)
             m_store.setUpstream(r.id, {r.upstreamStatus, r.upstreamMs, r.upstreamError});
     if (!data.requests.empty())
         m_store.resetCounters(m_store.nextSeq() - 1, std::max(m_store.requestCount(), data.requests.back().id));
+    m_lastCommittedRequest = m_store.requestCount();
 }
 
 Json Session::checkRange(qint64 since, qint64 until) const

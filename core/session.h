@@ -52,24 +52,21 @@ public:
     bool loadContract(const std::string& nameOrPath, std::string& error);
     const ContractEngine* engine() const { return m_engine.get(); }
     const std::string& contractOrigin() const { return m_contractOrigin; }
+    /** The contract's name and version ("" without a contract). */
+    std::string contractName() const;
+    std::string contractVersion() const;
 
     void setDecodeLimits(const DecodeLimits& limits) { m_limits = limits; }
     const DecodeLimits& decodeLimits() const { return m_limits; }
 
-    /**
-     * Decodes and keeps the events of one request to an ingest endpoint (or rejects it). With a
-     * session file open, \a onDurable runs once the request and its events are committed (ok=false
-     * when writing failed); without one it runs at once with ok=true.
-     */
-    IngestOutcome ingest(const HttpRequest& request, Endpoint endpoint, std::function<void(bool ok)> onDurable = {});
-
     using IngestDone = std::function<void(const IngestOutcome& outcome, bool durableOk)>;
     /**
-     * Same as ingest(), with the expensive part off this thread: decoding, makeEvent() and the per-event
-     * contract checks run on a worker (workerThreads()); this thread then commits requests strictly in the
-     * order they were handed in (seqs, sequence rules, store, journal) and calls \a done once the request is
-     * kept (and durable when a session file is open). Returns the request id at once (requests refused by
-     * the decoder are listed under this id too).
+     * Decodes and keeps the events of one request to an ingest endpoint (or rejects it), with the
+     * expensive part off this thread: decoding, makeEvent() and the per-event contract checks run on a
+     * worker (workerThreads()); this thread then commits requests strictly in the order they were handed
+     * in (seqs, sequence rules, store, journal) and calls \a done once the request is kept (and durable
+     * when a session file is open; durableOk=false when writing failed). Returns the request id at once
+     * (requests refused by the decoder are listed under this id too).
      */
     qint64 ingestAsync(HttpRequest request, Endpoint endpoint, IngestDone done);
     /** Requests handed to ingestAsync() and not committed yet. */
@@ -85,6 +82,26 @@ public:
      * then), so that request ids, the journal and the store never see it ahead of an earlier request.
      */
     void reject(const HttpRequest& request, int status, const std::string& reason);
+    /**
+     * A change from outside the capture path (the API's reset or contract upload) takes its ticket like a
+     * request: \a change runs after every request that arrived before it and before every later one, then
+     * \a done. Both run on this thread (at once when nothing is in flight).
+     */
+    void applyInOrder(std::function<void()> change, std::function<void()> done = {});
+    /** What the upstream answered a forwarded request (pass-through mode). */
+    struct UpstreamAnswer
+    {
+        int status = 0; ///< HTTP status, or -1 when unreachable / timed out
+        qint64 latencyMs = -1;
+        std::string error;
+        Headers headers;
+        std::string body;
+    };
+    /**
+     * Keeps \a answer for request \a requestId (store and journal), once that request is committed: at once
+     * when it is, else right after its commit. The upstream may answer before the request left its worker.
+     */
+    void recordUpstream(qint64 requestId, UpstreamAnswer answer);
     /**
      * Test hook: runs on the worker at the start of each ingestAsync() request, before decoding. A hook
      * that throws stands for any exception in decoding: the request must be rejected, not the sink killed.
@@ -129,7 +146,10 @@ private:
         const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract) const;
     void decodeInto(Prepared& prepared, const DecodeLimits& limits) const;
     static void failPrepared(Prepared& prepared, const std::string& what);
+    /** Commits one request in its turn, then keeps an upstream answer that was waiting for it. */
     IngestOutcome commit(Prepared& prepared, std::function<void(bool ok)> onDurable);
+    IngestOutcome commitRequest(Prepared& prepared, std::function<void(bool ok)> onDurable);
+    void applyUpstream(qint64 requestId, const UpstreamAnswer& answer);
     /** Lists and journals a refused request under its own id (in commit order only). */
     void keepRejected(
         const HttpRequest& request, int status, const std::string& reason, qint64 requestId, qint64 receivedMs);
@@ -153,9 +173,11 @@ private:
     std::condition_variable m_readyCond;
     std::map<qint64, std::shared_ptr<Prepared>> m_ready; ///< prepared by a worker, waiting for their turn
     bool m_drainQueued = false;
-    bool m_draining = false;
+    bool m_draining = false; ///< in drain(): a nested drain (from a change in its turn) does nothing
     qint64 m_nextTicket = 1;
     qint64 m_nextCommit = 1;
+    qint64 m_lastCommittedRequest = 0; ///< request ids are handed out in ticket order
+    std::map<qint64, UpstreamAnswer> m_upstreamWaiting; ///< answered before their request was committed
 };
 
 } // namespace el

@@ -46,7 +46,7 @@ struct Options
     bool contract = true;
     int rowCap = 1000000;
     bool skipFilters = false;
-    bool sync = false; // Session::ingest on the GUI thread instead of ingestAsync
+    bool sync = false; // wait for each request to be committed (drainIngests) before the next
     int inFlight = 16; // ingestAsync: requests handed in and not yet committed (like 16 client connections)
 };
 
@@ -273,20 +273,14 @@ int main(int argc, char** argv)
             HttpRequest request = gen.batch(n, &rawBytes);
             genNs += t.nsecsElapsed();
             t.restart();
-            if (o.sync) {
-                const IngestOutcome out = session.ingest(request, Endpoint::Batch, [](bool) {});
+            session.ingestAsync(std::move(request), Endpoint::Batch, [](const IngestOutcome& out, bool) {
                 if (out.status != 200) {
                     std::fprintf(stderr, "uibench: ingest failed: %s\n", out.error.c_str());
                     std::exit(1);
                 }
-            } else {
-                session.ingestAsync(std::move(request), Endpoint::Batch, [](const IngestOutcome& out, bool) {
-                    if (out.status != 200) {
-                        std::fprintf(stderr, "uibench: ingest failed: %s\n", out.error.c_str());
-                        std::exit(1);
-                    }
-                });
-            }
+            });
+            if (o.sync)
+                session.drainIngests(); // one request at a time: decoded and committed before the next
             ingestNs += t.nsecsElapsed();
             fed += n;
             if (o.rate <= 0)

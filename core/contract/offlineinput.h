@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "event.h"
+#include "ingest/httprequest.h"
 
 #include <string>
 #include <vector>

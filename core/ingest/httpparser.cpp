@@ -8,19 +8,6 @@ namespace el {
 
 namespace {
 
-bool iequals(std::string_view a, std::string_view b)
-{
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-        return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-    });
-}
-
-std::string lower(std::string s)
-{
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
 std::string trim(std::string_view s)
 {
     size_t b = 0, e = s.size();
@@ -227,7 +214,7 @@ bool HttpRequestParser::parseHead(std::string_view head)
             fail(400, "NUL, CR or LF in a header value");
             return false;
         }
-        if (iequals(name, "content-length")) {
+        if (asciiIEquals(name, "content-length")) {
             const bool digits = !value.empty() && value.size() <= 18
                 && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
             const long long n = digits ? std::stoll(value) : -1;
@@ -237,19 +224,19 @@ bool HttpRequestParser::parseHead(std::string_view head)
             }
             haveLength = true;
             m_contentLength = n;
-        } else if (iequals(name, "transfer-encoding")) {
-            if (lower(value) != "chunked") {
+        } else if (asciiIEquals(name, "transfer-encoding")) {
+            if (asciiLower(value) != "chunked") {
                 fail(501, "unsupported Transfer-Encoding: " + value);
                 return false;
             }
             m_chunked = true;
-        } else if (iequals(name, "connection")) {
-            const std::string l = lower(value);
+        } else if (asciiIEquals(name, "connection")) {
+            const std::string l = asciiLower(value);
             if (l.find("close") != std::string::npos)
                 m_keepAlive = false;
             else if (l.find("keep-alive") != std::string::npos)
                 m_keepAlive = true;
-        } else if (iequals(name, "expect") && iequals(value, "100-continue")) {
+        } else if (asciiIEquals(name, "expect") && asciiIEquals(value, "100-continue")) {
             m_expectContinue = true;
         }
         m_request.headers.emplace_back(std::move(name), std::move(value));

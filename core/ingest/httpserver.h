@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "event.h"
 #include "httpparser.h"
 
 #include <QHostAddress>

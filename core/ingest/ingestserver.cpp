@@ -4,12 +4,6 @@
 #include <QPointer>
 
 #include <QDateTime>
-#include <QElapsedTimer>
-#include <QFileInfo>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
-#include <QTimer>
 
 #include <algorithm>
 
@@ -44,61 +38,6 @@ Headers corsHeaders(const HttpRequest& request, bool preflight)
         h.emplace_back("Access-Control-Max-Age", "600");
     }
     return h;
-}
-
-qint64 toInt(const std::optional<std::string>& s, qint64 fallback)
-{
-    if (!s || s->empty())
-        return fallback;
-    char* end = nullptr;
-    const long long v = std::strtoll(s->c_str(), &end, 10);
-    return (end && *end == '\0') ? v : fallback;
-}
-
-std::string lowerAscii(std::string s)
-{
-    std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    return s;
-}
-
-/**
- * CSRF guard for state-changing API calls. Browsers send Sec-Fetch-Site (modern) and Origin on
- * cross-origin POSTs; non-browser clients (curl, SDK tests) send neither. Refused: any
- * Sec-Fetch-Site other than same-origin/none, `Origin: null` (sandboxed frames, file://, redirects),
- * and any Origin other than http://<Host>.
- */
-bool sameOriginOrNone(const HttpRequest& request)
-{
-    const std::string site = lowerAscii(request.header("Sec-Fetch-Site"));
-    if (!site.empty() && site != "same-origin" && site != "none")
-        return false;
-    const std::string origin = lowerAscii(request.header("Origin"));
-    if (origin.empty())
-        return true;
-    if (origin == "null")
-        return false;
-    return origin == "http://" + lowerAscii(request.header("Host"));
-}
-
-/**
- * DNS-rebinding guard for the inspection API on a loopback listener: a page from evil.example whose
- * name was rebound to 127.0.0.1 is "same-origin" with us, but its Host header still says evil.example.
- */
-bool loopbackHost(const std::string& hostHeader)
-{
-    if (hostHeader.empty())
-        return true; // HTTP/1.0 clients; browsers always send Host
-    std::string host = lowerAscii(hostHeader);
-    if (!host.empty() && host.front() == '[') {
-        const size_t close = host.find(']');
-        host = close == std::string::npos ? host : host.substr(1, close - 1);
-    } else if (const size_t colon = host.rfind(':'); colon != std::string::npos) {
-        host = host.substr(0, colon);
-    }
-    if (host == "localhost" || (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0))
-        return true;
-    const QHostAddress a(QString::fromStdString(host));
-    return !a.isNull() && a.isLoopback();
 }
 
 bool constantTimeEquals(const std::string& a, const std::string& b)
@@ -144,106 +83,21 @@ std::string withoutQueryParam(const std::string& query, const std::string& name,
 IngestServer::IngestServer(Session* session, QObject* parent)
     : QObject(parent)
     , m_session(session)
+    , m_api(session)
 {
+    m_api.setLogger([this](const HttpRequest& r, int status, const std::string& detail) { log(r, status, detail); });
     m_http.setHandler([this](HttpRequest&& r, const HttpResponderPtr& resp) { handle(std::move(r), resp); });
     m_http.setProtocolErrorHandler([this](const HttpRequest& r, int status, const std::string& reason) {
         m_session->reject(r, status, reason);
         log(r, status, reason);
     });
-    connect(m_session->store(), &EventStore::eventsAdded, this, &IngestServer::onEventsAdded);
 }
 
-IngestServer::~IngestServer()
-{
-    for (Waiter& w : m_waiters)
-        delete w.timer;
-}
+IngestServer::~IngestServer() = default;
 
 bool IngestServer::listen(const QHostAddress& address, quint16 port)
 {
     return m_http.listen(address, port);
-}
-
-void IngestServer::setUpstream(const UpstreamConfig& config)
-{
-    m_upstream = config;
-    if (!m_upstream.url.isEmpty() && !m_nam) {
-        m_nam = new QNetworkAccessManager(this);
-        m_nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-    }
-}
-
-namespace {
-
-bool isHopByHop(const std::string& name)
-{
-    static const char* const hop[] = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-        "trailer", "transfer-encoding", "upgrade", "host", "content-length", "proxy-connection"};
-    std::string lower = name;
-    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-    return std::any_of(std::begin(hop), std::end(hop), [&](const char* h) { return lower == h; });
-}
-
-} // namespace
-
-void IngestServer::forward(const HttpRequest& request, UpstreamCallback done)
-{
-    // The target is always the configured upstream plus the request's own path and query: the
-    // Host header and absolute request targets are never used, so this cannot become an open proxy.
-    QUrl target = m_upstream.url;
-    QString basePath = target.path();
-    if (basePath.endsWith(u'/'))
-        basePath.chop(1);
-    target.setPath(basePath + QString::fromStdString(request.path));
-    target.setQuery(request.query.empty() ? QString() : QString::fromStdString(request.query), QUrl::StrictMode);
-    QNetworkRequest out(target);
-    out.setTransferTimeout(m_upstream.timeoutMs);
-    out.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    // Qt would otherwise add and transparently strip its own Accept-Encoding.
-    out.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
-    std::string forwardedFor;
-    for (const auto& [name, value] : request.headers) {
-        if (isHopByHop(name))
-            continue;
-        if (QByteArray(name.c_str()).compare("x-forwarded-for", Qt::CaseInsensitive) == 0) {
-            forwardedFor = value;
-            continue;
-        }
-        out.setRawHeader(QByteArray::fromStdString(name), QByteArray::fromStdString(value));
-    }
-    const std::string peerHost = request.peer.substr(0, request.peer.rfind(':'));
-    out.setRawHeader(
-        "X-Forwarded-For", QByteArray::fromStdString(forwardedFor.empty() ? peerHost : forwardedFor + ", " + peerHost));
-    auto* timer = new QElapsedTimer;
-    timer->start();
-    QNetworkReply* reply = m_nam->sendCustomRequest(
-        out, QByteArray::fromStdString(request.method), QByteArray::fromStdString(request.body));
-    QObject::connect(reply, &QNetworkReply::finished, this, [reply, timer, done = std::move(done)] {
-        const qint64 ms = timer->elapsed();
-        delete timer;
-        reply->deleteLater();
-        const QVariant statusAttr = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-        if (!statusAttr.isValid()) {
-            const bool timedOut = reply->error() == QNetworkReply::OperationCanceledError
-                || reply->error() == QNetworkReply::TimeoutError;
-            const std::string why
-                = (timedOut ? std::string("upstream timed out: ") : std::string("upstream unreachable: "))
-                + reply->errorString().toStdString();
-            done(HttpResponse::error(timedOut ? 504 : 502, why), -1, ms, why);
-            return;
-        }
-        HttpResponse r;
-        r.status = statusAttr.toInt();
-        r.contentType.clear();
-        r.body = reply->readAll().toStdString();
-        for (const auto& [name, value] : reply->rawHeaderPairs()) {
-            if (isHopByHop(name.toStdString()) || name.compare("content-encoding", Qt::CaseInsensitive) == 0
-                || name.startsWith("Access-Control-") || name.startsWith("access-control-"))
-                continue;
-            r.headers.emplace_back(name.toStdString(), value.toStdString());
-        }
-        done(r, r.status, ms, {});
-    });
 }
 
 QString IngestServer::url() const
@@ -275,12 +129,12 @@ bool IngestServer::authorize(HttpRequest& request, const HttpResponderPtr& respo
         ok = true;
     Headers kept;
     for (auto& [name, value] : request.headers) {
-        const std::string lname = lowerAscii(name);
+        const std::string lname = asciiLower(name);
         if (lname == "x-eventlens-token") {
             ok = ok || constantTimeEquals(value, m_token);
             continue; // never journaled, listed or forwarded
         }
-        if (lname == "authorization" && lowerAscii(value.substr(0, 7)) == "bearer ") {
+        if (lname == "authorization" && asciiLower(value.substr(0, 7)) == "bearer ") {
             if (constantTimeEquals(trimmed(value.substr(7)), m_token)) {
                 ok = true;
                 continue;
@@ -295,7 +149,7 @@ bool IngestServer::authorize(HttpRequest& request, const HttpResponderPtr& respo
     // Listed without the presented credentials (a near-miss of the real token is still a secret).
     HttpRequest listed = request;
     for (auto& [name, value] : listed.headers) {
-        const std::string lname = lowerAscii(name);
+        const std::string lname = asciiLower(name);
         if (lname == "x-eventlens-token" || lname == "authorization")
             value = "[redacted]";
     }
@@ -313,21 +167,6 @@ bool IngestServer::authorize(HttpRequest& request, const HttpResponderPtr& respo
     return false;
 }
 
-bool IngestServer::contractNameAllowed(const std::string& name) const
-{
-    if (name.rfind("builtin:", 0) == 0)
-        return true; // Qt resources only; names with '/' are refused by loadContract
-    const QFileInfo wanted(QString::fromStdString(name));
-    for (const std::string& allowed : m_allowedContractFiles) {
-        if (allowed == name)
-            return true;
-        const QFileInfo a(QString::fromStdString(allowed));
-        if (wanted.exists() && a.exists() && wanted.canonicalFilePath() == a.canonicalFilePath())
-            return true;
-    }
-    return false;
-}
-
 void IngestServer::handle(HttpRequest&& request, const HttpResponderPtr& responder)
 {
     if (!authorize(request, responder))
@@ -335,7 +174,7 @@ void IngestServer::handle(HttpRequest&& request, const HttpResponderPtr& respond
     std::string token;
     const Endpoint endpoint = classifyPath(request.path, &token);
     if (endpoint == Endpoint::Api)
-        return handleApi(request, responder);
+        return m_api.handle(request, responder, m_http.serverAddress().isLoopback());
 
     if (request.method == "OPTIONS") {
         HttpResponse r;
@@ -357,8 +196,8 @@ void IngestServer::handle(HttpRequest&& request, const HttpResponderPtr& respond
 
     const bool posthogPath = endpoint == Endpoint::Flags || endpoint == Endpoint::Decide
         || endpoint == Endpoint::RemoteConfig || endpoint == Endpoint::RemoteConfigJs || endpoint == Endpoint::Static;
-    if (posthogPath && !m_upstream.url.isEmpty()) {
-        forward(
+    if (posthogPath && m_forwarder.isEnabled()) {
+        m_forwarder.forward(
             request, [this, request, responder, cors](const HttpResponse& up, int, qint64 ms, const std::string& err) {
                 HttpResponse r = up;
                 r.headers.insert(r.headers.end(), cors.begin(), cors.end());
@@ -425,23 +264,22 @@ void IngestServer::handleIngest(
     // mode, once the upstream answered: whichever comes last.
     struct Pending
     {
-        bool ready = false; ///< local answer computed
-        bool durable = false;
+        bool ready = false; ///< committed (durable when a session file is open)
         bool durableOk = true;
         bool upstreamDone = true;
-        bool upstreamAnswered = false; ///< forward() called back (upstreamDone is also true without an upstream)
         HttpResponse local;
         HttpResponse upstream;
         int upstreamStatus = 0;
         qint64 upstreamMs = -1;
-        std::string upstreamError;
         std::string detail;
     };
     auto pending = std::make_shared<Pending>();
-    const bool proxy = !m_upstream.url.isEmpty();
+    const bool proxy = m_forwarder.isEnabled();
+    const bool failOpen = m_forwarder.config().failOpen;
     pending->upstreamDone = !proxy;
-    auto finish = [this, pending, request, responder, cors, proxy] {
-        if (!pending->ready || !pending->durable || !pending->upstreamDone)
+    QPointer<IngestServer> self(this);
+    auto finish = [self, pending, request, responder, cors, proxy, failOpen] {
+        if (!self || !pending->ready || !pending->upstreamDone)
             return;
         pending->ready = false; // answer once
         HttpResponse r;
@@ -450,7 +288,7 @@ void IngestServer::handleIngest(
             r = HttpResponse::error(503, "the session file could not be written; retry");
             detail += " [session file write failed]";
         } else if (proxy) {
-            if (pending->upstreamStatus > 0 || !m_upstream.failOpen) {
+            if (pending->upstreamStatus > 0 || !failOpen) {
                 r = pending->upstream;
             } else {
                 r = pending->local;
@@ -462,22 +300,13 @@ void IngestServer::handleIngest(
             r = pending->local;
         }
         r.headers.insert(r.headers.end(), cors.begin(), cors.end());
-        log(request, r.status, detail);
+        self->log(request, r.status, detail);
         responder->respond(r);
     };
 
-    const auto recordUpstream = [this, pending](qint64 id) {
-        m_session->store()->setUpstream(id, {pending->upstreamStatus, pending->upstreamMs, pending->upstreamError});
-        if (SessionJournal* journal = m_session->journal())
-            journal->updateUpstream(id, pending->upstreamStatus, pending->upstreamMs, pending->upstreamError,
-                pending->upstream.headers, pending->upstream.body);
-    };
     // Decoding and the per-event checks run on a worker; the answer comes once the request is committed.
-    QPointer<IngestServer> self(this);
-    const qint64 requestId = m_session->ingestAsync(request, endpoint,
-        [self, pending, finish, endpoint, recordUpstream](const IngestOutcome& outcome, bool durableOk) {
-            if (!self)
-                return; // the server went away while the request was being decoded
+    const qint64 requestId = m_session->ingestAsync(
+        request, endpoint, [pending, finish, endpoint](const IngestOutcome& outcome, bool durableOk) {
             if (outcome.status == 200) {
                 pending->local = endpoint == Endpoint::CaptureV1
                     ? HttpResponse::json(200, Json {{"results", Json::object()}})
@@ -490,201 +319,24 @@ void IngestServer::handleIngest(
                 pending->detail = "rejected: " + outcome.error;
             }
             pending->ready = true;
-            pending->durable = true;
             pending->durableOk = durableOk;
-            if (pending->upstreamAnswered)
-                recordUpstream(outcome.requestId);
             finish();
         });
     if (proxy) {
-        forward(request,
-            [pending, finish, requestId, recordUpstream](
+        QPointer<Session> session(m_session);
+        m_forwarder.forward(request,
+            [session, pending, finish, requestId](
                 const HttpResponse& up, int status, qint64 ms, const std::string& error) {
                 pending->upstream = up;
                 pending->upstreamStatus = status;
                 pending->upstreamMs = ms;
-                pending->upstreamError = error;
                 pending->upstreamDone = true;
-                pending->upstreamAnswered = true;
-                // The request may still be on a decode worker: it is recorded once it is kept.
-                if (pending->durable)
-                    recordUpstream(requestId);
+                // Kept with the request in its turn (it may still be on a decode worker).
+                if (session)
+                    session->recordUpstream(requestId, {status, ms, error, up.headers, up.body});
                 finish();
             });
     }
-}
-
-Json IngestServer::eventsPage(qint64 since, const std::string& event, std::size_t limit, bool* any) const
-{
-    const EventStore* store = m_session->store();
-    const auto& events = store->events();
-    Json list = Json::array();
-    qint64 next = since;
-    *any = false;
-    if (!events.empty()) {
-        // Seqs increase but may have gaps (loaded sessions, filtered imports): binary search.
-        std::size_t i = static_cast<std::size_t>(std::upper_bound(events.begin(), events.end(), since,
-                                                     [](qint64 s, const EventPtr& e) { return s < e->seq; })
-            - events.begin());
-        for (; i < events.size(); ++i) {
-            const Event& e = *events[i];
-            next = e.seq;
-            if (!event.empty() && e.name() != event)
-                continue;
-            list.push_back(store->eventJson(e));
-            *any = true;
-            if (list.size() >= limit)
-                break;
-        }
-    }
-    return Json {{"events", std::move(list)}, {"next", next}};
-}
-
-void IngestServer::onEventsAdded()
-{
-    for (auto it = m_waiters.begin(); it != m_waiters.end();) {
-        bool any = false;
-        Json page = eventsPage(it->since, it->event, it->limit, &any);
-        if (any || !it->responder->isConnected()) {
-            it->responder->respond(HttpResponse::json(200, page));
-            delete it->timer;
-            it = m_waiters.erase(it);
-        } else {
-            ++it;
-        }
-    }
-}
-
-void IngestServer::handleApi(const HttpRequest& request, const HttpResponderPtr& responder)
-{
-    const std::string route = request.path.substr(std::string("/eventlens/v1").size());
-    const std::string r = route.size() > 1 && route.back() == '/' ? route.substr(0, route.size() - 1) : route;
-    auto answer = [&](const HttpResponse& resp) {
-        if (resp.status >= 400) {
-            // Every refused API call is listed too, with the reason it was given.
-            const Json parsed = Json::parse(resp.body, nullptr, false);
-            const std::string reason = parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()
-                ? parsed["error"].get<std::string>()
-                : std::string(httpReasonPhrase(resp.status));
-            m_session->reject(request, resp.status, reason);
-            log(request, resp.status, reason);
-        } else {
-            log(request, resp.status, "api");
-        }
-        responder->respond(resp);
-    };
-    if (m_http.serverAddress().isLoopback() && !loopbackHost(request.header("Host")))
-        return answer(HttpResponse::error(403,
-            "Host \"" + request.header("Host")
-                + "\" is not a loopback name: the inspection API refuses it (DNS-rebinding protection)"));
-    const bool get = request.method == "GET";
-    const bool post = request.method == "POST";
-    const EventStore* store = m_session->store();
-
-    if (r == "/health" && get) {
-        return answer(HttpResponse::json(200,
-            Json {{"status", "ok"}, {"version", EVENTLENS_VERSION},
-                {"events", static_cast<qint64>(store->events().size())},
-                {"rejected", static_cast<qint64>(store->rejected().size())},
-                {"violations", store->errorTotal() + store->warningTotal()}, {"recordings", store->recordingCount()},
-                {"requests", store->requestCount()}, {"last_seq", store->nextSeq() - 1},
-                {"trimmed", store->trimmedCount()},
-                {"contract", m_session->engine() ? Json(m_session->engine()->contractName()) : Json(nullptr)}}));
-    }
-    if (r == "/events" && get) {
-        const qint64 since = std::max<qint64>(0, toInt(request.queryValue("since"), 0));
-        const qint64 limit = std::clamp<qint64>(toInt(request.queryValue("limit"), 1000), 1, 100000);
-        const qint64 waitMs = std::clamp<qint64>(toInt(request.queryValue("wait_ms"), 0), 0, 120000);
-        const std::string event = request.queryValue("event").value_or(std::string());
-        bool any = false;
-        Json page = eventsPage(since, event, static_cast<std::size_t>(limit), &any);
-        if (any || waitMs == 0)
-            return answer(HttpResponse::json(200, page));
-        Waiter w;
-        w.responder = responder;
-        w.since = since;
-        w.event = event;
-        w.limit = static_cast<std::size_t>(limit);
-        w.timer = new QTimer;
-        w.timer->setSingleShot(true);
-        m_waiters.push_back(std::move(w));
-        auto it = std::prev(m_waiters.end());
-        QObject::connect(it->timer, &QTimer::timeout, this, [this, it, request] {
-            bool found = false;
-            Json timedOut = eventsPage(it->since, it->event, it->limit, &found);
-            log(request, 200, "api (wait_ms elapsed)");
-            it->responder->respond(HttpResponse::json(200, timedOut));
-            it->timer->deleteLater();
-            m_waiters.erase(it);
-        });
-        it->timer->start(static_cast<int>(waitMs));
-        return;
-    }
-    if (r == "/check" && get) {
-        const qint64 since = std::max<qint64>(0, toInt(request.queryValue("since"), 0));
-        const qint64 until = toInt(request.queryValue("until"), store->nextSeq() - 1);
-        if (!m_session->contract())
-            return answer(HttpResponse::error(409, "no contract loaded"));
-        return answer(HttpResponse::json(200, m_session->checkRange(since, until)));
-    }
-    if (r == "/rejected" && get) {
-        Json list = Json::array();
-        for (const RejectedRequest& rej : store->rejected())
-            list.push_back(rej.toJson());
-        return answer(HttpResponse::json(200, Json {{"rejected", std::move(list)}}));
-    }
-    if (r == "/violations" && get) {
-        Json list = Json::array();
-        for (const Violation& v : store->violations())
-            list.push_back(violationJson(v));
-        return answer(HttpResponse::json(200, Json {{"violations", std::move(list)}}));
-    }
-    if (r == "/runs" && get) {
-        Json list = Json::array();
-        for (const RunInfo& run : m_session->runs())
-            list.push_back(run.toJson());
-        return answer(HttpResponse::json(200, Json {{"runs", std::move(list)}}));
-    }
-    if (r == "/contract" && get) {
-        const ContractEngine* engine = m_session->engine();
-        return answer(HttpResponse::json(200,
-            engine ? Json {{"name", engine->contractName()}, {"version", engine->contractVersion()},
-                {"origin", m_session->contractOrigin()}}
-                   : Json {{"name", nullptr}}));
-    }
-    if ((r == "/reset" || r == "/contract") && post) {
-        if (!sameOriginOrNone(request))
-            return answer(HttpResponse::error(403, "cross-origin requests to " + request.path + " are refused"));
-        if (r == "/reset") {
-            m_session->reset();
-            return answer(HttpResponse::json(200, Json {{"status", "ok"}}));
-        }
-        std::string error;
-        std::shared_ptr<const Contract> contract;
-        std::string origin;
-        if (const auto name = request.queryValue("name")) {
-            if (!contractNameAllowed(*name))
-                return answer(HttpResponse::error(403,
-                    "contract \"" + *name
-                        + "\" may not be loaded through the API: only builtin:NAME or a file named at startup "
-                          "(--contract); upload the contract as the request body instead"));
-            contract = loadContract(*name, error);
-            origin = *name;
-        } else {
-            contract = parseContract(request.body, "request body", error);
-            origin = "uploaded via API";
-        }
-        if (!contract)
-            return answer(HttpResponse::error(400, error));
-        m_session->setContract(contract, origin);
-        return answer(HttpResponse::json(200,
-            Json {{"status", "ok"}, {"name", m_session->engine()->contractName()},
-                {"violations", static_cast<qint64>(store->violations().size())}}));
-    }
-    const bool known = r == "/health" || r == "/events" || r == "/rejected" || r == "/violations" || r == "/runs"
-        || r == "/check" || r == "/reset" || r == "/contract";
-    answer(known ? HttpResponse::error(405, "method " + request.method + " not allowed on " + request.path)
-                 : HttpResponse::error(404, "unknown API path " + request.path));
 }
 
 } // namespace el

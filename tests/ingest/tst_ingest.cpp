@@ -9,12 +9,16 @@
 
 #include "jsoncompare.h"
 
+#include <QNetworkAccessManager>
+#include <QNetworkReply>
 #include <QSignalSpy>
 #include <QTcpSocket>
 #include <QTemporaryDir>
 #include <QTest>
+#include <QThread>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <set>
@@ -606,24 +610,90 @@ private Q_SLOTS:
         QCOMPARE(session.runs().size(), std::size_t(20));
     }
 
-    // ingest() (synchronous) after ingestAsync() still commits in call order.
-    void syncAfterAsyncKeepsOrder()
+    // A change applied in order (applyInOrder, what the API's reset and contract upload use) lands after the
+    // requests that arrived before it and before those that arrive after it, although they are on workers.
+    void changeTakesItsTicket()
     {
-        for (int i = 0; i < 10; ++i) {
+        auto batch = [](const std::string& name) {
             HttpRequest r;
             r.method = "POST";
             r.path = "/batch/";
-            r.body = Json {{"api_key", "k"}, {"batch", {{{"event", "n" + std::to_string(i)}, {"distinct_id", "d"}}}}}
-                         .dump();
-            if (i < 9)
-                m_session->ingestAsync(r, el::Endpoint::Batch, [](const el::IngestOutcome&, bool) {});
-            else
-                QCOMPARE(m_session->ingest(r, el::Endpoint::Batch).status, 200);
-        }
+            r.body = Json {{"api_key", "k"}, {"batch", {{{"event", name}, {"distinct_id", "d"}}}}}.dump();
+            return r;
+        };
+        m_session->setWorkerThreads(2);
+        // Hold the workers so every request below is still in flight when the change takes its ticket.
+        std::atomic<bool> hold {true};
+        m_session->setWorkerHookForTesting([&hold](const HttpRequest&) {
+            while (hold.load())
+                QThread::msleep(1);
+        });
+        for (int i = 0; i < 5; ++i)
+            m_session->ingestAsync(batch("before" + std::to_string(i)), el::Endpoint::Batch, {});
+        std::vector<std::size_t> seenByChange;
+        bool done = false;
+        m_session->applyInOrder(
+            [&] { seenByChange.push_back(m_session->store()->events().size()); }, [&] { done = true; });
+        QVERIFY(!done); // five requests are ahead of it
+        for (int i = 0; i < 5; ++i)
+            m_session->ingestAsync(batch("after" + std::to_string(i)), el::Endpoint::Batch, {});
+        hold = false;
+        m_session->drainIngests();
+        m_session->setWorkerHookForTesting({});
+        QVERIFY(done);
+        QCOMPARE(seenByChange, std::vector<std::size_t> {5}); // applied after the five before, before the five after
         const auto& events = m_session->store()->events();
         QCOMPARE(events.size(), std::size_t(10));
-        for (std::size_t i = 0; i < events.size(); ++i)
-            QCOMPARE(events[i]->name(), "n" + std::to_string(i));
+        for (std::size_t i = 0; i < 5; ++i) {
+            QCOMPARE(events[i]->name(), "before" + std::to_string(i));
+            QCOMPARE(events[i + 5]->name(), "after" + std::to_string(i));
+        }
+        // With nothing in flight it is applied at once.
+        bool now = false;
+        m_session->applyInOrder([] {}, [&] { now = true; });
+        QVERIFY(now);
+    }
+
+    // POST /eventlens/v1/reset while batches are on workers: the batches that arrived first are kept and then
+    // cleared, the ones after stay; every client gets 200.
+    void apiResetIsOrderedOverHttp()
+    {
+        m_session->setWorkerThreads(2);
+        std::atomic<bool> hold {true};
+        m_session->setWorkerHookForTesting([&hold](const HttpRequest& r) {
+            if (r.path == "/batch/")
+                while (hold.load())
+                    QThread::msleep(1);
+        });
+        QNetworkAccessManager nam;
+        std::vector<QNetworkReply*> replies;
+        auto post = [&](const QString& path, const QByteArray& body) {
+            QNetworkRequest req(QUrl(m_server->url() + path));
+            req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+            replies.push_back(nam.post(req, body));
+        };
+        auto body = [](const std::string& name) {
+            return QByteArray::fromStdString(
+                Json {{"api_key", "k"}, {"batch", {{{"event", name}, {"distinct_id", "d"}}}}}.dump());
+        };
+        post(QStringLiteral("/batch/"), body("early"));
+        QTRY_COMPARE(m_session->ingestsInFlight(), 1);
+        post(QStringLiteral("/eventlens/v1/reset"), QByteArray());
+        QTRY_COMPARE(m_session->ingestsInFlight(), 2);
+        post(QStringLiteral("/batch/"), body("late"));
+        QTRY_COMPARE(m_session->ingestsInFlight(), 3);
+        QTest::qWait(50);
+        QVERIFY(!replies[1]->isFinished()); // the reset waits for the batch ahead of it
+        hold = false;
+        for (QNetworkReply* r : replies) {
+            QTRY_VERIFY(r->isFinished());
+            QCOMPARE(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
+            r->deleteLater();
+        }
+        m_session->setWorkerHookForTesting({});
+        const auto& events = m_session->store()->events();
+        QCOMPARE(events.size(), std::size_t(1));
+        QCOMPARE(events.front()->name(), std::string("late"));
     }
 };
 

@@ -1,0 +1,290 @@
+// SPDX-License-Identifier: MIT
+#include "inspectionapi.h"
+
+#include "session.h"
+
+#include <QFileInfo>
+#include <QHostAddress>
+#include <QPointer>
+#include <QTimer>
+
+#include <algorithm>
+
+namespace el {
+
+namespace {
+
+qint64 toInt(const std::optional<std::string>& s, qint64 fallback)
+{
+    if (!s || s->empty())
+        return fallback;
+    char* end = nullptr;
+    const long long v = std::strtoll(s->c_str(), &end, 10);
+    return (end && *end == '\0') ? v : fallback;
+}
+
+/**
+ * CSRF guard for state-changing API calls. Browsers send Sec-Fetch-Site (modern) and Origin on
+ * cross-origin POSTs; non-browser clients (curl, SDK tests) send neither. Refused: any
+ * Sec-Fetch-Site other than same-origin/none, `Origin: null` (sandboxed frames, file://, redirects),
+ * and any Origin other than http://<Host>.
+ */
+bool sameOriginOrNone(const HttpRequest& request)
+{
+    const std::string site = asciiLower(request.header("Sec-Fetch-Site"));
+    if (!site.empty() && site != "same-origin" && site != "none")
+        return false;
+    const std::string origin = asciiLower(request.header("Origin"));
+    if (origin.empty())
+        return true;
+    if (origin == "null")
+        return false;
+    return origin == "http://" + asciiLower(request.header("Host"));
+}
+
+/**
+ * DNS-rebinding guard for the inspection API on a loopback listener: a page from evil.example whose
+ * name was rebound to 127.0.0.1 is "same-origin" with us, but its Host header still says evil.example.
+ */
+bool loopbackHost(const std::string& hostHeader)
+{
+    if (hostHeader.empty())
+        return true; // HTTP/1.0 clients; browsers always send Host
+    std::string host = asciiLower(hostHeader);
+    if (!host.empty() && host.front() == '[') {
+        const size_t close = host.find(']');
+        host = close == std::string::npos ? host : host.substr(1, close - 1);
+    } else if (const size_t colon = host.rfind(':'); colon != std::string::npos) {
+        host = host.substr(0, colon);
+    }
+    if (host == "localhost" || (host.size() > 10 && host.compare(host.size() - 10, 10, ".localhost") == 0))
+        return true;
+    const QHostAddress a(QString::fromStdString(host));
+    return !a.isNull() && a.isLoopback();
+}
+
+} // namespace
+
+InspectionApi::InspectionApi(Session* session, QObject* parent)
+    : QObject(parent)
+    , m_session(session)
+{
+    connect(m_session->store(), &EventStore::eventsAdded, this, &InspectionApi::onEventsAdded);
+}
+
+InspectionApi::~InspectionApi()
+{
+    for (Waiter& w : m_waiters)
+        delete w.timer;
+}
+
+bool InspectionApi::contractNameAllowed(const std::string& name) const
+{
+    if (name.rfind("builtin:", 0) == 0)
+        return true; // Qt resources only; names with '/' are refused by loadContract
+    const QFileInfo wanted(QString::fromStdString(name));
+    for (const std::string& allowed : m_allowedContractFiles) {
+        if (allowed == name)
+            return true;
+        const QFileInfo a(QString::fromStdString(allowed));
+        if (wanted.exists() && a.exists() && wanted.canonicalFilePath() == a.canonicalFilePath())
+            return true;
+    }
+    return false;
+}
+
+Json InspectionApi::eventsPage(qint64 since, const std::string& event, std::size_t limit, bool* any) const
+{
+    const EventStore* store = m_session->store();
+    const auto& events = store->events();
+    Json list = Json::array();
+    qint64 next = since;
+    *any = false;
+    if (!events.empty()) {
+        // Seqs increase but may have gaps (loaded sessions, filtered imports): binary search.
+        std::size_t i = static_cast<std::size_t>(std::upper_bound(events.begin(), events.end(), since,
+                                                     [](qint64 s, const EventPtr& e) { return s < e->seq; })
+            - events.begin());
+        for (; i < events.size(); ++i) {
+            const Event& e = *events[i];
+            next = e.seq;
+            if (!event.empty() && e.name() != event)
+                continue;
+            list.push_back(store->eventJson(e));
+            *any = true;
+            if (list.size() >= limit)
+                break;
+        }
+    }
+    return Json {{"events", std::move(list)}, {"next", next}};
+}
+
+void InspectionApi::onEventsAdded()
+{
+    for (auto it = m_waiters.begin(); it != m_waiters.end();) {
+        bool any = false;
+        Json page = eventsPage(it->since, it->event, it->limit, &any);
+        if (any || !it->responder->isConnected()) {
+            it->responder->respond(HttpResponse::json(200, page));
+            delete it->timer;
+            it = m_waiters.erase(it);
+        } else {
+            ++it;
+        }
+    }
+}
+
+void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& responder, bool loopbackListener)
+{
+    const std::string route = request.path.substr(std::string("/eventlens/v1").size());
+    const std::string r = route.size() > 1 && route.back() == '/' ? route.substr(0, route.size() - 1) : route;
+    auto answer = [&](const HttpResponse& resp) { this->answer(request, responder, resp); };
+    if (loopbackListener && !loopbackHost(request.header("Host")))
+        return answer(HttpResponse::error(403,
+            "Host \"" + request.header("Host")
+                + "\" is not a loopback name: the inspection API refuses it (DNS-rebinding protection)"));
+    const bool get = request.method == "GET";
+    const bool post = request.method == "POST";
+    const EventStore* store = m_session->store();
+
+    if (r == "/health" && get) {
+        return answer(HttpResponse::json(200,
+            Json {{"status", "ok"}, {"version", EVENTLENS_VERSION},
+                {"events", static_cast<qint64>(store->events().size())},
+                {"rejected", static_cast<qint64>(store->rejected().size())},
+                {"violations", store->errorTotal() + store->warningTotal()}, {"recordings", store->recordingCount()},
+                {"requests", store->requestCount()}, {"last_seq", store->nextSeq() - 1},
+                {"trimmed", store->trimmedCount()},
+                {"contract", m_session->contract() ? Json(m_session->contractName()) : Json(nullptr)}}));
+    }
+    if (r == "/events" && get) {
+        const qint64 since = std::max<qint64>(0, toInt(request.queryValue("since"), 0));
+        const qint64 limit = std::clamp<qint64>(toInt(request.queryValue("limit"), 1000), 1, 100000);
+        const qint64 waitMs = std::clamp<qint64>(toInt(request.queryValue("wait_ms"), 0), 0, 120000);
+        const std::string event = request.queryValue("event").value_or(std::string());
+        bool any = false;
+        Json page = eventsPage(since, event, static_cast<std::size_t>(limit), &any);
+        if (any || waitMs == 0)
+            return answer(HttpResponse::json(200, page));
+        Waiter w;
+        w.responder = responder;
+        w.since = since;
+        w.event = event;
+        w.limit = static_cast<std::size_t>(limit);
+        w.timer = new QTimer;
+        w.timer->setSingleShot(true);
+        m_waiters.push_back(std::move(w));
+        auto it = std::prev(m_waiters.end());
+        QObject::connect(it->timer, &QTimer::timeout, this, [this, it, request] {
+            bool found = false;
+            Json timedOut = eventsPage(it->since, it->event, it->limit, &found);
+            if (m_log)
+                m_log(request, 200, "api (wait_ms elapsed)");
+            it->responder->respond(HttpResponse::json(200, timedOut));
+            it->timer->deleteLater();
+            m_waiters.erase(it);
+        });
+        it->timer->start(static_cast<int>(waitMs));
+        return;
+    }
+    if (r == "/check" && get) {
+        const qint64 since = std::max<qint64>(0, toInt(request.queryValue("since"), 0));
+        const qint64 until = toInt(request.queryValue("until"), store->nextSeq() - 1);
+        if (!m_session->contract())
+            return answer(HttpResponse::error(409, "no contract loaded"));
+        return answer(HttpResponse::json(200, m_session->checkRange(since, until)));
+    }
+    if (r == "/rejected" && get) {
+        Json list = Json::array();
+        for (const RejectedRequest& rej : store->rejected())
+            list.push_back(rej.toJson());
+        return answer(HttpResponse::json(200, Json {{"rejected", std::move(list)}}));
+    }
+    if (r == "/violations" && get) {
+        Json list = Json::array();
+        for (const Violation& v : store->violations())
+            list.push_back(violationJson(v));
+        return answer(HttpResponse::json(200, Json {{"violations", std::move(list)}}));
+    }
+    if (r == "/runs" && get) {
+        Json list = Json::array();
+        for (const RunInfo& run : m_session->runs())
+            list.push_back(run.toJson());
+        return answer(HttpResponse::json(200, Json {{"runs", std::move(list)}}));
+    }
+    if (r == "/contract" && get) {
+        return answer(HttpResponse::json(200,
+            m_session->contract() ? Json {{"name", m_session->contractName()},
+                {"version", m_session->contractVersion()}, {"origin", m_session->contractOrigin()}}
+                                  : Json {{"name", nullptr}}));
+    }
+    if ((r == "/reset" || r == "/contract") && post)
+        return change(request, responder, r);
+    const bool known = r == "/health" || r == "/events" || r == "/rejected" || r == "/violations" || r == "/runs"
+        || r == "/check" || r == "/reset" || r == "/contract";
+    answer(known ? HttpResponse::error(405, "method " + request.method + " not allowed on " + request.path)
+                 : HttpResponse::error(404, "unknown API path " + request.path));
+}
+
+void InspectionApi::change(const HttpRequest& request, const HttpResponderPtr& responder, const std::string& route)
+{
+    if (!sameOriginOrNone(request))
+        return answer(
+            request, responder, HttpResponse::error(403, "cross-origin requests to " + request.path + " are refused"));
+    QPointer<InspectionApi> self(this);
+    if (route == "/reset") {
+        m_session->applyInOrder([session = m_session] { session->reset(); },
+            [self, request, responder] {
+                if (self)
+                    self->answer(request, responder, HttpResponse::json(200, Json {{"status", "ok"}}));
+            });
+        return;
+    }
+    std::string error;
+    std::shared_ptr<const Contract> contract;
+    std::string origin;
+    if (const auto name = request.queryValue("name")) {
+        if (!contractNameAllowed(*name))
+            return answer(request, responder,
+                HttpResponse::error(403,
+                    "contract \"" + *name
+                        + "\" may not be loaded through the API: only builtin:NAME or a file named at startup "
+                          "(--contract); upload the contract as the request body instead"));
+        contract = loadContract(*name, error);
+        origin = *name;
+    } else {
+        contract = parseContract(request.body, "request body", error);
+        origin = "uploaded via API";
+    }
+    if (!contract)
+        return answer(request, responder, HttpResponse::error(400, error));
+    Session* session = m_session;
+    session->applyInOrder([session, contract, origin] { session->setContract(contract, origin); },
+        [self, session, request, responder] {
+            if (!self)
+                return;
+            self->answer(request, responder,
+                HttpResponse::json(200,
+                    Json {{"status", "ok"}, {"name", session->contractName()},
+                        {"violations", static_cast<qint64>(session->store()->violations().size())}}));
+        });
+}
+
+void InspectionApi::answer(const HttpRequest& request, const HttpResponderPtr& responder, const HttpResponse& response)
+{
+    if (response.status >= 400) {
+        // Every refused API call is listed too, with the reason it was given.
+        const Json parsed = Json::parse(response.body, nullptr, false);
+        const std::string reason = parsed.is_object() && parsed.contains("error") && parsed["error"].is_string()
+            ? parsed["error"].get<std::string>()
+            : std::string(httpReasonPhrase(response.status));
+        m_session->reject(request, response.status, reason);
+        if (m_log)
+            m_log(request, response.status, reason);
+    } else if (m_log) {
+        m_log(request, response.status, "api");
+    }
+    responder->respond(response);
+}
+
+} // namespace el

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "httpserver.h"
+
+#include <QObject>
+
+#include <functional>
+#include <list>
+#include <string>
+#include <vector>
+
+class QTimer;
+
+namespace el {
+
+class Session;
+
+/**
+ * \brief The inspection API under /eventlens/v1/ (health, events with long polls, rejected requests,
+ * violations, runs, check, contract, reset).
+ *
+ * Reads the session through its public interface only; changes (reset, a contract upload) take their
+ * ticket in the capture pipeline (Session::applyInOrder()), so they land after every request that
+ * arrived before them, and the caller is answered once they are applied.
+ */
+class InspectionApi final : public QObject
+{
+    Q_OBJECT
+    Q_DISABLE_COPY_MOVE(InspectionApi)
+public:
+    explicit InspectionApi(Session* session, QObject* parent = nullptr);
+    ~InspectionApi() override;
+
+    /**
+     * Contract files the API may load by name (POST /eventlens/v1/contract?name=FILE): only these (the
+     * operator named them at startup) and builtin:NAME. Anything else is 403.
+     */
+    void setAllowedContractFiles(const std::vector<std::string>& files) { m_allowedContractFiles = files; }
+
+    /** Called for every answer: refused calls (status >= 400) are also kept as rejected requests. */
+    using Logger = std::function<void(const HttpRequest& request, int status, const std::string& detail)>;
+    void setLogger(Logger logger) { m_log = std::move(logger); }
+
+    /** Answers one request to /eventlens/v1/...; \a loopbackListener turns on the DNS-rebinding guard. */
+    void handle(const HttpRequest& request, const HttpResponderPtr& responder, bool loopbackListener);
+
+private:
+    struct Waiter
+    {
+        HttpResponderPtr responder;
+        qint64 since = 0;
+        std::string event;
+        std::size_t limit = 1000;
+        QTimer* timer = nullptr;
+    };
+
+    void answer(const HttpRequest& request, const HttpResponderPtr& responder, const HttpResponse& response);
+    void change(const HttpRequest& request, const HttpResponderPtr& responder, const std::string& route);
+    Json eventsPage(qint64 since, const std::string& event, std::size_t limit, bool* any) const;
+    void onEventsAdded();
+    bool contractNameAllowed(const std::string& name) const;
+
+    Session* m_session;
+    std::list<Waiter> m_waiters;
+    std::vector<std::string> m_allowedContractFiles;
+    Logger m_log;
+};
+
+} // namespace el
