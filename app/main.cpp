@@ -1,17 +1,13 @@
 // SPDX-License-Identifier: MIT
-#include "ingest/ingestserver.h"
+#include "controller.h"
 #include "session.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
-#include <QSocketNotifier>
 
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <vector>
 
 #ifdef EVENTLENS_WITH_GUI
@@ -29,35 +25,6 @@
 #endif
 
 namespace {
-
-int g_signalFd[2] = {-1, -1};
-
-void onSignal(int)
-{
-    const char c = 1;
-    [[maybe_unused]] const auto n = ::write(g_signalFd[1], &c, 1);
-}
-
-/** Quits the event loop cleanly on SIGINT/SIGTERM (self-pipe: nothing unsafe runs in the handler). */
-void installSignalHandlers(QCoreApplication* app)
-{
-    if (::socketpair(AF_UNIX, SOCK_STREAM, 0, g_signalFd) != 0)
-        return;
-    auto* notifier = new QSocketNotifier(g_signalFd[0], QSocketNotifier::Read, app);
-    QObject::connect(notifier, &QSocketNotifier::activated, app, [notifier] {
-        notifier->setEnabled(false);
-        char c;
-        [[maybe_unused]] const auto n = ::read(g_signalFd[0], &c, 1);
-        QCoreApplication::quit();
-    });
-    struct sigaction sa;
-    std::memset(&sa, 0, sizeof sa);
-    sa.sa_handler = onSignal;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
-}
 
 [[maybe_unused]] bool wantsGui(int argc, char** argv)
 {
@@ -396,45 +363,41 @@ int main(int argc, char** argv)
             recovered ? " (recovered after an unclean exit)" : "", session.store()->events().size());
     }
 
-    // Everything the command line says about the server, for the headless server and for every
-    // server the window creates (it re-listens when the settings change).
-    const std::string allowedContract = parser.value(contract).startsWith(QLatin1String("builtin:"))
-        ? std::string()
-        : parser.value(contract).toStdString();
-    const auto configure = [&](el::IngestServer* s) {
-        s->setUpstream(upstreamConfig);
-        s->http()->setLimits(httpLimits);
-        s->setToken(accessToken);
-        // The API may load by name only builtin:NAME or the file the operator named here.
-        if (!allowedContract.empty())
-            s->setAllowedContractFiles({allowedContract});
-    };
+    // Everything the command line says about the server: the controller gives it to every listener it
+    // starts (the window restarts it when the settings change).
+    el::Controller::Config serverConfig;
+    serverConfig.upstream = upstreamConfig;
+    serverConfig.limits = httpLimits;
+    serverConfig.token = accessToken;
+    // The API may load by name only builtin:NAME or the file the operator named here.
+    if (!parser.value(contract).startsWith(QLatin1String("builtin:")))
+        serverConfig.allowedContractFiles = {parser.value(contract).toStdString()};
+    el::Controller controller(&session, serverConfig);
+    // SIGINT/SIGTERM end the event loop in both modes; controller.stop() then closes the session file cleanly.
+    el::Controller::quitOnSignals(app.get());
 
 #ifdef EVENTLENS_WITH_GUI
     if (gui && !parser.isSet(headless)) {
-        installSignalHandlers(app.get()); // SIGINT/SIGTERM close the session file cleanly here too
-        const int guiRc = runGui(&session, address, static_cast<quint16>(portValue), configure);
-        session.closeSessionFile(); // flushed and marked clean: not "recovered" next time
+        const int guiRc = runGui(&session, &controller, address, static_cast<quint16>(portValue));
+        controller.stop(); // flushed and marked clean: not "recovered" next time
         return guiRc;
     }
 #endif
 
-    el::IngestServer server(&session);
-    configure(&server);
-    if (!server.listen(address, static_cast<quint16>(portValue))) {
+    if (!controller.listen(address, static_cast<quint16>(portValue))) {
         std::fprintf(stderr, "eventlens: cannot listen on %s:%u: %s\n", qPrintable(address.toString()), portValue,
-            qPrintable(server.errorString()));
-        session.closeSessionFile(); // nothing was captured: not an unclean exit
+            qPrintable(controller.errorString()));
+        controller.stop(); // nothing was captured: not an unclean exit
         return 1;
     }
     if (!parser.isSet(quiet)) {
-        QObject::connect(&server, &el::IngestServer::requestLogged,
+        QObject::connect(&controller, &el::Controller::requestLogged,
             [](const QString& line) { std::fprintf(stderr, "%s\n", qPrintable(line)); });
     }
-    std::fprintf(stderr, "eventlens %s listening on %s (contract %s)\n", EVENTLENS_VERSION, qPrintable(server.url()),
-        session.engine() ? session.engine()->contractName().c_str() : "none");
+    std::fprintf(stderr, "eventlens %s listening on %s (contract %s)\n", EVENTLENS_VERSION,
+        qPrintable(controller.url()), session.contract() ? session.contractName().c_str() : "none");
     std::fprintf(stderr, "  point PostHog SDKs at %s; inspection API: %s/eventlens/v1/health\n",
-        qPrintable(server.url()), qPrintable(server.url()));
+        qPrintable(controller.url()), qPrintable(controller.url()));
     if (!accessToken.empty())
         std::fprintf(stderr,
             "  a token is required on every request (header Authorization: Bearer, X-EventLens-Token, or "
@@ -443,9 +406,8 @@ int main(int argc, char** argv)
     if (!upstreamConfig.url.isEmpty())
         std::fprintf(stderr, "  pass-through to %s%s\n", qPrintable(upstreamConfig.url.toString()),
             upstreamConfig.failOpen ? " (fail-open)" : "");
-    installSignalHandlers(app.get());
     const int rc = app->exec();
-    session.closeSessionFile();
+    controller.stop();
     std::fprintf(stderr, "eventlens: stopped (%lld events, %zu rejected)\n",
         static_cast<long long>(session.store()->events().size()), session.store()->rejected().size());
     return rc;

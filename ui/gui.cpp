@@ -28,8 +28,7 @@ bool optionGiven(const QString& option)
 
 } // namespace
 
-int runGui(el::Session* session, const QHostAddress& address, quint16 port,
-    std::function<void(el::IngestServer*)> configureServer)
+int runGui(el::Session* session, el::SinkControl* sink, const QHostAddress& address, quint16 port)
 {
     using namespace el::ui;
     initResources();
@@ -63,7 +62,7 @@ int runGui(el::Session* session, const QHostAddress& address, quint16 port,
     }
 
     MainWindow window(session, settings);
-    window.setServerConfigurator(std::move(configureServer));
+    window.setSinkControl(sink);
     window.show();
     window.startListening(listenAddress, listenPort);
     if (!contractError.isEmpty()) {

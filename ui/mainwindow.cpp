@@ -8,7 +8,6 @@
 #include "eventtablemodel.h"
 #include "eventtableview.h"
 #include "filterbar.h"
-#include "ingest/ingestserver.h"
 #include "rejectedmodel.h"
 #include "replaypanel.h"
 #include "runsmodel.h"
@@ -454,26 +453,14 @@ QString MainWindow::statusSummary() const
     return parts.join(QStringLiteral(" | "));
 }
 
-void MainWindow::setServerConfigurator(std::function<void(IngestServer*)> configure)
-{
-    m_configureServer = std::move(configure);
-    if (m_server && m_configureServer)
-        m_configureServer(m_server);
-}
-
 bool MainWindow::startListening(const QHostAddress& address, quint16 port, bool interactive)
 {
-    delete m_server;
-    m_server = new IngestServer(m_session, this);
-    if (m_configureServer)
-        m_configureServer(m_server);
     const QString where
         = (address.protocol() == QAbstractSocket::IPv6Protocol ? u'[' + address.toString() + u']' : address.toString())
         + u':' + QString::number(port);
-    if (!m_server->listen(address, port)) {
-        m_listenError = tr("Cannot listen on %1: %2").arg(where, m_server->errorString());
-        delete m_server;
-        m_server = nullptr;
+    if (!m_sink || !m_sink->listen(address, port)) {
+        m_listenError = m_sink ? tr("Cannot listen on %1: %2").arg(where, m_sink->errorString())
+                               : tr("This window has no sink to start");
         m_listenLabel->setText(tr("⚠ Not listening — %1").arg(m_listenError));
         m_listenLabel->setStyleSheet(QStringLiteral("color: %1;").arg(colors::error().name()));
         m_listenLabel->setToolTip(m_listenError);
@@ -483,13 +470,13 @@ bool MainWindow::startListening(const QHostAddress& address, quint16 port, bool 
         return false;
     }
     m_listenError.clear();
-    const QString url = m_server->url();
+    const QString url = m_sink->url();
     m_listenLabel->setText(tr("● Listening on %1").arg(url));
     m_listenLabel->setStyleSheet(QStringLiteral("QLabel { color: palette(text); }"));
     m_listenLabel->setToolTip(
         tr("Point PostHog SDKs at %1 (api_host / host). Inspection API: %1/eventlens/v1/").arg(url));
     // Qt appends the application display name ("— EventLens") itself.
-    const QUrl upstream = m_server->upstream().url;
+    const QUrl upstream = m_sink->upstreamUrl();
     setWindowTitle(upstream.isEmpty() ? url : tr("%1 → %2").arg(url, upstream.toString()));
     m_replayPanel->setDefaultTarget(url);
     updateEmptyHint();
@@ -708,9 +695,10 @@ void MainWindow::showSettings()
     m_model->setRowCap(chosen.rowCap);
     if (chosen.contract != qs(m_session->contractOrigin()) && !chosen.contract.isEmpty())
         applyContract(chosen.contract, false);
-    const bool listenChanged = !m_server || chosen.port != m_server->port()
-        || (chosen.bind != m_server->address().toString()
-            && !(chosen.bind == QLatin1String("localhost") && m_server->address().isLoopback()));
+    const bool listening = m_sink && m_sink->isListening();
+    const bool listenChanged = !listening || chosen.port != m_sink->port()
+        || (chosen.bind != m_sink->address().toString()
+            && !(chosen.bind == QLatin1String("localhost") && m_sink->address().isLoopback()));
     if (listenChanged) {
         const auto answer = QMessageBox::question(this, tr("Restart the listener?"),
             tr("Listen on %1 port %2 now? SDKs pointed at the current address stop reaching EventLens.")
@@ -892,10 +880,9 @@ void MainWindow::updateEmptyHint()
     if (m_model->rowCount() > 0) {
         m_table->setEmptyHint(tr("No matching events"),
             tr("The filters hide all %1 events. Clear them with Ctrl+Shift+F.").arg(formatCount(m_model->rowCount())));
-    } else if (m_server) {
+    } else if (m_sink && m_sink->isListening()) {
         m_table->setEmptyHint(tr("Waiting for events"),
-            tr("Point a PostHog SDK at %1 (api_host / host).\nEvents show up here as they arrive.")
-                .arg(m_server->url()));
+            tr("Point a PostHog SDK at %1 (api_host / host).\nEvents show up here as they arrive.").arg(m_sink->url()));
     } else {
         m_table->setEmptyHint(
             tr("Not listening"), m_listenError.isEmpty() ? tr("The sink is not started.") : m_listenError);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "ingest/ingestserver.h"
+#include "ingest/sinkcontrol.h"
 #include "settingsdialog.h"
 
 #include <QHostAddress>
@@ -22,7 +22,7 @@ class QSplitter;
 class QTableView;
 
 namespace el {
-class IngestServer;
+class SinkControl;
 class ReplayPanel;
 class Session;
 } // namespace el
@@ -53,15 +53,15 @@ public:
     void exportEvents(const QString& format);
     void newSession();
 
-    /** Applied to the sink now and whenever the listener restarts (pass-through, limits, token). */
-    void setServerConfigurator(std::function<void(IngestServer*)> configure);
+    /** The listener the window shows and restarts (owned by the application's controller); none: not listening. */
+    void setSinkControl(SinkControl* sink) { m_sink = sink; }
 
     /**
      * (Re)starts the sink on \a address : \a port. On failure the status bar says why and, when
      * \a interactive, a dialog offers the settings; the window stays usable either way.
      */
     bool startListening(const QHostAddress& address, quint16 port, bool interactive = true);
-    IngestServer* server() const { return m_server; }
+    SinkControl* sinkControl() const { return m_sink; }
 
     EventTableModel* eventModel() const { return m_model; }
     EventFilterProxy* eventProxy() const { return m_proxy; }
@@ -115,8 +115,7 @@ private:
 
     Session* m_session;
     GuiSettings m_settings;
-    IngestServer* m_server = nullptr;
-    std::function<void(IngestServer*)> m_configureServer;
+    SinkControl* m_sink = nullptr;
     QString m_listenError;
 
     EventTableModel* m_model;
