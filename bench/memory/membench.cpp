@@ -5,6 +5,7 @@
 // event against the events' raw JSON bytes. No model, view, contract or journal: bench/ui measures the
 // whole GUI process.
 #include "event.h"
+#include "ingest/httprequest.h"
 #include "store/eventstore.h"
 
 #include <cstdio>
