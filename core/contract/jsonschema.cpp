@@ -1067,8 +1067,8 @@ private:
 
     const Json& m_root;
     const Json& m_instance;
-    const std::string& m_base;
-    const std::string& m_rootName;
+    const std::string m_base; // copies: callers pass temporaries
+    const std::string m_rootName;
     std::map<std::vector<std::string>, std::vector<const Json*>> m_candidates;
     std::map<std::pair<std::vector<std::string>, std::string>, std::size_t> m_occurrences;
 };
