@@ -41,6 +41,9 @@ namespace {
 const char* const kPatternKeyword = "x-eventlens-pattern";
 const char* const kFormatKeyword = "x-eventlens-format";
 const char* const kMarkKeyword = "x-eventlens-mark";
+// ... and instead of "type" where it names "integer", and of an integer "multipleOf" (see rewriteKeywords).
+const char* const kTypeKeyword = "x-eventlens-type";
+const char* const kMultipleOfKeyword = "x-eventlens-multipleOf";
 // Error texts the mark keyword pushes (never shown): "\x01mark <alternatives id>:<branch>:<b|e>".
 const char* const kMarkPrefix = "\x01mark ";
 
@@ -445,6 +448,121 @@ bool regexSearch(const std::string& pattern, const std::string& text, bool* ok =
     }
 }
 
+/**
+ * A "patternProperties" pattern for valijson, which matches property names with std::regex over UTF-8 bytes:
+ * rewritten so that it matches the same names as the pattern does over code points (ECMA-262 with the "u"
+ * flag, as CodePointRegex and ajv match). ".", "\S", "\D", "\W" and negated classes match one whole UTF-8
+ * sequence, "\s" the ECMA-262 white space, a non-ASCII literal is one group. A pattern with a non-ASCII
+ * character inside a class is returned as it is (bytes: its matches may differ for non-ASCII names).
+ */
+std::string utf8BytePattern(const std::string& pattern)
+{
+    static const std::string cp
+        = R"((?:[\x00-\x7F]|[\xC0-\xDF][\x80-\xBF]|[\xE0-\xEF][\x80-\xBF]{2}|[\xF0-\xF7][\x80-\xBF]{3}))";
+    static const std::string ws
+        = R"((?:[\t\n\v\f\r ]|\xC2\xA0|\xE1\x9A\x80|\xE2\x80[\x80-\x8A\xA8\xA9\xAF]|\xE2\x81\x9F|\xE3\x80\x80|\xEF\xBB\xBF))";
+    const auto except = [](const std::string& what) { return "(?:(?!" + what + ")" + cp + ")"; };
+    const auto bytes = [](std::uint32_t c) {
+        std::string u8;
+        if (c < 0x800) {
+            u8 += char(0xC0 | (c >> 6));
+        } else if (c < 0x10000) {
+            u8 += char(0xE0 | (c >> 12));
+            u8 += char(0x80 | ((c >> 6) & 0x3F));
+        } else {
+            u8 += char(0xF0 | (c >> 18));
+            u8 += char(0x80 | ((c >> 12) & 0x3F));
+            u8 += char(0x80 | ((c >> 6) & 0x3F));
+        }
+        u8 += char(0x80 | (c & 0x3F));
+        std::string out = "(?:";
+        static const char* const hex = "0123456789ABCDEF";
+        for (unsigned char b : u8)
+            out += std::string("\\x") + hex[b >> 4] + hex[b & 15];
+        return out + ")";
+    };
+    const std::wstring p = decodeUtf8(pattern);
+    std::string out;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+        const wchar_t c = p[i];
+        if (c == L'\\' && i + 1 < p.size()) {
+            const wchar_t e = p[++i];
+            if (e == L's')
+                out += ws;
+            else if (e == L'S')
+                out += except(ws);
+            else if (e == L'D')
+                out += except("[0-9]");
+            else if (e == L'W')
+                out += except("[A-Za-z0-9_]");
+            else if (e >= 0x80)
+                out += bytes(std::uint32_t(e));
+            else
+                out += std::string {'\\', char(e)}; // ASCII escapes (\u and \x of ASCII only: see below)
+            if ((e == L'u' || e == L'x') && i + 1 < p.size()) {
+                const std::size_t n = e == L'u' ? 4 : 2;
+                const std::wstring digits = p.substr(i + 1, n);
+                if (digits.size() == n && std::all_of(digits.begin(), digits.end(), [](wchar_t d) {
+                        return d < 0x80 && std::isxdigit(static_cast<unsigned char>(d));
+                    })) {
+                    const std::uint32_t v = std::stoul(std::string(digits.begin(), digits.end()), nullptr, 16);
+                    if (v >= 0x80) {
+                        out.erase(out.size() - 2);
+                        out += bytes(v);
+                    } else {
+                        out += std::string(digits.begin(), digits.end());
+                    }
+                    i += n;
+                }
+            }
+        } else if (c == L'.') {
+            out += except(R"([\n\r]|\xE2\x80[\xA8\xA9])");
+        } else if (c == L'[') {
+            std::size_t j = i + 1;
+            const bool negated = j < p.size() && p[j] == L'^';
+            if (negated)
+                ++j;
+            std::string ascii;
+            std::vector<std::string> alternatives;
+            for (; j < p.size() && p[j] != L']'; ++j) {
+                if (p[j] >= 0x80)
+                    return pattern;
+                if (p[j] == L'\\' && j + 1 < p.size()) {
+                    const wchar_t e = p[++j];
+                    if (e >= 0x80 || e == L'u' || e == L'x')
+                        return pattern;
+                    if (e == L's')
+                        alternatives.push_back(ws);
+                    else if (e == L'S')
+                        alternatives.push_back(except(ws));
+                    else if (e == L'D')
+                        alternatives.push_back(except("[0-9]"));
+                    else if (e == L'W')
+                        alternatives.push_back(except("[A-Za-z0-9_]"));
+                    else
+                        ascii += std::string {'\\', char(e)};
+                } else {
+                    ascii += char(p[j]);
+                }
+            }
+            if (j >= p.size() || (ascii.empty() && alternatives.empty()))
+                return pattern; // unclosed, or [] / [^]: left to the regex compiler as written
+            if (!ascii.empty())
+                alternatives.insert(alternatives.begin(), "[" + ascii + "]");
+            std::string any;
+            for (const std::string& a : alternatives)
+                any += (any.empty() ? "" : "|") + a;
+            out += negated ? except(any) : "(?:" + any + ")";
+            i = j;
+        } else if (c >= 0x80) {
+            out += bytes(std::uint32_t(c));
+        } else {
+            out += char(c);
+        }
+    }
+    return out;
+}
+
 /** The draft-07 meta-schema's own URI: the one remote reference resolved (from the embedded copy). */
 bool isMetaSchemaUri(std::string uri)
 {
@@ -679,8 +797,10 @@ public:
             return;
         }
         if (startsWith(d, "Value type not permitted by 'type'")) {
-            const Json* kw = keyword(
-                e.tokens, "type", value, [&](const Json& k) { return !value || !typeKeywordMatches(*value, k); });
+            const auto fails = [&](const Json& k) { return !value || !typeKeywordMatches(*value, k); };
+            const Json* kw = keyword(e.tokens, kTypeKeyword, value, fails);
+            if (!kw)
+                kw = keyword(e.tokens, "type", value, fails);
             const std::string actualType = value ? " (" + jsonTypeName(*value) + ")" : std::string();
             emit(e.tokens, name + " is " + actual + actualType + ", expected " + (kw ? typeList(*kw) : "another type"));
             return;
@@ -721,7 +841,10 @@ public:
             return;
         }
         if (startsWith(d, "Value should be a multiple of")) {
-            emit(e.tokens, name + " is " + actual + ", expected a multiple of " + number(e.tokens, "multipleOf", d));
+            const Json* kw = keyword(e.tokens, kMultipleOfKeyword, nullptr, [](const Json&) { return true; });
+            emit(e.tokens,
+                name + " is " + actual + ", expected a multiple of "
+                    + (kw && kw->is_number() ? kw->dump() : number(e.tokens, "multipleOf", d)));
             return;
         }
         if (startsWith(d, "String should be no more than") || startsWith(d, "String should be no fewer than")) {
@@ -1067,8 +1190,8 @@ private:
 
     const Json& m_root;
     const Json& m_instance;
-    const std::string& m_base;
-    const std::string& m_rootName;
+    const std::string m_base; // copies: callers pass temporaries
+    const std::string m_rootName;
     std::map<std::vector<std::string>, std::vector<const Json*>> m_candidates;
     std::map<std::pair<std::vector<std::string>, std::string>, std::size_t> m_occurrences;
 };
@@ -1291,6 +1414,118 @@ private:
     std::string m_format;
 };
 
+/** Whether a valijson value is a draft-07 "integer": any number with a zero fractional part (1.0 too). */
+bool adapterIsIntegral(const valijson::adapters::Adapter& target)
+{
+    if (target.isInteger())
+        return true;
+    if (!target.isDouble())
+        return false;
+    const double d = target.asDouble();
+    return std::isfinite(d) && std::floor(d) == d;
+}
+
+/**
+ * "type" when it names "integer": valijson 1.0 counts JSON integers only (1.0, 2.0 and integers above
+ * INT64_MAX, which its adapter sees as doubles, are not integers to it). Same error text as valijson's.
+ */
+class SafeTypeConstraint : public valijson::constraints::PolyConstraint
+{
+public:
+    explicit SafeTypeConstraint(const valijson::adapters::Adapter& value)
+    {
+        const auto add = [this](const std::string& t) { m_types.push_back(t); };
+        if (value.isString())
+            add(value.asString());
+        else if (value.isArray())
+            value.applyToArray([&](const valijson::adapters::Adapter& t) {
+                if (t.isString())
+                    add(t.asString());
+                return true;
+            });
+    }
+
+    bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
+        valijson::ValidationResults* results) const override
+    {
+        for (const std::string& t : m_types) {
+            if ((t == "null" && target.isNull()) || (t == "boolean" && target.isBool())
+                || (t == "object" && target.isObject()) || (t == "array" && target.isArray())
+                || (t == "string" && target.isString()) || (t == "number" && target.isNumber())
+                || (t == "integer" && adapterIsIntegral(target)))
+                return true;
+        }
+        if (results)
+            results->pushError(context, "Value type not permitted by 'type' constraint.");
+        return false;
+    }
+
+private:
+    Constraint* cloneInto(void* where) const override { return new (where) SafeTypeConstraint(*this); }
+    std::size_t sizeOf() const override { return sizeof(SafeTypeConstraint); }
+
+    std::vector<std::string> m_types;
+};
+
+/**
+ * An integer "multipleOf": valijson 1.0 truncates a double instance to an integer first (1.5 is a multiple of
+ * 1 to it). A number with a fractional part is no multiple of an integer; integral doubles beyond the int64
+ * range are divided exactly (fmod). Same error text as valijson's.
+ */
+class SafeMultipleOfConstraint : public valijson::constraints::PolyConstraint
+{
+public:
+    explicit SafeMultipleOfConstraint(std::int64_t divisor)
+        : m_divisor(divisor)
+    { }
+
+    bool validate(const valijson::adapters::Adapter& target, const std::vector<std::string>& context,
+        valijson::ValidationResults* results) const override
+    {
+        if (!target.isNumber() || ok(target))
+            return true;
+        if (results)
+            results->pushError(context, "Value should be a multiple of " + std::to_string(m_divisor));
+        return false;
+    }
+
+private:
+    bool ok(const valijson::adapters::Adapter& target) const
+    {
+        if (target.isInteger())
+            return target.asInteger() % m_divisor == 0;
+        const double d = target.asDouble();
+        if (!std::isfinite(d) || std::floor(d) != d)
+            return false;
+        if (std::fabs(d) < 9.2e18)
+            return static_cast<std::int64_t>(d) % m_divisor == 0;
+        return std::fmod(d, static_cast<double>(m_divisor)) == 0;
+    }
+
+    Constraint* cloneInto(void* where) const override { return new (where) SafeMultipleOfConstraint(*this); }
+    std::size_t sizeOf() const override { return sizeof(SafeMultipleOfConstraint); }
+
+    std::int64_t m_divisor;
+};
+
+class SafeTypeBuilder : public valijson::ConstraintBuilder
+{
+public:
+    valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override
+    {
+        return new SafeTypeConstraint(value);
+    }
+};
+
+class SafeMultipleOfBuilder : public valijson::ConstraintBuilder
+{
+public:
+    valijson::constraints::Constraint* make(const valijson::adapters::Adapter& value) const override
+    {
+        return new SafeMultipleOfConstraint(value.asInteger());
+    }
+};
+
 class SafePatternBuilder : public valijson::ConstraintBuilder
 {
 public:
@@ -1406,7 +1641,10 @@ std::vector<Alternatives> rewriteAlternatives(Json& schema)
 /**
  * Replaces valijson's own "pattern" and "format" handling (see the classes above and the header):
  * "pattern" becomes x-eventlens-pattern; "format" becomes x-eventlens-format for date, time and
- * date-time and is dropped for the others (annotations in draft-07). Returns whether patternProperties
+ * date-time and is dropped for the others (annotations in draft-07). Works around valijson 1.0 where it
+ * departs from draft-07 (see the header): "type" naming "integer" becomes x-eventlens-type, an integer
+ * "multipleOf" x-eventlens-multipleOf, "patternProperties" patterns are rewritten over UTF-8 bytes
+ * (utf8BytePattern) and "propertyNames" moves into an allOf of its own. Returns whether patternProperties
  * is used anywhere.
  */
 bool rewriteKeywords(Json& schema)
@@ -1418,15 +1656,71 @@ bool rewriteKeywords(Json& schema)
             return;
         if (node.contains("patternProperties"))
             patternProperties = true;
-        if (node.contains("pattern") || node.contains("format") || node.contains(kPatternKeyword)
-            || node.contains(kFormatKeyword) || node.contains(kMarkKeyword))
-            at.push_back(pointer);
+        static const char* const rewritten[] = {"pattern", "format", "type", "multipleOf", "patternProperties",
+            "propertyNames", kPatternKeyword, kFormatKeyword, kMarkKeyword, kTypeKeyword, kMultipleOfKeyword};
+        for (const char* kw : rewritten)
+            if (node.contains(kw)) {
+                at.push_back(pointer);
+                break;
+            }
+    });
+    // Deepest first: rewriting the keys of patternProperties changes the pointers below them.
+    std::stable_sort(
+        at.begin(), at.end(), [](const std::string& a, const std::string& b) { return a.size() > b.size(); });
+    std::vector<std::string> refTargets; // a key that a $ref points through keeps its spelling
+    forEachSchema(static_cast<const Json&>(schema), std::string(), [&](const Json& node, const std::string&) {
+        auto ref = node.is_object() ? node.find("$ref") : node.end();
+        if (node.is_object() && ref != node.end() && ref->is_string() && !ref->get<std::string>().empty()
+            && ref->get<std::string>()[0] == '#')
+            refTargets.push_back(percentDecode(ref->get<std::string>().substr(1)) + "/");
     });
     for (const std::string& pointer : at) {
         Json& node = pointer.empty() ? schema : schema.at(Json::json_pointer(pointer));
-        node.erase(kPatternKeyword);
-        node.erase(kFormatKeyword);
-        node.erase(kMarkKeyword);
+        for (const char* kw : {kPatternKeyword, kFormatKeyword, kMarkKeyword, kTypeKeyword, kMultipleOfKeyword})
+            node.erase(kw);
+        auto type = node.find("type");
+        if (type != node.end()
+            && (*type == "integer"
+                || (type->is_array() && std::find(type->begin(), type->end(), Json("integer")) != type->end()))) {
+            Json t = *type;
+            node.erase(type);
+            node[kTypeKeyword] = std::move(t);
+        }
+        auto multipleOf = node.find("multipleOf");
+        if (multipleOf != node.end() && multipleOf->is_number_integer()
+            && (!multipleOf->is_number_unsigned()
+                || multipleOf->get<std::uint64_t>() <= std::uint64_t(std::numeric_limits<std::int64_t>::max()))) {
+            Json m = *multipleOf;
+            node.erase(multipleOf);
+            node[kMultipleOfKeyword] = std::move(m);
+        }
+        // valijson 1.0 parses "propertyNames" under its node's own path (not .../propertyNames): when the node is
+        // a $ref target, its schema cache hands back the node itself, and names are checked against that. One
+        // level down, in an allOf of its own, nothing refers to it.
+        auto names = node.find("propertyNames");
+        const std::string namesAt = pointer + "/propertyNames/";
+        if (names != node.end() && std::none_of(refTargets.begin(), refTargets.end(), [&](const std::string& t) {
+                return t.rfind(namesAt, 0) == 0;
+            })) {
+            Json wrapped = {{"propertyNames", std::move(*names)}};
+            node.erase(names);
+            auto all = node.find("allOf");
+            if (all != node.end() && all->is_array())
+                all->push_back(std::move(wrapped));
+            else
+                node["allOf"] = Json::array({std::move(wrapped)});
+        }
+        auto patterns = node.find("patternProperties");
+        if (patterns != node.end() && patterns->is_object()) {
+            Json bytes = Json::object();
+            for (auto it = patterns->begin(); it != patterns->end(); ++it) {
+                const std::string below = pointer + "/patternProperties/" + jsonPointerEscape(it.key()) + "/";
+                const bool referenced = std::any_of(
+                    refTargets.begin(), refTargets.end(), [&](const std::string& t) { return t.rfind(below, 0) == 0; });
+                bytes[referenced ? it.key() : utf8BytePattern(it.key())] = std::move(*it);
+            }
+            *patterns = std::move(bytes);
+        }
         auto pattern = node.find("pattern");
         if (pattern != node.end()) {
             Json p = *pattern;
@@ -1457,6 +1751,8 @@ bool parseInto(const Json& doc, valijson::Schema& schema, std::string& error)
         parser.addConstraintBuilder(kPatternKeyword, new SafePatternBuilder()); // the parser deletes them
         parser.addConstraintBuilder(kFormatKeyword, new SafeFormatBuilder());
         parser.addConstraintBuilder(kMarkKeyword, new MarkBuilder());
+        parser.addConstraintBuilder(kTypeKeyword, new SafeTypeBuilder());
+        parser.addConstraintBuilder(kMultipleOfKeyword, new SafeMultipleOfBuilder());
         valijson::adapters::NlohmannJsonAdapter adapter(doc);
         parser.populateSchema(adapter, schema, fetchMetaSchema, freeFetched);
         return true;
@@ -1945,7 +2241,7 @@ private:
         case Json::value_t::number_float:
             if (t & 16)
                 return Verdict::Valid;
-            return t & 64 ? Verdict::Unknown : Verdict::Invalid; // 1.0 as an integer: valijson decides
+            return t & 64 && isIntegral(v) ? Verdict::Valid : Verdict::Invalid; // 1.0 is an integer (draft-06 on)
         default:
             return Verdict::Unknown;
         }

@@ -35,8 +35,19 @@ struct SchemaError
  *    keep backtracking and fail on strings over 2000 characters. Like ECMA-262, it matches code
  *    points, not UTF-8 bytes (std::wregex over the decoded string: ".", classes, ranges and quantifiers
  *    see one character per code point; \s and \S follow ECMA-262's white space, \w, \d and \b are
- *    ASCII). patternProperties still use valijson's matcher (bytes), so a property name over 2000
- *    characters fails schemas that use them.
+ *    ASCII).
+ *  - "patternProperties": valijson matches property names with std::regex over UTF-8 bytes. Each pattern is
+ *    rewritten into one over bytes that matches the same names as the pattern over code points (".", "\S",
+ *    negated classes match one whole UTF-8 sequence, "\s" ECMA-262's white space); a pattern with a non-ASCII
+ *    character inside a class stays as written. Matching backtracks, so a property name over 2000 bytes
+ *    fails schemas that use patternProperties.
+ *  - "type" naming "integer": valijson counts JSON integers only; draft-07 counts any number with a zero
+ *    fractional part (1.0, 2.0, and integers above INT64_MAX, which valijson sees as doubles). A custom keyword
+ *    checks it.
+ *  - an integer "multipleOf": valijson truncates a number to an integer first (1.5 is a multiple of 1 to it).
+ *    A custom keyword checks it.
+ *  - "propertyNames": valijson parses the subschema under its node's own path, so on a node that a $ref points
+ *    to it checks the names against that node. It is moved one level down, into an allOf of its own.
  *  - "format": valijson throws on non-string values; date, time and date-time are checked by a custom
  *    keyword on strings only, other formats are annotations (draft-07 makes format checks optional).
  *  - allOf: valijson stops at the first failing branch; allOf is rewritten into an equivalent chain

@@ -8,8 +8,10 @@ http:   raw HTTP/1.1 requests (pipelined, chunked, 100-continue) built from the 
 event:  single event objects from the wire captures.
 contract: tests/data/contract/*/contract.json + resources/contracts/*.json.
 scenario: resources/scenarios/*.json + an NDJSON event log.
+schemadiff: seeded pseudo-random bytes: each byte is one choice of the generator in
+        tests/common/schemagen.h (a schema and up to four instances), so any bytes are a case.
 """
-import base64, gzip, json, os, pathlib, shutil, urllib.parse
+import base64, random, gzip, json, os, pathlib, shutil, urllib.parse
 
 root = pathlib.Path(__file__).resolve().parents[2]
 out = root / "tests/fuzz/corpus"
@@ -77,3 +79,7 @@ for f in sorted((root / "resources/scenarios").glob("*.json")):
 for f in sorted((root / "tests/data/contract").glob("*/events.ndjson"))[:3]:
     put("scenario", "events-" + f.parent.name, f.read_bytes())
     put("event", "events-" + f.parent.name, f.read_bytes().split(b"\n")[0])
+
+rng = random.Random(20261202)
+for i in range(64):
+    put("schemadiff", f"seed-{i:02d}", bytes(rng.randrange(256) for _ in range(32 + 16 * i)))

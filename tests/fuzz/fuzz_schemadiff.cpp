@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: MIT
+// libFuzzer target: the schema differential test in-process. The fuzz input drives the generator of
+// tst_schemadiff (tests/common/schemagen.h) as its random source: one draft-07 schema and up to four
+// instances. The fast path (JsonSchema::fastPathVerdict), where it decides, must agree with valijson
+// (JsonSchema::generalPathVerdict), and accepts()/validate() with both; any disagreement aborts. ajv, the
+// independent reference, cannot run in-process: tst_schemadiff compares with it. The valijson 1.0 deviations
+// that EventLens corrects (integer type, integer multipleOf, patternProperties over code points, propertyNames
+// of a referenced schema) are corrected inside valijson's path too, so there is nothing to exclude here.
+#include "contract/jsonschema.h"
+#include "schemagen.h"
+
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Verdict = el::JsonSchema::PathVerdict;
+
+[[noreturn]] void disagree(const el::Json& schema, const el::Json& instance, const char* what)
+{
+    std::fprintf(stderr, "schemadiff: %s\n  schema %s\n  instance %s\n", what,
+        schema.dump(-1, ' ', false, el::Json::error_handler_t::replace).c_str(),
+        instance.dump(-1, ' ', false, el::Json::error_handler_t::replace).c_str());
+    std::abort();
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
+{
+    elschemagen::Random random(data, size);
+    elschemagen::Gen gen(random);
+    const el::Json schemaJson = gen.root();
+    std::string error;
+    const auto schema = el::JsonSchema::compile(schemaJson, error);
+    if (!schema)
+        disagree(schemaJson, el::Json(), ("a generated schema was refused: " + error).c_str());
+    for (int i = 0; i < 4; ++i) {
+        const el::Json instance = gen.value(3);
+        const Verdict general = schema->generalPathVerdict(instance);
+        const Verdict fast = schema->fastPathVerdict(instance);
+        if (general == Verdict::Undecided)
+            disagree(schemaJson, instance, "valijson threw");
+        if (fast != Verdict::Undecided && fast != general)
+            disagree(schemaJson, instance, "the fast path and valijson disagree");
+        if (schema->accepts(instance) != (general == Verdict::Valid))
+            disagree(schemaJson, instance, "accepts() and valijson disagree");
+        std::vector<el::SchemaError> errors;
+        const bool valid = schema->validate(instance, errors);
+        if (valid != (general == Verdict::Valid))
+            disagree(schemaJson, instance, "validate() and valijson disagree");
+        if (valid != errors.empty())
+            disagree(schemaJson, instance, "validate() and its error list disagree");
+        if (random.exhausted())
+            break;
+    }
+    return 0;
+}
