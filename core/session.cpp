@@ -197,11 +197,12 @@ IngestOutcome Session::commitRequest(Prepared& p, std::function<void(bool ok)> o
     }
     if (p.endpoint == Endpoint::Recording) {
         m_store.countRecordings(static_cast<qint64>(outcome.events));
-        if (m_journal)
+        if (m_journal) {
+            JournalRequest j = journalRequest(p.request, outcome.requestId, p.receivedMs, 200, {});
+            j.recordings = static_cast<qint64>(outcome.events);
             m_journal->append(
-                journalRequest(p.request, outcome.requestId, p.receivedMs, 200, {}), {},
-                onDurable ? std::move(onDurable) : [](bool) {});
-        else if (onDurable)
+                std::move(j), {}, onDurable ? std::move(onDurable) : [](bool) {});
+        } else if (onDurable)
             onDurable(true);
         return outcome;
     }

@@ -18,12 +18,13 @@ void EventStore::appendEvents(std::vector<Event> events)
         Q_ASSERT(e.seq >= m_nextSeq);
         m_nextSeq = e.seq + 1;
         m_events.push_back(std::make_shared<const Event>(std::move(e)));
+        m_marks.emplace_back();
     }
     if (m_maxEvents && m_events.size() > m_maxEvents) {
         // Oldest first; the GUI's model holds its own references, so rows it shows stay valid.
         while (m_events.size() > m_maxEvents) {
-            m_bySeq.erase(m_events.front()->seq);
             m_events.pop_front();
+            m_marks.pop_front();
             ++m_trimmed;
         }
         // Violations whose events all left memory go too.
@@ -68,12 +69,19 @@ void EventStore::addViolations(const std::vector<Violation>& violations)
     for (const Violation& v : violations) {
         const std::size_t index = m_violationBase + m_violations.size();
         m_violations.push_back(v);
-        (v.severity == "error" ? m_errorTotal : m_warningTotal)++;
+        const bool error = v.severity == "error";
+        (error ? m_errorTotal : m_warningTotal)++;
         for (qint64 seq : v.seqs) {
-            auto& list = m_bySeq[seq];
-            if (list.empty() || list.back() != index)
-                list.push_back(index);
             touched.push_back(seq);
+            // Attached to each event it names that is in memory (a seq named twice counts once).
+            const std::size_t at = positionOf(seq);
+            if (at == npos)
+                continue;
+            Marks& marks = m_marks[at];
+            if (!marks.violations.empty() && marks.violations.back() == index)
+                continue;
+            marks.violations.push_back(index);
+            (error ? marks.errors : marks.warnings)++;
         }
     }
     Q_EMIT violationsAdded(std::move(touched));
@@ -84,18 +92,19 @@ void EventStore::clearViolations()
     m_violations.clear();
     m_violationBase = 0;
     m_errorTotal = m_warningTotal = 0;
-    m_bySeq.clear();
+    for (Marks& marks : m_marks)
+        marks = Marks {};
     Q_EMIT violationsCleared();
 }
 
 void EventStore::clear()
 {
     m_events.clear();
+    m_marks.clear();
     m_rejected.clear();
     m_violations.clear();
     m_violationBase = 0;
     m_errorTotal = m_warningTotal = 0;
-    m_bySeq.clear();
     m_recordings = 0;
     m_trimmed = 0;
     m_upstream.clear();
@@ -114,45 +123,48 @@ const EventStore::Upstream* EventStore::upstream(qint64 requestId) const
     return it == m_upstream.end() ? nullptr : &it->second;
 }
 
-EventPtr EventStore::eventBySeq(qint64 seq) const
+std::size_t EventStore::positionOf(qint64 seq) const
 {
     if (m_events.empty() || seq < m_events.front()->seq || seq > m_events.back()->seq)
-        return {};
+        return npos;
     // The live sink numbers without gaps (trimming only drops the front): the position follows from the seq.
     const auto index = static_cast<std::size_t>(seq - m_events.front()->seq);
     if (index < m_events.size() && m_events[index]->seq == seq)
-        return m_events[index];
+        return index;
     // An import keeps an export's seqs, which may have gaps; events are sorted by seq.
     const auto it = std::lower_bound(
         m_events.begin(), m_events.end(), seq, [](const EventPtr& e, qint64 s) { return e->seq < s; });
-    return it != m_events.end() && (*it)->seq == seq ? *it : EventPtr {};
+    return it != m_events.end() && (*it)->seq == seq ? static_cast<std::size_t>(it - m_events.begin()) : npos;
+}
+
+EventPtr EventStore::eventBySeq(qint64 seq) const
+{
+    const std::size_t at = positionOf(seq);
+    return at == npos ? EventPtr {} : m_events[at];
 }
 
 std::vector<const Violation*> EventStore::violationsFor(qint64 seq) const
 {
     std::vector<const Violation*> out;
-    const auto it = m_bySeq.find(seq);
-    if (it != m_bySeq.end())
-        for (std::size_t i : it->second)
-            if (i >= m_violationBase)
-                out.push_back(&m_violations[i - m_violationBase]);
+    const std::size_t at = positionOf(seq);
+    if (at == npos)
+        return out;
+    for (std::size_t i : m_marks[at].violations)
+        if (i >= m_violationBase)
+            out.push_back(&m_violations[i - m_violationBase]);
     return out;
 }
 
 int EventStore::errorCount(qint64 seq) const
 {
-    int n = 0;
-    for (const Violation* v : violationsFor(seq))
-        n += v->severity == "error";
-    return n;
+    const std::size_t at = positionOf(seq);
+    return at == npos ? 0 : m_marks[at].errors;
 }
 
 int EventStore::warningCount(qint64 seq) const
 {
-    int n = 0;
-    for (const Violation* v : violationsFor(seq))
-        n += v->severity != "error";
-    return n;
+    const std::size_t at = positionOf(seq);
+    return at == npos ? 0 : m_marks[at].warnings;
 }
 
 Json violationJson(const Violation& v)

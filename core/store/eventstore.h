@@ -7,7 +7,6 @@
 
 #include <deque>
 #include <map>
-#include <unordered_map>
 #include <vector>
 
 namespace el {
@@ -99,8 +98,20 @@ Q_SIGNALS:
 private:
     /** Drops upstream answers of requests that neither an event nor a rejected request in memory has. */
     void trimUpstream();
+    static constexpr std::size_t npos = static_cast<std::size_t>(-1);
+    /** Position of \a seq in m_events (and m_marks); npos when it is not in memory. */
+    std::size_t positionOf(qint64 seq) const;
+
+    /** What the store adds to one event: its violations. Events are immutable, so it is kept beside them. */
+    struct Marks
+    {
+        std::vector<std::size_t> violations; ///< absolute indexes (m_violationBase on) into m_violations
+        int errors = 0;
+        int warnings = 0;
+    };
 
     std::deque<EventPtr> m_events;
+    std::deque<Marks> m_marks; ///< parallel to m_events: m_marks[i] belongs to m_events[i]
     qint64 m_nextSeq = 1;
     qint64 m_lastRequestId = 0;
     qint64 m_recordings = 0;
@@ -113,7 +124,6 @@ private:
     std::size_t m_violationBase = 0; ///< absolute index of m_violations.front()
     qint64 m_errorTotal = 0;
     qint64 m_warningTotal = 0;
-    std::unordered_map<qint64, std::vector<std::size_t>> m_bySeq;
 };
 
 } // namespace el

@@ -494,7 +494,8 @@ bool importHar(const std::string& name, const Json& har, SessionData& out, QStri
                                     " bodies; record again with posthog.init(..., {disable_compression: true}))";
                 }
             } else if (endpoint == Endpoint::Recording) {
-                out.recordings += qint64(decoded.events.size());
+                r.recordings = qint64(decoded.events.size());
+                out.recordings += r.recordings;
             } else {
                 if (own.is_null())
                     r.status = 200;

@@ -1,25 +1,21 @@
 // SPDX-License-Identifier: MIT
+// The session journal's writer: the SessionJournal, its writer thread and that thread's SQLite connection.
+// Reading a session file back is in journalreader.cpp, where session files live in sessionfiles.cpp.
 #include "store/journal.h"
 
-#include "decode/decode.h"
+#include "store/journalschema.h"
+#include "store/sqlite.h"
 
 #include <QCoreApplication>
-#include <QDateTime>
 #include <QDir>
 #include <QEvent>
 #include <QFileInfo>
 #include <QPointer>
-#include <QSqlDatabase>
-#include <QSqlError>
-#include <QSqlQuery>
-#include <QStandardPaths>
 #include <QTimer>
-#include <QVariant>
 
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -33,179 +29,10 @@
 
 namespace el {
 
+using journal::qs;
+using sqlite::Statement;
+
 namespace {
-
-constexpr int kSchemaVersion = 1;
-constexpr qint64 kApplicationId = 0x454C534E; // "ELSN": marks the file as an EventLens session
-constexpr auto kDriver = "QSQLITE";
-
-QString uniqueConnectionName(const char* kind)
-{
-    static std::atomic<quint64> counter {0};
-    return QStringLiteral("eventlens-%1-%2").arg(QLatin1String(kind)).arg(++counter);
-}
-
-QString qs(const std::string& s)
-{
-    return QString::fromStdString(s);
-}
-
-std::string bytesOf(const QVariant& v)
-{
-    if (v.isNull())
-        return {};
-    if (v.typeId() == QMetaType::QByteArray)
-        return v.toByteArray().toStdString();
-    return v.toString().toStdString();
-}
-
-/** One header name or value in the headers JSON: a string, or {"base64": ...} when it is not UTF-8. */
-Json headerString(const std::string& s)
-{
-    if (isValidUtf8(s))
-        return Json(s);
-    return Json {{"base64", QByteArray::fromStdString(s).toBase64().toStdString()}};
-}
-
-std::string headerStringFrom(const Json& j)
-{
-    if (j.is_string())
-        return j.get<std::string>();
-    if (j.is_object() && j.contains("base64") && j["base64"].is_string())
-        return QByteArray::fromBase64(QByteArray::fromStdString(j["base64"].get<std::string>())).toStdString();
-    return {};
-}
-
-/** Headers as a JSON array of [name, value] pairs (order and repeats kept). */
-std::string headersToText(const Headers& headers)
-{
-    Json list = Json::array();
-    for (const auto& [name, value] : headers)
-        list.push_back(Json::array({headerString(name), headerString(value)}));
-    return list.dump();
-}
-
-Headers headersFromText(const std::string& text)
-{
-    Headers out;
-    const Json list = Json::parse(text, nullptr, false);
-    if (!list.is_array())
-        return out;
-    for (const Json& pair : list) {
-        if (pair.is_array() && pair.size() == 2)
-            out.emplace_back(headerStringFrom(pair[0]), headerStringFrom(pair[1]));
-    }
-    return out;
-}
-
-QString sqlError(const QSqlError& e)
-{
-    QString text = e.text().trimmed();
-    return text.isEmpty() ? QStringLiteral("unknown SQLite error") : text;
-}
-
-bool exec(QSqlQuery& q, const QString& sql, QString* error)
-{
-    if (q.exec(sql))
-        return true;
-    if (error)
-        *error = sqlError(q.lastError()) + QStringLiteral(" (") + sql + u')';
-    return false;
-}
-
-const char* const kSchema[] = {
-    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
-    "CREATE TABLE IF NOT EXISTS requests(id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, method TEXT, path TEXT,"
-    " query TEXT, headers TEXT, body BLOB, peer TEXT, status INTEGER, reason TEXT, response_headers TEXT,"
-    " response_body BLOB, upstream_status INTEGER, upstream_ms INTEGER, upstream_error TEXT)",
-    "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, request_id INTEGER NOT NULL,"
-    " received_ms INTEGER NOT NULL, doc TEXT NOT NULL, endpoint TEXT, user_agent TEXT)",
-    "CREATE INDEX IF NOT EXISTS events_request ON events(request_id)",
-};
-
-/** Reads meta into \a meta; false with \a error when the file is not an EventLens session. */
-bool readMeta(QSqlDatabase& db, const QString& path, std::vector<std::pair<QString, QString>>& meta, QString* error)
-{
-    QSqlQuery q(db);
-    if (!q.exec(QStringLiteral("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"))) {
-        if (error)
-            *error = path + QStringLiteral(": not an EventLens session (") + sqlError(q.lastError()) + u')';
-        return false;
-    }
-    if (!q.next()) {
-        if (error)
-            *error = path + QStringLiteral(": not an EventLens session (no meta table)");
-        return false;
-    }
-    if (!q.exec(QStringLiteral("SELECT key, value FROM meta"))) {
-        if (error)
-            *error = path + QStringLiteral(": ") + sqlError(q.lastError());
-        return false;
-    }
-    while (q.next())
-        meta.emplace_back(q.value(0).toString(), q.value(1).toString());
-    return true;
-}
-
-QString metaValue(const std::vector<std::pair<QString, QString>>& meta, const char* key)
-{
-    for (const auto& [k, v] : meta) {
-        if (k == QLatin1String(key))
-            return v;
-    }
-    return {};
-}
-
-bool checkSchema(const std::vector<std::pair<QString, QString>>& meta, const QString& path, QString* error)
-{
-    bool ok = false;
-    const int version = metaValue(meta, "schema").toInt(&ok);
-    if (!ok) {
-        if (error)
-            *error = path + QStringLiteral(": not an EventLens session (no schema version)");
-        return false;
-    }
-    if (version > kSchemaVersion) {
-        if (error)
-            *error = path
-                + QStringLiteral(": written by a newer EventLens (session schema %1, this version reads %2)")
-                      .arg(version)
-                      .arg(kSchemaVersion);
-        return false;
-    }
-    return true;
-}
-
-/** Opens \a path read-only under a unique connection name, runs \a fn, closes and removes the connection. */
-template<typename Fn> bool withReadOnly(const QString& path, QString* error, Fn fn)
-{
-    if (!QFileInfo(path).isFile()) {
-        if (error)
-            *error = path + QStringLiteral(": no such file");
-        return false;
-    }
-    const QString name = uniqueConnectionName("read");
-    bool ok = false;
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QLatin1String(kDriver), name);
-        if (!db.isValid()) {
-            if (error)
-                *error = QStringLiteral("the Qt SQLite driver (QSQLITE) is not available");
-        } else {
-            db.setDatabaseName(path);
-            db.setConnectOptions(QStringLiteral("QSQLITE_OPEN_READONLY;QSQLITE_BUSY_TIMEOUT=5000"));
-            if (!db.open()) {
-                if (error)
-                    *error = path + QStringLiteral(": ") + sqlError(db.lastError());
-            } else {
-                ok = fn(db);
-            }
-            db.close();
-        }
-    }
-    QSqlDatabase::removeDatabase(name);
-    return ok;
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // the writer thread's side: raw SQLite C API, UTF-8 straight from std::string
@@ -218,8 +45,8 @@ const std::string& eventText(const Event& e)
 
 constexpr auto kInsertRequest
     = "INSERT INTO requests(id, received_ms, method, path, query, headers, body, peer, status, reason,"
-      " response_headers, response_body, upstream_status, upstream_ms, upstream_error)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      " response_headers, response_body, upstream_status, upstream_ms, upstream_error, recordings)"
+      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 constexpr auto kInsertEvent
     = "INSERT INTO events(seq, request_id, received_ms, doc, endpoint, user_agent) VALUES (?, ?, ?, ?, ?, ?)";
 constexpr auto kSetMeta = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)";
@@ -234,81 +61,6 @@ constexpr int kCheckpointFrames = 1000;
 constexpr int kForcedCheckpointFrames = 8000;
 /** The writer connection's page cache (KiB; SQLite's default is 2 MiB). */
 constexpr auto kCacheSize = "PRAGMA cache_size=-8192";
-
-/** A prepared statement that binds straight from std::string (no copies: the bytes must live until run()). */
-class Statement
-{
-public:
-    Statement() = default;
-    ~Statement() { finalize(); }
-    Statement(const Statement&) = delete;
-    Statement& operator=(const Statement&) = delete;
-
-    bool prepare(sqlite3* db, const char* sql)
-    {
-        finalize();
-        m_db = db;
-        return sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &m_stmt, nullptr) == SQLITE_OK;
-    }
-    void finalize()
-    {
-        sqlite3_finalize(m_stmt);
-        m_stmt = nullptr;
-    }
-    sqlite3_stmt* get() const { return m_stmt; }
-
-    void bind(int i, qint64 v) { note(sqlite3_bind_int64(m_stmt, i, v)); }
-    void bindText(int i, std::string_view s)
-    {
-        note(sqlite3_bind_text64(m_stmt, i, s.data() ? s.data() : "", s.size(), SQLITE_STATIC, SQLITE_UTF8));
-    }
-    /** A zero-length value is an empty BLOB, not NULL (the pointer is never null). */
-    void bindBlob(int i, std::string_view s)
-    {
-        note(sqlite3_bind_blob64(m_stmt, i, s.data() ? s.data() : "", s.size(), SQLITE_STATIC));
-    }
-    /** Text columns: valid UTF-8 is stored as TEXT (readable with the sqlite3 shell), anything else as BLOB (exact). */
-    void bindTextOrBlob(int i, std::string_view s)
-    {
-        if (isValidUtf8(s))
-            bindText(i, s);
-        else
-            bindBlob(i, s);
-    }
-
-    /** Steps to the end and resets; \a error (if given) gets SQLite's message on failure. */
-    bool run(std::string* error)
-    {
-        int rc = m_bindError;
-        if (rc == SQLITE_OK) {
-            while ((rc = sqlite3_step(m_stmt)) == SQLITE_ROW) { }
-        }
-        const bool ok = rc == SQLITE_DONE;
-        if (!ok && error)
-            *error = m_bindError != SQLITE_OK ? std::string(sqlite3_errstr(m_bindError))
-                                              : std::string(sqlite3_errmsg(m_db));
-        sqlite3_reset(m_stmt);
-        m_bindError = SQLITE_OK;
-        return ok;
-    }
-
-private:
-    void note(int rc)
-    {
-        if (rc != SQLITE_OK && m_bindError == SQLITE_OK)
-            m_bindError = rc;
-    }
-
-    sqlite3* m_db = nullptr;
-    sqlite3_stmt* m_stmt = nullptr;
-    int m_bindError = SQLITE_OK;
-};
-
-QString columnText(sqlite3_stmt* stmt, int column)
-{
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, column));
-    return text ? QString::fromUtf8(text, sqlite3_column_bytes(stmt, column)) : QString();
-}
 
 /**
  * Lives in the journal's thread (a child of the journal) and calls \a onResults there whenever the writer posts
@@ -409,8 +161,7 @@ public:
         for (Statement* s : {&m_insertRequest, &m_insertEvent, &m_setMeta, &m_setUpstream, &m_setUpstreamAndResponse,
                  &m_begin, &m_commit, &m_rollback})
             s->finalize();
-        if (m_db)
-            sqlite3_close_v2(m_db);
+        m_file.close();
         m_db = nullptr;
         m_cleanOnDisk = false;
         m_walFrames = 0;
@@ -506,78 +257,51 @@ private:
         return SQLITE_OK;
     }
 
-    std::string errorText() const { return m_db ? std::string(sqlite3_errmsg(m_db)) : std::string("out of memory"); }
+    std::string errorText() const { return m_file.errorText(); }
 
-    bool exec(const char* sql, std::string* error)
-    {
-        char* message = nullptr;
-        if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) == SQLITE_OK)
-            return true;
-        if (error)
-            *error = std::string(message ? message : sqlite3_errmsg(m_db)) + " (" + sql + ')';
-        sqlite3_free(message);
-        return false;
-    }
+    bool exec(const char* sql, std::string* error) { return m_file.exec(sql, error); }
 
-    /** Runs \a sql and calls \a row for each result row. */
-    template<typename Fn> bool query(const char* sql, std::string* error, Fn row)
-    {
-        Statement s;
-        if (!s.prepare(m_db, sql)) {
-            *error = errorText();
-            return false;
-        }
-        int rc;
-        while ((rc = sqlite3_step(s.get())) == SQLITE_ROW)
-            row(s.get());
-        if (rc == SQLITE_DONE)
-            return true;
-        *error = errorText();
-        return false;
-    }
-
+    /** The first column of the first row of \a sql. */
     bool queryInt(const char* sql, qint64& out, std::string* error)
     {
-        bool got = false;
-        if (!query(sql, error, [&](sqlite3_stmt* s) {
-                out = sqlite3_column_int64(s, 0);
-                got = true;
-            }))
-            return false;
-        if (!got)
-            *error = std::string("no result (") + sql + ')';
-        return got;
+        Statement s;
+        if (s.prepare(m_db, sql) && s.next()) {
+            out = s.int64(0);
+            return true;
+        }
+        *error = s.ok() ? std::string("no result (") + sql + ')' : s.errorText();
+        return false;
     }
 
-    /** Reads meta into \a meta; false with \a error when the file is not an EventLens session. */
-    bool readMeta(const QString& path, std::vector<std::pair<QString, QString>>& meta, QString* error)
+    /** Brings a file of an older schema (\a version) to kSchemaVersion, in one transaction. */
+    bool migrate(int version, std::string* error)
     {
-        std::string why;
-        bool found = false;
-        if (!query("SELECT name FROM sqlite_master WHERE type='table' AND name='meta'", &why,
-                [&](sqlite3_stmt*) { found = true; })) {
-            *error = path + QStringLiteral(": not an EventLens session (") + qs(why) + u')';
+        if (version >= journal::kSchemaVersion)
+            return true;
+        if (!exec("BEGIN", error))
             return false;
+        // Version 1 had no requests.recordings: its /s/ requests read as 0 recordings (their count is lost; the
+        // requests and their bodies stay).
+        bool ok = version >= 2 || exec(journal::kAddRecordings, error);
+        if (ok && !m_setMeta.prepare(m_db, kSetMeta)) {
+            *error = errorText();
+            ok = false;
         }
-        if (!found) {
-            *error = path + QStringLiteral(": not an EventLens session (no meta table)");
-            return false;
-        }
-        if (!query("SELECT key, value FROM meta", &why,
-                [&](sqlite3_stmt* s) { meta.emplace_back(columnText(s, 0), columnText(s, 1)); })) {
-            *error = path + QStringLiteral(": ") + qs(why);
-            return false;
-        }
-        return true;
+        ok = ok && writeMeta("schema", std::to_string(journal::kSchemaVersion), error) && exec("COMMIT", error);
+        if (!ok && !sqlite3_get_autocommit(m_db))
+            exec("ROLLBACK", nullptr);
+        return ok;
     }
 
     QString openFile(const QString& file, const std::string& contractOrigin, bool synchronousFull)
     {
         const QString prefix = file + QStringLiteral(": ");
         const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-        if (sqlite3_open_v2(file.toUtf8().constData(), &m_db, flags, nullptr) != SQLITE_OK)
+        const bool opened = m_file.open(file.toStdString(), flags);
+        m_db = m_file.get();
+        if (!opened)
             return prefix + qs(errorText());
-        sqlite3_busy_timeout(m_db, 2000);
+        m_file.setBusyTimeout(2000);
 
         std::string why;
         // Empty (new), ours, or something else?
@@ -585,19 +309,26 @@ private:
         if (!queryInt("SELECT count(*) FROM sqlite_master", tables, &why))
             return prefix + QStringLiteral("not an EventLens session (") + qs(why) + u')';
         const bool fresh = tables == 0;
+        int version = journal::kSchemaVersion;
         if (!fresh) {
             QString error;
-            std::vector<std::pair<QString, QString>> meta;
-            if (!readMeta(file, meta, &error) || !checkSchema(meta, file, &error))
+            journal::Meta meta;
+            if (!journal::readMeta(m_db, file, meta, &error) || !journal::checkSchema(meta, file, &error, &version))
                 return error;
         }
         QString mode;
-        if (!query("PRAGMA journal_mode=WAL", &why, [&](sqlite3_stmt* s) { mode = columnText(s, 0); }))
-            return prefix + qs(why);
+        {
+            Statement s;
+            if (!s.prepare(m_db, "PRAGMA journal_mode=WAL") || !s.next())
+                return prefix + qs(s.ok() ? std::string("no result (PRAGMA journal_mode=WAL)") : s.errorText());
+            mode = QString::fromStdString(s.bytes(0));
+        }
         if (mode.compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
             return prefix + QStringLiteral("cannot switch to WAL mode (") + mode + u')';
         if (!applySynchronous(synchronousFull, &why) || !exec(kCacheSize, &why))
             return prefix + qs(why);
+        if (!fresh && !migrate(version, &why))
+            return prefix + QStringLiteral("cannot update the session schema (") + qs(why) + u')';
 
         if (fresh) {
             if (!exec("BEGIN", &why))
@@ -606,16 +337,16 @@ private:
                 exec("ROLLBACK", nullptr);
                 return prefix + qs(what);
             };
-            for (const char* sql : kSchema) {
+            for (const char* sql : journal::kSchema) {
                 if (!exec(sql, &why))
                     return abort(why);
             }
-            if (!exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str(), &why))
+            if (!exec(("PRAGMA application_id=" + std::to_string(journal::kApplicationId)).c_str(), &why))
                 return abort(why);
             if (!m_setMeta.prepare(m_db, kSetMeta))
                 return abort(errorText());
             const std::pair<const char*, std::string> initial[] = {
-                {"schema", std::to_string(kSchemaVersion)},
+                {"schema", std::to_string(journal::kSchemaVersion)},
                 {"created_ms", std::to_string(nowMs())},
                 {"created_by", "EventLens " EVENTLENS_VERSION},
                 {"contract_origin", contractOrigin},
@@ -644,7 +375,7 @@ private:
             {&m_rollback, "ROLLBACK"},
         };
         for (const auto& [statement, sql] : statements) {
-            if (!statement->prepare(m_db, sql))
+            if (!statement->prepare(m_db, sql, true))
                 return prefix + qs(errorText()) + QStringLiteral(" (") + QLatin1String(sql) + u')';
         }
 
@@ -663,8 +394,8 @@ private:
     bool insert(const WriteItem& item, std::string* error)
     {
         const JournalRequest& r = item.request;
-        const std::string headers = headersToText(r.headers);
-        const std::string responseHeaders = headersToText(r.responseHeaders);
+        const std::string headers = journal::headersToText(r.headers);
+        const std::string responseHeaders = journal::headersToText(r.responseHeaders);
         Statement& ir = m_insertRequest;
         ir.bind(1, r.id);
         ir.bind(2, r.receivedMs);
@@ -681,6 +412,7 @@ private:
         ir.bind(13, r.upstreamStatus);
         ir.bind(14, r.upstreamMs);
         ir.bindTextOrBlob(15, r.upstreamError);
+        ir.bind(16, r.recordings);
         if (!ir.run(error)) {
             *error = "request " + std::to_string(r.id) + ": " + *error;
             return false;
@@ -706,7 +438,7 @@ private:
     {
         const bool answered = u.status > 0;
         Statement& s = answered ? m_setUpstreamAndResponse : m_setUpstream;
-        const std::string headers = answered ? headersToText(u.headers) : std::string();
+        const std::string headers = answered ? journal::headersToText(u.headers) : std::string();
         int i = 1;
         s.bind(i++, u.status);
         s.bind(i++, u.ms);
@@ -722,7 +454,8 @@ private:
         return false;
     }
 
-    sqlite3* m_db = nullptr;
+    sqlite::Database m_file;
+    sqlite3* m_db = nullptr; ///< m_file's handle
     Statement m_insertRequest;
     Statement m_insertEvent;
     Statement m_setMeta;
@@ -1285,141 +1018,6 @@ void SessionJournal::setSynchronousFull(bool full)
     d->call([&] { d->writer.applySynchronous(full, &why); });
     if (!why.empty())
         d->lastError = qs(why);
-}
-
-bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
-{
-    out = SessionData {};
-    out.format = "elsession";
-    return withReadOnly(path, error, [&](QSqlDatabase& db) {
-        std::vector<std::pair<QString, QString>> meta;
-        if (!readMeta(db, path, meta, error) || !checkSchema(meta, path, error))
-            return false;
-        out.createdMs = metaValue(meta, "created_ms").toLongLong();
-        out.contractOrigin = metaValue(meta, "contract_origin").toStdString();
-        out.clean = metaValue(meta, "clean") == QLatin1String("1");
-
-        QSqlQuery q(db);
-        q.setForwardOnly(true);
-        QString why;
-        if (!exec(q,
-                QStringLiteral("SELECT id, received_ms, method, path, query, headers, body, peer, status, reason,"
-                               " response_headers, response_body, upstream_status, upstream_ms, upstream_error"
-                               " FROM requests ORDER BY id"),
-                &why)) {
-            if (error)
-                *error = path + QStringLiteral(": ") + why;
-            return false;
-        }
-        while (q.next()) {
-            JournalRequest r;
-            r.id = q.value(0).toLongLong();
-            r.receivedMs = q.value(1).toLongLong();
-            r.method = bytesOf(q.value(2));
-            r.path = bytesOf(q.value(3));
-            r.query = bytesOf(q.value(4));
-            r.headers = headersFromText(bytesOf(q.value(5)));
-            r.body = q.value(6).toByteArray().toStdString();
-            r.peer = bytesOf(q.value(7));
-            r.status = q.value(8).toInt();
-            r.reason = bytesOf(q.value(9));
-            r.responseHeaders = headersFromText(bytesOf(q.value(10)));
-            r.responseBody = q.value(11).toByteArray().toStdString();
-            r.upstreamStatus = q.value(12).toInt();
-            r.upstreamMs = q.value(13).isNull() ? -1 : q.value(13).toLongLong();
-            r.upstreamError = bytesOf(q.value(14));
-            out.requests.push_back(std::move(r));
-        }
-        if (!exec(q,
-                QStringLiteral(
-                    "SELECT seq, request_id, received_ms, doc, endpoint, user_agent FROM events ORDER BY seq"),
-                &why)) {
-            if (error)
-                *error = path + QStringLiteral(": ") + why;
-            return false;
-        }
-        EventSourceCache sources; // events from the same source share it
-        while (q.next()) {
-            const qint64 seq = q.value(0).toLongLong();
-            Json doc = Json::parse(bytesOf(q.value(3)), nullptr, false);
-            if (doc.is_discarded()) {
-                if (error)
-                    *error = path + QStringLiteral(": event seq %1: the stored event is not valid JSON").arg(seq);
-                return false;
-            }
-            // makeEvent() takes the endpoint and the user agent from the request: give it those two.
-            HttpRequest request;
-            request.path = bytesOf(q.value(4));
-            const std::string userAgent = bytesOf(q.value(5));
-            if (!userAgent.empty())
-                request.headers.emplace_back("User-Agent", userAgent);
-            out.events.push_back(
-                makeEvent(doc, request, seq, q.value(1).toLongLong(), q.value(2).toLongLong(), &sources));
-        }
-        // Recordings are counted, not stored as events (like the live session): count them again.
-        for (const JournalRequest& r : out.requests) {
-            if (isRejected(r) || classifyPath(r.path) != Endpoint::Recording)
-                continue;
-            const DecodeResult decoded = decodeIngest(toHttpRequest(r), Endpoint::Recording);
-            if (decoded.ok())
-                out.recordings += qint64(decoded.events.size());
-        }
-        return true;
-    });
-}
-
-bool SessionJournal::wasClean(const QString& path)
-{
-    bool clean = false;
-    withReadOnly(path, nullptr, [&](QSqlDatabase& db) {
-        std::vector<std::pair<QString, QString>> meta;
-        if (!readMeta(db, path, meta, nullptr))
-            return false;
-        clean = metaValue(meta, "clean") == QLatin1String("1");
-        return true;
-    });
-    return clean;
-}
-
-QString SessionJournal::defaultDirectory()
-{
-    return QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) + QStringLiteral("/sessions");
-}
-
-QString SessionJournal::newDefaultPath()
-{
-    const QString dir = defaultDirectory();
-    const QString stem
-        = QStringLiteral("eventlens-") + QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd_HH-mm-ss"));
-    QString candidate = dir + u'/' + stem + QStringLiteral(".elsession");
-    for (int n = 2; QFileInfo::exists(candidate); ++n)
-        candidate = dir + u'/' + stem + u'-' + QString::number(n) + QStringLiteral(".elsession");
-    return candidate;
-}
-
-QStringList SessionJournal::recentSessions(int max)
-{
-    const QDir dir(defaultDirectory());
-    const QFileInfoList files = dir.entryInfoList({QStringLiteral("*.elsession")}, QDir::Files);
-    // A WAL-mode file's own mtime changes only at checkpoints: the -wal file is written on every commit.
-    const auto lastWrite = [](const QFileInfo& f) {
-        const QFileInfo wal(f.absoluteFilePath() + QStringLiteral("-wal"));
-        const QDateTime t = f.lastModified();
-        return wal.exists() && wal.lastModified() > t ? wal.lastModified() : t;
-    };
-    std::vector<std::pair<QDateTime, QString>> sorted;
-    sorted.reserve(std::size_t(files.size()));
-    for (const QFileInfo& f : files)
-        sorted.emplace_back(lastWrite(f), f.absoluteFilePath());
-    std::sort(sorted.begin(), sorted.end(),
-        [](const auto& a, const auto& b) { return a.first != b.first ? a.first > b.first : a.second > b.second; });
-    QStringList out;
-    for (const auto& [time, file] : sorted) {
-        if (max >= 0 && out.size() >= max)
-            break;
-        out << file;
-    }
-    return out;
 }
 
 } // namespace el

@@ -30,6 +30,7 @@ struct JournalRequest
     int upstreamStatus = 0; ///< 0 = no upstream (sink only); -1 = upstream unreachable / timed out
     qint64 upstreamMs = -1; ///< upstream latency, -1 when none
     std::string upstreamError;
+    qint64 recordings = 0; ///< accepted /s/ request: the recording events it held (counted, not journaled as events)
 };
 
 /** \brief Everything a session file holds, read back. */
@@ -65,7 +66,8 @@ RejectedRequest toRejected(const JournalRequest& request);
  * writer thread, which commits everything handed to it since its last commit as one transaction (a
  * group commit) through its own SQLite connection. Every \c onDurable callback then runs on the thread
  * that owns the journal, in append order. The IngestServer answers the client from that callback, so an
- * acknowledged event is always on disk. Reading (load(), wasClean()) uses Qt Sql.
+ * acknowledged event is always on disk. Reading (load(), wasClean()) opens its own read-only connection
+ * (journalreader.cpp); both use the SQLite C API through store/sqlite.h.
  */
 class SessionJournal final : public QObject
 {

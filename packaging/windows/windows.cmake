@@ -8,7 +8,7 @@
 #   cmake --build build\win --target package      -> EventLens-<version>-win64.exe
 
 # windeployqt copies the Qt DLLs and the plugins the executable needs (platforms\qwindows.dll,
-# sqldrivers\qsqlite.dll, iconengines\qsvgicon.dll, imageformats, styles) next to eventlens.exe
+# iconengines\qsvgicon.dll, imageformats, styles) next to eventlens.exe
 # in the staging directory CPack installs into.
 if(TARGET Qt6::windeployqt)
     set(_windeployqt "$<TARGET_FILE:Qt6::windeployqt>")

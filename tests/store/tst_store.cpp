@@ -2,6 +2,7 @@
 // Tests of the session journal (core/store/journal) and of the export / import formats (core/store/exchange).
 #include "decode/decode.h"
 #include "event.h"
+#include "session.h"
 #include "store/eventstore.h"
 #include "store/exchange.h"
 #include "store/journal.h"
@@ -16,14 +17,13 @@
 #include <QFile>
 #include <QFileInfo>
 #include <QProcess>
-#include <QSqlDatabase>
-#include <QSqlQuery>
 #include <QStandardPaths>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 #include <QTimer>
 
+#include <sqlite3.h>
 #include <sys/resource.h>
 
 #include <algorithm>
@@ -37,6 +37,45 @@
 using namespace el;
 
 namespace {
+
+/** Runs \a sql (statements separated by ';') on \a file through a connection of its own; SQLite's message on failure.
+ */
+QString sqlExec(const QString& file, const QString& sql)
+{
+    sqlite3* db = nullptr;
+    QString error;
+    if (sqlite3_open_v2(file.toUtf8().constData(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr)
+        != SQLITE_OK) {
+        error = QString::fromUtf8(sqlite3_errmsg(db));
+    } else {
+        sqlite3_busy_timeout(db, 5000);
+        char* message = nullptr;
+        if (sqlite3_exec(db, sql.toUtf8().constData(), nullptr, nullptr, &message) != SQLITE_OK)
+            error = QString::fromUtf8(message ? message : sqlite3_errmsg(db));
+        sqlite3_free(message);
+    }
+    sqlite3_close(db);
+    return error.isEmpty() ? error : sql + QStringLiteral(": ") + error;
+}
+
+/** The first column of the first row of \a sql on \a file, as text (empty when none). */
+QString sqlValue(const QString& file, const QString& sql)
+{
+    sqlite3* db = nullptr;
+    QString value;
+    if (sqlite3_open_v2(file.toUtf8().constData(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK) {
+        sqlite3_busy_timeout(db, 5000);
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db, sql.toUtf8().constData(), -1, &stmt, nullptr) == SQLITE_OK
+            && sqlite3_step(stmt) == SQLITE_ROW) {
+            const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+            value = text ? QString::fromUtf8(text, sqlite3_column_bytes(stmt, 0)) : QString();
+        }
+        sqlite3_finalize(stmt);
+    }
+    sqlite3_close(db);
+    return value;
+}
 
 QString dataPath(const char* name)
 {
@@ -124,6 +163,7 @@ void compareRequests(const std::vector<JournalRequest>& actual, const std::vecto
         QCOMPARE(a.upstreamStatus, e.upstreamStatus);
         QCOMPARE(a.upstreamMs, e.upstreamMs);
         QCOMPARE(a.upstreamError, e.upstreamError);
+        QCOMPARE(a.recordings, e.recordings);
     }
 }
 
@@ -265,10 +305,12 @@ class TestStore : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase();
 
     // journal
     void appendCommitsInOrderAndLoads();
+    void recordingsReloadWithoutDecoding();
+    void schemaOneFileLoadsAndMigrates();
+    void violationsWithSeqGapsAndTrimming();
     void thresholdCommitsAtOnce();
     void reopenAppendsAfterLast();
     void refusesOutOfOrderIds();
@@ -305,11 +347,6 @@ private:
     void fillSession(SessionJournal& journal, EventStore& store, std::vector<JournalRequest>& requests);
 };
 
-void TestStore::initTestCase()
-{
-    QVERIFY2(QSqlDatabase::isDriverAvailable(QStringLiteral("QSQLITE")), "Qt SQLite driver missing");
-}
-
 void TestStore::fillSession(SessionJournal& journal, EventStore& store, std::vector<JournalRequest>& requests)
 {
     int acked = 0;
@@ -322,6 +359,10 @@ void TestStore::fillSession(SessionJournal& journal, EventStore& store, std::vec
         JournalRequest jr = journalRequest(req, id, received);
         jr.status = status;
         jr.reason = reason;
+        if (status == 200 && classifyPath(req.path) == Endpoint::Recording) {
+            const DecodeResult decoded = decodeIngest(req, Endpoint::Recording); // what Session::commit journals
+            jr.recordings = decoded.ok() ? qint64(decoded.events.size()) : 0;
+        }
         jr.responseHeaders = {{"Content-Type", "application/json"}, {"Access-Control-Allow-Origin", "*"}};
         jr.responseBody = status == 200 ? R"({"status":1})"
                                         : Json {{"error", reason}}.dump(-1, ' ', false, Json::error_handler_t::replace);
@@ -613,14 +654,8 @@ void TestStore::failedCommitIsNotDurable()
     SessionJournal journal;
     QVERIFY(journal.open(file, nullptr));
     // Break the file under the journal: another connection drops the events table.
-    {
-        QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("saboteur"));
-        db.setDatabaseName(file);
-        QVERIFY(db.open());
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("DROP TABLE events")));
-    }
-    QSqlDatabase::removeDatabase(QStringLiteral("saboteur"));
+    const QString why = sqlExec(file, QStringLiteral("DROP TABLE events"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
 
     HttpRequest req = postRequest("/e/", {sampleEvent("lost", 1)}, false);
     EventStore store;
@@ -871,15 +906,8 @@ void TestStore::openAndLoadErrors()
     QTemporaryDir dir;
     const QString file = dir.filePath(QStringLiteral("bad.elsession"));
     if (content.startsWith("sqlite:")) {
-        {
-            QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("maker"));
-            db.setDatabaseName(file);
-            QVERIFY(db.open());
-            QSqlQuery q(db);
-            for (const QByteArray& sql : content.mid(7).split(';'))
-                QVERIFY(q.exec(QString::fromUtf8(sql)));
-        }
-        QSqlDatabase::removeDatabase(QStringLiteral("maker"));
+        const QString why = sqlExec(file, QString::fromUtf8(content.mid(7)));
+        QVERIFY2(why.isEmpty(), qPrintable(why));
     } else {
         QFile f(file);
         QVERIFY(f.open(QIODevice::WriteOnly));
@@ -1008,17 +1036,7 @@ void TestStore::crashKeepsEveryAckedEvent()
     journal.append(std::move(r), {}, [&ok](bool b) { ok = b; });
     QVERIFY(journal.flush());
     QVERIFY(ok);
-    QSqlDatabase db = QSqlDatabase::addDatabase(QStringLiteral("QSQLITE"), QStringLiteral("check"));
-    db.setDatabaseName(file);
-    QVERIFY(db.open());
-    {
-        QSqlQuery q(db);
-        QVERIFY(q.exec(QStringLiteral("PRAGMA integrity_check")) && q.next());
-        QCOMPARE(q.value(0).toString(), QStringLiteral("ok"));
-    }
-    db.close();
-    db = QSqlDatabase();
-    QSqlDatabase::removeDatabase(QStringLiteral("check"));
+    QCOMPARE(sqlValue(file, QStringLiteral("PRAGMA integrity_check")), QStringLiteral("ok"));
 }
 
 // ---------------------------------------------------------------------------------------------------------------------
@@ -1356,6 +1374,188 @@ void TestStore::importErrors_data()
         << QByteArray(R"({"log":{"entries":[{"request":{"method":"POST","url":"http://h/e/",)"
                       R"("headers":[{"name":"User-Agent","value":null}]}}]}})")
         << QStringLiteral("unexpected content");
+}
+
+void TestStore::recordingsReloadWithoutDecoding()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("rec.elsession"));
+    QString error;
+    {
+        Session session;
+        QVERIFY2(session.openSessionFile(file, &error), qPrintable(error));
+        HttpRequest snapshot = postRequest("/s/", {}, false);
+        Json batch = Json::array();
+        for (int i = 0; i < 3; ++i)
+            batch.push_back(Json {{"event", "$snapshot"}, {"properties", {{"distinct_id", "u"}}}});
+        snapshot.body = batch.dump();
+        QVERIFY(session.ingest(snapshot, Endpoint::Recording).ok());
+        QVERIFY(session.ingest(postRequest("/e/", {sampleEvent("$pageview", 1)}, false), Endpoint::Capture).ok());
+        QCOMPARE(session.store()->recordingCount(), qint64(3));
+        session.closeSessionFile();
+    }
+    SessionData data;
+    QVERIFY2(SessionJournal::load(file, data, &error), qPrintable(error));
+    QCOMPARE(data.recordings, qint64(3));
+    QCOMPARE(data.requests.size(), std::size_t(2));
+    QCOMPARE(data.requests[0].recordings, qint64(3));
+    QCOMPARE(data.requests[1].recordings, qint64(0));
+    // The count is what was journaled: the body is not decoded again (this one could not be).
+    SessionJournal journal;
+    QVERIFY2(journal.open(file, &error), qPrintable(error));
+    JournalRequest r;
+    r.path = "/s/";
+    r.method = "POST";
+    r.body = "not a recording batch";
+    r.recordings = 5;
+    journal.append(r, {}, {});
+    JournalRequest refused = r; // rejected requests count nothing
+    refused.id = 0;
+    refused.status = 400;
+    refused.reason = "bad";
+    journal.append(refused, {}, {});
+    QVERIFY(journal.flush());
+    journal.close();
+    QVERIFY2(SessionJournal::load(file, data, &error), qPrintable(error));
+    QCOMPARE(data.recordings, qint64(8));
+}
+
+void TestStore::schemaOneFileLoadsAndMigrates()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("v1.elsession"));
+    // A file as the schema 1 writer made it (no requests.recordings).
+    const QString why = sqlExec(file,
+        QStringLiteral("PRAGMA journal_mode=WAL;"
+                       "CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT);"
+                       "CREATE TABLE requests(id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, method TEXT,"
+                       " path TEXT, query TEXT, headers TEXT, body BLOB, peer TEXT, status INTEGER, reason TEXT,"
+                       " response_headers TEXT, response_body BLOB, upstream_status INTEGER, upstream_ms INTEGER,"
+                       " upstream_error TEXT);"
+                       "CREATE TABLE events(seq INTEGER PRIMARY KEY, request_id INTEGER NOT NULL,"
+                       " received_ms INTEGER NOT NULL, doc TEXT NOT NULL, endpoint TEXT, user_agent TEXT);"
+                       "CREATE INDEX events_request ON events(request_id);"
+                       "PRAGMA application_id=1162629966;"
+                       "INSERT INTO meta VALUES('schema','1'),('created_ms','1717236000000'),"
+                       "('created_by','EventLens 0.9'),('contract_origin','builtin:open-design'),('clean','1');"
+                       "INSERT INTO requests VALUES(1, 1717236001000, 'POST', '/e/', '', '[[\"User-Agent\",\"ua\"]]',"
+                       " X'7B7D', '127.0.0.1:5000', 200, '', '[]', X'', 0, NULL, '');"
+                       "INSERT INTO requests VALUES(2, 1717236002000, 'POST', '/s/', '', '[]',"
+                       " '[{\"event\":\"$snapshot\",\"properties\":{\"distinct_id\":\"u\"}}]', '', 200, '',"
+                       " '[]', X'', 0, NULL, '');"
+                       "INSERT INTO events VALUES(1, 1, 1717236001000,"
+                       " '{\"event\":\"$pageview\",\"distinct_id\":\"u\",\"properties\":{}}', '/e/', 'ua')"));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+
+    SessionData data;
+    QString error;
+    QVERIFY2(SessionJournal::load(file, data, &error), qPrintable(error));
+    QVERIFY(data.clean);
+    QCOMPARE(data.createdMs, qint64(1717236000000));
+    QCOMPARE(data.contractOrigin, std::string("builtin:open-design"));
+    QCOMPARE(data.requests.size(), std::size_t(2));
+    QCOMPARE(data.requests[0].headers, (Headers {{"User-Agent", "ua"}}));
+    QCOMPARE(data.requests[0].body, std::string("{}"));
+    QCOMPARE(data.requests[0].upstreamMs, qint64(-1));
+    QCOMPARE(data.events.size(), std::size_t(1));
+    QCOMPARE(data.events[0].name(), std::string("$pageview"));
+    QCOMPARE(data.events[0].userAgent(), std::string("ua"));
+    QCOMPARE(data.recordings, qint64(0)); // schema 1 kept no count (see journalreader.cpp)
+    QCOMPARE(sqlValue(file, QStringLiteral("SELECT value FROM meta WHERE key='schema'")), QStringLiteral("1"));
+
+    // Opened for writing, it becomes schema 2 and goes on after the last id and seq.
+    SessionJournal journal;
+    QVERIFY2(journal.open(file, &error), qPrintable(error));
+    QCOMPARE(journal.lastRequestId(), qint64(2));
+    QCOMPARE(journal.lastSeq(), qint64(1));
+    JournalRequest r;
+    r.path = "/s/";
+    r.recordings = 4;
+    bool acked = false;
+    journal.append(r, {}, [&acked](bool ok) { acked = ok; });
+    QVERIFY(journal.flush());
+    QVERIFY(acked);
+    journal.markClean();
+    journal.close();
+    QCOMPARE(sqlValue(file, QStringLiteral("SELECT value FROM meta WHERE key='schema'")), QStringLiteral("2"));
+    QVERIFY2(SessionJournal::load(file, data, &error), qPrintable(error));
+    QCOMPARE(data.requests.size(), std::size_t(3));
+    QCOMPARE(data.requests[2].id, qint64(3));
+    QCOMPARE(data.recordings, qint64(4));
+    QCOMPARE(data.events.size(), std::size_t(1));
+}
+
+void TestStore::violationsWithSeqGapsAndTrimming()
+{
+    EventStore store;
+    const auto event = [](qint64 seq) {
+        HttpRequest request;
+        request.path = "/e/";
+        return makeEvent(sampleEvent("e" + std::to_string(seq), int(seq)), request, seq, seq, 1000 + seq);
+    };
+    std::vector<Event> events;
+    for (qint64 seq : {1, 5, 6})
+        events.push_back(event(seq));
+    store.appendEvents(std::move(events)); // seqs with gaps, as an import keeps them
+    store.addViolations({{"schema", "a", "error", "/a", "m", {5}}, {"sequence", "b", "warning", "", "m", {1, 6}},
+        {"schema", "c", "warning", "/c", "m", {6}}, {"sequence", "d", "error", "", "m", {6, 6}},
+        {"schema", "e", "error", "/e", "m", {3}}}); // 3 is not an event in memory
+    QCOMPARE(store.violations().size(), std::size_t(5));
+    QCOMPARE(store.errorTotal(), qint64(3));
+    QCOMPARE(store.warningTotal(), qint64(2));
+    QCOMPARE(store.errorCount(1), 0);
+    QCOMPARE(store.warningCount(1), 1);
+    QCOMPARE(store.errorCount(5), 1);
+    QCOMPARE(store.warningCount(5), 0);
+    QCOMPARE(store.errorCount(6), 1); // "d" names 6 twice: once
+    QCOMPARE(store.warningCount(6), 2);
+    QCOMPARE(store.violationsFor(6).size(), std::size_t(3));
+    QCOMPARE(store.violationsFor(6)[0]->rule, std::string("b"));
+    QCOMPARE(store.violationsFor(1)[0]->rule, std::string("b"));
+    QVERIFY(store.violationsFor(3).empty());
+    QVERIFY(store.violationsFor(2).empty());
+    QCOMPARE(store.errorCount(2), 0);
+    QCOMPARE(store.eventJson(*store.eventBySeq(6))["violations"].size(), std::size_t(3));
+    QVERIFY(store.eventJson(*store.eventBySeq(5))["violations"][0]["rule"] == Json("a"));
+
+    // Trimming takes the events' violations with them; "b" stays while 6 is in memory.
+    store.setMaxEvents(3);
+    std::vector<Event> more;
+    more.push_back(event(7));
+    store.appendEvents(std::move(more));
+    QVERIFY(!store.eventBySeq(1));
+    QVERIFY(store.violationsFor(1).empty());
+    QCOMPARE(store.warningCount(1), 0);
+    QCOMPARE(store.warningCount(6), 2);
+    QCOMPARE(store.violationsFor(6).size(), std::size_t(3));
+    QCOMPARE(store.errorCount(5), 1);
+    QCOMPARE(store.violations().size(), std::size_t(5));
+    store.addViolations({{"schema", "f", "warning", "/f", "m", {7}}});
+    QCOMPARE(store.warningCount(7), 1);
+    more.clear();
+    more.push_back(event(9));
+    store.setMaxEvents(2);
+    store.appendEvents(std::move(more)); // 6 leaves: a, b, c, d (and e) with it
+    QVERIFY(store.violationsFor(6).empty());
+    QCOMPARE(store.errorCount(6), 0);
+    QCOMPARE(store.violations().size(), std::size_t(1));
+    QCOMPARE(store.violations().front().rule, std::string("f"));
+    QCOMPARE(store.violationsFor(7).size(), std::size_t(1));
+    QCOMPARE(store.violationsFor(7)[0]->rule, std::string("f"));
+    QCOMPARE(store.errorTotal(), qint64(3)); // counted since the last clear, evicted or not
+    QCOMPARE(store.warningTotal(), qint64(3));
+
+    store.clearViolations();
+    QCOMPARE(store.warningCount(7), 0);
+    QVERIFY(store.violationsFor(7).empty());
+    QCOMPARE(store.errorTotal(), qint64(0));
+    store.addViolations({{"schema", "g", "error", "/g", "m", {9}}});
+    QCOMPARE(store.errorCount(9), 1);
+    QCOMPARE(store.violationsFor(9)[0]->rule, std::string("g"));
+    store.clear();
+    QCOMPARE(store.errorCount(9), 0);
+    QVERIFY(store.violationsFor(9).empty());
+    QVERIFY(store.violations().empty());
 }
 
 void TestStore::importErrors()

@@ -1,0 +1,142 @@
+// SPDX-License-Identifier: MIT
+// Reading a session file back (SessionJournal::load(), wasClean()): its own read-only SQLite connection.
+#include "store/journal.h"
+
+#include "store/journalschema.h"
+#include "store/sqlite.h"
+
+#include <QFileInfo>
+
+#include <sqlite3.h>
+
+namespace el {
+
+using journal::qs;
+
+namespace {
+
+/** How long a reader waits for the writer's lock (a checkpoint, a WAL recovery). */
+constexpr int kReadBusyTimeoutMs = 5000;
+
+/** Opens \a path read-only into \a db; false with \a error when it cannot. */
+bool openReadOnly(sqlite::Database& db, const QString& path, QString* error)
+{
+    if (!QFileInfo(path).isFile()) {
+        if (error)
+            *error = path + QStringLiteral(": no such file");
+        return false;
+    }
+    if (!db.open(path.toStdString(), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX)) {
+        if (error)
+            *error = path + QStringLiteral(": ") + qs(db.errorText());
+        return false;
+    }
+    db.setBusyTimeout(kReadBusyTimeoutMs);
+    return true;
+}
+
+constexpr auto kSelectRequests = "SELECT id, received_ms, method, path, query, headers, body, peer, status, reason,"
+                                 " response_headers, response_body, upstream_status, upstream_ms, upstream_error,"
+                                 " recordings FROM requests ORDER BY id";
+/** Schema 1 had no recordings column: its /s/ requests read as 0 recordings (see Writer::migrate()). */
+constexpr auto kSelectRequestsV1 = "SELECT id, received_ms, method, path, query, headers, body, peer, status, reason,"
+                                   " response_headers, response_body, upstream_status, upstream_ms, upstream_error,"
+                                   " 0 FROM requests ORDER BY id";
+constexpr auto kSelectEvents
+    = "SELECT seq, request_id, received_ms, doc, endpoint, user_agent FROM events ORDER BY seq";
+
+bool readRequests(sqlite3* db, int version, const QString& path, std::vector<JournalRequest>& out, QString* error)
+{
+    sqlite::Statement q;
+    q.prepare(db, version >= 2 ? kSelectRequests : kSelectRequestsV1);
+    while (q.next()) {
+        JournalRequest r;
+        r.id = q.int64(0);
+        r.receivedMs = q.int64(1);
+        r.method = q.bytes(2);
+        r.path = q.bytes(3);
+        r.query = q.bytes(4);
+        r.headers = journal::headersFromText(q.bytes(5));
+        r.body = q.bytes(6);
+        r.peer = q.bytes(7);
+        r.status = q.int32(8);
+        r.reason = q.bytes(9);
+        r.responseHeaders = journal::headersFromText(q.bytes(10));
+        r.responseBody = q.bytes(11);
+        r.upstreamStatus = q.int32(12);
+        r.upstreamMs = q.isNull(13) ? -1 : q.int64(13);
+        r.upstreamError = q.bytes(14);
+        r.recordings = q.int64(15);
+        out.push_back(std::move(r));
+    }
+    if (q.ok())
+        return true;
+    if (error)
+        *error = path + QStringLiteral(": ") + qs(q.errorText());
+    return false;
+}
+
+bool readEvents(sqlite3* db, const QString& path, std::vector<Event>& out, QString* error)
+{
+    sqlite::Statement q;
+    q.prepare(db, kSelectEvents);
+    EventSourceCache sources; // events from the same source share it
+    while (q.next()) {
+        const qint64 seq = q.int64(0);
+        const Json doc = Json::parse(q.bytes(3), nullptr, false);
+        if (doc.is_discarded()) {
+            if (error)
+                *error = path + QStringLiteral(": event seq %1: the stored event is not valid JSON").arg(seq);
+            return false;
+        }
+        // makeEvent() takes the endpoint and the user agent from the request: give it those two.
+        HttpRequest request;
+        request.path = q.bytes(4);
+        std::string userAgent = q.bytes(5);
+        if (!userAgent.empty())
+            request.headers.emplace_back("User-Agent", std::move(userAgent));
+        out.push_back(makeEvent(doc, request, seq, q.int64(1), q.int64(2), &sources));
+    }
+    if (q.ok())
+        return true;
+    if (error)
+        *error = path + QStringLiteral(": ") + qs(q.errorText());
+    return false;
+}
+
+} // namespace
+
+bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
+{
+    out = SessionData {};
+    out.format = "elsession";
+    sqlite::Database db;
+    if (!openReadOnly(db, path, error))
+        return false;
+    journal::Meta meta;
+    int version = 0;
+    if (!journal::readMeta(db.get(), path, meta, error) || !journal::checkSchema(meta, path, error, &version))
+        return false;
+    out.createdMs = journal::metaValue(meta, "created_ms").toLongLong();
+    out.contractOrigin = journal::metaValue(meta, "contract_origin").toStdString();
+    out.clean = journal::metaValue(meta, "clean") == QLatin1String("1");
+    if (!readRequests(db.get(), version, path, out.requests, error) || !readEvents(db.get(), path, out.events, error))
+        return false;
+    // Recordings are counted, not stored as events (like the live session): each request says how many it held.
+    for (const JournalRequest& r : out.requests) {
+        if (!isRejected(r))
+            out.recordings += r.recordings;
+    }
+    return true;
+}
+
+bool SessionJournal::wasClean(const QString& path)
+{
+    sqlite::Database db;
+    journal::Meta meta;
+    if (!openReadOnly(db, path, nullptr) || !journal::readMeta(db.get(), path, meta, nullptr))
+        return false;
+    return journal::metaValue(meta, "clean") == QLatin1String("1");
+}
+
+} // namespace el

@@ -1,0 +1,116 @@
+// SPDX-License-Identifier: MIT
+#include "store/journalschema.h"
+
+#include <QByteArray>
+
+namespace el::journal {
+
+const char* const kSchema[4] = {
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
+    "CREATE TABLE IF NOT EXISTS requests(id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, method TEXT, path TEXT,"
+    " query TEXT, headers TEXT, body BLOB, peer TEXT, status INTEGER, reason TEXT, response_headers TEXT,"
+    " response_body BLOB, upstream_status INTEGER, upstream_ms INTEGER, upstream_error TEXT,"
+    " recordings INTEGER NOT NULL DEFAULT 0)",
+    "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, request_id INTEGER NOT NULL,"
+    " received_ms INTEGER NOT NULL, doc TEXT NOT NULL, endpoint TEXT, user_agent TEXT)",
+    "CREATE INDEX IF NOT EXISTS events_request ON events(request_id)",
+};
+
+bool readMeta(sqlite3* db, const QString& path, Meta& meta, QString* error)
+{
+    sqlite::Statement s;
+    const auto fail = [&](const QString& why) {
+        if (error)
+            *error = path + QStringLiteral(": ") + why;
+        return false;
+    };
+    if (!s.prepare(db, "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"))
+        return fail(QStringLiteral("not an EventLens session (") + qs(s.errorText()) + u')');
+    const bool found = s.next();
+    if (!s.ok())
+        return fail(QStringLiteral("not an EventLens session (") + qs(s.errorText()) + u')');
+    if (!found)
+        return fail(QStringLiteral("not an EventLens session (no meta table)"));
+    if (!s.prepare(db, "SELECT key, value FROM meta"))
+        return fail(qs(s.errorText()));
+    while (s.next())
+        meta.emplace_back(QString::fromStdString(s.bytes(0)), QString::fromStdString(s.bytes(1)));
+    if (!s.ok())
+        return fail(qs(s.errorText()));
+    return true;
+}
+
+QString metaValue(const Meta& meta, const char* key)
+{
+    for (const auto& [k, v] : meta) {
+        if (k == QLatin1String(key))
+            return v;
+    }
+    return {};
+}
+
+bool checkSchema(const Meta& meta, const QString& path, QString* error, int* version)
+{
+    bool ok = false;
+    const int v = metaValue(meta, "schema").toInt(&ok);
+    if (!ok) {
+        if (error)
+            *error = path + QStringLiteral(": not an EventLens session (no schema version)");
+        return false;
+    }
+    if (v > kSchemaVersion) {
+        if (error)
+            *error = path
+                + QStringLiteral(": written by a newer EventLens (session schema %1, this version reads %2)")
+                      .arg(v)
+                      .arg(kSchemaVersion);
+        return false;
+    }
+    if (version)
+        *version = v;
+    return true;
+}
+
+namespace {
+
+/** One header name or value in the headers JSON: a string, or {"base64": ...} when it is not UTF-8. */
+Json headerString(const std::string& s)
+{
+    if (isValidUtf8(s))
+        return Json(s);
+    return Json {{"base64", QByteArray::fromStdString(s).toBase64().toStdString()}};
+}
+
+std::string headerStringFrom(const Json& j)
+{
+    if (j.is_string())
+        return j.get<std::string>();
+    if (j.is_object() && j.contains("base64") && j["base64"].is_string())
+        return QByteArray::fromBase64(QByteArray::fromStdString(j["base64"].get<std::string>())).toStdString();
+    return {};
+}
+
+} // namespace
+
+std::string headersToText(const Headers& headers)
+{
+    Json list = Json::array();
+    for (const auto& [name, value] : headers)
+        list.push_back(Json::array({headerString(name), headerString(value)}));
+    return list.dump();
+}
+
+Headers headersFromText(const std::string& text)
+{
+    const Json list = Json::parse(text, nullptr, false);
+    Headers out;
+    if (!list.is_array())
+        return out;
+    for (const Json& pair : list) {
+        if (pair.is_array() && pair.size() == 2)
+            out.emplace_back(headerStringFrom(pair[0]), headerStringFrom(pair[1]));
+    }
+    return out;
+}
+
+} // namespace el::journal
