@@ -2,6 +2,7 @@
 #include "contract/contractengine.h"
 
 #include "contract/contract.h"
+#include "verdict.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -132,8 +133,10 @@ Json violationToJson(const Violation& v)
 
 std::vector<std::string> violationKinds()
 {
-    return {"schema", "global", "unplanned", "sequence.unfinished", "sequence.orphan_end", "sequence.duplicate_end",
-        "sequence.pinned_mismatch", "sequence.order", "sequence.duplicate_key"};
+    std::vector<std::string> out;
+    for (ViolationKind k : kViolationKinds)
+        out.emplace_back(toString(k));
+    return out;
 }
 
 Json RunInfo::toJson() const
