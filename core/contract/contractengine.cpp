@@ -208,13 +208,13 @@ std::shared_ptr<const Contract> loadContract(const std::string& nameOrPath, std:
 
 namespace {
 
-Violation makeViolation(const std::string& kind, const std::string& rule, const std::string& severity,
-    const std::string& path, std::string message, std::vector<qint64> seqs)
+Violation makeViolation(ViolationKind kind, const std::string& rule, Severity severity, const std::string& path,
+    std::string message, std::vector<qint64> seqs)
 {
     Violation v;
-    v.kind = kind;
+    v.kind = std::string(toString(kind));
     v.rule = rule;
-    v.severity = severity;
+    v.severity = std::string(toString(severity));
     v.path = path;
     v.message = std::move(message);
     v.seqs = std::move(seqs);
@@ -323,7 +323,7 @@ std::string keyText(const SequenceSpec& s, const Json& key)
 
 Violation ContractEngine::Private::unfinished(const SequenceSpec& s, const PairRecord& p, const std::string& why) const
 {
-    return makeViolation("sequence.unfinished", s.id, s.severity, s.key,
+    return makeViolation(ViolationKind::SequenceUnfinished, s.id, s.severity, s.key,
         s.start + " (seq " + std::to_string(p.info.startSeq) + ", " + keyText(s, parseCompact(p.info.key)) + ") " + why,
         {p.info.startSeq});
 }
@@ -377,7 +377,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         const auto f = st.forgotten.find(kh);
         if (f != st.forgotten.end()) {
             if (f->second && s.atMostOnce)
-                out.push_back(makeViolation("sequence.duplicate_end", s.id, s.severity, s.key,
+                out.push_back(makeViolation(ViolationKind::SequenceDuplicateEnd, s.id, s.severity, s.key,
                     "second " + s.end + " for " + keyText(s, *key)
                         + " (the first has left memory with its events), expected at most one",
                     {event.seq}));
@@ -397,7 +397,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         st.pairs.emplace(idx, std::move(p));
         st.latest[kh] = idx;
         runs.emplace_back(index, idx);
-        out.push_back(makeViolation("sequence.orphan_end", s.id, s.severity, s.key,
+        out.push_back(makeViolation(ViolationKind::SequenceOrphanEnd, s.id, s.severity, s.key,
             s.end + " (" + keyText(s, *key) + ") has no preceding " + s.start + " with the same " + pointerName(s.key),
             {event.seq}));
         return;
@@ -410,7 +410,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
                 seqs.push_back(p.info.startSeq);
             seqs.push_back(p.info.endSeq);
             seqs.push_back(event.seq);
-            out.push_back(makeViolation("sequence.duplicate_end", s.id, s.severity, s.key,
+            out.push_back(makeViolation(ViolationKind::SequenceDuplicateEnd, s.id, s.severity, s.key,
                 "second " + s.end + " for " + keyText(s, *key) + " (the first was seq " + std::to_string(p.info.endSeq)
                     + "), expected at most one",
                 std::move(seqs)));
@@ -446,7 +446,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         const std::string label = pointerName(ptr);
         const std::string onEnd = endValue ? describeJsonValue(*endValue) : std::string("missing");
         const std::string onStart = startValue ? describeJsonValue(*startValue) : std::string("missing");
-        out.push_back(makeViolation("sequence.pinned_mismatch", s.id, s.severity, ptr,
+        out.push_back(makeViolation(ViolationKind::SequencePinnedMismatch, s.id, s.severity, ptr,
             label + " is " + onEnd + " on " + s.end + " (seq " + std::to_string(event.seq) + "), expected " + onStart
                 + " as on " + s.start + " (seq " + std::to_string(p.info.startSeq) + ")",
             {p.info.startSeq, event.seq}));
@@ -479,11 +479,12 @@ void ContractEngine::Private::sequences(
             }
             const bool seen = key ? st.firstSeen.count(keyHash(key->dump())) > 0 : st.anyFirst;
             if (!seen) {
-                out.push_back(makeViolation("sequence.order", s.id, s.severity, key ? s.key : std::string("/event"),
-                    key ? s.then + " (" + keyText(s, *key) + ") has no preceding " + s.first + " with the same "
-                            + pointerName(s.key)
-                        : s.then + " has no preceding " + s.first,
-                    {event.seq}));
+                out.push_back(
+                    makeViolation(ViolationKind::SequenceOrder, s.id, s.severity, key ? s.key : std::string("/event"),
+                        key ? s.then + " (" + keyText(s, *key) + ") has no preceding " + s.first + " with the same "
+                                + pointerName(s.key)
+                            : s.then + " has no preceding " + s.first,
+                        {event.seq}));
             }
             break;
         }
@@ -503,7 +504,7 @@ void ContractEngine::Private::sequences(
             if (inserted)
                 st.seenOrder.emplace_back(event.seq, hash);
             if (!inserted) {
-                out.push_back(makeViolation("sequence.duplicate_key", s.id, s.severity, s.key,
+                out.push_back(makeViolation(ViolationKind::SequenceDuplicateKey, s.id, s.severity, s.key,
                     keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(it->second.first)
                         + " (" + st.names[it->second.second] + "), expected unique",
                     {it->second.first, event.seq}));
@@ -543,7 +544,7 @@ std::vector<std::string> ContractEngine::superProperties() const
 namespace {
 
 void schemaCheck(
-    const SchemaRule& rule, const char* kind, const Json& props, const Event& event, std::vector<Violation>& out)
+    const SchemaRule& rule, ViolationKind kind, const Json& props, const Event& event, std::vector<Violation>& out)
 {
     std::vector<SchemaError> errors;
     if (rule.schema->validate(props, errors, "/properties", "properties"))
@@ -589,9 +590,9 @@ EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc
     const EventSpec* spec = c.event(name);
 
     if (!spec && c.unplanned().mode != "allow" && !globMatchAny(c.unplanned().allow, name)) {
-        const std::string sev = c.unplanned().mode == "error" ? "error" : "warning";
+        const Severity sev = c.unplanned().mode == "error" ? Severity::Error : Severity::Warning;
         const std::string hint = closestEvent(c, name);
-        out.push_back(makeViolation("unplanned", "unplanned", sev, "/event",
+        out.push_back(makeViolation(ViolationKind::Unplanned, "unplanned", sev, "/event",
             "event " + describeJsonValue(Json(name)) + " is not in contract " + c.name()
                 + ", expected one of its planned events"
                 + (hint.empty() ? std::string() : " (did you mean " + describeJsonValue(Json(hint)) + "?)")
@@ -603,12 +604,12 @@ EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc
         for (std::size_t i = 0; !exempt && i < g->exemptIf.size(); ++i)
             exempt = g->exemptIf[i]->accepts(doc);
         if (!exempt)
-            schemaCheck(g->rule, "global", props, event, out);
+            schemaCheck(g->rule, ViolationKind::Global, props, event, out);
     }
     if (spec) {
-        schemaCheck(spec->schema, "schema", props, event, out);
+        schemaCheck(spec->schema, ViolationKind::Schema, props, event, out);
         for (const SchemaRule& r : spec->rules)
-            schemaCheck(r, "schema", props, event, out);
+            schemaCheck(r, ViolationKind::Schema, props, event, out);
     }
     for (const SequenceSpec& s : c.sequences()) {
         addFact(j, doc, s.key);
