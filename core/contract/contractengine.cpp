@@ -250,7 +250,7 @@ struct CompactRun
     qint64 endSeq = 0;
     qint64 startMs = 0;
     qint64 endMs = 0;
-    std::string state; ///< as RunInfo::state
+    RunState state = RunState::Open; ///< as RunInfo::state
     int pinnedMismatches = 0;
     std::string pinned; ///< JSON array: per pinned entry, its value on the start event (null: absent)
     std::string result; ///< value at the result pointer on the end event, compact JSON; empty: none
@@ -344,13 +344,13 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     auto latest = st.latest.find(kh);
 
     if (isStart) {
-        if (latest != st.latest.end() && st.pairs.at(latest->second).info.state == "open")
+        if (latest != st.latest.end() && st.pairs.at(latest->second).info.state == RunState::Open)
             return; // a repeated start while the pair is open keeps the first start
         PairRecord p;
         p.info.key = compactJson(*key);
         p.info.startSeq = event.seq;
         p.info.startMs = t;
-        p.info.state = "open";
+        p.info.state = RunState::Open;
         p.startReceivedMs = event.receivedMs;
         p.keyHash = kh;
         if (!s.pinned.empty()) {
@@ -390,7 +390,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         p.info.key = compactJson(*key);
         p.info.endSeq = event.seq;
         p.info.endMs = t;
-        p.info.state = "orphan";
+        p.info.state = RunState::Orphan;
         p.info.result = result ? compactJson(*result) : std::string();
         p.keyHash = kh;
         const std::size_t idx = st.nextPair++;
@@ -421,16 +421,16 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     p.info.endMs = t;
     p.info.result = result ? compactJson(*result) : std::string();
     st.open.erase(latest->second);
-    if (p.info.state == "open") {
+    if (p.info.state == RunState::Open) {
         if (s.withinMs && t - p.info.startMs > *s.withinMs) {
-            p.info.state = "unfinished";
+            p.info.state = RunState::Unfinished;
             Violation v = unfinished(s, p,
                 "has no " + s.end + " within " + std::to_string(*s.withinMs) + " ms: it came "
                     + std::to_string(t - p.info.startMs) + " ms later (seq " + std::to_string(event.seq) + ")");
             v.seqs.push_back(event.seq);
             out.push_back(std::move(v));
         } else {
-            p.info.state = "finished";
+            p.info.state = RunState::Finished;
         }
     }
     const Json startPinned = parseCompact(p.info.pinned);
@@ -653,7 +653,7 @@ std::vector<Violation> ContractEngine::onTick(qint64 nowMs)
         for (auto it = st.open.begin(); it != st.open.end();) {
             PairRecord& p = st.pairs.at(*it);
             if (nowMs - p.startReceivedMs > *s.withinMs) {
-                p.info.state = "unfinished";
+                p.info.state = RunState::Unfinished;
                 out.push_back(
                     d->unfinished(s, p, "has no " + s.end + " within " + std::to_string(*s.withinMs) + " ms"));
                 it = st.open.erase(it);
@@ -675,7 +675,7 @@ std::vector<Violation> ContractEngine::finish()
             continue;
         const SequenceSpec& s = d->contract->sequences()[rule];
         PairRecord& p = st.pairs.at(idx);
-        p.info.state = "unfinished";
+        p.info.state = RunState::Unfinished;
         out.push_back(d->unfinished(s, p, "has no " + s.end + " (input ended)"));
         st.open.erase(idx);
     }
@@ -757,7 +757,7 @@ std::vector<RunInfo> ContractEngine::runs() const
             if (!pinned[i].is_null())
                 r.pinned[s.pinned[i].first] = pinned[i];
         }
-        r.state = c.state;
+        r.state = std::string(toString(c.state));
         r.result = parseCompact(c.result);
         r.pinnedMismatches = c.pinnedMismatches;
         out.push_back(std::move(r));
