@@ -150,12 +150,13 @@ private:
         return out;
     }
 
-    std::string severity(const Json& obj, const std::string& where)
+    Severity severity(const Json& obj, const std::string& where)
     {
         const std::string s = optionalString(obj, "severity", where, "error");
-        if (s != "error" && s != "warning")
+        const std::optional<Severity> parsed = severityFromString(s);
+        if (!parsed)
             fail(sub(where, "severity"), "must be \"error\" or \"warning\", not \"" + s + "\"");
-        return s;
+        return *parsed;
     }
 
     std::string pointer(const Json& obj, const char* key, const std::string& where, bool required)
@@ -212,8 +213,7 @@ private:
         m_c.m_globals = std::move(spec);
     }
 
-    SchemaRule schemaRule(
-        const Json& obj, const std::string& where, const std::string& id, const std::string& defSeverity)
+    SchemaRule schemaRule(const Json& obj, const std::string& where, const std::string& id, Severity defSeverity)
     {
         SchemaRule r;
         r.id = id;
@@ -235,7 +235,7 @@ private:
         spec.name = name;
         spec.description = optionalString(e, "description", where, "");
         addRuleId("events." + name, where);
-        spec.schema = schemaRule(e, where, "events." + name, "error");
+        spec.schema = schemaRule(e, where, "events." + name, Severity::Error);
         if (e.contains("rules")) {
             const Json& rules = e["rules"];
             if (!rules.is_array())

@@ -3,6 +3,7 @@
 
 #include "contract/jsonschema.h"
 #include "event.h"
+#include "verdict.h"
 
 #include <map>
 #include <memory>
@@ -17,7 +18,7 @@ namespace el {
 struct SchemaRule
 {
     std::string id; ///< rule id reported in violations
-    std::string severity = "error"; ///< "error" or "warning"
+    Severity severity = Severity::Error; ///< parsed from "error" / "warning" at load
     std::string description;
     std::shared_ptr<const JsonSchema> schema; ///< never null once loaded
 };
@@ -53,7 +54,7 @@ struct SequenceSpec
 
     std::string id;
     Type type = Type::Pair;
-    std::string severity = "error";
+    Severity severity = Severity::Error;
     std::string description;
     std::string key; ///< JSON pointer into the event (may be empty for order rules)
 

@@ -2,6 +2,7 @@
 #include "contract/contractengine.h"
 
 #include "contract/contract.h"
+#include "verdict.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -132,8 +133,10 @@ Json violationToJson(const Violation& v)
 
 std::vector<std::string> violationKinds()
 {
-    return {"schema", "global", "unplanned", "sequence.unfinished", "sequence.orphan_end", "sequence.duplicate_end",
-        "sequence.pinned_mismatch", "sequence.order", "sequence.duplicate_key"};
+    std::vector<std::string> out;
+    for (ViolationKind k : kViolationKinds)
+        out.emplace_back(toString(k));
+    return out;
 }
 
 Json RunInfo::toJson() const
@@ -205,13 +208,13 @@ std::shared_ptr<const Contract> loadContract(const std::string& nameOrPath, std:
 
 namespace {
 
-Violation makeViolation(const std::string& kind, const std::string& rule, const std::string& severity,
-    const std::string& path, std::string message, std::vector<qint64> seqs)
+Violation makeViolation(ViolationKind kind, const std::string& rule, Severity severity, const std::string& path,
+    std::string message, std::vector<qint64> seqs)
 {
     Violation v;
-    v.kind = kind;
+    v.kind = std::string(toString(kind));
     v.rule = rule;
-    v.severity = severity;
+    v.severity = std::string(toString(severity));
     v.path = path;
     v.message = std::move(message);
     v.seqs = std::move(seqs);
@@ -247,7 +250,7 @@ struct CompactRun
     qint64 endSeq = 0;
     qint64 startMs = 0;
     qint64 endMs = 0;
-    std::string state; ///< as RunInfo::state
+    RunState state = RunState::Open; ///< as RunInfo::state
     int pinnedMismatches = 0;
     std::string pinned; ///< JSON array: per pinned entry, its value on the start event (null: absent)
     std::string result; ///< value at the result pointer on the end event, compact JSON; empty: none
@@ -320,7 +323,7 @@ std::string keyText(const SequenceSpec& s, const Json& key)
 
 Violation ContractEngine::Private::unfinished(const SequenceSpec& s, const PairRecord& p, const std::string& why) const
 {
-    return makeViolation("sequence.unfinished", s.id, s.severity, s.key,
+    return makeViolation(ViolationKind::SequenceUnfinished, s.id, s.severity, s.key,
         s.start + " (seq " + std::to_string(p.info.startSeq) + ", " + keyText(s, parseCompact(p.info.key)) + ") " + why,
         {p.info.startSeq});
 }
@@ -341,13 +344,13 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     auto latest = st.latest.find(kh);
 
     if (isStart) {
-        if (latest != st.latest.end() && st.pairs.at(latest->second).info.state == "open")
+        if (latest != st.latest.end() && st.pairs.at(latest->second).info.state == RunState::Open)
             return; // a repeated start while the pair is open keeps the first start
         PairRecord p;
         p.info.key = compactJson(*key);
         p.info.startSeq = event.seq;
         p.info.startMs = t;
-        p.info.state = "open";
+        p.info.state = RunState::Open;
         p.startReceivedMs = event.receivedMs;
         p.keyHash = kh;
         if (!s.pinned.empty()) {
@@ -374,7 +377,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         const auto f = st.forgotten.find(kh);
         if (f != st.forgotten.end()) {
             if (f->second && s.atMostOnce)
-                out.push_back(makeViolation("sequence.duplicate_end", s.id, s.severity, s.key,
+                out.push_back(makeViolation(ViolationKind::SequenceDuplicateEnd, s.id, s.severity, s.key,
                     "second " + s.end + " for " + keyText(s, *key)
                         + " (the first has left memory with its events), expected at most one",
                     {event.seq}));
@@ -387,14 +390,14 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         p.info.key = compactJson(*key);
         p.info.endSeq = event.seq;
         p.info.endMs = t;
-        p.info.state = "orphan";
+        p.info.state = RunState::Orphan;
         p.info.result = result ? compactJson(*result) : std::string();
         p.keyHash = kh;
         const std::size_t idx = st.nextPair++;
         st.pairs.emplace(idx, std::move(p));
         st.latest[kh] = idx;
         runs.emplace_back(index, idx);
-        out.push_back(makeViolation("sequence.orphan_end", s.id, s.severity, s.key,
+        out.push_back(makeViolation(ViolationKind::SequenceOrphanEnd, s.id, s.severity, s.key,
             s.end + " (" + keyText(s, *key) + ") has no preceding " + s.start + " with the same " + pointerName(s.key),
             {event.seq}));
         return;
@@ -407,7 +410,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
                 seqs.push_back(p.info.startSeq);
             seqs.push_back(p.info.endSeq);
             seqs.push_back(event.seq);
-            out.push_back(makeViolation("sequence.duplicate_end", s.id, s.severity, s.key,
+            out.push_back(makeViolation(ViolationKind::SequenceDuplicateEnd, s.id, s.severity, s.key,
                 "second " + s.end + " for " + keyText(s, *key) + " (the first was seq " + std::to_string(p.info.endSeq)
                     + "), expected at most one",
                 std::move(seqs)));
@@ -418,16 +421,16 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     p.info.endMs = t;
     p.info.result = result ? compactJson(*result) : std::string();
     st.open.erase(latest->second);
-    if (p.info.state == "open") {
+    if (p.info.state == RunState::Open) {
         if (s.withinMs && t - p.info.startMs > *s.withinMs) {
-            p.info.state = "unfinished";
+            p.info.state = RunState::Unfinished;
             Violation v = unfinished(s, p,
                 "has no " + s.end + " within " + std::to_string(*s.withinMs) + " ms: it came "
                     + std::to_string(t - p.info.startMs) + " ms later (seq " + std::to_string(event.seq) + ")");
             v.seqs.push_back(event.seq);
             out.push_back(std::move(v));
         } else {
-            p.info.state = "finished";
+            p.info.state = RunState::Finished;
         }
     }
     const Json startPinned = parseCompact(p.info.pinned);
@@ -443,7 +446,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         const std::string label = pointerName(ptr);
         const std::string onEnd = endValue ? describeJsonValue(*endValue) : std::string("missing");
         const std::string onStart = startValue ? describeJsonValue(*startValue) : std::string("missing");
-        out.push_back(makeViolation("sequence.pinned_mismatch", s.id, s.severity, ptr,
+        out.push_back(makeViolation(ViolationKind::SequencePinnedMismatch, s.id, s.severity, ptr,
             label + " is " + onEnd + " on " + s.end + " (seq " + std::to_string(event.seq) + "), expected " + onStart
                 + " as on " + s.start + " (seq " + std::to_string(p.info.startSeq) + ")",
             {p.info.startSeq, event.seq}));
@@ -476,11 +479,12 @@ void ContractEngine::Private::sequences(
             }
             const bool seen = key ? st.firstSeen.count(keyHash(key->dump())) > 0 : st.anyFirst;
             if (!seen) {
-                out.push_back(makeViolation("sequence.order", s.id, s.severity, key ? s.key : std::string("/event"),
-                    key ? s.then + " (" + keyText(s, *key) + ") has no preceding " + s.first + " with the same "
-                            + pointerName(s.key)
-                        : s.then + " has no preceding " + s.first,
-                    {event.seq}));
+                out.push_back(
+                    makeViolation(ViolationKind::SequenceOrder, s.id, s.severity, key ? s.key : std::string("/event"),
+                        key ? s.then + " (" + keyText(s, *key) + ") has no preceding " + s.first + " with the same "
+                                + pointerName(s.key)
+                            : s.then + " has no preceding " + s.first,
+                        {event.seq}));
             }
             break;
         }
@@ -500,7 +504,7 @@ void ContractEngine::Private::sequences(
             if (inserted)
                 st.seenOrder.emplace_back(event.seq, hash);
             if (!inserted) {
-                out.push_back(makeViolation("sequence.duplicate_key", s.id, s.severity, s.key,
+                out.push_back(makeViolation(ViolationKind::SequenceDuplicateKey, s.id, s.severity, s.key,
                     keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(it->second.first)
                         + " (" + st.names[it->second.second] + "), expected unique",
                     {it->second.first, event.seq}));
@@ -540,7 +544,7 @@ std::vector<std::string> ContractEngine::superProperties() const
 namespace {
 
 void schemaCheck(
-    const SchemaRule& rule, const char* kind, const Json& props, const Event& event, std::vector<Violation>& out)
+    const SchemaRule& rule, ViolationKind kind, const Json& props, const Event& event, std::vector<Violation>& out)
 {
     std::vector<SchemaError> errors;
     if (rule.schema->validate(props, errors, "/properties", "properties"))
@@ -586,9 +590,9 @@ EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc
     const EventSpec* spec = c.event(name);
 
     if (!spec && c.unplanned().mode != "allow" && !globMatchAny(c.unplanned().allow, name)) {
-        const std::string sev = c.unplanned().mode == "error" ? "error" : "warning";
+        const Severity sev = c.unplanned().mode == "error" ? Severity::Error : Severity::Warning;
         const std::string hint = closestEvent(c, name);
-        out.push_back(makeViolation("unplanned", "unplanned", sev, "/event",
+        out.push_back(makeViolation(ViolationKind::Unplanned, "unplanned", sev, "/event",
             "event " + describeJsonValue(Json(name)) + " is not in contract " + c.name()
                 + ", expected one of its planned events"
                 + (hint.empty() ? std::string() : " (did you mean " + describeJsonValue(Json(hint)) + "?)")
@@ -600,12 +604,12 @@ EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc
         for (std::size_t i = 0; !exempt && i < g->exemptIf.size(); ++i)
             exempt = g->exemptIf[i]->accepts(doc);
         if (!exempt)
-            schemaCheck(g->rule, "global", props, event, out);
+            schemaCheck(g->rule, ViolationKind::Global, props, event, out);
     }
     if (spec) {
-        schemaCheck(spec->schema, "schema", props, event, out);
+        schemaCheck(spec->schema, ViolationKind::Schema, props, event, out);
         for (const SchemaRule& r : spec->rules)
-            schemaCheck(r, "schema", props, event, out);
+            schemaCheck(r, ViolationKind::Schema, props, event, out);
     }
     for (const SequenceSpec& s : c.sequences()) {
         addFact(j, doc, s.key);
@@ -649,7 +653,7 @@ std::vector<Violation> ContractEngine::onTick(qint64 nowMs)
         for (auto it = st.open.begin(); it != st.open.end();) {
             PairRecord& p = st.pairs.at(*it);
             if (nowMs - p.startReceivedMs > *s.withinMs) {
-                p.info.state = "unfinished";
+                p.info.state = RunState::Unfinished;
                 out.push_back(
                     d->unfinished(s, p, "has no " + s.end + " within " + std::to_string(*s.withinMs) + " ms"));
                 it = st.open.erase(it);
@@ -671,7 +675,7 @@ std::vector<Violation> ContractEngine::finish()
             continue;
         const SequenceSpec& s = d->contract->sequences()[rule];
         PairRecord& p = st.pairs.at(idx);
-        p.info.state = "unfinished";
+        p.info.state = RunState::Unfinished;
         out.push_back(d->unfinished(s, p, "has no " + s.end + " (input ended)"));
         st.open.erase(idx);
     }
@@ -753,7 +757,7 @@ std::vector<RunInfo> ContractEngine::runs() const
             if (!pinned[i].is_null())
                 r.pinned[s.pinned[i].first] = pinned[i];
         }
-        r.state = c.state;
+        r.state = std::string(toString(c.state));
         r.result = parseCompact(c.result);
         r.pinnedMismatches = c.pinnedMismatches;
         out.push_back(std::move(r));

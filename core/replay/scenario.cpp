@@ -2,6 +2,7 @@
 #include "replay/scenario.h"
 
 #include "contract/contractengine.h"
+#include "verdict.h"
 
 #include <QDateTime>
 #include <QDir>
@@ -828,15 +829,14 @@ bool parseExpectation(const Json& j, Scenario& out, std::string& error)
             return false;
         // A kind the engine never reports would make the scenario fail forever (or, as "not expected",
         // pass for the wrong reason): only the engine's own kinds are accepted.
-        const std::vector<std::string> kinds = violationKinds();
-        if (std::find(kinds.begin(), kinds.end(), x.kind) == kinds.end()) {
+        if (!violationKindFromString(x.kind)) {
             std::string list;
-            for (const std::string& k : kinds)
+            for (const std::string& k : violationKinds())
                 list += (list.empty() ? "" : ", ") + k;
             error = where + ": unknown kind \"" + x.kind + "\" (kinds: " + list + ")";
             return false;
         }
-        if (!x.severity.empty() && x.severity != "error" && x.severity != "warning") {
+        if (!x.severity.empty() && !severityFromString(x.severity)) {
             error = where + ": \"severity\" must be \"error\" or \"warning\"";
             return false;
         }

@@ -4,6 +4,7 @@
 // contract loading errors, live-mode timeouts, built-in contracts.
 #include "contract/contract.h"
 #include "contract/contractengine.h"
+#include "verdict.h"
 
 #include <QDir>
 #include <QFile>
@@ -96,6 +97,7 @@ private slots:
     void golden_data();
     void golden();
     void goldenCoversEveryViolationKind();
+    void enumNamesRoundTrip();
     void loadErrors_data();
     void loadErrors();
     void invalidJsonSaysWhere();
@@ -155,6 +157,36 @@ void TestContract::goldenCoversEveryViolationKind()
     for (const std::string& k : el::violationKinds())
         QVERIFY2(kinds.count(k), ("no golden case covers " + k).c_str());
     QCOMPARE(kinds.size(), el::violationKinds().size());
+}
+
+void TestContract::enumNamesRoundTrip()
+{
+    std::set<std::string_view> names;
+    for (el::ViolationKind k : el::kViolationKinds) {
+        QVERIFY(!el::toString(k).empty());
+        QVERIFY(names.insert(el::toString(k)).second);
+        QVERIFY(el::violationKindFromString(el::toString(k)) == k);
+        QCOMPARE(el::isSequenceKind(k), el::toString(k).substr(0, 9) == "sequence.");
+    }
+    const std::vector<std::string> listed = el::violationKinds();
+    QCOMPARE(listed.size(), el::kViolationKinds.size());
+    for (std::size_t i = 0; i < listed.size(); ++i)
+        QCOMPARE(listed[i], std::string(el::toString(el::kViolationKinds[i])));
+    for (el::Severity s : el::kSeverities)
+        QVERIFY(el::severityFromString(el::toString(s)) == s);
+    QVERIFY(el::toString(el::Severity::Error) == "error");
+    QVERIFY(el::toString(el::Severity::Warning) == "warning");
+    std::set<std::string_view> states;
+    for (el::RunState s : el::kRunStates) {
+        QVERIFY(states.insert(el::toString(s)).second);
+        QVERIFY(el::runStateFromString(el::toString(s)) == s);
+    }
+    QVERIFY(states == (std::set<std::string_view> {"open", "finished", "unfinished", "orphan"}));
+    for (const char* bad : {"", "Error", "fatal", "info", "sequence", "sequence.", "Schema", "closed", " open"}) {
+        QVERIFY(!el::violationKindFromString(bad));
+        QVERIFY(!el::severityFromString(bad));
+        QVERIFY(!el::runStateFromString(bad));
+    }
 }
 
 void TestContract::loadErrors_data()
