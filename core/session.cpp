@@ -502,6 +502,7 @@ void Session::loadData(const SessionData& data)
         m_store.appendEvents(std::move(events));
     }
     m_store.addViolations(violations);
+    m_store.countRecordings(data.recordings);
     for (const JournalRequest& r : data.requests)
         if (isRejected(r))
             m_store.addRejected(toRejected(r));

@@ -1389,8 +1389,12 @@ void TestStore::recordingsReloadWithoutDecoding()
         for (int i = 0; i < 3; ++i)
             batch.push_back(Json {{"event", "$snapshot"}, {"properties", {{"distinct_id", "u"}}}});
         snapshot.body = batch.dump();
-        QVERIFY(session.ingest(snapshot, Endpoint::Recording).ok());
-        QVERIFY(session.ingest(postRequest("/e/", {sampleEvent("$pageview", 1)}, false), Endpoint::Capture).ok());
+        int ok = 0;
+        const auto count = [&ok](const IngestOutcome& out, bool durable) { ok += out.ok() && durable; };
+        session.ingestAsync(snapshot, Endpoint::Recording, count);
+        session.ingestAsync(postRequest("/e/", {sampleEvent("$pageview", 1)}, false), Endpoint::Capture, count);
+        session.drainIngests();
+        QTRY_COMPARE(ok, 2); // acknowledged once durable
         QCOMPARE(session.store()->recordingCount(), qint64(3));
         session.closeSessionFile();
     }
@@ -1418,6 +1422,11 @@ void TestStore::recordingsReloadWithoutDecoding()
     journal.close();
     QVERIFY2(SessionJournal::load(file, data, &error), qPrintable(error));
     QCOMPARE(data.recordings, qint64(8));
+    // A session that opens the file again shows them too (Session::loadData once forgot them).
+    Session reopened;
+    QVERIFY2(reopened.openSessionFile(file, &error), qPrintable(error));
+    QCOMPARE(reopened.store()->recordingCount(), qint64(8));
+    reopened.closeSessionFile();
 }
 
 void TestStore::schemaOneFileLoadsAndMigrates()
