@@ -80,9 +80,9 @@ std::string formatText(const Report& r)
     for (const el::Violation& v : r.violations) {
         const qint64 at = v.seqs.empty() ? 0 : v.seqs.back();
         const std::string src = source(r, at);
-        out += (src.empty() ? std::string("-") : src) + ": " + v.severity + ": [" + v.kind + " " + v.rule + "] "
-            + eventNameOf(r, at) + " (seq " + seqList(v.seqs) + ") " + (v.path.empty() ? "" : v.path + ": ") + v.message
-            + "\n";
+        out += (src.empty() ? std::string("-") : src) + ": " + std::string(el::toString(v.severity)) + ": ["
+            + std::string(el::toString(v.kind)) + " " + v.rule + "] " + eventNameOf(r, at) + " (seq " + seqList(v.seqs)
+            + ") " + (v.path.empty() ? "" : v.path + ": ") + v.message + "\n";
     }
     out += summaryLine(r) + "\n";
     return out;
@@ -96,14 +96,14 @@ std::string formatJson(const Report& r)
     std::map<std::string, int> byKind;
     std::map<std::string, int> byRule;
     for (const el::Violation& v : r.violations) {
-        el::Json j = el::violationToJson(v);
+        el::Json j = v.toJson();
         j["event"] = eventNameOf(r, v.seqs.empty() ? 0 : v.seqs.back());
         el::Json sources = el::Json::array();
         for (qint64 s : v.seqs)
             sources.push_back(source(r, s));
         j["sources"] = std::move(sources);
         violations.push_back(std::move(j));
-        byKind[v.kind]++;
+        byKind[std::string(el::toString(v.kind))]++;
         byRule[v.rule]++;
     }
     el::Json runs = el::Json::array();
@@ -140,11 +140,12 @@ void writeCase(QXmlStreamWriter& xml, const Report& r, const TestCase& tc)
     std::vector<const el::Violation*> errors;
     std::vector<const el::Violation*> warnings;
     for (const el::Violation* v : tc.violations)
-        (v->severity == "error" ? errors : warnings).push_back(v);
+        (v->severity == el::Severity::Error ? errors : warnings).push_back(v);
     auto line = [&](const el::Violation* v) {
         const std::string src = source(r, v->seqs.empty() ? 0 : v->seqs.back());
-        return v->severity + " [" + v->kind + " " + v->rule + "] " + (v->path.empty() ? "" : v->path + ": ")
-            + v->message + " (seq " + seqList(v->seqs) + (src.empty() ? "" : ", " + src) + ")\n";
+        return std::string(el::toString(v->severity)) + " [" + std::string(el::toString(v->kind)) + " " + v->rule + "] "
+            + (v->path.empty() ? "" : v->path + ": ") + v->message + " (seq " + seqList(v->seqs)
+            + (src.empty() ? "" : ", " + src) + ")\n";
     };
     if (tc.skipped) {
         xml.writeStartElement(QStringLiteral("skipped"));
@@ -156,7 +157,8 @@ void writeCase(QXmlStreamWriter& xml, const Report& r, const TestCase& tc)
         for (const el::Violation* v : errors)
             text += line(v);
         xml.writeStartElement(QStringLiteral("failure"));
-        xml.writeAttribute(QStringLiteral("type"), QString::fromStdString(errors.front()->kind));
+        xml.writeAttribute(
+            QStringLiteral("type"), QString::fromStdString(std::string(el::toString(errors.front()->kind))));
         xml.writeAttribute(QStringLiteral("message"),
             QString::fromStdString(errors.front()->message
                 + (errors.size() > 1 ? " (+" + std::to_string(errors.size() - 1) + " more)" : "")));
@@ -179,7 +181,7 @@ void writeSuite(QXmlStreamWriter& xml, const Report& r, const QString& name, con
     for (const TestCase& tc : cases) {
         skipped += tc.skipped ? 1 : 0;
         for (const el::Violation* v : tc.violations) {
-            if (v->severity == "error") {
+            if (v->severity == el::Severity::Error) {
                 ++failures;
                 break;
             }
@@ -277,7 +279,7 @@ std::string formatJunit(const Report& r)
     }
     for (const el::Violation& v : r.violations) {
         auto spec = specById.find(v.rule);
-        const bool sequenceKind = v.kind.rfind("sequence.", 0) == 0;
+        const bool sequenceKind = el::isSequenceKind(v.kind);
         if (!sequenceKind || spec == specById.end()) {
             const qint64 at = v.seqs.empty() ? 0 : v.seqs.back();
             if (at >= 1 && std::size_t(at) <= eventCases.size())
@@ -326,7 +328,7 @@ std::string formatJunit(const Report& r)
     for (const auto* cases : {&eventCases, &seqCases}) {
         for (const TestCase& tc : *cases) {
             for (const el::Violation* v : tc.violations) {
-                if (v->severity == "error") {
+                if (v->severity == el::Severity::Error) {
                     ++failures;
                     break;
                 }
@@ -456,7 +458,7 @@ int runCheckCommand(const QStringList& args)
         report.violations.push_back(std::move(v));
     report.runs = engine.runs();
     for (const el::Violation& v : report.violations)
-        (v.severity == "error" ? report.errors : report.warnings)++;
+        (v.severity == el::Severity::Error ? report.errors : report.warnings)++;
 
     std::string text;
     if (format == QLatin1String("json"))

@@ -295,6 +295,12 @@ Json Event::toJson() const
     return j;
 }
 
+Json Violation::toJson() const
+{
+    return Json {{"kind", std::string(toString(kind))}, {"rule", rule}, {"severity", std::string(toString(severity))},
+        {"path", path}, {"message", message}, {"seqs", seqs}};
+}
+
 Json RejectedRequest::toJson() const
 {
     Json j = Json::object();

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "verdict.h"
+
 #include <QtGlobal>
 
 #include <nlohmann/json.hpp>
@@ -31,12 +33,15 @@ struct EventOrigin
 /** \brief A contract violation (filled by the contract engine). */
 struct Violation
 {
-    std::string kind; ///< schema, global, unplanned, sequence.unfinished, ...
+    ViolationKind kind = ViolationKind::Schema; ///< schema, global, unplanned, sequence.unfinished, ...
     std::string rule; ///< the contract's rule id
-    std::string severity; ///< "error" or "warning"
+    Severity severity = Severity::Error;
     std::string path; ///< JSON pointer into the event, e.g. "/properties/runtime_type"
     std::string message; ///< human readable, says expected vs actual
     std::vector<qint64> seqs; ///< every event involved
+
+    /** {kind, rule, severity, path, message, seqs}, kinds and severities by their wire names. */
+    Json toJson() const;
 };
 
 /**

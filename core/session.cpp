@@ -532,7 +532,7 @@ Json Session::checkRange(qint64 since, qint64 until) const
         auto rest = engine.finish();
         all.insert(all.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
         for (const Violation& v : all)
-            violations.push_back(violationJson(v));
+            violations.push_back(v.toJson());
         for (const RunInfo& r : engine.runs())
             runs.push_back(r.toJson());
     }

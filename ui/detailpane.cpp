@@ -364,7 +364,7 @@ void DetailPane::rebuild(bool keepState)
     m_subtitle->setText(sub.join(QStringLiteral("  ·  ")));
     int errors = 0, warnings = 0;
     for (const Violation& v : m_eventViolations)
-        (v.severity == "error" ? errors : warnings)++;
+        (v.severity == Severity::Error ? errors : warnings)++;
     const QColor statusColor = errors ? colors::error() : warnings ? colors::warning() : colors::ok();
     m_status->setText(statusText(errors, warnings));
     m_status->setStyleSheet(
@@ -419,19 +419,19 @@ void DetailPane::fillViolations()
     m_violations->clear();
     for (const Violation& v : m_eventViolations) {
         auto* item = new QTreeWidgetItem(m_violations);
-        const bool error = v.severity == "error";
+        const bool error = v.severity == Severity::Error;
         item->setIcon(0, statusIcon(error ? 1 : 0, error ? 0 : 1));
-        item->setText(0, qs(v.severity));
+        item->setText(0, qs(std::string(toString(v.severity))));
         item->setForeground(0, error ? colors::error() : colors::warning());
         item->setText(1, qs(v.message));
         item->setToolTip(1, qs(v.message));
         item->setText(2, qs(v.path));
         item->setText(3, qs(v.rule));
-        item->setText(4, qs(v.kind));
+        item->setText(4, qs(std::string(toString(v.kind))));
         item->setData(0, Qt::UserRole, qs(v.path));
         item->setData(1, Qt::UserRole,
             QStringLiteral("<b>%1</b> · %2 · %3<br>%4")
-                .arg(qs(v.rule).toHtmlEscaped(), qs(v.kind).toHtmlEscaped(),
+                .arg(qs(v.rule).toHtmlEscaped(), qs(std::string(toString(v.kind))).toHtmlEscaped(),
                     v.path.empty() ? tr("whole event") : qs(v.path).toHtmlEscaped(), qs(v.message).toHtmlEscaped()));
     }
     m_contextLabel->setText(m_eventViolations.empty() ? tr("This event has no contract violations.")

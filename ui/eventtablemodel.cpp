@@ -101,7 +101,8 @@ QVariant EventTableModel::data(const QModelIndex& index, int role) const
                 return tr("No contract violations");
             QStringList lines;
             for (const Violation* v : m_store->violationsFor(e.seq)) {
-                lines << QStringLiteral("%1 [%2] %3").arg(qs(v->severity), qs(v->rule), qs(v->message));
+                lines << QStringLiteral("%1 [%2] %3")
+                             .arg(qs(std::string(toString(v->severity))), qs(v->rule), qs(v->message));
                 if (lines.size() >= 12) {
                     lines << QStringLiteral("…");
                     break;

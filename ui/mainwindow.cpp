@@ -824,7 +824,7 @@ void MainWindow::onTick()
         m_rateSamples.pop_front();
     // Open runs show a running duration.
     for (const auto& r : m_runsModel->rows()) {
-        if (r.run.state == "open") {
+        if (r.run.state == RunState::Open) {
             scheduleRunsRefresh();
             break;
         }

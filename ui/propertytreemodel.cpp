@@ -258,7 +258,7 @@ void PropertyTreeModel::addPlaceholder(const Violation& violation)
     node->name = rest.join(u'/');
     node->pointer = violation.path;
     node->note = qs(violation.message);
-    node->error = violation.severity == "error";
+    node->error = violation.severity == Severity::Error;
     Node* added = parent->add(std::move(node));
     m_byPointer.emplace(violation.path, added);
 }

@@ -394,7 +394,8 @@ void ReplayPanel::onScenarioFinished(const ScenarioResult& r)
     if (r.verdictAvailable)
         tip += tr("\nverdict over seq (%1, %2]").arg(r.since).arg(r.until);
     for (const Violation& v : r.actual)
-        tip += QStringLiteral("\n• ") + qs(v.kind + " " + v.rule + " " + v.path + ": " + v.message);
+        tip += QStringLiteral("\n• ")
+            + qs(std::string(toString(v.kind)) + " " + v.rule + " " + v.path + ": " + v.message);
     for (const std::string& e : r.sendErrors)
         tip += QStringLiteral("\n✗ ") + qs(e);
     for (int c = ResScenario; c <= ResNote; ++c)

@@ -21,14 +21,18 @@ std::string lowerAscii(std::string s)
     return s;
 }
 
-QColor stateColor(const std::string& state)
+QColor stateColor(RunState state)
 {
-    if (state == "open")
+    switch (state) {
+    case RunState::Open:
         return QColor(0x1c, 0x6d, 0xd0);
-    if (state == "finished")
+    case RunState::Finished:
         return colors::ok();
-    if (state == "unfinished")
+    case RunState::Unfinished:
         return colors::error();
+    case RunState::Orphan:
+        break;
+    }
     return QColor(0x80, 0x86, 0x8f);
 }
 
@@ -43,12 +47,16 @@ bool sameRun(const RunInfo& a, const RunInfo& b)
 
 RunOutcome runOutcome(const RunInfo& run)
 {
-    if (run.state == "open")
+    switch (run.state) {
+    case RunState::Open:
         return RunOutcome::Open;
-    if (run.state == "unfinished")
+    case RunState::Unfinished:
         return RunOutcome::Unfinished;
-    if (run.state == "orphan")
+    case RunState::Orphan:
         return RunOutcome::Orphan;
+    case RunState::Finished:
+        break;
+    }
     const Json& r = run.result;
     if (r.is_boolean())
         return r.get<bool>() ? RunOutcome::Success : RunOutcome::Failed;
@@ -116,7 +124,7 @@ void RunsModel::setRuns(std::vector<RunInfo> runs, const EventStore* store)
         Row& mine = m_rows[i];
         Row& theirs = incoming[incomingIndex[mine.id]];
         const bool changed = !sameRun(mine.run, theirs.run) || mine.runtimeType != theirs.runtimeType;
-        if (changed || mine.run.state == "open") {
+        if (changed || mine.run.state == RunState::Open) {
             mine = std::move(theirs);
             firstChanged = firstChanged < 0 ? static_cast<int>(i) : firstChanged;
             lastChanged = static_cast<int>(i);
@@ -163,7 +171,7 @@ qint64 RunsModel::durationMs(const RunInfo& run) const
         return -1;
     if (run.endMs > 0)
         return run.endMs - run.startMs;
-    if (run.state == "open")
+    if (run.state == RunState::Open)
         return std::max<qint64>(0, (m_nowMs > 0 ? m_nowMs : nowMs()) - run.startMs);
     return -1;
 }
@@ -183,11 +191,11 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const
         case RuntimeTypeColumn:
             return runtimeTypeText(row.runtimeType);
         case StateColumn:
-            if (role == Qt::ToolTipRole && run.state == "unfinished")
+            if (role == Qt::ToolTipRole && run.state == RunState::Unfinished)
                 return tr("No end event arrived within the rule's time limit");
-            if (role == Qt::ToolTipRole && run.state == "orphan")
+            if (role == Qt::ToolTipRole && run.state == RunState::Orphan)
                 return tr("An end event without a start event");
-            return qs(run.state);
+            return qs(std::string(toString(run.state)));
         case ResultColumn:
             return run.result.is_null() ? QString() : jsonPreview(run.result, 80);
         case StartedColumn:
@@ -196,7 +204,7 @@ QVariant RunsModel::data(const QModelIndex& index, int role) const
             const qint64 d = durationMs(run);
             if (d < 0)
                 return QString();
-            return run.state == "open" ? tr("%1 (running)").arg(formatDuration(d)) : formatDuration(d);
+            return run.state == RunState::Open ? tr("%1 (running)").arg(formatDuration(d)) : formatDuration(d);
         }
         case MismatchColumn:
             if (role == Qt::ToolTipRole)

@@ -125,12 +125,6 @@ qint64 eventTimeMs(const Event& event)
     return event.receivedMs;
 }
 
-Json violationToJson(const Violation& v)
-{
-    return Json {{"kind", v.kind}, {"rule", v.rule}, {"severity", v.severity}, {"path", v.path}, {"message", v.message},
-        {"seqs", v.seqs}};
-}
-
 std::vector<std::string> violationKinds()
 {
     std::vector<std::string> out;
@@ -142,7 +136,7 @@ std::vector<std::string> violationKinds()
 Json RunInfo::toJson() const
 {
     Json j {{"rule", rule}, {"key", key}, {"startSeq", startSeq}, {"endSeq", endSeq}, {"startMs", startMs},
-        {"endMs", endMs}, {"pinned", pinned}, {"state", state}, {"result", result},
+        {"endMs", endMs}, {"pinned", pinned}, {"state", std::string(toString(state))}, {"result", result},
         {"pinnedMismatches", pinnedMismatches}};
     if (startSeq != 0 && endSeq != 0)
         j["durationMs"] = endMs - startMs;
@@ -212,9 +206,9 @@ Violation makeViolation(ViolationKind kind, const std::string& rule, Severity se
     std::string message, std::vector<qint64> seqs)
 {
     Violation v;
-    v.kind = std::string(toString(kind));
+    v.kind = kind;
     v.rule = rule;
-    v.severity = std::string(toString(severity));
+    v.severity = severity;
     v.path = path;
     v.message = std::move(message);
     v.seqs = std::move(seqs);
@@ -757,7 +751,7 @@ std::vector<RunInfo> ContractEngine::runs() const
             if (!pinned[i].is_null())
                 r.pinned[s.pinned[i].first] = pinned[i];
         }
-        r.state = std::string(toString(c.state));
+        r.state = c.state;
         r.result = parseCompact(c.result);
         r.pinnedMismatches = c.pinnedMismatches;
         out.push_back(std::move(r));

@@ -21,8 +21,6 @@ std::shared_ptr<const Contract> parseContract(const std::string& text, const std
 /** Names of the built-in contracts (without the "builtin:" prefix). */
 std::vector<std::string> builtinContracts();
 
-/** A violation as JSON: {kind, rule, severity, path, message, seqs}. */
-Json violationToJson(const Violation& violation);
 /** Every violation kind the engine reports, in documentation order. */
 std::vector<std::string> violationKinds();
 /**
@@ -41,9 +39,9 @@ struct RunInfo
     qint64 startMs = 0;
     qint64 endMs = 0;
     Json pinned = Json::object(); ///< pinned name -> value on the start event (absent ones left out)
-    /// "open", "finished", "unfinished" (no end within within_ms, or none before finish(); endSeq is set
-    /// when a late end arrived), "orphan" (end without start)
-    std::string state;
+    /// Open, Finished, Unfinished (no end within within_ms, or none before finish(); endSeq is set when a
+    /// late end arrived), Orphan (end without start)
+    RunState state = RunState::Open;
     Json result; ///< value at the rule's result pointer on the end event (null when none)
     int pinnedMismatches = 0;
     Json toJson() const;

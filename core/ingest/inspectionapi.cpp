@@ -203,7 +203,7 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
     if (r == "/violations" && get) {
         Json list = Json::array();
         for (const Violation& v : store->violations())
-            list.push_back(violationJson(v));
+            list.push_back(v.toJson());
         return answer(HttpResponse::json(200, Json {{"violations", std::move(list)}}));
     }
     if (r == "/runs" && get) {

@@ -90,7 +90,7 @@ std::string ScenarioResult::actualText() const
     for (const Violation& v : actual) {
         if (!out.empty())
             out += ", ";
-        out += v.kind + " " + v.rule;
+        out += std::string(toString(v.kind)) + " " + v.rule;
         if (!v.path.empty())
             out += " " + v.path;
     }
@@ -101,21 +101,20 @@ Json ScenarioResult::toJson() const
 {
     Json exp = Json::array();
     for (const ExpectedViolation& e : expected) {
-        Json x = {{"kind", e.kind}};
+        Json x = {{"kind", std::string(toString(e.kind))}};
         if (!e.rule.empty())
             x["rule"] = e.rule;
         if (!e.path.empty())
             x["path"] = e.path;
-        if (!e.severity.empty())
-            x["severity"] = e.severity;
+        if (e.severity)
+            x["severity"] = std::string(toString(*e.severity));
         if (e.count != 1)
             x["count"] = e.count;
         exp.push_back(std::move(x));
     }
     Json act = Json::array();
     for (const Violation& v : actual)
-        act.push_back({{"kind", v.kind}, {"rule", v.rule}, {"severity", v.severity}, {"path", v.path},
-            {"message", v.message}, {"seqs", v.seqs}});
+        act.push_back(v.toJson());
     Json j = {{"scenario", scenario}, {"origin", origin}, {"repetition", repetition}, {"repeat", repeat},
         {"status", statusText()}, {"ok", ok()}, {"events", events}, {"sent", sent}, {"send_errors", sendErrors},
         {"eventlens_target", eventLensTarget}, {"message", message}};
@@ -128,18 +127,30 @@ Json ScenarioResult::toJson() const
     return j;
 }
 
-std::vector<Violation> violationsFromJson(const Json& array)
+bool violationsFromJson(const Json& array, std::vector<Violation>& out, std::string& error)
 {
-    std::vector<Violation> out;
-    if (!array.is_array())
-        return out;
+    out.clear();
+    if (!array.is_array()) {
+        error = "\"violations\" is not an array";
+        return false;
+    }
     for (const Json& v : array) {
-        if (!v.is_object())
-            continue;
+        if (!v.is_object()) {
+            error = "a violation is not an object: " + v.dump(-1, ' ', false, Json::error_handler_t::replace);
+            return false;
+        }
+        const std::string kind = v.value("kind", std::string());
+        const std::string severity = v.value("severity", std::string());
+        const auto k = violationKindFromString(kind);
+        const auto sev = severityFromString(severity);
+        if (!k || !sev) {
+            error = !k ? "unknown violation kind \"" + kind + "\"" : "unknown severity \"" + severity + "\"";
+            return false;
+        }
         Violation x;
-        x.kind = v.value("kind", std::string());
+        x.kind = *k;
+        x.severity = *sev;
         x.rule = v.value("rule", std::string());
-        x.severity = v.value("severity", std::string());
         x.path = v.value("path", std::string());
         x.message = v.value("message", std::string());
         if (v.contains("seqs") && v["seqs"].is_array())
@@ -148,7 +159,7 @@ std::vector<Violation> violationsFromJson(const Json& array)
                     x.seqs.push_back(s.get<qint64>());
         out.push_back(std::move(x));
     }
-    return out;
+    return true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -499,7 +510,13 @@ void ReplayEngine::check()
             finishRun(ScenarioResult::Status::Error, why);
             return;
         }
-        m_result.actual = violationsFromJson(verdict["violations"]);
+        std::string unreadable;
+        if (!violationsFromJson(verdict["violations"], m_result.actual, unreadable)) {
+            m_result.verdictAvailable = false;
+            finishRun(ScenarioResult::Status::Error,
+                "GET /eventlens/v1/check: " + unreadable + " (is the target a newer EventLens?)");
+            return;
+        }
         m_result.checkedEvents = verdict.value("events", qint64(0));
         std::string notes = m_result.message;
         auto note = [&notes](const std::string& s) {

@@ -68,8 +68,12 @@ struct ScenarioResult
     Json toJson() const;
 };
 
-/** Reads the "violations" array of a /eventlens/v1/check (or /violations) answer. */
-std::vector<Violation> violationsFromJson(const Json& array);
+/**
+ * Reads the "violations" array of a /eventlens/v1/check (or /violations) answer into \a out. False with
+ * \a error when an entry is not a violation or names a kind or severity this build does not know (a newer
+ * target): a verdict is not judged on violations it cannot read.
+ */
+bool violationsFromJson(const Json& array, std::vector<Violation>& out, std::string& error);
 
 /**
  * \brief Replays scenarios over real HTTP, as the real clients send them, and judges each run.

@@ -340,20 +340,20 @@ std::string transportClient(Transport t)
 
 std::string ExpectedViolation::describe() const
 {
-    std::string out = kind;
+    std::string out(toString(kind));
     if (!rule.empty())
         out += " " + rule;
     if (!path.empty())
         out += " " + path;
-    if (!severity.empty())
-        out += " (" + severity + ")";
+    if (severity)
+        out += " (" + std::string(toString(*severity)) + ")";
     return out;
 }
 
 bool ExpectedViolation::matches(const Violation& v) const
 {
     return v.kind == kind && (rule.empty() || v.rule == rule) && (path.empty() || v.path == path)
-        && (severity.empty() || v.severity == severity);
+        && (!severity || v.severity == *severity);
 }
 
 int Scenario::emitCount() const
@@ -398,7 +398,7 @@ bool compareVerdict(
         order[i] = i;
     auto specificity = [&](std::size_t i) {
         const ExpectedViolation& e = expected[i];
-        return int(!e.rule.empty()) + int(!e.path.empty()) + int(!e.severity.empty());
+        return int(!e.rule.empty()) + int(!e.path.empty()) + int(e.severity.has_value());
     };
     std::stable_sort(
         order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return specificity(a) > specificity(b); });
@@ -422,7 +422,7 @@ bool compareVerdict(
         if (claimed[j])
             continue;
         const Violation& v = actual[j];
-        std::string s = v.kind + " " + v.rule;
+        std::string s = std::string(toString(v.kind)) + " " + v.rule;
         if (!v.path.empty())
             s += " " + v.path;
         if (!v.message.empty())
@@ -824,21 +824,27 @@ bool parseExpectation(const Json& j, Scenario& out, std::string& error)
             dst = it->get<std::string>();
             return true;
         };
-        if (!str("kind", x.kind, true) || !str("rule", x.rule, false) || !str("path", x.path, false)
-            || !str("severity", x.severity, false))
+        std::string kind, severity;
+        if (!str("kind", kind, true) || !str("rule", x.rule, false) || !str("path", x.path, false)
+            || !str("severity", severity, false))
             return false;
         // A kind the engine never reports would make the scenario fail forever (or, as "not expected",
         // pass for the wrong reason): only the engine's own kinds are accepted.
-        if (!violationKindFromString(x.kind)) {
+        if (const auto k = violationKindFromString(kind)) {
+            x.kind = *k;
+        } else {
             std::string list;
-            for (const std::string& k : violationKinds())
-                list += (list.empty() ? "" : ", ") + k;
-            error = where + ": unknown kind \"" + x.kind + "\" (kinds: " + list + ")";
+            for (const std::string& name : violationKinds())
+                list += (list.empty() ? "" : ", ") + name;
+            error = where + ": unknown kind \"" + kind + "\" (kinds: " + list + ")";
             return false;
         }
-        if (!x.severity.empty() && !severityFromString(x.severity)) {
-            error = where + ": \"severity\" must be \"error\" or \"warning\"";
-            return false;
+        if (!severity.empty()) {
+            x.severity = severityFromString(severity);
+            if (!x.severity) {
+                error = where + ": \"severity\" must be \"error\" or \"warning\"";
+                return false;
+            }
         }
         if (auto c = e.find("count"); c != e.end()) {
             if (!c->is_number_integer() || c->get<int>() < 1) {

@@ -36,10 +36,10 @@ std::string transportClient(Transport t);
 /** \brief One violation a scenario expects; empty fields match anything. */
 struct ExpectedViolation
 {
-    std::string kind; ///< e.g. "sequence.unfinished" (required)
+    ViolationKind kind = ViolationKind::Schema; ///< e.g. sequence.unfinished (required)
     std::string rule; ///< e.g. "run-lifecycle"
     std::string path; ///< e.g. "/properties/run_id"
-    std::string severity; ///< "error" or "warning"
+    std::optional<Severity> severity; ///< any when absent
     int count = 1; ///< how many such violations
     /** "sequence.unfinished run-lifecycle /properties/run_id" */
     std::string describe() const;

@@ -69,7 +69,7 @@ void EventStore::addViolations(const std::vector<Violation>& violations)
     for (const Violation& v : violations) {
         const std::size_t index = m_violationBase + m_violations.size();
         m_violations.push_back(v);
-        const bool error = v.severity == "error";
+        const bool error = v.severity == Severity::Error;
         (error ? m_errorTotal : m_warningTotal)++;
         for (qint64 seq : v.seqs) {
             touched.push_back(seq);
@@ -167,12 +167,6 @@ int EventStore::warningCount(qint64 seq) const
     return at == npos ? 0 : m_marks[at].warnings;
 }
 
-Json violationJson(const Violation& v)
-{
-    return Json {{"kind", v.kind}, {"rule", v.rule}, {"severity", v.severity}, {"path", v.path}, {"message", v.message},
-        {"seqs", v.seqs}};
-}
-
 Json EventStore::eventJson(const Event& event) const
 {
     Json j = event.toJson();
@@ -183,7 +177,7 @@ Json EventStore::eventJson(const Event& event) const
     }
     Json list = Json::array();
     for (const Violation* v : violationsFor(event.seq))
-        list.push_back(violationJson(*v));
+        list.push_back(v->toJson());
     j["violations"] = std::move(list);
     return j;
 }

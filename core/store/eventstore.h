@@ -130,5 +130,4 @@ private:
 
 namespace el {
 /** A violation as the API and exports show it. */
-Json violationJson(const Violation& v);
 } // namespace el

@@ -282,10 +282,15 @@ void collectViolations(const Json& line, std::vector<Violation>& out, std::set<s
     for (const Json& v : *it) {
         if (!v.is_object())
             continue;
+        // Informational (the import is judged again): one this build cannot name is left out.
+        const auto kind = violationKindFromString(stringField(v, "kind"));
+        const auto severity = severityFromString(stringField(v, "severity"));
+        if (!kind || !severity)
+            continue;
         Violation violation;
-        violation.kind = stringField(v, "kind");
+        violation.kind = *kind;
         violation.rule = stringField(v, "rule");
-        violation.severity = stringField(v, "severity");
+        violation.severity = *severity;
         violation.path = stringField(v, "path");
         violation.message = stringField(v, "message");
         if (v.contains("seqs") && v["seqs"].is_array()) {
@@ -295,7 +300,7 @@ void collectViolations(const Json& line, std::vector<Violation>& out, std::set<s
             }
         }
         // A violation naming several events is on each of their lines: keep it once.
-        if (seen.insert(dumpJson(violationJson(violation))).second)
+        if (seen.insert(dumpJson(violation.toJson())).second)
             out.push_back(std::move(violation));
     }
 }

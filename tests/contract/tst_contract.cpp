@@ -62,10 +62,10 @@ Json runGolden(const QString& dir, std::string& error)
     Json violations = Json::array();
     for (const el::Event& e : events) {
         for (const el::Violation& v : engine.onEvent(e))
-            violations.push_back(el::violationToJson(v));
+            violations.push_back(v.toJson());
     }
     for (const el::Violation& v : engine.finish())
-        violations.push_back(el::violationToJson(v));
+        violations.push_back(v.toJson());
     Json runs = Json::array();
     for (const el::RunInfo& r : engine.runs())
         runs.push_back(r.toJson());
@@ -337,8 +337,8 @@ void TestContract::openDesignExamples()
     std::multiset<std::string> actual;
     std::string details;
     auto add = [&](const el::Violation& v) {
-        actual.insert(v.kind + " " + v.rule + " " + v.path);
-        details += v.kind + " " + v.rule + " " + v.path + ": " + v.message + "\n";
+        actual.insert(std::string(el::toString(v.kind)) + " " + v.rule + " " + v.path);
+        details += std::string(el::toString(v.kind)) + " " + v.rule + " " + v.path + ": " + v.message + "\n";
     };
     for (const el::Event& e : readEvents(events)) {
         for (const el::Violation& v : engine.onEvent(e))
@@ -436,7 +436,7 @@ void TestContract::liveTimeoutUsesReceivedMs()
     QVERIFY(engine.onTick(11000).empty());
     std::vector<el::Violation> v = engine.onTick(11001);
     QCOMPARE(v.size(), std::size_t(1));
-    QCOMPARE(v[0].kind, std::string("sequence.unfinished"));
+    QVERIFY(v[0].kind == el::ViolationKind::SequenceUnfinished);
     QCOMPARE(v[0].seqs, std::vector<qint64> {1});
     QCOMPARE(v[0].message, std::string("s (seq 1, id 1) has no e within 1000 ms"));
     QCOMPARE(v[0].path, std::string("/properties/id"));
@@ -447,8 +447,8 @@ void TestContract::liveTimeoutUsesReceivedMs()
     QVERIFY(engine.finish().empty());
     const std::vector<el::RunInfo> runs = engine.runs();
     QCOMPARE(runs.size(), std::size_t(2));
-    QCOMPARE(runs[0].state, std::string("unfinished"));
-    QCOMPARE(runs[1].state, std::string("finished"));
+    QVERIFY(runs[0].state == el::RunState::Unfinished);
+    QVERIFY(runs[1].state == el::RunState::Finished);
     QCOMPARE(runs[1].toJson()["durationMs"].get<qint64>(), qint64(700));
 }
 
@@ -464,7 +464,7 @@ void TestContract::lateEndAfterTimeoutIsNotReportedTwice()
     QCOMPARE(engine.onTick(5000).size(), std::size_t(1));
     QVERIFY(engine.onEvent(eventFromDoc(Json::parse(R"({"event": "e", "properties": {"id": 1}})"), 2, 6000)).empty());
     const el::RunInfo run = engine.runs().at(0);
-    QCOMPARE(run.state, std::string("unfinished"));
+    QVERIFY(run.state == el::RunState::Unfinished);
     QCOMPARE(run.endSeq, qint64(2));
     QVERIFY(engine.finish().empty());
 }

@@ -339,7 +339,7 @@ private Q_SLOTS:
         send("end", "r3"); // a second end of a forgotten run: a duplicate (at_most_once), not an orphan
         QCOMPARE(session.store()->errorTotal(), errorsBefore + 1);
         const Violation& dup = session.store()->violations().back();
-        QCOMPARE(dup.kind, std::string("sequence.duplicate_end"));
+        QVERIFY(dup.kind == ViolationKind::SequenceDuplicateEnd);
         send("end", "open"); // the open run still pairs with its end
         QVERIFY(session.engine()->rememberedPairs() <= 3);
         QCOMPARE(session.store()->errorTotal(), errorsBefore + 1); // no orphan, no unfinished
@@ -347,7 +347,7 @@ private Q_SLOTS:
         const auto open
             = std::find_if(after.begin(), after.end(), [](const RunInfo& r) { return r.key == Json("open"); });
         QVERIFY(open != after.end());
-        QCOMPARE(open->state, std::string("finished"));
+        QVERIFY(open->state == RunState::Finished);
     }
 
     // Pass-through answers are kept per request: they leave memory with the request's events, so a long

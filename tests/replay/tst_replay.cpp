@@ -355,10 +355,10 @@ void TestReplay::verdictComparison()
 {
     auto v = [](const char* kind, const char* rule, const char* path) {
         Violation x;
-        x.kind = kind;
+        x.kind = *violationKindFromString(kind);
         x.rule = rule;
         x.path = path;
-        x.severity = "error";
+        x.severity = Severity::Error;
         return x;
     };
     std::string diff;
@@ -371,7 +371,7 @@ void TestReplay::verdictComparison()
     QVERIFY2(diff.find("unexpected: global globals /properties/runtime_type") != std::string::npos, diff.c_str());
 
     ExpectedViolation e;
-    e.kind = "sequence.unfinished";
+    e.kind = ViolationKind::SequenceUnfinished;
     e.rule = "run-lifecycle";
     e.path = "/properties/run_id";
     QVERIFY(compareVerdict({e}, {unfinished}, diff));
@@ -383,14 +383,14 @@ void TestReplay::verdictComparison()
 
     // A bare kind matches any rule/path, but the specific entry claims its violation first.
     ExpectedViolation anyGlobal;
-    anyGlobal.kind = "global";
+    anyGlobal.kind = ViolationKind::Global;
     ExpectedViolation specific;
-    specific.kind = "global";
+    specific.kind = ViolationKind::Global;
     specific.path = "/properties/runtime_type";
     const Violation otherGlobal = v("global", "globals", "/properties/locale");
     QVERIFY(compareVerdict({anyGlobal, specific}, {global, otherGlobal}, diff));
     QVERIFY(!compareVerdict({specific}, {otherGlobal}, diff));
-    specific.severity = "warning";
+    specific.severity = Severity::Warning;
     QVERIFY(!compareVerdict({specific}, {global}, diff));
 }
 

@@ -1098,9 +1098,10 @@ void TestStore::ndjsonRoundTrip()
     std::vector<JournalRequest> requests;
     fillSession(journal, store, requests);
     QVERIFY(store.events().size() >= 5);
-    store.addViolations({{"schema", "events.ui_click", "warning", "/properties/element", "element is missing", {2}},
-        {"sequence.pinned_mismatch", "run-lifecycle", "error", "/properties/runtime_type", "runtime_type differs",
-            {3, 4}}});
+    store.addViolations({{ViolationKind::Schema, "events.ui_click", Severity::Warning, "/properties/element",
+                             "element is missing", {2}},
+        {ViolationKind::SequencePinnedMismatch, "run-lifecycle", Severity::Error, "/properties/runtime_type",
+            "runtime_type differs", {3, 4}}});
 
     const QString file = dir.filePath(QStringLiteral("events.ndjson"));
     QString error;
@@ -1116,7 +1117,7 @@ void TestStore::ndjsonRoundTrip()
     compareEvents(data.events, eventsOf(store));
     QCOMPARE(data.violations.size(), std::size_t(2)); // the pair violation is on two lines, kept once
     for (std::size_t i = 0; i < data.violations.size(); ++i)
-        JSON_COMPARE(violationJson(data.violations[i]), violationJson(store.violations()[i]));
+        JSON_COMPARE(data.violations[i].toJson(), store.violations()[i].toJson());
     QVERIFY(data.requests.empty());
 }
 
@@ -1191,8 +1192,9 @@ void TestStore::csvExport()
     plain["properties"].erase("run_id");
     plain["distinct_id"] = "-5";
     decodeInto(store, postRequest("/batch/", {odd, plain}, false), 1, 1717236000123);
-    store.addViolations({{"schema", "r1", "error", "/a", "m", {1}}, {"schema", "r2", "warning", "/b", "m", {1}},
-        {"schema", "r3", "warning", "/c", "m", {1, 2}}});
+    store.addViolations({{ViolationKind::Schema, "r1", Severity::Error, "/a", "m", {1}},
+        {ViolationKind::Schema, "r2", Severity::Warning, "/b", "m", {1}},
+        {ViolationKind::Schema, "r3", Severity::Warning, "/c", "m", {1, 2}}});
 
     const QString file = dir.filePath(QStringLiteral("events.csv"));
     QString error;
@@ -1506,9 +1508,11 @@ void TestStore::violationsWithSeqGapsAndTrimming()
     for (qint64 seq : {1, 5, 6})
         events.push_back(event(seq));
     store.appendEvents(std::move(events)); // seqs with gaps, as an import keeps them
-    store.addViolations({{"schema", "a", "error", "/a", "m", {5}}, {"sequence", "b", "warning", "", "m", {1, 6}},
-        {"schema", "c", "warning", "/c", "m", {6}}, {"sequence", "d", "error", "", "m", {6, 6}},
-        {"schema", "e", "error", "/e", "m", {3}}}); // 3 is not an event in memory
+    store.addViolations({{ViolationKind::Schema, "a", Severity::Error, "/a", "m", {5}},
+        {ViolationKind::SequenceOrder, "b", Severity::Warning, "", "m", {1, 6}},
+        {ViolationKind::Schema, "c", Severity::Warning, "/c", "m", {6}},
+        {ViolationKind::SequenceOrder, "d", Severity::Error, "", "m", {6, 6}},
+        {ViolationKind::Schema, "e", Severity::Error, "/e", "m", {3}}}); // 3 is not an event in memory
     QCOMPARE(store.violations().size(), std::size_t(5));
     QCOMPARE(store.errorTotal(), qint64(3));
     QCOMPARE(store.warningTotal(), qint64(2));
@@ -1539,7 +1543,7 @@ void TestStore::violationsWithSeqGapsAndTrimming()
     QCOMPARE(store.violationsFor(6).size(), std::size_t(3));
     QCOMPARE(store.errorCount(5), 1);
     QCOMPARE(store.violations().size(), std::size_t(5));
-    store.addViolations({{"schema", "f", "warning", "/f", "m", {7}}});
+    store.addViolations({{ViolationKind::Schema, "f", Severity::Warning, "/f", "m", {7}}});
     QCOMPARE(store.warningCount(7), 1);
     more.clear();
     more.push_back(event(9));
@@ -1558,7 +1562,7 @@ void TestStore::violationsWithSeqGapsAndTrimming()
     QCOMPARE(store.warningCount(7), 0);
     QVERIFY(store.violationsFor(7).empty());
     QCOMPARE(store.errorTotal(), qint64(0));
-    store.addViolations({{"schema", "g", "error", "/g", "m", {9}}});
+    store.addViolations({{ViolationKind::Schema, "g", Severity::Error, "/g", "m", {9}}});
     QCOMPARE(store.errorCount(9), 1);
     QCOMPARE(store.violationsFor(9)[0]->rule, std::string("g"));
     store.clear();

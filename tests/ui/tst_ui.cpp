@@ -88,9 +88,9 @@ private:
 Violation violation(qint64 seq, const std::string& severity, const std::string& path = "/properties/runtime_type")
 {
     Violation v;
-    v.kind = "schema";
+    v.kind = ViolationKind::Schema;
     v.rule = "globals";
-    v.severity = severity;
+    v.severity = *severityFromString(severity);
     v.path = path;
     v.message = "test violation";
     v.seqs = {seq};
@@ -734,7 +734,7 @@ void TestUi::runsModelMerge()
         RunInfo r;
         r.rule = "run-lifecycle";
         r.key = id;
-        r.state = state;
+        r.state = *runStateFromString(state);
         r.startSeq = 1;
         r.startMs = 1000000;
         if (state == "finished") {
@@ -789,7 +789,7 @@ void TestUi::funnelCounts()
         RunInfo r;
         r.rule = "run-lifecycle";
         r.key = id;
-        r.state = state;
+        r.state = *runStateFromString(state);
         r.startSeq = state == "orphan" ? 0 : 1;
         if (!runtime.is_null())
             r.pinned["runtime_type"] = runtime;
