@@ -56,10 +56,33 @@ Session::~Session()
     drainIngests();
 }
 
+void Session::newEngine()
+{
+    m_engine = m_contract ? std::make_unique<ContractEngine>(m_contract) : nullptr;
+    if (m_engine)
+        m_engine->setTrackRunChanges(true);
+}
+
+void Session::publishRunChanges()
+{
+    if (!m_engine)
+        return;
+    RunChanges changes = m_engine->takeRunChanges();
+    if (!changes.empty())
+        Q_EMIT runsChanged(changes);
+}
+
+void Session::resetRuns()
+{
+    if (m_engine)
+        m_engine->takeRunChanges(); // runsReset() says it all
+    Q_EMIT runsReset();
+}
+
 void Session::setContract(std::shared_ptr<const Contract> contract, const std::string& origin)
 {
     m_contract = std::move(contract);
-    m_engine = m_contract ? std::make_unique<ContractEngine>(m_contract) : nullptr;
+    newEngine();
     m_contractOrigin = m_engine ? origin : std::string();
     m_store.clearViolations();
     if (m_engine) {
@@ -70,6 +93,7 @@ void Session::setContract(std::shared_ptr<const Contract> contract, const std::s
         all.insert(all.end(), std::make_move_iterator(late.begin()), std::make_move_iterator(late.end()));
         m_store.addViolations(all);
     }
+    resetRuns();
     Q_EMIT contractChanged();
 }
 
@@ -177,6 +201,7 @@ void Session::decodeInto(Prepared& prepared, const DecodeLimits& limits) const
 IngestOutcome Session::commit(Prepared& p, std::function<void(bool ok)> onDurable)
 {
     const IngestOutcome outcome = commitRequest(p, std::move(onDurable));
+    publishRunChanges();
     m_lastCommittedRequest = std::max(m_lastCommittedRequest, outcome.requestId);
     const auto waiting = m_upstreamWaiting.find(outcome.requestId);
     if (waiting != m_upstreamWaiting.end()) {
@@ -416,14 +441,15 @@ void Session::reset()
 {
     drainIngests(); // requests that arrived before the reset are kept (and then cleared) in order
     m_store.clear();
-    if (m_contract)
-        m_engine = std::make_unique<ContractEngine>(m_contract);
+    newEngine();
+    resetRuns();
 }
 
 void Session::tick()
 {
     if (m_engine)
         m_store.addViolations(m_engine->onTick(nowMs()));
+    publishRunChanges();
 }
 
 bool Session::openSessionFile(const QString& path, QString* error)
@@ -482,8 +508,7 @@ void Session::loadData(const SessionData& data)
 {
     drainIngests(); // nothing in flight may be committed into the loaded session with stale ids
     m_store.clear();
-    if (m_contract)
-        m_engine = std::make_unique<ContractEngine>(m_contract);
+    newEngine();
     m_store.resetCounters(
         data.events.empty() ? 0 : data.events.back().seq, data.requests.empty() ? 0 : data.requests.back().id);
     std::vector<Event> events(data.events.begin(), data.events.end());
@@ -512,6 +537,7 @@ void Session::loadData(const SessionData& data)
     if (!data.requests.empty())
         m_store.resetCounters(m_store.nextSeq() - 1, std::max(m_store.requestCount(), data.requests.back().id));
     m_lastCommittedRequest = m_store.requestCount();
+    resetRuns();
 }
 
 Json Session::checkRange(qint64 since, qint64 until) const

@@ -139,9 +139,21 @@ public:
 
 Q_SIGNALS:
     void contractChanged();
+    /**
+     * Runs opened, changed or forgotten, once per committed request (and per tick when one timed out), in
+     * commit order. A view keeps its runs by RunInfo::id and never needs runs() again until runsReset().
+     */
+    void runsChanged(const el::RunChanges& changes);
+    /** Every run is new (a contract change, a reset, a loaded session): read runs() again. */
+    void runsReset();
 
 private:
     struct Prepared;
+    /** A fresh engine for the current contract (none without one), tracking run changes. */
+    void newEngine();
+    void publishRunChanges();
+    /** The engine was replaced or re-fed: no change is worth sending, runsReset() is. */
+    void resetRuns();
     std::shared_ptr<Prepared> prepare(HttpRequest request, Endpoint endpoint, qint64 requestId, qint64 receivedMs,
         const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract) const;
     void decodeInto(Prepared& prepared, const DecodeLimits& limits) const;

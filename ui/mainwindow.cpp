@@ -47,7 +47,7 @@ namespace {
 
 constexpr int kTickMs = 500;
 constexpr int kRateWindowSamples = 10; // 5 s at kTickMs
-constexpr int kRunsRefreshMs = 500;
+constexpr int kRunsSummaryMs = 250; ///< the funnel and the runs count follow the runs at most 4× a second
 
 QLabel* statusLabel(const char* objectName, QWidget* parent)
 {
@@ -152,26 +152,28 @@ MainWindow::MainWindow(Session* session, const GuiSettings& settings, QWidget* p
     connect(m_proxy, &EventFilterProxy::filterChanged, this, &MainWindow::updateEmptyHint);
 
     EventStore* store = session->store();
-    connect(store, &EventStore::eventsAdded, this, &MainWindow::scheduleRunsRefresh);
-    connect(store, &EventStore::violationsAdded, this, &MainWindow::scheduleRunsRefresh);
     connect(store, &EventStore::violationsCleared, this, [this] {
         m_violationsCounted = 0;
         m_errorTotal = m_warningTotal = 0;
-        scheduleRunsRefresh();
     });
     connect(store, &EventStore::cleared, this, [this] {
         m_violationsCounted = 0;
         m_errorTotal = m_warningTotal = 0;
         m_rateSamples.clear();
-        m_runsModel->clear();
-        scheduleRunsRefresh();
         updateStatus();
     });
     connect(session, &Session::contractChanged, this, &MainWindow::onContractChanged);
+    // Runs arrive as change notifications, in commit order: the model never asks the engine for all of them
+    // except after a reset.
+    connect(session, &Session::runsChanged, this, [this](const RunChanges& changes) {
+        m_runsModel->applyChanges(changes, m_session->store());
+        scheduleRunsSummary();
+    });
+    connect(session, &Session::runsReset, this, &MainWindow::resetRuns);
 
     m_runsTimer.setSingleShot(true);
-    m_runsTimer.setInterval(kRunsRefreshMs);
-    connect(&m_runsTimer, &QTimer::timeout, this, &MainWindow::refreshRuns);
+    m_runsTimer.setInterval(kRunsSummaryMs);
+    connect(&m_runsTimer, &QTimer::timeout, this, &MainWindow::updateRunsSummary);
     m_tick.setInterval(kTickMs);
     connect(&m_tick, &QTimer::timeout, this, &MainWindow::onTick);
     m_tick.start();
@@ -185,7 +187,7 @@ MainWindow::MainWindow(Session* session, const GuiSettings& settings, QWidget* p
     resize(std::min(1600, available.width() * 92 / 100), std::min(1000, available.height() * 92 / 100));
     restoreWindowState();
     onContractChanged();
-    refreshRuns();
+    resetRuns();
     updateEmptyHint();
     updateStatus();
 }
@@ -660,7 +662,6 @@ void MainWindow::onContractChanged()
     }
     m_reloadAction->setEnabled(engine != nullptr);
     watchContract();
-    scheduleRunsRefresh();
     // Super-properties come from the contract: show the selected event again.
     const QModelIndex current = m_table->currentIndex();
     if (current.isValid())
@@ -798,16 +799,21 @@ void MainWindow::onFlushed(int inserted, int removed)
     updateStatus();
 }
 
-void MainWindow::scheduleRunsRefresh()
+void MainWindow::scheduleRunsSummary()
 {
     if (!m_runsTimer.isActive())
         m_runsTimer.start();
 }
 
-void MainWindow::refreshRuns()
+void MainWindow::resetRuns()
+{
+    m_runsModel->resetRuns(m_session->runs(), m_session->store());
+    updateRunsSummary();
+}
+
+void MainWindow::updateRunsSummary()
 {
     m_runsTimer.stop();
-    m_runsModel->setRuns(m_session->runs(), m_session->store());
     m_funnelModel->setRuns(m_runsModel->rows());
     const int runs = m_runsModel->rowCount();
     m_runsDock->setWindowTitle(runs ? tr("Runs (%1)").arg(formatCount(runs)) : tr("Runs"));
@@ -823,12 +829,7 @@ void MainWindow::onTick()
     while (static_cast<int>(m_rateSamples.size()) > kRateWindowSamples + 1)
         m_rateSamples.pop_front();
     // Open runs show a running duration.
-    for (const auto& r : m_runsModel->rows()) {
-        if (r.run.state == RunState::Open) {
-            scheduleRunsRefresh();
-            break;
-        }
-    }
+    m_runsModel->refreshRunningDurations();
     updateStatus();
 }
 

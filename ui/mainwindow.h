@@ -103,8 +103,11 @@ private:
     void onAboutToFlush();
     void onFlushed(int inserted, int removed);
     void onTick();
-    void scheduleRunsRefresh();
-    void refreshRuns();
+    void scheduleRunsSummary();
+    /** Every run anew from the session (at start and after Session::runsReset()). */
+    void resetRuns();
+    /** The funnel and the dock title, from the runs model. */
+    void updateRunsSummary();
     void onContractChanged();
     void watchContract();
     bool applyContract(const QString& nameOrPath, bool fromWatcher);
@@ -153,7 +156,7 @@ private:
     QLabel* m_pausedLabel = nullptr;
 
     QTimer m_tick; ///< status bar and events/s
-    QTimer m_runsTimer; ///< 500 ms throttle for the runs panel
+    QTimer m_runsTimer; ///< coalesces funnel updates (the runs model itself follows every change)
     QTimer m_reloadDelay; ///< editors save in several steps
     QFileSystemWatcher* m_watcher;
     QPointer<QMessageBox> m_errorBox;

@@ -36,13 +36,6 @@ QColor stateColor(RunState state)
     return QColor(0x80, 0x86, 0x8f);
 }
 
-bool sameRun(const RunInfo& a, const RunInfo& b)
-{
-    return a.startSeq == b.startSeq && a.endSeq == b.endSeq && a.startMs == b.startMs && a.endMs == b.endMs
-        && a.state == b.state && a.result == b.result && a.pinnedMismatches == b.pinnedMismatches
-        && a.pinned == b.pinned;
-}
-
 } // namespace
 
 RunOutcome runOutcome(const RunInfo& run)
@@ -82,68 +75,108 @@ RunsModel::RunsModel(QObject* parent)
     : QAbstractTableModel(parent)
 { }
 
-void RunsModel::setRuns(std::vector<RunInfo> runs, const EventStore* store)
+RunsModel::Row RunsModel::makeRow(RunInfo run, const EventStore* store) const
 {
-    std::vector<Row> incoming;
-    incoming.reserve(runs.size());
-    std::unordered_map<std::string, int> occurrences; // a reused key gets its own row each time
-    for (RunInfo& run : runs) {
-        Row row;
-        const std::string base = run.rule + '\x1f' + run.key.dump();
-        row.id = base + '#' + std::to_string(occurrences[base]++);
-        const auto pinned = run.pinned.is_object() ? run.pinned.find("runtime_type") : run.pinned.end();
-        if (run.pinned.is_object() && pinned != run.pinned.end()) {
-            row.runtimeType = *pinned;
-        } else if (store && run.startSeq > 0) {
-            if (EventPtr start = store->eventBySeq(run.startSeq))
-                row.runtimeType = start->runtimeType();
-        }
-        row.kind = classifyRuntimeType(row.runtimeType);
-        row.run = std::move(run);
-        incoming.push_back(std::move(row));
+    Row row;
+    const auto pinned = run.pinned.is_object() ? run.pinned.find("runtime_type") : run.pinned.end();
+    if (run.pinned.is_object() && pinned != run.pinned.end()) {
+        row.runtimeType = *pinned;
+    } else if (store && run.startSeq > 0) {
+        if (EventPtr start = store->eventBySeq(run.startSeq))
+            row.runtimeType = start->runtimeType();
     }
+    row.kind = classifyRuntimeType(row.runtimeType);
+    row.run = std::move(run);
+    return row;
+}
 
-    std::unordered_map<std::string, std::size_t> incomingIndex;
-    for (std::size_t i = 0; i < incoming.size(); ++i)
-        incomingIndex.emplace(incoming[i].id, i);
-
-    // 1. Rows that vanished (rare: a contract reload starts over).
-    for (int i = static_cast<int>(m_rows.size()) - 1; i >= 0; --i) {
-        if (!incomingIndex.count(m_rows[static_cast<std::size_t>(i)].id)) {
-            beginRemoveRows(QModelIndex(), i, i);
-            m_rows.erase(m_rows.begin() + i);
-            endRemoveRows();
-        }
-    }
-    // 2. Rows that changed; open runs always refresh their running duration.
-    std::unordered_map<std::string, std::size_t> existing;
-    for (std::size_t i = 0; i < m_rows.size(); ++i)
-        existing.emplace(m_rows[i].id, i);
-    int firstChanged = -1, lastChanged = -1;
+void RunsModel::reindex()
+{
+    m_index.clear();
+    m_open = 0;
     for (std::size_t i = 0; i < m_rows.size(); ++i) {
-        Row& mine = m_rows[i];
-        Row& theirs = incoming[incomingIndex[mine.id]];
-        const bool changed = !sameRun(mine.run, theirs.run) || mine.runtimeType != theirs.runtimeType;
-        if (changed || mine.run.state == RunState::Open) {
-            mine = std::move(theirs);
-            firstChanged = firstChanged < 0 ? static_cast<int>(i) : firstChanged;
-            lastChanged = static_cast<int>(i);
+        m_index.emplace(m_rows[i].run.id, i);
+        m_open += m_rows[i].run.state == RunState::Open ? 1 : 0;
+    }
+}
+
+void RunsModel::resetRuns(std::vector<RunInfo> runs, const EventStore* store)
+{
+    beginResetModel();
+    m_rows.clear();
+    m_rows.reserve(runs.size());
+    for (RunInfo& run : runs)
+        m_rows.push_back(makeRow(std::move(run), store));
+    reindex();
+    endResetModel();
+}
+
+void RunsModel::applyChanges(const RunChanges& changes, const EventStore* store)
+{
+    // 1. Forgotten runs (their events left memory): removed in contiguous blocks, from the bottom.
+    std::vector<int> gone;
+    for (qint64 id : changes.forgotten) {
+        const auto it = m_index.find(id);
+        if (it != m_index.end())
+            gone.push_back(static_cast<int>(it->second));
+    }
+    if (!gone.empty()) {
+        std::sort(gone.begin(), gone.end());
+        for (std::size_t end = gone.size(); end > 0;) {
+            std::size_t begin = end - 1;
+            while (begin > 0 && gone[begin - 1] == gone[begin] - 1)
+                --begin;
+            beginRemoveRows(QModelIndex(), gone[begin], gone[end - 1]);
+            m_rows.erase(m_rows.begin() + gone[begin], m_rows.begin() + gone[end - 1] + 1);
+            endRemoveRows();
+            end = begin;
         }
+        reindex();
+    }
+    // 2. Changed runs in place; new ones appended in the order they came (creation order).
+    int firstChanged = -1, lastChanged = -1;
+    std::vector<Row> added;
+    for (const RunInfo& run : changes.updated) {
+        const auto it = m_index.find(run.id);
+        if (it == m_index.end()) {
+            added.push_back(makeRow(run, store));
+            continue;
+        }
+        Row& mine = m_rows[it->second];
+        m_open -= mine.run.state == RunState::Open ? 1 : 0;
+        mine = makeRow(run, store);
+        m_open += mine.run.state == RunState::Open ? 1 : 0;
+        const int at = static_cast<int>(it->second);
+        firstChanged = firstChanged < 0 ? at : std::min(firstChanged, at);
+        lastChanged = std::max(lastChanged, at);
     }
     if (firstChanged >= 0)
         Q_EMIT dataChanged(index(firstChanged, 0), index(lastChanged, ColumnCount - 1));
-    // 3. New rows, appended in the engine's order.
-    std::vector<Row> added;
-    for (Row& row : incoming) {
-        if (!row.id.empty() && !existing.count(row.id))
-            added.push_back(std::move(row));
-    }
     if (!added.empty()) {
         const int first = static_cast<int>(m_rows.size());
         beginInsertRows(QModelIndex(), first, first + static_cast<int>(added.size()) - 1);
-        std::move(added.begin(), added.end(), std::back_inserter(m_rows));
+        for (Row& row : added) {
+            m_index.emplace(row.run.id, m_rows.size());
+            m_open += row.run.state == RunState::Open ? 1 : 0;
+            m_rows.push_back(std::move(row));
+        }
         endInsertRows();
     }
+}
+
+void RunsModel::refreshRunningDurations()
+{
+    if (m_open == 0)
+        return;
+    int first = -1, last = -1;
+    for (std::size_t i = 0; i < m_rows.size(); ++i) {
+        if (m_rows[i].run.state != RunState::Open)
+            continue;
+        first = first < 0 ? static_cast<int>(i) : first;
+        last = static_cast<int>(i);
+    }
+    if (first >= 0)
+        Q_EMIT dataChanged(index(first, DurationColumn), index(last, DurationColumn), {Qt::DisplayRole});
 }
 
 void RunsModel::clear()
@@ -152,6 +185,7 @@ void RunsModel::clear()
         return;
     beginResetModel();
     m_rows.clear();
+    reindex();
     endResetModel();
 }
 

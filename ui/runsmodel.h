@@ -8,6 +8,7 @@
 
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace el {
@@ -21,10 +22,11 @@ enum class RunOutcome { Success, Failed, Cancelled, OtherFinished, Open, Unfinis
 RunOutcome runOutcome(const RunInfo& run);
 
 /**
- * \brief The correlated runs of the contract's pair rules (session->runs()).
+ * \brief The correlated runs of the contract's pair rules, kept by RunInfo::id.
  *
- * setRuns() merges a fresh snapshot by (rule, key): existing rows get dataChanged, new ones are
- * appended and vanished ones removed, so the selection survives refreshes.
+ * Filled once by resetRuns() (session->runs(), after Session::runsReset()) and then only by the session's
+ * change notifications (applyChanges(), from Session::runsChanged()): a changed run gets dataChanged, a
+ * new one is appended, a forgotten one removed, so the selection survives. Nothing polls the engine.
  */
 class RunsModel final : public QAbstractTableModel
 {
@@ -47,15 +49,23 @@ public:
     struct Row
     {
         RunInfo run;
-        std::string id; ///< rule + key, the merge key
         std::optional<Json> runtimeType;
         RuntimeKind kind = RuntimeKind::Missing;
     };
 
     explicit RunsModel(QObject* parent = nullptr);
 
-    /** \a store (optional) supplies runtime_type from the start event when the run did not pin it. */
-    void setRuns(std::vector<RunInfo> runs, const EventStore* store);
+    /**
+     * Every run anew (a model reset). \a store (optional) supplies runtime_type from the start event when
+     * the run did not pin it.
+     */
+    void resetRuns(std::vector<RunInfo> runs, const EventStore* store);
+    /** Runs opened, changed or forgotten since the last call (see Session::runsChanged()). */
+    void applyChanges(const RunChanges& changes, const EventStore* store);
+    /** Open runs show a running duration: dataChanged for their duration only (the window's 1 s tick). */
+    void refreshRunningDurations();
+    /** Whether a run is still open (then the tick refreshes durations). */
+    bool hasOpenRuns() const { return m_open > 0; }
     void clear();
     const std::vector<Row>& rows() const { return m_rows; }
     void setNow(qint64 ms) { m_nowMs = ms; }
@@ -67,8 +77,12 @@ public:
 
 private:
     qint64 durationMs(const RunInfo& run) const;
+    Row makeRow(RunInfo run, const EventStore* store) const;
+    void reindex();
 
     std::vector<Row> m_rows;
+    std::unordered_map<qint64, std::size_t> m_index; ///< RunInfo::id -> row
+    int m_open = 0; ///< rows whose run is open
     qint64 m_nowMs = 0;
 };
 

@@ -299,6 +299,20 @@ struct ContractEngine::Private
     std::vector<SequenceState> states;
     std::deque<std::pair<std::size_t, std::size_t>> runs; ///< rule index, pair index in creation order
     std::size_t staleRuns = 0; ///< entries of \c runs whose pair was forgotten
+    bool trackChanges = false;
+    std::vector<std::pair<std::size_t, std::size_t>> touched; ///< rule, pair index; repeats allowed
+    std::vector<qint64> forgottenIds;
+
+    void touch(std::size_t rule, std::size_t idx)
+    {
+        if (trackChanges)
+            touched.emplace_back(rule, idx);
+    }
+    static qint64 runId(std::size_t rule, std::size_t idx)
+    {
+        return static_cast<qint64>((static_cast<std::uint64_t>(rule) << 40) | idx) + 1;
+    }
+    RunInfo runInfo(std::size_t rule, std::size_t idx, const PairRecord& record) const;
 
     void sequences(const Event& event, const EventJudgement& j, const std::string& name, std::vector<Violation>& out);
     void pair(std::size_t index, const SequenceSpec& s, const Event& event, const EventJudgement& j,
@@ -360,6 +374,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         st.latest[kh] = idx;
         st.open.insert(idx);
         runs.emplace_back(index, idx);
+        touch(index, idx);
         return;
     }
 
@@ -391,6 +406,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         st.pairs.emplace(idx, std::move(p));
         st.latest[kh] = idx;
         runs.emplace_back(index, idx);
+        touch(index, idx);
         out.push_back(makeViolation(ViolationKind::SequenceOrphanEnd, s.id, s.severity, s.key,
             s.end + " (" + keyText(s, *key) + ") has no preceding " + s.start + " with the same " + pointerName(s.key),
             {event.seq}));
@@ -415,6 +431,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     p.info.endMs = t;
     p.info.result = result ? compactJson(*result) : std::string();
     st.open.erase(latest->second);
+    touch(index, latest->second); // before the pinned checks below, which change it further
     if (p.info.state == RunState::Open) {
         if (s.withinMs && t - p.info.startMs > *s.withinMs) {
             p.info.state = RunState::Unfinished;
@@ -648,6 +665,7 @@ std::vector<Violation> ContractEngine::onTick(qint64 nowMs)
             PairRecord& p = st.pairs.at(*it);
             if (nowMs - p.startReceivedMs > *s.withinMs) {
                 p.info.state = RunState::Unfinished;
+                d->touch(i, *it);
                 out.push_back(
                     d->unfinished(s, p, "has no " + s.end + " within " + std::to_string(*s.withinMs) + " ms"));
                 it = st.open.erase(it);
@@ -670,6 +688,7 @@ std::vector<Violation> ContractEngine::finish()
         const SequenceSpec& s = d->contract->sequences()[rule];
         PairRecord& p = st.pairs.at(idx);
         p.info.state = RunState::Unfinished;
+        d->touch(rule, idx);
         out.push_back(d->unfinished(s, p, "has no " + s.end + " (input ended)"));
         st.open.erase(idx);
     }
@@ -704,6 +723,8 @@ void ContractEngine::forget(qint64 beforeSeq)
             if (l != st.latest.end() && l->second == it->first)
                 st.latest.erase(l);
             st.forgotten[kh] = c.endSeq != 0;
+            if (d->trackChanges)
+                d->forgottenIds.push_back(Private::runId(i, it->first));
             it = st.pairs.erase(it);
             ++d->staleRuns;
         }
@@ -729,33 +750,66 @@ std::size_t ContractEngine::rememberedPairs() const
     return n;
 }
 
+RunInfo ContractEngine::Private::runInfo(std::size_t rule, std::size_t idx, const PairRecord& record) const
+{
+    const SequenceSpec& s = contract->sequences()[rule];
+    const CompactRun& c = record.info;
+    RunInfo r;
+    r.id = runId(rule, idx);
+    r.rule = s.id;
+    r.key = parseCompact(c.key);
+    r.startSeq = c.startSeq;
+    r.endSeq = c.endSeq;
+    r.startMs = c.startMs;
+    r.endMs = c.endMs;
+    const Json pinned = parseCompact(c.pinned);
+    for (std::size_t i = 0; i < s.pinned.size() && i < pinned.size(); ++i) {
+        if (!pinned[i].is_null())
+            r.pinned[s.pinned[i].first] = pinned[i];
+    }
+    r.state = c.state;
+    r.result = parseCompact(c.result);
+    r.pinnedMismatches = c.pinnedMismatches;
+    return r;
+}
+
 std::vector<RunInfo> ContractEngine::runs() const
 {
     std::vector<RunInfo> out;
     out.reserve(d->runs.size());
     for (const auto& [rule, idx] : d->runs) {
         const auto found = d->states[rule].pairs.find(idx);
-        if (found == d->states[rule].pairs.end())
-            continue; // forgotten with its events
-        const SequenceSpec& s = d->contract->sequences()[rule];
-        const CompactRun& c = found->second.info;
-        RunInfo r;
-        r.rule = s.id;
-        r.key = parseCompact(c.key);
-        r.startSeq = c.startSeq;
-        r.endSeq = c.endSeq;
-        r.startMs = c.startMs;
-        r.endMs = c.endMs;
-        const Json pinned = parseCompact(c.pinned);
-        for (std::size_t i = 0; i < s.pinned.size() && i < pinned.size(); ++i) {
-            if (!pinned[i].is_null())
-                r.pinned[s.pinned[i].first] = pinned[i];
-        }
-        r.state = c.state;
-        r.result = parseCompact(c.result);
-        r.pinnedMismatches = c.pinnedMismatches;
-        out.push_back(std::move(r));
+        if (found != d->states[rule].pairs.end()) // else forgotten with its events
+            out.push_back(d->runInfo(rule, idx, found->second));
     }
+    return out;
+}
+
+void ContractEngine::setTrackRunChanges(bool on)
+{
+    d->trackChanges = on;
+    if (!on) {
+        d->touched.clear();
+        d->forgottenIds.clear();
+    }
+}
+
+RunChanges ContractEngine::takeRunChanges()
+{
+    RunChanges out;
+    if (d->touched.empty() && d->forgottenIds.empty())
+        return out;
+    std::set<std::pair<std::size_t, std::size_t>> done;
+    for (const auto& [rule, idx] : d->touched) {
+        if (!done.insert({rule, idx}).second)
+            continue;
+        const auto found = d->states[rule].pairs.find(idx);
+        if (found != d->states[rule].pairs.end()) // else forgotten since (listed below)
+            out.updated.push_back(d->runInfo(rule, idx, found->second));
+    }
+    out.forgotten = std::move(d->forgottenIds);
+    d->touched.clear();
+    d->forgottenIds.clear();
     return out;
 }
 

@@ -32,6 +32,7 @@ qint64 eventTimeMs(const Event& event);
 /** \brief One correlated start/end pair of a pair rule (e.g. run_created / run_finished). */
 struct RunInfo
 {
+    qint64 id = 0; ///< stable for the engine's life, unique among its runs (a reused key gets a new run)
     std::string rule; ///< pair rule id
     Json key; ///< correlation key value (e.g. the run_id)
     qint64 startSeq = 0; ///< 0 when no start was seen (orphan end)
@@ -45,6 +46,20 @@ struct RunInfo
     Json result; ///< value at the rule's result pointer on the end event (null when none)
     int pinnedMismatches = 0;
     Json toJson() const;
+};
+
+/**
+ * \brief What happened to the runs since the last ContractEngine::takeRunChanges(): the change
+ * notifications the window's runs and funnel are built from (never a poll of every run).
+ */
+struct RunChanges
+{
+    /// Runs that were opened (an id not seen before) or changed (ended, timed out, a pinned mismatch), each
+    /// once, as they are now, in the order they were first touched (new runs in creation order).
+    std::vector<RunInfo> updated;
+    /// Runs forgotten with their events (--max-events-in-memory), by id.
+    std::vector<qint64> forgotten;
+    bool empty() const { return updated.empty() && forgotten.empty(); }
 };
 
 /**
@@ -104,6 +119,13 @@ public:
     std::vector<Violation> finish();
     /** Every correlated pair seen so far (less those forgotten). */
     std::vector<RunInfo> runs() const;
+    /**
+     * From now on, remembers which runs change (off by default: an offline check pays nothing). Whoever
+     * turns it on must call takeRunChanges() regularly: the list grows until then.
+     */
+    void setTrackRunChanges(bool on);
+    /** The run changes since the last call (empty unless setTrackRunChanges(true)). */
+    RunChanges takeRunChanges();
     /**
      * The events before \a beforeSeq left memory (--max-events-in-memory): so do the closed pairs made only
      * of them, and the unique keys first used by them. An open pair stays until it ends or times out. A

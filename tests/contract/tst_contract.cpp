@@ -108,6 +108,7 @@ private slots:
     void branchMessagesQuoteTheFailingBranch();
     void contractAccessors();
     void liveTimeoutUsesReceivedMs();
+    void runChangesAreNotified();
     void lateEndAfterTimeoutIsNotReportedTwice();
     void timestampRule();
     void recordingsAreSkipped();
@@ -450,6 +451,63 @@ void TestContract::liveTimeoutUsesReceivedMs()
     QVERIFY(runs[0].state == el::RunState::Unfinished);
     QVERIFY(runs[1].state == el::RunState::Finished);
     QCOMPARE(runs[1].toJson()["durationMs"].get<qint64>(), qint64(700));
+}
+
+void TestContract::runChangesAreNotified()
+{
+    std::string error;
+    const auto c = el::parseContract(R"({"name": "live", "unplanned_events": "allow", "sequences": [
+        {"id": "run", "type": "pair", "start": "s", "end": "e", "key": "/properties/id", "within_ms": 1000,
+         "pinned": ["/properties/rt"], "at_most_once": true}]})",
+        "live", error);
+    QVERIFY2(c, error.c_str());
+    const auto ev = [](const char* json, qint64 seq, qint64 ms) { return eventFromDoc(Json::parse(json), seq, ms); };
+    {
+        el::ContractEngine quiet(c); // not tracking: nothing is remembered
+        quiet.onEvent(ev(R"({"event": "s", "properties": {"id": 1}})", 1, 0));
+        QVERIFY(quiet.takeRunChanges().empty());
+    }
+    el::ContractEngine engine(c);
+    engine.setTrackRunChanges(true);
+    QVERIFY(engine.takeRunChanges().empty());
+    engine.onEvent(ev(R"({"event": "s", "properties": {"id": 1, "rt": "byok"}})", 1, 10000));
+    engine.onEvent(ev(R"({"event": "s", "properties": {"id": 2, "rt": "byok"}})", 2, 10100));
+    engine.onEvent(ev(R"({"event": "x", "properties": {"id": 2}})", 3, 10150)); // no run touched
+    el::RunChanges changes = engine.takeRunChanges();
+    QCOMPARE(changes.updated.size(), std::size_t(2));
+    QVERIFY(changes.forgotten.empty());
+    const qint64 first = changes.updated[0].id;
+    const qint64 second = changes.updated[1].id;
+    QVERIFY(first != 0 && second != 0 && first != second);
+    QVERIFY(changes.updated[0].key == Json(1));
+    QVERIFY(changes.updated[0].state == el::RunState::Open);
+    QVERIFY(engine.takeRunChanges().empty()); // taken once
+    // An end with a pinned mismatch: one change (as it is after both), not two.
+    engine.onEvent(ev(R"({"event": "e", "properties": {"id": 1, "rt": "local_cli"}})", 4, 10200));
+    changes = engine.takeRunChanges();
+    QCOMPARE(changes.updated.size(), std::size_t(1));
+    QCOMPARE(changes.updated[0].id, first);
+    QVERIFY(changes.updated[0].state == el::RunState::Finished);
+    QCOMPARE(changes.updated[0].pinnedMismatches, 1);
+    // A second end changes nothing (a violation, not a run change).
+    QCOMPARE(engine.onEvent(ev(R"({"event": "e", "properties": {"id": 1}})", 5, 10300)).size(), std::size_t(1));
+    QVERIFY(engine.takeRunChanges().empty());
+    // A timeout, an orphan end, and a run that the events' eviction forgets.
+    engine.onTick(11101);
+    engine.onEvent(ev(R"({"event": "e", "properties": {"id": 3}})", 6, 11200));
+    changes = engine.takeRunChanges();
+    QCOMPARE(changes.updated.size(), std::size_t(2));
+    QCOMPARE(changes.updated[0].id, second);
+    QVERIFY(changes.updated[0].state == el::RunState::Unfinished);
+    QVERIFY(changes.updated[1].state == el::RunState::Orphan);
+    engine.forget(5); // the finished run 1 (seqs 1 and 4) left with its events; run 2 (seq 2, closed) too
+    changes = engine.takeRunChanges();
+    QVERIFY(changes.updated.empty());
+    QCOMPARE(changes.forgotten, (std::vector<qint64> {first, second}));
+    // What the notifications built is what runs() says.
+    const std::vector<el::RunInfo> runs = engine.runs();
+    QCOMPARE(runs.size(), std::size_t(1));
+    QVERIFY(runs[0].key == Json(3));
 }
 
 void TestContract::lateEndAfterTimeoutIsNotReportedTwice()

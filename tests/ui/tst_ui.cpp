@@ -158,7 +158,7 @@ private Q_SLOTS:
     void propertyTreePointers();
     void propertyTreeHighlight();
 
-    void runsModelMerge();
+    void runsModelFollowsChanges();
     void funnelCounts();
     void rejectedModel();
 
@@ -725,59 +725,89 @@ void TestUi::propertyTreeHighlight()
     QCOMPARE(model.rowCount(), 0);
 }
 
-void TestUi::runsModelMerge()
+void TestUi::runsModelFollowsChanges()
 {
     RunsModel model;
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     model.setNow(2000000);
-    const auto run = [](const std::string& id, const std::string& state, const Json& runtime, const Json& result) {
-        RunInfo r;
-        r.rule = "run-lifecycle";
-        r.key = id;
-        r.state = *runStateFromString(state);
-        r.startSeq = 1;
-        r.startMs = 1000000;
-        if (state == "finished") {
-            r.endSeq = 2;
-            r.endMs = 1012500;
-        }
-        if (!runtime.is_null())
-            r.pinned["runtime_type"] = runtime;
-        r.result = result;
-        return r;
-    };
+    const auto run
+        = [](qint64 id, const std::string& key, const std::string& state, const Json& runtime, const Json& result) {
+              RunInfo r;
+              r.id = id;
+              r.rule = "run-lifecycle";
+              r.key = key;
+              r.state = *runStateFromString(state);
+              r.startSeq = 1;
+              r.startMs = 1000000;
+              if (state == "finished") {
+                  r.endSeq = 2;
+                  r.endMs = 1012500;
+              }
+              if (!runtime.is_null())
+                  r.pinned["runtime_type"] = runtime;
+              r.result = result;
+              return r;
+          };
     QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
     QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
     QSignalSpy removed(&model, &QAbstractItemModel::rowsRemoved);
     QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
 
-    model.setRuns({run("r1", "open", "byok", nullptr), run("r2", "open", "amr_cloud", nullptr)}, nullptr);
+    model.applyChanges(
+        {{run(1, "r1", "open", "byok", nullptr), run(2, "r2", "open", "amr_cloud", nullptr)}, {}}, nullptr);
     QCOMPARE(model.rowCount(), 2);
     QCOMPARE(inserted.count(), 1);
+    QVERIFY(model.hasOpenRuns());
     QCOMPARE(model.index(0, RunsModel::RunColumn).data().toString(), QStringLiteral("r1"));
     QCOMPARE(model.index(0, RunsModel::RuntimeTypeColumn).data().toString(), QStringLiteral("byok"));
     QCOMPARE(
         model.index(0, RunsModel::RuntimeTypeColumn).data(RunsModel::RuntimeKindRole).toInt(), int(RuntimeKind::Byok));
     QVERIFY(model.index(0, RunsModel::DurationColumn).data().toString().contains(QStringLiteral("running")));
 
-    model.setRuns({run("r1", "finished", "byok", "success"), run("r2", "open", "amr_cloud", nullptr),
-                      run("r3", "open", nullptr, nullptr)},
-        nullptr);
+    // r1 finishes and r3 opens: one row changes in place, one is appended; r2 is not touched.
+    model.applyChanges(
+        {{run(1, "r1", "finished", "byok", "success"), run(3, "r3", "open", nullptr, nullptr)}, {}}, nullptr);
     QCOMPARE(model.rowCount(), 3);
     QCOMPARE(inserted.count(), 2);
-    QVERIFY(changed.count() >= 1);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.last().at(0).toModelIndex().row(), 0);
+    QCOMPARE(changed.last().at(1).toModelIndex().row(), 0);
     QCOMPARE(model.index(0, RunsModel::StateColumn).data().toString(), QStringLiteral("finished"));
     QCOMPARE(model.index(0, RunsModel::ResultColumn).data().toString(), QStringLiteral("success"));
     QCOMPARE(model.index(0, RunsModel::DurationColumn).data().toString(), QStringLiteral("12.5 s"));
     QCOMPARE(model.index(2, RunsModel::RuntimeTypeColumn).data().toString(), QStringLiteral("missing"));
     QCOMPARE(model.index(0, 0).data(RunsModel::StartSeqRole).toLongLong(), 1);
 
-    model.setRuns({run("r2", "unfinished", "amr_cloud", nullptr)}, nullptr);
+    // The same key run again is another run (another id): its own row.
+    model.applyChanges({{run(4, "r1", "open", "byok", nullptr)}, {}}, nullptr);
+    QCOMPARE(model.rowCount(), 4);
+    QCOMPARE(model.index(3, RunsModel::RunColumn).data().toString(), QStringLiteral("r1"));
+
+    // The running durations refresh the open rows' duration cells only.
+    changed.clear();
+    model.refreshRunningDurations();
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.last().at(0).toModelIndex().column(), int(RunsModel::DurationColumn));
+    QCOMPARE(changed.last().at(1).toModelIndex().column(), int(RunsModel::DurationColumn));
+
+    // Forgotten with their events: r1 (id 1) and r2 (id 2), two adjacent rows, one removal; unknown ids ignored.
+    model.applyChanges({{}, {2, 1, 99}}, nullptr);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(removed.count(), 1);
+    QCOMPARE(model.index(0, RunsModel::RunColumn).data().toString(), QStringLiteral("r3"));
+    model.applyChanges({{run(3, "r3", "unfinished", nullptr, nullptr)}, {}}, nullptr);
+    QCOMPARE(model.index(0, RunsModel::StateColumn).data().toString(), QStringLiteral("unfinished"));
+    QVERIFY(model.hasOpenRuns()); // id 4
+    model.applyChanges({{run(4, "r1", "finished", "byok", "failed")}, {}}, nullptr);
+    QVERIFY(!model.hasOpenRuns());
+    QCOMPARE(reset.count(), 0); // followed, never reset
+
+    model.resetRuns({run(7, "x", "open", "byok", nullptr)}, nullptr);
+    QCOMPARE(reset.count(), 1);
     QCOMPARE(model.rowCount(), 1);
-    QCOMPARE(removed.count(), 2);
-    QCOMPARE(reset.count(), 0); // merged, never reset
     model.clear();
     QCOMPARE(model.rowCount(), 0);
+    QVERIFY(!model.hasOpenRuns());
 }
 
 void TestUi::funnelCounts()
@@ -788,6 +818,7 @@ void TestUi::funnelCounts()
     const auto run = [](const std::string& id, const std::string& state, const Json& runtime, const Json& result) {
         RunInfo r;
         r.rule = "run-lifecycle";
+        r.id = std::stoll(id);
         r.key = id;
         r.state = *runStateFromString(state);
         r.startSeq = state == "orphan" ? 0 : 1;
@@ -796,10 +827,10 @@ void TestUi::funnelCounts()
         r.result = result;
         return r;
     };
-    runs.setRuns({run("1", "finished", "byok", "success"), run("2", "finished", "byok", "failed"),
-                     run("3", "finished", "byok", "cancelled"), run("4", "open", "byok", nullptr),
-                     run("5", "unfinished", "amr_cloud", nullptr), run("6", "finished", "local_cli", "weird"),
-                     run("7", "finished", "both", "success"), run("8", "orphan", "byok", "success")},
+    runs.resetRuns({run("1", "finished", "byok", "success"), run("2", "finished", "byok", "failed"),
+                       run("3", "finished", "byok", "cancelled"), run("4", "open", "byok", nullptr),
+                       run("5", "unfinished", "amr_cloud", nullptr), run("6", "finished", "local_cli", "weird"),
+                       run("7", "finished", "both", "success"), run("8", "orphan", "byok", "success")},
         nullptr);
     funnel.setRuns(runs.rows());
     const auto rowOf = [&](const QString& type) -> const FunnelModel::Row* {
@@ -1022,13 +1053,28 @@ void TestUi::mainWindowWithContract()
         Endpoint::Batch);
     QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
     QVERIFY(window.statusSummary().contains(QStringLiteral("Contract: open-design")));
-    QTRY_VERIFY(window.runsModel()->rowCount() >= 2);
+    // The runs follow the commit at once (a change notification, no poll, no timer).
+    QCOMPARE(window.runsModel()->rowCount(), 2);
     QCOMPARE(window.runsModel()->index(0, RunsModel::RunColumn).data().toString(), QStringLiteral("r1"));
+    QCOMPARE(window.runsModel()->index(0, RunsModel::StateColumn).data().toString(), QStringLiteral("finished"));
+    QCOMPARE(window.runsModel()->index(1, RunsModel::StateColumn).data().toString(), QStringLiteral("open"));
+    QSignalSpy runsReset(window.runsModel(), &QAbstractItemModel::modelReset);
+    QSignalSpy runsChanged(window.runsModel(), &QAbstractItemModel::dataChanged);
+    ingestLikeTheSink(
+        session, batchRequest(Json::array({runEvent("run_finished", "d1", "r2", nullptr)})), Endpoint::Batch);
+    QCOMPARE(runsReset.count(), 0);
+    QVERIFY(runsChanged.count() >= 1);
+    QCOMPARE(window.runsModel()->rowCount(), 2);
+    QCOMPARE(window.runsModel()->index(1, RunsModel::StateColumn).data().toString(), QStringLiteral("finished"));
     // run_finished flips runtime_type none -> byok: a changed super-property.
     window.eventView()->setCurrentIndex(window.eventView()->model()->index(1, 0));
     const QModelIndex rt = window.detailPane()->propertyModel()->indexForPointer("/properties/runtime_type");
     QVERIFY(rt.data(PropertyTreeModel::ChangedRole).toBool());
     QVERIFY(window.detailPane()->violationList()->topLevelItemCount() > 0);
+    // A reset starts the runs over.
+    session.reset();
+    QCOMPARE(runsReset.count(), 1);
+    QCOMPARE(window.runsModel()->rowCount(), 0);
     window.close();
 }
 
