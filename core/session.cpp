@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "session.h"
 
-#include "store/exchange.h"
+#include "ingest/importer.h"
+#include "ingest/journalrequest.h"
 #include "textsearch.h"
 
 #include <QFileInfo>

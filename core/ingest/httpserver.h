@@ -2,6 +2,7 @@
 #pragma once
 
 #include "httpparser.h"
+#include "httpstatus.h"
 
 #include <QHostAddress>
 #include <QObject>
@@ -87,7 +88,5 @@ private:
     HttpLimits m_limits;
     int m_connections = 0;
 };
-
-const char* httpReasonPhrase(int status);
 
 } // namespace el

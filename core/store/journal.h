@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "ingest/httprequest.h"
+#include "event.h"
 
 #include <QObject>
 #include <QString>
@@ -49,10 +49,6 @@ struct SessionData
     std::vector<Violation> violations; ///< NDJSON import: the violations the export recorded (informational)
 };
 
-/** The request as the decoder / makeEvent() see it. */
-HttpRequest toHttpRequest(const JournalRequest& request);
-/** A JournalRequest for \a request (method, path, query, headers, body, peer); the rest is left default. */
-JournalRequest journalRequest(const HttpRequest& request, qint64 id, qint64 receivedMs);
 /** A request the sink refused (status >= 400 or a reason). */
 bool isRejected(const JournalRequest& request);
 /** The RejectedRequest the live sink would have kept for \a request (EventStore::addRejected). */

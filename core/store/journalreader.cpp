@@ -89,13 +89,8 @@ bool readEvents(sqlite3* db, const QString& path, std::vector<Event>& out, QStri
                 *error = path + QStringLiteral(": event seq %1: the stored event is not valid JSON").arg(seq);
             return false;
         }
-        // makeEvent() takes the endpoint and the user agent from the request: give it those two.
-        HttpRequest request;
-        request.path = q.bytes(4);
-        std::string userAgent = q.bytes(5);
-        if (!userAgent.empty())
-            request.headers.emplace_back("User-Agent", std::move(userAgent));
-        out.push_back(makeEvent(doc, request, seq, q.int64(1), q.int64(2), &sources));
+        // The event's origin: the endpoint and the user agent of its request.
+        out.push_back(makeEvent(doc, EventOrigin {q.bytes(4), q.bytes(5)}, seq, q.int64(1), q.int64(2), &sources));
     }
     if (q.ok())
         return true;

@@ -4,6 +4,8 @@
 #include "contract/contractengine.h"
 
 #include <QFile>
+#include <QProcess>
+#include <QProcessEnvironment>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
@@ -75,6 +77,55 @@ QStringList withContract(QStringList args)
     return args;
 }
 
+/** Runs the built `eventlens check ARGS` as a separate process. \a failure says why it did not finish. */
+struct ProcessRun : Run
+{
+    QString failure;
+};
+
+ProcessRun runBinary(const QStringList& args)
+{
+    ProcessRun r;
+    QProcess process;
+    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
+    process.setProcessEnvironment(env);
+    process.start(QStringLiteral(EVENTLENS_BINARY), QStringList {QStringLiteral("check")} + args);
+    if (!process.waitForStarted(10000)) {
+        r.failure = QStringLiteral(EVENTLENS_BINARY ": cannot start: ") + process.errorString();
+        return r;
+    }
+    if (!process.waitForFinished(60000)) {
+        process.kill();
+        process.waitForFinished(5000);
+        r.failure = QStringLiteral("eventlens check %1: no exit within 60 s; stderr:\n%2")
+                        .arg(args.join(QLatin1Char(' ')), QString::fromUtf8(process.readAllStandardError()));
+        return r;
+    }
+    r.out = process.readAllStandardOutput();
+    r.err = process.readAllStandardError();
+    if (process.exitStatus() != QProcess::NormalExit) {
+        r.failure = QStringLiteral("eventlens check %1 crashed; stderr:\n%2")
+                        .arg(args.join(QLatin1Char(' ')), QString::fromUtf8(r.err));
+        return r;
+    }
+    r.code = process.exitCode();
+    return r;
+}
+
+/** A `-f json` report without what depends on the clock: the runs' startMs, endMs and durationMs. */
+Json withoutTiming(Json report)
+{
+    if (report.contains("runs") && report["runs"].is_array()) {
+        for (Json& run : report["runs"]) {
+            run.erase("startMs");
+            run.erase("endMs");
+            run.erase("durationMs");
+        }
+    }
+    return report;
+}
+
 } // namespace
 
 class TestCheck : public QObject
@@ -98,6 +149,7 @@ private slots:
     void builtinContract();
     void refCycleIsRefused_data();
     void refCycleIsRefused();
+    void binaryExitCodesAndOutput();
 };
 
 void TestCheck::cleanInputExitsZero()
@@ -372,6 +424,65 @@ void TestCheck::refCycleIsRefused()
     const QByteArray expected = QByteArray("$ref cycle that consumes no input (it would recurse forever): ") + cycle;
     QVERIFY2(r.err.contains(expected), r.err.constData());
     QVERIFY(r.out.isEmpty());
+}
+
+// The real executable, as CI and a shell run it: the exit status README.md documents for `eventlens check`
+// (0 no errors, 1 errors, 2 usage error or unreadable input), the report on stdout, messages on stderr.
+void TestCheck::binaryExitCodesAndOutput()
+{
+    const QString builtin = QStringLiteral("builtin:open-design");
+    const QString openDesign = QStringLiteral(EVENTLENS_TEST_DATA "/open-design/");
+
+    const ProcessRun valid
+        = runBinary({QStringLiteral("--contract"), builtin, openDesign + QLatin1String("valid.ndjson")});
+    QVERIFY2(valid.failure.isEmpty(), qPrintable(valid.failure));
+    QVERIFY2(valid.code == 0, valid.err.constData());
+    QVERIFY2(valid.out.contains("no violations"), valid.out.constData());
+    QVERIFY2(valid.err.isEmpty(), valid.err.constData());
+
+    // An invalid stream: exit 1, and the JSON report equals the one of the in-process command.
+    const QStringList invalidArgs = {QStringLiteral("--contract"), builtin, QStringLiteral("-f"),
+        QStringLiteral("json"), openDesign + QLatin1String("invalid-unfinished-run.ndjson")};
+    const ProcessRun invalid = runBinary(invalidArgs);
+    QVERIFY2(invalid.failure.isEmpty(), qPrintable(invalid.failure));
+    QVERIFY2(invalid.code == 1, invalid.err.constData());
+    QVERIFY2(invalid.err.isEmpty(), invalid.err.constData());
+    const Json report = Json::parse(invalid.out.toStdString(), nullptr, false);
+    QVERIFY2(!report.is_discarded() && report.is_object(), invalid.out.constData());
+    const Run inProcess = check(invalidArgs);
+    QCOMPARE(inProcess.code, 1);
+    const Json expectedReport = Json::parse(inProcess.out.toStdString(), nullptr, false);
+    QVERIFY2(!expectedReport.is_discarded(), inProcess.out.constData());
+    if (withoutTiming(report) != withoutTiming(expectedReport))
+        QFAIL(qPrintable(
+            QStringLiteral("binary:\n%1\nin-process:\n%2")
+                .arg(QString::fromStdString(report.dump(1)), QString::fromStdString(expectedReport.dump(1)))));
+    // ... and holds the violations the golden file lists.
+    QFile goldenFile(openDesign + QLatin1String("invalid-unfinished-run.expected.json"));
+    QVERIFY(goldenFile.open(QIODevice::ReadOnly));
+    const Json golden = Json::parse(goldenFile.readAll().toStdString());
+    Json found = Json::array();
+    for (const Json& v : report["violations"])
+        found.push_back(Json {{"kind", v["kind"]}, {"rule", v["rule"]}, {"path", v["path"]}});
+    QVERIFY2(found == golden, found.dump().c_str());
+    QVERIFY(report["summary"]["passed"] == Json(false));
+
+    // An input that does not exist: exit 2, stderr names it, nothing on stdout.
+    const QString missing = openDesign + QLatin1String("no-such-input.ndjson");
+    const ProcessRun absent = runBinary({QStringLiteral("--contract"), builtin, missing});
+    QVERIFY2(absent.failure.isEmpty(), qPrintable(absent.failure));
+    QVERIFY2(absent.code == 2, absent.err.constData());
+    const QByteArray cannotRead = QByteArray("eventlens check: cannot read ") + missing.toUtf8() + ": ";
+    QVERIFY2(absent.err.startsWith(cannotRead), absent.err.constData());
+    QVERIFY2(absent.out.isEmpty(), absent.out.constData());
+
+    // An unknown option: exit 2, stderr names it, nothing on stdout.
+    const ProcessRun bogus = runBinary({QStringLiteral("--bogus"), QStringLiteral("x")});
+    QVERIFY2(bogus.failure.isEmpty(), qPrintable(bogus.failure));
+    QVERIFY2(bogus.code == 2, bogus.err.constData());
+    // QCommandLineParser names the option without its dashes.
+    QVERIFY2(bogus.err.startsWith("eventlens check: Unknown option 'bogus'."), bogus.err.constData());
+    QVERIFY2(bogus.out.isEmpty(), bogus.out.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCheck)

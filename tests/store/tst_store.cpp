@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: MIT
-// Tests of the session journal (core/store/journal) and of the export / import formats (core/store/exchange).
+// Tests of the session journal (core/store/journal) and of the export / import formats (core/store/exchange,
+// core/ingest/importer).
 #include "decode/decode.h"
 #include "event.h"
+#include "ingest/importer.h"
+#include "ingest/journalrequest.h"
 #include "session.h"
 #include "store/eventstore.h"
 #include "store/exchange.h"
