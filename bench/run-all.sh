@@ -4,6 +4,7 @@
 #
 #   bench/run-all.sh            # everything (about 15 minutes on a busy 2-core machine, plus the build; ~11 GB RAM)
 #   QUICK=1 bench/run-all.sh    # shorter runs, 200k GUI events
+#   CHECK=1 bench/run-all.sh    # also bench/check/run.sh at the end (eventlens check vs an ajv 8 script; QUICK=1: 60k events, 1 run)
 #
 # Builds eventlens, eventlens-loadgen and eventlens-uibench in build/default, then:
 #   1. headless EventLens (builtin:open-design contract, session journal on): max throughput, mixed
@@ -17,6 +18,7 @@
 #      time (--sync), and without contract and journal
 #   7. the text search kernel alone (eventlens-searchbench): 1M event texts, 1 and 2 threads
 #   8. the memory of events alone (eventlens-membench): 1M events in an EventStore, no GUI
+#   9. with CHECK=1: `eventlens check` on 300k open-design events next to an ajv 8 script (bench/check/run.sh)
 # nginx and mitmproxy come from Debian (apt-get install -y nginx-light mitmproxy); installed if missing
 # (needs root), else those rows are skipped.
 set -euo pipefail
@@ -24,6 +26,7 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BUILD="${BUILD:-$ROOT/build/default}" # another build tree: BUILD=/path bench/run-all.sh
 QUICK="${QUICK:-0}"
+CHECK="${CHECK:-0}"
 DURATION="${DURATION:-$([ "$QUICK" = 1 ] && echo 5 || echo 15)}"
 UI_EVENTS="${UI_EVENTS:-$([ "$QUICK" = 1 ] && echo 200000 || echo 1000000)}"
 CONNS="${CONNS:-8}"
@@ -233,3 +236,13 @@ if filters:
     for f in filters:
         print(f"| {f.get('needle')} | {f.get('threads')} | {f.get('kernel', '')} | {f.get('rows')} | {f.get('ms')} | {f.get('matches')} |")
 EOF
+
+# --- 9: eventlens check vs ajv (optional) -------------------------------------------------------------------------
+if [ "$CHECK" = 1 ]; then
+    log "eventlens check vs ajv (bench/check/run.sh)"
+    if [ "$QUICK" = 1 ]; then
+        BUILD="$BUILD" EVENTS="${EVENTS:-60000}" RUNS="${RUNS:-1}" "$ROOT/bench/check/run.sh"
+    else
+        BUILD="$BUILD" "$ROOT/bench/check/run.sh"
+    fi
+fi
