@@ -4,10 +4,10 @@
 #include "contract/contract.h"
 #include "contract/contractengine.h"
 #include "contract/offlineinput.h"
+#include "savefile.h"
 
 #include <QCommandLineParser>
 #include <QFile>
-#include <QSaveFile>
 #include <QXmlStreamWriter>
 
 #include <cstdio>
@@ -470,10 +470,9 @@ int runCheckCommand(const QStringList& args)
 
     if (parser.isSet(outputOption)) {
         const QString out = parser.value(outputOption);
-        QSaveFile f(out);
-        if (!f.open(QIODevice::WriteOnly) || f.write(text.data(), qint64(text.size())) != qint64(text.size())
-            || !f.commit()) {
-            printErr("cannot write " + out.toStdString() + ": " + f.errorString().toStdString());
+        QString why;
+        if (!el::saveFile(out, text, &why)) {
+            printErr("cannot write " + why.toStdString());
             return 2;
         }
         std::fprintf(stderr, "%s\n", summaryLine(report).c_str());

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "store/exchange.h"
 
+#include "savefile.h"
+
 #include "httpstatus.h"
 #include "store/eventstore.h"
 
 #include <QByteArray>
 #include <QDateTime>
-#include <QSaveFile>
 #include <QUrl>
 
 #include <algorithm>
@@ -39,22 +40,10 @@ std::string dumpJson(const Json& j, int indent = -1)
     return j.dump(indent, ' ', false, Json::error_handler_t::replace);
 }
 
-/** Writes \a bytes to \a path atomically. */
+/** Writes \a bytes to \a path atomically (see saveFile()). */
 bool writeFile(const QString& path, const std::string& bytes, QString* error)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly)) {
-        if (error)
-            *error = path + QStringLiteral(": ") + file.errorString();
-        return false;
-    }
-    if (file.write(bytes.data(), qint64(bytes.size())) != qint64(bytes.size()) || !file.commit()) {
-        if (error)
-            *error = path + QStringLiteral(": ") + file.errorString();
-        file.cancelWriting();
-        return false;
-    }
-    return true;
+    return saveFile(path, bytes, error);
 }
 
 std::vector<EventPtr> allEvents(const EventStore& store)

@@ -14,6 +14,7 @@
 
 #include <cstdio>
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 using Json = nlohmann::json;
@@ -143,6 +144,7 @@ private slots:
     void jsonArrayInput();
     void multipleInputsKeepNumbering();
     void outputFile();
+    void outputOntoFifoKeepsIt();
     void usageErrors_data();
     void usageErrors();
     void help();
@@ -333,6 +335,27 @@ void TestCheck::outputFile()
     const QByteArray xml = slurp(out);
     QVERIFY(xml.startsWith("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"));
     QVERIFY(xml.contains("failures=\"0\""));
+}
+
+void TestCheck::outputOntoFifoKeepsIt()
+{
+    // `-o /dev/null` must write into the device, not rename a file onto it (as root that replaced the
+    // machine's /dev/null with a regular file). A FIFO stands for any non-regular file, safely.
+    QTemporaryDir dir;
+    const QString fifo = dir.filePath(QStringLiteral("report.fifo"));
+    QCOMPARE(::mkfifo(QFile::encodeName(fifo).constData(), 0600), 0);
+    QProcess reader; // the other end: cat copies what the FIFO receives into a file
+    reader.setStandardOutputFile(dir.filePath(QStringLiteral("received.txt")));
+    reader.start(QStringLiteral("cat"), {fifo});
+    QVERIFY(reader.waitForStarted());
+    const Run r = check(withContract({QStringLiteral("--output"), fifo, data("clean.ndjson")}));
+    QCOMPARE(r.code, 0);
+    QVERIFY2(reader.waitForFinished(10000), "cat never saw the writer close the FIFO");
+    struct stat st
+    { };
+    QCOMPARE(::stat(QFile::encodeName(fifo).constData(), &st), 0);
+    QVERIFY2(S_ISFIFO(st.st_mode), "the FIFO was replaced by a file");
+    QVERIFY(slurp(dir.filePath(QStringLiteral("received.txt"))).contains("no violations"));
 }
 
 void TestCheck::usageErrors_data()

@@ -1,0 +1,19 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <QString>
+
+#include <string_view>
+
+namespace el {
+
+/**
+ * Writes \a bytes to \a path. A regular file (or a new one) is replaced atomically (QSaveFile: a failed
+ * write leaves the old file untouched). Anything else that exists there (/dev/null, a FIFO, a terminal,
+ * /dev/stdout) is written in place: renaming a temporary file onto it would replace the device itself,
+ * and as root `-o /dev/null` would turn the machine's /dev/null into a regular file. False with \a error
+ * ("PATH: why") on failure.
+ */
+bool saveFile(const QString& path, std::string_view bytes, QString* error);
+
+} // namespace el
