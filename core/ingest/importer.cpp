@@ -112,10 +112,19 @@ void setError(QString* error, const std::string& what)
         *error = QString::fromStdString(what);
 }
 
-void fromOfflineInput(OfflineInput& input, SessionData& out)
+/** Reads \a text like `eventlens check` does and appends its events to \a out. */
+bool readLikeCheck(
+    const std::string& name, const std::string& text, qint64 defaultReceivedMs, SessionData& out, QString* error)
 {
+    OfflineInput input;
+    std::string why;
+    if (!readOfflineInput(name, text, defaultReceivedMs, input, why)) {
+        setError(error, why);
+        return false;
+    }
     for (Event& e : input.events)
         out.events.push_back(std::move(e));
+    return true;
 }
 
 /** Makes seqs 1..N (file order) when they are not strictly increasing; recorded violations then can't be mapped. */
@@ -152,14 +161,7 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
             ensureIncreasing(out, false);
             return true;
         }
-        OfflineInput input;
-        std::string why;
-        if (!readOfflineInput(name, text, defaultReceivedMs, input, why)) {
-            setError(error, why);
-            return false;
-        }
-        fromOfflineInput(input, out);
-        return true;
+        return readLikeCheck(name, text, defaultReceivedMs, out, error);
     }
 
     // Line by line. Without any export line the whole text is read like `eventlens check` reads it.
@@ -186,14 +188,7 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
         lines.push_back({number, std::move(line)});
     }
     if (!anyExport) {
-        OfflineInput input;
-        std::string why;
-        if (!readOfflineInput(name, text, defaultReceivedMs, input, why)) {
-            setError(error, why);
-            return false;
-        }
-        fromOfflineInput(input, out);
-        return true;
+        return readLikeCheck(name, text, defaultReceivedMs, out, error);
     }
 
     bool mixed = false;
@@ -222,7 +217,8 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
             setError(error, why);
             return false;
         }
-        fromOfflineInput(input, out);
+        for (Event& e : input.events)
+            out.events.push_back(std::move(e));
     }
     ensureIncreasing(out, mixed);
     return true;
