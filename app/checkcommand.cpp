@@ -19,6 +19,7 @@
 #include <future>
 #include <map>
 #include <string>
+#include <tuple>
 #include <unordered_map>
 #include <vector>
 
@@ -113,9 +114,33 @@ std::string formatText(const Report& r)
 
 // --- json ------------------------------------------------------------------------------------------------------
 
+/**
+ * The elements' dump(2) texts as the value of a top-level key of a dump(2) object: what nlohmann writes for
+ * that array there, byte for byte (strings in a dump hold no raw newline, so re-indenting lines is exact).
+ */
+std::string indentedArray(const std::vector<std::string>& elements)
+{
+    if (elements.empty())
+        return "[]";
+    std::string out = "[\n";
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+        out += "    ";
+        for (const char c : elements[i]) {
+            out += c;
+            if (c == '\n')
+                out += "    ";
+        }
+        out += i + 1 < elements.size() ? ",\n" : "\n";
+    }
+    return out + "  ]";
+}
+
 std::string formatJson(const Report& r)
 {
-    el::Json violations = el::Json::array();
+    // Written element by element (never one DOM of the whole report): the same bytes as out.dump(2) of it.
+    const auto dump = [](const el::Json& j) { return j.dump(2, ' ', false, el::Json::error_handler_t::replace); };
+    std::vector<std::string> violations;
+    violations.reserve(r.violations.size());
     std::map<std::string, int> byKind;
     std::map<std::string, int> byRule;
     for (const Reported& rv : r.violations) {
@@ -126,22 +151,33 @@ std::string formatJson(const Report& r)
         for (const std::string& s : rv.sources)
             sources.push_back(s);
         j["sources"] = std::move(sources);
-        violations.push_back(std::move(j));
+        violations.push_back(dump(j));
         byKind[std::string(el::toString(v.kind))]++;
         byRule[v.rule]++;
     }
-    el::Json runs = el::Json::array();
+    std::vector<std::string> runs;
+    runs.reserve(r.runs.size());
     for (const el::RunInfo& run : r.runs)
-        runs.push_back(run.toJson());
+        runs.push_back(dump(run.toJson()));
+    const char* const runsMark = "@@eventlens-check-runs@@";
+    const char* const violationsMark = "@@eventlens-check-violations@@";
     el::Json out {
         {"contract",
             {{"name", r.contract->name()}, {"version", r.contract->version()}, {"origin", r.contract->origin()}}},
-        {"events", r.events}, {"violations", std::move(violations)}, {"runs", std::move(runs)},
+        {"events", r.events}, {"violations", violationsMark}, {"runs", runsMark},
         {"summary",
             {{"events", r.events}, {"recordings", r.recordings}, {"requests", r.requests},
                 {"skipped_requests", r.skippedRequests}, {"violations", r.violations.size()}, {"errors", r.errors},
                 {"warnings", r.warnings}, {"by_kind", byKind}, {"by_rule", byRule}, {"passed", r.errors == 0}}}};
-    return out.dump(2, ' ', false, el::Json::error_handler_t::replace) + "\n";
+    std::string text = dump(out) + "\n";
+    for (const auto& [key, mark, elements] :
+        {std::make_tuple("runs", runsMark, &runs), std::make_tuple("violations", violationsMark, &violations)}) {
+        const std::string placeholder = "\n  \"" + std::string(key) + "\": \"" + mark + "\"";
+        const std::size_t at = text.find(placeholder);
+        if (at != std::string::npos)
+            text.replace(at, placeholder.size(), "\n  \"" + std::string(key) + "\": " + indentedArray(*elements));
+    }
+    return text;
 }
 
 // --- junit -----------------------------------------------------------------------------------------------------

@@ -625,6 +625,9 @@ void TestCheck::streamingEqualsWholeFile()
     QVERIFY2(streamed.code == 1, streamed.err.constData());
     const Run whole = checkWithChunk(args + QStringList {arrayPath}, 0);
     QVERIFY2(whole.code == 1, whole.err.constData());
+    // The report is written piece by piece: the same bytes as nlohmann's dump(2) of the whole.
+    QCOMPARE(streamed.out.toStdString(), Json::parse(streamed.out.toStdString()).dump(2) + "\n");
+    QCOMPARE(whole.out.toStdString(), Json::parse(whole.out.toStdString()).dump(2) + "\n");
     Json s = withoutTiming(Json::parse(streamed.out.toStdString()));
     Json w = withoutTiming(Json::parse(whole.out.toStdString()));
     QCOMPARE(s["events"].get<std::size_t>(), events.size());
