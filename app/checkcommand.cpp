@@ -452,11 +452,15 @@ private:
         bool failed = false;
         std::string error;
     };
+    /// An event a later violation may name, in a few bytes: its name interned, its source as the input's index
+    /// and the rest (":LINE", "[INDEX]"), short enough to stay inside the std::string.
     struct Named
     {
-        std::string name;
-        std::string source;
+        std::uint32_t name = 0; ///< index in m_names
+        std::uint32_t file = 0; ///< index in m_files, or kNoFile (then \c where is the whole source)
+        std::string where;
     };
+    static constexpr std::uint32_t kNoFile = 0xffffffffu;
 
     static void judge(const el::Contract& contract, bool junit, Batch& b, bool parallel);
     static Batch readLines(std::shared_ptr<const el::Contract> contract, bool junit, const std::string& name,
@@ -466,6 +470,7 @@ private:
     bool takeOne(std::string& error);
     bool consume(Batch& b, std::string& error);
     void report(std::vector<el::Violation>& violations, qint64 seq, const std::string& name, const std::string& src);
+    Named named(const std::string& name, const std::string& src);
 
     Report& m_report;
     el::ContractEngine m_engine;
@@ -477,6 +482,9 @@ private:
     qint64 m_requests = 0;
     /// seq -> name and source, for the events the sequence rules remember (see the class comment)
     std::unordered_map<qint64, Named> m_named;
+    std::vector<std::string> m_names; ///< event names of m_named
+    std::unordered_map<std::string, std::uint32_t> m_nameIndex;
+    std::vector<std::string> m_files; ///< input names, in order
 };
 
 void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool parallel)
@@ -564,26 +572,43 @@ void Checker::report(
 {
     for (el::Violation& v : violations) {
         Reported r;
-        auto lookup = [&](qint64 at) -> std::pair<const std::string*, const std::string*> {
+        auto lookup = [&](qint64 at) -> std::pair<std::string, std::string> {
             if (at == seq && seq != 0)
-                return {&name, &src};
+                return {name, src};
             const auto it = m_named.find(at);
             if (it == m_named.end())
-                return {nullptr, nullptr};
-            return {&it->second.name, &it->second.source};
+                return {};
+            const Named& n = it->second;
+            return {m_names[n.name], n.file == kNoFile ? n.where : m_files[n.file] + n.where};
         };
-        for (qint64 s : v.seqs) {
-            const auto named = lookup(s);
-            r.sources.push_back(named.second ? *named.second : std::string());
-        }
-        if (!v.seqs.empty()) {
-            const auto named = lookup(v.seqs.back());
-            r.event = named.first ? *named.first : std::string();
-        }
+        for (qint64 s : v.seqs)
+            r.sources.push_back(lookup(s).second);
+        if (!v.seqs.empty())
+            r.event = lookup(v.seqs.back()).first;
         (v.severity == el::Severity::Error ? m_report.errors : m_report.warnings)++;
         r.v = std::move(v);
         m_report.violations.push_back(std::move(r));
     }
+}
+
+Checker::Named Checker::named(const std::string& name, const std::string& src)
+{
+    Named n;
+    auto it = m_nameIndex.find(name);
+    if (it == m_nameIndex.end()) {
+        it = m_nameIndex.emplace(name, std::uint32_t(m_names.size())).first;
+        m_names.push_back(name);
+    }
+    n.name = it->second;
+    const std::string& file = m_files.back();
+    if (src.compare(0, file.size(), file) == 0) {
+        n.file = std::uint32_t(m_files.size() - 1);
+        n.where = src.substr(file.size());
+    } else {
+        n.file = kNoFile;
+        n.where = src;
+    }
+    return n;
 }
 
 bool Checker::consume(Batch& b, std::string& error)
@@ -607,7 +632,7 @@ bool Checker::consume(Batch& b, std::string& error)
         const std::uint64_t remembered = m_engine.seqsRemembered();
         std::vector<el::Violation> v = m_engine.onJudged(e, std::move(j));
         if (m_engine.seqsRemembered() != remembered)
-            m_named.emplace(seq, Named {name, src});
+            m_named.emplace(seq, named(name, src));
         report(v, seq, name, src);
         if (m_junit)
             m_report.records.push_back({name, seq, src, e.recording, std::move(b.orderKeys[i])});
@@ -621,6 +646,7 @@ bool Checker::consume(Batch& b, std::string& error)
 
 bool Checker::addFile(const QString& path, const std::string& name, qint64 receivedMs, std::string& error)
 {
+    m_files.push_back(name);
     QFile f;
     bool opened = false;
     if (path == QLatin1String("-"))
