@@ -6,25 +6,63 @@
 #include "contract/offlineinput.h"
 #include "savefile.h"
 
+#include "textsearch.h"
+
 #include <QCommandLineParser>
 #include <QFile>
+#include <QThread>
 #include <QXmlStreamWriter>
 
+#include <algorithm>
 #include <cstdio>
+#include <deque>
+#include <future>
 #include <map>
 #include <string>
+#include <tuple>
+#include <unordered_map>
 #include <vector>
 
 namespace {
 
 const char* const kDefaultContract = "builtin:open-design";
 
+/** A violation with what the report says about the events it names, resolved when it is produced. */
+struct Reported
+{
+    el::Violation v;
+    std::string event; ///< the name of the event v.seqs.back() (empty when v.seqs is)
+    std::vector<std::string> sources; ///< per seq of v.seqs: where that event came from
+    const std::string& source() const
+    {
+        static const std::string none;
+        return sources.empty() ? none : sources.back();
+    }
+};
+
+/**
+ * What JUnit needs of one event. JUnit writes one testcase per event by design, so `-f junit` keeps one of these
+ * per event: output-sized (the other formats keep nothing per event).
+ */
+struct EventRecord
+{
+    std::string name;
+    qint64 seq = 0;
+    std::string source;
+    bool recording = false;
+    /// Order rules this event is a `then` of (with its key, when the rule has one): rule index, key dump.
+    std::vector<std::pair<std::size_t, std::string>> orderKeys;
+};
+
 struct Report
 {
     std::shared_ptr<const el::Contract> contract;
-    el::OfflineInput input;
-    std::vector<el::Violation> violations;
+    std::vector<Reported> violations;
     std::vector<el::RunInfo> runs;
+    std::vector<EventRecord> records; ///< junit only, per event
+    qint64 events = 0;
+    int requests = 0;
+    int skippedRequests = 0;
     int recordings = 0;
     int errors = 0;
     int warnings = 0;
@@ -33,20 +71,6 @@ struct Report
 void printErr(const std::string& s)
 {
     std::fprintf(stderr, "eventlens check: %s\n", s.c_str());
-}
-
-std::string source(const Report& r, qint64 seq)
-{
-    if (seq < 1 || std::size_t(seq) > r.input.sources.size())
-        return {};
-    return r.input.sources[std::size_t(seq - 1)];
-}
-
-std::string eventNameOf(const Report& r, qint64 seq)
-{
-    if (seq < 1 || std::size_t(seq) > r.input.events.size())
-        return {};
-    return r.input.events[std::size_t(seq - 1)].name();
 }
 
 std::string seqList(const std::vector<qint64>& seqs)
@@ -68,7 +92,7 @@ std::string summaryLine(const Report& r)
         counts = std::to_string(r.errors) + (r.errors == 1 ? " error" : " errors") + ", " + std::to_string(r.warnings)
             + (r.warnings == 1 ? " warning" : " warnings");
     }
-    const std::size_t n = r.input.events.size();
+    const qint64 n = r.events;
     return "checked " + std::to_string(n) + (n == 1 ? " event" : " events") + " against " + contract + ": " + counts;
 }
 
@@ -77,12 +101,12 @@ std::string summaryLine(const Report& r)
 std::string formatText(const Report& r)
 {
     std::string out;
-    for (const el::Violation& v : r.violations) {
-        const qint64 at = v.seqs.empty() ? 0 : v.seqs.back();
-        const std::string src = source(r, at);
+    for (const Reported& rv : r.violations) {
+        const el::Violation& v = rv.v;
+        const std::string& src = rv.source();
         out += (src.empty() ? std::string("-") : src) + ": " + std::string(el::toString(v.severity)) + ": ["
-            + std::string(el::toString(v.kind)) + " " + v.rule + "] " + eventNameOf(r, at) + " (seq " + seqList(v.seqs)
-            + ") " + (v.path.empty() ? "" : v.path + ": ") + v.message + "\n";
+            + std::string(el::toString(v.kind)) + " " + v.rule + "] " + rv.event + " (seq " + seqList(v.seqs) + ") "
+            + (v.path.empty() ? "" : v.path + ": ") + v.message + "\n";
     }
     out += summaryLine(r) + "\n";
     return out;
@@ -90,35 +114,70 @@ std::string formatText(const Report& r)
 
 // --- json ------------------------------------------------------------------------------------------------------
 
+/**
+ * The elements' dump(2) texts as the value of a top-level key of a dump(2) object: what nlohmann writes for
+ * that array there, byte for byte (strings in a dump hold no raw newline, so re-indenting lines is exact).
+ */
+std::string indentedArray(const std::vector<std::string>& elements)
+{
+    if (elements.empty())
+        return "[]";
+    std::string out = "[\n";
+    for (std::size_t i = 0; i < elements.size(); ++i) {
+        out += "    ";
+        for (const char c : elements[i]) {
+            out += c;
+            if (c == '\n')
+                out += "    ";
+        }
+        out += i + 1 < elements.size() ? ",\n" : "\n";
+    }
+    return out + "  ]";
+}
+
 std::string formatJson(const Report& r)
 {
-    el::Json violations = el::Json::array();
+    // Written element by element (never one DOM of the whole report): the same bytes as out.dump(2) of it.
+    const auto dump = [](const el::Json& j) { return j.dump(2, ' ', false, el::Json::error_handler_t::replace); };
+    std::vector<std::string> violations;
+    violations.reserve(r.violations.size());
     std::map<std::string, int> byKind;
     std::map<std::string, int> byRule;
-    for (const el::Violation& v : r.violations) {
+    for (const Reported& rv : r.violations) {
+        const el::Violation& v = rv.v;
         el::Json j = v.toJson();
-        j["event"] = eventNameOf(r, v.seqs.empty() ? 0 : v.seqs.back());
+        j["event"] = rv.event;
         el::Json sources = el::Json::array();
-        for (qint64 s : v.seqs)
-            sources.push_back(source(r, s));
+        for (const std::string& s : rv.sources)
+            sources.push_back(s);
         j["sources"] = std::move(sources);
-        violations.push_back(std::move(j));
+        violations.push_back(dump(j));
         byKind[std::string(el::toString(v.kind))]++;
         byRule[v.rule]++;
     }
-    el::Json runs = el::Json::array();
+    std::vector<std::string> runs;
+    runs.reserve(r.runs.size());
     for (const el::RunInfo& run : r.runs)
-        runs.push_back(run.toJson());
+        runs.push_back(dump(run.toJson()));
+    const char* const runsMark = "@@eventlens-check-runs@@";
+    const char* const violationsMark = "@@eventlens-check-violations@@";
     el::Json out {
         {"contract",
             {{"name", r.contract->name()}, {"version", r.contract->version()}, {"origin", r.contract->origin()}}},
-        {"events", r.input.events.size()}, {"violations", std::move(violations)}, {"runs", std::move(runs)},
+        {"events", r.events}, {"violations", violationsMark}, {"runs", runsMark},
         {"summary",
-            {{"events", r.input.events.size()}, {"recordings", r.recordings}, {"requests", r.input.requests},
-                {"skipped_requests", r.input.skippedRequests}, {"violations", r.violations.size()},
-                {"errors", r.errors}, {"warnings", r.warnings}, {"by_kind", byKind}, {"by_rule", byRule},
-                {"passed", r.errors == 0}}}};
-    return out.dump(2, ' ', false, el::Json::error_handler_t::replace) + "\n";
+            {{"events", r.events}, {"recordings", r.recordings}, {"requests", r.requests},
+                {"skipped_requests", r.skippedRequests}, {"violations", r.violations.size()}, {"errors", r.errors},
+                {"warnings", r.warnings}, {"by_kind", byKind}, {"by_rule", byRule}, {"passed", r.errors == 0}}}};
+    std::string text = dump(out) + "\n";
+    for (const auto& [key, mark, elements] :
+        {std::make_tuple("runs", runsMark, &runs), std::make_tuple("violations", violationsMark, &violations)}) {
+        const std::string placeholder = "\n  \"" + std::string(key) + "\": \"" + mark + "\"";
+        const std::size_t at = text.find(placeholder);
+        if (at != std::string::npos)
+            text.replace(at, placeholder.size(), "\n  \"" + std::string(key) + "\": " + indentedArray(*elements));
+    }
+    return text;
 }
 
 // --- junit -----------------------------------------------------------------------------------------------------
@@ -127,22 +186,25 @@ struct TestCase
 {
     std::string classname;
     std::string name;
-    std::vector<const el::Violation*> violations;
+    std::vector<const Reported*> violations;
     bool skipped = false;
     std::string skipMessage;
 };
 
-void writeCase(QXmlStreamWriter& xml, const Report& r, const TestCase& tc)
+void writeCase(QXmlStreamWriter& xml, const TestCase& tc)
 {
     xml.writeStartElement(QStringLiteral("testcase"));
     xml.writeAttribute(QStringLiteral("classname"), QString::fromStdString(tc.classname));
     xml.writeAttribute(QStringLiteral("name"), QString::fromStdString(tc.name));
     std::vector<const el::Violation*> errors;
     std::vector<const el::Violation*> warnings;
-    for (const el::Violation* v : tc.violations)
-        (v->severity == el::Severity::Error ? errors : warnings).push_back(v);
+    std::map<const el::Violation*, const Reported*> reported;
+    for (const Reported* rv : tc.violations) {
+        (rv->v.severity == el::Severity::Error ? errors : warnings).push_back(&rv->v);
+        reported[&rv->v] = rv;
+    }
     auto line = [&](const el::Violation* v) {
-        const std::string src = source(r, v->seqs.empty() ? 0 : v->seqs.back());
+        const std::string& src = reported[v]->source();
         return std::string(el::toString(v->severity)) + " [" + std::string(el::toString(v->kind)) + " " + v->rule + "] "
             + (v->path.empty() ? "" : v->path + ": ") + v->message + " (seq " + seqList(v->seqs)
             + (src.empty() ? "" : ", " + src) + ")\n";
@@ -174,14 +236,14 @@ void writeCase(QXmlStreamWriter& xml, const Report& r, const TestCase& tc)
     xml.writeEndElement();
 }
 
-void writeSuite(QXmlStreamWriter& xml, const Report& r, const QString& name, const std::vector<TestCase>& cases)
+void writeSuite(QXmlStreamWriter& xml, const QString& name, const std::vector<TestCase>& cases)
 {
     int failures = 0;
     int skipped = 0;
     for (const TestCase& tc : cases) {
         skipped += tc.skipped ? 1 : 0;
-        for (const el::Violation* v : tc.violations) {
-            if (v->severity == el::Severity::Error) {
+        for (const Reported* v : tc.violations) {
+            if (v->v.severity == el::Severity::Error) {
                 ++failures;
                 break;
             }
@@ -194,7 +256,7 @@ void writeSuite(QXmlStreamWriter& xml, const Report& r, const QString& name, con
     xml.writeAttribute(QStringLiteral("errors"), QStringLiteral("0"));
     xml.writeAttribute(QStringLiteral("skipped"), QString::number(skipped));
     for (const TestCase& tc : cases)
-        writeCase(xml, r, tc);
+        writeCase(xml, tc);
     xml.writeEndElement();
 }
 
@@ -202,11 +264,11 @@ std::string formatJunit(const Report& r)
 {
     // Per-event cases: schema, global, unplanned. Sequence cases: one per pair instance (correlated key),
     // one per order-rule check (each `then` event with its key), one per uniqueness rule.
-    std::vector<TestCase> eventCases(r.input.events.size());
-    for (std::size_t i = 0; i < r.input.events.size(); ++i) {
-        const el::Event& e = r.input.events[i];
-        eventCases[i].classname = "events." + (e.name().empty() ? std::string("(unnamed)") : e.name());
-        eventCases[i].name = "seq " + std::to_string(e.seq) + " " + e.name() + " (" + r.input.sources[i] + ")";
+    std::vector<TestCase> eventCases(r.records.size());
+    for (std::size_t i = 0; i < r.records.size(); ++i) {
+        const EventRecord& e = r.records[i];
+        eventCases[i].classname = "events." + (e.name.empty() ? std::string("(unnamed)") : e.name);
+        eventCases[i].name = "seq " + std::to_string(e.seq) + " " + e.name + " (" + e.source + ")";
         if (e.recording) {
             eventCases[i].skipped = true;
             eventCases[i].skipMessage = "session recording, not an analytics event";
@@ -232,7 +294,8 @@ std::string formatJunit(const Report& r)
         return slash == std::string::npos ? pointer : pointer.substr(slash + 1);
     };
     // Instances in rule order.
-    for (const el::SequenceSpec& s : specs) {
+    for (std::size_t specIndex = 0; specIndex < specs.size(); ++specIndex) {
+        const el::SequenceSpec& s = specs[specIndex];
         const std::string cls = "sequences." + s.id;
         if (s.type == el::SequenceSpec::Type::Pair) {
             bool any = false;
@@ -252,21 +315,15 @@ std::string formatJunit(const Report& r)
             }
         } else if (s.type == el::SequenceSpec::Type::Order) {
             bool any = false;
-            for (const el::Event& e : r.input.events) {
-                if (e.name() != s.then || e.recording)
-                    continue;
-                el::Json key;
-                if (!s.key.empty()) {
-                    const el::Json::json_pointer p(s.key);
-                    const el::Json doc = e.doc();
-                    if (!doc.contains(p) || doc.at(p).is_null())
+            for (const EventRecord& e : r.records) {
+                for (const auto& [rule, key] : e.orderKeys) {
+                    if (rule != specIndex)
                         continue;
-                    key = doc.at(p);
+                    any = true;
+                    instance(s.id + "@" + std::to_string(e.seq), cls,
+                        s.id + (s.key.empty() ? "" : " " + keyName(s.key) + " " + key) + " (seq "
+                            + std::to_string(e.seq) + ")");
                 }
-                any = true;
-                instance(s.id + "@" + std::to_string(e.seq), cls,
-                    s.id + (s.key.empty() ? "" : " " + keyName(s.key) + " " + key.dump()) + " (seq "
-                        + std::to_string(e.seq) + ")");
             }
             if (!any) {
                 TestCase& tc = instance(s.id, cls, s.id);
@@ -277,13 +334,14 @@ std::string formatJunit(const Report& r)
             instance(s.id, cls, s.id);
         }
     }
-    for (const el::Violation& v : r.violations) {
+    for (const Reported& rv : r.violations) {
+        const el::Violation& v = rv.v;
         auto spec = specById.find(v.rule);
         const bool sequenceKind = el::isSequenceKind(v.kind);
         if (!sequenceKind || spec == specById.end()) {
             const qint64 at = v.seqs.empty() ? 0 : v.seqs.back();
             if (at >= 1 && std::size_t(at) <= eventCases.size())
-                eventCases[std::size_t(at - 1)].violations.push_back(&v);
+                eventCases[std::size_t(at - 1)].violations.push_back(&rv);
             continue;
         }
         const el::SequenceSpec& s = *spec->second;
@@ -297,7 +355,7 @@ std::string formatJunit(const Report& r)
                     if ((run.startSeq && seq == run.startSeq) || (!run.startSeq && seq == run.endSeq)) {
                         auto it = caseIndex.find(s.id + "#" + std::to_string(i));
                         if (it != caseIndex.end()) {
-                            seqCases[it->second].violations.push_back(&v);
+                            seqCases[it->second].violations.push_back(&rv);
                             placed = true;
                         }
                         break;
@@ -305,12 +363,12 @@ std::string formatJunit(const Report& r)
                 }
             }
             if (!placed)
-                instance(s.id, "sequences." + s.id, s.id).violations.push_back(&v);
+                instance(s.id, "sequences." + s.id, s.id).violations.push_back(&rv);
         } else if (s.type == el::SequenceSpec::Type::Order) {
             const qint64 at = v.seqs.empty() ? 0 : v.seqs.back();
-            instance(s.id + "@" + std::to_string(at), "sequences." + s.id, s.id).violations.push_back(&v);
+            instance(s.id + "@" + std::to_string(at), "sequences." + s.id, s.id).violations.push_back(&rv);
         } else {
-            instance(s.id, "sequences." + s.id, s.id).violations.push_back(&v);
+            instance(s.id, "sequences." + s.id, s.id).violations.push_back(&rv);
         }
     }
 
@@ -327,8 +385,8 @@ std::string formatJunit(const Report& r)
     int failures = 0;
     for (const auto* cases : {&eventCases, &seqCases}) {
         for (const TestCase& tc : *cases) {
-            for (const el::Violation* v : tc.violations) {
-                if (v->severity == el::Severity::Error) {
+            for (const Reported* v : tc.violations) {
+                if (v->v.severity == el::Severity::Error) {
                     ++failures;
                     break;
                 }
@@ -337,15 +395,258 @@ std::string formatJunit(const Report& r)
     }
     xml.writeAttribute(QStringLiteral("failures"), QString::number(failures));
     xml.writeAttribute(QStringLiteral("errors"), QStringLiteral("0"));
-    writeSuite(xml, r, QStringLiteral("events"), eventCases);
-    writeSuite(xml, r, QStringLiteral("sequences"), seqCases);
+    writeSuite(xml, QStringLiteral("events"), eventCases);
+    writeSuite(xml, QStringLiteral("sequences"), seqCases);
     xml.writeEndElement();
     xml.writeEndDocument();
     return xmlText.toStdString() + "\n";
 }
 
-bool readAll(const QString& path, std::string& bytes, std::string& error)
+// --- reading and judging ---------------------------------------------------------------------------------------
+
+/**
+ * Reads the inputs and judges their events as they come, keeping none of them.
+ *
+ * NDJSON is read in chunks (EVENTLENS_CHECK_CHUNK_BYTES, default 4 MiB) cut at line ends; each block of lines
+ * is parsed, decoded and judged (judgeEvent) on a worker thread, at most 2 x QThread::idealThreadCount() blocks
+ * at a time; this thread takes the blocks back in input order, numbers the events (seq 1.. across all inputs),
+ * applies the sequence rules (ContractEngine::onJudged) and resolves the names and sources each violation
+ * shows. Whole-document shapes (a HAR, a JSON array or object spanning lines) are read whole, as before.
+ *
+ * Memory stays bounded by the blocks in flight plus what the report keeps: the violations (with their
+ * resolved names and sources), the runs, and, per event the sequence rules remember (a pair's start or end,
+ * the first use of a unique key: ContractEngine::seqsRemembered() tells), that event's name and source, as a
+ * later violation may name it (a duplicate end, a pinned mismatch, an unfinished run, a duplicate key). Those
+ * grow like the engine's own state (runs, unique keys), never with the plain events. `-f junit` also keeps a
+ * small record per event (one testcase each, output-sized).
+ */
+class Checker
 {
+public:
+    Checker(Report& report, bool junit)
+        : m_report(report)
+        , m_engine(report.contract)
+        , m_junit(junit)
+    {
+        m_threads = std::max(1, QThread::idealThreadCount());
+        m_chunk = 4u << 20;
+        const QByteArray env = qgetenv("EVENTLENS_CHECK_CHUNK_BYTES");
+        bool ok = false;
+        const qulonglong n = env.toULongLong(&ok);
+        if (ok && n > 0)
+            m_chunk = std::size_t(n);
+    }
+    ~Checker() { m_inFlight.clear(); } // waits for the workers still running (after an input error)
+
+    /** Reads and judges one input; false with \a error (the message the whole-file read gave). */
+    bool addFile(const QString& path, const std::string& name, qint64 receivedMs, std::string& error);
+    /** After the last input: finish() (open pairs), the runs and the counts. */
+    void finish();
+
+private:
+    struct Batch
+    {
+        el::OfflineInput input; ///< seqs and request ids from 1 within the batch
+        std::vector<el::EventJudgement> judged; ///< per event
+        std::vector<std::vector<std::pair<std::size_t, std::string>>> orderKeys; ///< per event, junit only
+        bool failed = false;
+        std::string error;
+    };
+    /// An event a later violation may name, in a few bytes: its name interned, its source as the input's index
+    /// and the rest (":LINE", "[INDEX]"), short enough to stay inside the std::string.
+    struct Named
+    {
+        std::uint32_t name = 0; ///< index in m_names
+        std::uint32_t file = 0; ///< index in m_files, or kNoFile (then \c where is the whole source)
+        std::string where;
+    };
+    static constexpr std::uint32_t kNoFile = 0xffffffffu;
+
+    static void judge(const el::Contract& contract, bool junit, Batch& b, bool parallel);
+    static Batch readLines(std::shared_ptr<const el::Contract> contract, bool junit, const std::string& name,
+        std::string block, std::size_t firstLine, qint64 receivedMs);
+    bool submit(
+        const std::string& name, std::string block, std::size_t firstLine, qint64 receivedMs, std::string& error);
+    bool takeOne(std::string& error);
+    bool consume(Batch& b, std::string& error);
+    void report(std::vector<el::Violation>& violations, qint64 seq, const std::string& name, const std::string& src);
+    Named named(const std::string& name, const std::string& src);
+
+    Report& m_report;
+    el::ContractEngine m_engine;
+    bool m_junit = false;
+    int m_threads = 1;
+    std::size_t m_chunk = 0;
+    std::deque<std::future<Batch>> m_inFlight;
+    qint64 m_nextSeq = 1;
+    qint64 m_requests = 0;
+    /// seq -> name and source, for the events the sequence rules remember (see the class comment)
+    std::unordered_map<qint64, Named> m_named;
+    std::vector<std::string> m_names; ///< event names of m_named
+    std::unordered_map<std::string, std::uint32_t> m_nameIndex;
+    std::vector<std::string> m_files; ///< input names, in order
+};
+
+void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool parallel)
+{
+    const std::vector<el::Event>& events = b.input.events;
+    b.judged.resize(events.size());
+    if (junit)
+        b.orderKeys.resize(events.size());
+    const auto& specs = contract.sequences();
+    auto range = [&](std::size_t begin, std::size_t end) {
+        for (std::size_t i = begin; i < end; ++i) {
+            const el::Event& e = events[i];
+            if (e.recording)
+                continue;
+            const el::Json doc = e.doc();
+            b.judged[i] = el::judgeEvent(contract, e, doc);
+            if (!junit)
+                continue;
+            const std::string name = e.name();
+            for (std::size_t k = 0; k < specs.size(); ++k) {
+                const el::SequenceSpec& s = specs[k];
+                if (s.type != el::SequenceSpec::Type::Order || name != s.then)
+                    continue;
+                std::string key;
+                if (!s.key.empty()) {
+                    const el::Json::json_pointer p(s.key);
+                    if (!doc.contains(p) || doc.at(p).is_null())
+                        continue;
+                    key = doc.at(p).dump();
+                }
+                b.orderKeys[i].emplace_back(k, std::move(key));
+            }
+        }
+    };
+    if (parallel)
+        el::parallelChunks(events.size(), 0, range);
+    else
+        range(0, events.size());
+}
+
+Checker::Batch Checker::readLines(std::shared_ptr<const el::Contract> contract, bool junit, const std::string& name,
+    std::string block, std::size_t firstLine, qint64 receivedMs)
+{
+    Batch b;
+    std::size_t lineNo = firstLine;
+    std::size_t pos = 0;
+    while (pos < block.size()) {
+        std::size_t nl = block.find('\n', pos);
+        if (nl == std::string::npos)
+            nl = block.size(); // the last line of a file without a final newline
+        if (!el::readOfflineLine(
+                name, lineNo, std::string_view(block.data() + pos, nl - pos), receivedMs, b.input, b.error)) {
+            b.failed = true;
+            return b;
+        }
+        ++lineNo;
+        pos = nl + 1;
+    }
+    block = std::string();
+    judge(*contract, junit, b, false);
+    return b;
+}
+
+bool Checker::submit(
+    const std::string& name, std::string block, std::size_t firstLine, qint64 receivedMs, std::string& error)
+{
+    while (m_inFlight.size() >= std::size_t(2 * m_threads)) {
+        if (!takeOne(error))
+            return false;
+    }
+    m_inFlight.push_back(std::async(std::launch::async, &Checker::readLines, m_report.contract, m_junit, name,
+        std::move(block), firstLine, receivedMs));
+    return true;
+}
+
+bool Checker::takeOne(std::string& error)
+{
+    Batch b = m_inFlight.front().get();
+    m_inFlight.pop_front();
+    return consume(b, error);
+}
+
+void Checker::report(
+    std::vector<el::Violation>& violations, qint64 seq, const std::string& name, const std::string& src)
+{
+    for (el::Violation& v : violations) {
+        Reported r;
+        auto lookup = [&](qint64 at) -> std::pair<std::string, std::string> {
+            if (at == seq && seq != 0)
+                return {name, src};
+            const auto it = m_named.find(at);
+            if (it == m_named.end())
+                return {};
+            const Named& n = it->second;
+            return {m_names[n.name], n.file == kNoFile ? n.where : m_files[n.file] + n.where};
+        };
+        for (qint64 s : v.seqs)
+            r.sources.push_back(lookup(s).second);
+        if (!v.seqs.empty())
+            r.event = lookup(v.seqs.back()).first;
+        (v.severity == el::Severity::Error ? m_report.errors : m_report.warnings)++;
+        r.v = std::move(v);
+        m_report.violations.push_back(std::move(r));
+    }
+}
+
+Checker::Named Checker::named(const std::string& name, const std::string& src)
+{
+    Named n;
+    auto it = m_nameIndex.find(name);
+    if (it == m_nameIndex.end()) {
+        it = m_nameIndex.emplace(name, std::uint32_t(m_names.size())).first;
+        m_names.push_back(name);
+    }
+    n.name = it->second;
+    const std::string& file = m_files.back();
+    if (src.compare(0, file.size(), file) == 0) {
+        n.file = std::uint32_t(m_files.size() - 1);
+        n.where = src.substr(file.size());
+    } else {
+        n.file = kNoFile;
+        n.where = src;
+    }
+    return n;
+}
+
+bool Checker::consume(Batch& b, std::string& error)
+{
+    if (b.failed) {
+        error = b.error;
+        return false;
+    }
+    for (std::size_t i = 0; i < b.input.events.size(); ++i) {
+        el::Event& e = b.input.events[i];
+        const qint64 seq = m_nextSeq++;
+        e.seq = seq;
+        e.requestId += m_requests;
+        const std::string& src = b.input.sources[i];
+        const std::string name = e.name();
+        if (e.recording)
+            ++m_report.recordings;
+        el::EventJudgement& j = b.judged[i];
+        for (el::Violation& x : j.violations)
+            x.seqs = {seq}; // per-event violations name only their event
+        const std::uint64_t remembered = m_engine.seqsRemembered();
+        std::vector<el::Violation> v = m_engine.onJudged(e, std::move(j));
+        if (m_engine.seqsRemembered() != remembered)
+            m_named.emplace(seq, named(name, src));
+        report(v, seq, name, src);
+        if (m_junit)
+            m_report.records.push_back({name, seq, src, e.recording, std::move(b.orderKeys[i])});
+    }
+    m_requests += b.input.requests;
+    m_report.events = m_nextSeq - 1;
+    m_report.requests = int(m_requests);
+    m_report.skippedRequests += b.input.skippedRequests;
+    return true;
+}
+
+bool Checker::addFile(const QString& path, const std::string& name, qint64 receivedMs, std::string& error)
+{
+    m_files.push_back(name);
     QFile f;
     bool opened = false;
     if (path == QLatin1String("-"))
@@ -354,17 +655,117 @@ bool readAll(const QString& path, std::string& bytes, std::string& error)
         f.setFileName(path);
         opened = f.open(QIODevice::ReadOnly);
     }
+    const std::string cannotRead = "cannot read " + path.toStdString() + ": ";
     if (!opened) {
-        error = "cannot read " + path.toStdString() + ": " + f.errorString().toStdString();
+        error = cannotRead + f.errorString().toStdString();
         return false;
     }
-    const QByteArray data = f.readAll();
-    if (f.error() != QFileDevice::NoError) {
-        error = "cannot read " + path.toStdString() + ": " + f.errorString().toStdString();
-        return false;
+    std::string buf;
+    bool eof = false;
+    auto readMore = [&]() {
+        const std::size_t old = buf.size();
+        buf.resize(old + m_chunk);
+        const qint64 n = f.read(buf.data() + old, qint64(m_chunk));
+        if (n < 0 || f.error() != QFileDevice::NoError) {
+            error = cannotRead + f.errorString().toStdString();
+            return false;
+        }
+        buf.resize(old + std::size_t(n));
+        if (n == 0)
+            eof = true;
+        return true;
+    };
+    const char* const blank = " \t\r\n";
+
+    // Which shape? readOfflineInput() takes the content as one JSON document when it parses as one, else as
+    // NDJSON. NDJSON for sure: the first non-blank character cannot start a document spanning lines (not { or
+    // [), or the first non-blank line is a JSON value on its own and more follows. Else read it whole as before.
+    while (buf.size() < 3 && !eof) {
+        if (!readMore())
+            return false;
     }
-    bytes = data.toStdString();
+    if (buf.size() >= 3 && buf.compare(0, 3, "\xEF\xBB\xBF") == 0)
+        buf.erase(0, 3); // UTF-8 BOM (Windows tools)
+    std::size_t first = std::string::npos;
+    while ((first = buf.find_first_not_of(blank)) == std::string::npos && !eof) {
+        if (!readMore())
+            return false;
+    }
+    bool stream = true;
+    if (first != std::string::npos && (buf[first] == '{' || buf[first] == '[')) {
+        std::size_t nl = std::string::npos;
+        while ((nl = buf.find('\n', first)) == std::string::npos && !eof) {
+            if (!readMore())
+                return false;
+        }
+        const std::size_t end = nl == std::string::npos ? buf.size() : nl;
+        if (el::Json::parse(buf.begin() + std::ptrdiff_t(first), buf.begin() + std::ptrdiff_t(end), nullptr, false)
+                .is_discarded()) {
+            stream = false;
+        } else {
+            while (buf.find_first_not_of(blank, end) == std::string::npos && !eof) {
+                if (!readMore())
+                    return false;
+            }
+            stream = buf.find_first_not_of(blank, end) != std::string::npos;
+        }
+    }
+    if (!stream) {
+        while (!eof) {
+            if (!readMore())
+                return false;
+        }
+        // Whatever is in flight comes first.
+        while (!m_inFlight.empty()) {
+            if (!takeOne(error))
+                return false;
+        }
+        Batch b;
+        if (!el::readOfflineInput(name, buf, receivedMs, b.input, error))
+            return false;
+        buf = std::string();
+        judge(*m_report.contract, m_junit, b, true);
+        return consume(b, error);
+    }
+
+    std::size_t lineNo = 1;
+    for (;;) {
+        if (!eof && buf.size() < m_chunk) {
+            if (!readMore())
+                return false;
+            continue;
+        }
+        if (eof) {
+            if (!buf.empty() && !submit(name, std::move(buf), lineNo, receivedMs, error))
+                return false;
+            break;
+        }
+        const std::size_t last = buf.rfind('\n');
+        if (last == std::string::npos) { // a line longer than a chunk: read on
+            if (!readMore())
+                return false;
+            continue;
+        }
+        std::string rest = buf.substr(last + 1);
+        buf.resize(last + 1);
+        const auto lines = std::size_t(std::count(buf.begin(), buf.end(), '\n'));
+        if (!submit(name, std::move(buf), lineNo, receivedMs, error))
+            return false;
+        lineNo += lines;
+        buf = std::move(rest);
+    }
+    while (!m_inFlight.empty()) {
+        if (!takeOne(error))
+            return false;
+    }
     return true;
+}
+
+void Checker::finish()
+{
+    std::vector<el::Violation> v = m_engine.finish();
+    report(v, 0, std::string(), std::string());
+    m_report.runs = m_engine.runs();
 }
 
 QString helpText(const QCommandLineParser& parser)
@@ -434,31 +835,17 @@ int runCheckCommand(const QStringList& args)
     }
 
     const qint64 startedMs = el::nowMs();
-    for (const QString& path : inputs) {
-        std::string bytes;
-        if (!readAll(path, bytes, error)) {
-            printErr(error);
-            return 2;
+    {
+        Checker checker(report, format == QLatin1String("junit"));
+        for (const QString& path : inputs) {
+            const std::string name = path == QLatin1String("-") ? std::string("<stdin>") : path.toStdString();
+            if (!checker.addFile(path, name, startedMs, error)) {
+                printErr(error);
+                return 2;
+            }
         }
-        const std::string name = path == QLatin1String("-") ? std::string("<stdin>") : path.toStdString();
-        if (!el::readOfflineInput(name, bytes, startedMs, report.input, error)) {
-            printErr(error);
-            return 2;
-        }
+        checker.finish();
     }
-
-    el::ContractEngine engine(report.contract);
-    for (const el::Event& e : report.input.events) {
-        if (e.recording)
-            ++report.recordings;
-        for (el::Violation& v : engine.onEvent(e))
-            report.violations.push_back(std::move(v));
-    }
-    for (el::Violation& v : engine.finish())
-        report.violations.push_back(std::move(v));
-    report.runs = engine.runs();
-    for (const el::Violation& v : report.violations)
-        (v.severity == el::Severity::Error ? report.errors : report.warnings)++;
 
     std::string text;
     if (format == QLatin1String("json"))

@@ -300,6 +300,7 @@ struct ContractEngine::Private
     std::deque<std::pair<std::size_t, std::size_t>> runs; ///< rule index, pair index in creation order
     std::size_t staleRuns = 0; ///< entries of \c runs whose pair was forgotten
     bool trackChanges = false;
+    std::uint64_t seqsRemembered = 0; ///< see ContractEngine::seqsRemembered()
     std::vector<std::pair<std::size_t, std::size_t>> touched; ///< rule, pair index; repeats allowed
     std::vector<qint64> forgottenIds;
 
@@ -356,6 +357,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
             return; // a repeated start while the pair is open keeps the first start
         PairRecord p;
         p.info.key = compactJson(*key);
+        ++seqsRemembered;
         p.info.startSeq = event.seq;
         p.info.startMs = t;
         p.info.state = RunState::Open;
@@ -397,6 +399,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     if (latest == st.latest.end()) {
         PairRecord p;
         p.info.key = compactJson(*key);
+        ++seqsRemembered;
         p.info.endSeq = event.seq;
         p.info.endMs = t;
         p.info.state = RunState::Orphan;
@@ -427,6 +430,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         }
         return;
     }
+    ++seqsRemembered;
     p.info.endSeq = event.seq;
     p.info.endMs = t;
     p.info.result = result ? compactJson(*result) : std::string();
@@ -512,8 +516,10 @@ void ContractEngine::Private::sequences(
             }
             const KeyHash hash = keyHash(key->dump());
             auto [it, inserted] = st.seen.try_emplace(hash, event.seq, nameIt->second);
-            if (inserted)
+            if (inserted) {
                 st.seenOrder.emplace_back(event.seq, hash);
+                ++seqsRemembered;
+            }
             if (!inserted) {
                 out.push_back(makeViolation(ViolationKind::SequenceDuplicateKey, s.id, s.severity, s.key,
                     keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(it->second.first)
@@ -740,6 +746,11 @@ void ContractEngine::forget(qint64 beforeSeq)
         d->runs.erase(std::remove_if(d->runs.begin(), d->runs.end(), gone), d->runs.end());
         d->staleRuns = 0;
     }
+}
+
+std::uint64_t ContractEngine::seqsRemembered() const
+{
+    return d->seqsRemembered;
 }
 
 std::size_t ContractEngine::rememberedPairs() const

@@ -321,24 +321,30 @@ bool readOfflineInput(const std::string& name, const std::string& bytes, qint64 
         if (nl == std::string::npos)
             nl = text.size();
         ++lineNo;
-        const std::string line = trimmed(text.substr(pos, nl - pos));
+        const std::string_view line(text.data() + pos, nl - pos);
         pos = nl + 1;
-        if (line.empty())
-            continue;
-        const std::string where = name + ":" + std::to_string(lineNo);
-        Json item;
-        std::string parseError;
-        if (!parseJson(line, item, DecodeLimits().maxDepth, parseError)) {
-            error = where + ": " + parseError
-                + (lineNo == 1
-                        ? " (expected NDJSON: one JSON event or request body per line, a JSON array, or a HAR file)"
-                        : "");
-            return false;
-        }
-        if (!addItem(item, defaultReceivedMs, where, input, error))
+        if (!readOfflineLine(name, lineNo, line, defaultReceivedMs, input, error))
             return false;
     }
     return true;
+}
+
+bool readOfflineLine(const std::string& name, std::size_t lineNo, std::string_view text, qint64 defaultReceivedMs,
+    OfflineInput& input, std::string& error)
+{
+    const std::string line = trimmed(std::string(text));
+    if (line.empty())
+        return true;
+    const std::string where = name + ":" + std::to_string(lineNo);
+    Json item;
+    std::string parseError;
+    if (!parseJson(line, item, DecodeLimits().maxDepth, parseError)) {
+        error = where + ": " + parseError
+            + (lineNo == 1 ? " (expected NDJSON: one JSON event or request body per line, a JSON array, or a HAR file)"
+                           : "");
+        return false;
+    }
+    return addItem(item, defaultReceivedMs, where, input, error);
 }
 
 } // namespace el

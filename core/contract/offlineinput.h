@@ -4,6 +4,7 @@
 #include "ingest/httprequest.h"
 
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace el {
@@ -35,6 +36,17 @@ struct OfflineInput
  */
 bool readOfflineInput(const std::string& name, const std::string& bytes, qint64 defaultReceivedMs, OfflineInput& input,
     std::string& error);
+
+/**
+ * \brief Reads line \a lineNo (1-based) of the NDJSON content of \a name: one event or request body (object or
+ * array), or nothing when the line is blank; appends its events to \a input like readOfflineInput() does (seq
+ * and requestId numbered from \a input's counts: a caller that reads lines into a batch renumbers them).
+ *
+ * readOfflineInput() reads NDJSON with it, and `eventlens check` streams big NDJSON files line by line through
+ * it, so both give the same events, sources and messages ("name:line: what").
+ */
+bool readOfflineLine(const std::string& name, std::size_t lineNo, std::string_view line, qint64 defaultReceivedMs,
+    OfflineInput& input, std::string& error);
 
 /** \brief One HAR entry as readHarEntries() reads it: the request as sent and the response as recorded. */
 struct HarEntry

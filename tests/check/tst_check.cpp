@@ -2,7 +2,9 @@
 // `eventlens check`: exit codes, the three formats, the input shapes (NDJSON, JSON array, HAR).
 #include "checkcommand.h"
 #include "contract/contractengine.h"
+#include "contract/offlineinput.h"
 
+#include <QDir>
 #include <QFile>
 #include <QProcess>
 #include <QProcessEnvironment>
@@ -13,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <deque>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -152,6 +155,8 @@ private slots:
     void refCycleIsRefused_data();
     void refCycleIsRefused();
     void binaryExitCodesAndOutput();
+    void streamingEqualsWholeFile();
+    void streamingInputError();
 };
 
 void TestCheck::cleanInputExitsZero()
@@ -506,6 +511,205 @@ void TestCheck::binaryExitCodesAndOutput()
     // QCommandLineParser names the option without its dashes.
     QVERIFY2(bogus.err.startsWith("eventlens check: Unknown option 'bogus'."), bogus.err.constData());
     QVERIFY2(bogus.out.isEmpty(), bogus.out.constData());
+}
+
+namespace {
+
+/** Runs check with EVENTLENS_CHECK_CHUNK_BYTES = \a chunk (0: the default). */
+Run checkWithChunk(const QStringList& args, int chunk)
+{
+    if (chunk > 0)
+        qputenv("EVENTLENS_CHECK_CHUNK_BYTES", QByteArray::number(chunk));
+    Run r = check(args);
+    qunsetenv("EVENTLENS_CHECK_CHUNK_BYTES");
+    return r;
+}
+
+void writeFile(const QString& path, const std::string& bytes)
+{
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    QCOMPARE(f.write(bytes.data(), qint64(bytes.size())), qint64(bytes.size()));
+}
+
+std::vector<std::string> lines(const QString& path)
+{
+    std::vector<std::string> out;
+    const QByteArray bytes = slurp(path);
+    for (const QByteArray& line : bytes.split('\n')) {
+        if (!line.trimmed().isEmpty())
+            out.push_back(line.trimmed().toStdString());
+    }
+    return out;
+}
+
+} // namespace
+
+void TestCheck::streamingEqualsWholeFile()
+{
+    if (el::builtinContracts().empty())
+        QSKIP("no built-in contract compiled in");
+    // Thousands of open-design events: valid.ndjson again and again with fresh run ids (every 10th copy keeps
+    // the original ones: repeated starts, second ends), the runs' ends 40 copies after their starts (pairs far
+    // apart, in other chunks), the original $insert_ids (duplicate keys naming seqs far back), the invalid
+    // samples interleaved, one event name changed in 13 (unplanned); plus blank lines, CRLF line ends, a line
+    // longer than a chunk, and no newline after the last line.
+    const QString od = QStringLiteral(EVENTLENS_TEST_DATA "/open-design/");
+    const std::vector<std::string> valid = lines(od + QStringLiteral("valid.ndjson"));
+    std::vector<std::string> invalid;
+    for (const QString& f : QDir(od).entryList({QStringLiteral("invalid-*.ndjson")}, QDir::Files, QDir::Name)) {
+        for (std::string& l : lines(od + f))
+            invalid.push_back(std::move(l));
+    }
+    QVERIFY(valid.size() > 10 && !invalid.empty());
+    const std::vector<std::string> runIds {"6a1f0c9e-2b7d-4c3e-9a8f-1e2d3c4b5a69", "run_7f3a9c21", "run_4c8e2b90"};
+    std::vector<Json> events; // in file order
+    std::deque<std::pair<int, std::vector<Json>>> deferredEnds;
+    const int copies = 150;
+    for (int k = 0; k < copies; ++k) {
+        std::vector<Json> ends;
+        for (std::size_t i = 0; i < valid.size(); ++i) {
+            std::string line = valid[i];
+            if (k % 10 != 0) {
+                for (const std::string& id : runIds) {
+                    for (std::size_t at = line.find(id); at != std::string::npos; at = line.find(id, at + 1))
+                        line.replace(at, id.size(), id + "-" + std::to_string(k));
+                }
+            }
+            Json e = Json::parse(line);
+            if ((k * int(valid.size()) + int(i)) % 13 == 5)
+                e["event"] = e["event"].get<std::string>() + "_typo";
+            if (e["event"] == "run_finished")
+                ends.push_back(std::move(e));
+            else
+                events.push_back(std::move(e));
+        }
+        events.push_back(Json::parse(invalid[std::size_t(k) % invalid.size()]));
+        deferredEnds.emplace_back(k, std::move(ends));
+        while (!deferredEnds.empty() && deferredEnds.front().first <= k - 40) {
+            for (Json& e : deferredEnds.front().second)
+                events.push_back(std::move(e));
+            deferredEnds.pop_front();
+        }
+    }
+    for (auto& [k, ends] : deferredEnds) {
+        for (Json& e : ends)
+            events.push_back(std::move(e));
+    }
+    const int chunk = 64 * 1024;
+    events[events.size() / 2]["properties"]["long_text"] = std::string(std::size_t(chunk) * 3 / 2, 'x');
+
+    std::string ndjson;
+    std::vector<int> lineOf; // per event, its line in the NDJSON
+    int line = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        if (i % 97 == 3) {
+            ndjson += i % 2 ? "\n" : "   \r\n";
+            ++line;
+        }
+        ndjson += events[i].dump() + (i % 5 == 1 ? "\r\n" : "\n");
+        lineOf.push_back(++line);
+    }
+    ndjson.pop_back(); // no newline after the last line
+    QVERIFY(ndjson.size() > std::size_t(20 * chunk));
+
+    QTemporaryDir dir;
+    const QString ndPath = dir.filePath(QStringLiteral("events.ndjson"));
+    const QString arrayPath = dir.filePath(QStringLiteral("events.json"));
+    writeFile(ndPath, ndjson);
+    writeFile(arrayPath, Json(events).dump(1)); // one JSON array spanning lines: read whole
+    const QStringList args {QStringLiteral("--contract"), QStringLiteral("builtin:open-design"), QStringLiteral("-f"),
+        QStringLiteral("json")};
+
+    const Run streamed = checkWithChunk(args + QStringList {ndPath}, chunk);
+    QVERIFY2(streamed.code == 1, streamed.err.constData());
+    const Run whole = checkWithChunk(args + QStringList {arrayPath}, 0);
+    QVERIFY2(whole.code == 1, whole.err.constData());
+    // The report is written piece by piece: the same bytes as nlohmann's dump(2) of the whole.
+    QCOMPARE(streamed.out.toStdString(), Json::parse(streamed.out.toStdString()).dump(2) + "\n");
+    QCOMPARE(whole.out.toStdString(), Json::parse(whole.out.toStdString()).dump(2) + "\n");
+    Json s = withoutTiming(Json::parse(streamed.out.toStdString()));
+    Json w = withoutTiming(Json::parse(whole.out.toStdString()));
+    QCOMPARE(s["events"].get<std::size_t>(), events.size());
+    QVERIFY(s["violations"].size() > 300);
+    // The array names events "file[index]", NDJSON "file:line".
+    std::map<std::string, std::string> arrayName;
+    for (std::size_t i = 0; i < events.size(); ++i)
+        arrayName[ndPath.toStdString() + ":" + std::to_string(lineOf[i])]
+            = arrayPath.toStdString() + "[" + std::to_string(i) + "]";
+    for (Json& v : s["violations"]) {
+        for (Json& src : v["sources"]) {
+            QVERIFY2(arrayName.count(src.get<std::string>()), src.dump().c_str());
+            src = arrayName[src.get<std::string>()];
+        }
+    }
+    QVERIFY(s["violations"].size() == w["violations"].size());
+    for (std::size_t i = 0; i < s["violations"].size(); ++i)
+        QVERIFY2(s["violations"][i] == w["violations"][i],
+            (s["violations"][i].dump() + "\n" + w["violations"][i].dump()).c_str());
+    QVERIFY(s == w);
+
+    // The same file in one chunk, and through the whole-file reader as `eventlens check` read it before
+    // (readOfflineInput + ContractEngine::onEvent), give the same report.
+    const Run oneChunk = checkWithChunk(args + QStringList {ndPath}, 0);
+    QVERIFY(withoutTiming(Json::parse(oneChunk.out.toStdString()))
+        == withoutTiming(Json::parse(streamed.out.toStdString())));
+    std::string error;
+    const auto contract = el::loadContract("builtin:open-design", error);
+    QVERIFY2(contract, error.c_str());
+    el::OfflineInput input;
+    QVERIFY2(el::readOfflineInput(ndPath.toStdString(), ndjson, 0, input, error), error.c_str());
+    el::ContractEngine engine(contract);
+    std::vector<el::Violation> expected;
+    for (const el::Event& e : input.events) {
+        for (el::Violation& v : engine.onEvent(e))
+            expected.push_back(std::move(v));
+    }
+    for (el::Violation& v : engine.finish())
+        expected.push_back(std::move(v));
+    const Json got = Json::parse(streamed.out.toStdString())["violations"];
+    QCOMPARE(got.size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+        Json j = expected[i].toJson();
+        j["event"] = input.events[std::size_t(expected[i].seqs.back() - 1)].name();
+        Json sources = Json::array();
+        for (qint64 seq : expected[i].seqs)
+            sources.push_back(input.sources[std::size_t(seq - 1)]);
+        j["sources"] = sources;
+        QVERIFY2(got[i] == j, (got[i].dump() + "\n" + j.dump()).c_str());
+    }
+
+    // Text and JUnit: streamed in small chunks == in one chunk.
+    for (const char* format : {"text", "junit"}) {
+        const QStringList a {QStringLiteral("--contract"), QStringLiteral("builtin:open-design"), QStringLiteral("-f"),
+            QLatin1String(format), ndPath};
+        const Run small = checkWithChunk(a, chunk);
+        const Run big = checkWithChunk(a, 0);
+        QCOMPARE(small.code, 1);
+        QVERIFY2(small.out == big.out, format);
+        QVERIFY(small.out.size() > 10000);
+    }
+}
+
+void TestCheck::streamingInputError()
+{
+    // A bad line far into a file read in many chunks: exit 2, the whole-file message, no report.
+    std::string ndjson;
+    const std::string line = lines(data("clean.ndjson")).front();
+    for (int i = 0; i < 3000; ++i)
+        ndjson += (i == 2500 ? std::string("{\"event\": oops}") : line) + "\n";
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("bad.ndjson"));
+    writeFile(path, ndjson);
+    const Run r = checkWithChunk(withContract({path}), 4096);
+    QCOMPARE(r.code, 2);
+    QVERIFY(r.out.isEmpty());
+    QVERIFY2(r.err.startsWith(QByteArray::fromStdString("eventlens check: " + path.toStdString() + ":2501: ")),
+        r.err.constData());
+    std::string error;
+    el::OfflineInput input;
+    QVERIFY(!el::readOfflineInput(path.toStdString(), ndjson, 0, input, error));
+    QCOMPARE(r.err, QByteArray::fromStdString("eventlens check: " + error + "\n"));
 }
 
 QTEST_GUILESS_MAIN(TestCheck)
