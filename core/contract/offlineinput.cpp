@@ -12,8 +12,6 @@
 
 namespace el {
 
-namespace {
-
 std::string trimmed(const std::string& s)
 {
     const std::size_t a = s.find_first_not_of(" \t\r\n");
@@ -35,6 +33,8 @@ bool parseIsoMs(const Json& v, qint64& ms)
     ms = dt.toMSecsSinceEpoch();
     return true;
 }
+
+namespace {
 
 /** Decodes one request and appends its events; false with a reason on a rejected request. */
 bool addRequest(const HttpRequest& request, Endpoint endpoint, qint64 receivedMs, const std::string& where,

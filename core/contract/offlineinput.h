@@ -37,6 +37,11 @@ struct OfflineInput
 bool readOfflineInput(const std::string& name, const std::string& bytes, qint64 defaultReceivedMs, OfflineInput& input,
     std::string& error);
 
+/** \a s without leading and trailing spaces, tabs, CR and LF. */
+std::string trimmed(const std::string& s);
+/** An ISO-8601 JSON string (no offset = UTC, as PostHog reads it) as ms since the epoch; false otherwise. */
+bool parseIsoMs(const Json& v, qint64& ms);
+
 /**
  * \brief Reads line \a lineNo (1-based) of the NDJSON content of \a name: one event or request body (object or
  * array), or nothing when the line is blank; appends its events to \a input like readOfflineInput() does (seq

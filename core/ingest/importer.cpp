@@ -19,28 +19,6 @@ namespace el {
 
 namespace {
 
-bool msFromIso(const Json& v, qint64& ms)
-{
-    if (!v.is_string())
-        return false;
-    QDateTime dt = QDateTime::fromString(QString::fromStdString(v.get<std::string>()), Qt::ISODateWithMs);
-    if (!dt.isValid())
-        return false;
-    if (dt.timeSpec() == Qt::LocalTime)
-        dt.setTimeSpec(Qt::UTC);
-    ms = dt.toMSecsSinceEpoch();
-    return true;
-}
-
-std::string trimmed(const std::string& s)
-{
-    const std::size_t a = s.find_first_not_of(" \t\r\n");
-    if (a == std::string::npos)
-        return {};
-    const std::size_t b = s.find_last_not_of(" \t\r\n");
-    return s.substr(a, b - a + 1);
-}
-
 bool isExportLine(const Json& j)
 {
     return j.is_object() && j.contains("doc") && j["doc"].is_object() && j.contains("seq")
@@ -69,7 +47,7 @@ Event eventFromLine(const Json& j)
         request.headers.emplace_back("User-Agent", userAgent);
     qint64 receivedMs = 0;
     if (j.contains("received_at"))
-        msFromIso(j["received_at"], receivedMs);
+        parseIsoMs(j["received_at"], receivedMs);
     const qint64 requestId
         = j.contains("request_id") && j["request_id"].is_number_integer() ? j["request_id"].get<qint64>() : 0;
     return makeEvent(j["doc"], request, j["seq"].get<qint64>(), requestId, receivedMs);
