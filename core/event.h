@@ -155,6 +155,19 @@ struct RejectedRequest
     Json toJson() const;
 };
 
+/**
+ * Copies what every request-shaped record shares (method, path, query, headers, peer) from \a from to \a to:
+ * HttpRequest, JournalRequest and RejectedRequest.
+ */
+template<typename To, typename From> void copyRequestFields(const From& from, To& to)
+{
+    to.method = from.method;
+    to.path = from.path;
+    to.query = from.query;
+    to.headers = from.headers;
+    to.peer = from.peer;
+}
+
 /** application/x-www-form-urlencoded decoding: %XX -> byte, '+' -> ' '; a broken % escape stays literal. */
 std::string formDecode(std::string_view s);
 

@@ -424,15 +424,11 @@ void Session::keepRejected(
     RejectedRequest r;
     r.id = requestId;
     r.receivedMs = receivedMs;
-    r.method = request.method;
-    r.path = request.path;
-    r.query = request.query;
-    r.headers = request.headers;
+    copyRequestFields(request, r);
     r.size = static_cast<qint64>(request.body.size());
     r.firstBytes = request.body.substr(0, std::min<std::size_t>(request.body.size(), 256));
     r.status = status;
     r.reason = reason;
-    r.peer = request.peer;
     if (m_journal)
         m_journal->append(journalRequest(request, r.id, r.receivedMs, status, reason), {}, [](bool) {});
     m_store.addRejected(std::move(r));

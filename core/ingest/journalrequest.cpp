@@ -6,12 +6,8 @@ namespace el {
 HttpRequest toHttpRequest(const JournalRequest& request)
 {
     HttpRequest r;
-    r.method = request.method;
-    r.path = request.path;
-    r.query = request.query;
-    r.headers = request.headers;
+    copyRequestFields(request, r);
     r.body = request.body;
-    r.peer = request.peer;
     return r;
 }
 
@@ -20,12 +16,8 @@ JournalRequest journalRequest(const HttpRequest& request, qint64 id, qint64 rece
     JournalRequest r;
     r.id = id;
     r.receivedMs = receivedMs;
-    r.method = request.method;
-    r.path = request.path;
-    r.query = request.query;
-    r.headers = request.headers;
+    copyRequestFields(request, r);
     r.body = request.body;
-    r.peer = request.peer;
     return r;
 }
 

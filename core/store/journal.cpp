@@ -483,15 +483,11 @@ RejectedRequest toRejected(const JournalRequest& request)
     RejectedRequest r;
     r.id = request.id;
     r.receivedMs = request.receivedMs;
-    r.method = request.method;
-    r.path = request.path;
-    r.query = request.query;
-    r.headers = request.headers;
+    copyRequestFields(request, r);
     r.size = static_cast<qint64>(request.body.size());
     r.firstBytes = request.body.substr(0, std::min<std::size_t>(request.body.size(), 256));
     r.status = request.status;
     r.reason = request.reason;
-    r.peer = request.peer;
     return r;
 }
 
