@@ -462,7 +462,8 @@ private:
     };
     static constexpr std::uint32_t kNoFile = 0xffffffffu;
 
-    static void judge(const el::Contract& contract, bool junit, Batch& b, bool parallel);
+    /** Judges the events of \a b from \a first on (from the DOMs the reader kept, else from their text). */
+    static void judge(const el::Contract& contract, bool junit, Batch& b, bool parallel, std::size_t first = 0);
     static Batch readLines(std::shared_ptr<const el::Contract> contract, bool junit, const std::string& name,
         std::string block, std::size_t firstLine, qint64 receivedMs);
     bool submit(
@@ -487,9 +488,10 @@ private:
     std::vector<std::string> m_files; ///< input names, in order
 };
 
-void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool parallel)
+void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool parallel, std::size_t first)
 {
     const std::vector<el::Event>& events = b.input.events;
+    std::vector<el::Json>& docs = b.input.docs; // the events from first on, when the reader kept them
     b.judged.resize(events.size());
     if (junit)
         b.orderKeys.resize(events.size());
@@ -499,7 +501,8 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
             const el::Event& e = events[i];
             if (e.recording)
                 continue;
-            const el::Json doc = e.doc();
+            const el::Json parsed = docs.empty() ? e.doc() : el::Json();
+            const el::Json& doc = docs.empty() ? parsed : docs[i - first];
             b.judged[i] = el::judgeEvent(contract, e, doc);
             if (!junit)
                 continue;
@@ -520,31 +523,34 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
         }
     };
     if (parallel)
-        el::parallelChunks(events.size(), 0, range);
+        el::parallelChunks(
+            events.size() - first, 0, [&](std::size_t a, std::size_t z) { range(first + a, first + z); });
     else
-        range(0, events.size());
+        range(first, events.size());
+    docs.clear();
 }
 
 Checker::Batch Checker::readLines(std::shared_ptr<const el::Contract> contract, bool junit, const std::string& name,
     std::string block, std::size_t firstLine, qint64 receivedMs)
 {
     Batch b;
+    b.input.keepDocs = true; // each line is parsed once, judged from its DOM, and the DOM dropped
     std::size_t lineNo = firstLine;
     std::size_t pos = 0;
     while (pos < block.size()) {
         std::size_t nl = block.find('\n', pos);
         if (nl == std::string::npos)
             nl = block.size(); // the last line of a file without a final newline
+        const std::size_t first = b.input.events.size();
         if (!el::readOfflineLine(
                 name, lineNo, std::string_view(block.data() + pos, nl - pos), receivedMs, b.input, b.error)) {
             b.failed = true;
             return b;
         }
+        judge(*contract, junit, b, false, first);
         ++lineNo;
         pos = nl + 1;
     }
-    block = std::string();
-    judge(*contract, junit, b, false);
     return b;
 }
 

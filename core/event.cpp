@@ -396,7 +396,7 @@ void Event::setField(Field f, std::string_view value)
 }
 
 Event makeEvent(const Json& normalisedIn, const EventOrigin& origin, qint64 seq, qint64 requestId, qint64 receivedMs,
-    EventSourceCache* sources)
+    EventSourceCache* sources, bool withText)
 {
     Event e;
     e.seq = seq;
@@ -470,7 +470,8 @@ Event makeEvent(const Json& normalisedIn, const EventOrigin& origin, qint64 seq,
     } else {
         e.source = std::make_shared<const EventSource>(std::move(source));
     }
-    e.json = compactJson(normalised);
+    if (withText)
+        e.json = compactJson(normalised);
     return e;
 }
 

@@ -186,10 +186,11 @@ qint64 nowMs();
 
 /**
  * Builds an Event from a normalised event object (see decode.h); \a normalised is only read. With
- * \a sources (one per request), events that agree on their source share one EventSource.
+ * \a sources (one per request), events that agree on their source share one EventSource. Without \a withText the
+ * event keeps no compact JSON (Event::json empty): for a caller that judges it from \a normalised and drops it.
  */
 Event makeEvent(const Json& normalised, const EventOrigin& origin, qint64 seq, qint64 requestId, qint64 receivedMs,
-    EventSourceCache* sources = nullptr);
+    EventSourceCache* sources = nullptr, bool withText = true);
 /** The compact JSON text Event::json holds for \a doc. */
 std::string compactJson(const Json& doc);
 

@@ -36,28 +36,39 @@ bool parseIsoMs(const Json& v, qint64& ms)
 
 namespace {
 
-/** Decodes one request and appends its events; false with a reason on a rejected request. */
-bool addRequest(const HttpRequest& request, Endpoint endpoint, qint64 receivedMs, const std::string& where,
+/** Appends the events of a decoded request; false with a reason when the decoder rejected it. */
+bool addDecoded(DecodeResult r, const HttpRequest& request, qint64 receivedMs, const std::string& where,
     OfflineInput& input, std::string& error)
 {
-    const DecodeResult r = decodeIngest(request, endpoint);
     if (!r.ok()) {
         error = r.error.empty() ? "cannot decode (HTTP " + std::to_string(r.status) + ")" : r.error;
         return false;
     }
     ++input.requests;
     const qint64 requestId = input.requests;
-    for (const Json& normalised : r.events) {
+    const EventOrigin origin = originOf(request);
+    for (Json& normalised : r.events) {
         const qint64 seq = qint64(input.events.size()) + 1;
-        input.events.push_back(makeEvent(normalised, request, seq, requestId, receivedMs));
+        input.events.push_back(makeEvent(normalised, origin, seq, requestId, receivedMs, nullptr, !input.keepDocs));
         input.sources.push_back(where);
+        if (input.keepDocs)
+            input.docs.push_back(std::move(normalised));
     }
     return true;
 }
 
-/** One event or request body (object or array) as a JSON value. */
-bool addItem(
-    const Json& item, qint64 defaultReceivedMs, const std::string& where, OfflineInput& input, std::string& error)
+/** Decodes one request and appends its events; false with a reason on a rejected request. */
+bool addRequest(const HttpRequest& request, Endpoint endpoint, qint64 receivedMs, const std::string& where,
+    OfflineInput& input, std::string& error)
+{
+    return addDecoded(decodeIngest(request, endpoint), request, receivedMs, where, input, error);
+}
+
+/**
+ * One event or request body (object or array) as a JSON value, decoded as the sink decodes a JSON body, from the
+ * value itself (never written out and parsed again).
+ */
+bool addItem(Json item, qint64 defaultReceivedMs, const std::string& where, OfflineInput& input, std::string& error)
 {
     if (!item.is_object() && !item.is_array()) {
         error = where + ": expected an event object or a request body, not " + std::string(item.type_name());
@@ -73,10 +84,10 @@ bool addItem(
     request.method = "POST";
     request.path = item.is_object() && item.contains("batch") ? "/batch/" : "/e/";
     request.headers = {{"Content-Type", "application/json"}};
-    request.body = item.dump(-1, ' ', false, Json::error_handler_t::replace);
     request.peer = "offline";
+    const Endpoint endpoint = classifyPath(request.path);
     std::string reason;
-    if (!addRequest(request, classifyPath(request.path), receivedMs, where, input, reason)) {
+    if (!addDecoded(decodeDocument(std::move(item), request, endpoint), request, receivedMs, where, input, reason)) {
         error = where + ": " + reason;
         return false;
     }
@@ -344,7 +355,7 @@ bool readOfflineLine(const std::string& name, std::size_t lineNo, std::string_vi
                            : "");
         return false;
     }
-    return addItem(item, defaultReceivedMs, where, input, error);
+    return addItem(std::move(item), defaultReceivedMs, where, input, error);
 }
 
 } // namespace el

@@ -16,6 +16,10 @@ struct OfflineInput
     std::vector<std::string> sources; ///< per event: where it came from, "file:line" or "file#entry"
     int requests = 0; ///< request bodies / HAR requests decoded
     int skippedRequests = 0; ///< HAR requests ignored (not an ingest endpoint, or not GET/POST)
+    /// Set by a caller that judges the events and drops them (`eventlens check`): each event's normalised object is
+    /// kept in \c docs (one per event) and Event::json stays empty, so nothing is written out and parsed again.
+    bool keepDocs = false;
+    std::vector<Json> docs;
 };
 
 /**

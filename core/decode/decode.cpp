@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "decode/decode.h"
 
+#include "decode/fastjson.h"
+
 #include <QDateTime>
 
 #include <zlib.h>
@@ -622,6 +624,8 @@ std::string join(const std::vector<std::string>& parts)
     return out;
 }
 
+void normalise(Json doc, const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits, DecodeResult& r);
+
 DecodeResult decodeImpl(const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits)
 {
     DecodeResult r;
@@ -762,7 +766,18 @@ DecodeResult decodeImpl(const HttpRequest& request, Endpoint endpoint, const Dec
     std::string parseError;
     if (!parseJson(r.decodedBody, doc, limits.maxDepth, parseError))
         return fail(400, "failed to parse request: " + parseError);
+    normalise(std::move(doc), request, endpoint, limits, r);
+    return r;
+}
 
+/** Step 7 of decodeImpl(), on the parsed body: its shape, then each event normalised (r.events, or a failure). */
+void normalise(Json doc, const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits, DecodeResult& r)
+{
+    const auto fail = [&](int status, const std::string& message) {
+        r.status = status;
+        r.error = cleanMessage(message);
+        r.events.clear();
+    };
     std::string batchToken;
     std::optional<qint64> batchSentAt;
     Json items = Json::array();
@@ -888,7 +903,6 @@ DecodeResult decodeImpl(const HttpRequest& request, Endpoint endpoint, const Dec
         }
         r.events.push_back(std::move(ev));
     }
-    return r;
 }
 
 /** inflate with the given window bits; see gunzip(). */
@@ -1078,6 +1092,24 @@ bool gunzip(const std::string& in, std::string& out, std::size_t maxBytes, std::
 
 bool parseJson(const std::string& text, Json& out, int maxDepth, std::string& error)
 {
+    // simdjson first; nlohmann decides (and words the error) when simdjson refuses or might differ. A raw NUL
+    // is never valid JSON (simdjson refuses it too): the reference path words that error.
+    try {
+        Json result;
+        if (parseJsonFast(text, result, std::max(1, maxDepth))) {
+            error.clear();
+            out = std::move(result);
+            return true;
+        }
+    } catch (const std::bad_alloc&) {
+        error = "out of memory while parsing JSON";
+        return false;
+    }
+    return parseJsonReference(text, out, maxDepth, error);
+}
+
+bool parseJsonReference(const std::string& text, Json& out, int maxDepth, std::string& error)
+{
     error.clear();
     try {
         // nlohmann stops at a raw NUL as if the input ended there: reject it (never valid JSON, even in a string)
@@ -1118,10 +1150,13 @@ bool parseJson(const std::string& text, Json& out, int maxDepth, std::string& er
     return false;
 }
 
-DecodeResult decodeIngest(const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits)
+namespace {
+
+/** An exception while decoding becomes the request's answer (413 out of memory, else 400), never a crash. */
+template<typename Decode> DecodeResult guarded(Decode decode)
 {
     try {
-        return decodeImpl(request, endpoint, limits);
+        return decode();
     } catch (const std::bad_alloc&) {
         DecodeResult r;
         r.status = 413;
@@ -1138,6 +1173,23 @@ DecodeResult decodeIngest(const HttpRequest& request, Endpoint endpoint, const D
         r.error = "failed to decode request";
         return r;
     }
+}
+
+} // namespace
+
+DecodeResult decodeIngest(const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits)
+{
+    return guarded([&] { return decodeImpl(request, endpoint, limits); });
+}
+
+DecodeResult decodeDocument(Json doc, const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits)
+{
+    return guarded([&] {
+        DecodeResult r;
+        r.encoding = "json";
+        normalise(std::move(doc), request, endpoint, limits, r);
+        return r;
+    });
 }
 
 } // namespace el

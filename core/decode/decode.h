@@ -60,6 +60,13 @@ struct DecodeResult
  * uuid.
  */
 DecodeResult decodeIngest(const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits = {});
+/**
+ * The last step of decodeIngest() on a body that is already parsed JSON (\a doc, as parseJson() gives it): its
+ * shape (object, array, batch, ...) and each event normalised, with the same messages. The request gives the
+ * query and headers the normalisation reads (sent_at, _, Authorization); its body is not read. decodedBody stays
+ * empty. `eventlens check` reads each NDJSON line once this way.
+ */
+DecodeResult decodeDocument(Json doc, const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits = {});
 
 /** gzip/zlib inflate with a size cap; returns false with \a error on corrupt/truncated data or over cap. */
 bool gunzip(
@@ -68,7 +75,13 @@ bool gunzip(
 /** gzip-compresses \a in (what posthog-node and posthog-js send); empty on failure. */
 std::string gzipCompress(const std::string& in);
 
-/** Parses JSON with a nesting-depth cap. Returns false with \a error (and position) on failure. */
+/**
+ * Parses JSON with a nesting-depth cap. Returns false with \a error (and position) on failure. simdjson reads the
+ * text (decode/fastjson.h); nlohmann's parser (parseJsonReference()) decides whatever simdjson refuses, so the
+ * result and every error message are nlohmann's.
+ */
 bool parseJson(const std::string& text, Json& out, int maxDepth, std::string& error);
+/** parseJson() with nlohmann's parser alone: the reference the fast path is tested against (fuzz_json). */
+bool parseJsonReference(const std::string& text, Json& out, int maxDepth, std::string& error);
 
 } // namespace el

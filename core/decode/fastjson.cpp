@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: MIT
+#include "decode/fastjson.h"
+
+#include <simdjson.h>
+
+#include <cmath>
+#include <cstdint>
+#include <memory>
+
+namespace el {
+
+namespace {
+
+/// Documents up to this size reuse a parser per thread; a bigger one gets its own, freed with it, so a worker
+/// that once saw a 30 MB body does not keep simdjson's buffers for it.
+constexpr std::size_t kReuseLimit = std::size_t(1) << 20;
+
+/** A "-0" number token in \a text (nlohmann reads it as a signed integer, simdjson as 0). */
+bool hasMinusZeroInteger(std::string_view text)
+{
+    for (std::size_t i = text.find("-0"); i != std::string_view::npos; i = text.find("-0", i + 1)) {
+        const bool afterDigit = i > 0 && text[i - 1] >= '0' && text[i - 1] <= '9';
+        const char next = i + 2 < text.size() ? text[i + 2] : ' ';
+        if (!afterDigit && next != '.' && next != 'e' && next != 'E' && !(next >= '0' && next <= '9'))
+            return true;
+    }
+    return false;
+}
+
+class Converter
+{
+public:
+    Converter(std::string_view text, int maxDepth)
+        : m_text(text)
+        , m_maxDepth(maxDepth)
+    { }
+
+    bool convert(simdjson::dom::element e, Json& out, int depth)
+    {
+        using Type = simdjson::dom::element_type;
+        switch (e.type()) {
+        case Type::OBJECT: {
+            if (depth >= m_maxDepth)
+                return false;
+            simdjson::dom::object fields;
+            if (e.get(fields) != simdjson::SUCCESS)
+                return false;
+            out = Json::object();
+            auto& object = out.get_ref<Json::object_t&>();
+            for (simdjson::dom::key_value_pair field : fields) {
+                // operator[] keeps the first slot of a duplicate key and the value is overwritten: last wins
+                if (!convert(field.value, object[std::string(field.key)], depth + 1))
+                    return false;
+            }
+            return true;
+        }
+        case Type::ARRAY: {
+            if (depth >= m_maxDepth)
+                return false;
+            out = Json::array();
+            auto& array = out.get_ref<Json::array_t&>();
+            simdjson::dom::array items;
+            if (e.get(items) != simdjson::SUCCESS)
+                return false;
+            array.reserve(items.size());
+            for (simdjson::dom::element item : items) {
+                array.emplace_back();
+                if (!convert(item, array.back(), depth + 1))
+                    return false;
+            }
+            return true;
+        }
+        case Type::INT64: {
+            std::int64_t v = 0;
+            if (e.get(v) != simdjson::SUCCESS)
+                return false;
+            if (v < 0) {
+                out = v;
+                return true;
+            }
+            if (v == 0 && minusZero())
+                return false;
+            out = static_cast<std::uint64_t>(v); // nlohmann reads a non-negative integer as unsigned
+            return true;
+        }
+        case Type::UINT64: {
+            std::uint64_t v = 0;
+            if (e.get(v) != simdjson::SUCCESS)
+                return false;
+            out = v;
+            return true;
+        }
+        case Type::DOUBLE: {
+            double v = 0;
+            if (e.get(v) != simdjson::SUCCESS)
+                return false;
+            if (!std::isfinite(v))
+                return false;
+            out = v;
+            return true;
+        }
+        case Type::STRING: {
+            std::string_view s;
+            if (e.get(s) != simdjson::SUCCESS)
+                return false;
+            out = std::string(s);
+            return true;
+        }
+        case Type::BOOL: {
+            bool v = false;
+            if (e.get(v) != simdjson::SUCCESS)
+                return false;
+            out = v;
+            return true;
+        }
+        case Type::NULL_VALUE:
+            out = nullptr;
+            return true;
+        }
+        return false;
+    }
+
+private:
+    bool minusZero()
+    {
+        if (m_minusZero < 0)
+            m_minusZero = hasMinusZeroInteger(m_text) ? 1 : 0;
+        return m_minusZero == 1;
+    }
+
+    std::string_view m_text;
+    int m_maxDepth;
+    int m_minusZero = -1; ///< unknown until an integer 0 is met
+};
+
+} // namespace
+
+bool parseJsonFast(std::string_view text, Json& out, int maxDepth)
+{
+    thread_local simdjson::dom::parser shared;
+    std::unique_ptr<simdjson::dom::parser> own;
+    simdjson::dom::parser* parser = &shared;
+    if (text.size() > kReuseLimit) {
+        own = std::make_unique<simdjson::dom::parser>();
+        parser = own.get();
+    }
+    simdjson::dom::element root;
+    if (parser->parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS)
+        return false;
+    Converter converter(text, maxDepth);
+    return converter.convert(root, out, 0);
+}
+
+} // namespace el
