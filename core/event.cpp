@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "event.h"
+#include "util/text.h"
 
 #include <QDateTime>
 
@@ -11,17 +12,6 @@
 namespace el {
 
 namespace {
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 /** Replaces invalid UTF-8 with U+FFFD so the string can always be serialised. */
 std::string validUtf8(const std::string& s)
@@ -477,20 +467,7 @@ Event makeEvent(const Json& normalisedIn, const EventOrigin& origin, qint64 seq,
 
 std::string formDecode(std::string_view s)
 {
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char c = s[i];
-        if (c == '+') {
-            out.push_back(' ');
-        } else if (c == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(c);
-        }
-    }
-    return out;
+    return percentDecode(s, true);
 }
 
 std::size_t firstInvalidUtf8(std::string_view s)

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "propertytreemodel.h"
+#include "util/text.h"
 
 #include "uiutil.h"
 
@@ -132,7 +133,7 @@ PropertyTreeModel::Node* PropertyTreeModel::addValueNode(
     m_byPointer.emplace(pointer, added);
     if (value->is_object()) {
         for (const std::string& key : orderedKeys(*value))
-            addValueNode(added, qs(key), &(*value)[key], pointer + '/' + escapePointerToken(key));
+            addValueNode(added, qs(key), &(*value)[key], pointer + '/' + jsonPointerEscape(key));
     } else if (value->is_array()) {
         for (std::size_t i = 0; i < value->size(); ++i)
             addValueNode(added, QStringLiteral("[%1]").arg(i), &(*value)[i], pointer + '/' + std::to_string(i));
@@ -180,7 +181,7 @@ void PropertyTreeModel::build()
                 keys.push_back(k);
         }
         for (const std::string& k : keys)
-            addValueNode(m_eventGroup, qs(k), &doc[k], '/' + escapePointerToken(k));
+            addValueNode(m_eventGroup, qs(k), &doc[k], '/' + jsonPointerEscape(k));
     }
 
     static const Json kNoProperties = Json::object();
@@ -193,7 +194,7 @@ void PropertyTreeModel::build()
         for (const std::string& key : orderedKeys(props)) {
             const auto sp = superByName.find(key);
             Node* parent = sp == superByName.end() ? m_propsGroup : m_superGroup;
-            Node* node = addValueNode(parent, qs(key), &props[key], "/properties/" + escapePointerToken(key));
+            Node* node = addValueNode(parent, qs(key), &props[key], "/properties/" + jsonPointerEscape(key));
             if (sp != superByName.end()) {
                 node->isSuper = true;
                 node->fromContract = sp->second->fromContract;
@@ -230,7 +231,7 @@ void PropertyTreeModel::addPlaceholder(const Violation& violation)
     for (std::size_t k = tokens.size() - 1; k >= 1 && !parent; --k) {
         std::string prefix;
         for (std::size_t i = 0; i < k; ++i)
-            prefix += '/' + escapePointerToken(tokens[i]);
+            prefix += '/' + jsonPointerEscape(tokens[i]);
         const auto it = m_byPointer.find(prefix);
         if (it != m_byPointer.end() && it->second->kind == Node::Kind::Value) {
             parent = it->second;

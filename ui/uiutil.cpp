@@ -65,21 +65,6 @@ QString jsonTypeName(const Json& value)
     }
 }
 
-std::string escapePointerToken(const std::string& token)
-{
-    std::string out;
-    out.reserve(token.size());
-    for (char c : token) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out.push_back(c);
-    }
-    return out;
-}
-
 std::vector<std::string> splitPointer(const std::string& pointer)
 {
     std::vector<std::string> tokens;

@@ -30,8 +30,6 @@ QString jsonScalarText(const Json& value);
 QString jsonPreview(const Json& value, int maxChars = 160);
 /** "string", "number", "boolean", "null", "object", "array". */
 QString jsonTypeName(const Json& value);
-/** Escapes one JSON pointer reference token (RFC 6901: ~ -> ~0, / -> ~1). */
-std::string escapePointerToken(const std::string& token);
 /** Splits a JSON pointer into unescaped tokens; "" -> {}. */
 std::vector<std::string> splitPointer(const std::string& pointer);
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "contract/contractengine.h"
+#include "util/text.h"
 
 #include "contract/contract.h"
 #include "verdict.h"
@@ -23,20 +24,6 @@ namespace el {
 namespace {
 
 const char* const kBuiltinPrefix = "builtin:";
-
-std::string lineColumn(const std::string& text, std::size_t byte)
-{
-    std::size_t line = 1, col = 1;
-    for (std::size_t i = 0; i < text.size() && i + 1 < byte; ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return "line " + std::to_string(line) + ", column " + std::to_string(col);
-}
 
 const Json& emptyObject()
 {
@@ -155,7 +142,7 @@ std::shared_ptr<const Contract> parseContract(const std::string& text, const std
         } catch (const Json::parse_error& e) {
             std::string what = e.what();
             const std::size_t colon = what.find("syntax error");
-            error = origin + ": invalid JSON at " + lineColumn(text, e.byte) + ": "
+            error = origin + ": invalid JSON at " + lineColumn(text, e.byte > 0 ? std::size_t(e.byte - 1) : 0) + ": "
                 + (colon != std::string::npos ? what.substr(colon) : what);
         } catch (const std::exception& e) {
             error = origin + ": invalid JSON: " + e.what();

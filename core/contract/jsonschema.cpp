@@ -2550,21 +2550,6 @@ JsonSchema::PathVerdict JsonSchema::generalPathVerdict(const Json& instance) con
     }
 }
 
-std::string jsonPointerEscape(const std::string& token)
-{
-    std::string out;
-    out.reserve(token.size());
-    for (char c : token) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
-
 std::string jsonPointerFromTokens(const std::vector<std::string>& tokens)
 {
     std::string out;

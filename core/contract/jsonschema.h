@@ -2,6 +2,7 @@
 #pragma once
 
 #include "event.h"
+#include "util/text.h"
 
 #include <memory>
 #include <string>
@@ -96,8 +97,6 @@ private:
     std::unique_ptr<Private> d;
 };
 
-/** Escapes one reference token for a JSON pointer (RFC 6901: "~" -> "~0", "/" -> "~1"). */
-std::string jsonPointerEscape(const std::string& token);
 /** Joins unescaped tokens into a JSON pointer ("" for none). */
 std::string jsonPointerFromTokens(const std::vector<std::string>& tokens);
 /** Short human rendering of a JSON value (JSON text, truncated to about 80 characters). */

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "httpparser.h"
+#include "util/text.h"
 
 #include <algorithm>
 #include <cctype>
@@ -23,32 +24,6 @@ bool isTchar(unsigned char c)
 {
     return std::isalnum(c)
         || (c != 0 && std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos);
-}
-
-int hexValue(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-std::string percentDecodePath(std::string_view in)
-{
-    std::string out;
-    out.reserve(in.size());
-    for (size_t i = 0; i < in.size(); ++i) {
-        if (in[i] == '%' && i + 2 < in.size() && hexValue(in[i + 1]) >= 0 && hexValue(in[i + 2]) >= 0) {
-            out.push_back(static_cast<char>(hexValue(in[i + 1]) * 16 + hexValue(in[i + 2])));
-            i += 2;
-        } else {
-            out.push_back(in[i]);
-        }
-    }
-    return out;
 }
 
 constexpr std::size_t kMaxMethodLength = 32;
@@ -180,7 +155,7 @@ bool HttpRequestParser::parseHead(std::string_view head)
         return false;
     }
     const size_t q = target.find('?');
-    m_request.path = percentDecodePath(target.substr(0, q));
+    m_request.path = percentDecode(target.substr(0, q), false);
     if (q != std::string_view::npos)
         m_request.query = std::string(target.substr(q + 1));
     m_keepAlive = version == "HTTP/1.1";
@@ -278,13 +253,13 @@ int HttpRequestParser::parseChunks()
         while (!sizeLine.empty() && (sizeLine.back() == ' ' || sizeLine.back() == '\t'))
             sizeLine.remove_suffix(1);
         if (sizeLine.empty() || sizeLine.size() > 16 || lineEnd - m_chunkPos > kMaxChunkLine
-            || !std::all_of(sizeLine.begin(), sizeLine.end(), [](char c) { return hexValue(c) >= 0; })) {
+            || !std::all_of(sizeLine.begin(), sizeLine.end(), [](char c) { return hexDigitValue(c) >= 0; })) {
             fail(400, "malformed chunk size");
             return -1;
         }
         unsigned long long size = 0;
         for (const char c : sizeLine)
-            size = size * 16 + static_cast<unsigned>(hexValue(c));
+            size = size * 16 + static_cast<unsigned>(hexDigitValue(c));
         if (size == 0) {
             // Last chunk, then optional trailer fields, then an empty line.
             const size_t afterLine = lineEnd + 2;

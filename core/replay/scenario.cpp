@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "replay/scenario.h"
+#include "util/text.h"
 
 #include "contract/contractengine.h"
 #include "verdict.h"
@@ -215,37 +216,6 @@ bool validateString(
         }
     }
     return true;
-}
-
-std::string escapePointer(const std::string& key)
-{
-    std::string out;
-    for (char c : key) {
-        if (c == '~')
-            out += "~0";
-        else if (c == '/')
-            out += "~1";
-        else
-            out += c;
-    }
-    return out;
-}
-
-/** Line and column (1-based) of byte offset \a byte (0-based) in \a text. */
-std::string lineColumn(const std::string& text, std::size_t byte)
-{
-    byte = std::min(byte, text.size());
-    std::size_t line = 1;
-    std::size_t col = 1;
-    for (std::size_t i = 0; i < byte; ++i) {
-        if (text[i] == '\n') {
-            ++line;
-            col = 1;
-        } else {
-            ++col;
-        }
-    }
-    return "line " + std::to_string(line) + ", column " + std::to_string(col);
 }
 
 bool parseJsonText(const std::string& text, const std::string& origin, Json& out, std::string& error)
@@ -573,7 +543,7 @@ bool validateTemplates(
         return validateString(value.get<std::string>(), where, labels, error);
     if (value.is_object()) {
         for (auto it = value.begin(); it != value.end(); ++it)
-            if (!validateTemplates(it.value(), where + "/" + escapePointer(it.key()), labels, error))
+            if (!validateTemplates(it.value(), where + "/" + jsonPointerEscape(it.key()), labels, error))
                 return false;
     } else if (value.is_array()) {
         for (std::size_t i = 0; i < value.size(); ++i)

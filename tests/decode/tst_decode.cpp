@@ -2,6 +2,7 @@
 // Data-driven tests of the PostHog request decoder (core/decode) and of the Event model (core/event).
 #include "decode/decode.h"
 #include "event.h"
+#include "util/text.h"
 
 #include "jsoncompare.h"
 
@@ -243,6 +244,20 @@ class TestDecode : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
+    void textHelpers()
+    {
+        QCOMPARE(el::hexDigitValue('7'), 7);
+        QCOMPARE(el::hexDigitValue('b'), 11);
+        QCOMPARE(el::hexDigitValue('F'), 15);
+        QCOMPARE(el::hexDigitValue('g'), -1);
+        QCOMPARE(el::percentDecode("a+b%20c%zz%4", true), std::string("a b c%zz%4"));
+        QCOMPARE(el::percentDecode("a+b%2Fc", false), std::string("a+b/c"));
+        QCOMPARE(el::formDecode("data=%7B%7D&x=1+2"), std::string("data={}&x=1 2"));
+        QCOMPARE(el::jsonPointerEscape("a/b~c"), std::string("a~1b~0c"));
+        QCOMPARE(el::lineColumn("ab\ncd", 0), std::string("line 1, column 1"));
+        QCOMPARE(el::lineColumn("ab\ncd", 4), std::string("line 2, column 2"));
+        QCOMPARE(el::lineColumn("ab", 99), std::string("line 1, column 3"));
+    }
     void classify_data();
     void classify();
 
