@@ -13,24 +13,6 @@ namespace el {
 
 namespace {
 
-/** Replaces invalid UTF-8 with U+FFFD so the string can always be serialised. */
-std::string validUtf8(const std::string& s)
-{
-    std::string out;
-    out.reserve(s.size());
-    for (std::size_t i = 0; i < s.size();) {
-        const std::size_t n = utf8SequenceLength(s, i);
-        if (n == 0) {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        } else {
-            out.append(s, i, n);
-            i += n;
-        }
-    }
-    return out;
-}
-
 /** Printable text stays; control bytes and invalid UTF-8 become \n, \r, \t, \\ or \xHH escapes. */
 std::string escapeBytes(const std::string& s)
 {
@@ -463,6 +445,25 @@ Event makeEvent(const Json& normalisedIn, const EventOrigin& origin, qint64 seq,
     if (withText)
         e.json = compactJson(normalised);
     return e;
+}
+
+std::string validUtf8(std::string_view s)
+{
+    if (firstInvalidUtf8(s) == std::string::npos)
+        return std::string(s);
+    std::string out;
+    out.reserve(s.size() + 16);
+    for (std::size_t i = 0; i < s.size();) {
+        const std::size_t n = utf8SequenceLength(s, i);
+        if (n == 0) {
+            out += "\xEF\xBF\xBD";
+            ++i;
+        } else {
+            out.append(s.substr(i, n));
+            i += n;
+        }
+    }
+    return out;
 }
 
 std::string formDecode(std::string_view s)

@@ -175,6 +175,8 @@ std::string formDecode(std::string_view s);
 std::size_t utf8SequenceLength(std::string_view s, std::size_t i);
 /** Offset of the first byte that is not valid UTF-8 (see utf8SequenceLength()), or npos. */
 std::size_t firstInvalidUtf8(std::string_view s);
+/** \a s with each byte that is not valid UTF-8 replaced by U+FFFD: always serialisable (display, error texts). */
+std::string validUtf8(std::string_view s);
 /** Strict UTF-8: what round-trips through QString unchanged. */
 inline bool isValidUtf8(std::string_view s)
 {

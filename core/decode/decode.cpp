@@ -76,26 +76,6 @@ std::string describeStart(const std::string& s)
 // ---------------------------------------------------------------------------------------------
 // UTF-8
 
-/** Replaces invalid UTF-8 with U+FFFD (for display and error texts, which end up in JSON). */
-std::string validUtf8(std::string_view s)
-{
-    if (firstInvalidUtf8(s) == std::string::npos)
-        return std::string(s);
-    std::string out;
-    out.reserve(s.size() + 16);
-    for (std::size_t i = 0; i < s.size();) {
-        const std::size_t n = utf8SequenceLength(s, i);
-        if (n == 0) {
-            out += "\xEF\xBF\xBD";
-            ++i;
-        } else {
-            out.append(s.substr(i, n));
-            i += n;
-        }
-    }
-    return out;
-}
-
 /** Error texts may quote input: keep them valid UTF-8 and free of control bytes. */
 std::string cleanMessage(std::string_view s)
 {
