@@ -49,7 +49,8 @@ bool addDecoded(DecodeResult r, const HttpRequest& request, qint64 receivedMs, c
     const EventOrigin origin = originOf(request);
     for (Json& normalised : r.events) {
         const qint64 seq = qint64(input.events.size()) + 1;
-        input.events.push_back(makeEvent(normalised, origin, seq, requestId, receivedMs, nullptr, !input.keepDocs));
+        input.events.push_back(
+            makeEvent(normalised, origin, seq, requestId, receivedMs, &input.sourceCache, !input.keepDocs));
         input.sources.push_back(where);
         if (input.keepDocs)
             input.docs.push_back(std::move(normalised));
@@ -343,9 +344,10 @@ bool readOfflineInput(const std::string& name, const std::string& bytes, qint64 
 bool readOfflineLine(const std::string& name, std::size_t lineNo, std::string_view text, qint64 defaultReceivedMs,
     OfflineInput& input, std::string& error)
 {
-    const std::string line = trimmed(std::string(text));
-    if (line.empty())
+    const std::size_t a = text.find_first_not_of(" \t\r\n");
+    if (a == std::string_view::npos)
         return true;
+    const std::string line(text.substr(a, text.find_last_not_of(" \t\r\n") - a + 1));
     const std::string where = name + ":" + std::to_string(lineNo);
     Json item;
     std::string parseError;

@@ -20,6 +20,7 @@ struct OfflineInput
     /// kept in \c docs (one per event) and Event::json stays empty, so nothing is written out and parsed again.
     bool keepDocs = false;
     std::vector<Json> docs;
+    EventSourceCache sourceCache; ///< events from the same client share one EventSource
 };
 
 /**
