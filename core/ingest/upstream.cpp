@@ -5,6 +5,8 @@
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
 #include <QNetworkRequest>
+#include <QPointer>
+#include <QThread>
 
 #include <algorithm>
 
@@ -14,12 +16,29 @@ UpstreamForwarder::UpstreamForwarder(QObject* parent)
     : QObject(parent)
 { }
 
+UpstreamForwarder::~UpstreamForwarder()
+{
+    if (!m_thread)
+        return;
+    // The context (and with it the manager and its replies) is deleted in its own thread, which then ends.
+    QMetaObject::invokeMethod(
+        m_context, [context = m_context] { delete context; }, Qt::QueuedConnection);
+    m_thread->quit();
+    m_thread->wait();
+    delete m_thread;
+}
+
 void UpstreamForwarder::setConfig(const UpstreamConfig& config)
 {
     m_config = config;
-    if (isEnabled() && !m_nam) {
-        m_nam = new QNetworkAccessManager(this);
+    if (isEnabled() && !m_thread) {
+        m_thread = new QThread;
+        m_thread->setObjectName(QStringLiteral("el-upstream"));
+        m_context = new QObject;
+        m_nam = new QNetworkAccessManager(m_context);
         m_nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
+        m_context->moveToThread(m_thread);
+        m_thread->start();
     }
 }
 
@@ -65,33 +84,51 @@ void UpstreamForwarder::forward(const HttpRequest& request, Done done)
         "X-Forwarded-For", QByteArray::fromStdString(forwardedFor.empty() ? peerHost : forwardedFor + ", " + peerHost));
     QElapsedTimer timer;
     timer.start();
-    QNetworkReply* reply = m_nam->sendCustomRequest(
-        out, QByteArray::fromStdString(request.method), QByteArray::fromStdString(request.body));
-    QObject::connect(reply, &QNetworkReply::finished, this, [reply, timer, done = std::move(done)] {
-        const qint64 ms = timer.elapsed();
-        reply->deleteLater();
-        const QVariant statusAttr = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-        if (!statusAttr.isValid()) {
-            const bool timedOut = reply->error() == QNetworkReply::OperationCanceledError
-                || reply->error() == QNetworkReply::TimeoutError;
-            const std::string why
-                = (timedOut ? std::string("upstream timed out: ") : std::string("upstream unreachable: "))
-                + reply->errorString().toStdString();
-            done(HttpResponse::error(timedOut ? 504 : 502, why), -1, ms, why);
-            return;
-        }
-        HttpResponse r;
-        r.status = statusAttr.toInt();
-        r.contentType.clear();
-        r.body = reply->readAll().toStdString();
-        for (const auto& [name, value] : reply->rawHeaderPairs()) {
-            if (isHopByHop(name.toStdString()) || name.compare("content-encoding", Qt::CaseInsensitive) == 0
-                || name.startsWith("Access-Control-") || name.startsWith("access-control-"))
-                continue;
-            r.headers.emplace_back(name.toStdString(), value.toStdString());
-        }
-        done(r, r.status, ms, {});
-    });
+    // On el-upstream: send, and build the answer there; only done() comes back to this thread.
+    QMetaObject::invokeMethod(
+        m_context,
+        [nam = m_nam, out = std::move(out), method = QByteArray::fromStdString(request.method),
+            body = QByteArray::fromStdString(request.body), timer, back = QPointer<UpstreamForwarder>(this),
+            done = std::move(done)]() mutable {
+            QNetworkReply* reply = nam->sendCustomRequest(out, method, body);
+            QObject::connect(reply, &QNetworkReply::finished, reply,
+                [reply, timer, back = std::move(back), done = std::move(done)]() mutable {
+                    const qint64 ms = timer.elapsed();
+                    reply->deleteLater();
+                    HttpResponse r;
+                    int status = -1;
+                    std::string why;
+                    const QVariant statusAttr = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
+                    if (!statusAttr.isValid()) {
+                        const bool timedOut = reply->error() == QNetworkReply::OperationCanceledError
+                            || reply->error() == QNetworkReply::TimeoutError;
+                        why = (timedOut ? std::string("upstream timed out: ") : std::string("upstream unreachable: "))
+                            + reply->errorString().toStdString();
+                        r = HttpResponse::error(timedOut ? 504 : 502, why);
+                    } else {
+                        status = statusAttr.toInt();
+                        r.status = status;
+                        r.contentType.clear();
+                        r.body = reply->readAll().toStdString();
+                        for (const auto& [name, value] : reply->rawHeaderPairs()) {
+                            if (isHopByHop(name.toStdString())
+                                || name.compare("content-encoding", Qt::CaseInsensitive) == 0
+                                || name.startsWith("Access-Control-") || name.startsWith("access-control-"))
+                                continue;
+                            r.headers.emplace_back(name.toStdString(), value.toStdString());
+                        }
+                    }
+                    if (!back)
+                        return; // the forwarder is gone: nobody waits for this answer
+                    QMetaObject::invokeMethod(
+                        back.data(),
+                        [r = std::move(r), status, ms, why = std::move(why), done = std::move(done)] {
+                            done(r, status, ms, why);
+                        },
+                        Qt::QueuedConnection);
+                });
+        },
+        Qt::QueuedConnection);
 }
 
 } // namespace el

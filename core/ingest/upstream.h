@@ -10,6 +10,7 @@
 #include <string>
 
 class QNetworkAccessManager;
+class QThread;
 
 namespace el {
 
@@ -27,6 +28,10 @@ struct UpstreamConfig
  * The target is always the configured URL plus the request's own path and query: the Host header and
  * absolute request targets are never used, so the sink cannot become an open proxy. Redirects are
  * never followed. Knows nothing of sessions: the caller keeps the answer (Session::recordUpstream()).
+ *
+ * The requests go out from a thread of their own ("el-upstream", which owns the QNetworkAccessManager and
+ * its keep-alive connections to the upstream, up to six at a time): the caller's thread, which also parses
+ * HTTP and commits every request, only builds the request and later runs \a done.
  */
 class UpstreamForwarder final : public QObject
 {
@@ -34,6 +39,7 @@ class UpstreamForwarder final : public QObject
     Q_DISABLE_COPY_MOVE(UpstreamForwarder)
 public:
     explicit UpstreamForwarder(QObject* parent = nullptr);
+    ~UpstreamForwarder() override;
 
     /** An empty URL turns pass-through off. */
     void setConfig(const UpstreamConfig& config);
@@ -46,12 +52,17 @@ public:
      */
     using Done
         = std::function<void(const HttpResponse& response, int status, qint64 latencyMs, const std::string& error)>;
-    /** Sends \a request verbatim (minus hop-by-hop headers, plus X-Forwarded-For); \a done runs on this thread. */
+    /**
+     * Sends \a request verbatim (minus hop-by-hop headers, plus X-Forwarded-For); \a done runs on this object's
+     * thread (never when this object is destroyed first).
+     */
     void forward(const HttpRequest& request, Done done);
 
 private:
     UpstreamConfig m_config;
-    QNetworkAccessManager* m_nam = nullptr;
+    QThread* m_thread = nullptr; ///< runs the requests; started with the first upstream
+    QObject* m_context = nullptr; ///< lives in m_thread: owns the QNetworkAccessManager
+    QNetworkAccessManager* m_nam = nullptr; ///< lives in m_thread, used only there
 };
 
 } // namespace el
