@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "uiutil.h"
+#include "contract/jsonschema.h"
 
 #include <QDateTime>
 #include <QFile>
@@ -44,25 +45,7 @@ QString jsonPreview(const Json& value, int maxChars)
 
 QString jsonTypeName(const Json& value)
 {
-    switch (value.type()) {
-    case Json::value_t::string:
-        return QStringLiteral("string");
-    case Json::value_t::boolean:
-        return QStringLiteral("boolean");
-    case Json::value_t::null:
-        return QStringLiteral("null");
-    case Json::value_t::object:
-        return QStringLiteral("object");
-    case Json::value_t::array:
-        return QStringLiteral("array");
-    case Json::value_t::number_integer:
-    case Json::value_t::number_unsigned:
-        return QStringLiteral("integer");
-    case Json::value_t::number_float:
-        return QStringLiteral("number");
-    default:
-        return QStringLiteral("other");
-    }
+    return QString::fromStdString(el::jsonTypeName(value));
 }
 
 std::vector<std::string> splitPointer(const std::string& pointer)
