@@ -12,6 +12,12 @@
 
 #include <algorithm>
 #include <limits>
+#include <utility>
+
+#ifdef Q_OS_LINUX
+#include <sys/resource.h>
+#include <unistd.h>
+#endif
 
 namespace el {
 
@@ -43,9 +49,29 @@ template<class EventAt> std::vector<Violation> judgeAll(ContractEngine& engine, 
 
 } // namespace
 
+namespace {
+
+/**
+ * Judge workers run at a lower priority (nice 5 on Linux) than the GUI thread, so that on a busy machine the
+ * scheduler lets the GUI thread run first when both want a core: the window stays responsive while a reload
+ * uses every core left. (QThread::LowPriority does nothing under SCHED_OTHER.) Once per pool thread.
+ */
+void lowerJudgeThreadPriority()
+{
+#ifdef Q_OS_LINUX
+    thread_local bool lowered = false;
+    if (!lowered) {
+        lowered = true;
+        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 5);
+    }
+#endif
+}
+
 constexpr std::size_t kChunkEvents = 256; ///< events per worker task: a few ms of work, so ingest never waits long
 constexpr int kSliceMs = 8; ///< the sequence half runs on this thread for this long, then yields
 constexpr qint64 kProgressMs = 50;
+
+} // namespace
 
 /** A slice of the events a job judges, handed to a worker and applied in order on the main thread. */
 struct Session::Chunk
@@ -240,10 +266,20 @@ void Session::dropJob(bool cancelled, const QString& error, bool announce)
     job->stop->store(true);
     ++m_jobGeneration; // chunks still on a worker are dropped when they come back
     m_judgeSlice.stop();
+    retire(std::move(job->engine));
     for (auto& applied : job->applied)
         applied(false);
     if (announce)
         Q_EMIT judgingFinished(job->kind, cancelled, error);
+}
+
+void Session::retire(std::unique_ptr<ContractEngine> engine)
+{
+    if (!engine)
+        return;
+    // Freeing a large engine's sequence state (one map entry per unique key and run) takes tens of ms.
+    std::shared_ptr<ContractEngine> doomed(engine.release());
+    m_judgePool.start([doomed]() mutable { doomed.reset(); });
 }
 
 void Session::restartJudging(bool announce)
@@ -252,9 +288,7 @@ void Session::restartJudging(bool announce)
     job.stop->store(true);
     job.stop = std::make_shared<std::atomic<bool>>(false);
     job.generation = ++m_jobGeneration;
-    job.engine = job.contract ? std::make_unique<ContractEngine>(job.contract) : nullptr;
-    if (job.engine)
-        job.engine->setTrackRunChanges(true);
+    retire(std::exchange(job.engine, job.contract ? std::make_unique<ContractEngine>(job.contract) : nullptr));
     job.violations.clear();
     job.dispatchedSeq = job.lastAppliedSeq = std::numeric_limits<qint64>::min();
     job.dispatchedIndex = 0;
@@ -303,6 +337,7 @@ void Session::dispatchChunks()
         }
         m_judgePool.start([this, generation = job.generation, stop = job.stop, contract = job.contract, chunk,
                               events = std::move(slice), hook = m_judgeHook]() mutable {
+            lowerJudgeThreadPriority();
             if (hook)
                 hook();
             std::vector<EventJudgement> judged(events.size());
@@ -315,8 +350,7 @@ void Session::dispatchChunks()
                 try {
                     judged[i] = judgeEvent(*contract, e, e.doc()); // the one parse of this event
                 } catch (...) {
-                    // An exception must not leave a worker; the engine judges this event itself then.
-                    judged[i] = EventJudgement {};
+                    judged[i] = EventJudgement {}; // an exception must not leave a worker
                 }
             }
             QMetaObject::invokeMethod(
@@ -358,8 +392,9 @@ void Session::judgeSlice()
         for (; c.applied < until; ++c.applied) {
             const Event& e = *c.events[c.applied];
             if (job.engine) {
-                const bool judged = c.judged[c.applied].judged || e.recording;
-                auto v = judged ? job.engine->onJudged(e, std::move(c.judged[c.applied])) : job.engine->onEvent(e);
+                // An event whose checks threw on the worker has an empty judgement: it is skipped, not parsed
+                // again here (it would throw on this thread).
+                auto v = job.engine->onJudged(e, std::move(c.judged[c.applied]));
                 job.violations.insert(
                     job.violations.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
             }
@@ -401,7 +436,9 @@ void Session::finishJob()
         std::unique_ptr<Job> job = std::move(m_job);
         ++m_jobGeneration;
         m_contract = job->contract;
-        m_engine = std::move(job->engine);
+        retire(std::exchange(m_engine, std::move(job->engine)));
+        if (m_engine)
+            m_engine->setTrackRunChanges(true); // from now on (what it saw catching up, runsReset() says)
         m_contractOrigin = m_engine ? job->origin : std::string();
         std::vector<Violation>& all = job->violations;
         if (m_engine) {
@@ -458,7 +495,9 @@ void Session::finishJob()
         m_contract = job->contract;
         m_contractOrigin = job->contract ? job->origin : std::string();
     }
-    m_engine = std::move(job->engine);
+    retire(std::exchange(m_engine, std::move(job->engine)));
+    if (m_engine)
+        m_engine->setTrackRunChanges(true);
     m_readOnly = readOnly;
     installData(*job->data, std::move(job->loaded), std::move(violations));
     if (journal) {

@@ -227,6 +227,8 @@ private:
     void judgeSlice();
     void emitProgress(bool force);
     void finishJob();
+    /** Frees \a engine on a worker (its sequence state can be large). */
+    void retire(std::unique_ptr<ContractEngine> engine);
     /** Ends the running job without applying it (\a cancelled, or failed with \a error). */
     void dropJob(bool cancelled, const QString& error, bool announce = true);
     /** Replaces the store's content with \a data and \a events, judged by m_engine into \a violations. */
