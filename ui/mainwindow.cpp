@@ -670,12 +670,15 @@ void MainWindow::openContract()
         = QFileDialog::getOpenFileName(this, tr("Open Contract"), dir, tr("Contracts (*.json);;All files (*)"));
     if (path.isEmpty())
         return;
-    if (applyContract(path, false)) {
-        m_settings.contract = path;
+    // Remembered for the next start once it is applied (a cancelled reload keeps the previous contract).
+    applyContract(path, false, [self = QPointer<MainWindow>(this), path] {
+        if (!self)
+            return;
+        self->m_settings.contract = path;
         GuiSettings saved = GuiSettings::load();
         saved.contract = path;
         saved.save();
-    }
+    });
 }
 
 void MainWindow::reloadContract()
@@ -691,10 +694,16 @@ void MainWindow::reloadContract()
         m_jobDoneMessage = tr("Contract reloaded; every event was checked again");
 }
 
-bool MainWindow::applyContract(const QString& nameOrPath, bool fromWatcher)
+bool MainWindow::applyContract(const QString& nameOrPath, bool fromWatcher, std::function<void()> onApplied)
 {
     std::string error;
-    if (!m_session->loadContract(nameOrPath.toStdString(), error)) {
+    Session::ContractApplied applied;
+    if (onApplied)
+        applied = [onApplied = std::move(onApplied)](bool ok) {
+            if (ok)
+                onApplied();
+        };
+    if (!m_session->loadContract(nameOrPath.toStdString(), error, std::move(applied))) {
         watchContract(); // an editor may have replaced the file: keep watching it
         showError(fromWatcher ? tr("Contract not reloaded") : tr("Cannot load contract"),
             tr("%1\n\nThe previous contract stays active.").arg(qs(error)));

@@ -115,7 +115,8 @@ private:
     void updateRunsSummary();
     void onContractChanged();
     void watchContract();
-    bool applyContract(const QString& nameOrPath, bool fromWatcher);
+    /** Loads and applies a contract in the background; \a onApplied once it is (not when cancelled). */
+    bool applyContract(const QString& nameOrPath, bool fromWatcher, std::function<void()> onApplied = {});
     void showError(const QString& title, const QString& message);
     void showListenError(const QString& message);
     void updateEmptyHint();
