@@ -325,6 +325,28 @@ private Q_SLOTS:
         QCOMPARE(session.store()->events().back()->seq, qint64(8000));
     }
 
+    // A reset while the new contract catches up: it starts over on the emptied store and is applied.
+    void resetDuringReload()
+    {
+        Session session;
+        session.setContractNow(makeContract(false), "a");
+        ingest(session, 0, 3000);
+        Gate gate;
+        gate.install(session);
+        bool applied = false;
+        session.setContract(makeContract(true), "b", [&](bool ok) { applied = ok; });
+        QVERIFY(session.isJudging());
+        session.reset();
+        QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 30000); // nothing left to judge: no worker needed
+        QVERIFY(applied);
+        QCOMPARE(session.contractName(), std::string("reload-b"));
+        QVERIFY(session.store()->events().empty());
+        QVERIFY(session.store()->violations().empty());
+        gate.open();
+        ingest(session, 3000, 100);
+        QCOMPARE(storeViolations(session), expectedViolations(makeContract(true), session));
+    }
+
     // With no event in memory the swap is immediate (start-up with --contract).
     void emptyStoreSwapsAtOnce()
     {
