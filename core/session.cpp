@@ -14,11 +14,6 @@
 #include <limits>
 #include <utility>
 
-#ifdef Q_OS_LINUX
-#include <sys/resource.h>
-#include <unistd.h>
-#endif
-
 namespace el {
 
 namespace {
@@ -50,22 +45,6 @@ template<class EventAt> std::vector<Violation> judgeAll(ContractEngine& engine, 
 } // namespace
 
 namespace {
-
-/**
- * Judge workers run at a lower priority (nice 5 on Linux) than the GUI thread, so that on a busy machine the
- * scheduler lets the GUI thread run first when both want a core: the window stays responsive while a reload
- * uses every core left. (QThread::LowPriority does nothing under SCHED_OTHER.) Once per pool thread.
- */
-void lowerJudgeThreadPriority()
-{
-#ifdef Q_OS_LINUX
-    thread_local bool lowered = false;
-    if (!lowered) {
-        lowered = true;
-        setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), 5);
-    }
-#endif
-}
 
 constexpr std::size_t kChunkEvents = 256; ///< events per worker task: a few ms of work, so ingest never waits long
 constexpr int kSliceMs = 8; ///< the sequence half runs on this thread for this long, then yields
@@ -337,7 +316,6 @@ void Session::dispatchChunks()
         }
         m_judgePool.start([this, generation = job.generation, stop = job.stop, contract = job.contract, chunk,
                               events = std::move(slice), hook = m_judgeHook]() mutable {
-            lowerJudgeThreadPriority();
             if (hook)
                 hook();
             std::vector<EventJudgement> judged(events.size());
