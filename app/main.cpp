@@ -319,7 +319,7 @@ int main(int argc, char** argv)
     }
     session.store()->setMaxEvents(static_cast<std::size_t>(maxEventsValue));
     std::string error;
-    if (!session.loadContract(parser.value(contract).toStdString(), error)) {
+    if (!session.loadContractNow(parser.value(contract).toStdString(), error)) { // the store is empty yet
         std::fprintf(stderr, "eventlens: cannot load contract: %s\n", error.c_str());
         return 2;
     }

@@ -91,7 +91,9 @@ Json Event::doc() const
     if (json.empty())
         return Json::object();
     Json parsed = Json::parse(json, nullptr, false);
-    return parsed.is_discarded() ? Json::object() : parsed;
+    if (parsed.is_discarded())
+        return Json::object();
+    return parsed; // moved: `cond ? Json::object() : parsed` copied the whole DOM
 }
 
 Json Event::properties() const

@@ -5,11 +5,14 @@
 #include "ingest/journalrequest.h"
 #include "textsearch.h"
 
+#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QScopeGuard>
 #include <QThread>
 
 #include <algorithm>
+#include <limits>
+#include <utility>
 
 namespace el {
 
@@ -41,6 +44,56 @@ template<class EventAt> std::vector<Violation> judgeAll(ContractEngine& engine, 
 
 } // namespace
 
+namespace {
+
+constexpr std::size_t kChunkEvents = 256; ///< events per worker task: a few ms of work, so ingest never waits long
+constexpr int kSliceMs = 8; ///< the sequence half runs on this thread for this long, then yields
+constexpr qint64 kProgressMs = 50;
+
+} // namespace
+
+/** A slice of the events a job judges, handed to a worker and applied in order on the main thread. */
+struct Session::Chunk
+{
+    std::vector<EventPtr> events;
+    std::vector<EventJudgement> judged;
+    std::size_t applied = 0; ///< events already fed to the job's engine
+};
+
+/** The running background job (one at a time). */
+struct Session::Job
+{
+    JobKind kind = JobKind::Contract;
+    std::uint64_t generation = 0;
+    std::shared_ptr<std::atomic<bool>> stop = std::make_shared<std::atomic<bool>>(false);
+    /// The contract the job judges with; installed at the end when installsContract.
+    std::shared_ptr<const Contract> contract;
+    std::string origin;
+    bool installsContract = false;
+    std::vector<ContractApplied> applied; ///< told when the contract is applied or dropped
+
+    // Open / import: the file is read on a worker first.
+    QString path;
+    bool reading = false;
+    std::shared_ptr<SessionData> data; ///< without its events (moved to loaded)
+    std::vector<EventPtr> loaded;
+
+    // Judging, with a fresh engine, in seq order.
+    std::unique_ptr<ContractEngine> engine;
+    std::vector<Violation> violations;
+    qint64 dispatchedSeq = std::numeric_limits<qint64>::min(); ///< contract job: handed out up to this seq
+    std::size_t dispatchedIndex = 0; ///< open / import: handed out up to loaded[dispatchedIndex - 1]
+    std::size_t chunksSent = 0;
+    std::size_t nextChunk = 0; ///< the next chunk to apply
+    std::map<std::size_t, Chunk> ready; ///< judged by a worker, waiting for their turn
+    qint64 lastAppliedSeq = std::numeric_limits<qint64>::min();
+    qint64 done = 0;
+    qint64 lastProgressMs = 0;
+    qint64 lastDone = -1;
+
+    std::size_t inFlight() const { return chunksSent - nextChunk - ready.size(); }
+};
+
 Session::Session(QObject* parent)
     : QObject(parent)
 {
@@ -48,10 +101,18 @@ Session::Session(QObject* parent)
     connect(&m_tick, &QTimer::timeout, this, &Session::tick);
     m_tick.start();
     m_pool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
+    m_judgePool.setMaxThreadCount(std::max(1, QThread::idealThreadCount()));
+    m_judgeSlice.setSingleShot(true);
+    m_judgeSlice.setInterval(0);
+    connect(&m_judgeSlice, &QTimer::timeout, this, &Session::judgeSlice);
 }
 
 Session::~Session()
 {
+    if (m_job)
+        m_job->stop->store(true);
+    m_judgePool.waitForDone();
+    m_job.reset();
     // Requests still being decoded are committed (and journaled) before the session goes.
     m_pool.waitForDone();
     drainIngests();
@@ -80,8 +141,10 @@ void Session::resetRuns()
     Q_EMIT runsReset();
 }
 
-void Session::setContract(std::shared_ptr<const Contract> contract, const std::string& origin)
+void Session::setContractNow(std::shared_ptr<const Contract> contract, const std::string& origin)
 {
+    if (m_job)
+        dropJob(true, {});
     m_contract = std::move(contract);
     newEngine();
     m_contractOrigin = m_engine ? origin : std::string();
@@ -98,13 +161,411 @@ void Session::setContract(std::shared_ptr<const Contract> contract, const std::s
     Q_EMIT contractChanged();
 }
 
-bool Session::loadContract(const std::string& nameOrPath, std::string& error)
+bool Session::loadContract(const std::string& nameOrPath, std::string& error, ContractApplied applied)
 {
     auto contract = el::loadContract(nameOrPath, error);
     if (!contract)
         return false;
-    setContract(std::move(contract), nameOrPath);
+    setContract(std::move(contract), nameOrPath, std::move(applied));
     return true;
+}
+
+bool Session::loadContractNow(const std::string& nameOrPath, std::string& error)
+{
+    auto contract = el::loadContract(nameOrPath, error);
+    if (!contract)
+        return false;
+    setContractNow(std::move(contract), nameOrPath);
+    return true;
+}
+
+void Session::setContract(std::shared_ptr<const Contract> contract, const std::string& origin, ContractApplied applied)
+{
+    if (m_job && m_job->kind != JobKind::Contract) {
+        // An open / import in progress judges with the newest contract and installs it with its data.
+        m_job->contract = std::move(contract);
+        m_job->origin = origin;
+        m_job->installsContract = true;
+        if (applied)
+            m_job->applied.push_back(std::move(applied));
+        if (!m_job->reading)
+            restartJudging();
+        return;
+    }
+    if (m_job) // a newer contract replaces the one still catching up: it starts over (judgingStarted() again)
+        dropJob(true, {}, false);
+    if (!contract || m_store.events().empty()) {
+        setContractNow(std::move(contract), origin);
+        if (applied)
+            applied(true);
+        return;
+    }
+    m_job = std::make_unique<Job>();
+    m_job->kind = JobKind::Contract;
+    m_job->contract = std::move(contract);
+    m_job->origin = origin;
+    m_job->installsContract = true;
+    if (applied)
+        m_job->applied.push_back(std::move(applied));
+    restartJudging();
+}
+
+Session::JobKind Session::judgingKind() const
+{
+    return m_job ? m_job->kind : JobKind::Contract;
+}
+
+qint64 Session::judgingDone() const
+{
+    return m_job ? m_job->done : 0;
+}
+
+qint64 Session::judgingTotal() const
+{
+    if (!m_job || m_job->reading)
+        return 0;
+    if (m_job->kind != JobKind::Contract)
+        return static_cast<qint64>(m_job->loaded.size());
+    // What is judged, plus what the store holds past the last judged event (live traffic adds to it).
+    const auto& events = m_store.events();
+    const auto next = std::upper_bound(
+        events.begin(), events.end(), m_job->lastAppliedSeq, [](qint64 s, const EventPtr& e) { return s < e->seq; });
+    return m_job->done + static_cast<qint64>(events.end() - next);
+}
+
+void Session::cancelJudging()
+{
+    if (m_job)
+        dropJob(true, {});
+}
+
+void Session::dropJob(bool cancelled, const QString& error, bool announce)
+{
+    std::unique_ptr<Job> job = std::move(m_job);
+    job->stop->store(true);
+    ++m_jobGeneration; // chunks still on a worker are dropped when they come back
+    m_judgeSlice.stop();
+    retire(std::move(job->engine));
+    for (auto& applied : job->applied)
+        applied(false);
+    if (announce)
+        Q_EMIT judgingFinished(job->kind, cancelled, error);
+}
+
+void Session::retire(std::unique_ptr<ContractEngine> engine)
+{
+    if (!engine)
+        return;
+    // Freeing a large engine's sequence state (one map entry per unique key and run) takes tens of ms.
+    std::shared_ptr<ContractEngine> doomed(engine.release());
+    m_judgePool.start([doomed]() mutable { doomed.reset(); });
+}
+
+void Session::restartJudging(bool announce)
+{
+    Job& job = *m_job;
+    job.stop->store(true);
+    job.stop = std::make_shared<std::atomic<bool>>(false);
+    job.generation = ++m_jobGeneration;
+    retire(std::exchange(job.engine, job.contract ? std::make_unique<ContractEngine>(job.contract) : nullptr));
+    job.violations.clear();
+    job.dispatchedSeq = job.lastAppliedSeq = std::numeric_limits<qint64>::min();
+    job.dispatchedIndex = 0;
+    job.chunksSent = job.nextChunk = 0;
+    job.ready.clear();
+    job.done = 0;
+    job.lastDone = -1;
+    if (announce)
+        Q_EMIT judgingStarted(job.kind);
+    emitProgress(true);
+    dispatchChunks();
+    m_judgeSlice.start();
+}
+
+void Session::dispatchChunks()
+{
+    Job& job = *m_job;
+    if (job.reading)
+        return;
+    const std::size_t maxInFlight = static_cast<std::size_t>(2 * m_judgePool.maxThreadCount() + 2);
+    while (job.inFlight() + job.ready.size() < maxInFlight) {
+        std::vector<EventPtr> slice;
+        if (job.kind == JobKind::Contract) {
+            // The store may have grown (live traffic) or lost its oldest events (trimming) meanwhile.
+            const auto& events = m_store.events();
+            auto it = std::upper_bound(events.begin(), events.end(), job.dispatchedSeq,
+                [](qint64 s, const EventPtr& e) { return s < e->seq; });
+            const std::size_t n = std::min<std::size_t>(kChunkEvents, static_cast<std::size_t>(events.end() - it));
+            slice.assign(it, it + static_cast<std::ptrdiff_t>(n));
+            if (!slice.empty())
+                job.dispatchedSeq = slice.back()->seq;
+        } else {
+            const std::size_t n = std::min(kChunkEvents, job.loaded.size() - job.dispatchedIndex);
+            const auto from = job.loaded.begin() + static_cast<std::ptrdiff_t>(job.dispatchedIndex);
+            slice.assign(from, from + static_cast<std::ptrdiff_t>(n));
+            job.dispatchedIndex += n;
+        }
+        if (slice.empty())
+            return;
+        const std::size_t chunk = job.chunksSent++;
+        if (!job.engine) { // no contract: nothing to judge
+            Chunk c;
+            c.events = std::move(slice);
+            job.ready.emplace(chunk, std::move(c));
+            continue;
+        }
+        m_judgePool.start([this, generation = job.generation, stop = job.stop, contract = job.contract, chunk,
+                              events = std::move(slice), hook = m_judgeHook]() mutable {
+            if (hook)
+                hook();
+            std::vector<EventJudgement> judged(events.size());
+            for (std::size_t i = 0; i < events.size(); ++i) {
+                if (stop->load(std::memory_order_relaxed))
+                    return; // cancelled or replaced: nobody waits for it
+                const Event& e = *events[i];
+                if (e.recording)
+                    continue;
+                try {
+                    judged[i] = judgeEvent(*contract, e, e.doc()); // the one parse of this event
+                } catch (...) {
+                    judged[i] = EventJudgement {}; // an exception must not leave a worker
+                }
+            }
+            QMetaObject::invokeMethod(
+                this,
+                [this, generation, chunk, events = std::move(events), judged = std::move(judged)]() mutable {
+                    onChunkJudged(generation, chunk, std::move(events), std::move(judged));
+                },
+                Qt::QueuedConnection);
+        });
+    }
+}
+
+void Session::onChunkJudged(
+    std::uint64_t generation, std::size_t chunk, std::vector<EventPtr> events, std::vector<EventJudgement> judged)
+{
+    if (!m_job || m_job->generation != generation)
+        return;
+    Chunk c;
+    c.events = std::move(events);
+    c.judged = std::move(judged);
+    m_job->ready.emplace(chunk, std::move(c));
+    if (!m_judgeSlice.isActive())
+        m_judgeSlice.start();
+}
+
+void Session::judgeSlice()
+{
+    if (!m_job || m_job->reading)
+        return;
+    Job& job = *m_job;
+    QElapsedTimer clock;
+    clock.start();
+    while (!clock.hasExpired(kSliceMs)) {
+        auto it = job.ready.find(job.nextChunk);
+        if (it == job.ready.end())
+            break;
+        Chunk& c = it->second;
+        const std::size_t until = std::min(c.events.size(), c.applied + 64);
+        for (; c.applied < until; ++c.applied) {
+            const Event& e = *c.events[c.applied];
+            if (job.engine) {
+                // An event whose checks threw on the worker has an empty judgement: it is skipped, not parsed
+                // again here (it would throw on this thread).
+                auto v = job.engine->onJudged(e, std::move(c.judged[c.applied]));
+                job.violations.insert(
+                    job.violations.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
+            }
+            job.lastAppliedSeq = e.seq;
+            ++job.done;
+        }
+        if (c.applied == c.events.size()) {
+            job.ready.erase(it);
+            ++job.nextChunk;
+            dispatchChunks();
+        }
+    }
+    dispatchChunks();
+    emitProgress(false);
+    if (job.inFlight() == 0 && job.ready.empty()) {
+        // Nothing left on a worker and nothing new to hand out: caught up with the head. No commit can
+        // come between this check and the swap (both on this thread).
+        finishJob();
+        return;
+    }
+    if (job.ready.count(job.nextChunk))
+        m_judgeSlice.start(); // more is ready: go on after the event loop had its turn
+}
+
+void Session::emitProgress(bool force)
+{
+    Job& job = *m_job;
+    const qint64 now = nowMs();
+    if (!force && (job.done == job.lastDone || now - job.lastProgressMs < kProgressMs))
+        return;
+    job.lastProgressMs = now;
+    job.lastDone = job.done;
+    Q_EMIT judgingProgress(job.done, judgingTotal());
+}
+
+void Session::finishJob()
+{
+    if (m_job->kind == JobKind::Contract) {
+        std::unique_ptr<Job> job = std::move(m_job);
+        ++m_jobGeneration;
+        m_contract = job->contract;
+        retire(std::exchange(m_engine, std::move(job->engine)));
+        if (m_engine)
+            m_engine->setTrackRunChanges(true); // from now on (what it saw catching up, runsReset() says)
+        m_contractOrigin = m_engine ? job->origin : std::string();
+        std::vector<Violation>& all = job->violations;
+        if (m_engine) {
+            auto late = m_engine->onTick(nowMs());
+            all.insert(all.end(), std::make_move_iterator(late.begin()), std::make_move_iterator(late.end()));
+        }
+        m_store.clearViolations();
+        if (m_store.trimmedCount() > 0 && !m_store.events().empty()) {
+            // Events left memory while the job ran: their violations go as trimming drops them, and so does
+            // the sequence state made only of them (as after a commit).
+            const qint64 first = m_store.events().front()->seq;
+            all.erase(std::remove_if(all.begin(), all.end(),
+                          [first](const Violation& v) {
+                              return !v.seqs.empty()
+                                  && std::all_of(v.seqs.begin(), v.seqs.end(), [first](qint64 s) { return s < first; });
+                          }),
+                all.end());
+            if (m_engine)
+                m_engine->forget(first);
+        }
+        m_store.addViolations(all);
+        resetRuns();
+        Q_EMIT contractChanged();
+        for (auto& applied : job->applied)
+            applied(true);
+        Q_EMIT judgingFinished(job->kind, false, {});
+        return;
+    }
+
+    // Open / import: the new journal first (if it does not open, nothing changed).
+    std::unique_ptr<SessionJournal> journal;
+    if (m_job->kind == JobKind::OpenSession) {
+        journal = std::make_unique<SessionJournal>();
+        QString error;
+        if (!journal->open(m_job->path, &error)) {
+            dropJob(false, error);
+            return;
+        }
+    }
+    std::unique_ptr<Job> job = std::move(m_job);
+    ++m_jobGeneration;
+    std::vector<Violation> violations = std::move(job->violations);
+    const bool readOnly = job->kind == JobKind::Import;
+    // A finished recording is judged as a closed input: open pairs are unfinished at its end.
+    if (job->engine && readOnly) {
+        auto rest = job->engine->finish();
+        violations.insert(violations.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
+    }
+    // Requests still on a worker belong to the session they arrived in; then its file is closed the way
+    // closeSessionFile() closes it. A change applied in its turn here (a contract upload) starts a new job.
+    drainIngests();
+    closeSessionFile();
+    if (job->installsContract) {
+        m_contract = job->contract;
+        m_contractOrigin = job->contract ? job->origin : std::string();
+    }
+    retire(std::exchange(m_engine, std::move(job->engine)));
+    if (m_engine)
+        m_engine->setTrackRunChanges(true);
+    m_readOnly = readOnly;
+    installData(*job->data, std::move(job->loaded), std::move(violations));
+    if (journal) {
+        journal->setContractOrigin(m_contractOrigin);
+        m_journal = std::move(journal);
+    }
+    if (job->installsContract)
+        Q_EMIT contractChanged();
+    for (auto& applied : job->applied)
+        applied(true);
+    Q_EMIT judgingFinished(job->kind, false, {});
+}
+
+void Session::openSessionFileInBackground(const QString& path)
+{
+    startLoadJob(JobKind::OpenSession, path);
+}
+
+void Session::importFileInBackground(const QString& path)
+{
+    startLoadJob(JobKind::Import, path);
+}
+
+void Session::startLoadJob(JobKind kind, const QString& path)
+{
+    auto job = std::make_unique<Job>();
+    job->kind = kind;
+    job->path = path;
+    job->contract = m_contract;
+    job->origin = m_contractOrigin;
+    if (m_job) {
+        // A contract still catching up (or waiting in an earlier open) is judged and installed with this one.
+        if (m_job->installsContract) {
+            job->contract = m_job->contract;
+            job->origin = m_job->origin;
+            job->installsContract = true;
+            job->applied = std::move(m_job->applied);
+        }
+        m_job->applied.clear();
+        m_job->stop->store(true);
+        m_job.reset();
+        m_judgeSlice.stop();
+    }
+    job->reading = true;
+    job->generation = ++m_jobGeneration;
+    m_job = std::move(job);
+    Q_EMIT judgingStarted(kind);
+    Q_EMIT judgingProgress(0, 0);
+    m_judgePool.start([this, kind, path, generation = m_job->generation] {
+        auto data = std::make_shared<SessionData>();
+        QString error;
+        bool ok = false;
+        try {
+            if (kind == JobKind::OpenSession)
+                ok = !QFileInfo::exists(path) || SessionJournal::load(path, *data, &error);
+            else if (path.endsWith(QLatin1String(".elsession")))
+                ok = SessionJournal::load(path, *data, &error);
+            else
+                ok = el::importFile(path, *data, &error);
+        } catch (const std::exception& e) {
+            error = QString::fromStdString(e.what());
+        }
+        if (!ok && error.isEmpty())
+            error = path + QStringLiteral(": cannot be read");
+        QMetaObject::invokeMethod(
+            this,
+            [this, generation, data = std::move(data), error = ok ? QString() : error]() mutable {
+                onLoadRead(generation, std::move(data), std::move(error));
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void Session::onLoadRead(std::uint64_t generation, std::shared_ptr<SessionData> data, QString error)
+{
+    if (!m_job || m_job->generation != generation)
+        return;
+    if (!error.isEmpty()) {
+        dropJob(false, error);
+        return;
+    }
+    Job& job = *m_job;
+    job.reading = false;
+    job.loaded.reserve(data->events.size());
+    for (Event& e : data->events)
+        job.loaded.push_back(std::make_shared<const Event>(std::move(e)));
+    data->events.clear();
+    data->events.shrink_to_fit();
+    job.data = std::move(data);
+    restartJudging(false); // the same job goes on: judgingStarted() was sent when it began reading
 }
 
 namespace {
@@ -276,12 +737,12 @@ qint64 Session::ingestAsync(HttpRequest request, Endpoint endpoint, IngestDone d
     const qint64 requestId = m_store.takeRequestId();
     const qint64 received = nowMs();
     const qint64 ticket = m_nextTicket++;
-    struct Job
+    struct Arrived
     {
         HttpRequest request;
         IngestDone done;
     };
-    auto job = std::make_shared<Job>(Job {std::move(request), std::move(done)});
+    auto job = std::make_shared<Arrived>(Arrived {std::move(request), std::move(done)});
     m_pool.start([this, job, endpoint, requestId, received, ticket, limits = m_limits, contract = m_contract] {
         auto p = prepare(std::move(job->request), endpoint, requestId, received, limits, contract);
         p->done = std::move(job->done);
@@ -440,6 +901,17 @@ void Session::reset()
     m_store.clear();
     newEngine();
     resetRuns();
+    storeReplaced(false);
+}
+
+void Session::storeReplaced(bool byLoad)
+{
+    if (!m_job)
+        return;
+    if (m_job->kind == JobKind::Contract)
+        restartJudging(); // what it judged is gone: it catches up with the new content
+    else if (byLoad)
+        dropJob(true, {}); // a blocking open / import came later: it wins
 }
 
 void Session::tick()
@@ -504,14 +976,16 @@ bool Session::readSessionFile(SessionData& out, QString* error)
 void Session::loadData(const SessionData& data)
 {
     drainIngests(); // nothing in flight may be committed into the loaded session with stale ids
-    m_store.clear();
+    if (m_job && m_job->kind != JobKind::Contract)
+        dropJob(true, {});
     newEngine();
-    m_store.resetCounters(
-        data.events.empty() ? 0 : data.events.back().seq, data.requests.empty() ? 0 : data.requests.back().id);
-    std::vector<Event> events(data.events.begin(), data.events.end());
+    std::vector<EventPtr> events;
+    events.reserve(data.events.size());
+    for (const Event& e : data.events)
+        events.push_back(std::make_shared<const Event>(e));
     std::vector<Violation> violations;
     if (m_engine) {
-        violations = judgeAll(*m_engine, events.size(), [&](std::size_t i) -> const Event& { return events[i]; });
+        violations = judgeAll(*m_engine, events.size(), [&](std::size_t i) -> const Event& { return *events[i]; });
         // A finished recording is judged as a closed input: open pairs are unfinished at its end.
         if (m_readOnly) {
             auto rest = m_engine->finish();
@@ -519,9 +993,16 @@ void Session::loadData(const SessionData& data)
                 violations.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
         }
     }
+    installData(data, std::move(events), std::move(violations));
+}
+
+void Session::installData(const SessionData& data, std::vector<EventPtr> events, std::vector<Violation> violations)
+{
+    m_store.clear();
+    m_store.resetCounters(events.empty() ? 0 : events.back()->seq, data.requests.empty() ? 0 : data.requests.back().id);
     if (!events.empty()) {
-        m_store.resetCounters(events.front().seq - 1, m_store.requestCount());
-        m_store.appendEvents(std::move(events));
+        m_store.resetCounters(events.front()->seq - 1, m_store.requestCount());
+        m_store.appendShared(std::move(events));
     }
     m_store.addViolations(violations);
     m_store.countRecordings(data.recordings);
@@ -535,6 +1016,7 @@ void Session::loadData(const SessionData& data)
         m_store.resetCounters(m_store.nextSeq() - 1, std::max(m_store.requestCount(), data.requests.back().id));
     m_lastCommittedRequest = m_store.requestCount();
     resetRuns();
+    storeReplaced(false);
 }
 
 Json Session::checkRange(qint64 since, qint64 until) const

@@ -10,7 +10,9 @@
 #include <QThreadPool>
 #include <QTimer>
 
+#include <atomic>
 #include <condition_variable>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -46,10 +48,38 @@ public:
     EventStore* store() { return &m_store; }
     const EventStore* store() const { return &m_store; }
 
-    /** Replaces the contract and re-validates every event already captured. */
-    void setContract(std::shared_ptr<const Contract> contract, const std::string& origin);
-    /** Loads "builtin:NAME" or a file and applies it; false with \a error on failure (nothing changes). */
-    bool loadContract(const std::string& nameOrPath, std::string& error);
+    /** What a background job does (see setContract(), openSessionFileInBackground(), importFileInBackground()). */
+    enum class JobKind {
+        Contract, ///< a new contract catches up with the events kept in memory
+        OpenSession, ///< a session file is read and judged, then replaces the session
+        Import, ///< a HAR / NDJSON / session file is read and judged, then shown read-only
+    };
+    Q_ENUM(JobKind)
+    /** Told once a contract change is applied (true), or dropped (false): cancelled or replaced by a newer one. */
+    using ContractApplied = std::function<void(bool applied)>;
+
+    /**
+     * Replaces the contract and judges every event kept in memory again, in the background. The current
+     * contract keeps judging live traffic while the new one catches up with the store on worker threads
+     * (per-event checks) and on this thread in short slices (sequence rules, in seq order). Once it has
+     * reached the store's head, both are swapped in one step on this thread (violations replaced,
+     * runsReset(), contractChanged()), then \a applied(true). With no event in memory and no job running,
+     * the swap is immediate. A contract job already running is dropped (its \a applied gets false) and this
+     * one starts over; an open or import in progress goes on and installs this contract with its data.
+     */
+    void setContract(std::shared_ptr<const Contract> contract, const std::string& origin, ContractApplied applied = {});
+    /**
+     * setContract() at once, on this thread, blocking until every event is judged again (start-up, tests,
+     * callers without an event loop). A background job still running is cancelled first.
+     */
+    void setContractNow(std::shared_ptr<const Contract> contract, const std::string& origin);
+    /**
+     * Loads "builtin:NAME" or a file and applies it with setContract() (in the background); false with
+     * \a error when it does not load (nothing changes).
+     */
+    bool loadContract(const std::string& nameOrPath, std::string& error, ContractApplied applied = {});
+    /** loadContract() applied with setContractNow(). */
+    bool loadContractNow(const std::string& nameOrPath, std::string& error);
     const ContractEngine* engine() const { return m_engine.get(); }
     const std::string& contractOrigin() const { return m_contractOrigin; }
     /** The contract's name and version ("" without a contract). */
@@ -107,9 +137,23 @@ public:
      * that throws stands for any exception in decoding: the request must be rejected, not the sink killed.
      */
     void setWorkerHookForTesting(std::function<void(const HttpRequest&)> hook) { m_workerHook = std::move(hook); }
+    /** Test hook: runs on a judge worker before each chunk of a background job (a test may hold the job there). */
+    void setJudgeHookForTesting(std::function<void()> hook) { m_judgeHook = std::move(hook); }
 
-    /** Journals every request from now on into \a path (SQLite); existing content is loaded first. */
+    /**
+     * Journals every request from now on into \a path (SQLite); existing content is loaded first. Blocks
+     * until it is read and judged (start-up, New Session, tests); the window uses openSessionFileInBackground().
+     */
     bool openSessionFile(const QString& path, QString* error);
+    /**
+     * openSessionFile() as a background job: the file is read on a worker and judged like a contract reload
+     * while the current session goes on capturing. At the end, in one step on this thread, the requests still
+     * in flight are committed into the current session, its file is closed, and the opened one replaces it.
+     * cancelJudging() keeps the current session as it is. judgingFinished() tells the outcome.
+     */
+    void openSessionFileInBackground(const QString& path);
+    /** importFile() as a background job, like openSessionFileInBackground(). */
+    void importFileInBackground(const QString& path);
     SessionJournal* journal() { return m_journal.get(); }
     /** Stops journaling (flushes and marks the file cleanly closed). */
     void closeSessionFile();
@@ -117,8 +161,18 @@ public:
     bool importFile(const QString& path, QString* error);
     /** Everything journaled so far (requests, events), read back from the session file. */
     bool readSessionFile(SessionData& out, QString* error);
-    /** Replaces the in-memory session with \a data (a session file or an import), re-validated. */
+    /** Replaces the in-memory session with \a data (a session file or an import), re-validated (blocking). */
     void loadData(const SessionData& data);
+
+    /** A background job (contract reload, open, import) is running. */
+    bool isJudging() const { return m_job != nullptr; }
+    /** The running job's kind (Contract when none runs). */
+    JobKind judgingKind() const;
+    /** Events judged so far by the running job, and how many it has to judge (0 and 0 while it reads a file). */
+    qint64 judgingDone() const;
+    qint64 judgingTotal() const;
+    /** Drops the running job: nothing changes (the current contract and session stay as they are). */
+    void cancelJudging();
     /** Read-only sessions (opened files, imports) refuse nothing but are not journaled. */
     bool isReadOnly() const { return m_readOnly; }
     void setReadOnly(bool readOnly) { m_readOnly = readOnly; }
@@ -146,9 +200,41 @@ Q_SIGNALS:
     void runsChanged(const el::RunChanges& changes);
     /** Every run is new (a contract change, a reset, a loaded session): read runs() again. */
     void runsReset();
+    /** A background job started (again, when a newer one replaced it). */
+    void judgingStarted(el::Session::JobKind kind);
+    /** The running job judged \a done of \a total events (at most every 50 ms; \a done never decreases). */
+    void judgingProgress(qint64 done, qint64 total);
+    /**
+     * The job ended: applied, \a cancelled (nothing changed), or failed with \a error (a file that could not be
+     * read or opened; nothing changed).
+     */
+    void judgingFinished(el::Session::JobKind kind, bool cancelled, const QString& error);
 
 private:
     struct Prepared;
+    struct Job;
+    struct Chunk;
+    /** Starts a background open / import of \a path. */
+    void startLoadJob(JobKind kind, const QString& path);
+    /** (Re)starts the running job's judging from its first event with its contract (new generation). */
+    void restartJudging(bool announce = true);
+    /** Hands the next events of the running job to the judge pool (at most a few chunks in flight). */
+    void dispatchChunks();
+    void onChunkJudged(
+        std::uint64_t generation, std::size_t chunk, std::vector<EventPtr> events, std::vector<EventJudgement> judged);
+    void onLoadRead(std::uint64_t generation, std::shared_ptr<SessionData> data, QString error);
+    /** Applies judged chunks in order for up to a few ms, then yields; finishes the job once caught up. */
+    void judgeSlice();
+    void emitProgress(bool force);
+    void finishJob();
+    /** Frees \a engine on a worker (its sequence state can be large). */
+    void retire(std::unique_ptr<ContractEngine> engine);
+    /** Ends the running job without applying it (\a cancelled, or failed with \a error). */
+    void dropJob(bool cancelled, const QString& error, bool announce = true);
+    /** Replaces the store's content with \a data and \a events, judged by m_engine into \a violations. */
+    void installData(const SessionData& data, std::vector<EventPtr> events, std::vector<Violation> violations);
+    /** Cancels a running open / import (a blocking load replaces the session) or restarts a contract job. */
+    void storeReplaced(bool byLoad);
     /** A fresh engine for the current contract (none without one), tracking run changes. */
     void newEngine();
     void publishRunChanges();
@@ -178,6 +264,7 @@ private:
     DecodeLimits m_limits;
     QTimer m_tick;
     std::function<void(const HttpRequest&)> m_workerHook;
+    std::function<void()> m_judgeHook;
 
     // ingestAsync(): tickets are handed out in arrival order and committed in that order.
     QThreadPool m_pool;
@@ -190,6 +277,12 @@ private:
     qint64 m_nextCommit = 1;
     qint64 m_lastCommittedRequest = 0; ///< request ids are handed out in ticket order
     std::map<qint64, UpstreamAnswer> m_upstreamWaiting; ///< answered before their request was committed
+
+    // Background jobs (contract reload, open, import): their own pool, so ingest never waits behind them.
+    QThreadPool m_judgePool;
+    std::unique_ptr<Job> m_job;
+    std::uint64_t m_jobGeneration = 0; ///< results from workers of an older generation are dropped
+    QTimer m_judgeSlice; ///< judgeSlice() after the event loop had its turn
 };
 
 } // namespace el

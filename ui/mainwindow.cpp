@@ -29,6 +29,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
 #include <QScrollArea>
@@ -170,6 +171,13 @@ MainWindow::MainWindow(Session* session, const GuiSettings& settings, QWidget* p
         scheduleRunsSummary();
     });
     connect(session, &Session::runsReset, this, &MainWindow::resetRuns);
+    // Contract reloads, opened sessions and imports are judged in the background: progress and Cancel.
+    connect(session, &Session::judgingStarted, this, &MainWindow::onJudgingStarted);
+    connect(session, &Session::judgingProgress, this, &MainWindow::onJudgingProgress);
+    connect(
+        session, &Session::judgingFinished, this, [this](Session::JobKind kind, bool cancelled, const QString& error) {
+            onJudgingFinished(static_cast<int>(kind), cancelled, error);
+        });
 
     m_runsTimer.setSingleShot(true);
     m_runsTimer.setInterval(kRunsSummaryMs);
@@ -268,10 +276,8 @@ void MainWindow::createMenus()
             recent->addAction(tr("(none)"))->setEnabled(false);
         for (const QString& f : files) {
             recent->addAction(QFileInfo(f).fileName(), this, [this, f] {
-                QString error;
-                if (!m_session->openSessionFile(f, &error))
-                    QMessageBox::warning(this, tr("Cannot open session"), error);
-                updateStatus();
+                m_jobPath = f;
+                m_session->openSessionFileInBackground(f);
             });
         }
     });
@@ -416,7 +422,82 @@ void MainWindow::createStatusBar()
     m_rateLabel->setMinimumWidth(m_rateLabel->fontMetrics().horizontalAdvance(QStringLiteral("00,000 events/s")) + 12);
     m_rateLabel->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
     statusBar()->addPermanentWidget(m_rateLabel);
+    m_jobProgress = new QProgressBar(this);
+    m_jobProgress->setObjectName(QStringLiteral("jobProgress"));
+    m_jobProgress->setMaximumWidth(260);
+    m_jobProgress->setVisible(false);
+    statusBar()->addPermanentWidget(m_jobProgress);
+    m_jobCancel = new QPushButton(tr("Cancel"), this);
+    m_jobCancel->setObjectName(QStringLiteral("jobCancel"));
+    m_jobCancel->setToolTip(tr("Stop re-checking: the current contract and session stay as they are"));
+    m_jobCancel->setVisible(false);
+    connect(m_jobCancel, &QPushButton::clicked, this, [this] { m_session->cancelJudging(); });
+    statusBar()->addPermanentWidget(m_jobCancel);
     m_listenLabel->setText(tr("Not listening"));
+}
+
+void MainWindow::onJudgingStarted()
+{
+    m_jobDone = 0;
+    m_jobProgress->setRange(0, 0); // busy until the first progress
+    m_jobProgress->setFormat(QString());
+    m_jobProgress->setVisible(true);
+    m_jobCancel->setVisible(true);
+    const Session::JobKind kind = m_session->judgingKind();
+    m_jobProgress->setToolTip(kind == Session::JobKind::Contract ? tr("Checking every event against the new contract")
+            : kind == Session::JobKind::OpenSession              ? tr("Opening %1").arg(m_jobPath)
+                                                                 : tr("Importing %1").arg(m_jobPath));
+}
+
+void MainWindow::onJudgingProgress(qint64 done, qint64 total)
+{
+    m_jobDone = done;
+    if (total <= 0) { // reading the file
+        m_jobProgress->setRange(0, 0);
+        return;
+    }
+    m_jobProgress->setRange(0, 1000);
+    m_jobProgress->setValue(static_cast<int>(std::min<qint64>(1000, done * 1000 / total)));
+    m_jobProgress->setFormat(tr("Checking %1 / %2").arg(formatCount(done), formatCount(total)));
+}
+
+void MainWindow::onJudgingFinished(int kind, bool cancelled, const QString& error)
+{
+    m_jobProgress->setVisible(false);
+    m_jobCancel->setVisible(false);
+    const QString file = QFileInfo(m_jobPath).fileName();
+    const QString done = m_jobDoneMessage;
+    m_jobDoneMessage.clear();
+    switch (static_cast<Session::JobKind>(kind)) {
+    case Session::JobKind::Contract:
+        if (cancelled)
+            statusBar()->showMessage(tr("Contract reload cancelled: the previous contract stays active"), 6000);
+        else
+            statusBar()->showMessage(
+                done.isEmpty() ? tr("Contract applied: %1 events checked again").arg(formatCount(m_jobDone)) : done,
+                6000);
+        break;
+    case Session::JobKind::OpenSession:
+        if (!error.isEmpty())
+            QMessageBox::warning(this, tr("Cannot open session"), error);
+        else if (cancelled)
+            statusBar()->showMessage(tr("Opening %1 cancelled: the current session goes on").arg(file), 6000);
+        else
+            statusBar()->showMessage(tr("Opened %1: %2 events checked").arg(file, formatCount(m_jobDone)), 8000);
+        break;
+    case Session::JobKind::Import:
+        if (!error.isEmpty())
+            QMessageBox::warning(this, tr("Cannot import"), error);
+        else if (cancelled)
+            statusBar()->showMessage(tr("Import of %1 cancelled: the current session goes on").arg(file), 6000);
+        else
+            statusBar()->showMessage(
+                tr("Imported %1 (read-only: new events are shown but not journaled; File > New Session resumes)")
+                    .arg(file),
+                15000);
+        break;
+    }
+    updateStatus();
 }
 
 void MainWindow::restoreWindowState()
@@ -531,11 +612,10 @@ void MainWindow::openSessionFile()
         tr("EventLens sessions (*.elsession);;All files (*)"));
     if (path.isEmpty())
         return;
-    QString error;
-    // A session file is reopened for appending: capture continues into it.
-    if (!m_session->openSessionFile(path, &error))
-        QMessageBox::warning(this, tr("Cannot open session"), error);
-    updateStatus();
+    // A session file is reopened for appending: capture continues into it. It is read and judged in the
+    // background (progress and Cancel in the status bar); the current session goes on until then.
+    m_jobPath = path;
+    m_session->openSessionFileInBackground(path);
 }
 
 void MainWindow::importSession()
@@ -544,16 +624,8 @@ void MainWindow::importSession()
         tr("HAR or NDJSON (*.har *.ndjson *.jsonl *.json);;EventLens sessions (*.elsession);;All files (*)"));
     if (path.isEmpty())
         return;
-    QString error;
-    if (!m_session->importFile(path, &error)) {
-        QMessageBox::warning(this, tr("Cannot import"), error);
-        return;
-    }
-    statusBar()->showMessage(
-        tr("Imported %1 (read-only: new events are shown but not journaled; File > New Session resumes)")
-            .arg(QFileInfo(path).fileName()),
-        15000);
-    updateStatus();
+    m_jobPath = path;
+    m_session->importFileInBackground(path); // onJudgingFinished() says how it went
 }
 
 void MainWindow::exportEvents(const QString& format)
@@ -598,12 +670,15 @@ void MainWindow::openContract()
         = QFileDialog::getOpenFileName(this, tr("Open Contract"), dir, tr("Contracts (*.json);;All files (*)"));
     if (path.isEmpty())
         return;
-    if (applyContract(path, false)) {
-        m_settings.contract = path;
+    // Remembered for the next start once it is applied (a cancelled reload keeps the previous contract).
+    applyContract(path, false, [self = QPointer<MainWindow>(this), path] {
+        if (!self)
+            return;
+        self->m_settings.contract = path;
         GuiSettings saved = GuiSettings::load();
         saved.contract = path;
         saved.save();
-    }
+    });
 }
 
 void MainWindow::reloadContract()
@@ -613,14 +688,22 @@ void MainWindow::reloadContract()
         statusBar()->showMessage(tr("No contract loaded"), 3000);
         return;
     }
-    if (applyContract(origin, false))
-        statusBar()->showMessage(tr("Contract reloaded; every event was checked again"), 3000);
+    if (applyContract(origin, false) && !m_session->isJudging())
+        statusBar()->showMessage(tr("Contract reloaded"), 3000);
+    else if (m_session->isJudging())
+        m_jobDoneMessage = tr("Contract reloaded; every event was checked again");
 }
 
-bool MainWindow::applyContract(const QString& nameOrPath, bool fromWatcher)
+bool MainWindow::applyContract(const QString& nameOrPath, bool fromWatcher, std::function<void()> onApplied)
 {
     std::string error;
-    if (!m_session->loadContract(nameOrPath.toStdString(), error)) {
+    Session::ContractApplied applied;
+    if (onApplied)
+        applied = [onApplied = std::move(onApplied)](bool ok) {
+            if (ok)
+                onApplied();
+        };
+    if (!m_session->loadContract(nameOrPath.toStdString(), error, std::move(applied))) {
         watchContract(); // an editor may have replaced the file: keep watching it
         showError(fromWatcher ? tr("Contract not reloaded") : tr("Cannot load contract"),
             tr("%1\n\nThe previous contract stays active.").arg(qs(error)));
@@ -628,8 +711,12 @@ bool MainWindow::applyContract(const QString& nameOrPath, bool fromWatcher)
     }
     if (m_errorBox)
         m_errorBox->close();
-    if (fromWatcher)
-        statusBar()->showMessage(tr("Contract file changed: reloaded and re-checked"), 4000);
+    if (fromWatcher) {
+        if (m_session->isJudging())
+            m_jobDoneMessage = tr("Contract file changed: reloaded and re-checked");
+        else
+            statusBar()->showMessage(tr("Contract file changed: reloaded"), 4000);
+    }
     return true;
 }
 

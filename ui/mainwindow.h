@@ -18,6 +18,8 @@ class QDockWidget;
 class QFileSystemWatcher;
 class QLabel;
 class QMessageBox;
+class QProgressBar;
+class QPushButton;
 class QSplitter;
 class QTableView;
 
@@ -74,6 +76,9 @@ public:
     QAction* pauseAction() const { return m_pauseAction; }
     /** The status bar's permanent texts joined with " | " (listen address, contract, counts, rate). */
     QString statusSummary() const;
+    /** The status bar's progress of a background job (reload, open, import) and its Cancel button. */
+    QProgressBar* jobProgress() const { return m_jobProgress; }
+    QPushButton* jobCancelButton() const { return m_jobCancel; }
 
 public Q_SLOTS:
     void setPaused(bool paused);
@@ -110,11 +115,15 @@ private:
     void updateRunsSummary();
     void onContractChanged();
     void watchContract();
-    bool applyContract(const QString& nameOrPath, bool fromWatcher);
+    /** Loads and applies a contract in the background; \a onApplied once it is (not when cancelled). */
+    bool applyContract(const QString& nameOrPath, bool fromWatcher, std::function<void()> onApplied = {});
     void showError(const QString& title, const QString& message);
     void showListenError(const QString& message);
     void updateEmptyHint();
     void countViolations();
+    void onJudgingStarted();
+    void onJudgingProgress(qint64 done, qint64 total);
+    void onJudgingFinished(int kind, bool cancelled, const QString& error);
 
     Session* m_session;
     GuiSettings m_settings;
@@ -154,6 +163,11 @@ private:
     QLabel* m_violationsLabel = nullptr;
     QLabel* m_rateLabel = nullptr;
     QLabel* m_pausedLabel = nullptr;
+    QProgressBar* m_jobProgress = nullptr;
+    QPushButton* m_jobCancel = nullptr;
+    QString m_jobPath; ///< the file being opened or imported from the window
+    QString m_jobDoneMessage; ///< what the status bar says when the job the window started is applied
+    qint64 m_jobDone = 0;
 
     QTimer m_tick; ///< status bar and events/s
     QTimer m_runsTimer; ///< coalesces funnel updates (the runs model itself follows every change)

@@ -155,7 +155,8 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
                 {"violations", store->errorTotal() + store->warningTotal()}, {"recordings", store->recordingCount()},
                 {"requests", store->requestCount()}, {"last_seq", store->nextSeq() - 1},
                 {"trimmed", store->trimmedCount()},
-                {"contract", m_session->contract() ? Json(m_session->contractName()) : Json(nullptr)}}));
+                {"contract", m_session->contract() ? Json(m_session->contractName()) : Json(nullptr)},
+                {"reloading", reloading()}}));
     }
     if (r == "/events" && get) {
         const qint64 since = std::max<qint64>(0, toInt(request.queryValue("since"), 0));
@@ -213,10 +214,11 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
         return answer(HttpResponse::json(200, Json {{"runs", std::move(list)}}));
     }
     if (r == "/contract" && get) {
-        return answer(HttpResponse::json(200,
-            m_session->contract() ? Json {{"name", m_session->contractName()},
-                {"version", m_session->contractVersion()}, {"origin", m_session->contractOrigin()}}
-                                  : Json {{"name", nullptr}}));
+        Json body = m_session->contract() ? Json {{"name", m_session->contractName()},
+                        {"version", m_session->contractVersion()}, {"origin", m_session->contractOrigin()}}
+                                          : Json {{"name", nullptr}};
+        body["reloading"] = reloading();
+        return answer(HttpResponse::json(200, body));
     }
     if ((r == "/reset" || r == "/contract") && post)
         return change(request, responder, r);
@@ -258,16 +260,44 @@ void InspectionApi::change(const HttpRequest& request, const HttpResponderPtr& r
     }
     if (!contract)
         return answer(request, responder, HttpResponse::error(400, error));
+    // In its turn, the new contract starts catching up in the background; the answer comes once it is applied
+    // (every event in memory judged again), or 409 when it is dropped: a newer contract replaced it, or the
+    // reload was cancelled in the window. Requests that arrive meanwhile are judged by the current contract,
+    // then again by the new one.
     Session* session = m_session;
-    session->applyInOrder([session, contract, origin] { session->setContract(contract, origin); },
-        [self, session, request, responder] {
+    session->applyInOrder([self, session, contract, origin, request, responder] {
+        session->setContract(contract, origin, [self, session, request, responder](bool applied) {
             if (!self)
                 return;
+            if (!applied)
+                return self->answer(request, responder,
+                    HttpResponse::error(409,
+                        "the contract was not applied: a newer contract replaced it before every event was judged "
+                        "again, or the reload was cancelled"));
             self->answer(request, responder,
                 HttpResponse::json(200,
                     Json {{"status", "ok"}, {"name", session->contractName()},
                         {"violations", static_cast<qint64>(session->store()->violations().size())}}));
         });
+    });
+}
+
+Json InspectionApi::reloading() const
+{
+    if (!m_session->isJudging())
+        return nullptr;
+    const char* kind = "contract";
+    switch (m_session->judgingKind()) {
+    case Session::JobKind::Contract:
+        break;
+    case Session::JobKind::OpenSession:
+        kind = "open_session";
+        break;
+    case Session::JobKind::Import:
+        kind = "import";
+        break;
+    }
+    return Json {{"kind", kind}, {"done", m_session->judgingDone()}, {"total", m_session->judgingTotal()}};
 }
 
 void InspectionApi::answer(const HttpRequest& request, const HttpResponderPtr& responder, const HttpResponse& response)

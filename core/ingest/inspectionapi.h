@@ -58,6 +58,8 @@ private:
     void answer(const HttpRequest& request, const HttpResponderPtr& responder, const HttpResponse& response);
     void change(const HttpRequest& request, const HttpResponderPtr& responder, const std::string& route);
     Json eventsPage(qint64 since, const std::string& event, std::size_t limit, bool* any) const;
+    /** {"kind","done","total"} while the session runs a background job (reload, open, import), else null. */
+    Json reloading() const;
     void onEventsAdded();
     bool contractNameAllowed(const std::string& name) const;
 

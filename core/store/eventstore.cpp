@@ -11,13 +11,22 @@ EventStore::EventStore(QObject* parent)
 
 void EventStore::appendEvents(std::vector<Event> events)
 {
+    std::vector<EventPtr> shared;
+    shared.reserve(events.size());
+    for (Event& e : events)
+        shared.push_back(std::make_shared<const Event>(std::move(e)));
+    appendShared(std::move(shared));
+}
+
+void EventStore::appendShared(std::vector<EventPtr> events)
+{
     if (events.empty())
         return;
     const qint64 first = m_nextSeq;
-    for (Event& e : events) {
-        Q_ASSERT(e.seq >= m_nextSeq);
-        m_nextSeq = e.seq + 1;
-        m_events.push_back(std::make_shared<const Event>(std::move(e)));
+    for (EventPtr& e : events) {
+        Q_ASSERT(e->seq >= m_nextSeq);
+        m_nextSeq = e->seq + 1;
+        m_events.push_back(std::move(e));
         m_marks.emplace_back();
     }
     if (m_maxEvents && m_events.size() > m_maxEvents) {

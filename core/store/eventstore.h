@@ -46,6 +46,8 @@ public:
 
     /** Appends events (seqs increasing, from nextSeq() on); emits eventsAdded. */
     void appendEvents(std::vector<Event> events);
+    /** The same with events already shared (a loaded session judged in the background). */
+    void appendShared(std::vector<EventPtr> events);
     void addRejected(RejectedRequest rejected);
     /** Attaches violations (each to every seq it names); emits violationsAdded. */
     void addViolations(const std::vector<Violation>& violations);

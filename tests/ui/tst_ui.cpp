@@ -20,6 +20,8 @@
 #include <QComboBox>
 #include <QElapsedTimer>
 #include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
 #include <QStandardPaths>
@@ -27,9 +29,11 @@
 #include <QTabWidget>
 #include <QTableView>
 #include <QTest>
+#include <QThread>
 #include <QTreeView>
 #include <QTreeWidget>
 
+#include <atomic>
 #include <memory>
 
 using namespace el;
@@ -166,6 +170,7 @@ private Q_SLOTS:
     void mainWindowTailFollow();
     void mainWindowViolationSelectsNode();
     void mainWindowWithContract();
+    void mainWindowReloadProgressAndCancel();
 
 private:
     std::unique_ptr<EventStore> m_filterStore;
@@ -1075,6 +1080,53 @@ void TestUi::mainWindowWithContract()
     session.reset();
     QCOMPARE(runsReset.count(), 1);
     QCOMPARE(window.runsModel()->rowCount(), 0);
+    window.close();
+}
+
+// Issue 15: a reload runs in the background; the status bar shows its progress and a Cancel button, which
+// keeps the previous contract; a reload that finishes says so and shows the new contract.
+void TestUi::mainWindowReloadProgressAndCancel()
+{
+    Session session;
+    std::string error;
+    QVERIFY2(session.loadContract("builtin:open-design", error), error.c_str());
+    MainWindow window(&session);
+    window.show();
+    Json batch = Json::array();
+    for (int i = 0; i < 3000; ++i)
+        batch.push_back(runEvent(i % 2 ? "run_finished" : "run_created", "d1", "r" + std::to_string(i / 2), "byok"));
+    ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
+    QTRY_COMPARE(window.eventView()->model()->rowCount(), 3000);
+    const ContractEngine* engine = session.engine();
+    QVERIFY(!window.jobProgress()->isVisible());
+    QVERIFY(!window.jobCancelButton()->isVisible());
+
+    // Hold the judge workers so the job is still running when Cancel is clicked.
+    auto closed = std::make_shared<std::atomic<bool>>(true);
+    session.setJudgeHookForTesting([closed] {
+        while (closed->load())
+            QThread::msleep(1);
+    });
+    window.reloadContract();
+    QVERIFY(session.isJudging());
+    QVERIFY(window.jobProgress()->isVisible());
+    QVERIFY(window.jobCancelButton()->isVisible());
+    QTest::mouseClick(window.jobCancelButton(), Qt::LeftButton);
+    QVERIFY(!session.isJudging());
+    QVERIFY(!window.jobProgress()->isVisible());
+    QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("cancelled")));
+    QCOMPARE(session.engine(), engine);
+    closed->store(false);
+
+    session.setJudgeHookForTesting({});
+    window.reloadContract();
+    QVERIFY(window.jobProgress()->isVisible());
+    QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 60000);
+    QVERIFY(!window.jobProgress()->isVisible());
+    QVERIFY(session.engine() != engine);
+    QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("reloaded")),
+        qPrintable(window.statusBar()->currentMessage()));
+    QVERIFY(window.statusSummary().contains(QStringLiteral("Contract: open-design")));
     window.close();
 }
 
