@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "event.h"
+#include "util/fastjson.h"
 #include "util/text.h"
 
 #include <QDateTime>
@@ -86,11 +87,17 @@ const Json& emptyObject()
 
 } // namespace
 
+/// Event::json was written by us from a DOM the decoder accepted (at most 64 levels): any depth simdjson takes.
+constexpr int kDocDepth = 1024;
+
 Json Event::doc() const
 {
     if (json.empty())
         return Json::object();
-    Json parsed = Json::parse(json, nullptr, false);
+    Json parsed;
+    if (parseJsonFast(json, parsed, kDocDepth))
+        return parsed;
+    parsed = Json::parse(json, nullptr, false);
     if (parsed.is_discarded())
         return Json::object();
     return parsed; // moved: `cond ? Json::object() : parsed` copied the whole DOM

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "decode/decode.h"
 
-#include "decode/fastjson.h"
+#include "util/fastjson.h"
 
 #include <QDateTime>
 

@@ -77,7 +77,7 @@ std::string gzipCompress(const std::string& in);
 
 /**
  * Parses JSON with a nesting-depth cap. Returns false with \a error (and position) on failure. simdjson reads the
- * text (decode/fastjson.h); nlohmann's parser (parseJsonReference()) decides whatever simdjson refuses, so the
+ * text (util/fastjson.h); nlohmann's parser (parseJsonReference()) decides whatever simdjson refuses, so the
  * result and every error message are nlohmann's.
  */
 bool parseJson(const std::string& text, Json& out, int maxDepth, std::string& error);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer target: the simdjson path of parseJson() (decode/fastjson) against nlohmann's own parser, the
+// libFuzzer target: the simdjson path of parseJson() (util/fastjson) against nlohmann's own parser, the
 // reference. Whenever the fast path accepts a text, nlohmann must accept it too and build the same DOM, to the
 // number kind (integer, unsigned, float) and the key order; the fast path may refuse what nlohmann accepts
 // (parseJson then asks nlohmann), never the other way round.
 #include "decode/decode.h"
-#include "decode/fastjson.h"
+#include "util/fastjson.h"
 
 #include <cstdlib>
 #include <cstring>

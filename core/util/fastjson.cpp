@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "decode/fastjson.h"
+#include "util/fastjson.h"
 
 #include <simdjson.h>
 
@@ -8,6 +8,8 @@
 #include <memory>
 
 namespace el {
+
+using Json = nlohmann::json;
 
 namespace {
 
