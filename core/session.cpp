@@ -410,6 +410,7 @@ void Session::emitProgress(bool force)
 
 void Session::finishJob()
 {
+    emitProgress(true); // the last count (progress is throttled): the window's "N events checked again"
     if (m_job->kind == JobKind::Contract) {
         std::unique_ptr<Job> job = std::move(m_job);
         ++m_jobGeneration;

@@ -424,7 +424,11 @@ void MainWindow::createStatusBar()
     statusBar()->addPermanentWidget(m_rateLabel);
     m_jobProgress = new QProgressBar(this);
     m_jobProgress->setObjectName(QStringLiteral("jobProgress"));
-    m_jobProgress->setMaximumWidth(260);
+    // Wide enough for its longest text: a status bar squeezes permanent widgets down to their minimum.
+    const int progressText = m_jobProgress->fontMetrics().horizontalAdvance(
+        tr("Checking %1 / %2").arg(QStringLiteral("00,000,000"), QStringLiteral("00,000,000")));
+    m_jobProgress->setMinimumWidth(progressText + 24);
+    m_jobProgress->setMaximumWidth(progressText + 64);
     m_jobProgress->setVisible(false);
     statusBar()->addPermanentWidget(m_jobProgress);
     m_jobCancel = new QPushButton(tr("Cancel"), this);
