@@ -2041,28 +2041,32 @@ public:
         if (m_const && step(checkEnum(v, *m_const)))
             return Verdict::Invalid;
         if (v.is_object()) {
-            for (const std::string& r : m_required)
-                if (v.find(r) == v.end())
-                    return Verdict::Invalid;
             const auto& obj = v.get_ref<const Json::object_t&>();
             std::size_t bits = 1;
             while ((std::size_t(1) << bits) < obj.size())
                 ++bits;
-            if (m_properties.size() * bits < obj.size() + m_properties.size()) {
-                for (const auto& [name, node] : m_properties) { // a few names: look each up
-                    const auto it = obj.find(name);
-                    if (it != obj.end() && step(node->eval(it->second)))
+            if (m_members.size() * bits < obj.size() + m_members.size()) {
+                for (const Member& m : m_members) { // a few names: look each up
+                    const auto it = obj.find(m.name);
+                    if (it == obj.end()) {
+                        if (m.required)
+                            return Verdict::Invalid;
+                    } else if (m.node && step(m.node->eval(it->second))) {
                         return Verdict::Invalid;
+                    }
                 }
             } else { // many: both are sorted by name, walk them together
                 auto it = obj.begin();
-                for (const auto& [name, node] : m_properties) {
-                    while (it != obj.end() && it->first < name)
+                for (const Member& m : m_members) {
+                    int c = 1;
+                    while (it != obj.end() && (c = it->first.compare(m.name)) < 0)
                         ++it;
-                    if (it == obj.end())
-                        break;
-                    if (it->first == name && step(node->eval(it->second)))
+                    if (it == obj.end() || c > 0) {
+                        if (m.required)
+                            return Verdict::Invalid;
+                    } else if (m.node && step(m.node->eval(it->second))) {
                         return Verdict::Invalid;
+                    }
                 }
             }
         } else if (v.is_number()) {
@@ -2219,6 +2223,17 @@ private:
         }
         if (m_if && !m_then && !m_else)
             m_if.reset(); // if alone never fails
+        // "properties" and "required" as one list sorted by name (as an object's members are), for one walk.
+        for (const auto& [name, node] : m_properties)
+            m_members.push_back({name, node.get(), false});
+        for (const std::string& r : m_required) {
+            const auto at = std::lower_bound(m_members.begin(), m_members.end(), r,
+                [](const Member& m, const std::string& n) { return m.name < n; });
+            if (at != m_members.end() && at->name == r)
+                at->required = true;
+            else
+                m_members.insert(at, {r, nullptr, true});
+        }
     }
 
     Verdict checkType(const Json& v) const
@@ -2321,7 +2336,14 @@ private:
     std::optional<int> m_types;
     std::optional<std::vector<Json>> m_enum, m_const;
     std::vector<std::string> m_required;
-    std::vector<std::pair<std::string, NodePtr>> m_properties;
+    std::vector<std::pair<std::string, NodePtr>> m_properties; ///< in name order; owns the nodes
+    struct Member
+    {
+        std::string name;
+        const FastNode* node = nullptr; ///< the "properties" schema, if any
+        bool required = false;
+    };
+    std::vector<Member> m_members; ///< "properties" and "required", sorted by name (see compile())
     std::vector<NodePtr> m_allOf, m_anyOf, m_oneOf;
     NodePtr m_not, m_if, m_then, m_else, m_items;
     std::optional<double> m_minimum, m_maximum, m_exclusiveMinimum, m_exclusiveMaximum;
@@ -2558,9 +2580,48 @@ std::string jsonPointerFromTokens(const std::vector<std::string>& tokens)
     return out;
 }
 
+namespace {
+
+/**
+ * Appends value.dump(-1) (invalid UTF-8 replaced) to \a out, stopping once \a out holds more than \a limit
+ * bytes: what it wrote is a prefix of the whole dump, and the whole dump of a large object is never made.
+ */
+void dumpPrefix(const Json& value, std::string& out, std::size_t limit)
+{
+    const auto scalar = [&out](const Json& v) { out += v.dump(-1, ' ', false, Json::error_handler_t::replace); };
+    if (value.is_object()) {
+        out += '{';
+        for (auto it = value.begin(); it != value.end(); ++it) {
+            if (out.size() > limit)
+                return;
+            if (it != value.begin())
+                out += ',';
+            scalar(Json(it.key()));
+            out += ':';
+            dumpPrefix(*it, out, limit);
+        }
+        out += '}';
+    } else if (value.is_array()) {
+        out += '[';
+        for (auto it = value.begin(); it != value.end(); ++it) {
+            if (out.size() > limit)
+                return;
+            if (it != value.begin())
+                out += ',';
+            dumpPrefix(*it, out, limit);
+        }
+        out += ']';
+    } else {
+        scalar(value);
+    }
+}
+
+} // namespace
+
 std::string describeJsonValue(const Json& value)
 {
-    std::string s = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+    std::string s;
+    dumpPrefix(value, s, 80);
     if (s.size() > 80)
         s = s.substr(0, 77) + "...";
     return s;

@@ -153,4 +153,55 @@ bool parseJsonFast(std::string_view text, Json& out, int maxDepth)
     return converter.convert(root, out, 0);
 }
 
+const Json* findPointer(const Json& doc, std::string_view pointer)
+{
+    const Json* at = &doc;
+    std::string unescaped;
+    std::size_t pos = 0;
+    while (pos < pointer.size()) {
+        if (pointer[pos] != '/')
+            return nullptr;
+        std::size_t end = pointer.find('/', pos + 1);
+        if (end == std::string_view::npos)
+            end = pointer.size();
+        std::string_view token = pointer.substr(pos + 1, end - pos - 1);
+        pos = end;
+        if (token.find('~') != std::string_view::npos) {
+            unescaped.clear();
+            for (std::size_t i = 0; i < token.size(); ++i) {
+                if (token[i] != '~') {
+                    unescaped += token[i];
+                    continue;
+                }
+                if (i + 1 >= token.size() || (token[i + 1] != '0' && token[i + 1] != '1'))
+                    return nullptr;
+                unescaped += token[++i] == '0' ? '~' : '/';
+            }
+            token = unescaped;
+        }
+        if (at->is_object()) {
+            const auto& obj = at->get_ref<const Json::object_t&>();
+            const auto it = obj.find(token);
+            if (it == obj.end())
+                return nullptr;
+            at = &it->second;
+        } else if (at->is_array()) {
+            if (token.empty() || token.size() > 19 || (token.size() > 1 && token[0] == '0'))
+                return nullptr;
+            std::size_t index = 0;
+            for (const char c : token) {
+                if (c < '0' || c > '9')
+                    return nullptr;
+                index = index * 10 + std::size_t(c - '0');
+            }
+            if (index >= at->size())
+                return nullptr;
+            at = &(*at)[index];
+        } else {
+            return nullptr;
+        }
+    }
+    return at;
+}
+
 } // namespace el

@@ -16,4 +16,13 @@ namespace el {
  */
 bool parseJsonFast(std::string_view text, nlohmann::json& out, int maxDepth);
 
+/**
+ * The value at the JSON pointer \a pointer in \a doc, or nullptr when there is none: what
+ * `doc.contains(json_pointer(pointer)) ? &doc.at(json_pointer(pointer)) : nullptr` gives, without parsing the
+ * pointer into tokens or walking the document twice (no allocation unless a token holds an escape). A malformed
+ * pointer (not starting with '/', or a '~' not followed by 0 or 1) finds nothing; "" is the whole document.
+ * Array indices are nlohmann's: digits, no leading zero.
+ */
+const nlohmann::json* findPointer(const nlohmann::json& doc, std::string_view pointer);
+
 } // namespace el

@@ -85,6 +85,7 @@ private slots:
     void badSchemasAreRejected();
     void formatOnNonStringsDoesNotThrow();
     void longStringsDoNotCrash();
+    void describedValuesAreShortDumps();
     void pointersAreEscaped();
     void everyKeywordConstrains();
     void refCyclesAreRefused();
@@ -337,6 +338,29 @@ void TestJsonSchema::longStringsDoNotCrash()
     QVERIFY(!pp->validate(Json {{longName, "v"}}, errors, "", "event"));
     QCOMPARE(errors.at(0).message,
         std::string("property name of 5000 characters is too long to check against patternProperties"));
+}
+
+void TestJsonSchema::describedValuesAreShortDumps()
+{
+    // describeJsonValue() writes at most about 80 bytes of a large value; the text must be what the whole dump,
+    // cut at 77 bytes plus "...", says.
+    Json big = Json::object();
+    for (int i = 0; i < 200; ++i)
+        big["key" + std::to_string(i)]
+            = Json {{"nested", {1, 2.5, "x\"y", nullptr, true}}, {"s", std::string(30, 'a')}};
+    Json nested = Json::array();
+    for (int i = 0; i < 50; ++i)
+        nested = Json::array({nested, i});
+    const std::vector<Json> values = {Json(), Json(true), Json(-3), Json(18446744073709551615ull), Json(0.1),
+        Json("short"), Json(std::string(200, 'z')), Json("caf\xc3\xa9 \xff bad utf-8 " + std::string(90, 'u')),
+        Json::object(), Json::array(), Json {{"a", 1}}, big, nested, Json {{"\xff", std::string(100, 'k')}},
+        Json::array({std::string(78, 'q'), 1}), Json {{std::string(76, 'k'), 1}}};
+    for (const Json& v : values) {
+        std::string expected = v.dump(-1, ' ', false, Json::error_handler_t::replace);
+        if (expected.size() > 80)
+            expected = expected.substr(0, 77) + "...";
+        QCOMPARE(el::describeJsonValue(v), expected);
+    }
 }
 
 void TestJsonSchema::pointersAreEscaped()

@@ -2,6 +2,7 @@
 // Data-driven tests of the PostHog request decoder (core/decode) and of the Event model (core/event).
 #include "decode/decode.h"
 #include "event.h"
+#include "util/fastjson.h"
 #include "util/text.h"
 
 #include "jsoncompare.h"
@@ -257,6 +258,30 @@ private Q_SLOTS:
         QCOMPARE(el::lineColumn("ab\ncd", 0), std::string("line 1, column 1"));
         QCOMPARE(el::lineColumn("ab\ncd", 4), std::string("line 2, column 2"));
         QCOMPARE(el::lineColumn("ab", 99), std::string("line 1, column 3"));
+    }
+    void findPointer()
+    {
+        // el::findPointer against nlohmann's json_pointer (contains, then at), the reference, on every pointer below.
+        const el::Json doc = el::Json::parse(
+            R"({"a":{"b":[10,{"c":null},[]],"x/y":1,"m~n":2,"":3,"~":{"":4}},"arr":[0,1,2,3,4,5,6,7,8,9,10,11],"s":"t"})");
+        const std::vector<std::string> pointers = {"", "/a", "/a/b", "/a/b/0", "/a/b/1", "/a/b/1/c", "/a/b/1/c/d",
+            "/a/b/2", "/a/b/3", "/a/b/-", "/a/b/01", "/a/b/+1", "/a/b/1e0", "/a/b/", "/a/x~1y", "/a/x/y", "/a/m~0n",
+            "/a/m~n", "/a/m~2n", "/a/m~", "/a/", "/a/~0", "/a/~0/", "/arr/10", "/arr/11", "/arr/12",
+            "/arr/99999999999999999999", "/arr/0/x", "/s", "/s/0", "/missing", "a", "a/b", "//", "/a//"};
+        for (const std::string& p : pointers) {
+            const el::Json* expected = nullptr;
+            try {
+                const el::Json::json_pointer ptr(p);
+                if (doc.contains(ptr))
+                    expected = &doc.at(ptr);
+            } catch (const std::exception&) {
+                expected = nullptr;
+            }
+            QVERIFY2(el::findPointer(doc, p) == expected, p.c_str());
+        }
+        QVERIFY(el::findPointer(doc, "/a/b/1/c") != nullptr); // present, null: found
+        QVERIFY(el::findPointer(doc, "/a/b/1/c")->is_null());
+        QCOMPARE(el::findPointer(doc, "/a/~0/")->get<int>(), 4);
     }
     void classify_data();
     void classify();

@@ -5,11 +5,13 @@
 // (parseJson then asks nlohmann), never the other way round.
 #include "decode/decode.h"
 #include "util/fastjson.h"
+#include "util/text.h"
 
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -40,6 +42,51 @@ bool sameDom(const el::Json& a, const el::Json& b)
     return a == b;
 }
 
+/** findPointer() finds every value of \a root at its own pointer. */
+bool everyPointerFound(const el::Json& root, const el::Json& v, const std::string& pointer)
+{
+    if (el::findPointer(root, pointer) != &v)
+        return false;
+    if (v.is_object()) {
+        for (auto it = v.begin(); it != v.end(); ++it) {
+            if (!everyPointerFound(root, *it, pointer + "/" + el::jsonPointerEscape(it.key())))
+                return false;
+        }
+    } else if (v.is_array()) {
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (!everyPointerFound(root, v[i], pointer + "/" + std::to_string(i)))
+                return false;
+        }
+    }
+    return true;
+}
+
+/** The first few string values of \a v, depth first. */
+void collectStrings(const el::Json& v, std::vector<std::string>& out)
+{
+    if (out.size() >= 8)
+        return;
+    if (v.is_string())
+        out.push_back(v.get<std::string>());
+    else if (v.is_structured())
+        for (const el::Json& e : v)
+            collectStrings(e, out);
+}
+
+/** findPointer(\a doc, \a pointer) against nlohmann's json_pointer, for any pointer text. */
+bool samePointerResult(const el::Json& doc, const std::string& pointer)
+{
+    const el::Json* expected = nullptr;
+    try {
+        const el::Json::json_pointer p(pointer);
+        if (doc.contains(p))
+            expected = &doc.at(p);
+    } catch (const std::exception&) {
+        expected = nullptr;
+    }
+    return el::findPointer(doc, pointer) == expected;
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
@@ -57,6 +104,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         std::cerr << "fast JSON path disagrees with nlohmann on " << text.size() << " bytes: "
                   << (ok ? "different DOM: " + fast.dump() + " vs " + reference.dump() : "nlohmann refused: " + error)
                   << "\n";
+        std::abort();
+    }
+    // util/fastjson's pointer lookup, on the same DOM: every value at its own pointer, and the document's string
+    // values read as pointers (any text: malformed pointers must find nothing, as nlohmann's throw).
+    std::vector<std::string> strings;
+    collectStrings(fast, strings);
+    bool samePointers = everyPointerFound(fast, fast, std::string());
+    for (const std::string& pointer : strings)
+        samePointers = samePointers && samePointerResult(fast, pointer);
+    if (!samePointers) {
+        std::cerr << "findPointer disagrees with nlohmann's json_pointer on " << fast.dump() << "\n";
         std::abort();
     }
     return 0;
