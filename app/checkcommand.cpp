@@ -11,6 +11,7 @@
 #include <QCommandLineParser>
 #include <QFile>
 #include <QThread>
+#include <QThreadPool>
 #include <QXmlStreamWriter>
 
 #include <algorithm>
@@ -19,6 +20,7 @@
 #include <future>
 #include <map>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <unordered_map>
 #include <vector>
@@ -54,11 +56,51 @@ struct EventRecord
     std::vector<std::pair<std::size_t, std::string>> orderKeys;
 };
 
+enum class Format { Text, Json, Junit };
+
+/**
+ * Text built by appending, kept in pieces of about 1 MiB. One string grown to a report's size would be copied at
+ * each doubling and leave the old buffers with the allocator: tens of MB of peak RSS for a large report.
+ */
+class PieceText
+{
+public:
+    bool empty() const { return m_pieces.empty(); }
+    /** The string to append to. */
+    std::string& tail()
+    {
+        if (m_pieces.empty() || m_pieces.back().size() >= kPiece) {
+            m_pieces.emplace_back();
+            m_pieces.back().reserve(kPiece + kPiece / 4);
+        }
+        return m_pieces.back();
+    }
+    void appendTo(std::vector<std::string_view>& out) const
+    {
+        for (const std::string& p : m_pieces)
+            out.push_back(p);
+    }
+
+private:
+    static constexpr std::size_t kPiece = std::size_t(1) << 20;
+    std::vector<std::string> m_pieces;
+};
+
+/**
+ * What the report says. Text and JSON render each violation when it is reported (renderViolation) and keep only
+ * that text and the counts; JUnit groups violations by event and rule, so it keeps them (\c violations).
+ */
 struct Report
 {
     std::shared_ptr<const el::Contract> contract;
-    std::vector<Reported> violations;
-    std::vector<el::RunInfo> runs;
+    Format format = Format::Text;
+    std::vector<Reported> violations; ///< junit only
+    PieceText rendered; ///< text: the violations' lines; json: the elements of "violations", indented
+    PieceText renderedRuns; ///< json: the elements of "runs", indented
+    std::size_t violationCount = 0;
+    std::map<std::string, int> byKind;
+    std::map<std::string, int> byRule;
+    std::vector<el::RunInfo> runs; ///< junit only (json renders them at the end, text has none)
     std::vector<EventRecord> records; ///< junit only, per event
     qint64 events = 0;
     int requests = 0;
@@ -86,7 +128,7 @@ std::string summaryLine(const Report& r)
     const std::string contract
         = r.contract->name() + (r.contract->version().empty() ? "" : " " + r.contract->version());
     std::string counts;
-    if (r.violations.empty()) {
+    if (r.violationCount == 0) {
         counts = "no violations";
     } else {
         counts = std::to_string(r.errors) + (r.errors == 1 ? " error" : " errors") + ", " + std::to_string(r.warnings)
@@ -98,67 +140,55 @@ std::string summaryLine(const Report& r)
 
 // --- text ------------------------------------------------------------------------------------------------------
 
-std::string formatText(const Report& r)
+void renderText(const Reported& rv, PieceText& text)
 {
-    std::string out;
-    for (const Reported& rv : r.violations) {
-        const el::Violation& v = rv.v;
-        const std::string& src = rv.source();
-        out += (src.empty() ? std::string("-") : src) + ": " + std::string(el::toString(v.severity)) + ": ["
-            + std::string(el::toString(v.kind)) + " " + v.rule + "] " + rv.event + " (seq " + seqList(v.seqs) + ") "
-            + (v.path.empty() ? "" : v.path + ": ") + v.message + "\n";
-    }
-    out += summaryLine(r) + "\n";
-    return out;
+    std::string& out = text.tail();
+    const el::Violation& v = rv.v;
+    const std::string& src = rv.source();
+    out += (src.empty() ? std::string("-") : src) + ": " + std::string(el::toString(v.severity)) + ": ["
+        + std::string(el::toString(v.kind)) + " " + v.rule + "] " + rv.event + " (seq " + seqList(v.seqs) + ") "
+        + (v.path.empty() ? "" : v.path + ": ") + v.message + "\n";
 }
 
 // --- json ------------------------------------------------------------------------------------------------------
 
 /**
- * The elements' dump(2) texts as the value of a top-level key of a dump(2) object: what nlohmann writes for
- * that array there, byte for byte (strings in a dump hold no raw newline, so re-indenting lines is exact).
+ * Appends \a element, a dump(2) text, to \a out as an element of a top-level array of a dump(2) object (\a first:
+ * the array's first element).
  */
-std::string indentedArray(const std::vector<std::string>& elements)
+void appendIndented(const std::string& element, bool first, std::string& out)
 {
-    if (elements.empty())
-        return "[]";
-    std::string out = "[\n";
-    for (std::size_t i = 0; i < elements.size(); ++i) {
-        out += "    ";
-        for (const char c : elements[i]) {
-            out += c;
-            if (c == '\n')
-                out += "    ";
-        }
-        out += i + 1 < elements.size() ? ",\n" : "\n";
+    out += first ? "\n    " : ",\n    ";
+    for (const char c : element) { // strings in a dump hold no raw newline, so re-indenting lines is exact
+        out += c;
+        if (c == '\n')
+            out += "    ";
     }
-    return out + "  ]";
 }
 
-std::string formatJson(const Report& r)
+std::string dump2(const el::Json& j)
 {
-    // Written element by element (never one DOM of the whole report): the same bytes as out.dump(2) of it.
-    const auto dump = [](const el::Json& j) { return j.dump(2, ' ', false, el::Json::error_handler_t::replace); };
-    std::vector<std::string> violations;
-    violations.reserve(r.violations.size());
-    std::map<std::string, int> byKind;
-    std::map<std::string, int> byRule;
-    for (const Reported& rv : r.violations) {
-        const el::Violation& v = rv.v;
-        el::Json j = v.toJson();
-        j["event"] = rv.event;
-        el::Json sources = el::Json::array();
-        for (const std::string& s : rv.sources)
-            sources.push_back(s);
-        j["sources"] = std::move(sources);
-        violations.push_back(dump(j));
-        byKind[std::string(el::toString(v.kind))]++;
-        byRule[v.rule]++;
-    }
-    std::vector<std::string> runs;
-    runs.reserve(r.runs.size());
-    for (const el::RunInfo& run : r.runs)
-        runs.push_back(dump(run.toJson()));
+    return j.dump(2, ' ', false, el::Json::error_handler_t::replace);
+}
+
+void renderJson(const Reported& rv, PieceText& out)
+{
+    el::Json j = rv.v.toJson();
+    j["event"] = rv.event;
+    el::Json sources = el::Json::array();
+    for (const std::string& s : rv.sources)
+        sources.push_back(s);
+    j["sources"] = std::move(sources);
+    const bool first = out.empty();
+    appendIndented(dump2(j), first, out.tail());
+}
+
+/**
+ * The JSON report as pieces to write in order (the violations are not copied into one string): the same bytes
+ * as dump(2) of the whole report as one DOM, which is never built. \a storage owns the pieces but the last.
+ */
+std::vector<std::string_view> formatJson(const Report& r, std::vector<std::string>& storage)
+{
     const char* const runsMark = "@@eventlens-check-runs@@";
     const char* const violationsMark = "@@eventlens-check-violations@@";
     el::Json out {
@@ -167,17 +197,25 @@ std::string formatJson(const Report& r)
         {"events", r.events}, {"violations", violationsMark}, {"runs", runsMark},
         {"summary",
             {{"events", r.events}, {"recordings", r.recordings}, {"requests", r.requests},
-                {"skipped_requests", r.skippedRequests}, {"violations", r.violations.size()}, {"errors", r.errors},
-                {"warnings", r.warnings}, {"by_kind", byKind}, {"by_rule", byRule}, {"passed", r.errors == 0}}}};
-    std::string text = dump(out) + "\n";
-    for (const auto& [key, mark, elements] :
-        {std::make_tuple("runs", runsMark, &runs), std::make_tuple("violations", violationsMark, &violations)}) {
-        const std::string placeholder = "\n  \"" + std::string(key) + "\": \"" + mark + "\"";
-        const std::size_t at = text.find(placeholder);
-        if (at != std::string::npos)
-            text.replace(at, placeholder.size(), "\n  \"" + std::string(key) + "\": " + indentedArray(*elements));
-    }
-    return text;
+                {"skipped_requests", r.skippedRequests}, {"violations", r.violationCount}, {"errors", r.errors},
+                {"warnings", r.warnings}, {"by_kind", r.byKind}, {"by_rule", r.byRule}, {"passed", r.errors == 0}}}};
+    const std::string text = dump2(out) + "\n";
+    // "runs" sorts before "violations"; each placeholder becomes its array ("[]", or "[" elements "\n  ]").
+    const std::string runsAt = "\"" + std::string(runsMark) + "\"";
+    const std::string violationsAt = "\"" + std::string(violationsMark) + "\"";
+    const std::size_t a = text.find(runsAt);
+    const std::size_t b = text.find(violationsAt);
+    storage.clear();
+    storage.push_back(text.substr(0, a) + (r.renderedRuns.empty() ? "[]" : "["));
+    storage.push_back((r.renderedRuns.empty() ? "" : "\n  ]") + text.substr(a + runsAt.size(), b - a - runsAt.size())
+        + (r.rendered.empty() ? "[]" : "["));
+    storage.push_back((r.rendered.empty() ? "" : "\n  ]") + text.substr(b + violationsAt.size()));
+    std::vector<std::string_view> pieces = {storage[0]};
+    r.renderedRuns.appendTo(pieces);
+    pieces.push_back(storage[1]);
+    r.rendered.appendTo(pieces);
+    pieces.push_back(storage[2]);
+    return pieces;
 }
 
 // --- junit -----------------------------------------------------------------------------------------------------
@@ -423,12 +461,13 @@ std::string formatJunit(const Report& r)
 class Checker
 {
 public:
-    Checker(Report& report, bool junit)
+    explicit Checker(Report& report)
         : m_report(report)
         , m_engine(report.contract)
-        , m_junit(junit)
+        , m_junit(report.format == Format::Junit)
     {
         m_threads = std::max(1, QThread::idealThreadCount());
+        m_pool.setMaxThreadCount(m_threads);
         m_chunk = 4u << 20;
         const QByteArray env = qgetenv("EVENTLENS_CHECK_CHUNK_BYTES");
         bool ok = false;
@@ -436,7 +475,7 @@ public:
         if (ok && n > 0)
             m_chunk = std::size_t(n);
     }
-    ~Checker() { m_inFlight.clear(); } // waits for the workers still running (after an input error)
+    ~Checker() { m_pool.waitForDone(); } // the workers still running (after an input error)
 
     /** Reads and judges one input; false with \a error (the message the whole-file read gave). */
     bool addFile(const QString& path, const std::string& name, qint64 receivedMs, std::string& error);
@@ -449,6 +488,7 @@ private:
         el::OfflineInput input; ///< seqs and request ids from 1 within the batch
         std::vector<el::EventJudgement> judged; ///< per event
         std::vector<std::vector<std::pair<std::size_t, std::string>>> orderKeys; ///< per event, junit only
+        std::string block; ///< the text read, handed back so that its buffer is read into again
         bool failed = false;
         std::string error;
     };
@@ -472,6 +512,8 @@ private:
     bool consume(Batch& b, std::string& error);
     void report(std::vector<el::Violation>& violations, qint64 seq, const std::string& name, const std::string& src);
     Named named(const std::string& name, const std::string& src);
+    /** An empty buffer to read a block into: one whose block was consumed, else a new one. */
+    std::string buffer();
 
     Report& m_report;
     el::ContractEngine m_engine;
@@ -479,6 +521,8 @@ private:
     int m_threads = 1;
     std::size_t m_chunk = 0;
     std::deque<std::future<Batch>> m_inFlight;
+    std::vector<std::string> m_spare; ///< read buffers back from consumed blocks
+    QThreadPool m_pool;
     qint64 m_nextSeq = 1;
     qint64 m_requests = 0;
     /// seq -> name and source, for the events the sequence rules remember (see the class comment)
@@ -513,10 +557,10 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
                     continue;
                 std::string key;
                 if (!s.key.empty()) {
-                    const el::Json::json_pointer p(s.key);
-                    if (!doc.contains(p) || doc.at(p).is_null())
+                    const el::Json* value = b.judged[i].fact(s.key); // judgeEvent kept it (the rule's key)
+                    if (!value)
                         continue;
-                    key = doc.at(p).dump();
+                    key = value->dump();
                 }
                 b.orderKeys[i].emplace_back(k, std::move(key));
             }
@@ -545,12 +589,13 @@ Checker::Batch Checker::readLines(std::shared_ptr<const el::Contract> contract, 
         if (!el::readOfflineLine(
                 name, lineNo, std::string_view(block.data() + pos, nl - pos), receivedMs, b.input, b.error)) {
             b.failed = true;
-            return b;
+            break;
         }
         judge(*contract, junit, b, false, first);
         ++lineNo;
         pos = nl + 1;
     }
+    b.block = std::move(block);
     return b;
 }
 
@@ -561,8 +606,14 @@ bool Checker::submit(
         if (!takeOne(error))
             return false;
     }
-    m_inFlight.push_back(std::async(std::launch::async, &Checker::readLines, m_report.contract, m_junit, name,
-        std::move(block), firstLine, receivedMs));
+    // On pooled threads (a thread per block would pay for its creation, its allocator cache and its exit each time).
+    auto task
+        = std::make_shared<std::packaged_task<Batch()>>([contract = m_report.contract, junit = m_junit, name,
+                                                            block = std::move(block), firstLine, receivedMs]() mutable {
+              return readLines(contract, junit, name, std::move(block), firstLine, receivedMs);
+          });
+    m_inFlight.push_back(task->get_future());
+    m_pool.start([task] { (*task)(); }); // an exception ends up in the future
     return true;
 }
 
@@ -592,8 +643,16 @@ void Checker::report(
         if (!v.seqs.empty())
             r.event = lookup(v.seqs.back()).first;
         (v.severity == el::Severity::Error ? m_report.errors : m_report.warnings)++;
+        ++m_report.violationCount;
+        m_report.byKind[std::string(el::toString(v.kind))]++;
+        m_report.byRule[v.rule]++;
         r.v = std::move(v);
-        m_report.violations.push_back(std::move(r));
+        if (m_report.format == Format::Json)
+            renderJson(r, m_report.rendered);
+        else if (m_report.format == Format::Text)
+            renderText(r, m_report.rendered);
+        else
+            m_report.violations.push_back(std::move(r));
     }
 }
 
@@ -617,8 +676,24 @@ Checker::Named Checker::named(const std::string& name, const std::string& src)
     return n;
 }
 
+std::string Checker::buffer()
+{
+    std::string out;
+    if (!m_spare.empty()) {
+        out = std::move(m_spare.back());
+        m_spare.pop_back();
+        out.clear();
+    } else {
+        out.reserve(m_chunk + (64u << 10));
+    }
+    return out;
+}
+
 bool Checker::consume(Batch& b, std::string& error)
 {
+    // Reading into warm pages: no page faults, no purge. As many as there can be blocks in flight, plus the one read.
+    if (b.block.capacity() >= m_chunk && m_spare.size() <= std::size_t(2 * m_threads))
+        m_spare.push_back(std::move(b.block));
     if (b.failed) {
         error = b.error;
         return false;
@@ -666,7 +741,7 @@ bool Checker::addFile(const QString& path, const std::string& name, qint64 recei
         error = cannotRead + f.errorString().toStdString();
         return false;
     }
-    std::string buf;
+    std::string buf = buffer();
     bool eof = false;
     auto readMore = [&]() {
         const std::size_t old = buf.size();
@@ -752,7 +827,8 @@ bool Checker::addFile(const QString& path, const std::string& name, qint64 recei
                 return false;
             continue;
         }
-        std::string rest = buf.substr(last + 1);
+        std::string rest = buffer();
+        rest.assign(buf, last + 1);
         buf.resize(last + 1);
         const auto lines = std::size_t(std::count(buf.begin(), buf.end(), '\n'));
         if (!submit(name, std::move(buf), lineNo, receivedMs, error))
@@ -771,7 +847,14 @@ void Checker::finish()
 {
     std::vector<el::Violation> v = m_engine.finish();
     report(v, 0, std::string(), std::string());
-    m_report.runs = m_engine.runs();
+    if (m_report.format == Format::Junit) {
+        m_report.runs = m_engine.runs();
+    } else if (m_report.format == Format::Json) { // one at a time: 40k runs as RunInfo DOMs would be ~60 MB
+        m_engine.forEachRun([this](const el::RunInfo& run) {
+            const bool first = m_report.renderedRuns.empty();
+            appendIndented(dump2(run.toJson()), first, m_report.renderedRuns.tail());
+        });
+    }
 }
 
 QString helpText(const QCommandLineParser& parser)
@@ -818,9 +901,16 @@ int runCheckCommand(const QStringList& args)
         std::fputs(helpText(parser).toLocal8Bit().constData(), stdout);
         return 0;
     }
-    const QString format = parser.value(formatOption);
-    if (format != QLatin1String("text") && format != QLatin1String("json") && format != QLatin1String("junit")) {
-        printErr("unknown format \"" + format.toStdString() + "\" (expected text, json or junit)");
+    const QString formatName = parser.value(formatOption);
+    Report report;
+    if (formatName == QLatin1String("text"))
+        report.format = Format::Text;
+    else if (formatName == QLatin1String("json"))
+        report.format = Format::Json;
+    else if (formatName == QLatin1String("junit"))
+        report.format = Format::Junit;
+    else {
+        printErr("unknown format \"" + formatName.toStdString() + "\" (expected text, json or junit)");
         return 2;
     }
     const QStringList inputs = parser.positionalArguments();
@@ -830,7 +920,6 @@ int runCheckCommand(const QStringList& args)
         return 2;
     }
 
-    Report report;
     std::string error;
     const std::string contractName
         = parser.isSet(contractOption) ? parser.value(contractOption).toStdString() : std::string(kDefaultContract);
@@ -842,7 +931,7 @@ int runCheckCommand(const QStringList& args)
 
     const qint64 startedMs = el::nowMs();
     {
-        Checker checker(report, format == QLatin1String("junit"));
+        Checker checker(report);
         for (const QString& path : inputs) {
             const std::string name = path == QLatin1String("-") ? std::string("<stdin>") : path.toStdString();
             if (!checker.addFile(path, name, startedMs, error)) {
@@ -853,24 +942,30 @@ int runCheckCommand(const QStringList& args)
         checker.finish();
     }
 
-    std::string text;
-    if (format == QLatin1String("json"))
-        text = formatJson(report);
-    else if (format == QLatin1String("junit"))
-        text = formatJunit(report);
-    else
-        text = formatText(report);
+    std::vector<std::string> storage;
+    std::vector<std::string_view> pieces;
+    if (report.format == Format::Json) {
+        pieces = formatJson(report, storage);
+    } else if (report.format == Format::Junit) {
+        storage.push_back(formatJunit(report));
+        pieces.push_back(storage.back());
+    } else {
+        storage.push_back(summaryLine(report) + "\n");
+        report.rendered.appendTo(pieces);
+        pieces.push_back(storage.back());
+    }
 
     if (parser.isSet(outputOption)) {
         const QString out = parser.value(outputOption);
         QString why;
-        if (!el::saveFile(out, text, &why)) {
+        if (!el::saveFile(out, pieces, &why)) {
             printErr("cannot write " + why.toStdString());
             return 2;
         }
         std::fprintf(stderr, "%s\n", summaryLine(report).c_str());
     } else {
-        std::fwrite(text.data(), 1, text.size(), stdout);
+        for (const std::string_view piece : pieces)
+            std::fwrite(piece.data(), 1, piece.size(), stdout);
         std::fflush(stdout);
     }
     return report.errors > 0 ? 1 : 0;

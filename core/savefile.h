@@ -4,6 +4,7 @@
 #include <QString>
 
 #include <string_view>
+#include <vector>
 
 namespace el {
 
@@ -15,5 +16,7 @@ namespace el {
  * ("PATH: why") on failure.
  */
 bool saveFile(const QString& path, std::string_view bytes, QString* error);
+/** The same with the bytes in pieces, written in order (a large report need not be joined first). */
+bool saveFile(const QString& path, const std::vector<std::string_view>& pieces, QString* error);
 
 } // namespace el

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "contract/contractengine.h"
+#include "util/fastjson.h"
 #include "util/text.h"
 
 #include "contract/contract.h"
@@ -36,15 +37,8 @@ const Json* at(const Json& doc, const std::string& pointer)
 {
     if (pointer.empty())
         return nullptr;
-    try {
-        const Json::json_pointer p(pointer);
-        if (!doc.contains(p))
-            return nullptr;
-        const Json& v = doc.at(p);
-        return v.is_null() ? nullptr : &v;
-    } catch (const std::exception&) {
-        return nullptr;
-    }
+    const Json* v = findPointer(doc, pointer);
+    return v && !v->is_null() ? v : nullptr;
 }
 
 /** Last token of a pointer, for messages ("/properties/run_id" -> "run_id"). */
@@ -775,12 +769,17 @@ std::vector<RunInfo> ContractEngine::runs() const
 {
     std::vector<RunInfo> out;
     out.reserve(d->runs.size());
+    forEachRun([&out](RunInfo run) { out.push_back(std::move(run)); });
+    return out;
+}
+
+void ContractEngine::forEachRun(const std::function<void(RunInfo)>& fn) const
+{
     for (const auto& [rule, idx] : d->runs) {
         const auto found = d->states[rule].pairs.find(idx);
         if (found != d->states[rule].pairs.end()) // else forgotten with its events
-            out.push_back(d->runInfo(rule, idx, found->second));
+            fn(d->runInfo(rule, idx, found->second));
     }
-    return out;
 }
 
 void ContractEngine::setTrackRunChanges(bool on)

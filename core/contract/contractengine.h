@@ -3,6 +3,7 @@
 
 #include "event.h"
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -119,6 +120,8 @@ public:
     std::vector<Violation> finish();
     /** Every correlated pair seen so far (less those forgotten). */
     std::vector<RunInfo> runs() const;
+    /** The same runs, in the same order, one at a time (a report need not hold them all at once). */
+    void forEachRun(const std::function<void(RunInfo)>& fn) const;
     /**
      * From now on, remembers which runs change (off by default: an offline check pays nothing). Whoever
      * turns it on must call takeRunChanges() regularly: the list grows until then.
