@@ -2366,6 +2366,17 @@ struct JsonSchema::Private
     bool patternProperties = false; ///< valijson matches those with backtracking std::regex
     std::vector<Alternatives> alternatives; ///< indexed by the id in the marks
     std::unique_ptr<FastNode> fast; ///< proves validity without valijson when it can (see FastNode)
+    /**
+     * The members of an object instance the schema can look at (sorted), when it names them all (namedMembers()),
+     * so that valijson, explaining a failure, is shown only those. valijson visits every member that "properties"
+     * does not name, against the empty schema of an absent "additionalProperties", once per "properties" keyword
+     * (every if/then of a contract's globals has one): most of its time on a 40-member event. The left-out members
+     * can neither fail nor change a verdict, so the errors are the same (validateWhole() is the reference).
+     */
+    std::optional<std::vector<std::string>> members;
+
+    bool validate(const Json& instance, std::vector<SchemaError>& errors, const std::string& basePointer,
+        const std::string& rootName, bool prune) const;
 };
 
 namespace {
@@ -2403,6 +2414,69 @@ const Json& forValijson(const Json& instance, std::optional<Json>& storage)
     storage = instance;
     widenHugeUnsigned(*storage);
     return *storage;
+}
+
+/**
+ * Adds to \a names the members of an object instance that \a node, applied to the instance itself, can look at;
+ * false when its verdict or errors may depend on members it does not name (additionalProperties,
+ * patternProperties, propertyNames, min/maxProperties, enum, const, $ref or any keyword not known here).
+ */
+bool namedMembers(const Json& node, std::set<std::string>& names, int depth)
+{
+    static const std::set<std::string> memberAgnostic = {"$schema", "$id", "$comment", "title", "description",
+        "default", "examples", "definitions", "readOnly", "writeOnly", "contentMediaType", "contentEncoding", "type",
+        "format", "pattern", "multipleOf", "minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "minLength",
+        "maxLength", "items", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains"};
+    if (depth > 64)
+        return false;
+    if (node.is_boolean())
+        return true;
+    if (!node.is_object())
+        return false;
+    const auto addNames = [&names](const Json& list) {
+        if (!list.is_array())
+            return false;
+        for (const Json& n : list) {
+            if (!n.is_string())
+                return false;
+            names.insert(n.get<std::string>());
+        }
+        return true;
+    };
+    for (auto it = node.begin(); it != node.end(); ++it) {
+        const std::string& k = it.key();
+        const Json& v = *it;
+        if (k == "properties") {
+            if (!v.is_object())
+                return false;
+            for (auto p = v.begin(); p != v.end(); ++p)
+                names.insert(p.key());
+        } else if (k == "required") {
+            if (!addNames(v))
+                return false;
+        } else if (k == "dependencies") {
+            if (!v.is_object())
+                return false;
+            for (auto d = v.begin(); d != v.end(); ++d) {
+                names.insert(d.key());
+                if (d->is_array() ? !addNames(*d) : !namedMembers(*d, names, depth + 1))
+                    return false;
+            }
+        } else if (k == "allOf" || k == "anyOf" || k == "oneOf") {
+            if (!v.is_array())
+                return false;
+            for (const Json& sub : v) {
+                if (!namedMembers(sub, names, depth + 1))
+                    return false;
+            }
+        } else if (k == "not" || k == "if" || k == "then" || k == "else") {
+            if (!namedMembers(v, names, depth + 1))
+                return false;
+        } else if (!memberAgnostic.count(k) && k.rfind("x-", 0) != 0) { // x-eventlens-*: pattern, format, type,
+            return false; //                                               multipleOf, marks; other x-: ignored
+        }
+    }
+    return true;
 }
 
 /** A property name too long for valijson's patternProperties matching, as a pointer (or nullopt). */
@@ -2473,6 +2547,9 @@ std::shared_ptr<const JsonSchema> JsonSchema::compile(const Json& schema, std::s
         rewriteAllOf(out->d->effective);
         widenHugeUnsigned(out->d->effective);
         out->d->fast = std::make_unique<FastNode>(out->d->source);
+        std::set<std::string> names;
+        if (namedMembers(out->d->effective, names, 0))
+            out->d->members.emplace(names.begin(), names.end());
         std::string parseError;
         if (!parseInto(out->d->effective, out->d->schema, parseError)) {
             error = "invalid JSON Schema: " + parseError;
@@ -2508,6 +2585,19 @@ bool JsonSchema::accepts(const Json& instance) const
 bool JsonSchema::validate(const Json& instance, std::vector<SchemaError>& errors, const std::string& basePointer,
     const std::string& rootName) const
 {
+    return d->validate(instance, errors, basePointer, rootName, true);
+}
+
+bool JsonSchema::validateWhole(const Json& instance, std::vector<SchemaError>& errors, const std::string& basePointer,
+    const std::string& rootName) const
+{
+    return d->validate(instance, errors, basePointer, rootName, false);
+}
+
+bool JsonSchema::Private::validate(const Json& instance, std::vector<SchemaError>& errors,
+    const std::string& basePointer, const std::string& rootName, bool prune) const
+{
+    const Private* d = this;
     std::vector<std::string> path;
     if (d->patternProperties && overlongName(instance, path)) {
         errors.push_back({basePointer + jsonPointerFromTokens(path),
@@ -2521,8 +2611,18 @@ bool JsonSchema::validate(const Json& instance, std::vector<SchemaError>& errors
     valijson::ValidationResults results;
     try {
         valijson::Validator validator;
+        // Only the members the schema names (see members); the translator below still reads the whole instance.
+        std::optional<Json> named;
+        if (prune && d->members && instance.is_object() && instance.size() > d->members->size()) {
+            named.emplace(Json::object());
+            for (const std::string& m : *d->members) {
+                const auto it = instance.find(m);
+                if (it != instance.end())
+                    named->emplace(m, *it);
+            }
+        }
         std::optional<Json> widened;
-        valijson::adapters::NlohmannJsonAdapter adapter(forValijson(instance, widened));
+        valijson::adapters::NlohmannJsonAdapter adapter(forValijson(named ? *named : instance, widened));
         // Known invalid: straight to the pass that collects errors (it still decides validity).
         if (verdict == Verdict::Unknown && validator.validate(d->schema, adapter, nullptr))
             return true;

@@ -90,6 +90,12 @@ public:
     PathVerdict fastPathVerdict(const Json& instance) const;
     /** Test hook: the verdict of valijson alone (the general evaluator), without the fast path. */
     PathVerdict generalPathVerdict(const Json& instance) const;
+    /**
+     * Test hook: validate() with valijson shown the whole instance, the reference for the members validate()
+     * leaves out (see JsonSchema::Private::members). Same result and errors, or validate() is wrong.
+     */
+    bool validateWhole(const Json& instance, std::vector<SchemaError>& errors, const std::string& basePointer = {},
+        const std::string& rootName = "value") const;
 
 private:
     JsonSchema();

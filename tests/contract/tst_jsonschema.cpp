@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Runs the official JSON-Schema-Test-Suite (draft-07) through el::JsonSchema, i.e. exactly the
 // schema path the contract engine uses (meta-schema check, format guard, valijson, error translation).
+#include "contract/contract.h"
+#include "contract/contractengine.h"
 #include "contract/jsonschema.h"
 
 #include <QDir>
@@ -86,6 +88,7 @@ private slots:
     void formatOnNonStringsDoesNotThrow();
     void longStringsDoNotCrash();
     void describedValuesAreShortDumps();
+    void namedMembersGiveTheSameErrors();
     void pointersAreEscaped();
     void everyKeywordConstrains();
     void refCyclesAreRefused();
@@ -338,6 +341,69 @@ void TestJsonSchema::longStringsDoNotCrash()
     QVERIFY(!pp->validate(Json {{longName, "v"}}, errors, "", "event"));
     QCOMPARE(errors.at(0).message,
         std::string("property name of 5000 characters is too long to check against patternProperties"));
+}
+
+void TestJsonSchema::namedMembersGiveTheSameErrors()
+{
+    // validate() shows valijson only the members a schema names. On the built-in contract, with the golden events
+    // and each of them broken one property at a time (removed, a number, an unknown string), every schema that
+    // judges the event must give validateWhole()'s errors, to the message.
+    std::string error;
+    const auto contract = el::loadContract("builtin:open-design", error);
+    QVERIFY2(contract, error.c_str());
+    std::vector<std::pair<std::string, Json>> events; // name, properties
+    const QDir dir(QStringLiteral(EVENTLENS_SOURCE_DIR "/tests/data/open-design"));
+    for (const QString& file : dir.entryList({QStringLiteral("*.ndjson")}, QDir::Files, QDir::Name)) {
+        QFile f(dir.filePath(file));
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        for (const QByteArray& line : f.readAll().split('\n')) {
+            const Json e = Json::parse(line.toStdString(), nullptr, false);
+            if (e.is_object() && e.contains("properties") && e["properties"].is_object())
+                events.emplace_back(e.value("event", std::string()), e["properties"]);
+        }
+    }
+    QVERIFY(events.size() >= 30);
+    int compared = 0, failing = 0;
+    auto check = [&](const el::JsonSchema& schema, const Json& props) {
+        std::vector<el::SchemaError> errors, whole;
+        const bool valid = schema.validate(props, errors, "/properties", "properties");
+        QCOMPARE(schema.validateWhole(props, whole, "/properties", "properties"), valid);
+        QCOMPARE(errors.size(), whole.size());
+        for (std::size_t i = 0; i < errors.size(); ++i) {
+            QCOMPARE(errors[i].path, whole[i].path);
+            QCOMPARE(errors[i].message, whole[i].message);
+        }
+        ++compared;
+        failing += valid ? 0 : 1;
+    };
+    for (const auto& [name, props] : events) {
+        std::vector<Json> variants = {props};
+        for (auto it = props.begin(); it != props.end(); ++it) {
+            Json removed = props;
+            removed.erase(it.key());
+            variants.push_back(std::move(removed));
+            for (const Json& bad : {Json(12345), Json("no-such-value")}) {
+                Json changed = props;
+                changed[it.key()] = bad;
+                variants.push_back(std::move(changed));
+            }
+        }
+        const el::EventSpec* spec = contract->event(name);
+        for (const Json& v : variants) {
+            check(*contract->globals()->rule.schema, v);
+            if (QTest::currentTestFailed())
+                return;
+            if (!spec)
+                continue;
+            check(*spec->schema.schema, v);
+            for (const el::SchemaRule& r : spec->rules)
+                check(*r.schema, v);
+            if (QTest::currentTestFailed())
+                return;
+        }
+    }
+    QVERIFY2(failing > 1000, std::to_string(failing).c_str()); // the failures are what this is about
+    qInfo("%d validations compared, %d failing", compared, failing);
 }
 
 void TestJsonSchema::describedValuesAreShortDumps()

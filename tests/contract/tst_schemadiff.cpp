@@ -39,6 +39,31 @@ const char* verdictName(Verdict v)
     return v == Verdict::Valid ? "valid" : v == Verdict::Invalid ? "invalid" : "undecided";
 }
 
+/**
+ * "" when validateWhole() (valijson shown the whole instance) gives \a valid and \a errors, what validate() gave:
+ * leaving out the members a schema does not name must change nothing, to the message.
+ */
+std::string sameErrorsAsWhole(
+    const el::JsonSchema& schema, const Json& instance, bool valid, const std::vector<el::SchemaError>& errors)
+{
+    std::vector<el::SchemaError> whole;
+    const bool wholeValid = schema.validateWhole(instance, whole);
+    bool same = wholeValid == valid && whole.size() == errors.size();
+    for (std::size_t i = 0; same && i < errors.size(); ++i)
+        same = whole[i].path == errors[i].path && whole[i].message == errors[i].message;
+    if (same)
+        return {};
+    std::string diff = " validate() and validateWhole() differ:";
+    for (const std::vector<el::SchemaError>* list :
+        {&errors, static_cast<const std::vector<el::SchemaError>*>(&whole)}) {
+        diff += list == &errors ? " [" : " vs [";
+        for (const el::SchemaError& e : *list)
+            diff += e.path + ": " + e.message + "; ";
+        diff += "]";
+    }
+    return diff + ";";
+}
+
 /** "" when both paths and the public entry points agree with valijson, else what differs. */
 std::string compare(const el::JsonSchema& schema, const Json& instance)
 {
@@ -58,6 +83,7 @@ std::string compare(const el::JsonSchema& schema, const Json& instance)
         diff += std::string(" validate() says ") + (valid ? "valid" : "invalid") + ";";
     if (valid != errors.empty())
         diff += " validate() and its error list disagree;";
+    diff += sameErrorsAsWhole(schema, instance, valid, errors);
     return diff;
 }
 
@@ -76,6 +102,7 @@ std::string compareWith(const el::JsonSchema& schema, const Json& instance, bool
         diff += std::string(" validate() says ") + (valid ? "valid" : "invalid") + ";";
     if (valid != errors.empty())
         diff += " validate() and its error list disagree;";
+    diff += sameErrorsAsWhole(schema, instance, valid, errors);
     return diff;
 }
 

@@ -54,6 +54,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             disagree(schemaJson, instance, "validate() and valijson disagree");
         if (valid != errors.empty())
             disagree(schemaJson, instance, "validate() and its error list disagree");
+        // validate() shows valijson only the members the schema names; the whole instance must say the same.
+        std::vector<el::SchemaError> whole;
+        if (schema->validateWhole(instance, whole) != valid || whole.size() != errors.size())
+            disagree(schemaJson, instance, "validate() and validateWhole() disagree");
+        for (std::size_t e = 0; e < errors.size(); ++e) {
+            if (whole[e].path != errors[e].path || whole[e].message != errors[e].message)
+                disagree(schemaJson, instance, "validate() and validateWhole() give different errors");
+        }
         if (random.exhausted())
             break;
     }
