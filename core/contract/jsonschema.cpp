@@ -32,6 +32,7 @@
 #include <optional>
 #include <regex>
 #include <set>
+#include <unordered_map>
 
 namespace el {
 
@@ -577,48 +578,133 @@ enum class Verdict { Valid, Invalid, Unknown };
 /** What the fast evaluator (FastNode, below) says about \a instance against \a schema, a subschema. */
 Verdict quickVerdict(const Json& schema, const Json& instance);
 
-/** Subschemas that apply to the instance location \a tokens (following $ref, applicators, properties, items). */
-void collectCandidates(const Json& root, const Json& node, const Json* inst, const std::vector<std::string>& tokens,
-    std::size_t i, std::vector<const Json*>& out, int depth)
+class FastNode;
+/** The fast evaluator (below) compiled from \a schema, and its verdict on \a instance. */
+std::shared_ptr<const FastNode> compileFast(const Json& schema);
+Verdict evalFast(const FastNode& node, const Json& instance);
+
+/**
+ * What collectCandidates() reads of one schema node: found once per node of a compiled schema (SchemaIndex, with
+ * its "if" compiled for the fast evaluator), or on the spot for a node the index does not hold (the meta-schema).
+ */
+struct NodeKeywords
+{
+    const Json* ref = nullptr; ///< a string "$ref"
+    const Json* applicators[3] = {}; ///< kArraySchemaKeywords, when arrays
+    const Json* ifNode = nullptr;
+    const Json* thenNode = nullptr;
+    const Json* elseNode = nullptr;
+    const Json* dependencies = nullptr; ///< an object
+    const Json* properties = nullptr; ///< an object
+    const Json* patternProperties = nullptr; ///< an object
+    const Json* additionalProperties = nullptr;
+    const Json* items = nullptr;
+    const Json* additionalItems = nullptr;
+    std::shared_ptr<const FastNode> ifFast; ///< ifNode compiled
+
+    static NodeKeywords of(const Json& node)
+    {
+        NodeKeywords k;
+        if (!node.is_object())
+            return k;
+        const auto find = [&node](const char* kw) -> const Json* {
+            const auto it = node.find(kw);
+            return it == node.end() ? nullptr : &*it;
+        };
+        k.ref = find("$ref");
+        if (k.ref && !k.ref->is_string())
+            k.ref = nullptr;
+        for (int i = 0; i < 3; ++i) {
+            k.applicators[i] = find(kArraySchemaKeywords[i]);
+            if (k.applicators[i] && !k.applicators[i]->is_array())
+                k.applicators[i] = nullptr;
+        }
+        k.ifNode = find("if");
+        k.thenNode = find("then");
+        k.elseNode = find("else");
+        k.dependencies = find("dependencies");
+        if (k.dependencies && !k.dependencies->is_object())
+            k.dependencies = nullptr;
+        k.properties = find("properties");
+        if (k.properties && !k.properties->is_object())
+            k.properties = nullptr;
+        k.patternProperties = find("patternProperties");
+        if (k.patternProperties && !k.patternProperties->is_object())
+            k.patternProperties = nullptr;
+        k.additionalProperties = find("additionalProperties");
+        k.items = find("items");
+        k.additionalItems = find("additionalItems");
+        return k;
+    }
+};
+
+/** NodeKeywords of every schema node of a compiled schema, by address (read-only once built: thread-safe). */
+using SchemaIndex = std::unordered_map<const Json*, NodeKeywords>;
+
+SchemaIndex indexSchema(const Json& root)
+{
+    SchemaIndex index;
+    forEachSchema(root, std::string(), [&index](const Json& node, const std::string&) {
+        NodeKeywords k = NodeKeywords::of(node);
+        if (k.ifNode)
+            k.ifFast = compileFast(*k.ifNode);
+        index.emplace(&node, std::move(k));
+    });
+    return index;
+}
+
+/**
+ * Subschemas that apply to the instance location \a tokens (following $ref, applicators, properties, items).
+ * \a index: the NodeKeywords of \a root's nodes (nullptr: found on the spot).
+ */
+void collectCandidates(const Json& root, const SchemaIndex* index, const Json& node, const Json* inst,
+    const std::vector<std::string>& tokens, std::size_t i, std::vector<const Json*>& out, int depth)
 {
     if (depth > 64 || !node.is_object())
         return;
-    auto ref = node.find("$ref");
-    if (ref != node.end() && ref->is_string()) {
-        if (isMetaSchemaUri(ref->get<std::string>())) {
+    NodeKeywords local;
+    const NodeKeywords* kw = nullptr;
+    if (index) {
+        const auto found = index->find(&node);
+        if (found != index->end())
+            kw = &found->second;
+    }
+    if (!kw) {
+        local = NodeKeywords::of(node);
+        kw = &local;
+    }
+    if (kw->ref) {
+        const std::string& ref = kw->ref->get_ref<const std::string&>();
+        if (isMetaSchemaUri(ref)) {
             const Json& meta = metaSchemaDoc();
-            collectCandidates(meta, meta, inst, tokens, i, out, depth + 1);
-        } else if (const Json* target = resolveLocalRef(root, ref->get<std::string>())) {
-            collectCandidates(root, *target, inst, tokens, i, out, depth + 1);
+            collectCandidates(meta, nullptr, meta, inst, tokens, i, out, depth + 1);
+        } else if (const Json* target = resolveLocalRef(root, ref)) {
+            collectCandidates(root, index, *target, inst, tokens, i, out, depth + 1);
         }
         return; // draft-07: siblings of $ref are ignored
     }
     if (i == tokens.size())
         out.push_back(&node);
-    for (const char* kw : kArraySchemaKeywords) {
-        auto it = node.find(kw);
-        if (it != node.end() && it->is_array()) {
-            for (const Json& sub : *it)
-                collectCandidates(root, sub, inst, tokens, i, out, depth + 1);
+    for (const Json* list : kw->applicators) {
+        if (list) {
+            for (const Json& sub : *list)
+                collectCandidates(root, index, sub, inst, tokens, i, out, depth + 1);
         }
     }
     // An "if" never fails the instance, "then" applies only where it holds and "else" only where it
     // fails: neither the condition nor the branch that did not apply may lend its keywords to a message
     // (when the fast evaluator cannot tell whether the condition holds, both branches are kept).
-    auto cond = node.find("if");
-    const Verdict condition = cond != node.end() && inst ? quickVerdict(*cond, *inst) : Verdict::Unknown;
-    for (const char* kw : {"then", "else"}) {
-        auto it = node.find(kw);
-        if (it == node.end() || (kw[0] == 't' && condition == Verdict::Invalid)
-            || (kw[0] == 'e' && condition == Verdict::Valid))
-            continue;
-        collectCandidates(root, *it, inst, tokens, i, out, depth + 1);
-    }
-    auto deps = node.find("dependencies");
-    if (deps != node.end() && deps->is_object()) {
-        for (const Json& sub : *deps) {
+    Verdict condition = Verdict::Unknown;
+    if (kw->ifNode && inst)
+        condition = kw->ifFast ? evalFast(*kw->ifFast, *inst) : quickVerdict(*kw->ifNode, *inst);
+    if (kw->thenNode && condition != Verdict::Invalid)
+        collectCandidates(root, index, *kw->thenNode, inst, tokens, i, out, depth + 1);
+    if (kw->elseNode && condition != Verdict::Valid)
+        collectCandidates(root, index, *kw->elseNode, inst, tokens, i, out, depth + 1);
+    if (kw->dependencies) {
+        for (const Json& sub : *kw->dependencies) {
             if (sub.is_object())
-                collectCandidates(root, sub, inst, tokens, i, out, depth + 1);
+                collectCandidates(root, index, sub, inst, tokens, i, out, depth + 1);
         }
     }
     if (i >= tokens.size() || !inst)
@@ -628,26 +714,23 @@ void collectCandidates(const Json& root, const Json& node, const Json* inst, con
         auto childIt = inst->find(tok);
         const Json* child = childIt != inst->end() ? &*childIt : nullptr;
         bool matched = false;
-        auto props = node.find("properties");
-        if (props != node.end() && props->is_object()) {
-            auto p = props->find(tok);
-            if (p != props->end()) {
+        if (kw->properties) {
+            auto p = kw->properties->find(tok);
+            if (p != kw->properties->end()) {
                 matched = true;
-                collectCandidates(root, *p, child, tokens, i + 1, out, depth + 1);
+                collectCandidates(root, index, *p, child, tokens, i + 1, out, depth + 1);
             }
         }
-        auto pprops = node.find("patternProperties");
-        if (pprops != node.end() && pprops->is_object()) {
-            for (auto p = pprops->begin(); p != pprops->end(); ++p) {
+        if (kw->patternProperties) {
+            for (auto p = kw->patternProperties->begin(); p != kw->patternProperties->end(); ++p) {
                 if (regexSearch(p.key(), tok)) {
                     matched = true;
-                    collectCandidates(root, *p, child, tokens, i + 1, out, depth + 1);
+                    collectCandidates(root, index, *p, child, tokens, i + 1, out, depth + 1);
                 }
             }
         }
-        auto addl = node.find("additionalProperties");
-        if (!matched && addl != node.end())
-            collectCandidates(root, *addl, child, tokens, i + 1, out, depth + 1);
+        if (!matched && kw->additionalProperties)
+            collectCandidates(root, index, *kw->additionalProperties, child, tokens, i + 1, out, depth + 1);
     } else if (inst->is_array()) {
         std::size_t idx = 0;
         try {
@@ -656,19 +739,17 @@ void collectCandidates(const Json& root, const Json& node, const Json* inst, con
             return;
         }
         const Json* child = idx < inst->size() ? &(*inst)[idx] : nullptr;
-        auto items = node.find("items");
-        if (items == node.end())
+        const Json* items = kw->items;
+        if (!items)
             return;
         if (items->is_array()) {
             if (idx < items->size()) {
-                collectCandidates(root, (*items)[idx], child, tokens, i + 1, out, depth + 1);
-            } else {
-                auto addl = node.find("additionalItems");
-                if (addl != node.end())
-                    collectCandidates(root, *addl, child, tokens, i + 1, out, depth + 1);
+                collectCandidates(root, index, (*items)[idx], child, tokens, i + 1, out, depth + 1);
+            } else if (kw->additionalItems) {
+                collectCandidates(root, index, *kw->additionalItems, child, tokens, i + 1, out, depth + 1);
             }
         } else {
-            collectCandidates(root, *items, child, tokens, i + 1, out, depth + 1);
+            collectCandidates(root, index, *items, child, tokens, i + 1, out, depth + 1);
         }
     }
 }
@@ -719,8 +800,10 @@ std::string quotedName(const std::string& d, const std::string& marker)
 class ErrorTranslator
 {
 public:
-    ErrorTranslator(const Json& schemaRoot, const Json& instance, const std::string& base, const std::string& rootName)
+    ErrorTranslator(const Json& schemaRoot, const Json& instance, const std::string& base, const std::string& rootName,
+        const SchemaIndex* index = nullptr)
         : m_root(schemaRoot)
+        , m_index(index)
         , m_instance(instance)
         , m_base(base)
         , m_rootName(rootName)
@@ -1108,7 +1191,7 @@ private:
         if (it != m_candidates.end())
             return it->second;
         std::vector<const Json*> out;
-        collectCandidates(m_root, m_root, &m_instance, tokens, 0, out, 0);
+        collectCandidates(m_root, m_index, m_root, &m_instance, tokens, 0, out, 0);
         return m_candidates.emplace(tokens, std::move(out)).first->second;
     }
 
@@ -1189,6 +1272,7 @@ private:
     }
 
     const Json& m_root;
+    const SchemaIndex* m_index; ///< of m_root's nodes, or nullptr
     const Json& m_instance;
     const std::string m_base; // copies: callers pass temporaries
     const std::string m_rootName;
@@ -2356,6 +2440,16 @@ Verdict quickVerdict(const Json& schema, const Json& instance)
     return FastNode(schema).eval(instance);
 }
 
+std::shared_ptr<const FastNode> compileFast(const Json& schema)
+{
+    return std::make_shared<const FastNode>(schema);
+}
+
+Verdict evalFast(const FastNode& node, const Json& instance)
+{
+    return node.eval(instance);
+}
+
 } // namespace
 
 struct JsonSchema::Private
@@ -2374,6 +2468,7 @@ struct JsonSchema::Private
      * can neither fail nor change a verdict, so the errors are the same (validateWhole() is the reference).
      */
     std::optional<std::vector<std::string>> members;
+    SchemaIndex index; ///< of effective, for the messages (collectCandidates)
 
     bool validate(const Json& instance, std::vector<SchemaError>& errors, const std::string& basePointer,
         const std::string& rootName, bool prune) const;
@@ -2547,6 +2642,7 @@ std::shared_ptr<const JsonSchema> JsonSchema::compile(const Json& schema, std::s
         rewriteAllOf(out->d->effective);
         widenHugeUnsigned(out->d->effective);
         out->d->fast = std::make_unique<FastNode>(out->d->source);
+        out->d->index = indexSchema(out->d->effective);
         std::set<std::string> names;
         if (namedMembers(out->d->effective, names, 0))
             out->d->members.emplace(names.begin(), names.end());
@@ -2632,7 +2728,7 @@ bool JsonSchema::Private::validate(const Json& instance, std::vector<SchemaError
         errors.push_back({basePointer, rootName + " could not be validated: " + e.what()});
         return false;
     }
-    ErrorTranslator tr(d->effective, instance, basePointer, rootName);
+    ErrorTranslator tr(d->effective, instance, basePointer, rootName, &d->index);
     std::vector<SchemaError> translated;
     std::size_t pos = 0;
     translateTree(buildTree(collectErrors(results), pos, nullptr, 0), tr, d->alternatives, translated);
