@@ -2104,9 +2104,21 @@ class FastNode
 {
 public:
     /** Compiles \a schema; unsupported keywords make the node answer Unknown. */
-    explicit FastNode(const Json& schema) { compile(schema); }
+    explicit FastNode(const Json& schema)
+    {
+        compile(schema);
+        hoist();
+    }
+    /** A node below another: compiled, hoisted by the top node's hoist(). */
+    struct Below
+    { };
+    FastNode(const Json& schema, Below) { compile(schema); }
 
-    Verdict eval(const Json& v) const
+    /**
+     * The verdict on \a v. \a slots: the members of \a v a hoisting node above looked up for this node (see
+     * hoist()), indexed by Member::slot, nullptr for an absent one; only ever given for \a v itself.
+     */
+    Verdict eval(const Json& v, const Json* const* slots = nullptr) const
     {
         if (m_unsupported)
             return Verdict::Unknown;
@@ -2124,12 +2136,37 @@ public:
             return Verdict::Invalid;
         if (m_const && step(checkEnum(v, *m_const)))
             return Verdict::Invalid;
+        const Json* hoisted[kMaxHoisted];
+        if (!m_hoisted.empty() && v.is_object()) { // the names the nodes below look up, once (see hoist())
+            const auto& obj = v.get_ref<const Json::object_t&>();
+            for (std::size_t i = 0; i < m_hoisted.size(); ++i) {
+                const auto it = obj.find(m_hoisted[i]);
+                hoisted[i] = it == obj.end() ? nullptr : &it->second;
+            }
+            slots = hoisted;
+        }
         if (v.is_object()) {
             const auto& obj = v.get_ref<const Json::object_t&>();
             std::size_t bits = 1;
             while ((std::size_t(1) << bits) < obj.size())
                 ++bits;
-            if (m_members.size() * bits < obj.size() + m_members.size()) {
+            if (slots && m_slotted) {
+                for (const Member& m : m_members) { // looked up above, or here
+                    const Json* value = nullptr;
+                    if (m.slot != kNoSlot) {
+                        value = slots[m.slot];
+                    } else {
+                        const auto it = obj.find(m.name);
+                        value = it == obj.end() ? nullptr : &it->second;
+                    }
+                    if (!value) {
+                        if (m.required)
+                            return Verdict::Invalid;
+                    } else if (m.node && step(m.node->eval(*value))) {
+                        return Verdict::Invalid;
+                    }
+                }
+            } else if (m_members.size() * bits < obj.size() + m_members.size()) {
                 for (const Member& m : m_members) { // a few names: look each up
                     const auto it = obj.find(m.name);
                     if (it == obj.end()) {
@@ -2171,12 +2208,12 @@ public:
                     return Verdict::Invalid;
         }
         for (const auto& node : m_allOf)
-            if (step(node->eval(v)))
+            if (step(node->eval(v, slots)))
                 return Verdict::Invalid;
         if (!m_anyOf.empty()) {
             bool any = false, anyUnknown = false;
             for (const auto& node : m_anyOf) {
-                const Verdict r = node->eval(v);
+                const Verdict r = node->eval(v, slots);
                 if (r == Verdict::Valid) {
                     any = true;
                     break;
@@ -2193,7 +2230,7 @@ public:
             int valid = 0;
             bool anyUnknown = false;
             for (const auto& node : m_oneOf) {
-                const Verdict r = node->eval(v);
+                const Verdict r = node->eval(v, slots);
                 valid += r == Verdict::Valid;
                 anyUnknown = anyUnknown || r == Verdict::Unknown;
             }
@@ -2203,19 +2240,19 @@ public:
                 return Verdict::Invalid;
         }
         if (m_not) {
-            const Verdict r = m_not->eval(v);
+            const Verdict r = m_not->eval(v, slots);
             if (r == Verdict::Valid)
                 return Verdict::Invalid;
             if (r == Verdict::Unknown)
                 unknown = true;
         }
         if (m_if) {
-            const Verdict c = m_if->eval(v);
+            const Verdict c = m_if->eval(v, slots);
             if (c == Verdict::Unknown)
                 unknown = true;
-            else if (c == Verdict::Valid && m_then && step(m_then->eval(v)))
+            else if (c == Verdict::Valid && m_then && step(m_then->eval(v, slots)))
                 return Verdict::Invalid;
-            else if (c == Verdict::Invalid && m_else && step(m_else->eval(v)))
+            else if (c == Verdict::Invalid && m_else && step(m_else->eval(v, slots)))
                 return Verdict::Invalid;
         }
         return unknown ? Verdict::Unknown : Verdict::Valid;
@@ -2223,6 +2260,74 @@ public:
 
 private:
     using NodePtr = std::unique_ptr<FastNode>;
+    static constexpr std::size_t kMaxHoisted = 32;
+    static constexpr std::size_t kNoSlot = std::size_t(-1);
+
+    /** The nodes that apply to the same instance as this one: allOf, anyOf, oneOf, not, if, then, else. */
+    template<typename Fn> void forEachSameInstance(Fn&& fn)
+    {
+        for (auto* list : {&m_allOf, &m_anyOf, &m_oneOf})
+            for (const NodePtr& n : *list)
+                fn(*n);
+        for (const NodePtr* n : {&m_not, &m_if, &m_then, &m_else})
+            if (*n)
+                fn(**n);
+    }
+
+    /**
+     * Hoisting (issue 15). A contract's conditions test the same few members again and again: ui_click's 77
+     * if/then look up page_name, area and element, 460 lookups in the event's 40 members. The topmost node of each
+     * group of nodes applying to one instance (through allOf, anyOf, oneOf, not, if, then, else) looks up, once per
+     * evaluation, every name the group's other nodes need (kMaxHoisted at most); those nodes then read a slot.
+     * Property and item schemas apply to other instances: each is the top of its own group.
+     */
+    void hoist()
+    {
+        // Only names looked up by two nodes or more: a name one node needs is best looked up there (it may
+        // never be, when an "if" before it fails).
+        std::map<std::string, int> uses;
+        forEachSameInstance([&uses](FastNode& n) { n.countUses(uses); });
+        std::vector<std::string> names;
+        for (const auto& [name, count] : uses) {
+            if (count >= 2 && names.size() < kMaxHoisted)
+                names.push_back(name);
+        }
+        if (!names.empty()) {
+            forEachSameInstance([&names](FastNode& n) { n.assignSlots(names); });
+            m_hoisted = std::move(names);
+        }
+        hoistBelow();
+    }
+
+    /** The tops of the groups this node's property and item schemas start. */
+    void hoistBelow()
+    {
+        for (auto& property : m_properties)
+            property.second->hoist();
+        if (m_items)
+            m_items->hoist();
+    }
+
+    void countUses(std::map<std::string, int>& uses)
+    {
+        for (const Member& m : m_members)
+            ++uses[m.name];
+        forEachSameInstance([&uses](FastNode& n) { n.countUses(uses); });
+    }
+
+    /** Gives this node's members their slots in \a names (the group's), and the same to the group below it. */
+    void assignSlots(const std::vector<std::string>& names)
+    {
+        for (Member& m : m_members) {
+            const auto at = std::find(names.begin(), names.end(), m.name);
+            if (at != names.end()) {
+                m.slot = std::size_t(at - names.begin());
+                m_slotted = true;
+            }
+        }
+        forEachSameInstance([&names](FastNode& n) { n.assignSlots(names); });
+        hoistBelow();
+    }
 
     void compile(const Json& s)
     {
@@ -2269,21 +2374,21 @@ private:
                         m_required.push_back(r.get<std::string>());
             } else if (k == "properties" && v.is_object()) {
                 for (auto p = v.begin(); p != v.end(); ++p) // in key order, as eval() relies on
-                    m_properties.emplace_back(p.key(), std::make_unique<FastNode>(*p));
+                    m_properties.emplace_back(p.key(), std::make_unique<FastNode>(*p, Below {}));
             } else if ((k == "allOf" || k == "anyOf" || k == "oneOf") && v.is_array()) {
                 auto& list = k == "allOf" ? m_allOf : k == "anyOf" ? m_anyOf : m_oneOf;
                 for (const Json& sub : v)
-                    list.push_back(std::make_unique<FastNode>(sub));
+                    list.push_back(std::make_unique<FastNode>(sub, Below {}));
             } else if (k == "not") {
-                m_not = std::make_unique<FastNode>(v);
+                m_not = std::make_unique<FastNode>(v, Below {});
             } else if (k == "if") {
-                m_if = std::make_unique<FastNode>(v);
+                m_if = std::make_unique<FastNode>(v, Below {});
             } else if (k == "then") {
-                m_then = std::make_unique<FastNode>(v);
+                m_then = std::make_unique<FastNode>(v, Below {});
             } else if (k == "else") {
-                m_else = std::make_unique<FastNode>(v);
+                m_else = std::make_unique<FastNode>(v, Below {});
             } else if (k == "items" && (v.is_object() || v.is_boolean())) {
-                m_items = std::make_unique<FastNode>(v);
+                m_items = std::make_unique<FastNode>(v, Below {});
             } else if ((k == "minimum" || k == "maximum" || k == "exclusiveMinimum" || k == "exclusiveMaximum")
                 && v.is_number()) {
                 const double d = v.get<double>();
@@ -2426,7 +2531,10 @@ private:
         std::string name;
         const FastNode* node = nullptr; ///< the "properties" schema, if any
         bool required = false;
+        std::size_t slot = kNoSlot; ///< in the slots of the group's top node, if hoisted
     };
+    std::vector<std::string> m_hoisted; ///< top of a group: the names its nodes look up (see hoist())
+    bool m_slotted = false; ///< in a group, and a member has a slot
     std::vector<Member> m_members; ///< "properties" and "required", sorted by name (see compile())
     std::vector<NodePtr> m_allOf, m_anyOf, m_oneOf;
     NodePtr m_not, m_if, m_then, m_else, m_items;

@@ -89,6 +89,7 @@ private slots:
     void longStringsDoNotCrash();
     void describedValuesAreShortDumps();
     void namedMembersGiveTheSameErrors();
+    void hoistedLookupsDecideAsValijson();
     void pointersAreEscaped();
     void everyKeywordConstrains();
     void refCyclesAreRefused();
@@ -404,6 +405,51 @@ void TestJsonSchema::namedMembersGiveTheSameErrors()
     }
     QVERIFY2(failing > 1000, std::to_string(failing).c_str()); // the failures are what this is about
     qInfo("%d validations compared, %d failing", compared, failing);
+}
+
+void TestJsonSchema::hoistedLookupsDecideAsValijson()
+{
+    // The fast evaluator looks up the members that several nodes of an allOf/if/then group test once, at the group's
+    // top (FastNode::hoist): here p and q at the top and again inside "nested", whose own group starts there. Its
+    // verdict must be valijson's on every combination of p, q and nested.p present, absent or of another value.
+    Json conditions = Json::array();
+    for (int i = 0; i < 6; ++i) {
+        conditions.push_back(Json {{"if", {{"properties", {{"p", {{"const", i}}}}}, {"required", {"p"}}}},
+            {"then", {{"properties", {{"q", {{"enum", {i, i + 1}}}}}}}}});
+    }
+    conditions.push_back(Json {{"if", {{"required", {"q"}}}}, {"then", {{"required", {"p"}}}},
+        {"else", {{"not", {{"required", {"p"}}}}}}});
+    Json schemaJson = {{"type", "object"}, {"allOf", conditions},
+        {"properties", {{"nested", {{"allOf", conditions}, {"properties", {{"p", {{"type", "integer"}}}}}}}}}};
+    std::string error;
+    const auto schema = el::JsonSchema::compile(schemaJson, error);
+    QVERIFY2(schema, error.c_str());
+    const std::vector<Json> values = {Json(), Json(0), Json(1), Json(2), Json(5), Json(6), Json("x")};
+    int decided = 0, valid = 0;
+    for (const Json& p : values) {
+        for (const Json& q : values) {
+            for (const Json& np : values) {
+                Json instance = Json::object();
+                if (!p.is_null())
+                    instance["p"] = p;
+                if (!q.is_null())
+                    instance["q"] = q;
+                instance["other"] = 1;
+                if (!np.is_null())
+                    instance["nested"] = {{"p", np}, {"q", q.is_null() ? Json(0) : q}};
+                const auto general = schema->generalPathVerdict(instance);
+                const auto fast = schema->fastPathVerdict(instance);
+                QVERIFY(general != el::JsonSchema::PathVerdict::Undecided);
+                if (fast != el::JsonSchema::PathVerdict::Undecided) {
+                    ++decided;
+                    QVERIFY2(fast == general, instance.dump().c_str());
+                }
+                valid += general == el::JsonSchema::PathVerdict::Valid;
+            }
+        }
+    }
+    QVERIFY(decided == 343); // every case decided by the fast path: it was tested, not deferred
+    QVERIFY(valid > 10 && valid < 333);
 }
 
 void TestJsonSchema::describedValuesAreShortDumps()
