@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <deque>
 #include <future>
 #include <map>
@@ -830,7 +831,10 @@ bool Checker::addFile(const QString& path, const std::string& name, qint64 recei
         std::string rest = buffer();
         rest.assign(buf, last + 1);
         buf.resize(last + 1);
-        const auto lines = std::size_t(std::count(buf.begin(), buf.end(), '\n'));
+        std::size_t lines = 0; // memchr is vectorised, std::count byte by byte
+        for (const char *at = buf.data(), *end = at + buf.size();
+             (at = static_cast<const char*>(std::memchr(at, '\n', std::size_t(end - at)))) != nullptr; ++at)
+            ++lines;
         if (!submit(name, std::move(buf), lineNo, receivedMs, error))
             return false;
         lineNo += lines;
