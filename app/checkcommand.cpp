@@ -9,7 +9,9 @@
 #include "textsearch.h"
 
 #include <QCommandLineParser>
+#include <QDir>
 #include <QFile>
+#include <QTemporaryFile>
 #include <QThread>
 #include <QThreadPool>
 #include <QXmlStreamWriter>
@@ -18,6 +20,7 @@
 #include <cstdio>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <future>
 #include <map>
 #include <string>
@@ -61,30 +64,95 @@ enum class Format { Text, Json, Junit };
 
 /**
  * Text built by appending, kept in pieces of about 1 MiB. One string grown to a report's size would be copied at
- * each doubling and leave the old buffers with the allocator: tens of MB of peak RSS for a large report.
+ * each doubling and leave the old buffers with the allocator: tens of MB of peak RSS for a large report. Past
+ * kInMemory, full pieces go to a temporary file (QDir::tempPath(), removed with this object), so that a report
+ * of millions of violations does not stay in memory; if that file cannot be made or written, the text stays in
+ * memory. EVENTLENS_CHECK_REPORT_MEMORY (bytes) overrides kInMemory (the tests spool every piece).
  */
 class PieceText
 {
 public:
-    bool empty() const { return m_pieces.empty(); }
+    using Sink = std::function<bool(std::string_view)>;
+
+    bool empty() const { return m_pieces.empty() && m_spooled == 0; }
     /** The string to append to. */
     std::string& tail()
     {
         if (m_pieces.empty() || m_pieces.back().size() >= kPiece) {
+            if (m_pieces.size() * kPiece >= m_inMemory)
+                spill();
             m_pieces.emplace_back();
             m_pieces.back().reserve(kPiece + kPiece / 4);
         }
         return m_pieces.back();
     }
-    void appendTo(std::vector<std::string_view>& out) const
+    /** Hands the text to \a write, in order: false when \a write fails, or with \a error when the file does. */
+    bool writeTo(const Sink& write, std::string& error) const
     {
-        for (const std::string& p : m_pieces)
-            out.push_back(p);
+        if (m_spooled > 0) {
+            if (!m_spool->seek(0)) {
+                error = "cannot read back the report's temporary file: " + m_spool->errorString().toStdString();
+                return false;
+            }
+            std::string buffer(kPiece, '\0');
+            for (qint64 left = m_spooled; left > 0;) {
+                const qint64 n = m_spool->read(buffer.data(), std::min<qint64>(left, qint64(buffer.size())));
+                if (n <= 0) {
+                    error = "cannot read back the report's temporary file: " + m_spool->errorString().toStdString();
+                    return false;
+                }
+                if (!write(std::string_view(buffer.data(), std::size_t(n))))
+                    return false;
+                left -= n;
+            }
+        }
+        for (const std::string& p : m_pieces) {
+            if (!write(p))
+                return false;
+        }
+        return true;
     }
 
 private:
+    static std::size_t inMemoryLimit()
+    {
+        bool ok = false;
+        const qulonglong n = qEnvironmentVariable("EVENTLENS_CHECK_REPORT_MEMORY").toULongLong(&ok);
+        return ok ? std::size_t(n) : kInMemory;
+    }
+
+    void spill()
+    {
+        if (m_noSpool)
+            return;
+        if (!m_spool) {
+            m_spool = std::make_unique<QTemporaryFile>(QDir::tempPath() + QStringLiteral("/eventlens-report-XXXXXX"));
+            if (!m_spool->open()) {
+                m_spool.reset();
+                m_noSpool = true;
+                return;
+            }
+        }
+        std::size_t written = 0;
+        for (const std::string& p : m_pieces) {
+            if (m_spool->write(p.data(), qint64(p.size())) != qint64(p.size())) {
+                m_noSpool = true; // disk full: what did not fit stays in memory (m_spooled counts what did)
+                m_spool->resize(m_spooled);
+                break;
+            }
+            m_spooled += qint64(p.size());
+            ++written;
+        }
+        m_pieces.erase(m_pieces.begin(), m_pieces.begin() + std::ptrdiff_t(written));
+    }
+
     static constexpr std::size_t kPiece = std::size_t(1) << 20;
+    static constexpr std::size_t kInMemory = std::size_t(16) << 20;
     std::vector<std::string> m_pieces;
+    std::unique_ptr<QTemporaryFile> m_spool;
+    qint64 m_spooled = 0; ///< bytes in m_spool, before m_pieces
+    bool m_noSpool = false; ///< the file could not be made or written: the rest stays in memory
+    std::size_t m_inMemory = inMemoryLimit();
 };
 
 /**
@@ -184,11 +252,18 @@ void renderJson(const Reported& rv, PieceText& out)
     appendIndented(dump2(j), first, out.tail());
 }
 
+/** A part of the report to write: text, or a PieceText (\c text is then unused). */
+struct Part
+{
+    std::string_view text;
+    const PieceText* pieces = nullptr;
+};
+
 /**
- * The JSON report as pieces to write in order (the violations are not copied into one string): the same bytes
- * as dump(2) of the whole report as one DOM, which is never built. \a storage owns the pieces but the last.
+ * The JSON report as parts to write in order (the violations are not copied into one string): the same bytes
+ * as dump(2) of the whole report as one DOM, which is never built. \a storage owns the texts.
  */
-std::vector<std::string_view> formatJson(const Report& r, std::vector<std::string>& storage)
+std::vector<Part> formatJson(const Report& r, std::vector<std::string>& storage)
 {
     const char* const runsMark = "@@eventlens-check-runs@@";
     const char* const violationsMark = "@@eventlens-check-violations@@";
@@ -207,16 +282,22 @@ std::vector<std::string_view> formatJson(const Report& r, std::vector<std::strin
     const std::size_t a = text.find(runsAt);
     const std::size_t b = text.find(violationsAt);
     storage.clear();
+    storage.reserve(3); // the parts point into these strings
     storage.push_back(text.substr(0, a) + (r.renderedRuns.empty() ? "[]" : "["));
     storage.push_back((r.renderedRuns.empty() ? "" : "\n  ]") + text.substr(a + runsAt.size(), b - a - runsAt.size())
         + (r.rendered.empty() ? "[]" : "["));
     storage.push_back((r.rendered.empty() ? "" : "\n  ]") + text.substr(b + violationsAt.size()));
-    std::vector<std::string_view> pieces = {storage[0]};
-    r.renderedRuns.appendTo(pieces);
-    pieces.push_back(storage[1]);
-    r.rendered.appendTo(pieces);
-    pieces.push_back(storage[2]);
-    return pieces;
+    return {{storage[0]}, {{}, &r.renderedRuns}, {storage[1]}, {{}, &r.rendered}, {storage[2]}};
+}
+
+/** Hands \a parts to \a write in order; false when it fails, or with \a error when a PieceText's file does. */
+bool writeParts(const std::vector<Part>& parts, const PieceText::Sink& write, std::string& error)
+{
+    for (const Part& p : parts) {
+        if (p.pieces ? !p.pieces->writeTo(write, error) : !write(p.text))
+            return false;
+    }
+    return true;
 }
 
 // --- junit -----------------------------------------------------------------------------------------------------
@@ -947,30 +1028,38 @@ int runCheckCommand(const QStringList& args)
     }
 
     std::vector<std::string> storage;
-    std::vector<std::string_view> pieces;
+    std::vector<Part> parts;
     if (report.format == Format::Json) {
-        pieces = formatJson(report, storage);
+        parts = formatJson(report, storage);
     } else if (report.format == Format::Junit) {
         storage.push_back(formatJunit(report));
-        pieces.push_back(storage.back());
+        parts.push_back({storage.back()});
     } else {
         storage.push_back(summaryLine(report) + "\n");
-        report.rendered.appendTo(pieces);
-        pieces.push_back(storage.back());
+        parts = {{{}, &report.rendered}, {storage.back()}};
     }
 
+    std::string partError; // a temporary file of the report could not be read back
     if (parser.isSet(outputOption)) {
         const QString out = parser.value(outputOption);
         QString why;
-        if (!el::saveFile(out, pieces, &why)) {
-            printErr("cannot write " + why.toStdString());
+        const bool saved = el::saveFile(
+            out, [&](const el::ByteSink& write) { return writeParts(parts, write, partError); }, &why);
+        if (!saved) {
+            printErr("cannot write " + (partError.empty() ? why.toStdString() : out.toStdString() + ": " + partError));
             return 2;
         }
         std::fprintf(stderr, "%s\n", summaryLine(report).c_str());
     } else {
-        for (const std::string_view piece : pieces)
-            std::fwrite(piece.data(), 1, piece.size(), stdout);
+        const bool written = writeParts(
+            parts,
+            [](std::string_view piece) { return std::fwrite(piece.data(), 1, piece.size(), stdout) == piece.size(); },
+            partError);
         std::fflush(stdout);
+        if (!written) {
+            printErr("cannot write the report to stdout" + (partError.empty() ? std::string() : ": " + partError));
+            return 2;
+        }
     }
     return report.errors > 0 ? 1 : 0;
 }

@@ -5,20 +5,10 @@
 #include <QFileInfo>
 #include <QSaveFile>
 
+#include <cerrno>
+#include <cstring>
+
 namespace el {
-
-namespace {
-
-template<typename File> bool writeAll(File& file, const std::vector<std::string_view>& pieces)
-{
-    for (const std::string_view bytes : pieces) {
-        if (file.write(bytes.data(), qint64(bytes.size())) != qint64(bytes.size()))
-            return false;
-    }
-    return true;
-}
-
-} // namespace
 
 bool saveFile(const QString& path, std::string_view bytes, QString* error)
 {
@@ -27,23 +17,45 @@ bool saveFile(const QString& path, std::string_view bytes, QString* error)
 
 bool saveFile(const QString& path, const std::vector<std::string_view>& pieces, QString* error)
 {
+    return saveFile(
+        path,
+        [&pieces](const ByteSink& write) {
+            for (const std::string_view bytes : pieces) {
+                if (!write(bytes))
+                    return false;
+            }
+            return true;
+        },
+        error);
+}
+
+bool saveFile(const QString& path, const std::function<bool(const ByteSink&)>& produce, QString* error)
+{
     const auto fail = [&](const QString& why) {
         if (error)
             *error = path + QStringLiteral(": ") + why;
         return false;
     };
+    const auto into = [](QIODevice& file) {
+        return [&file](std::string_view bytes) {
+            return file.write(bytes.data(), qint64(bytes.size())) == qint64(bytes.size());
+        };
+    };
     const QFileInfo info(path); // follows symbolic links: a link to a device is a device
     if (info.exists() && !info.isFile() && !info.isDir()) {
         QFile device(path);
-        if (!device.open(QIODevice::WriteOnly | QIODevice::Unbuffered) || !writeAll(device, pieces))
+        if (!device.open(QIODevice::WriteOnly | QIODevice::Unbuffered) || !produce(into(device)))
             return fail(device.errorString());
         return true;
     }
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
         return fail(file.errorString());
-    if (!writeAll(file, pieces) || !file.commit()) {
-        const QString why = file.errorString();
+    if (!produce(into(file)) || !file.commit()) {
+        const int err = errno; // QSaveFile says "Unknown error" for a full disk
+        QString why = file.errorString();
+        if ((why.isEmpty() || why == QLatin1String("Unknown error")) && err != 0)
+            why = QString::fromLocal8Bit(std::strerror(err));
         file.cancelWriting();
         return fail(why);
     }

@@ -3,6 +3,7 @@
 
 #include <QString>
 
+#include <functional>
 #include <string_view>
 #include <vector>
 
@@ -18,5 +19,14 @@ namespace el {
 bool saveFile(const QString& path, std::string_view bytes, QString* error);
 /** The same with the bytes in pieces, written in order (a large report need not be joined first). */
 bool saveFile(const QString& path, const std::vector<std::string_view>& pieces, QString* error);
+
+/** Bytes to write, in order; false once a write failed. */
+using ByteSink = std::function<bool(std::string_view)>;
+/**
+ * The same with the bytes handed by \a produce to its sink as it makes them (a report kept in a temporary file
+ * is copied through). When \a produce returns false, nothing replaces the file (a device is left as written) and
+ * \a error says why when a write failed.
+ */
+bool saveFile(const QString& path, const std::function<bool(const ByteSink&)>& produce, QString* error);
 
 } // namespace el

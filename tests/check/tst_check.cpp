@@ -649,6 +649,18 @@ void TestCheck::streamingEqualsWholeFile()
             (s["violations"][i].dump() + "\n" + w["violations"][i].dump()).c_str());
     QVERIFY(s == w);
 
+    // The report spooled to a temporary file piece by piece (EVENTLENS_CHECK_REPORT_MEMORY=0 spools every full
+    // piece of 1 MiB; a large report does so past 16 MiB): the same bytes, in JSON (several pieces) and in text.
+    const QStringList textArgs {QStringLiteral("--contract"), QStringLiteral("builtin:open-design"), ndPath};
+    const Run text = checkWithChunk(textArgs, chunk);
+    qputenv("EVENTLENS_CHECK_REPORT_MEMORY", "0");
+    const Run spooled = checkWithChunk(args + QStringList {ndPath}, chunk);
+    const Run spooledText = checkWithChunk(textArgs, chunk);
+    qunsetenv("EVENTLENS_CHECK_REPORT_MEMORY");
+    QVERIFY2(streamed.out.size() > (1 << 20), QByteArray::number(streamed.out.size())); // more than one piece
+    QVERIFY(spooled.out == streamed.out);
+    QVERIFY(!text.out.isEmpty() && spooledText.out == text.out);
+
     // The same file in one chunk, and through the whole-file reader as `eventlens check` read it before
     // (readOfflineInput + ContractEngine::onEvent), give the same report.
     const Run oneChunk = checkWithChunk(args + QStringList {ndPath}, 0);
