@@ -574,15 +574,17 @@ private:
         bool failed = false;
         std::string error;
     };
-    /// An event a later violation may name, in a few bytes: its name interned, its source as the input's index
-    /// and the rest (":LINE", "[INDEX]"), short enough to stay inside the std::string.
+    /// An event a later violation may name, in 24 bytes: its seq, its name interned and its source as the input's
+    /// index and line (NDJSON: "FILE:LINE"), else as an index in m_wheres (the rest, or the whole source).
     struct Named
     {
+        qint64 seq = 0;
         std::uint32_t name = 0; ///< index in m_names
         std::uint32_t file = 0; ///< index in m_files, or kNoFile (then \c where is the whole source)
-        std::string where;
+        std::uint32_t where = 0; ///< the line, or with kWhereText an index in m_wheres (":LINE" too long, "[INDEX]")
     };
     static constexpr std::uint32_t kNoFile = 0xffffffffu;
+    static constexpr std::uint32_t kWhereText = 0x80000000u;
 
     /** Judges the events of \a b from \a first on (from the DOMs the reader kept, else from their text). */
     static void judge(const el::Contract& contract, bool junit, Batch& b, bool parallel, std::size_t first = 0);
@@ -593,7 +595,9 @@ private:
     bool takeOne(std::string& error);
     bool consume(Batch& b, std::string& error);
     void report(std::vector<el::Violation>& violations, qint64 seq, const std::string& name, const std::string& src);
-    Named named(const std::string& name, const std::string& src);
+    Named named(qint64 seq, const std::string& name, const std::string& src);
+    /** The name and source of \a seq, if remembered (else empty). */
+    std::pair<std::string, std::string> namedAt(qint64 seq) const;
     /** An empty buffer to read a block into: one whose block was consumed, else a new one. */
     std::string buffer();
 
@@ -608,7 +612,8 @@ private:
     qint64 m_nextSeq = 1;
     qint64 m_requests = 0;
     /// seq -> name and source, for the events the sequence rules remember (see the class comment)
-    std::unordered_map<qint64, Named> m_named;
+    std::deque<Named> m_named; ///< by seq (a deque: no copy of it all as it grows)
+    std::vector<std::string> m_wheres; ///< sources that are not "FILE:LINE"
     std::vector<std::string> m_names; ///< event names of m_named
     std::unordered_map<std::string, std::uint32_t> m_nameIndex;
     std::vector<std::string> m_files; ///< input names, in order
@@ -714,11 +719,7 @@ void Checker::report(
         auto lookup = [&](qint64 at) -> std::pair<std::string, std::string> {
             if (at == seq && seq != 0)
                 return {name, src};
-            const auto it = m_named.find(at);
-            if (it == m_named.end())
-                return {};
-            const Named& n = it->second;
-            return {m_names[n.name], n.file == kNoFile ? n.where : m_files[n.file] + n.where};
+            return namedAt(at);
         };
         for (qint64 s : v.seqs)
             r.sources.push_back(lookup(s).second);
@@ -738,9 +739,10 @@ void Checker::report(
     }
 }
 
-Checker::Named Checker::named(const std::string& name, const std::string& src)
+Checker::Named Checker::named(qint64 seq, const std::string& name, const std::string& src)
 {
     Named n;
+    n.seq = seq;
     auto it = m_nameIndex.find(name);
     if (it == m_nameIndex.end()) {
         it = m_nameIndex.emplace(name, std::uint32_t(m_names.size())).first;
@@ -748,14 +750,35 @@ Checker::Named Checker::named(const std::string& name, const std::string& src)
     }
     n.name = it->second;
     const std::string& file = m_files.back();
+    std::string where = src;
+    n.file = kNoFile;
     if (src.compare(0, file.size(), file) == 0) {
         n.file = std::uint32_t(m_files.size() - 1);
-        n.where = src.substr(file.size());
-    } else {
-        n.file = kNoFile;
-        n.where = src;
+        where = src.substr(file.size());
+        // ":LINE" as written by the reader (digits, no leading zero) is kept as a number
+        if (where.size() >= 2 && where.size() <= 10 && where[0] == ':' && where[1] != '0'
+            && where.find_first_not_of("0123456789", 1) == std::string::npos) {
+            const unsigned long line = std::stoul(where.substr(1));
+            if (line < kWhereText) {
+                n.where = std::uint32_t(line);
+                return n;
+            }
+        }
     }
+    n.where = kWhereText | std::uint32_t(m_wheres.size());
+    m_wheres.push_back(std::move(where));
     return n;
+}
+
+std::pair<std::string, std::string> Checker::namedAt(qint64 seq) const
+{
+    const auto it
+        = std::lower_bound(m_named.begin(), m_named.end(), seq, [](const Named& n, qint64 s) { return n.seq < s; });
+    if (it == m_named.end() || it->seq != seq)
+        return {};
+    const Named& n = *it;
+    const std::string where = n.where & kWhereText ? m_wheres[n.where & ~kWhereText] : ":" + std::to_string(n.where);
+    return {m_names[n.name], n.file == kNoFile ? where : m_files[n.file] + where};
 }
 
 std::string Checker::buffer()
@@ -795,7 +818,7 @@ bool Checker::consume(Batch& b, std::string& error)
         const std::uint64_t remembered = m_engine.seqsRemembered();
         std::vector<el::Violation> v = m_engine.onJudged(e, std::move(j));
         if (m_engine.seqsRemembered() != remembered)
-            m_named.emplace(seq, named(name, src));
+            m_named.push_back(named(seq, name, src)); // seqs only grow
         report(v, seq, name, src);
         if (m_junit)
             m_report.records.push_back({name, seq, src, e.recording, std::move(b.orderKeys[i])});
