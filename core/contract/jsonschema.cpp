@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "contract/jsonschema.h"
+#include "util/fastjson.h"
 
 // valijson reports schema problems through throwRuntimeError(), which aborts the process unless
 // exceptions are enabled. This is the only translation unit that includes valijson.
@@ -1130,30 +1131,10 @@ public:
         out.push_back({m_base + jsonPointerFromTokens(tokens), std::move(message)});
     }
 
+    /** The instance's value at \a tokens (unescaped), or nullptr. */
     const Json* valueAt(const std::vector<std::string>& tokens) const
     {
-        const Json* v = &m_instance;
-        for (const std::string& t : tokens) {
-            if (v->is_object()) {
-                auto it = v->find(t);
-                if (it == v->end())
-                    return nullptr;
-                v = &*it;
-            } else if (v->is_array()) {
-                std::size_t idx = 0;
-                try {
-                    idx = static_cast<std::size_t>(std::stoul(t));
-                } catch (const std::exception&) {
-                    return nullptr;
-                }
-                if (idx >= v->size())
-                    return nullptr;
-                v = &(*v)[idx];
-            } else {
-                return nullptr;
-            }
-        }
-        return v;
+        return findPointer(m_instance, jsonPointerFromTokens(tokens));
     }
 
     /** "runtime_type", "user.plan", "tags[0]"; the root name for the instance itself. */

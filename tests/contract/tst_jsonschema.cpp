@@ -417,8 +417,8 @@ void TestJsonSchema::hoistedLookupsDecideAsValijson()
         conditions.push_back(Json {{"if", {{"properties", {{"p", {{"const", i}}}}}, {"required", {"p"}}}},
             {"then", {{"properties", {{"q", {{"enum", {i, i + 1}}}}}}}}});
     }
-    conditions.push_back(Json {{"if", {{"required", {"q"}}}}, {"then", {{"required", {"p"}}}},
-        {"else", {{"not", {{"required", {"p"}}}}}}});
+    conditions.push_back(Json {
+        {"if", {{"required", {"q"}}}}, {"then", {{"required", {"p"}}}}, {"else", {{"not", {{"required", {"p"}}}}}}});
     Json schemaJson = {{"type", "object"}, {"allOf", conditions},
         {"properties", {{"nested", {{"allOf", conditions}, {"properties", {{"p", {{"type", "integer"}}}}}}}}}};
     std::string error;
