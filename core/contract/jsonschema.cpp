@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "contract/jsonschema.h"
 #include "util/fastjson.h"
+#include "util/linearregex.h"
 
 // valijson reports schema problems through throwRuntimeError(), which aborts the process unless
 // exceptions are enabled. This is the only translation unit that includes valijson.
@@ -389,6 +390,10 @@ public:
         } catch (const std::regex_error&) {
             m_regex.assign(p, std::regex::ECMAScript);
         }
+        // Most contract patterns (uuids, hex ids, "^\\S(.*\\S)?$") run on LinearRegex: one pass over the UTF-8
+        // text, no allocation (std::wregex decodes to a wstring first). The others, and every pattern's validity,
+        // stay with std::wregex.
+        m_linear = LinearRegex::compile(pattern);
     }
 
     bool polynomial() const { return m_polynomial; }
@@ -396,6 +401,8 @@ public:
     /** Whether \a text contains a match; nullopt when it is too long for a backtracking pattern. */
     std::optional<bool> search(const std::string& text) const
     {
+        if (m_linear)
+            return m_linear->search(text);
         const std::wstring t = decodeUtf8(text);
         if (!m_polynomial && t.size() > kMaxBacktrackingInput)
             return std::nullopt;
@@ -405,6 +412,7 @@ public:
 private:
     std::wregex m_regex;
     bool m_polynomial = false;
+    std::optional<LinearRegex> m_linear;
 };
 
 /** Search with a "pattern" keyword's semantics (see CodePointRegex); \a ok: the pattern compiles. */
