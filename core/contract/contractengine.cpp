@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "contract/contractengine.h"
 #include "util/fastjson.h"
+#include "util/keytable.h"
 #include "util/text.h"
 
 #include "contract/contract.h"
@@ -196,25 +197,11 @@ Violation makeViolation(ViolationKind kind, const std::string& rule, Severity se
     return v;
 }
 
-/** Two independent 64-bit hashes of a key's JSON text. */
-struct KeyHash
-{
-    std::uint64_t a = 0;
-    std::uint64_t b = 0;
-    bool operator<(const KeyHash& o) const { return a != o.a ? a < o.a : b < o.b; }
-};
+using KeyHash = Hash128; ///< of a key's JSON text
 
 KeyHash keyHash(const std::string& text)
 {
-    KeyHash h;
-    h.a = std::hash<std::string> {}(text);
-    std::uint64_t f = 1469598103934665603ull; // FNV-1a 64, unrelated to std::hash (murmur)
-    for (const char c : text) {
-        f ^= static_cast<unsigned char>(c);
-        f *= 1099511628211ull;
-    }
-    h.b = f ^ (text.size() * 0x9E3779B97F4A7C15ull);
-    return h;
+    return hash128(text);
 }
 
 /** What a pair keeps while a session runs: values as compact JSON text (a RunInfo is built on demand). */
@@ -248,25 +235,25 @@ Json parseCompact(const std::string& text)
 
 struct SequenceState
 {
-    // Everything here grows with the session: a deque and ordered containers, never a reallocation or a
-    // rehash of the whole (rehashing a hash table of a million keys stalled the GUI thread for 0.2-0.4 s,
+    // Everything here grows with the session: deques, ordered containers and KeyTables, never a reallocation or
+    // a rehash of the whole (rehashing a hash table of a million keys stalled the GUI thread for 0.2-0.4 s,
     // measured by bench/ui).
     // pair
     std::map<std::size_t, PairRecord> pairs; ///< by creation index; closed pairs leave with their events (forget)
     std::size_t nextPair = 0;
-    std::map<KeyHash, std::size_t> latest; ///< key (hash of its dump) -> index of the newest pair
+    KeyTable<std::size_t> latest; ///< key (hash of its dump) -> index of the newest pair
     std::set<std::size_t> open; ///< indexes of open pairs
     /// Keys of pairs that left memory (true: it had its end), so that a late or repeated end of a forgotten
     /// run is not taken for an orphan. 16 bytes of hash per run instead of the whole record.
-    std::map<KeyHash, bool> forgotten;
+    KeyTable<bool> forgotten;
     // order (keys as hashes, like unique: a `then` must still find its `first` after the events left)
-    std::set<KeyHash> firstSeen;
+    KeyTable<bool> firstSeen;
     bool anyFirst = false;
     // unique
     /// key -> first seq and the index of its event name in \c names. Keys are kept as a 128-bit hash of their
     /// JSON text (two independent 64-bit hashes: a false duplicate needs both to collide, ~1e-20 at 10^9 keys):
     /// a live session sees one key per event, and the text would cost ~150 bytes each.
-    std::map<KeyHash, std::pair<qint64, std::uint32_t>> seen;
+    KeyTable<std::pair<qint64, std::uint32_t>> seen;
     std::deque<std::pair<qint64, KeyHash>> seenOrder; ///< (first seq, key) in arrival order, for forget()
     std::vector<std::string> names; ///< event names seen by this rule
     std::unordered_map<std::string, std::uint32_t> nameIndex;
@@ -331,10 +318,10 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     SequenceState& st = states[index];
     const KeyHash kh = keyHash(key->dump());
     const qint64 t = eventTimeMs(event);
-    auto latest = st.latest.find(kh);
+    const std::size_t* latest = st.latest.find(kh);
 
     if (isStart) {
-        if (latest != st.latest.end() && st.pairs.at(latest->second).info.state == RunState::Open)
+        if (latest && st.pairs.at(*latest).info.state == RunState::Open)
             return; // a repeated start while the pair is open keeps the first start
         PairRecord p;
         p.info.key = compactJson(*key);
@@ -363,21 +350,20 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
 
     // end
     const Json* result = j.fact(s.result);
-    if (latest == st.latest.end() && !st.forgotten.empty()) {
+    if (!latest && !st.forgotten.empty()) {
         // The run left memory with its events (--max-events-in-memory): a late end is no orphan, and a
         // second end is still a second end.
-        const auto f = st.forgotten.find(kh);
-        if (f != st.forgotten.end()) {
-            if (f->second && s.atMostOnce)
+        if (bool* f = st.forgotten.find(kh)) {
+            if (*f && s.atMostOnce)
                 out.push_back(makeViolation(ViolationKind::SequenceDuplicateEnd, s.id, s.severity, s.key,
                     "second " + s.end + " for " + keyText(s, *key)
                         + " (the first has left memory with its events), expected at most one",
                     {event.seq}));
-            f->second = true;
+            *f = true;
             return;
         }
     }
-    if (latest == st.latest.end()) {
+    if (!latest) {
         PairRecord p;
         p.info.key = compactJson(*key);
         ++seqsRemembered;
@@ -396,7 +382,8 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
             {event.seq}));
         return;
     }
-    PairRecord& p = st.pairs.at(latest->second);
+    const std::size_t latestIdx = *latest;
+    PairRecord& p = st.pairs.at(latestIdx);
     if (p.info.endSeq != 0) {
         if (s.atMostOnce) {
             std::vector<qint64> seqs;
@@ -415,8 +402,8 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     p.info.endSeq = event.seq;
     p.info.endMs = t;
     p.info.result = result ? compactJson(*result) : std::string();
-    st.open.erase(latest->second);
-    touch(index, latest->second); // before the pinned checks below, which change it further
+    st.open.erase(latestIdx);
+    touch(index, latestIdx); // before the pinned checks below, which change it further
     if (p.info.state == RunState::Open) {
         if (s.withinMs && t - p.info.startMs > *s.withinMs) {
             p.info.state = RunState::Unfinished;
@@ -468,12 +455,12 @@ void ContractEngine::Private::sequences(
                 break;
             if (name == s.first) {
                 if (key)
-                    st.firstSeen.insert(keyHash(key->dump()));
+                    st.firstSeen.tryEmplace(keyHash(key->dump()), true);
                 else
                     st.anyFirst = true;
                 break;
             }
-            const bool seen = key ? st.firstSeen.count(keyHash(key->dump())) > 0 : st.anyFirst;
+            const bool seen = key ? st.firstSeen.find(keyHash(key->dump())) != nullptr : st.anyFirst;
             if (!seen) {
                 out.push_back(
                     makeViolation(ViolationKind::SequenceOrder, s.id, s.severity, key ? s.key : std::string("/event"),
@@ -496,16 +483,16 @@ void ContractEngine::Private::sequences(
                 st.names.push_back(name);
             }
             const KeyHash hash = keyHash(key->dump());
-            auto [it, inserted] = st.seen.try_emplace(hash, event.seq, nameIt->second);
+            const auto [first, inserted] = st.seen.tryEmplace(hash, {event.seq, nameIt->second});
             if (inserted) {
                 st.seenOrder.emplace_back(event.seq, hash);
                 ++seqsRemembered;
             }
             if (!inserted) {
                 out.push_back(makeViolation(ViolationKind::SequenceDuplicateKey, s.id, s.severity, s.key,
-                    keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(it->second.first)
-                        + " (" + st.names[it->second.second] + "), expected unique",
-                    {it->second.first, event.seq}));
+                    keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(first->first) + " ("
+                        + st.names[first->second] + "), expected unique",
+                    {first->first, event.seq}));
             }
             break;
         }
@@ -690,9 +677,9 @@ void ContractEngine::forget(qint64 beforeSeq)
         // unique: a key first used before the window is no longer remembered (a later reuse is not flagged)
         while (!st.seenOrder.empty() && st.seenOrder.front().first < beforeSeq) {
             const auto& [seq, hash] = st.seenOrder.front();
-            const auto it = st.seen.find(hash);
-            if (it != st.seen.end() && it->second.first == seq)
-                st.seen.erase(it);
+            const auto* found = st.seen.find(hash);
+            if (found && found->first == seq)
+                st.seen.erase(hash);
             st.seenOrder.pop_front();
         }
         // pair: closed pairs whose events all left; an open pair stays until it ends or times out
@@ -706,9 +693,9 @@ void ContractEngine::forget(qint64 beforeSeq)
                 continue;
             }
             const KeyHash kh = it->second.keyHash;
-            const auto l = st.latest.find(kh);
-            if (l != st.latest.end() && l->second == it->first)
-                st.latest.erase(l);
+            const std::size_t* l = st.latest.find(kh);
+            if (l && *l == it->first)
+                st.latest.erase(kh);
             st.forgotten[kh] = c.endSeq != 0;
             if (d->trackChanges)
                 d->forgottenIds.push_back(Private::runId(i, it->first));

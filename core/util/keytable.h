@@ -1,0 +1,151 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace el {
+
+/** Two independent 64-bit hashes of a text (never both zero: that marks an empty slot in KeyTable). */
+struct Hash128
+{
+    std::uint64_t a = 0;
+    std::uint64_t b = 0;
+    bool operator==(const Hash128& o) const { return a == o.a && b == o.b; }
+    bool empty() const { return a == 0 && b == 0; }
+};
+
+/** std::hash (murmur in libstdc++) and FNV-1a 64: a false match needs both to collide, ~1e-20 at 10^9 keys. */
+inline Hash128 hash128(std::string_view text)
+{
+    Hash128 h;
+    h.a = std::hash<std::string_view> {}(text);
+    std::uint64_t f = 1469598103934665603ull; // FNV-1a 64, unrelated to std::hash
+    for (const char c : text) {
+        f ^= static_cast<unsigned char>(c);
+        f *= 1099511628211ull;
+    }
+    h.b = f ^ (text.size() * 0x9E3779B97F4A7C15ull);
+    if (h.empty())
+        h.b = 1;
+    return h;
+}
+
+/**
+ * A hash map from Hash128 to V (small, trivially copyable) that never rehashes more than a sliver at once: 256
+ * shards, each an open-addressing table with linear probing that doubles on its own. Growing a whole table of a
+ * million keys stalled the GUI thread for 0.2-0.4 s (bench/ui); a std::map avoided that at 64 bytes and a chain
+ * of cache misses per key. Erase shifts the following entries back (no tombstones). Pointers returned are valid
+ * until the next insertion or erase.
+ */
+template<typename V> class KeyTable
+{
+public:
+    V* find(const Hash128& key)
+    {
+        Shard& s = shard(key);
+        if (s.slots.empty())
+            return nullptr;
+        const std::size_t mask = s.slots.size() - 1;
+        for (std::size_t i = key.b & mask;; i = (i + 1) & mask) {
+            Slot& slot = s.slots[i];
+            if (slot.key == key)
+                return &slot.value;
+            if (slot.key.empty())
+                return nullptr;
+        }
+    }
+    const V* find(const Hash128& key) const { return const_cast<KeyTable*>(this)->find(key); }
+
+    /** The value of \a key, inserted as \a value if absent; second: whether it was inserted. */
+    std::pair<V*, bool> tryEmplace(const Hash128& key, const V& value)
+    {
+        Shard& s = shard(key);
+        if ((s.used + 1) * 4 > s.slots.size() * 3)
+            grow(s);
+        const std::size_t mask = s.slots.size() - 1;
+        for (std::size_t i = key.b & mask;; i = (i + 1) & mask) {
+            Slot& slot = s.slots[i];
+            if (slot.key == key)
+                return {&slot.value, false};
+            if (slot.key.empty()) {
+                slot.key = key;
+                slot.value = value;
+                ++s.used;
+                ++m_size;
+                return {&slot.value, true};
+            }
+        }
+    }
+
+    V& operator[](const Hash128& key) { return *tryEmplace(key, V()).first; }
+
+    bool erase(const Hash128& key)
+    {
+        Shard& s = shard(key);
+        if (s.slots.empty())
+            return false;
+        const std::size_t mask = s.slots.size() - 1;
+        std::size_t i = key.b & mask;
+        while (!(s.slots[i].key == key)) {
+            if (s.slots[i].key.empty())
+                return false;
+            i = (i + 1) & mask;
+        }
+        // Backward shift: move up each following entry that may live at i, until an empty slot.
+        for (std::size_t j = (i + 1) & mask; !s.slots[j].key.empty(); j = (j + 1) & mask) {
+            const std::size_t home = s.slots[j].key.b & mask;
+            const bool between = i <= j ? (home > i && home <= j) : (home > i || home <= j);
+            if (!between) {
+                s.slots[i] = s.slots[j];
+                i = j;
+            }
+        }
+        s.slots[i] = Slot();
+        --s.used;
+        --m_size;
+        return true;
+    }
+
+    std::size_t size() const { return m_size; }
+    bool empty() const { return m_size == 0; }
+
+private:
+    struct Slot
+    {
+        Hash128 key;
+        V value {};
+    };
+    struct Shard
+    {
+        std::vector<Slot> slots; ///< a power of two long, or empty
+        std::size_t used = 0;
+    };
+
+    Shard& shard(const Hash128& key) { return m_shards[key.a >> 56]; }
+
+    static void grow(Shard& s)
+    {
+        std::vector<Slot> old(s.slots.empty() ? 8 : s.slots.size() * 2);
+        old.swap(s.slots);
+        const std::size_t mask = s.slots.size() - 1;
+        for (const Slot& slot : old) {
+            if (slot.key.empty())
+                continue;
+            std::size_t i = slot.key.b & mask;
+            while (!s.slots[i].key.empty())
+                i = (i + 1) & mask;
+            s.slots[i] = slot;
+        }
+    }
+
+    std::array<Shard, 256> m_shards;
+    std::size_t m_size = 0;
+};
+
+} // namespace el
