@@ -648,7 +648,12 @@ struct NodeKeywords
 };
 
 /** NodeKeywords of every schema node of a compiled schema, by address (read-only once built: thread-safe). */
-using SchemaIndex = std::unordered_map<const Json*, NodeKeywords>;
+struct SchemaIndex
+{
+    std::unordered_map<const Json*, NodeKeywords> nodes;
+    /// The values of every "enum" keyword, joined for a message (joinValues()), by the keyword's address.
+    std::unordered_map<const Json*, std::string> enumTexts;
+};
 
 SchemaIndex indexSchema(const Json& root)
 {
@@ -657,7 +662,12 @@ SchemaIndex indexSchema(const Json& root)
         NodeKeywords k = NodeKeywords::of(node);
         if (k.ifNode)
             k.ifFast = compileFast(*k.ifNode);
-        index.emplace(&node, std::move(k));
+        index.nodes.emplace(&node, std::move(k));
+        if (node.is_object()) {
+            const auto en = node.find("enum");
+            if (en != node.end() && en->is_array())
+                index.enumTexts.emplace(&*en, joinValues(*en));
+        }
     });
     return index;
 }
@@ -674,8 +684,8 @@ void collectCandidates(const Json& root, const SchemaIndex* index, const Json& n
     NodeKeywords local;
     const NodeKeywords* kw = nullptr;
     if (index) {
-        const auto found = index->find(&node);
-        if (found != index->end())
+        const auto found = index->nodes.find(&node);
+        if (found != index->nodes.end())
             kw = &found->second;
     }
     if (!kw) {
@@ -821,9 +831,10 @@ public:
     void translate(const RawError& e, std::vector<SchemaError>& out)
     {
         const std::string& d = e.description;
-        const Json* value = valueAt(e.tokens);
-        const std::string name = displayName(e.tokens);
-        const std::string actual = value ? describeJsonValue(*value) : std::string("missing");
+        const Location& here = location(e.tokens);
+        const Json* value = here.value;
+        const std::string& name = here.name;
+        const std::string& actual = here.actual;
         auto emit = [&](const std::vector<std::string>& tokens, std::string message) {
             out.push_back({m_base + jsonPointerFromTokens(tokens), std::move(message)});
         };
@@ -876,7 +887,7 @@ public:
             if (kw && kw->size() == 1)
                 emit(e.tokens, name + " is " + actual + ", expected " + describeJsonValue((*kw)[0]));
             else if (kw)
-                emit(e.tokens, name + " is " + actual + ", expected one of " + joinValues(*kw));
+                emit(e.tokens, name + " is " + actual + ", expected one of " + enumText(*kw));
             else
                 emit(e.tokens, name + " is " + actual + ", which is not one of the allowed values");
             return;
@@ -1012,7 +1023,7 @@ public:
                 }
                 auto en = n->find("enum");
                 if (en != n->end() && en->is_array() && std::find(en->begin(), en->end(), *value) != en->end()) {
-                    emit(e.tokens, name + " is " + actual + ", expected anything except " + joinValues(*en));
+                    emit(e.tokens, name + " is " + actual + ", expected anything except " + enumText(*en));
                     return;
                 }
                 auto cn = n->find("const");
@@ -1174,6 +1185,37 @@ public:
     }
 
 private:
+    /** What messages say of an instance location: its value, its name and the value described. */
+    struct Location
+    {
+        const Json* value = nullptr;
+        std::string name;
+        std::string actual;
+    };
+    /** Found once per location (alternatives report the same location once per branch). */
+    const Location& location(const std::vector<std::string>& tokens)
+    {
+        auto [it, inserted] = m_locations.try_emplace(tokens);
+        if (inserted) {
+            Location& l = it->second;
+            l.value = valueAt(tokens);
+            l.name = displayName(tokens);
+            l.actual = l.value ? describeJsonValue(*l.value) : std::string("missing");
+        }
+        return it->second;
+    }
+
+    /** joinValues() of an "enum" keyword's value, joined once per compiled schema when it is one of its own. */
+    std::string enumText(const Json& en) const
+    {
+        if (m_index) {
+            const auto found = m_index->enumTexts.find(&en);
+            if (found != m_index->enumTexts.end())
+                return found->second;
+        }
+        return joinValues(en);
+    }
+
     const std::vector<const Json*>& candidates(const std::vector<std::string>& tokens)
     {
         auto it = m_candidates.find(tokens);
@@ -1192,21 +1234,27 @@ private:
     template<typename Pred>
     const Json* keyword(const std::vector<std::string>& tokens, const char* kw, const Json* /*value*/, Pred fails)
     {
-        std::vector<const Json*> failing;
-        const Json* any = nullptr;
-        for (const Json* c : candidates(tokens)) {
-            auto it = c->find(kw);
-            if (it == c->end())
-                continue;
-            if (!any)
-                any = &*it;
-            if (fails(*it))
-                failing.push_back(&*it);
+        // The subschemas and the verdict of \a fails depend only on the location and the keyword (each keyword
+        // has one predicate, of the keyword's value and the instance's value there): found once per translator.
+        // Alternatives report the same location once per branch, and scanning every branch's keyword each time
+        // was quadratic (ui_click's anyOf of 60 branches).
+        auto [it, inserted] = m_keywords.try_emplace(std::make_pair(tokens, std::string(kw)));
+        KeywordHits& hits = it->second;
+        if (inserted) {
+            for (const Json* c : candidates(tokens)) {
+                auto found = c->find(kw);
+                if (found == c->end())
+                    continue;
+                if (!hits.any)
+                    hits.any = &*found;
+                if (fails(*found))
+                    hits.failing.push_back(&*found);
+            }
         }
-        const std::size_t k = m_occurrences[{tokens, kw}]++;
-        if (!failing.empty())
-            return failing[std::min(k, failing.size() - 1)];
-        return any;
+        const std::size_t k = hits.occurrences++;
+        if (!hits.failing.empty())
+            return hits.failing[std::min(k, hits.failing.size() - 1)];
+        return hits.any;
     }
 
     /** The keyword's number as written in the schema, else the number in valijson's text. */
@@ -1266,7 +1314,14 @@ private:
     const std::string m_base; // copies: callers pass temporaries
     const std::string m_rootName;
     std::map<std::vector<std::string>, std::vector<const Json*>> m_candidates;
-    std::map<std::pair<std::vector<std::string>, std::string>, std::size_t> m_occurrences;
+    std::map<std::vector<std::string>, Location> m_locations;
+    struct KeywordHits
+    {
+        std::vector<const Json*> failing; ///< the keyword's values that the instance fails, in candidate order
+        const Json* any = nullptr; ///< the first value of the keyword, failing or not
+        std::size_t occurrences = 0; ///< how many times the keyword was reported at the location
+    };
+    std::map<std::pair<std::vector<std::string>, std::string>, KeywordHits> m_keywords;
 };
 
 /**
