@@ -228,11 +228,13 @@ void renderText(const Reported& rv, PieceText& text)
 void appendIndented(const std::string& element, bool first, std::string& out)
 {
     out += first ? "\n    " : ",\n    ";
-    for (const char c : element) { // strings in a dump hold no raw newline, so re-indenting lines is exact
-        out += c;
-        if (c == '\n')
-            out += "    ";
+    // Strings in a dump hold no raw newline, so re-indenting lines is exact.
+    std::size_t from = 0;
+    for (std::size_t nl; (nl = element.find('\n', from)) != std::string::npos; from = nl + 1) {
+        out.append(element, from, nl + 1 - from);
+        out += "    ";
     }
+    out.append(element, from, std::string::npos);
 }
 
 std::string dump2(const el::Json& j)
