@@ -550,6 +550,7 @@ public:
         , m_engine(report.contract)
         , m_junit(report.format == Format::Junit)
     {
+        m_engine.setForgettable(false); // a check keeps every key to the end
         m_threads = std::max(1, QThread::idealThreadCount());
         m_pool.setMaxThreadCount(m_threads);
         m_chunk = 4u << 20;

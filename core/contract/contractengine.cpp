@@ -233,6 +233,24 @@ Json parseCompact(const std::string& text)
     return j.is_discarded() ? Json() : j;
 }
 
+/**
+ * Where a unique key was first used, in 8 bytes (a slot of its KeyTable is 24): the seq in 40 bits (10^12 events)
+ * and the index of the event's name in SequenceState::names in 24. Past 2^24 - 1 distinct names (unplanned names
+ * are unbounded), the rest share the last index, named kManyNames.
+ */
+struct FirstUse
+{
+    static constexpr std::uint32_t kMaxName = (1u << 24) - 1;
+    std::uint64_t bits = 0;
+    FirstUse() = default;
+    FirstUse(qint64 seq, std::uint32_t name)
+        : bits((static_cast<std::uint64_t>(seq) << 24) | std::min(name, kMaxName))
+    { }
+    qint64 seq() const { return static_cast<qint64>(bits >> 24); }
+    std::uint32_t name() const { return static_cast<std::uint32_t>(bits & kMaxName); }
+};
+const char* const kManyNames = "one of many event names";
+
 struct SequenceState
 {
     // Everything here grows with the session: deques, ordered containers and KeyTables, never a reallocation or
@@ -253,7 +271,7 @@ struct SequenceState
     /// key -> first seq and the index of its event name in \c names. Keys are kept as a 128-bit hash of their
     /// JSON text (two independent 64-bit hashes: a false duplicate needs both to collide, ~1e-20 at 10^9 keys):
     /// a live session sees one key per event, and the text would cost ~150 bytes each.
-    KeyTable<std::pair<qint64, std::uint32_t>> seen;
+    KeyTable<FirstUse> seen;
     std::deque<std::pair<qint64, KeyHash>> seenOrder; ///< (first seq, key) in arrival order, for forget()
     std::vector<std::string> names; ///< event names seen by this rule
     std::unordered_map<std::string, std::uint32_t> nameIndex;
@@ -268,6 +286,7 @@ struct ContractEngine::Private
     std::deque<std::pair<std::size_t, std::size_t>> runs; ///< rule index, pair index in creation order
     std::size_t staleRuns = 0; ///< entries of \c runs whose pair was forgotten
     bool trackChanges = false;
+    bool forgettable = true; ///< see setForgettable()
     std::uint64_t seqsRemembered = 0; ///< see ContractEngine::seqsRemembered()
     std::vector<std::pair<std::size_t, std::size_t>> touched; ///< rule, pair index; repeats allowed
     std::vector<qint64> forgottenIds;
@@ -479,20 +498,27 @@ void ContractEngine::Private::sequences(
                 break;
             auto nameIt = st.nameIndex.find(name);
             if (nameIt == st.nameIndex.end()) {
-                nameIt = st.nameIndex.emplace(name, static_cast<std::uint32_t>(st.names.size())).first;
-                st.names.push_back(name);
+                if (st.names.size() >= FirstUse::kMaxName) { // see FirstUse
+                    if (st.names.size() == FirstUse::kMaxName)
+                        st.names.push_back(kManyNames);
+                    nameIt = st.nameIndex.emplace(name, FirstUse::kMaxName).first;
+                } else {
+                    nameIt = st.nameIndex.emplace(name, static_cast<std::uint32_t>(st.names.size())).first;
+                    st.names.push_back(name);
+                }
             }
             const KeyHash hash = keyHash(key->dump());
             const auto [first, inserted] = st.seen.tryEmplace(hash, {event.seq, nameIt->second});
             if (inserted) {
-                st.seenOrder.emplace_back(event.seq, hash);
+                if (forgettable)
+                    st.seenOrder.emplace_back(event.seq, hash);
                 ++seqsRemembered;
             }
             if (!inserted) {
                 out.push_back(makeViolation(ViolationKind::SequenceDuplicateKey, s.id, s.severity, s.key,
-                    keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(first->first) + " ("
-                        + st.names[first->second] + "), expected unique",
-                    {first->first, event.seq}));
+                    keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(first->seq()) + " ("
+                        + st.names[first->name()] + "), expected unique",
+                    {first->seq(), event.seq}));
             }
             break;
         }
@@ -669,6 +695,11 @@ std::vector<Violation> ContractEngine::finish()
     return out;
 }
 
+void ContractEngine::setForgettable(bool on)
+{
+    d->forgettable = on;
+}
+
 void ContractEngine::forget(qint64 beforeSeq)
 {
     const auto& specs = d->contract->sequences();
@@ -677,8 +708,8 @@ void ContractEngine::forget(qint64 beforeSeq)
         // unique: a key first used before the window is no longer remembered (a later reuse is not flagged)
         while (!st.seenOrder.empty() && st.seenOrder.front().first < beforeSeq) {
             const auto& [seq, hash] = st.seenOrder.front();
-            const auto* found = st.seen.find(hash);
-            if (found && found->first == seq)
+            const FirstUse* found = st.seen.find(hash);
+            if (found && found->seq() == seq)
                 st.seen.erase(hash);
             st.seenOrder.pop_front();
         }

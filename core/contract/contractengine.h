@@ -136,6 +136,12 @@ public:
      * orphan); a unique key used again after its first use left is not flagged.
      */
     void forget(qint64 beforeSeq);
+    /**
+     * Off: the engine will never be asked to forget() (an offline check), so it does not keep the order in which
+     * unique keys were first used (24 bytes per key; forget() then leaves the unique keys as they are).
+     * On by default.
+     */
+    void setForgettable(bool on);
     /** Pairs held in memory, open or closed. */
     std::size_t rememberedPairs() const;
     /**

@@ -110,6 +110,7 @@ private slots:
     void liveTimeoutUsesReceivedMs();
     void runChangesAreNotified();
     void lateEndAfterTimeoutIsNotReportedTwice();
+    void uniqueKeysAndForget();
     void timestampRule();
     void recordingsAreSkipped();
     void nullContractAllowsEverything();
@@ -525,6 +526,32 @@ void TestContract::lateEndAfterTimeoutIsNotReportedTwice()
     QVERIFY(run.state == el::RunState::Unfinished);
     QCOMPARE(run.endSeq, qint64(2));
     QVERIFY(engine.finish().empty());
+}
+
+void TestContract::uniqueKeysAndForget()
+{
+    std::string error;
+    const auto c = el::parseContract(R"({"name": "u", "unplanned_events": "allow", "sequences": [
+        {"id": "uniq", "type": "unique", "key": "/properties/k"}]})",
+        "u", error);
+    QVERIFY2(c, error.c_str());
+    auto ev = [](const char* name, int k, qint64 seq) {
+        return eventFromDoc(Json {{"event", name}, {"properties", {{"k", k}}}}, seq, 1000);
+    };
+    for (const bool forgettable : {true, false}) {
+        el::ContractEngine engine(c);
+        engine.setForgettable(forgettable);
+        QVERIFY(engine.onEvent(ev("a", 1, 1)).empty());
+        QVERIFY(engine.onEvent(ev("b", 2, 2)).empty());
+        const std::vector<el::Violation> dup = engine.onEvent(ev("c", 1, 3));
+        QCOMPARE(dup.size(), std::size_t(1));
+        QCOMPARE(dup[0].message, std::string("k 1 on c was already used by seq 1 (a), expected unique"));
+        QCOMPARE(dup[0].seqs, (std::vector<qint64> {1, 3}));
+        // Seq 1 leaves memory: a forgettable engine forgets its key, the other keeps it (an offline check).
+        engine.forget(2);
+        QCOMPARE(engine.onEvent(ev("d", 1, 4)).size(), std::size_t(forgettable ? 0 : 1));
+        QCOMPARE(engine.onEvent(ev("e", 2, 5)).size(), std::size_t(1)); // seq 2 stayed
+    }
 }
 
 void TestContract::timestampRule()
