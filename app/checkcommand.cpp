@@ -3,7 +3,9 @@
 
 #include "contract/contract.h"
 #include "contract/contractengine.h"
+#include "contract/coverage.h"
 #include "contract/offlineinput.h"
+#include "report/reportdata.h"
 #include "savefile.h"
 
 #include "textsearch.h"
@@ -23,6 +25,9 @@
 #include <functional>
 #include <future>
 #include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <tuple>
@@ -60,7 +65,11 @@ struct EventRecord
     std::vector<std::pair<std::size_t, std::string>> orderKeys;
 };
 
-enum class Format { Text, Json, Junit };
+enum class Format { Text, Json, Junit, Html, Markdown };
+
+/// A report shows this many violations of each rule in full (HTML; Markdown shows fewer), and this many runs.
+constexpr std::size_t kExamplesPerRule = 20;
+constexpr std::size_t kRunsShown = 200;
 
 /**
  * Text built by appending, kept in pieces of about 1 MiB. One string grown to a report's size would be copied at
@@ -177,6 +186,13 @@ struct Report
     int recordings = 0;
     int errors = 0;
     int warnings = 0;
+    /// json, html, markdown: property coverage, added up from the blocks in order
+    std::unique_ptr<el::Coverage> coverage;
+    /// html, markdown: violations by rule with the first kExamplesPerRule in full, the funnel, the first runs
+    el::ReportData data;
+    std::unordered_map<std::string, std::size_t> ruleIndex; ///< rule id -> index in data.rules
+    el::Funnel funnel;
+    bool visual() const { return format == Format::Html || format == Format::Markdown; }
 };
 
 void printErr(const std::string& s)
@@ -273,6 +289,7 @@ std::vector<Part> formatJson(const Report& r, std::vector<std::string>& storage)
         {"contract",
             {{"name", r.contract->name()}, {"version", r.contract->version()}, {"origin", r.contract->origin()}}},
         {"events", r.events}, {"violations", violationsMark}, {"runs", runsMark},
+        {"coverage", r.coverage ? r.coverage->toJson() : el::Json::array()},
         {"summary",
             {{"events", r.events}, {"recordings", r.recordings}, {"requests", r.requests},
                 {"skipped_requests", r.skippedRequests}, {"violations", r.violationCount}, {"errors", r.errors},
@@ -574,6 +591,10 @@ private:
         std::vector<el::EventJudgement> judged; ///< per event
         std::vector<std::vector<std::pair<std::size_t, std::string>>> orderKeys; ///< per event, junit only
         std::string block; ///< the text read, handed back so that its buffer is read into again
+        el::Coverage* coverage = nullptr; ///< counts these events, when the report has coverage (not owned)
+        /// html, markdown: compact JSON of the events with per-event violations (for the report's examples)
+        std::vector<std::string> eventJson;
+        bool keepJson = false;
         bool failed = false;
         std::string error;
     };
@@ -591,14 +612,29 @@ private:
 
     /** Judges the events of \a b from \a first on (from the DOMs the reader kept, else from their text). */
     static void judge(const el::Contract& contract, bool junit, Batch& b, bool parallel, std::size_t first = 0);
-    static Batch readLines(std::shared_ptr<const el::Contract> contract, bool junit, const std::string& name,
-        std::string block, std::size_t firstLine, qint64 receivedMs);
+    /**
+     * Coverage counts kept by the worker tasks, one per task running at a time and reused from block to block (a
+     * count per block was tens of thousands of small allocations each time), added to the report's at the end.
+     */
+    struct CoveragePool
+    {
+        std::mutex mutex;
+        std::vector<el::Coverage*> idle; ///< of \c all, not in use
+        std::vector<std::unique_ptr<el::Coverage>> all;
+    };
+    static Batch readLines(std::shared_ptr<const el::Contract> contract, bool junit, el::Coverage* coverage,
+        bool keepJson, const std::string& name, std::string block, std::size_t firstLine, qint64 receivedMs);
+    el::Coverage* borrowCoverage();
+    void returnCoverage(el::Coverage* c);
     bool submit(
         const std::string& name, std::string block, std::size_t firstLine, qint64 receivedMs, std::string& error);
     bool takeOne(std::string& error);
     bool consume(Batch& b, std::string& error);
-    void report(std::vector<el::Violation>& violations, qint64 seq, const std::string& name, const std::string& src);
+    void report(std::vector<el::Violation>& violations, qint64 seq, const std::string& name, const std::string& src,
+        const std::string* eventJson = nullptr);
     Named named(qint64 seq, const std::string& name, const std::string& src);
+    /** html, markdown: counts \a r under its rule, and keeps it in full while the rule has few. */
+    void keepExample(Reported r, const std::string* eventJson);
     /** The name and source of \a seq, if remembered (else empty). */
     std::pair<std::string, std::string> namedAt(qint64 seq) const;
     /** An empty buffer to read a block into: one whose block was consumed, else a new one. */
@@ -611,6 +647,7 @@ private:
     std::size_t m_chunk = 0;
     std::deque<std::future<Batch>> m_inFlight;
     std::vector<std::string> m_spare; ///< read buffers back from consumed blocks
+    CoveragePool m_coverage;
     QThreadPool m_pool;
     qint64 m_nextSeq = 1;
     qint64 m_requests = 0;
@@ -629,8 +666,15 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
     b.judged.resize(events.size());
     if (junit)
         b.orderKeys.resize(events.size());
+    if (b.keepJson)
+        b.eventJson.resize(events.size());
     const auto& specs = contract.sequences();
+    std::mutex coverageMutex;
     auto range = [&](std::size_t begin, std::size_t end) {
+        std::optional<el::Coverage> share; // a range's own count when ranges run in parallel
+        if (b.coverage && parallel)
+            share.emplace(b.coverage->fresh());
+        el::Coverage* coverage = share ? &*share : b.coverage;
         for (std::size_t i = begin; i < end; ++i) {
             const el::Event& e = events[i];
             if (e.recording)
@@ -638,6 +682,15 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
             const el::Json parsed = docs.empty() ? e.doc() : el::Json();
             const el::Json& doc = docs.empty() ? parsed : docs[i - first];
             b.judged[i] = el::judgeEvent(contract, e, doc);
+            if (coverage) {
+                static const el::Json none;
+                const auto props = doc.find("properties");
+                const auto name = doc.find("event");
+                coverage->add(name != doc.end() && name->is_string() ? name->get_ref<const std::string&>() : e.name(),
+                    props != doc.end() ? *props : none);
+            }
+            if (b.keepJson && !b.judged[i].violations.empty())
+                b.eventJson[i] = doc.dump(-1, ' ', false, el::Json::error_handler_t::replace);
             if (!junit)
                 continue;
             const std::string name = e.name();
@@ -655,6 +708,10 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
                 b.orderKeys[i].emplace_back(k, std::move(key));
             }
         }
+        if (share) {
+            const std::lock_guard<std::mutex> lock(coverageMutex);
+            b.coverage->merge(*share);
+        }
     };
     if (parallel)
         el::parallelChunks(
@@ -664,10 +721,12 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
     docs.clear();
 }
 
-Checker::Batch Checker::readLines(std::shared_ptr<const el::Contract> contract, bool junit, const std::string& name,
-    std::string block, std::size_t firstLine, qint64 receivedMs)
+Checker::Batch Checker::readLines(std::shared_ptr<const el::Contract> contract, bool junit, el::Coverage* coverage,
+    bool keepJson, const std::string& name, std::string block, std::size_t firstLine, qint64 receivedMs)
 {
     Batch b;
+    b.coverage = coverage;
+    b.keepJson = keepJson;
     b.input.keepDocs = true; // each line is parsed once, judged from its DOM, and the DOM dropped
     std::size_t lineNo = firstLine;
     std::size_t pos = 0;
@@ -689,6 +748,28 @@ Checker::Batch Checker::readLines(std::shared_ptr<const el::Contract> contract, 
     return b;
 }
 
+el::Coverage* Checker::borrowCoverage()
+{
+    if (!m_report.coverage)
+        return nullptr;
+    const std::lock_guard<std::mutex> lock(m_coverage.mutex);
+    if (!m_coverage.idle.empty()) {
+        el::Coverage* c = m_coverage.idle.back();
+        m_coverage.idle.pop_back();
+        return c;
+    }
+    m_coverage.all.push_back(std::make_unique<el::Coverage>(m_report.coverage->fresh()));
+    return m_coverage.all.back().get();
+}
+
+void Checker::returnCoverage(el::Coverage* c)
+{
+    if (!c)
+        return;
+    const std::lock_guard<std::mutex> lock(m_coverage.mutex);
+    m_coverage.idle.push_back(c);
+}
+
 bool Checker::submit(
     const std::string& name, std::string block, std::size_t firstLine, qint64 receivedMs, std::string& error)
 {
@@ -697,11 +778,15 @@ bool Checker::submit(
             return false;
     }
     // On pooled threads (a thread per block would pay for its creation, its allocator cache and its exit each time).
-    auto task
-        = std::make_shared<std::packaged_task<Batch()>>([contract = m_report.contract, junit = m_junit, name,
-                                                            block = std::move(block), firstLine, receivedMs]() mutable {
-              return readLines(contract, junit, name, std::move(block), firstLine, receivedMs);
-          });
+    auto task = std::make_shared<std::packaged_task<Batch()>>(
+        [this, contract = m_report.contract, junit = m_junit, keepJson = m_report.visual(), name,
+            block = std::move(block), firstLine, receivedMs]() mutable {
+            el::Coverage* coverage = borrowCoverage();
+            Batch b = readLines(contract, junit, coverage, keepJson, name, std::move(block), firstLine, receivedMs);
+            b.coverage = nullptr;
+            returnCoverage(coverage);
+            return b;
+        });
     m_inFlight.push_back(task->get_future());
     m_pool.start([task] { (*task)(); }); // an exception ends up in the future
     return true;
@@ -714,8 +799,8 @@ bool Checker::takeOne(std::string& error)
     return consume(b, error);
 }
 
-void Checker::report(
-    std::vector<el::Violation>& violations, qint64 seq, const std::string& name, const std::string& src)
+void Checker::report(std::vector<el::Violation>& violations, qint64 seq, const std::string& name,
+    const std::string& src, const std::string* eventJson)
 {
     for (el::Violation& v : violations) {
         Reported r;
@@ -737,9 +822,36 @@ void Checker::report(
             renderJson(r, m_report.rendered);
         else if (m_report.format == Format::Text)
             renderText(r, m_report.rendered);
-        else
+        else if (m_report.format == Format::Junit)
             m_report.violations.push_back(std::move(r));
+        else
+            keepExample(std::move(r), eventJson);
     }
+}
+
+void Checker::keepExample(Reported r, const std::string* eventJson)
+{
+    auto [it, inserted] = m_report.ruleIndex.try_emplace(r.v.rule, m_report.data.rules.size());
+    if (inserted) {
+        el::ReportRule rule;
+        rule.rule = r.v.rule;
+        rule.kind = std::string(el::toString(r.v.kind));
+        rule.severity = r.v.severity;
+        m_report.data.rules.push_back(std::move(rule));
+    }
+    el::ReportRule& rule = m_report.data.rules[it->second];
+    ++rule.count;
+    if (rule.examples.size() >= kExamplesPerRule)
+        return;
+    el::ReportExample x;
+    x.event = r.event;
+    x.source = r.source();
+    // The event's JSON is at hand for the event being judged (its per-event violations and the sequence ones that
+    // name it last), not for an earlier event a sequence violation names.
+    if (eventJson && !r.v.seqs.empty() && r.v.seqs.back() == m_nextSeq - 1)
+        x.eventJson = *eventJson;
+    x.violation = std::move(r.v);
+    rule.examples.push_back(std::move(x));
 }
 
 Checker::Named Checker::named(qint64 seq, const std::string& name, const std::string& src)
@@ -822,7 +934,13 @@ bool Checker::consume(Batch& b, std::string& error)
         std::vector<el::Violation> v = m_engine.onJudged(e, std::move(j));
         if (m_engine.seqsRemembered() != remembered)
             m_named.push_back(named(seq, name, src)); // seqs only grow
-        report(v, seq, name, src);
+        if (m_report.visual() && !e.recording) {
+            const qint64 t = el::eventTimeMs(e);
+            el::ReportData& d = m_report.data;
+            d.firstMs = d.firstMs == 0 ? t : std::min(d.firstMs, t);
+            d.lastMs = std::max(d.lastMs, t);
+        }
+        report(v, seq, name, src, i < b.eventJson.size() && !b.eventJson[i].empty() ? &b.eventJson[i] : nullptr);
         if (m_junit)
             m_report.records.push_back({name, seq, src, e.recording, std::move(b.orderKeys[i])});
     }
@@ -910,6 +1028,8 @@ bool Checker::addFile(const QString& path, const std::string& name, qint64 recei
                 return false;
         }
         Batch b;
+        b.coverage = m_report.coverage.get();
+        b.keepJson = m_report.visual();
         if (!el::readOfflineInput(name, buf, receivedMs, b.input, error))
             return false;
         buf = std::string();
@@ -956,6 +1076,8 @@ bool Checker::addFile(const QString& path, const std::string& name, qint64 recei
 
 void Checker::finish()
 {
+    for (const auto& c : m_coverage.all) // the blocks are all consumed: no task uses them any more
+        m_report.coverage->merge(*c);
     std::vector<el::Violation> v = m_engine.finish();
     report(v, 0, std::string(), std::string());
     if (m_report.format == Format::Junit) {
@@ -965,6 +1087,23 @@ void Checker::finish()
             const bool first = m_report.renderedRuns.empty();
             appendIndented(dump2(run.toJson()), first, m_report.renderedRuns.tail());
         });
+    } else if (m_report.visual()) {
+        el::ReportData& d = m_report.data;
+        // The runs that went wrong first (pinned mismatches, no end, no start), then the others, each in order.
+        std::vector<el::RunInfo> fine;
+        m_engine.forEachRun([&](el::RunInfo run) {
+            m_report.funnel.add(run);
+            ++d.runCount;
+            const bool wrong = run.pinnedMismatches > 0 || run.state != el::RunState::Finished;
+            if (wrong && d.runs.size() < kRunsShown)
+                d.runs.push_back(std::move(run));
+            else if (!wrong && fine.size() < kRunsShown)
+                fine.push_back(std::move(run));
+        });
+        for (std::size_t i = 0; i < fine.size() && d.runs.size() < kRunsShown; ++i)
+            d.runs.push_back(std::move(fine[i]));
+        d.funnel = m_report.funnel.rows();
+        d.inputs = m_files;
     }
 }
 
@@ -991,7 +1130,7 @@ int runCheckCommand(const QStringList& args)
         QStringLiteral("Contract file, or builtin:NAME (default: %1).").arg(QLatin1String(kDefaultContract)),
         QStringLiteral("FILE|builtin:NAME"));
     const QCommandLineOption formatOption({QStringLiteral("f"), QStringLiteral("format")},
-        QStringLiteral("Report format: text (default), json or junit."), QStringLiteral("FORMAT"),
+        QStringLiteral("Report format: text (default), json, junit, html or markdown."), QStringLiteral("FORMAT"),
         QStringLiteral("text"));
     const QCommandLineOption outputOption({QStringLiteral("o"), QStringLiteral("output")},
         QStringLiteral("Write the report to FILE instead of stdout."), QStringLiteral("FILE"));
@@ -1020,13 +1159,18 @@ int runCheckCommand(const QStringList& args)
         report.format = Format::Json;
     else if (formatName == QLatin1String("junit"))
         report.format = Format::Junit;
+    else if (formatName == QLatin1String("html"))
+        report.format = Format::Html;
+    else if (formatName == QLatin1String("markdown") || formatName == QLatin1String("md"))
+        report.format = Format::Markdown;
     else {
-        printErr("unknown format \"" + formatName.toStdString() + "\" (expected text, json or junit)");
+        printErr("unknown format \"" + formatName.toStdString() + "\" (expected text, json, junit, html or markdown)");
         return 2;
     }
     const QStringList inputs = parser.positionalArguments();
     if (inputs.isEmpty()) {
-        printErr("no input given (usage: eventlens check [--contract FILE|builtin:NAME] [--format text|json|junit] "
+        printErr("no input given (usage: eventlens check [--contract FILE|builtin:NAME] [--format "
+                 "text|json|junit|html|markdown] "
                  "[--output FILE] INPUT...)");
         return 2;
     }
@@ -1039,6 +1183,8 @@ int runCheckCommand(const QStringList& args)
         printErr(error);
         return 2;
     }
+    if (report.format == Format::Json || report.visual())
+        report.coverage = std::make_unique<el::Coverage>(report.contract);
 
     const qint64 startedMs = el::nowMs();
     {
@@ -1059,6 +1205,20 @@ int runCheckCommand(const QStringList& args)
         parts = formatJson(report, storage);
     } else if (report.format == Format::Junit) {
         storage.push_back(formatJunit(report));
+        parts.push_back({storage.back()});
+    } else if (report.visual()) {
+        el::ReportData& d = report.data;
+        d.contractName = report.contract->name();
+        d.contractVersion = report.contract->version();
+        d.contractOrigin = report.contract->origin();
+        d.events = report.events;
+        d.requests = std::uint64_t(report.requests);
+        d.errors = std::uint64_t(report.errors);
+        d.warnings = std::uint64_t(report.warnings);
+        d.violations = report.violationCount;
+        d.coverage = report.coverage->toJson();
+        d.generatedMs = el::nowMs();
+        storage.push_back(report.format == Format::Html ? el::renderHtmlReport(d) : el::renderMarkdownReport(d));
         parts.push_back({storage.back()});
     } else {
         storage.push_back(summaryLine(report) + "\n");

@@ -12,15 +12,6 @@ namespace el::ui {
 
 namespace {
 
-std::string lowerAscii(std::string s)
-{
-    for (char& c : s) {
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    }
-    return s;
-}
-
 QColor stateColor(RunState state)
 {
     switch (state) {
@@ -37,39 +28,6 @@ QColor stateColor(RunState state)
 }
 
 } // namespace
-
-RunOutcome runOutcome(const RunInfo& run)
-{
-    switch (run.state) {
-    case RunState::Open:
-        return RunOutcome::Open;
-    case RunState::Unfinished:
-        return RunOutcome::Unfinished;
-    case RunState::Orphan:
-        return RunOutcome::Orphan;
-    case RunState::Finished:
-        break;
-    }
-    const Json& r = run.result;
-    if (r.is_boolean())
-        return r.get<bool>() ? RunOutcome::Success : RunOutcome::Failed;
-    if (r.is_string()) {
-        const std::string s = lowerAscii(r.get<std::string>());
-        for (const char* ok : {"success", "succeeded", "successful", "ok", "completed", "complete", "done", "passed"}) {
-            if (s == ok)
-                return RunOutcome::Success;
-        }
-        for (const char* bad : {"failed", "failure", "fail", "error", "errored", "crashed", "timeout", "timed_out"}) {
-            if (s == bad)
-                return RunOutcome::Failed;
-        }
-        for (const char* cancel : {"cancelled", "canceled", "cancel", "aborted", "abort", "interrupted", "stopped"}) {
-            if (s == cancel)
-                return RunOutcome::Cancelled;
-        }
-    }
-    return RunOutcome::OtherFinished;
-}
 
 RunsModel::RunsModel(QObject* parent)
     : QAbstractTableModel(parent)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "contract/contractengine.h"
+#include "report/reportdata.h"
 #include "runtimetype.h"
 
 #include <QAbstractTableModel>
@@ -18,8 +19,8 @@ class EventStore;
 namespace el::ui {
 
 /** Outcome bucket of a run for the funnel. */
-enum class RunOutcome { Success, Failed, Cancelled, OtherFinished, Open, Unfinished, Orphan };
-RunOutcome runOutcome(const RunInfo& run);
+using el::RunOutcome; // core/report: the funnel of a report counts runs the same way
+using el::runOutcome;
 
 /**
  * \brief The correlated runs of the contract's pair rules, kept by RunInfo::id.

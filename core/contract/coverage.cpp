@@ -1,0 +1,331 @@
+// SPDX-License-Identifier: MIT
+#include "contract/coverage.h"
+
+#include "contract/contract.h"
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <set>
+
+namespace el {
+
+namespace {
+
+constexpr const char* kTypeNames[] = {"null", "boolean", "integer", "number", "string", "array", "object"};
+
+int typeIndex(const Json& v)
+{
+    switch (v.type()) {
+    case Json::value_t::null:
+        return 0;
+    case Json::value_t::boolean:
+        return 1;
+    case Json::value_t::number_integer:
+    case Json::value_t::number_unsigned:
+        return 2;
+    case Json::value_t::number_float:
+        return 3;
+    case Json::value_t::string:
+        return 4;
+    case Json::value_t::array:
+        return 5;
+    default:
+        return 6;
+    }
+}
+
+} // namespace
+
+Coverage::Coverage(std::shared_ptr<const Contract> contract)
+    : m_contract(std::move(contract))
+{ }
+
+Coverage::~Coverage() = default;
+Coverage::Coverage(Coverage&&) noexcept = default;
+Coverage& Coverage::operator=(Coverage&&) noexcept = default;
+
+bool Coverage::Check::breaks(const Json& v) const
+{
+    if (never)
+        return true;
+    if (hasEnum) {
+        const bool listed = v.is_string() ? enumStrings.count(v.get_ref<const std::string&>()) > 0
+                                          : std::find(enumOthers.begin(), enumOthers.end(), v) != enumOthers.end();
+        if (!listed)
+            return true;
+    }
+    if (constValue && *constValue != v)
+        return true;
+    if (types == 0 || (types >> typeIndex(v)) & 1u)
+        return false;
+    return !(fractionless && v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>());
+}
+
+std::shared_ptr<const std::map<std::string, Coverage::Constraint>> Coverage::constraintsOf(
+    const std::string& event) const
+{
+    auto out = std::make_shared<std::map<std::string, Constraint>>();
+    if (!m_contract)
+        return out;
+    auto read = [&](const Json& schema) {
+        if (!schema.is_object())
+            return;
+        const auto props = schema.find("properties");
+        if (props != schema.end() && props->is_object()) {
+            for (auto it = props->begin(); it != props->end(); ++it) {
+                Constraint& c = (*out)[it.key()];
+                Check check;
+                if (it->is_boolean()) {
+                    check.never = !it->get<bool>();
+                } else if (it->is_object()) {
+                    const auto en = it->find("enum");
+                    if (en != it->end() && en->is_array()) {
+                        check.hasEnum = true;
+                        for (const Json& v : *en) {
+                            if (v.is_string())
+                                check.enumStrings.insert(v.get<std::string>());
+                            else
+                                check.enumOthers.push_back(v);
+                        }
+                        c.maxValues += en->size();
+                    }
+                    const auto cv = it->find("const");
+                    if (cv != it->end())
+                        check.constValue = *cv;
+                    const auto type = it->find("type");
+                    std::vector<std::string> names;
+                    if (type != it->end() && type->is_string())
+                        names.push_back(type->get<std::string>());
+                    else if (type != it->end() && type->is_array())
+                        for (const Json& t : *type)
+                            if (t.is_string())
+                                names.push_back(t.get<std::string>());
+                    for (const std::string& t : names) {
+                        // bits by typeIndex(): null, boolean, integer, number (float), string, array, object
+                        const unsigned bits = t == "null" ? 1u
+                            : t == "boolean"              ? 2u
+                            : t == "integer"              ? 4u
+                            : t == "number"               ? 12u
+                            : t == "string"               ? 16u
+                            : t == "array"                ? 32u
+                            : t == "object"               ? 64u
+                                                          : 127u;
+                        check.types |= bits;
+                        check.fractionless = check.fractionless || t == "integer";
+                    }
+                }
+                c.checks.push_back(std::move(check));
+            }
+        }
+        const auto required = schema.find("required");
+        if (required != schema.end() && required->is_array()) {
+            for (const Json& r : *required) {
+                if (r.is_string())
+                    (*out)[r.get<std::string>()].required = true;
+            }
+        }
+    };
+    if (const EventSpec* spec = m_contract->event(event))
+        read(spec->schema.schema->source());
+    if (const GlobalsSpec* globals = m_contract->globals(); globals && !globMatchAny(globals->exempt, event))
+        read(globals->rule.schema->source());
+    return out;
+}
+
+Coverage::Property& Coverage::EventCounts::property(std::size_t position, const std::string& key)
+{
+    if (position < layout.size() && *layout[position].first == key)
+        return *layout[position].second;
+    auto [it, inserted] = properties.try_emplace(key);
+    if (inserted) {
+        const auto c = constraints->find(key);
+        it->second.constraint = c != constraints->end() ? &c->second : nullptr;
+    }
+    if (position >= layout.size())
+        layout.resize(position + 1);
+    layout[position] = {&it->first, &it->second};
+    return it->second;
+}
+
+Coverage::EventCounts& Coverage::counts(const std::string& event)
+{
+    auto it = m_events.find(event);
+    if (it == m_events.end()) {
+        it = m_events.emplace(event, EventCounts()).first;
+        it->second.constraints = constraintsOf(event);
+    }
+    return it->second;
+}
+
+std::size_t Coverage::maxValues(const Property& p)
+{
+    return p.constraint ? p.constraint->maxValues : kMaxValues;
+}
+
+void Coverage::countValue(Property& p, const Json& value)
+{
+    ++p.types[std::size_t(typeIndex(value))];
+    p.lastKey = nullptr;
+    if (p.manyValues)
+        return;
+    // The value's key without a string made for it, for the common kinds.
+    char buf[32];
+    std::string_view key;
+    std::string dumped;
+    if (value.is_string()) {
+        key = value.get_ref<const std::string&>();
+    } else if (value.is_boolean()) {
+        key = value.get<bool>() ? "true" : "false";
+    } else if (value.is_null()) {
+        key = "null";
+    } else if (value.is_number_integer()) {
+        const auto r = value.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, value.get<std::uint64_t>())
+                                                  : std::to_chars(buf, buf + sizeof buf, value.get<std::int64_t>());
+        key = std::string_view(buf, std::size_t(r.ptr - buf));
+    } else {
+        dumped = value.dump(-1, ' ', false, Json::error_handler_t::replace);
+        key = dumped;
+    }
+    auto it = p.values.find(key);
+    if (it != p.values.end()) {
+        ++it->second;
+    } else {
+        it = p.values.emplace(std::string(key), 1).first;
+        if (p.values.size() > maxValues(p)) {
+            p.manyValues = true;
+            p.values.clear();
+            return;
+        }
+    }
+    if (value.is_string()) {
+        p.lastKey = &it->first;
+        p.lastCount = &it->second;
+    }
+}
+
+void Coverage::add(const std::string& event, const Json& properties)
+{
+    EventCounts& e = counts(event);
+    ++e.count;
+    if (!properties.is_object())
+        return;
+    std::size_t position = 0;
+    for (auto it = properties.begin(); it != properties.end(); ++it, ++position) {
+        Property& p = e.property(position, it.key());
+        ++p.present;
+        const Json& v = *it;
+        if (p.lastKey && v.is_string() && v.get_ref<const std::string&>() == *p.lastKey) {
+            ++p.types[4]; // string
+            ++*p.lastCount;
+            p.invalid += p.lastInvalid ? 1 : 0;
+            continue;
+        }
+        countValue(p, v);
+        bool invalid = false;
+        if (p.constraint) {
+            invalid = std::any_of(p.constraint->checks.begin(), p.constraint->checks.end(),
+                [&](const Check& check) { return check.breaks(v); });
+        }
+        p.invalid += invalid ? 1 : 0;
+        p.lastInvalid = invalid;
+    }
+}
+
+void Coverage::merge(const Coverage& other)
+{
+    for (const auto& [name, theirs] : other.m_events) {
+        EventCounts& mine = counts(name);
+        mine.count += theirs.count;
+        for (const auto& [prop, t] : theirs.properties) {
+            auto [found, inserted] = mine.properties.try_emplace(prop);
+            Property& p = found->second;
+            if (inserted) {
+                const auto c = mine.constraints->find(prop);
+                p.constraint = c != mine.constraints->end() ? &c->second : nullptr;
+            }
+            p.present += t.present;
+            p.invalid += t.invalid;
+            for (std::size_t i = 0; i < p.types.size(); ++i)
+                p.types[i] += t.types[i];
+            if (t.manyValues)
+                p.manyValues = true;
+            if (!p.manyValues) {
+                for (const auto& [value, n] : t.values)
+                    p.values[value] += n;
+                if (p.values.size() > maxValues(p))
+                    p.manyValues = true;
+            }
+            if (p.manyValues) {
+                p.values.clear();
+                p.lastKey = nullptr;
+            }
+        }
+    }
+}
+
+Json Coverage::toJson() const
+{
+    const std::vector<std::string> supers = m_contract ? m_contract->superProperties() : std::vector<std::string>();
+    Json out = Json::array();
+    for (const auto& [name, e] : m_events) {
+        // Super-properties first (runtime_type at the top), then by name; required ones even when never seen.
+        std::vector<std::string> order;
+        std::set<std::string> listed;
+        auto list = [&](const std::string& p) {
+            if (listed.insert(p).second)
+                order.push_back(p);
+        };
+        auto known = [&](const std::string& p) {
+            const auto c = e.constraints->find(p);
+            return e.properties.count(p) || (c != e.constraints->end() && c->second.required);
+        };
+        if (known("runtime_type"))
+            list("runtime_type");
+        for (const std::string& s : supers) {
+            if (known(s))
+                list(s);
+        }
+        std::set<std::string> rest;
+        for (const auto& [p, counts] : e.properties)
+            rest.insert(p);
+        for (const auto& [p, c] : *e.constraints) {
+            if (c.required)
+                rest.insert(p);
+        }
+        for (const std::string& p : rest)
+            list(p);
+
+        Json props = Json::array();
+        for (const std::string& p : order) {
+            static const Property none;
+            const auto found = e.properties.find(p);
+            const Property& counts = found != e.properties.end() ? found->second : none;
+            const auto c = e.constraints->find(p);
+            const bool required = c != e.constraints->end() && c->second.required;
+            Json j = {{"name", p}, {"present", counts.present}, {"missing", e.count - counts.present},
+                {"invalid", counts.invalid}, {"required", required}, {"planned", c != e.constraints->end()},
+                {"flagged", required && (counts.present < e.count || counts.invalid > 0)},
+                {"super_property", std::find(supers.begin(), supers.end(), p) != supers.end()}};
+            Json types = Json::object();
+            for (std::size_t i = 0; i < counts.types.size(); ++i) {
+                if (counts.types[i])
+                    types[kTypeNames[i]] = counts.types[i];
+            }
+            j["types"] = std::move(types);
+            if (counts.manyValues) {
+                j["distinct_over"] = maxValues(counts);
+            } else {
+                Json values = Json::object();
+                for (const auto& [v, n] : counts.values)
+                    values[v] = n;
+                j["values"] = std::move(values);
+            }
+            props.push_back(std::move(j));
+        }
+        out.push_back({{"event", name}, {"count", e.count}, {"properties", std::move(props)}});
+    }
+    return out;
+}
+
+} // namespace el

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+
+#include "event.h"
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+namespace el {
+
+class Contract;
+
+/**
+ * \brief Property coverage (issue 16): per event name, how many events, and per property how many carry it and
+ * with which values. Counted incrementally, one event at a time (add()), and mergeable (merge()): `check` counts
+ * each block on a worker and adds the blocks up in order.
+ *
+ * - `present`: events of that name that carry the property, with any value (null included).
+ * - `missing`: events of that name without it; `invalid`: events whose value breaks the property's own `enum`,
+ *   `const` or `type` in the contract (the event's schema and, unless the name is exempt, the globals' schema),
+ *   `null` included unless they allow it.
+ * - `values`: counts by value, exactly, while a property has seen at most kMaxValues distinct values (plus the
+ *   size of its `enum` in the contract: an enum is always counted exactly); past that only `types` (counts by
+ *   JSON type) is kept, and `distinct_over` says how many values were the limit. Strings count under their text,
+ *   other values under their JSON text (`true`, `2`, `null`).
+ * - `planned`: the contract names it (the event's or the globals' schema); `required`: the contract requires it (the
+ * event's schema or the globals' `required`); `flagged`: required and not on every event, or invalid on some.
+ *
+ * Properties come super-properties first (the contract's order, runtime_type first), then by name.
+ */
+class Coverage
+{
+public:
+    static constexpr std::size_t kMaxValues = 20;
+
+    explicit Coverage(std::shared_ptr<const Contract> contract);
+    ~Coverage();
+    Coverage(Coverage&&) noexcept;
+    Coverage& operator=(Coverage&&) noexcept;
+
+    /** One event: its name and its `properties` object (anything else counts as no properties). */
+    void add(const std::string& event, const Json& properties);
+    /** An empty count for the same contract (a worker's share, merged later). */
+    Coverage fresh() const { return Coverage(m_contract); }
+    /** Adds \a other's counts (same contract). */
+    void merge(const Coverage& other);
+    bool empty() const { return m_events.empty(); }
+
+    /** The `coverage` array of the JSON report and of GET /eventlens/v1/coverage. */
+    Json toJson() const;
+
+private:
+    /** One schema of a property, read for what coverage checks: its enum, const and type. */
+    struct Check
+    {
+        bool never = false; ///< the schema `false`
+        bool hasEnum = false;
+        std::unordered_set<std::string> enumStrings; ///< the enum's strings
+        std::vector<Json> enumOthers; ///< the enum's other values
+        std::optional<Json> constValue;
+        unsigned types = 0; ///< allowed JSON kinds, bits by Coverage's type index (integer: see fractionless); 0: any
+        bool fractionless = false; ///< "integer" allowed: a float without fraction passes too
+        bool breaks(const Json& v) const;
+    };
+    /** What the contract says of one property of one event name. */
+    struct Constraint
+    {
+        std::vector<Check> checks; ///< the property's schemas (event's, globals'), each checked alone
+        bool required = false;
+        std::size_t maxValues = kMaxValues; ///< kMaxValues plus the size of its enums
+    };
+    struct Property
+    {
+        std::uint64_t present = 0;
+        std::uint64_t invalid = 0;
+        std::array<std::uint64_t, 7> types {}; ///< null, boolean, integer, number, string, array, object
+        std::map<std::string, std::uint64_t, std::less<>> values;
+        bool manyValues = false; ///< more than maxValues distinct: values dropped
+        const Constraint* constraint = nullptr; ///< in the event's constraints, or nullptr
+        /// The last string value counted (a key of \c values) and its verdict: most properties repeat their value
+        /// from event to event, and then one comparison counts it.
+        const std::string* lastKey = nullptr;
+        std::uint64_t* lastCount = nullptr;
+        bool lastInvalid = false;
+    };
+    struct EventCounts
+    {
+        std::uint64_t count = 0;
+        std::unordered_map<std::string, Property> properties; ///< node-based: Property addresses are stable
+        std::shared_ptr<const std::map<std::string, Constraint>> constraints; ///< by property name
+        /// The keys of the last event, in order, with their Property: events of one name mostly carry the same
+        /// keys, so a key is found by one comparison instead of a hash lookup.
+        std::vector<std::pair<const std::string*, Property*>> layout; ///< keys of \c properties' nodes
+        Property& property(std::size_t position, const std::string& key);
+    };
+
+    EventCounts& counts(const std::string& event);
+    std::shared_ptr<const std::map<std::string, Constraint>> constraintsOf(const std::string& event) const;
+    static void countValue(Property& p, const Json& value);
+    static std::size_t maxValues(const Property& p);
+
+    std::shared_ptr<const Contract> m_contract;
+    std::map<std::string, EventCounts> m_events;
+};
+
+} // namespace el
