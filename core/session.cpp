@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "session.h"
 
+#include "contract/coverage.h"
+
 #include "ingest/importer.h"
 #include "ingest/journalrequest.h"
 #include "textsearch.h"
@@ -1043,6 +1045,21 @@ Json Session::checkRange(qint64 since, qint64 until) const
             runs.push_back(r.toJson());
     }
     return Json {{"events", count}, {"violations", std::move(violations)}, {"runs", std::move(runs)}};
+}
+
+Json Session::coverage(qint64 since, qint64 until) const
+{
+    Coverage counts(m_contract);
+    qint64 events = 0;
+    for (const EventPtr& e : m_store.events()) {
+        if (e->seq <= since || e->seq > until || e->recording)
+            continue;
+        ++events;
+        const Json doc = e->doc();
+        const auto props = doc.find("properties");
+        counts.add(e->name(), props != doc.end() ? *props : Json());
+    }
+    return Json {{"events", events}, {"coverage", counts.toJson()}};
 }
 
 std::vector<RunInfo> Session::runs() const

@@ -190,6 +190,11 @@ public:
      * replayed scenario. Returns {"events":N,"violations":[...],"runs":[...]}.
      */
     Json checkRange(qint64 since, qint64 until) const;
+    /**
+     * GET /eventlens/v1/coverage: {"coverage": Coverage::toJson()} of the events in memory with since < seq <= until,
+     * against the current contract (required and invalid need one; without one, only presence and values).
+     */
+    Json coverage(qint64 since, qint64 until) const;
 
 Q_SIGNALS:
     void contractChanged();

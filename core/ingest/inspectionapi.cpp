@@ -195,6 +195,11 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
             return answer(HttpResponse::error(409, "no contract loaded"));
         return answer(HttpResponse::json(200, m_session->checkRange(since, until)));
     }
+    if (r == "/coverage" && get) {
+        const qint64 since = std::max<qint64>(0, toInt(request.queryValue("since"), 0));
+        const qint64 until = toInt(request.queryValue("until"), store->nextSeq() - 1);
+        return answer(HttpResponse::json(200, m_session->coverage(since, until)));
+    }
     if (r == "/rejected" && get) {
         Json list = Json::array();
         for (const RejectedRequest& rej : store->rejected())
@@ -223,7 +228,7 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
     if ((r == "/reset" || r == "/contract") && post)
         return change(request, responder, r);
     const bool known = r == "/health" || r == "/events" || r == "/rejected" || r == "/violations" || r == "/runs"
-        || r == "/check" || r == "/reset" || r == "/contract";
+        || r == "/check" || r == "/coverage" || r == "/reset" || r == "/contract";
     answer(known ? HttpResponse::error(405, "method " + request.method + " not allowed on " + request.path)
                  : HttpResponse::error(404, "unknown API path " + request.path));
 }

@@ -409,6 +409,39 @@ private Q_SLOTS:
         QVERIFY(call("GET", "/eventlens/v1/violations").json()["violations"].size() >= 2);
     }
 
+    // Issue 16: GET /eventlens/v1/coverage counts, per event name, who carries each property and with which values.
+    void coverageInApi()
+    {
+        QCOMPARE(
+            call("POST", "/batch/",
+                R"({"api_key":"k","batch":[{"event":"run_created","distinct_id":"d","properties":{"run_id":"r1","runtime_type":"byok"}},)"
+                R"({"event":"run_created","distinct_id":"d","properties":{"run_id":"r2","runtime_type":"both"}},)"
+                R"({"event":"run_created","distinct_id":"d","properties":{"run_id":"r3"}}]})")
+                .status,
+            200);
+        const Reply all = call("GET", "/eventlens/v1/coverage");
+        QCOMPARE(all.status, 200);
+        const Json j = all.json();
+        QCOMPARE(j["events"].get<int>(), 3);
+        const Json& created = j["coverage"][0];
+        JSON_COMPARE(created["event"], Json("run_created"));
+        JSON_COMPARE(created["count"], Json(3));
+        const Json& rt = created["properties"][0];
+        JSON_COMPARE(rt["name"], Json("runtime_type"));
+        JSON_COMPARE(rt["present"], Json(2));
+        JSON_COMPARE(rt["missing"], Json(1));
+        JSON_COMPARE(rt["invalid"], Json(1)); // "both" is not in the plan's enum
+        JSON_COMPARE(rt["values"], (Json {{"byok", 1}, {"both", 1}}));
+        // tests/data/ingest/contract.json does not require it: not flagged (only a required property is).
+        JSON_COMPARE(rt["required"], Json(false));
+        JSON_COMPARE(rt["flagged"], Json(false));
+        // A range: only the first event (seqs are 1, 2, 3).
+        const Json first = call("GET", "/eventlens/v1/coverage?since=0&until=1").json();
+        JSON_COMPARE(first["events"], Json(1));
+        JSON_COMPARE(first["coverage"][0]["properties"][0]["values"], (Json {{"byok", 1}}));
+        QCOMPARE(call("POST", "/eventlens/v1/coverage").status, 405);
+    }
+
     // Requests are decoded on worker threads but committed in arrival order: over several pipelining
     // connections, every event is kept, seqs follow request ids, and a batch's events stay together, in order.
     void concurrentRequestsKeepArrivalOrder()
