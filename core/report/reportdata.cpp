@@ -445,7 +445,7 @@ std::string renderHtmlReport(const ReportData& r)
         const std::string event = e.value("event", "");
         const std::uint64_t count = e.value("count", std::uint64_t(0));
         o += "<h3><code>" + html(event) + "</code> · " + dataNum("coverage." + event + ".count", count)
-            + " events</h3>\n";
+            + (count == 1 ? " event" : " events") + "</h3>\n";
         const std::string head = "<table class=cov><colgroup><col style=\"width:30%\"><col style=\"width:19%\">"
                                  "<col style=\"width:8%\"><col style=\"width:8%\"><col></colgroup><tr><th>property</th>"
                                  "<th>carried by</th><th>missing</th><th>invalid</th><th>values</th></tr>\n";
