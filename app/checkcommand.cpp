@@ -1089,19 +1089,13 @@ void Checker::finish()
         });
     } else if (m_report.visual()) {
         el::ReportData& d = m_report.data;
-        // The runs that went wrong first (pinned mismatches, no end, no start), then the others, each in order.
-        std::vector<el::RunInfo> fine;
+        el::RunsShown shown(kRunsShown);
         m_engine.forEachRun([&](el::RunInfo run) {
             m_report.funnel.add(run);
             ++d.runCount;
-            const bool wrong = run.pinnedMismatches > 0 || run.state != el::RunState::Finished;
-            if (wrong && d.runs.size() < kRunsShown)
-                d.runs.push_back(std::move(run));
-            else if (!wrong && fine.size() < kRunsShown)
-                fine.push_back(std::move(run));
+            shown.add(std::move(run));
         });
-        for (std::size_t i = 0; i < fine.size() && d.runs.size() < kRunsShown; ++i)
-            d.runs.push_back(std::move(fine[i]));
+        d.runs = shown.take();
         d.funnel = m_report.funnel.rows();
         d.inputs = m_files;
     }

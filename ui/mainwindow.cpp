@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include "report/sessionreport.h"
+#include "savefile.h"
 #include "store/exchange.h"
 
 #include "detailpane.h"
@@ -282,6 +284,7 @@ void MainWindow::createMenus()
         }
     });
     file->addAction(tr("&Import HAR / NDJSON…"), this, &MainWindow::importSession);
+    file->addAction(tr("Export &Report…"), this, &MainWindow::exportReport);
     QMenu* exportMenu = file->addMenu(tr("&Export"));
     exportMenu->addAction(tr("Events as &NDJSON…"), this, [this] { exportEvents(QStringLiteral("ndjson")); });
     exportMenu->addAction(tr("Events as &CSV…"), this, [this] { exportEvents(QStringLiteral("csv")); });
@@ -657,6 +660,46 @@ void MainWindow::exportEvents(const QString& format)
         QMessageBox::warning(this, tr("Export failed"), error);
     else
         statusBar()->showMessage(tr("Exported to %1").arg(path), 8000);
+}
+
+void MainWindow::exportReport()
+{
+    QString selected;
+    const QString path = QFileDialog::getSaveFileName(this, tr("Export Report"),
+        QStringLiteral("eventlens-report-%1.html")
+            .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyy-MM-dd_HH-mm-ss"))),
+        tr("HTML report (*.html);;Markdown (*.md)"), &selected);
+    if (path.isEmpty())
+        return;
+    const bool markdown = path.endsWith(QLatin1String(".md"), Qt::CaseInsensitive)
+        || path.endsWith(QLatin1String(".markdown"), Qt::CaseInsensitive)
+        || (selected.startsWith(QLatin1String("Markdown"))
+            && !path.endsWith(QLatin1String(".html"), Qt::CaseInsensitive));
+    // With a filter on, the report can be of the rows it shows.
+    std::vector<qint64> seqs;
+    bool onlyShown = false;
+    if (m_proxy->rowCount() < m_model->rowCount()) {
+        QMessageBox ask(QMessageBox::Question, tr("Export Report"),
+            tr("The filter shows %1 of %2 events. Report on which?").arg(m_proxy->rowCount()).arg(m_model->rowCount()),
+            QMessageBox::NoButton, this);
+        QPushButton* shown = ask.addButton(tr("The %1 shown").arg(m_proxy->rowCount()), QMessageBox::AcceptRole);
+        ask.addButton(tr("All events"), QMessageBox::RejectRole);
+        ask.exec();
+        onlyShown = ask.clickedButton() == shown;
+        for (int row = 0; onlyShown && row < m_proxy->rowCount(); ++row) {
+            if (const EventPtr e = m_model->eventAt(m_proxy->mapToSource(m_proxy->index(row, 0)).row()))
+                seqs.push_back(e->seq);
+        }
+    }
+    QApplication::setOverrideCursor(Qt::WaitCursor);
+    const ReportData report = sessionReport(*m_session, onlyShown ? &seqs : nullptr);
+    const std::string text = markdown ? renderMarkdownReport(report) : renderHtmlReport(report);
+    QApplication::restoreOverrideCursor();
+    QString error;
+    if (!saveFile(path, text, &error))
+        QMessageBox::warning(this, tr("Export failed"), error);
+    else
+        statusBar()->showMessage(tr("Report written to %1").arg(path), 8000);
 }
 
 void MainWindow::clearSession()

@@ -53,6 +53,8 @@ public:
     void openSessionFile();
     void importSession();
     void exportEvents(const QString& format);
+    /** File ▸ Export Report…: HTML or Markdown (by the file's extension) of the session, or of the filtered rows. */
+    void exportReport();
     void newSession();
 
     /** The listener the window shows and restarts (owned by the application's controller); none: not listening. */

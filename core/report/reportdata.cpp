@@ -353,6 +353,24 @@ std::vector<FunnelRow> Funnel::rows() const
     return out;
 }
 
+void RunsShown::add(RunInfo run)
+{
+    const bool wrong = run.pinnedMismatches > 0 || run.state != RunState::Finished;
+    std::vector<RunInfo>& list = wrong ? m_wrong : m_fine;
+    if (list.size() < m_limit)
+        list.push_back(std::move(run));
+}
+
+std::vector<RunInfo> RunsShown::take()
+{
+    std::vector<RunInfo> out = std::move(m_wrong);
+    for (std::size_t i = 0; i < m_fine.size() && out.size() < m_limit; ++i)
+        out.push_back(std::move(m_fine[i]));
+    m_wrong.clear();
+    m_fine.clear();
+    return out;
+}
+
 std::string jsonToHtml(const std::string& json, const std::string& pointer)
 {
     const Json doc = Json::parse(json, nullptr, false);

@@ -44,6 +44,25 @@ private:
     std::map<std::string, FunnelRow> m_rows;
 };
 
+/**
+ * The runs a report lists: up to \a limit, those that went wrong first (a pinned mismatch, no end, no start), then
+ * the others, each in the order given. Runs come one at a time (a report need not hold them all).
+ */
+class RunsShown
+{
+public:
+    explicit RunsShown(std::size_t limit = 200)
+        : m_limit(limit)
+    { }
+    void add(RunInfo run);
+    std::vector<RunInfo> take();
+
+private:
+    std::size_t m_limit;
+    std::vector<RunInfo> m_wrong;
+    std::vector<RunInfo> m_fine;
+};
+
 /** One violation shown in full: the event it names (the last of its seqs) as it came, compact JSON. */
 struct ReportExample
 {

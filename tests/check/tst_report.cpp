@@ -3,6 +3,9 @@
 // golden examples. The HTML is rendered by headless Chromium (Debian's `chromium`): it must render, make no
 // request, and every number it shows (data-k/data-v) must be the JSON report's for the same input, recomputed here
 // independently from the JSON (the funnel from the runs, the rule counts from the summary, the coverage).
+#include "report/sessionreport.h"
+#include "session.h"
+
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
@@ -132,6 +135,7 @@ private slots:
     void markdown();
     void htmlIsSelfContained();
     void htmlRendersTheJsonNumbers();
+    void sessionReportAgreesWithCheck();
 };
 
 void TestReport::jsonCarriesCoverage()
@@ -266,6 +270,52 @@ void TestReport::htmlRendersTheJsonNumbers()
     }
     for (const auto& [key, value] : shown)
         QVERIFY2(expected.count(key), ("shown but not in the JSON report: " + key).c_str());
+}
+
+void TestReport::sessionReportAgreesWithCheck()
+{
+    // File ▸ Export Report… reports on a session; the same events imported into a session give the coverage,
+    // the counts and the per-event violations that `check` gives (check ends the open runs; a live session does
+    // not, so the sequence rules are left out of the comparison).
+    QTemporaryDir dir;
+    const Json j = Json::parse(report(QStringLiteral("json"), dir).toStdString(), nullptr, false);
+    QVERIFY(!j.is_discarded());
+    el::Session session;
+    std::string error;
+    QVERIFY2(session.loadContractNow("builtin:open-design", error), error.c_str());
+    // One file: an import replaces what the session held.
+    QFile all(dir.filePath(QStringLiteral("all.ndjson")));
+    QVERIFY(all.open(QIODevice::WriteOnly));
+    for (const QString& input : inputs()) {
+        QFile f(input);
+        QVERIFY(f.open(QIODevice::ReadOnly));
+        QByteArray bytes = f.readAll();
+        if (!bytes.endsWith('\n'))
+            bytes += '\n';
+        all.write(bytes);
+    }
+    all.close();
+    QString why;
+    QVERIFY2(session.importFile(all.fileName(), &why), qPrintable(why));
+    const el::ReportData r = el::sessionReport(session);
+    QCOMPARE(r.events, j["events"].get<qint64>());
+    QCOMPARE(Json(r.coverage).dump(), j["coverage"].dump());
+    for (const el::ReportRule& rule : r.rules) {
+        if (rule.kind.rfind("sequence.", 0) == 0)
+            continue;
+        QVERIFY2(j["summary"]["by_rule"].value(rule.rule, 0) == int(rule.count), rule.rule.c_str());
+    }
+    QVERIFY(!r.rules.empty());
+    // Only the rows of a filter: the events of the first input (valid.ndjson, no per-event violation).
+    std::vector<qint64> seqs;
+    for (const el::EventPtr& e : session.store()->events())
+        if (e->seq <= 21)
+            seqs.push_back(e->seq);
+    const el::ReportData some = el::sessionReport(session, &seqs);
+    QCOMPARE(some.events, qint64(21));
+    QCOMPARE(some.errors, std::uint64_t(0));
+    const std::string html = el::renderHtmlReport(some);
+    QVERIFY(html.find("data-verdict=\"pass\"") != std::string::npos);
 }
 
 QTEST_GUILESS_MAIN(TestReport)
