@@ -310,55 +310,34 @@ FunnelModel::FunnelModel(QObject* parent)
 
 void FunnelModel::setRuns(const std::vector<RunsModel::Row>& runs)
 {
-    // The planned values always have a row (a zero is information too); others only when seen.
-    std::map<std::pair<int, QString>, Row> byType;
-    for (RuntimeKind k : {RuntimeKind::AmrCloud, RuntimeKind::Byok, RuntimeKind::LocalCli, RuntimeKind::None}) {
-        Row r;
-        r.kind = k;
-        r.runtimeType = runtimeKindName(k);
-        byType.emplace(std::make_pair(static_cast<int>(k), r.runtimeType), r);
-    }
+    // Counted by core's Funnel (the reports count the same way), each run under the window's own reading of its
+    // runtime_type; the planned values always have a row (a zero is information too).
+    Funnel funnel;
+    std::map<std::string, RuntimeKind> kinds;
+    for (RuntimeKind k : {RuntimeKind::AmrCloud, RuntimeKind::Byok, RuntimeKind::LocalCli, RuntimeKind::None})
+        kinds[runtimeKindName(k).toStdString()] = k;
     for (const RunsModel::Row& run : runs) {
-        const RunOutcome outcome = runOutcome(run.run);
-        if (outcome == RunOutcome::Orphan)
-            continue; // no start: not a created run
         const QString text
             = run.kind == RuntimeKind::Invalid ? runtimeTypeText(run.runtimeType) : runtimeKindName(run.kind);
-        Row& r = byType[std::make_pair(static_cast<int>(run.kind), text)];
-        r.kind = run.kind;
-        r.runtimeType = text;
-        ++r.created;
-        switch (outcome) {
-        case RunOutcome::Success:
-            ++r.finished;
-            ++r.success;
-            break;
-        case RunOutcome::Failed:
-            ++r.finished;
-            ++r.failed;
-            break;
-        case RunOutcome::Cancelled:
-            ++r.finished;
-            ++r.cancelled;
-            break;
-        case RunOutcome::OtherFinished:
-            ++r.finished;
-            ++r.other;
-            break;
-        case RunOutcome::Open:
-            ++r.open;
-            break;
-        case RunOutcome::Unfinished:
-            ++r.unfinished;
-            break;
-        case RunOutcome::Orphan:
-            break;
-        }
+        kinds.emplace(text.toStdString(), run.kind);
+        funnel.add(run.run, text.toStdString());
     }
     std::vector<Row> rows;
-    rows.reserve(byType.size());
-    for (auto& [key, row] : byType)
-        rows.push_back(std::move(row));
+    for (const FunnelRow& f : funnel.rows()) {
+        Row r;
+        r.runtimeType = QString::fromStdString(f.runtimeType);
+        const auto kind = kinds.find(f.runtimeType);
+        r.kind = kind != kinds.end() ? kind->second : RuntimeKind::Invalid;
+        r.created = int(f.created);
+        r.finished = int(f.finished);
+        r.success = int(f.success);
+        r.failed = int(f.failed);
+        r.cancelled = int(f.cancelled);
+        r.other = int(f.other);
+        r.open = int(f.open);
+        r.unfinished = int(f.unfinished);
+        rows.push_back(std::move(r));
+    }
 
     const bool sameShape = rows.size() == m_rows.size()
         && std::equal(rows.begin(), rows.end(), m_rows.begin(),

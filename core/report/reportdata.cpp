@@ -15,14 +15,6 @@ namespace {
 
 const char* const kPlanned[] = {"amr_cloud", "byok", "local_cli", "none"};
 
-std::string runtimeTypeOf(const RunInfo& run)
-{
-    const auto it = run.pinned.find("runtime_type");
-    if (it == run.pinned.end())
-        return "missing";
-    return it->is_string() ? it->get<std::string>() : it->dump();
-}
-
 std::string iso(qint64 ms)
 {
     return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toStdString();
@@ -303,12 +295,24 @@ Funnel::Funnel()
         m_rows[p].runtimeType = p;
 }
 
+std::string Funnel::runtimeTypeOf(const RunInfo& run)
+{
+    const auto it = run.pinned.find("runtime_type");
+    if (it == run.pinned.end())
+        return "missing";
+    return it->is_string() ? it->get<std::string>() : it->dump();
+}
+
 void Funnel::add(const RunInfo& run)
+{
+    add(run, runtimeTypeOf(run));
+}
+
+void Funnel::add(const RunInfo& run, const std::string& type)
 {
     const RunOutcome outcome = runOutcome(run);
     if (outcome == RunOutcome::Orphan)
         return; // no start: not a created run
-    const std::string type = runtimeTypeOf(run);
     FunnelRow& r = m_rows[type];
     r.runtimeType = type;
     ++r.created;
@@ -345,9 +349,13 @@ std::vector<FunnelRow> Funnel::rows() const
     std::vector<FunnelRow> out;
     for (const char* p : kPlanned)
         out.push_back(m_rows.at(p));
+    const auto missing = m_rows.find("missing");
+    if (missing != m_rows.end())
+        out.push_back(missing->second);
     for (const auto& [name, row] : m_rows) {
-        if (std::find_if(std::begin(kPlanned), std::end(kPlanned), [&](const char* p) { return name == p; })
-            == std::end(kPlanned))
+        if (name != "missing" && std::find_if(std::begin(kPlanned), std::end(kPlanned), [&](const char* p) {
+                return name == p;
+            }) == std::end(kPlanned))
             out.push_back(row);
     }
     return out;
@@ -443,7 +451,7 @@ std::string renderHtmlReport(const ReportData& r)
                 : "";
             o += std::string(bad ? "<tr class=mismatch>" : "<tr>") + "<td>" + html(run.rule) + "</td><td><code>"
                 + html(run.key.is_string() ? run.key.get<std::string>() : run.key.dump()) + "</code></td><td>"
-                + html(runtimeTypeOf(run)) + "</td><td>" + html(stateText(run)) + "</td><td>"
+                + html(Funnel::runtimeTypeOf(run)) + "</td><td>" + html(stateText(run)) + "</td><td>"
                 + html(run.result.is_null()      ? std::string()
                         : run.result.is_string() ? run.result.get<std::string>()
                                                  : run.result.dump())

@@ -37,7 +37,11 @@ class Funnel
 public:
     Funnel();
     void add(const RunInfo& run);
-    /** Planned values first, in that order, then the others by name. */
+    /** The same, with the run's runtime_type text given (the window's own reading of the value). */
+    void add(const RunInfo& run, const std::string& runtimeType);
+    /** The runtime_type text of a run: the value pinned on its start, "missing", or its JSON text. */
+    static std::string runtimeTypeOf(const RunInfo& run);
+    /** Planned values first, in that order, then "missing", then the others by name. */
     std::vector<FunnelRow> rows() const;
 
 private:
