@@ -16,6 +16,7 @@ constexpr char32_t kMaxCodePoint = 0x10FFFF;
 constexpr int kMaxPositions = 64; // one bit each in a std::uint64_t
 constexpr int kMaxDepth = 32; // nested groups
 constexpr unsigned kMaxCount = 1000; // {n,m} bounds read (more positions than allowed anyway)
+constexpr std::size_t kMaxNodes = 4096; // nested counts ("((a{999}){999}){999}") must not blow up before Glushkov
 
 Ranges normalized(Ranges r)
 {
@@ -127,6 +128,8 @@ public:
 private:
     int add(Node n)
     {
+        if (m_nodes.size() >= kMaxNodes)
+            return fail();
         m_nodes.push_back(std::move(n));
         return int(m_nodes.size() - 1);
     }
@@ -245,9 +248,14 @@ private:
 
     int clone(int a)
     {
+        if (!m_ok)
+            return -1;
         Node n = m_nodes[std::size_t(a)];
-        for (int& k : n.kids)
+        for (int& k : n.kids) {
             k = clone(k);
+            if (!m_ok)
+                return -1;
+        }
         return add(std::move(n));
     }
 
@@ -270,13 +278,15 @@ private:
             first = false;
             return c;
         };
-        for (unsigned k = 0; k < min; ++k)
+        for (unsigned k = 0; k < min && m_ok; ++k)
             parts.push_back(copy());
         if (unbounded)
             parts.push_back(wrap(Node::Kind::Star, copy()));
         else
-            for (unsigned k = min; k < max; ++k) // a{1,3} = a a? a?: the same language as a(a(a)?)?
+            for (unsigned k = min; k < max && m_ok; ++k) // a{1,3} = a a? a?: the same language as a(a(a)?)?
                 parts.push_back(wrap(Node::Kind::Opt, copy()));
+        if (!m_ok)
+            return -1;
         if (parts.size() == 1)
             return parts[0];
         Node n;

@@ -203,7 +203,7 @@ void TestLinearRegex::refusals_data()
     QTest::addColumn<QString>("pattern");
     for (const char* p : {"(a)\\1", "a(?=b)", "a(?!b)", "(?<n>a)", "\\bword", "a^b", "a$b", "(a$)", "^a|b", "a|b$",
              "\\p{L}", "\\cJ", "\\uD83D\\uDE00", "[\\d-z]", "a**", "{", "}", "]", "*a", "a{2,1}", "(a", "a)", "[a",
-             "a{65}", "\\k<n>", "\\01", "[\\b]"}) {
+             "a{65}", "\\k<n>", "\\01", "[\\b]", "((a{999}){999}){999}", "(((((a{9}){9}){9}){9}){9}){9}"}) {
         QTest::addRow("%s", p) << QString::fromUtf8(p);
     }
 }
