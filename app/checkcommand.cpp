@@ -186,7 +186,7 @@ struct Report
     int recordings = 0;
     int errors = 0;
     int warnings = 0;
-    /// json, html, markdown: property coverage, added up from the blocks in order
+    /// json, html, markdown: property coverage (the workers' counts are added to it at the end)
     std::unique_ptr<el::Coverage> coverage;
     /// html, markdown: violations by rule with the first kExamplesPerRule in full, the funnel, the first runs
     el::ReportData data;
