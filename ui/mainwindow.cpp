@@ -31,6 +31,7 @@
 #include <QMenu>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QPointer>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScreen>
@@ -41,6 +42,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
+#include <QThreadPool>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -284,7 +286,7 @@ void MainWindow::createMenus()
         }
     });
     file->addAction(tr("&Import HAR / NDJSON…"), this, &MainWindow::importSession);
-    file->addAction(tr("Export &Report…"), this, &MainWindow::exportReport);
+    m_exportReportAction = file->addAction(tr("Export &Report…"), this, &MainWindow::exportReport);
     QMenu* exportMenu = file->addMenu(tr("&Export"));
     exportMenu->addAction(tr("Events as &NDJSON…"), this, [this] { exportEvents(QStringLiteral("ndjson")); });
     exportMenu->addAction(tr("Events as &CSV…"), this, [this] { exportEvents(QStringLiteral("csv")); });
@@ -676,7 +678,6 @@ void MainWindow::exportReport()
         || (selected.startsWith(QLatin1String("Markdown"))
             && !path.endsWith(QLatin1String(".html"), Qt::CaseInsensitive));
     // With a filter on, the report can be of the rows it shows.
-    std::vector<qint64> seqs;
     bool onlyShown = false;
     if (m_proxy->rowCount() < m_model->rowCount()) {
         QMessageBox ask(QMessageBox::Question, tr("Export Report"),
@@ -686,20 +687,41 @@ void MainWindow::exportReport()
         ask.addButton(tr("All events"), QMessageBox::RejectRole);
         ask.exec();
         onlyShown = ask.clickedButton() == shown;
-        for (int row = 0; onlyShown && row < m_proxy->rowCount(); ++row) {
-            if (const EventPtr e = m_model->eventAt(m_proxy->mapToSource(m_proxy->index(row, 0)).row()))
-                seqs.push_back(e->seq);
-        }
     }
-    QApplication::setOverrideCursor(Qt::WaitCursor);
-    const ReportData report = sessionReport(*m_session, onlyShown ? &seqs : nullptr);
-    const std::string text = markdown ? renderMarkdownReport(report) : renderHtmlReport(report);
-    QApplication::restoreOverrideCursor();
-    QString error;
-    if (!saveFile(path, text, &error))
-        QMessageBox::warning(this, tr("Export failed"), error);
-    else
-        statusBar()->showMessage(tr("Report written to %1").arg(path), 8000);
+    exportReportTo(path, markdown, onlyShown);
+}
+
+void MainWindow::exportReportTo(const QString& path, bool markdown, bool onlyShown)
+{
+    std::vector<qint64> seqs;
+    for (int row = 0; onlyShown && row < m_proxy->rowCount(); ++row) {
+        if (const EventPtr e = m_model->eventAt(m_proxy->mapToSource(m_proxy->index(row, 0)).row()))
+            seqs.push_back(e->seq);
+    }
+    // The events are shared and immutable: the snapshot is cheap here, and the report (which parses every event
+    // again for the coverage) is made and written on a worker, with the window responsive.
+    auto snapshot = std::make_shared<const SessionSnapshot>(snapshotSession(*m_session, onlyShown ? &seqs : nullptr));
+    m_exportReportAction->setEnabled(false);
+    statusBar()->showMessage(tr("Writing the report of %n event(s)…", nullptr, int(snapshot->events.size())));
+    QPointer<MainWindow> self(this);
+    QThreadPool::globalInstance()->start([self, snapshot, path, markdown] {
+        const ReportData report = sessionReport(*snapshot);
+        const std::string text = markdown ? renderMarkdownReport(report) : renderHtmlReport(report);
+        QString error;
+        const bool ok = saveFile(path, text, &error);
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, ok, error, path] {
+                if (!self) // the window closed meanwhile; the file is written
+                    return;
+                self->m_exportReportAction->setEnabled(true);
+                if (!ok)
+                    QMessageBox::warning(self, tr("Export failed"), error);
+                else
+                    self->statusBar()->showMessage(tr("Report written to %1").arg(path), 8000);
+            },
+            Qt::QueuedConnection);
+    });
 }
 
 void MainWindow::clearSession()

@@ -55,6 +55,11 @@ public:
     void exportEvents(const QString& format);
     /** File ▸ Export Report…: HTML or Markdown (by the file's extension) of the session, or of the filtered rows. */
     void exportReport();
+    /**
+     * The report, written to \a path in the background (Markdown when it ends in .md or .markdown); \a onlyShown:
+     * of the rows the filter shows. The status bar says when it is written.
+     */
+    void exportReportTo(const QString& path, bool markdown, bool onlyShown);
     void newSession();
 
     /** The listener the window shows and restarts (owned by the application's controller); none: not listening. */
@@ -148,6 +153,7 @@ private:
     ReplayPanel* m_replayPanel = nullptr;
 
     QAction* m_pauseAction = nullptr;
+    QAction* m_exportReportAction = nullptr;
     QAction* m_clearAction = nullptr;
     QAction* m_openAction = nullptr;
     QAction* m_reloadAction = nullptr;

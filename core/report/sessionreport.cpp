@@ -11,27 +11,46 @@
 
 namespace el {
 
-ReportData sessionReport(
-    const Session& session, const std::vector<qint64>* seqs, std::size_t examplesPerRule, std::size_t runsShown)
+SessionSnapshot snapshotSession(const Session& session, const std::vector<qint64>* seqs)
 {
     const EventStore& store = *session.store();
     std::unordered_set<qint64> wanted;
     if (seqs)
         wanted.insert(seqs->begin(), seqs->end());
     auto included = [&](qint64 seq) { return !seqs || wanted.count(seq) > 0; };
-
-    ReportData r;
-    if (const Contract* c = session.contract().get()) {
-        r.contractName = c->name();
-        r.contractVersion = c->version();
-    }
-    r.contractOrigin = session.contractOrigin();
-    r.inputs.push_back(seqs ? "the session in memory, " + std::to_string(wanted.size()) + " filtered events"
-                            : "the session in memory");
-    Coverage coverage(session.contract());
-    std::unordered_set<qint64> requests;
+    SessionSnapshot s;
+    s.contract = session.contract();
+    s.contractOrigin = session.contractOrigin();
+    s.filtered = seqs != nullptr;
     for (const EventPtr& e : store.events()) {
-        if (!included(e->seq) || e->recording)
+        if (included(e->seq))
+            s.events.push_back(e);
+    }
+    for (const Violation& v : store.violations()) {
+        if (!seqs || (!v.seqs.empty() && included(v.seqs.back())))
+            s.violations.push_back(v);
+    }
+    for (RunInfo& run : session.runs()) {
+        if (!seqs || included(run.startSeq) || included(run.endSeq))
+            s.runs.push_back(std::move(run));
+    }
+    return s;
+}
+
+ReportData sessionReport(const SessionSnapshot& s, std::size_t examplesPerRule, std::size_t runsShown)
+{
+    ReportData r;
+    if (s.contract) {
+        r.contractName = s.contract->name();
+        r.contractVersion = s.contract->version();
+    }
+    r.contractOrigin = s.contractOrigin;
+    Coverage coverage(s.contract);
+    std::unordered_set<qint64> requests;
+    std::unordered_map<qint64, const Event*> bySeq;
+    for (const EventPtr& e : s.events) {
+        bySeq.emplace(e->seq, e.get());
+        if (e->recording)
             continue;
         ++r.events;
         requests.insert(e->requestId);
@@ -42,13 +61,13 @@ ReportData sessionReport(
         const auto props = doc.find("properties");
         coverage.add(e->name(), props != doc.end() ? *props : Json());
     }
+    r.inputs.push_back(s.filtered ? "the session in memory, " + std::to_string(r.events) + " filtered events"
+                                  : "the session in memory");
     r.requests = requests.size();
     r.coverage = coverage.toJson();
 
     std::unordered_map<std::string, std::size_t> ruleIndex;
-    for (const Violation& v : store.violations()) {
-        if (seqs && (v.seqs.empty() || !included(v.seqs.back())))
-            continue;
+    for (const Violation& v : s.violations) {
         (v.severity == Severity::Error ? r.errors : r.warnings)++;
         ++r.violations;
         auto [it, inserted] = ruleIndex.try_emplace(v.rule, r.rules.size());
@@ -66,10 +85,11 @@ ReportData sessionReport(
         ReportExample x;
         x.violation = v;
         if (!v.seqs.empty()) {
-            if (const EventPtr e = store.eventBySeq(v.seqs.back())) {
-                x.event = e->name();
-                x.source = "request " + std::to_string(e->requestId);
-                x.eventJson = e->json;
+            const auto e = bySeq.find(v.seqs.back());
+            if (e != bySeq.end()) {
+                x.event = e->second->name();
+                x.source = "request " + std::to_string(e->second->requestId);
+                x.eventJson = e->second->json;
             }
         }
         rule.examples.push_back(std::move(x));
@@ -77,17 +97,20 @@ ReportData sessionReport(
 
     Funnel funnel;
     RunsShown shown(runsShown);
-    for (RunInfo& run : session.runs()) {
-        if (seqs && !included(run.startSeq) && !included(run.endSeq))
-            continue;
+    for (const RunInfo& run : s.runs) {
         funnel.add(run);
         ++r.runCount;
-        shown.add(std::move(run));
+        shown.add(run);
     }
     r.funnel = funnel.rows();
     r.runs = shown.take();
     r.generatedMs = nowMs();
     return r;
+}
+
+ReportData sessionReport(const Session& session, const std::vector<qint64>* seqs)
+{
+    return sessionReport(snapshotSession(session, seqs));
 }
 
 } // namespace el

@@ -19,6 +19,7 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QElapsedTimer>
+#include <QFileInfo>
 #include <QLineEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -28,6 +29,7 @@
 #include <QStatusBar>
 #include <QTabWidget>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
 #include <QTreeView>
@@ -164,6 +166,7 @@ private Q_SLOTS:
 
     void runsModelFollowsChanges();
     void funnelCounts();
+    void exportReportInTheBackground();
     void rejectedModel();
 
     void mainWindowSmoke();
@@ -963,6 +966,41 @@ void TestUi::mainWindowSmoke()
     QTRY_VERIFY(window.statusSummary().contains(QStringLiteral("0 events")));
     QCOMPARE(window.detailPane()->currentSeq(), 0);
     window.close();
+}
+
+void TestUi::exportReportInTheBackground()
+{
+    // File ▸ Export Report… without its dialogs: the report is made on a worker and written; the window gets the
+    // action back and says so. With a filter, only the rows shown count.
+    Session session;
+    MainWindow window(&session);
+    Json batch = Json::array();
+    for (int i = 0; i < 30; ++i)
+        batch.push_back(runEvent(i % 3 ? "page_view" : "run_created", "d" + std::to_string(i), "r" + std::to_string(i),
+            i % 2 ? "byok" : "amr_cloud"));
+    ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 30);
+    QTemporaryDir dir;
+    const QString html = dir.filePath(QStringLiteral("all.html"));
+    window.exportReportTo(html, false, false);
+    QTRY_VERIFY(window.statusBar()->currentMessage().startsWith(QStringLiteral("Report written to")));
+    QFile f(html);
+    QVERIFY(f.open(QIODevice::ReadOnly));
+    const QByteArray page = f.readAll();
+    QVERIFY(page.startsWith("<!DOCTYPE html>"));
+    QVERIFY(page.contains(R"(data-k="events" data-v="30")"));
+
+    window.filterBar()->runtimeCombo()->setCurrentIndex(
+        window.filterBar()->runtimeCombo()->findText(QStringLiteral("byok")));
+    QTRY_COMPARE(window.eventProxy()->rowCount(), 15);
+    const QString md = dir.filePath(QStringLiteral("byok.md"));
+    window.exportReportTo(md, true, true);
+    QTRY_VERIFY(QFileInfo::exists(md) && window.statusBar()->currentMessage().contains(QStringLiteral("byok.md")));
+    QFile m(md);
+    QVERIFY(m.open(QIODevice::ReadOnly));
+    const QByteArray text = m.readAll();
+    QVERIFY2(text.contains("| 15 |"), text.constData());
+    QVERIFY(text.startsWith("## EventLens:"));
 }
 
 void TestUi::mainWindowTailFollow()
