@@ -592,7 +592,7 @@ private:
         std::vector<std::vector<std::pair<std::size_t, std::string>>> orderKeys; ///< per event, junit only
         std::string block; ///< the text read, handed back so that its buffer is read into again
         el::Coverage* coverage = nullptr; ///< counts these events, when the report has coverage (not owned)
-        /// html, markdown: compact JSON of the events with per-event violations (for the report's examples)
+        /// html: compact JSON of the events with per-event violations (for the report's examples)
         std::vector<std::string> eventJson;
         bool keepJson = false;
         bool failed = false;
@@ -779,7 +779,7 @@ bool Checker::submit(
     }
     // On pooled threads (a thread per block would pay for its creation, its allocator cache and its exit each time).
     auto task = std::make_shared<std::packaged_task<Batch()>>(
-        [this, contract = m_report.contract, junit = m_junit, keepJson = m_report.visual(), name,
+        [this, contract = m_report.contract, junit = m_junit, keepJson = m_report.format == Format::Html, name,
             block = std::move(block), firstLine, receivedMs]() mutable {
             el::Coverage* coverage = borrowCoverage();
             Batch b = readLines(contract, junit, coverage, keepJson, name, std::move(block), firstLine, receivedMs);
@@ -1029,7 +1029,7 @@ bool Checker::addFile(const QString& path, const std::string& name, qint64 recei
         }
         Batch b;
         b.coverage = m_report.coverage.get();
-        b.keepJson = m_report.visual();
+        b.keepJson = m_report.format == Format::Html;
         if (!el::readOfflineInput(name, buf, receivedMs, b.input, error))
             return false;
         buf = std::string();

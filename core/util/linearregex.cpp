@@ -138,6 +138,18 @@ private:
         m_ok = false;
         return -1;
     }
+    /** The parts in sequence: one part as it is, none as the empty pattern. */
+    int concat(std::vector<int> parts)
+    {
+        if (!m_ok)
+            return -1;
+        if (parts.size() == 1)
+            return parts[0];
+        Node n;
+        n.kind = parts.empty() ? Node::Kind::Empty : Node::Kind::Cat;
+        n.kids = std::move(parts);
+        return add(std::move(n));
+    }
     bool at(char32_t c) const { return m_i < m_p.size() && m_p[m_i] == c; }
 
     int alternation()
@@ -176,14 +188,7 @@ private:
                 return -1;
             items.push_back(a);
         }
-        if (!m_ok)
-            return -1;
-        if (items.size() == 1)
-            return items[0];
-        Node n;
-        n.kind = items.empty() ? Node::Kind::Empty : Node::Kind::Cat;
-        n.kids = std::move(items);
-        return add(std::move(n));
+        return concat(std::move(items));
     }
 
     bool number(unsigned& out)
@@ -285,14 +290,7 @@ private:
         else
             for (unsigned k = min; k < max && m_ok; ++k) // a{1,3} = a a? a?: the same language as a(a(a)?)?
                 parts.push_back(wrap(Node::Kind::Opt, copy()));
-        if (!m_ok)
-            return -1;
-        if (parts.size() == 1)
-            return parts[0];
-        Node n;
-        n.kind = parts.empty() ? Node::Kind::Empty : Node::Kind::Cat;
-        n.kids = std::move(parts);
-        return add(std::move(n));
+        return concat(std::move(parts));
     }
 
     int chars(Ranges r)

@@ -368,8 +368,9 @@ void TestCheck::usageErrors_data()
     QTest::addColumn<QStringList>("args");
     QTest::addColumn<QByteArray>("message");
     QTest::newRow("no input") << withContract({}) << QByteArray("eventlens check: no input given");
-    QTest::newRow("bad format") << withContract({QStringLiteral("--format"), QStringLiteral("xml"),
-        data("clean.ndjson")}) << QByteArray("eventlens check: unknown format \"xml\" (expected text, json, junit, html or markdown)");
+    QTest::newRow("bad format")
+        << withContract({QStringLiteral("--format"), QStringLiteral("xml"), data("clean.ndjson")})
+        << QByteArray("eventlens check: unknown format \"xml\" (expected text, json, junit, html or markdown)");
     QTest::newRow("unknown option") << withContract({QStringLiteral("--frobnicate"), data("clean.ndjson")})
                                     << QByteArray("eventlens check: Unknown option 'frobnicate'.");
     QTest::newRow("missing input file") << withContract({data("nope.ndjson")})
