@@ -44,6 +44,38 @@ template<class EventAt> std::vector<Violation> judgeAll(ContractEngine& engine, 
     return all;
 }
 
+/** The coverage of \a count events (event(i)) for \a contract, counted in fixed pieces on every core, added in order.
+ */
+template<class EventAt>
+std::unique_ptr<Coverage> countAll(std::shared_ptr<const Contract> contract, std::size_t count, EventAt&& event)
+{
+    auto total = std::make_unique<Coverage>(std::move(contract));
+    constexpr std::size_t kPiece = 4096;
+    const std::size_t pieces = (count + kPiece - 1) / kPiece;
+    std::vector<std::optional<Coverage>> counted(pieces);
+    parallelChunks(pieces, 0, [&](std::size_t begin, std::size_t end) {
+        for (std::size_t piece = begin; piece < end; ++piece) {
+            Coverage c = total->fresh();
+            for (std::size_t i = piece * kPiece; i < std::min(count, (piece + 1) * kPiece); ++i) {
+                const Event& e = event(i);
+                if (e.recording)
+                    continue;
+                try {
+                    const Json doc = e.doc();
+                    const auto props = doc.find("properties");
+                    c.add(e.name(), props != doc.end() ? *props : Json());
+                } catch (...) {
+                    c.add(e.name(), Json()); // an event that does not parse counts with no properties
+                }
+            }
+            counted[piece] = std::move(c);
+        }
+    });
+    for (const auto& c : counted)
+        total->merge(*c);
+    return total;
+}
+
 } // namespace
 
 namespace {
@@ -59,6 +91,7 @@ struct Session::Chunk
 {
     std::vector<EventPtr> events;
     std::vector<EventJudgement> judged;
+    std::shared_ptr<Coverage> coverage; ///< of \c events, with the job's contract
     std::size_t applied = 0; ///< events already fed to the job's engine
 };
 
@@ -83,6 +116,7 @@ struct Session::Job
     // Judging, with a fresh engine, in seq order.
     std::unique_ptr<ContractEngine> engine;
     std::vector<Violation> violations;
+    std::unique_ptr<Coverage> coverage; ///< of the events judged so far, with the job's contract
     qint64 dispatchedSeq = std::numeric_limits<qint64>::min(); ///< contract job: handed out up to this seq
     std::size_t dispatchedIndex = 0; ///< open / import: handed out up to loaded[dispatchedIndex - 1]
     std::size_t chunksSent = 0;
@@ -98,6 +132,7 @@ struct Session::Job
 
 Session::Session(QObject* parent)
     : QObject(parent)
+    , m_coverage(std::make_unique<Coverage>(nullptr))
 {
     m_tick.setInterval(1000);
     connect(&m_tick, &QTimer::timeout, this, &Session::tick);
@@ -159,8 +194,16 @@ void Session::setContractNow(std::shared_ptr<const Contract> contract, const std
         all.insert(all.end(), std::make_move_iterator(late.begin()), std::make_move_iterator(late.end()));
         m_store.addViolations(all);
     }
+    recountCoverage();
     resetRuns();
     Q_EMIT contractChanged();
+}
+
+void Session::recountCoverage()
+{
+    const auto& events = m_store.events();
+    m_coverage = countAll(m_contract, events.size(), [&](std::size_t i) -> const Event& { return *events[i]; });
+    ++m_coverageRevision;
 }
 
 bool Session::loadContract(const std::string& nameOrPath, std::string& error, ContractApplied applied)
@@ -271,6 +314,7 @@ void Session::restartJudging(bool announce)
     job.generation = ++m_jobGeneration;
     retire(std::exchange(job.engine, job.contract ? std::make_unique<ContractEngine>(job.contract) : nullptr));
     job.violations.clear();
+    job.coverage = std::make_unique<Coverage>(job.contract);
     job.dispatchedSeq = job.lastAppliedSeq = std::numeric_limits<qint64>::min();
     job.dispatchedIndex = 0;
     job.chunksSent = job.nextChunk = 0;
@@ -310,17 +354,13 @@ void Session::dispatchChunks()
         if (slice.empty())
             return;
         const std::size_t chunk = job.chunksSent++;
-        if (!job.engine) { // no contract: nothing to judge
-            Chunk c;
-            c.events = std::move(slice);
-            job.ready.emplace(chunk, std::move(c));
-            continue;
-        }
+        // Without a contract there is nothing to judge, but the coverage is still counted.
         m_judgePool.start([this, generation = job.generation, stop = job.stop, contract = job.contract, chunk,
-                              events = std::move(slice), hook = m_judgeHook]() mutable {
+                              events = std::move(slice), hook = m_judgeHook,
+                              coverage = std::make_shared<Coverage>(job.coverage->fresh())]() mutable {
             if (hook)
                 hook();
-            std::vector<EventJudgement> judged(events.size());
+            std::vector<EventJudgement> judged(contract ? events.size() : 0);
             for (std::size_t i = 0; i < events.size(); ++i) {
                 if (stop->load(std::memory_order_relaxed))
                     return; // cancelled or replaced: nobody waits for it
@@ -328,29 +368,36 @@ void Session::dispatchChunks()
                 if (e.recording)
                     continue;
                 try {
-                    judged[i] = judgeEvent(*contract, e, e.doc()); // the one parse of this event
+                    const Json doc = e.doc(); // the one parse of this event
+                    if (contract)
+                        judged[i] = judgeEvent(*contract, e, doc);
+                    const auto props = doc.find("properties");
+                    coverage->add(e.name(), props != doc.end() ? *props : Json());
                 } catch (...) {
-                    judged[i] = EventJudgement {}; // an exception must not leave a worker
+                    if (contract)
+                        judged[i] = EventJudgement {}; // an exception must not leave a worker
                 }
             }
             QMetaObject::invokeMethod(
                 this,
-                [this, generation, chunk, events = std::move(events), judged = std::move(judged)]() mutable {
-                    onChunkJudged(generation, chunk, std::move(events), std::move(judged));
+                [this, generation, chunk, events = std::move(events), judged = std::move(judged),
+                    coverage = std::move(coverage)]() mutable {
+                    onChunkJudged(generation, chunk, std::move(events), std::move(judged), std::move(coverage));
                 },
                 Qt::QueuedConnection);
         });
     }
 }
 
-void Session::onChunkJudged(
-    std::uint64_t generation, std::size_t chunk, std::vector<EventPtr> events, std::vector<EventJudgement> judged)
+void Session::onChunkJudged(std::uint64_t generation, std::size_t chunk, std::vector<EventPtr> events,
+    std::vector<EventJudgement> judged, std::shared_ptr<Coverage> coverage)
 {
     if (!m_job || m_job->generation != generation)
         return;
     Chunk c;
     c.events = std::move(events);
     c.judged = std::move(judged);
+    c.coverage = std::move(coverage);
     m_job->ready.emplace(chunk, std::move(c));
     if (!m_judgeSlice.isActive())
         m_judgeSlice.start();
@@ -382,6 +429,8 @@ void Session::judgeSlice()
             ++job.done;
         }
         if (c.applied == c.events.size()) {
+            if (c.coverage)
+                job.coverage->merge(*c.coverage);
             job.ready.erase(it);
             ++job.nextChunk;
             dispatchChunks();
@@ -441,6 +490,8 @@ void Session::finishJob()
                 m_engine->forget(first);
         }
         m_store.addViolations(all);
+        m_coverage = std::move(job->coverage);
+        ++m_coverageRevision;
         resetRuns();
         Q_EMIT contractChanged();
         for (auto& applied : job->applied)
@@ -480,7 +531,7 @@ void Session::finishJob()
     if (m_engine)
         m_engine->setTrackRunChanges(true);
     m_readOnly = readOnly;
-    installData(*job->data, std::move(job->loaded), std::move(violations));
+    installData(*job->data, std::move(job->loaded), std::move(violations), std::move(job->coverage));
     if (journal) {
         journal->setContractOrigin(m_contractOrigin);
         m_journal = std::move(journal);
@@ -596,15 +647,18 @@ struct Session::Prepared
     std::vector<Event> events; ///< seq 0 until committed
     std::vector<EventJudgement> judgements; ///< per event, when a contract was set
     std::shared_ptr<const Contract> contract; ///< the contract the judgements were made with
+    std::shared_ptr<Coverage> coverage; ///< the events' coverage, counted with \c contract (a share of the live one)
     IngestDone done;
     std::function<void()> change; ///< applyInOrder(): not a request, a change applied in its turn
     std::function<void()> changed;
 };
 
 std::shared_ptr<Session::Prepared> Session::prepare(HttpRequest request, Endpoint endpoint, qint64 requestId,
-    qint64 receivedMs, const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract) const
+    qint64 receivedMs, const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract,
+    std::shared_ptr<Coverage> coverage) const
 {
     auto p = std::make_shared<Prepared>();
+    p->coverage = std::move(coverage);
     p->request = std::move(request);
     p->endpoint = endpoint;
     p->receivedMs = receivedMs;
@@ -628,6 +682,7 @@ void Session::failPrepared(Prepared& p, const std::string& what)
 {
     p.events.clear();
     p.judgements.clear();
+    p.coverage.reset();
     p.outcome.status = 400;
     p.outcome.events = 0;
     p.outcome.error = "the request could not be decoded (internal error: " + what + ")";
@@ -659,6 +714,8 @@ void Session::decodeInto(Prepared& prepared, const DecodeLimits& limits) const
         Event e = makeEvent(doc, p->request, 0, requestId, receivedMs, &sources);
         if (contract)
             p->judgements.push_back(judgeEvent(*contract, e, doc));
+        const auto props = doc.find("properties");
+        p->coverage->add(e.name(), props != doc.end() ? *props : Json());
         p->events.push_back(std::move(e));
     }
 } // the decoded DOMs are freed here, on the worker
@@ -697,8 +754,19 @@ IngestOutcome Session::commitRequest(Prepared& p, std::function<void(bool ok)> o
         return outcome;
     }
     std::vector<Violation> violations;
-    // Judged with the contract in force now: else (it changed meanwhile) judge again.
+    // Judged and counted with the contract in force now: else (it changed meanwhile) judge and count again.
     const bool judged = m_engine && p.contract == m_contract && p.judgements.size() == p.events.size();
+    if (p.coverage && p.contract == m_coverage->contract()) {
+        m_coverage->merge(*p.coverage);
+    } else {
+        for (const Event& e : p.events) {
+            const Json doc = e.doc();
+            const auto props = doc.find("properties");
+            m_coverage->add(e.name(), props != doc.end() ? *props : Json());
+        }
+    }
+    if (!p.events.empty())
+        ++m_coverageRevision;
     qint64 seq = m_store.nextSeq();
     for (std::size_t i = 0; i < p.events.size(); ++i) {
         Event& e = p.events[i];
@@ -746,8 +814,9 @@ qint64 Session::ingestAsync(HttpRequest request, Endpoint endpoint, IngestDone d
         IngestDone done;
     };
     auto job = std::make_shared<Arrived>(Arrived {std::move(request), std::move(done)});
-    m_pool.start([this, job, endpoint, requestId, received, ticket, limits = m_limits, contract = m_contract] {
-        auto p = prepare(std::move(job->request), endpoint, requestId, received, limits, contract);
+    m_pool.start([this, job, endpoint, requestId, received, ticket, limits = m_limits, contract = m_contract,
+                     share = std::make_shared<Coverage>(m_coverage->fresh())]() mutable {
+        auto p = prepare(std::move(job->request), endpoint, requestId, received, limits, contract, std::move(share));
         p->done = std::move(job->done);
         deliver(ticket, std::move(p));
     });
@@ -902,7 +971,10 @@ void Session::reset()
 {
     drainIngests(); // requests that arrived before the reset are kept (and then cleared) in order
     m_store.clear();
+    m_importedRequests.reset();
     newEngine();
+    m_coverage = std::make_unique<Coverage>(m_contract);
+    ++m_coverageRevision;
     resetRuns();
     storeReplaced(false);
 }
@@ -940,6 +1012,7 @@ bool Session::openSessionFile(const QString& path, QString* error)
     loadData(data);
     m_journal = std::move(journal);
     m_readOnly = false;
+    m_importedRequests.reset(); // the file has them
     return true;
 }
 
@@ -976,6 +1049,30 @@ bool Session::readSessionFile(SessionData& out, QString* error)
     return SessionJournal::load(m_journal->path(), out, error);
 }
 
+bool Session::request(qint64 requestId, JournalRequest& out, QString* error)
+{
+    if (m_journal) {
+        if (m_journal->pendingCount() > 0)
+            m_journal->flush(); // its events may be in the store before it is in the file
+        return SessionJournal::readRequest(m_journal->path(), requestId, out, error);
+    }
+    if (m_importedRequests) {
+        const auto& all = *m_importedRequests;
+        const auto it = std::lower_bound(
+            all.begin(), all.end(), requestId, [](const JournalRequest& r, qint64 id) { return r.id < id; });
+        if (it != all.end() && it->id == requestId) {
+            out = *it;
+            return true;
+        }
+    }
+    if (error)
+        *error = m_readOnly ? QStringLiteral("request #%1 is not kept: the imported file holds no such request, and "
+                                             "requests that arrive while an import is shown are not journaled")
+                                  .arg(requestId)
+                            : QStringLiteral("requests are not kept: started with --no-session");
+    return false;
+}
+
 void Session::loadData(const SessionData& data)
 {
     drainIngests(); // nothing in flight may be committed into the loaded session with stale ids
@@ -996,13 +1093,24 @@ void Session::loadData(const SessionData& data)
                 violations.end(), std::make_move_iterator(rest.begin()), std::make_move_iterator(rest.end()));
         }
     }
-    installData(data, std::move(events), std::move(violations));
+    auto coverage = countAll(m_contract, events.size(), [&](std::size_t i) -> const Event& { return *events[i]; });
+    installData(data, std::move(events), std::move(violations), std::move(coverage));
 }
 
-void Session::installData(const SessionData& data, std::vector<EventPtr> events, std::vector<Violation> violations)
+void Session::installData(const SessionData& data, std::vector<EventPtr> events, std::vector<Violation> violations,
+    std::unique_ptr<Coverage> coverage)
 {
+    m_coverage = std::move(coverage);
+    ++m_coverageRevision;
     m_store.clear();
     m_store.resetCounters(events.empty() ? 0 : events.back()->seq, data.requests.empty() ? 0 : data.requests.back().id);
+    // An import has no session file: its requests stay in memory for request() (by id).
+    m_importedRequests.reset();
+    if (m_readOnly && !data.requests.empty()) {
+        auto kept = std::make_shared<std::vector<JournalRequest>>(data.requests);
+        std::stable_sort(kept->begin(), kept->end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+        m_importedRequests = std::move(kept);
+    }
     if (!events.empty()) {
         m_store.resetCounters(events.front()->seq - 1, m_store.requestCount());
         m_store.appendShared(std::move(events));

@@ -20,6 +20,8 @@
 
 namespace el {
 
+class Coverage;
+
 /** \brief What became of one ingest request. */
 struct IngestOutcome
 {
@@ -161,6 +163,13 @@ public:
     bool importFile(const QString& path, QString* error);
     /** Everything journaled so far (requests, events), read back from the session file. */
     bool readSessionFile(SessionData& out, QString* error);
+    /**
+     * Request \a requestId as it arrived (method, path, query, headers, body as received: the detail pane's Raw
+     * tab). Read back from the session file (flushed first while requests are queued); for an import, which has no
+     * session file, from what the imported file had (kept in memory). False with \a error when it is not kept:
+     * started with --no-session, or it arrived while an import was shown.
+     */
+    bool request(qint64 requestId, JournalRequest& out, QString* error);
     /** Replaces the in-memory session with \a data (a session file or an import), re-validated (blocking). */
     void loadData(const SessionData& data);
 
@@ -195,6 +204,15 @@ public:
      * against the current contract (required and invalid need one; without one, only presence and values).
      */
     Json coverage(qint64 since, qint64 until) const;
+    /**
+     * The property coverage of the session, counted incrementally: each request's events are counted on the worker
+     * that judges them and added up as the request is committed (a contract reload, an open or an import counts again
+     * on its workers, with the new contract). Events that left memory (--max-events-in-memory) stay counted until
+     * the next count. The Coverage tab shows it; GET /eventlens/v1/coverage without since/until answers from it.
+     */
+    const Coverage& liveCoverage() const { return *m_coverage; }
+    /** Changes whenever liveCoverage() does (a committed request with events, a new count). */
+    std::uint64_t coverageRevision() const { return m_coverageRevision; }
 
 Q_SIGNALS:
     void contractChanged();
@@ -225,8 +243,8 @@ private:
     void restartJudging(bool announce = true);
     /** Hands the next events of the running job to the judge pool (at most a few chunks in flight). */
     void dispatchChunks();
-    void onChunkJudged(
-        std::uint64_t generation, std::size_t chunk, std::vector<EventPtr> events, std::vector<EventJudgement> judged);
+    void onChunkJudged(std::uint64_t generation, std::size_t chunk, std::vector<EventPtr> events,
+        std::vector<EventJudgement> judged, std::shared_ptr<Coverage> coverage);
     void onLoadRead(std::uint64_t generation, std::shared_ptr<SessionData> data, QString error);
     /** Applies judged chunks in order for up to a few ms, then yields; finishes the job once caught up. */
     void judgeSlice();
@@ -236,8 +254,14 @@ private:
     void retire(std::unique_ptr<ContractEngine> engine);
     /** Ends the running job without applying it (\a cancelled, or failed with \a error). */
     void dropJob(bool cancelled, const QString& error, bool announce = true);
-    /** Replaces the store's content with \a data and \a events, judged by m_engine into \a violations. */
-    void installData(const SessionData& data, std::vector<EventPtr> events, std::vector<Violation> violations);
+    /**
+     * Replaces the store's content with \a data and \a events, judged by m_engine into \a violations, whose
+     * property coverage is \a coverage.
+     */
+    void installData(const SessionData& data, std::vector<EventPtr> events, std::vector<Violation> violations,
+        std::unique_ptr<Coverage> coverage);
+    /** Counts the coverage of the events in memory again, for the current contract (blocking, on every core). */
+    void recountCoverage();
     /** Cancels a running open / import (a blocking load replaces the session) or restarts a contract job. */
     void storeReplaced(bool byLoad);
     /** A fresh engine for the current contract (none without one), tracking run changes. */
@@ -246,7 +270,8 @@ private:
     /** The engine was replaced or re-fed: no change is worth sending, runsReset() is. */
     void resetRuns();
     std::shared_ptr<Prepared> prepare(HttpRequest request, Endpoint endpoint, qint64 requestId, qint64 receivedMs,
-        const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract) const;
+        const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract,
+        std::shared_ptr<Coverage> coverage) const;
     void decodeInto(Prepared& prepared, const DecodeLimits& limits) const;
     static void failPrepared(Prepared& prepared, const std::string& what);
     /** Commits one request in its turn, then keeps an upstream answer that was waiting for it. */
@@ -263,9 +288,12 @@ private:
     EventStore m_store;
     std::shared_ptr<const Contract> m_contract;
     std::unique_ptr<ContractEngine> m_engine;
+    std::unique_ptr<Coverage> m_coverage; ///< of m_contract, never null
+    std::uint64_t m_coverageRevision = 0;
     std::string m_contractOrigin;
     std::unique_ptr<SessionJournal> m_journal;
     bool m_readOnly = false;
+    std::shared_ptr<const std::vector<JournalRequest>> m_importedRequests; ///< an import's, by id (request())
     DecodeLimits m_limits;
     QTimer m_tick;
     std::function<void(const HttpRequest&)> m_workerHook;

@@ -4,6 +4,8 @@
 #include "eventtablemodel.h"
 #include "uiutil.h"
 
+#include "contract/coverage.h"
+
 #include <algorithm>
 
 namespace el::ui {
@@ -20,15 +22,26 @@ EventFilterProxy::EventFilterProxy(EventTableModel* model, QObject* parent)
             if (!sourceParent.isValid())
                 onRowsRemoved(first, last);
         });
-    connect(model, &QAbstractItemModel::modelReset, this, [this] { m_textMatches.clear(); });
+    connect(model, &QAbstractItemModel::modelReset, this, [this] {
+        m_textMatches.clear();
+        m_propertyMatches.clear();
+    });
+}
+
+QString PropertyFilter::text() const
+{
+    if (!value)
+        return EventFilterProxy::tr("%1 without %2").arg(qs(event), qs(property));
+    return EventFilterProxy::tr("%1 with %2 = %3").arg(qs(event), qs(property), qs(*value));
 }
 
 void EventFilterProxy::onRowsRemoved(int first, int last)
 {
-    const auto size = static_cast<int>(m_textMatches.size());
-    if (first >= size)
-        return;
-    m_textMatches.erase(m_textMatches.begin() + first, m_textMatches.begin() + std::min(last + 1, size));
+    for (std::vector<char>* matches : {&m_textMatches, &m_propertyMatches}) {
+        const auto size = static_cast<int>(matches->size());
+        if (first < size)
+            matches->erase(matches->begin() + first, matches->begin() + std::min(last + 1, size));
+    }
 }
 
 template<typename Change> void EventFilterProxy::changeFilter(Change&& change)
@@ -112,6 +125,35 @@ void EventFilterProxy::setTextFilter(const QString& text)
     });
 }
 
+bool EventFilterProxy::propertyMatches(const Event& event) const
+{
+    if (event.field(Event::Field::Name) != m_property->event)
+        return false;
+    const Json props = event.properties();
+    const auto it = props.find(m_property->property);
+    if (!m_property->value)
+        return it == props.end();
+    return it != props.end() && Coverage::valueKey(*it) == *m_property->value;
+}
+
+void EventFilterProxy::setPropertyFilter(std::optional<PropertyFilter> filter)
+{
+    if (filter == m_property)
+        return;
+    changeFilter([&] {
+        m_property = std::move(filter);
+        m_propertyMatches.clear();
+        const int rows = m_model->rowCount();
+        if (!m_property || rows < 5000)
+            return;
+        m_propertyMatches.assign(static_cast<std::size_t>(rows), 0);
+        parallelChunks(static_cast<std::size_t>(rows), 0, [this](std::size_t begin, std::size_t end) {
+            for (std::size_t r = begin; r < end; ++r)
+                m_propertyMatches[r] = propertyMatches(*m_model->rowAt(static_cast<int>(r)).event) ? 1 : 0;
+        });
+    });
+}
+
 void EventFilterProxy::clearFilters()
 {
     if (!isFiltering())
@@ -128,6 +170,8 @@ void EventFilterProxy::clearFilters()
         m_textUnicode = false;
         m_textLower.clear();
         m_textMatches.clear();
+        m_property.reset();
+        m_propertyMatches.clear();
     });
 }
 
@@ -138,7 +182,7 @@ bool EventFilterProxy::textMatches(const std::string& json) const
 
 bool EventFilterProxy::isFiltering() const
 {
-    return !m_name.empty() || m_runtime || m_violationsOnly || !m_text.empty();
+    return !m_name.empty() || m_runtime || m_violationsOnly || !m_text.empty() || m_property;
 }
 
 bool EventFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& sourceParent) const
@@ -158,6 +202,13 @@ bool EventFilterProxy::filterAcceptsRow(int sourceRow, const QModelIndex& source
         const bool match = static_cast<std::size_t>(sourceRow) < m_textMatches.size()
             ? m_textMatches[static_cast<std::size_t>(sourceRow)] != 0
             : textMatches(row.event->json);
+        if (!match)
+            return false;
+    }
+    if (m_property) {
+        const bool match = static_cast<std::size_t>(sourceRow) < m_propertyMatches.size()
+            ? m_propertyMatches[static_cast<std::size_t>(sourceRow)] != 0
+            : propertyMatches(*row.event);
         if (!match)
             return false;
     }

@@ -9,13 +9,33 @@
 #include <optional>
 #include <string>
 
+namespace el {
+struct Event;
+}
+
 namespace el::ui {
 
 class EventTableModel;
 
+/** \brief What the Coverage tab filters by: events of one name that lack a property, or carry one value of it. */
+struct PropertyFilter
+{
+    std::string event; ///< exact event name
+    std::string property; ///< a key of the event's properties
+    std::optional<std::string> value; ///< Coverage::valueKey() of the value; nullopt: events that lack the property
+
+    bool operator==(const PropertyFilter& o) const
+    {
+        return event == o.event && property == o.property && value == o.value;
+    }
+    /** "run_created without runtime_type", "run_created with runtime_type = byok". */
+    QString text() const;
+};
+
 /**
- * \brief Filters and sorts the event table. Every criterion is checked against per-row data the
- * source model already has (or caches), never by re-parsing JSON; criteria combine with AND.
+ * \brief Filters and sorts the event table. Every criterion but the text and property filters is checked
+ * against per-row data the source model already has; those two read each row's JSON once, on every core, when
+ * they change. Criteria combine with AND.
  */
 class EventFilterProxy final : public QSortFilterProxyModel
 {
@@ -36,6 +56,12 @@ public:
      * scanned once, on all cores, when the filter changes; no per-row copy of the text is kept.
      */
     void setTextFilter(const QString& text);
+    /**
+     * The Coverage tab's filter (nullopt = none). Only rows of the named event are parsed (once, on every core, over
+     * a large table; rows added later when they arrive).
+     */
+    void setPropertyFilter(std::optional<PropertyFilter> filter);
+    const std::optional<PropertyFilter>& propertyFilter() const { return m_property; }
     void clearFilters();
 
     QString nameFilter() const { return m_nameText; }
@@ -68,6 +94,10 @@ private:
     /// Source rows [0, size) matched by m_matcher when the filter was set (rows added later are checked
     /// one by one; rows removed from the model are removed here too).
     std::vector<char> m_textMatches;
+    std::optional<PropertyFilter> m_property;
+    /// Source rows [0, size) matched by m_property when it was set (rows added later are checked when they arrive).
+    std::vector<char> m_propertyMatches;
+    bool propertyMatches(const Event& event) const;
     void onRowsRemoved(int first, int last);
 };
 

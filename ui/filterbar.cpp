@@ -13,6 +13,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QSignalBlocker>
+#include <QToolButton>
 
 namespace el::ui {
 
@@ -24,6 +25,7 @@ FilterBar::FilterBar(EventTableModel* model, EventFilterProxy* proxy, QWidget* p
     , m_name(new QComboBox(this))
     , m_runtime(new QComboBox(this))
     , m_violationsOnly(new QCheckBox(tr("Violations only"), this))
+    , m_property(new QToolButton(this))
     , m_count(new QLabel(this))
 {
     auto* layout = new QHBoxLayout(this);
@@ -62,6 +64,14 @@ FilterBar::FilterBar(EventTableModel* model, EventFilterProxy* proxy, QWidget* p
     m_violationsOnly->setObjectName(QStringLiteral("filterViolations"));
     m_violationsOnly->setToolTip(tr("Only events with contract errors or warnings"));
     layout->addWidget(m_violationsOnly);
+
+    m_property->setObjectName(QStringLiteral("filterProperty"));
+    m_property->setToolButtonStyle(Qt::ToolButtonTextOnly);
+    m_property->setToolTip(tr("Filter set from the Coverage tab. Click to remove it."));
+    m_property->hide();
+    connect(m_property, &QToolButton::clicked, this, [this] { m_proxy->setPropertyFilter(std::nullopt); });
+    connect(m_proxy, &EventFilterProxy::filterChanged, this, &FilterBar::updateProperty);
+    layout->addWidget(m_property);
 
     m_count->setObjectName(QStringLiteral("filterCount"));
     m_count->setMinimumWidth(m_count->fontMetrics().horizontalAdvance(QStringLiteral("100,000 of 100,000 events")));
@@ -139,6 +149,14 @@ void FilterBar::applyRuntime()
     const QVariant kind = m_runtime->currentData();
     m_proxy->setRuntimeFilter(
         kind.isValid() ? std::optional<RuntimeKind>(static_cast<RuntimeKind>(kind.toInt())) : std::nullopt);
+}
+
+void FilterBar::updateProperty()
+{
+    const auto& filter = m_proxy->propertyFilter();
+    m_property->setVisible(filter.has_value());
+    if (filter)
+        m_property->setText(filter->text() + QStringLiteral("  ✕"));
 }
 
 QString FilterBar::countText() const

@@ -8,6 +8,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QLineEdit;
+class QToolButton;
 
 namespace el::ui {
 
@@ -39,6 +40,7 @@ private:
     void applyName();
     void applyRuntime();
     void updateCount();
+    void updateProperty();
 
     EventTableModel* m_model;
     EventFilterProxy* m_proxy;
@@ -46,6 +48,7 @@ private:
     QComboBox* m_name;
     QComboBox* m_runtime;
     QCheckBox* m_violationsOnly;
+    QToolButton* m_property; ///< the Coverage tab's filter, shown while one is set; clicking clears it
     QLabel* m_count;
     QTimer m_searchDelay;
     QTimer m_countDelay;

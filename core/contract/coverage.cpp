@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <charconv>
 #include <cmath>
+#include <mutex>
 #include <set>
 
 namespace el {
@@ -37,9 +38,31 @@ int typeIndex(const Json& v)
 
 } // namespace
 
+struct Coverage::ConstraintCache
+{
+    std::mutex mutex;
+    std::map<std::string, std::shared_ptr<const std::map<std::string, Constraint>>, std::less<>> byEvent;
+};
+
 Coverage::Coverage(std::shared_ptr<const Contract> contract)
     : m_contract(std::move(contract))
+    , m_cache(std::make_shared<ConstraintCache>())
 { }
+
+Coverage Coverage::fresh() const
+{
+    Coverage c(m_contract);
+    c.m_cache = m_cache;
+    return c;
+}
+
+std::uint64_t Coverage::events() const
+{
+    std::uint64_t n = 0;
+    for (const auto& [name, e] : m_events)
+        n += e.count;
+    return n;
+}
 
 Coverage::~Coverage() = default;
 Coverage::Coverage(Coverage&&) noexcept = default;
@@ -63,6 +86,20 @@ bool Coverage::Check::breaks(const Json& v) const
 }
 
 std::shared_ptr<const std::map<std::string, Coverage::Constraint>> Coverage::constraintsOf(
+    const std::string& event) const
+{
+    {
+        std::lock_guard<std::mutex> lock(m_cache->mutex);
+        const auto it = m_cache->byEvent.find(event);
+        if (it != m_cache->byEvent.end())
+            return it->second;
+    }
+    auto read = readConstraints(event); // outside the lock: another thread may read the same name meanwhile
+    std::lock_guard<std::mutex> lock(m_cache->mutex);
+    return m_cache->byEvent.try_emplace(event, std::move(read)).first->second;
+}
+
+std::shared_ptr<const std::map<std::string, Coverage::Constraint>> Coverage::readConstraints(
     const std::string& event) const
 {
     auto out = std::make_shared<std::map<std::string, Constraint>>();
@@ -161,6 +198,13 @@ Coverage::EventCounts& Coverage::counts(const std::string& event)
 std::size_t Coverage::maxValues(const Property& p)
 {
     return p.constraint ? p.constraint->maxValues : kMaxValues;
+}
+
+std::string Coverage::valueKey(const Json& value)
+{
+    if (value.is_string())
+        return value.get<std::string>();
+    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 void Coverage::countValue(Property& p, const Json& value)

@@ -47,14 +47,26 @@ public:
 
     /** One event: its name and its `properties` object (anything else counts as no properties). */
     void add(const std::string& event, const Json& properties);
-    /** An empty count for the same contract (a worker's share, merged later). */
-    Coverage fresh() const { return Coverage(m_contract); }
+    /**
+     * An empty count for the same contract (a worker's share, merged later). It shares this count's reading of the
+     * contract (per event name, made once), so a fresh count per request costs little.
+     */
+    Coverage fresh() const;
     /** Adds \a other's counts (same contract). */
     void merge(const Coverage& other);
     bool empty() const { return m_events.empty(); }
+    const std::shared_ptr<const Contract>& contract() const { return m_contract; }
 
     /** The `coverage` array of the JSON report and of GET /eventlens/v1/coverage. */
     Json toJson() const;
+    /** Events counted (every name). */
+    std::uint64_t events() const;
+
+    /**
+     * The key \a value is counted under in `values`: a string's text, else its compact JSON (`true`, `2`, `null`).
+     * The Coverage tab filters events by it.
+     */
+    static std::string valueKey(const Json& value);
 
 private:
     /** One schema of a property, read for what coverage checks: its enum, const and type. */
@@ -101,12 +113,17 @@ private:
         Property& property(std::size_t position, const std::string& key);
     };
 
+    /** The contract read per event name, shared by a count and its fresh() shares (any thread). */
+    struct ConstraintCache;
+
     EventCounts& counts(const std::string& event);
     std::shared_ptr<const std::map<std::string, Constraint>> constraintsOf(const std::string& event) const;
+    std::shared_ptr<const std::map<std::string, Constraint>> readConstraints(const std::string& event) const;
     static void countValue(Property& p, const Json& value);
     static std::size_t maxValues(const Property& p);
 
     std::shared_ptr<const Contract> m_contract;
+    std::shared_ptr<ConstraintCache> m_cache;
     std::map<std::string, EventCounts> m_events;
 };
 

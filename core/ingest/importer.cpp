@@ -3,6 +3,7 @@
 
 #include "contract/offlineinput.h"
 #include "decode/decode.h"
+#include "decode/eventslice.h"
 #include "ingest/journalrequest.h"
 #include "store/eventstore.h"
 
@@ -13,6 +14,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <set>
 
 namespace el {
@@ -90,9 +92,83 @@ void setError(QString* error, const std::string& what)
         *error = QString::fromStdString(what);
 }
 
-/** Reads \a text like `eventlens check` does and appends its events to \a out. */
-bool readLikeCheck(
-    const std::string& name, const std::string& text, qint64 defaultReceivedMs, SessionData& out, QString* error)
+/**
+ * \brief What an NDJSON / JSON file had for the requests of its events, kept as SessionData::requests (such a file
+ * holds no HTTP request): the line, array element or document the events were read from, with its place in the
+ * file (JournalRequest::source). Lines of an EventLens export that name the same request_id make one request, their
+ * lines joined by newlines.
+ */
+class FileRequests
+{
+public:
+    explicit FileRequests(std::string name)
+        : m_name(std::move(name))
+    { }
+
+    /**
+     * \a text came from line \a place (\a line true) or element \a place of the file. Its events are request \a id;
+     * with \a id 0 they get a new one, after every id the file names (out.events[first, end) are renumbered).
+     */
+    void add(std::string_view text, bool line, std::size_t place, qint64 id, std::size_t first = 0, std::size_t end = 0)
+    {
+        m_items.push_back({std::string(text), line, place, id, first, end});
+    }
+
+    /** Numbers the new requests, appends every request to out.requests (by id). */
+    void finish(SessionData& out)
+    {
+        qint64 last = 0;
+        for (const Item& item : m_items)
+            last = std::max(last, item.id);
+        std::map<qint64, std::vector<const Item*>> byId;
+        for (Item& item : m_items) {
+            if (item.id <= 0) {
+                item.id = ++last;
+                for (std::size_t i = item.first; i < item.end && i < out.events.size(); ++i)
+                    out.events[i].requestId = item.id;
+            }
+            byId[item.id].push_back(&item);
+        }
+        for (const auto& [id, items] : byId) {
+            JournalRequest r;
+            r.id = id;
+            for (const Item* item : items)
+                r.body += (r.body.empty() ? "" : "\n") + item->text;
+            const Item& a = *items.front();
+            const Item& b = *items.back();
+            const std::string range
+                = std::to_string(a.place) + (items.size() > 1 ? "-" + std::to_string(b.place) : std::string());
+            r.source = m_name + (a.line ? ":" + range : "[" + range + "]");
+            out.requests.push_back(std::move(r));
+        }
+    }
+
+private:
+    struct Item
+    {
+        std::string text;
+        bool line;
+        std::size_t place;
+        qint64 id;
+        std::size_t first, end;
+    };
+    std::string m_name;
+    std::vector<Item> m_items;
+};
+
+/** Line number (1-based) of the first non-blank character of \a text. */
+std::size_t firstLine(const std::string& text)
+{
+    const std::size_t first = std::min(text.size(), text.find_first_not_of(" \t\r\n"));
+    return 1 + std::size_t(std::count(text.begin(), text.begin() + std::ptrdiff_t(first), '\n'));
+}
+
+/**
+ * Reads \a text like `eventlens check` does and appends its events to \a out, with what the file had for each of
+ * their requests: request N is the N-th item readOfflineInput() read (the document, an array element, a line).
+ */
+bool readLikeCheck(const std::string& name, const std::string& text, const Json& whole, qint64 defaultReceivedMs,
+    SessionData& out, QString* error)
 {
     OfflineInput input;
     std::string why;
@@ -102,6 +178,33 @@ bool readLikeCheck(
     }
     for (Event& e : input.events)
         out.events.push_back(std::move(e));
+
+    FileRequests requests(name);
+    std::size_t items = 0;
+    if (whole.is_array()) {
+        for (const TextSpan& element : eventSpans(text)) { // a top-level array: its elements
+            requests.add(std::string_view(text).substr(element.begin, element.size()), false, items, qint64(items + 1));
+            ++items;
+        }
+    } else if (!whole.is_discarded()) {
+        requests.add(trimmed(text), true, firstLine(text), 1);
+        items = 1;
+    } else {
+        std::size_t pos = 0;
+        for (std::size_t number = 1; pos <= text.size(); ++number) {
+            std::size_t nl = text.find('\n', pos);
+            if (nl == std::string::npos)
+                nl = text.size();
+            const std::string line = trimmed(text.substr(pos, nl - pos));
+            pos = nl + 1;
+            if (!line.empty()) {
+                ++items;
+                requests.add(line, true, number, qint64(items));
+            }
+        }
+    }
+    if (items == std::size_t(input.requests)) // else (never expected) the events keep no request
+        requests.finish(out);
     return true;
 }
 
@@ -125,21 +228,30 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
     out.format = "ndjson";
     std::set<std::string> seen;
     // One JSON document: an export line, an array of them, or anything `eventlens check` reads.
+    FileRequests requests(name);
     if (!whole.is_discarded()) {
         if (isExportLine(whole)) {
             out.events.push_back(eventFromLine(whole));
             collectViolations(whole, out.violations, seen);
+            requests.add(trimmed(text), true, firstLine(text), out.events.back().requestId, 0, 1);
+            requests.finish(out);
             return true;
         }
         if (whole.is_array() && !whole.empty() && std::all_of(whole.begin(), whole.end(), isExportLine)) {
-            for (const Json& j : whole) {
+            const std::vector<TextSpan> elements = eventSpans(text);
+            for (std::size_t i = 0; i < whole.size(); ++i) {
+                const Json& j = whole[i];
                 out.events.push_back(eventFromLine(j));
                 collectViolations(j, out.violations, seen);
+                if (elements.size() == whole.size())
+                    requests.add(std::string_view(text).substr(elements[i].begin, elements[i].size()), false, i,
+                        out.events.back().requestId, i, i + 1);
             }
+            requests.finish(out);
             ensureIncreasing(out, false);
             return true;
         }
-        return readLikeCheck(name, text, defaultReceivedMs, out, error);
+        return readLikeCheck(name, text, whole, defaultReceivedMs, out, error);
     }
 
     // Line by line. Without any export line the whole text is read like `eventlens check` reads it.
@@ -166,7 +278,7 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
         lines.push_back({number, std::move(line)});
     }
     if (!anyExport) {
-        return readLikeCheck(name, text, defaultReceivedMs, out, error);
+        return readLikeCheck(name, text, whole, defaultReceivedMs, out, error);
     }
 
     bool mixed = false;
@@ -181,6 +293,8 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
         if (isExportLine(j)) {
             out.events.push_back(eventFromLine(j));
             collectViolations(j, out.violations, seen);
+            requests.add(
+                line.text, true, line.number, out.events.back().requestId, out.events.size() - 1, out.events.size());
             continue;
         }
         // Another kind of line in an export (an event or a request body): decode it like `eventlens check`.
@@ -195,9 +309,12 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
             setError(error, why);
             return false;
         }
+        const std::size_t first = out.events.size();
         for (Event& e : input.events)
             out.events.push_back(std::move(e));
+        requests.add(line.text, true, line.number, 0, first, out.events.size()); // a request of its own
     }
+    requests.finish(out);
     ensureIncreasing(out, mixed);
     return true;
 }

@@ -23,6 +23,11 @@ namespace el {
  *    violations go to SessionData::violations.
  *  - Any other NDJSON / JSON array / single object: read like `eventlens check` reads it (readOfflineInput).
  *
+ * NDJSON and JSON hold no HTTP request: SessionData::requests keeps what the file had for each request of the
+ * events instead (method and path empty, JournalRequest::source says where): the line, array element or document
+ * they were read from (request ids 1..N in file order); for EventLens export lines, the lines of each request_id,
+ * joined by newlines (a line without one, or a foreign line in an export, gets an id after the file's highest).
+ *
  * Returns false with \a error "FILE:LINE: why" (or "FILE[INDEX]: why") when the file cannot be read.
  * Event seqs are increasing; they keep the export's numbers (a filtered export has gaps) unless the file
  * mixes sources or repeats numbers, then they are renumbered 1..N and recorded violations are dropped.

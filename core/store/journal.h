@@ -31,6 +31,10 @@ struct JournalRequest
     qint64 upstreamMs = -1; ///< upstream latency, -1 when none
     std::string upstreamError;
     qint64 recordings = 0; ///< accepted /s/ request: the recording events it held (counted, not journaled as events)
+    /// An NDJSON / JSON import, which holds no HTTP request: where in the file \c body (what the file had for the
+    /// request's events) comes from, "events.ndjson:12" or "events.json[3]"; method and path are empty. Empty for
+    /// requests that came over the wire or from a HAR (never journaled).
+    std::string source;
 };
 
 /** \brief Everything a session file holds, read back. */
@@ -62,7 +66,7 @@ RejectedRequest toRejected(const JournalRequest& request);
  * writer thread, which commits everything handed to it since its last commit as one transaction (a
  * group commit) through its own SQLite connection. Every \c onDurable callback then runs on the thread
  * that owns the journal, in append order. The IngestServer answers the client from that callback, so an
- * acknowledged event is always on disk. Reading (load(), wasClean()) opens its own read-only connection
+ * acknowledged event is always on disk. Reading (load(), readRequest(), wasClean()) opens its own read-only connection
  * (journalreader.cpp); both use the SQLite C API through store/sqlite.h.
  */
 class SessionJournal final : public QObject
@@ -117,6 +121,13 @@ public:
 
     /** Reads a whole session file (read-only). */
     static bool load(const QString& path, SessionData& out, QString* error);
+    /**
+     * Reads request \a id of the session file \a path into \a out (read-only, by its key: as fast for the last
+     * request of a large file as for the first; a writer may be appending meanwhile). Only what is committed is
+     * there: flush() the journal first for a request appended just now. False with \a error when the file cannot
+     * be read or holds no such request.
+     */
+    static bool readRequest(const QString& path, qint64 id, JournalRequest& out, QString* error);
     /** Whether the file was closed cleanly. */
     static bool wasClean(const QString& path);
 

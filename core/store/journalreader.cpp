@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// Reading a session file back (SessionJournal::load(), wasClean()): its own read-only SQLite connection.
+// Reading a session file back (SessionJournal::load(), readRequest(), wasClean()): its own read-only SQLite connection.
 #include "store/journal.h"
 
 #include "store/journalschema.h"
@@ -35,40 +35,48 @@ bool openReadOnly(sqlite::Database& db, const QString& path, QString* error)
     return true;
 }
 
-constexpr auto kSelectRequests = "SELECT id, received_ms, method, path, query, headers, body, peer, status, reason,"
-                                 " response_headers, response_body, upstream_status, upstream_ms, upstream_error,"
-                                 " recordings FROM requests ORDER BY id";
-/** Schema 1 had no recordings column: its /s/ requests read as 0 recordings (see Writer::migrate()). */
-constexpr auto kSelectRequestsV1 = "SELECT id, received_ms, method, path, query, headers, body, peer, status, reason,"
-                                   " response_headers, response_body, upstream_status, upstream_ms, upstream_error,"
-                                   " 0 FROM requests ORDER BY id";
+/**
+ * SELECT of every request column, then \a tail. Schema 1 had no recordings column: its /s/ requests read as 0
+ * recordings (see Writer::migrate()).
+ */
+std::string selectRequests(int version, const char* tail)
+{
+    return std::string("SELECT id, received_ms, method, path, query, headers, body, peer, status, reason,"
+                       " response_headers, response_body, upstream_status, upstream_ms, upstream_error, ")
+        + (version >= 2 ? "recordings" : "0") + " FROM requests " + tail;
+}
 constexpr auto kSelectEvents
     = "SELECT seq, request_id, received_ms, doc, endpoint, user_agent FROM events ORDER BY seq";
+
+/** The request in the current row of \a q (a selectRequests() statement). */
+JournalRequest requestAt(const sqlite::Statement& q)
+{
+    JournalRequest r;
+    r.id = q.int64(0);
+    r.receivedMs = q.int64(1);
+    r.method = q.bytes(2);
+    r.path = q.bytes(3);
+    r.query = q.bytes(4);
+    r.headers = journal::headersFromText(q.bytes(5));
+    r.body = q.bytes(6);
+    r.peer = q.bytes(7);
+    r.status = q.int32(8);
+    r.reason = q.bytes(9);
+    r.responseHeaders = journal::headersFromText(q.bytes(10));
+    r.responseBody = q.bytes(11);
+    r.upstreamStatus = q.int32(12);
+    r.upstreamMs = q.isNull(13) ? -1 : q.int64(13);
+    r.upstreamError = q.bytes(14);
+    r.recordings = q.int64(15);
+    return r;
+}
 
 bool readRequests(sqlite3* db, int version, const QString& path, std::vector<JournalRequest>& out, QString* error)
 {
     sqlite::Statement q;
-    q.prepare(db, version >= 2 ? kSelectRequests : kSelectRequestsV1);
-    while (q.next()) {
-        JournalRequest r;
-        r.id = q.int64(0);
-        r.receivedMs = q.int64(1);
-        r.method = q.bytes(2);
-        r.path = q.bytes(3);
-        r.query = q.bytes(4);
-        r.headers = journal::headersFromText(q.bytes(5));
-        r.body = q.bytes(6);
-        r.peer = q.bytes(7);
-        r.status = q.int32(8);
-        r.reason = q.bytes(9);
-        r.responseHeaders = journal::headersFromText(q.bytes(10));
-        r.responseBody = q.bytes(11);
-        r.upstreamStatus = q.int32(12);
-        r.upstreamMs = q.isNull(13) ? -1 : q.int64(13);
-        r.upstreamError = q.bytes(14);
-        r.recordings = q.int64(15);
-        out.push_back(std::move(r));
-    }
+    q.prepare(db, selectRequests(version, "ORDER BY id").c_str());
+    while (q.next())
+        out.push_back(requestAt(q));
     if (q.ok())
         return true;
     if (error)
@@ -123,6 +131,29 @@ bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
             out.recordings += r.recordings;
     }
     return true;
+}
+
+bool SessionJournal::readRequest(const QString& path, qint64 id, JournalRequest& out, QString* error)
+{
+    out = JournalRequest {};
+    sqlite::Database db;
+    if (!openReadOnly(db, path, error))
+        return false;
+    journal::Meta meta;
+    int version = 0;
+    if (!journal::readMeta(db.get(), path, meta, error) || !journal::checkSchema(meta, path, error, &version))
+        return false;
+    sqlite::Statement q;
+    q.prepare(db.get(), selectRequests(version, "WHERE id = ?1").c_str());
+    q.bind(1, id);
+    if (q.next()) {
+        out = requestAt(q);
+        return true;
+    }
+    if (error)
+        *error = path + QStringLiteral(": ")
+            + (q.ok() ? QStringLiteral("no request #%1 in the session file").arg(id) : qs(q.errorText()));
+    return false;
 }
 
 bool SessionJournal::wasClean(const QString& path)

@@ -3,9 +3,13 @@
 // exactly), and merge() adding up to what one count of every event gives.
 #include "contract/contract.h"
 #include "contract/coverage.h"
+#include "ingest/httprequest.h"
+#include "session.h"
 
+#include <QSignalSpy>
 #include <QTest>
 
+#include <limits>
 #include <string>
 
 using el::Json;
@@ -59,6 +63,7 @@ class TestCoverage : public QObject
 private slots:
     void counts();
     void mergeEqualsOneCount();
+    void sessionCountsLive();
 };
 
 void TestCoverage::counts()
@@ -125,6 +130,72 @@ void TestCoverage::mergeEqualsOneCount()
     }
     a.merge(b);
     QCOMPARE(a.toJson().dump(), whole.toJson().dump());
+}
+
+namespace {
+
+el::HttpRequest batch(int first, int n)
+{
+    Json events = Json::array();
+    for (int i = first; i < first + n; ++i) {
+        Json props = {{"id", "id" + std::to_string(i % 40)}, {"level", "l" + std::to_string(i % 25)}};
+        if (i % 5)
+            props["runtime_type"] = i % 3 ? "byok" : (i % 7 ? "amr_cloud" : "both");
+        if (i % 11 == 0)
+            props["n"] = i % 2 ? Json(i) : Json(0.5);
+        events.push_back({{"event", i % 4 ? "e" : "f"}, {"distinct_id", "d"}, {"properties", props}});
+    }
+    el::HttpRequest r;
+    r.method = "POST";
+    r.path = "/batch/";
+    r.headers = {{"Content-Type", "application/json"}};
+    r.body = Json {{"api_key", "k"}, {"batch", events}}.dump();
+    return r;
+}
+
+/** What counting every event in memory once gives (GET /eventlens/v1/coverage?since=0 counts it this way). */
+std::string recounted(const el::Session& s)
+{
+    return s.coverage(0, std::numeric_limits<qint64>::max())["coverage"].dump();
+}
+
+} // namespace
+
+void TestCoverage::sessionCountsLive()
+{
+    // The session's live count (a share per request, counted on the worker, added up at commit) equals one count of
+    // every event, through ingest, a contract reload in the background with traffic going on, and a reset.
+    el::Session s;
+    s.setContractNow(contract(), "test");
+    QCOMPARE(s.liveCoverage().events(), std::uint64_t(0));
+    for (int r = 0; r < 40; ++r)
+        s.ingestAsync(batch(r * 25, 25), el::Endpoint::Batch, {});
+    s.drainIngests();
+    QCOMPARE(s.liveCoverage().events(), std::uint64_t(1000));
+    QCOMPARE(s.liveCoverage().toJson().dump(), recounted(s));
+    const Json live = s.liveCoverage().toJson();
+    QCOMPARE(entry(live, "e", "runtime_type")["invalid"].get<int>() > 0, true); // "both"
+
+    // A contract without the enum: runtime_type is no longer invalid anywhere once the reload is applied.
+    std::string error;
+    auto loose = el::Contract::fromJson(
+        Json {{"name", "loose"}, {"events", Json::object()}, {"unplanned_events", "allow"}}, "loose", error);
+    QVERIFY2(loose, error.c_str());
+    const auto revision = s.coverageRevision();
+    QSignalSpy finished(&s, &el::Session::judgingFinished);
+    s.setContract(loose, "loose");
+    for (int r = 40; r < 60; ++r) // traffic while the reload catches up
+        s.ingestAsync(batch(r * 25, 25), el::Endpoint::Batch, {});
+    QVERIFY(finished.wait(20000) || finished.count() == 1);
+    s.drainIngests();
+    QVERIFY(s.coverageRevision() != revision);
+    QCOMPARE(s.liveCoverage().events(), std::uint64_t(1500));
+    QCOMPARE(s.liveCoverage().toJson().dump(), recounted(s));
+    QCOMPARE(entry(s.liveCoverage().toJson(), "e", "runtime_type")["invalid"].get<int>(), 0);
+
+    s.reset();
+    QCOMPARE(s.liveCoverage().events(), std::uint64_t(0));
+    QVERIFY(s.liveCoverage().toJson().empty());
 }
 
 QTEST_GUILESS_MAIN(TestCoverage)

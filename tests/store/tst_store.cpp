@@ -2,6 +2,7 @@
 // Tests of the session journal (core/store/journal) and of the export / import formats (core/store/exchange,
 // core/ingest/importer).
 #include "decode/decode.h"
+#include "decode/eventslice.h"
 #include "event.h"
 #include "ingest/importer.h"
 #include "ingest/journalrequest.h"
@@ -344,6 +345,11 @@ private Q_SLOTS:
     void harWithoutBody();
     void importErrors_data();
     void importErrors();
+
+    // one request, for the detail pane's Raw tab
+    void readOneRequest();
+    void importKeepsWhatTheFileHad();
+    void sessionRequest();
 
 private:
     /** A journal with a gzip request, a rejected request, a recording, a plain batch; the store holds its events. */
@@ -1121,7 +1127,10 @@ void TestStore::ndjsonRoundTrip()
     QCOMPARE(data.violations.size(), std::size_t(2)); // the pair violation is on two lines, kept once
     for (std::size_t i = 0; i < data.violations.size(); ++i)
         JSON_COMPARE(data.violations[i].toJson(), store.violations()[i].toJson());
-    QVERIFY(data.requests.empty());
+    // No HTTP request in the file: each request_id keeps its lines (importKeepsWhatTheFileHad()).
+    QCOMPARE(data.requests.size(), std::size_t(3));
+    for (const JournalRequest& r : data.requests)
+        QVERIFY(r.method.empty() && r.path.empty() && !r.source.empty() && !isRejected(r));
 }
 
 void TestStore::ndjsonSubsetKeepsSeqs()
@@ -1590,6 +1599,208 @@ void TestStore::importErrors()
     QVERIFY2(error.startsWith(file), qPrintable(error));
     QVERIFY2(error.contains(expected), qPrintable(error));
     QVERIFY(!importFile(dir.filePath(QStringLiteral("missing.har")), data, &error));
+}
+
+// ---------------------------------------------------------------------------------------------------------------------
+
+// The detail pane's Raw tab reads one request back by its id, while the writer goes on appending.
+void TestStore::readOneRequest()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("one.elsession"));
+    SessionJournal journal;
+    QString error;
+    QVERIFY2(journal.open(file, &error), qPrintable(error));
+    EventStore store;
+    std::vector<JournalRequest> requests;
+    fillSession(journal, store, requests);
+    for (const JournalRequest& expected : requests) {
+        JournalRequest got;
+        QVERIFY2(SessionJournal::readRequest(file, expected.id, got, &error), qPrintable(error));
+        compareRequests({got}, {expected});
+    }
+    // The first one is posthog-js's gzip body: binary, exact.
+    JournalRequest gz;
+    QVERIFY(SessionJournal::readRequest(file, 1, gz, &error));
+    QVERIFY(gz.body.size() > 2 && gz.body.compare(0, 2, "\x1f\x8b") == 0);
+    QVERIFY(gz.body == requests[0].body);
+    QVERIFY(gz.headers
+        == (Headers {{"Host", "127.0.0.1:8010"}, {"User-Agent", "Mozilla/5.0 test"}, {"Content-Type", "text/plain"}}));
+    QCOMPARE(gz.query, std::string("ip=0&_=1717236000000&ver=1.449.2&compression=gzip-js"));
+    // Bytes that are not UTF-8 in a header and the path.
+    JournalRequest odd;
+    QVERIFY(SessionJournal::readRequest(file, 4, odd, &error));
+    QCOMPARE(odd.path, std::string("/wp-admin/\xff"));
+    QVERIFY(odd.headers == (Headers {{"Host", "127.0.0.1:8010"}, {"X-Binary", "caf\xe9"}}));
+
+    // No such request: false, and why; \a out is left empty.
+    JournalRequest none;
+    none.body = "stale";
+    QVERIFY(!SessionJournal::readRequest(file, 999, none, &error));
+    QVERIFY2(error.contains(QLatin1String("no request #999")), qPrintable(error));
+    QVERIFY(none.body.empty() && none.id == 0);
+    QVERIFY(!SessionJournal::readRequest(file, 0, none, &error));
+    QVERIFY(!SessionJournal::readRequest(dir.filePath(QStringLiteral("missing.elsession")), 1, none, &error));
+    QVERIFY2(error.contains(QLatin1String("no such file")), qPrintable(error));
+
+    // Appended and not committed yet: not in the file until the journal is flushed.
+    journal.setCommitDelay(60 * 60 * 1000);
+    const qint64 id = store.takeRequestId();
+    HttpRequest late = postRequest("/batch/", {sampleEvent("late", 9)}, true);
+    journal.append(journalRequest(late, id, 1717236099999), decodeInto(store, late, id, 1717236099999), [](bool) {});
+    QVERIFY(!SessionJournal::readRequest(file, id, none, &error));
+    QVERIFY(journal.flush());
+    QVERIFY2(SessionJournal::readRequest(file, id, none, &error), qPrintable(error));
+    QVERIFY(none.body == late.body);
+}
+
+// NDJSON and JSON imports hold no HTTP request: each request keeps what the file had for its events.
+void TestStore::importKeepsWhatTheFileHad()
+{
+    QTemporaryDir dir;
+    SessionData data;
+    QString error;
+    const auto write = [&dir](const char* name, const std::string& text) {
+        const QString path = dir.filePath(QLatin1String(name));
+        QFile f(path);
+        if (!f.open(QIODevice::WriteOnly))
+            return QString();
+        f.write(text.data(), qint64(text.size()));
+        return path;
+    };
+    const std::string line1 = R"({"event":"a","distinct_id":"u","uuid":"u-a"})";
+    const std::string line3
+        = R"({"api_key":"k","batch":[{"event":"b","distinct_id":"u"},{"event":"c","distinct_id":"u"}]})";
+
+    // NDJSON: one request per line (blank lines are no request), method and path empty, the line as the body.
+    const QString plain = write("plain.ndjson", line1 + "\n\n  " + line3 + " \r\n");
+    QVERIFY2(importFile(plain, data, &error), qPrintable(error));
+    QCOMPARE(data.events.size(), std::size_t(3));
+    QCOMPARE(data.requests.size(), std::size_t(2));
+    QCOMPARE(data.requests[0].id, 1);
+    QCOMPARE(data.requests[0].body, line1);
+    QCOMPARE(data.requests[0].source, plain.toStdString() + ":1");
+    QVERIFY(data.requests[0].method.empty() && data.requests[0].path.empty());
+    QCOMPARE(data.requests[1].id, 2);
+    QCOMPARE(data.requests[1].body, line3);
+    QCOMPARE(data.requests[1].source, plain.toStdString() + ":3");
+    QCOMPARE(data.events[0].requestId, 1);
+    QCOMPARE(data.events[1].requestId, 2);
+    QCOMPARE(data.events[2].requestId, 2);
+    // The event's slice in it: the third event is the second of request 2.
+    const std::vector<TextSpan> spans = eventSpans(data.requests[1].body);
+    const auto picked = pickEventSpan(data.requests[1].body, spans, data.events[2].uuid(), 1);
+    QVERIFY(picked);
+    QCOMPARE(data.requests[1].body.substr(spans[*picked].begin, spans[*picked].size()),
+        std::string(R"({"event":"c","distinct_id":"u"})"));
+
+    // A JSON array, pretty-printed: each element as the file has it.
+    const std::string element0 = "{\n    \"event\": \"a\",\n    \"distinct_id\": \"u\"\n  }";
+    const std::string element1 = R"({"batch":[{"event":"b","distinct_id":"u"}]})";
+    const QString array = write("array.json", "[\n  " + element0 + ",\n  " + element1 + "\n]\n");
+    QVERIFY2(importFile(array, data, &error), qPrintable(error));
+    QCOMPARE(data.requests.size(), std::size_t(2));
+    QCOMPARE(data.requests[0].body, element0);
+    QCOMPARE(data.requests[0].source, array.toStdString() + "[0]");
+    QCOMPARE(data.requests[1].body, element1);
+    QCOMPARE(data.requests[1].source, array.toStdString() + "[1]");
+
+    // One object over several lines: the document.
+    const QString single = write("single.json", "\n\n" + element0 + "\n");
+    QVERIFY2(importFile(single, data, &error), qPrintable(error));
+    QCOMPARE(data.requests.size(), std::size_t(1));
+    QCOMPARE(data.requests[0].body, element0);
+    QCOMPARE(data.requests[0].source, single.toStdString() + ":3");
+
+    // An EventLens export: the lines of one request_id make its request (their ids kept); a line added by hand gets
+    // a request of its own after them.
+    EventStore store;
+    decodeInto(store, postRequest("/e/", {sampleEvent("x", 1), sampleEvent("y", 2)}, false), 4, 5);
+    decodeInto(store, postRequest("/e/", {sampleEvent("z", 3)}, false), 7, 6);
+    const std::string x = ndjsonLine(*store.eventBySeq(1), store);
+    const std::string y = ndjsonLine(*store.eventBySeq(2), store);
+    const std::string z = ndjsonLine(*store.eventBySeq(3), store);
+    const std::string added = R"({"event":"added","distinct_id":"u"})";
+    const QString mixed = write("mixed.ndjson", x + "\n" + y + "\n" + added + "\n" + z + "\n");
+    QVERIFY2(importFile(mixed, data, &error), qPrintable(error));
+    QCOMPARE(data.events.size(), std::size_t(4));
+    QCOMPARE(data.requests.size(), std::size_t(3));
+    QCOMPARE(data.requests[0].id, 4);
+    QCOMPARE(data.requests[0].body, x + "\n" + y);
+    QCOMPARE(data.requests[0].source, mixed.toStdString() + ":1-2");
+    QCOMPARE(data.requests[1].id, 7);
+    QCOMPARE(data.requests[1].body, z);
+    QCOMPARE(data.requests[2].id, 8);
+    QCOMPARE(data.requests[2].body, added);
+    QCOMPARE(data.events[0].requestId, 4);
+    QCOMPARE(data.events[1].requestId, 4);
+    QCOMPARE(data.events[2].requestId, 8);
+    QCOMPARE(data.events[3].requestId, 7);
+    // y is found in its request's lines by the uuid in its doc.
+    const std::string& both = data.requests[0].body;
+    const std::vector<TextSpan> lines = eventSpans(both);
+    QCOMPARE(lines.size(), std::size_t(2));
+    const auto line = pickEventSpan(both, lines, data.events[1].uuid(), 0);
+    QCOMPARE(line, std::optional<std::size_t>(1));
+    QCOMPARE(both.substr(lines[1].begin, lines[1].size()), y);
+}
+
+// Session::request(): from the session file, from an import, or why not.
+void TestStore::sessionRequest()
+{
+    QTemporaryDir dir;
+    QString error;
+    JournalRequest got;
+    const HttpRequest sent = postRequest("/batch/", {sampleEvent("a", 1), sampleEvent("b", 2)}, true);
+    {
+        Session session;
+        QVERIFY2(session.openSessionFile(dir.filePath(QStringLiteral("s.elsession")), &error), qPrintable(error));
+        session.journal()->setCommitDelay(60 * 60 * 1000); // committed to the store, not yet to the file
+        const qint64 id = session.ingestAsync(sent, Endpoint::Batch, [](const IngestOutcome&, bool) {});
+        session.drainIngests();
+        QCOMPARE(session.store()->events().size(), std::size_t(2));
+        QVERIFY(session.journal()->pendingCount() > 0);
+        QVERIFY2(session.request(id, got, &error), qPrintable(error));
+        QCOMPARE(got.id, id);
+        QCOMPARE(got.method, std::string("POST"));
+        QCOMPARE(got.path, std::string("/batch/"));
+        QVERIFY(got.body == sent.body);
+        QVERIFY(!session.request(id + 1, got, &error));
+        QVERIFY2(error.contains(QStringLiteral("no request #%1").arg(id + 1)), qPrintable(error));
+    }
+    {
+        Session session; // --no-session
+        const qint64 id = session.ingestAsync(sent, Endpoint::Batch, [](const IngestOutcome&, bool) {});
+        session.drainIngests();
+        QVERIFY(!session.request(id, got, &error));
+        QCOMPARE(error, QStringLiteral("requests are not kept: started with --no-session"));
+    }
+    {
+        // An import: what the file had, kept in memory; a reset forgets it.
+        const QString file = dir.filePath(QStringLiteral("lines.ndjson"));
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"event":"a","distinct_id":"u"})"
+                "\n"
+                R"([{"event":"b","distinct_id":"u"}])"
+                "\n");
+        f.close();
+        Session session;
+        QVERIFY2(session.importFile(file, &error), qPrintable(error));
+        QVERIFY2(session.request(2, got, &error), qPrintable(error));
+        QCOMPARE(got.body, std::string(R"([{"event":"b","distinct_id":"u"}])"));
+        QCOMPARE(got.source, file.toStdString() + ":2");
+        QVERIFY(!session.request(3, got, &error));
+        QVERIFY2(error.contains(QLatin1String("not kept")), qPrintable(error));
+        session.reset();
+        QVERIFY(!session.request(2, got, &error));
+        // A session file shown read-only: its requests too.
+        const QString har = dir.filePath(QStringLiteral("s.elsession"));
+        QVERIFY2(session.importFile(har, &error), qPrintable(error));
+        QVERIFY(session.isReadOnly());
+        QVERIFY2(session.request(1, got, &error), qPrintable(error));
+        QVERIFY(got.body == sent.body);
+    }
 }
 
 int main(int argc, char** argv)
