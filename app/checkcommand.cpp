@@ -19,6 +19,7 @@
 #include <QXmlStreamWriter>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <deque>
@@ -36,7 +37,7 @@
 
 namespace {
 
-const char* const kDefaultContract = "builtin:open-design";
+const char* const kDefaultContract = kCheckDefaultContract;
 
 /** A violation with what the report says about the events it names, resolved when it is produced. */
 struct Reported
@@ -65,7 +66,8 @@ struct EventRecord
     std::vector<std::pair<std::size_t, std::string>> orderKeys;
 };
 
-enum class Format { Text, Json, Junit, Html, Markdown };
+/// Model: not a format of `check`, the verdict kept in memory for `diff` (judgeInputs()).
+enum class Format { Text, Json, Junit, Html, Markdown, Model };
 
 /// A report shows this many violations of each rule in full (HTML; Markdown shows fewer), and this many runs.
 constexpr std::size_t kExamplesPerRule = 20;
@@ -164,6 +166,17 @@ private:
     std::size_t m_inMemory = inMemoryLimit();
 };
 
+/** Model: the violations of one rule, counted (judgeInputs()). */
+struct RuleTally
+{
+    std::uint64_t count = 0;
+    std::uint64_t errors = 0;
+    std::uint64_t warnings = 0;
+    std::string kind; ///< of its first violation
+    std::map<std::string, std::uint64_t> events; ///< by the name of the event each violation names last
+    std::map<std::string, std::uint64_t> paths; ///< by JSON pointer
+};
+
 /**
  * What the report says. Text and JSON render each violation when it is reported (renderViolation) and keep only
  * that text and the counts; JUnit groups violations by event and rule, so it keeps them (\c violations).
@@ -192,6 +205,8 @@ struct Report
     el::ReportData data;
     std::unordered_map<std::string, std::size_t> ruleIndex; ///< rule id -> index in data.rules
     el::Funnel funnel;
+    std::map<std::string, RuleTally> tally; ///< model only, by rule id
+    std::uint64_t runCount = 0; ///< model only
     bool visual() const { return format == Format::Html || format == Format::Markdown; }
 };
 
@@ -633,6 +648,8 @@ private:
     void report(std::vector<el::Violation>& violations, qint64 seq, const std::string& name, const std::string& src,
         const std::string* eventJson = nullptr);
     Named named(qint64 seq, const std::string& name, const std::string& src);
+    /** model: counts \a r under its rule, with the name of its event and its path. */
+    void tally(const Reported& r);
     /** html, markdown: counts \a r under its rule, and keeps it in full while the rule has few. */
     void keepExample(Reported r, const std::string* eventJson);
     /** The name and source of \a seq, if remembered (else empty). */
@@ -824,9 +841,21 @@ void Checker::report(std::vector<el::Violation>& violations, qint64 seq, const s
             renderText(r, m_report.rendered);
         else if (m_report.format == Format::Junit)
             m_report.violations.push_back(std::move(r));
+        else if (m_report.format == Format::Model)
+            tally(r);
         else
             keepExample(std::move(r), eventJson);
     }
+}
+
+void Checker::tally(const Reported& r)
+{
+    RuleTally& t = m_report.tally[r.v.rule];
+    if (t.count++ == 0)
+        t.kind = std::string(el::toString(r.v.kind));
+    (r.v.severity == el::Severity::Error ? t.errors : t.warnings)++;
+    t.events[r.event]++;
+    t.paths[r.v.path]++;
 }
 
 void Checker::keepExample(Reported r, const std::string* eventJson)
@@ -934,7 +963,7 @@ bool Checker::consume(Batch& b, std::string& error)
         std::vector<el::Violation> v = m_engine.onJudged(e, std::move(j));
         if (m_engine.seqsRemembered() != remembered)
             m_named.push_back(named(seq, name, src)); // seqs only grow
-        if (m_report.visual() && !e.recording) {
+        if ((m_report.visual() || m_report.format == Format::Model) && !e.recording) {
             const qint64 t = el::eventTimeMs(e);
             el::ReportData& d = m_report.data;
             d.firstMs = d.firstMs == 0 ? t : std::min(d.firstMs, t);
@@ -1087,6 +1116,11 @@ void Checker::finish()
             const bool first = m_report.renderedRuns.empty();
             appendIndented(dump2(run.toJson()), first, m_report.renderedRuns.tail());
         });
+    } else if (m_report.format == Format::Model) {
+        m_engine.forEachRun([this](const el::RunInfo& run) {
+            m_report.funnel.add(run);
+            ++m_report.runCount;
+        });
     } else if (m_report.visual()) {
         el::ReportData& d = m_report.data;
         el::RunsShown shown(kRunsShown);
@@ -1113,6 +1147,46 @@ QString helpText(const QCommandLineParser& parser)
 }
 
 } // namespace
+
+bool judgeInputs(
+    const std::shared_ptr<const el::Contract>& contract, const QStringList& inputs, el::Json& out, std::string& error)
+{
+    Report report;
+    report.contract = contract;
+    report.format = Format::Model;
+    report.coverage = std::make_unique<el::Coverage>(report.contract);
+    const qint64 startedMs = el::nowMs();
+    std::vector<std::string> names;
+    {
+        Checker checker(report);
+        for (const QString& path : inputs) {
+            names.push_back(path == QLatin1String("-") ? std::string("<stdin>") : path.toStdString());
+            if (!checker.addFile(path, names.back(), startedMs, error))
+                return false;
+        }
+        checker.finish();
+    }
+    el::Json funnel = el::Json::array();
+    for (const el::FunnelRow& f : report.funnel.rows())
+        funnel.push_back({{"runtime_type", f.runtimeType}, {"created", f.created}, {"finished", f.finished},
+            {"success", f.success}, {"failed", f.failed}, {"cancelled", f.cancelled}, {"other", f.other},
+            {"open", f.open}, {"unfinished", f.unfinished}});
+    el::Json rules = el::Json::object();
+    for (const auto& [id, t] : report.tally)
+        rules[id] = {{"count", t.count}, {"errors", t.errors}, {"warnings", t.warnings}, {"kind", t.kind},
+            {"events", t.events}, {"paths", t.paths}};
+    const el::Contract& c = *report.contract;
+    out = {{"contract", {{"name", c.name()}, {"version", c.version()}, {"origin", c.origin()}}}, {"inputs", names},
+        {"events", report.events}, {"first_ms", report.data.firstMs}, {"last_ms", report.data.lastMs},
+        {"coverage", report.coverage->toJson()}, {"funnel", std::move(funnel)}, {"run_count", report.runCount},
+        {"rules", std::move(rules)},
+        {"summary",
+            {{"events", report.events}, {"recordings", report.recordings}, {"requests", report.requests},
+                {"skipped_requests", report.skippedRequests}, {"violations", report.violationCount},
+                {"errors", report.errors}, {"warnings", report.warnings}, {"by_kind", report.byKind},
+                {"by_rule", report.byRule}, {"passed", report.errors == 0}}}};
+    return true;
+}
 
 int runCheckCommand(const QStringList& args)
 {

@@ -41,6 +41,7 @@ bool Controller::listen(const QHostAddress& address, quint16 port)
     m_server.reset(); // the old listener goes first: the new one may want its port
     auto server = std::make_unique<IngestServer>(m_session);
     server->setUpstream(m_config.upstream);
+    server->setFaults(&m_faults); // injected faults outlive a restart of the listener
     server->http()->setLimits(m_config.limits);
     server->setToken(m_config.token);
     server->setAllowedContractFiles(m_config.allowedContractFiles);

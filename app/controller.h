@@ -51,6 +51,8 @@ public:
 
     /** The running listener, or nullptr. */
     IngestServer* server() const { return m_server.get(); }
+    /** The faults injected into the sink's answers (POST /eventlens/v1/faults; the window's Faults panel). */
+    FaultInjector* faults() override { return &m_faults; }
     /** Closes the listener, commits what is in flight and closes the session file cleanly. Idempotent. */
     void stop();
     /** From now on SIGINT and SIGTERM quit \a app's event loop (a self-pipe: nothing unsafe in the handler). */
@@ -63,6 +65,7 @@ Q_SIGNALS:
 private:
     Session* m_session;
     Config m_config;
+    FaultInjector m_faults; ///< declared before m_server: the servers point to it
     std::unique_ptr<IngestServer> m_server;
     QString m_error;
 };

@@ -23,12 +23,18 @@
 #include "replaycommand.h"
 #define EVENTLENS_HAVE_REPLAY 1
 #endif
+#if __has_include("diffcommand.h")
+#include "diffcommand.h"
+#define EVENTLENS_HAVE_DIFF 1
+#endif
 
 namespace {
 
 [[maybe_unused]] bool wantsGui(int argc, char** argv)
 {
-    if (argc > 1 && (std::strcmp(argv[1], "check") == 0 || std::strcmp(argv[1], "replay") == 0))
+    if (argc > 1
+        && (std::strcmp(argv[1], "check") == 0 || std::strcmp(argv[1], "replay") == 0
+            || std::strcmp(argv[1], "diff") == 0))
         return false;
     for (int i = 1; i < argc; ++i) {
         const char* a = argv[i];
@@ -105,6 +111,10 @@ int runSubcommand(const QString& command, [[maybe_unused]] const QStringList& ar
     if (command == QLatin1String("replay"))
         return runReplayCommand(args);
 #endif
+#ifdef EVENTLENS_HAVE_DIFF
+    if (command == QLatin1String("diff"))
+        return runDiffCommand(args);
+#endif
     std::fprintf(stderr, "eventlens: the '%s' command is not available in this build\n", qPrintable(command));
     return 2;
 }
@@ -133,7 +143,8 @@ int main(int argc, char** argv)
     QCoreApplication::setApplicationVersion(QStringLiteral(EVENTLENS_VERSION));
 
     if (arguments.size() > 1
-        && (arguments.at(1) == QLatin1String("check") || arguments.at(1) == QLatin1String("replay")))
+        && (arguments.at(1) == QLatin1String("check") || arguments.at(1) == QLatin1String("replay")
+            || arguments.at(1) == QLatin1String("diff")))
         return runSubcommand(arguments.at(1), arguments.mid(2));
 
     QCommandLineParser parser;
@@ -143,7 +154,8 @@ int main(int argc, char** argv)
         "  eventlens [options]                 open the inspector window and start the sink\n"
         "  eventlens --headless [options]      run the sink without a window\n"
         "  eventlens check [options] INPUT...  validate NDJSON/JSON/HAR offline (see: eventlens check --help)\n"
-        "  eventlens replay [options] SCENARIO...  replay simulated runs (see: eventlens replay --help)"));
+        "  eventlens replay [options] SCENARIO...  replay simulated runs (see: eventlens replay --help)\n"
+        "  eventlens diff [options] BASELINE CURRENT  compare two recordings (see: eventlens diff --help)"));
     const QCommandLineOption helpOption = parser.addHelpOption();
     const QCommandLineOption versionOption = parser.addVersionOption();
     const QCommandLineOption headless(QStringLiteral("headless"), QStringLiteral("Run the sink without a window."));
@@ -232,7 +244,7 @@ int main(int argc, char** argv)
         parser.showVersion();
     if (!parser.positionalArguments().isEmpty()) {
         std::fprintf(stderr,
-            "eventlens: unknown command or argument '%s' (commands: check, replay; see eventlens --help)\n",
+            "eventlens: unknown command or argument '%s' (commands: check, replay, diff; see eventlens --help)\n",
             qPrintable(parser.positionalArguments().constFirst()));
         return 2;
     }

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
+#include "ingest/sinkcontrol.h"
 #include "report/sessionreport.h"
 #include "savefile.h"
 #include "store/exchange.h"
 
+#include "coveragepanel.h"
 #include "detailpane.h"
 #include "eventfilterproxy.h"
 #include "eventtablemodel.h"
 #include "eventtableview.h"
+#include "faultspanel.h"
 #include "filterbar.h"
 #include "rejectedmodel.h"
 #include "replaypanel.h"
@@ -344,6 +347,17 @@ void MainWindow::createDocks()
     m_funnelDock->setWidget(new FunnelPanel(m_funnelModel, this));
     addDockWidget(Qt::BottomDockWidgetArea, m_funnelDock);
 
+    // Property coverage, live; a click filters the event table (the filter bar shows it and clears it).
+    m_coveragePanel = new CoveragePanel(m_session, this);
+    connect(m_coveragePanel, &CoveragePanel::filterRequested, this, [this](const PropertyFilter& filter) {
+        m_filterBar->clearFilters();
+        m_proxy->setPropertyFilter(filter);
+    });
+    m_coverageDock = new QDockWidget(tr("Coverage"), this);
+    m_coverageDock->setObjectName(QStringLiteral("coverageDock"));
+    m_coverageDock->setWidget(m_coveragePanel);
+    addDockWidget(Qt::BottomDockWidgetArea, m_coverageDock);
+
     auto* rejectedView = new QTableView(this);
     rejectedView->setObjectName(QStringLiteral("rejectedTable"));
     auto* rejectedProxy = new QSortFilterProxyModel(this);
@@ -385,23 +399,41 @@ void MainWindow::createDocks()
     m_replayDock->setWidget(replayScroll);
     addDockWidget(Qt::BottomDockWidgetArea, m_replayDock);
 
+    // Faults injected into the sink's answers (the sink's own list: the API sees the same).
+    m_faultsPanel = new FaultsPanel(this);
+    m_faultsPanel->setFaults(m_sink ? m_sink->faults() : nullptr);
+    m_faultsDock = new QDockWidget(tr("Faults"), this);
+    m_faultsDock->setObjectName(QStringLiteral("faultsDock"));
+    m_faultsDock->setWidget(m_faultsPanel);
+    addDockWidget(Qt::BottomDockWidgetArea, m_faultsDock);
+
     // Tabs are enough of a title: no separate title bars (the View menu still shows/hides them).
-    for (QDockWidget* dock : {m_runsDock, m_funnelDock, m_rejectedDock, m_replayDock}) {
+    for (QDockWidget* dock : {m_runsDock, m_funnelDock, m_coverageDock, m_rejectedDock, m_replayDock, m_faultsDock}) {
         dock->setTitleBarWidget(new QWidget(dock));
         dock->setFeatures(QDockWidget::DockWidgetClosable | QDockWidget::DockWidgetMovable);
     }
     tabifyDockWidget(m_runsDock, m_funnelDock);
-    tabifyDockWidget(m_funnelDock, m_rejectedDock);
+    tabifyDockWidget(m_funnelDock, m_coverageDock);
+    tabifyDockWidget(m_coverageDock, m_rejectedDock);
     tabifyDockWidget(m_rejectedDock, m_replayDock);
+    tabifyDockWidget(m_replayDock, m_faultsDock);
     m_runsDock->raise();
     resizeDocks({m_runsDock}, {260}, Qt::Vertical);
 
     if (auto* view = menuBar()->findChild<QMenu*>(QStringLiteral("viewMenu"))) {
         view->addAction(m_runsDock->toggleViewAction());
         view->addAction(m_funnelDock->toggleViewAction());
+        view->addAction(m_coverageDock->toggleViewAction());
         view->addAction(m_rejectedDock->toggleViewAction());
         view->addAction(m_replayDock->toggleViewAction());
+        view->addAction(m_faultsDock->toggleViewAction());
     }
+}
+
+void MainWindow::setSinkControl(SinkControl* sink)
+{
+    m_sink = sink;
+    m_faultsPanel->setFaults(sink ? sink->faults() : nullptr);
 }
 
 void MainWindow::createStatusBar()

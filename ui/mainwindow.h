@@ -31,7 +31,9 @@ class Session;
 
 namespace el::ui {
 
+class CoveragePanel;
 class DetailPane;
+class FaultsPanel;
 class EventFilterProxy;
 class EventTableModel;
 class FilterBar;
@@ -63,7 +65,7 @@ public:
     void newSession();
 
     /** The listener the window shows and restarts (owned by the application's controller); none: not listening. */
-    void setSinkControl(SinkControl* sink) { m_sink = sink; }
+    void setSinkControl(SinkControl* sink);
 
     /**
      * (Re)starts the sink on \a address : \a port. On failure the status bar says why and, when
@@ -77,6 +79,9 @@ public:
     QTableView* eventView() const;
     DetailPane* detailPane() const { return m_detail; }
     FilterBar* filterBar() const { return m_filterBar; }
+    CoveragePanel* coveragePanel() const { return m_coveragePanel; }
+    FaultsPanel* faultsPanel() const { return m_faultsPanel; }
+    QDockWidget* coverageDock() const { return m_coverageDock; }
     RunsModel* runsModel() const { return m_runsModel; }
     FunnelModel* funnelModel() const { return m_funnelModel; }
     RejectedModel* rejectedModel() const { return m_rejectedModel; }
@@ -148,6 +153,10 @@ private:
     RejectedModel* m_rejectedModel;
     QDockWidget* m_runsDock = nullptr;
     QDockWidget* m_funnelDock = nullptr;
+    QDockWidget* m_coverageDock = nullptr;
+    CoveragePanel* m_coveragePanel = nullptr;
+    QDockWidget* m_faultsDock = nullptr;
+    FaultsPanel* m_faultsPanel = nullptr;
     QDockWidget* m_rejectedDock = nullptr;
     QDockWidget* m_replayDock = nullptr;
     ReplayPanel* m_replayPanel = nullptr;

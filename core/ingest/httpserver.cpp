@@ -35,6 +35,22 @@ void shutdownWrite(QTcpSocket* socket)
 #endif
 }
 
+/** Makes the next close of \a socket send a TCP reset (SO_LINGER with a zero timeout) instead of a FIN. */
+void resetOnClose(QTcpSocket* socket)
+{
+    const qintptr fd = socket->socketDescriptor();
+    if (fd == -1)
+        return;
+    linger l {};
+    l.l_onoff = 1;
+    l.l_linger = 0;
+#ifdef Q_OS_WIN
+    ::setsockopt(static_cast<SOCKET>(fd), SOL_SOCKET, SO_LINGER, reinterpret_cast<const char*>(&l), sizeof l);
+#else
+    ::setsockopt(static_cast<int>(fd), SOL_SOCKET, SO_LINGER, &l, sizeof l);
+#endif
+}
+
 } // namespace
 
 HttpResponse HttpResponse::json(int status, const Json& body)
@@ -111,6 +127,16 @@ public:
     }
 
     bool isClosed() const { return m_closed; }
+
+    /** Closes the connection without an answer: with a TCP reset (\a reset), else a plain close. */
+    void drop(bool reset)
+    {
+        if (m_closed)
+            return;
+        if (reset)
+            resetOnClose(m_socket);
+        close();
+    }
 
 private:
     void onReadyRead()
@@ -255,6 +281,15 @@ void HttpResponder::respond(const HttpResponse& response)
     m_answered = true;
     if (m_connection)
         m_connection->respond(response);
+}
+
+void HttpResponder::drop(bool reset)
+{
+    if (m_answered)
+        return;
+    m_answered = true;
+    if (m_connection)
+        m_connection->drop(reset);
 }
 
 bool HttpResponder::isConnected() const

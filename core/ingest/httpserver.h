@@ -39,6 +39,11 @@ class HttpResponder
 public:
     explicit HttpResponder(HttpConnection* connection);
     void respond(const HttpResponse& response);
+    /**
+     * Closes the connection without answering (fault injection): with a TCP reset when \a reset, else a plain
+     * close. Counts as the answer (respond() does nothing after it).
+     */
+    void drop(bool reset);
     bool isAnswered() const { return m_answered; }
     bool isConnected() const;
 

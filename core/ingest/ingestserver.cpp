@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "ingestserver.h"
 
-#include <QPointer>
-
 #include <QDateTime>
+#include <QPointer>
+#include <QTimer>
 
 #include <algorithm>
 
@@ -85,6 +85,7 @@ IngestServer::IngestServer(Session* session, QObject* parent)
     , m_session(session)
     , m_api(session)
 {
+    m_api.setFaults(m_faults);
     m_api.setLogger([this](const HttpRequest& r, int status, const std::string& detail) { log(r, status, detail); });
     m_http.setHandler([this](HttpRequest&& r, const HttpResponderPtr& resp) { handle(std::move(r), resp); });
     m_http.setProtocolErrorHandler([this](const HttpRequest& r, int status, const std::string& reason) {
@@ -94,6 +95,53 @@ IngestServer::IngestServer(Session* session, QObject* parent)
 }
 
 IngestServer::~IngestServer() = default;
+
+void IngestServer::setFaults(FaultInjector* faults)
+{
+    m_faults = faults ? faults : &m_ownFaults;
+    m_api.setFaults(m_faults);
+}
+
+bool IngestServer::injectFault(
+    const HttpRequest& request, Endpoint endpoint, const HttpResponderPtr& responder, const Headers& cors)
+{
+    if (m_faults->empty() || request.method == "OPTIONS")
+        return false;
+    const std::optional<FaultInjector::Fault> fault = m_faults->hit(request.path);
+    if (!fault)
+        return false;
+    const std::string reason = "fault injected: " + fault->describe();
+    switch (fault->mode) {
+    case FaultInjector::Mode::Delay:
+        // Then handled as usual (accepted or rejected on its merits): the client only waited.
+        log(request, 0, reason);
+        QTimer::singleShot(fault->ms, this,
+            [this, request, endpoint, responder, cors] { handleIngest(request, endpoint, responder, cors); });
+        return true;
+    case FaultInjector::Mode::Status: {
+        // Listed (and journaled) as refused, with its body: the client was told its events were not captured.
+        m_session->reject(request, fault->status, reason);
+        HttpResponse r = HttpResponse::error(fault->status, reason);
+        if (fault->retryAfter)
+            r.headers.emplace_back("Retry-After", std::to_string(*fault->retryAfter));
+        r.headers.insert(r.headers.end(), cors.begin(), cors.end());
+        log(request, r.status, reason);
+        responder->respond(r);
+        return true;
+    }
+    case FaultInjector::Mode::Timeout:
+        m_session->reject(request, 0, reason); // status 0: no answer
+        log(request, 0, reason);
+        QTimer::singleShot(fault->ms, this, [responder] { responder->drop(false); });
+        return true;
+    case FaultInjector::Mode::Reset:
+        m_session->reject(request, 0, reason);
+        log(request, 0, reason);
+        responder->drop(true);
+        return true;
+    }
+    return false;
+}
 
 bool IngestServer::listen(const QHostAddress& address, quint16 port)
 {
@@ -191,8 +239,11 @@ void IngestServer::handle(HttpRequest&& request, const HttpResponderPtr& respond
         responder->respond(r);
     };
 
-    if (isIngestEndpoint(endpoint))
+    if (isIngestEndpoint(endpoint)) {
+        if (injectFault(request, endpoint, responder, cors))
+            return;
         return handleIngest(request, endpoint, responder, std::move(cors));
+    }
 
     const bool posthogPath = endpoint == Endpoint::Flags || endpoint == Endpoint::Decide
         || endpoint == Endpoint::RemoteConfig || endpoint == Endpoint::RemoteConfigJs || endpoint == Endpoint::Static;

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "faults.h"
 #include "httpserver.h"
 #include "inspectionapi.h"
 #include "session.h"
@@ -47,6 +48,13 @@ public:
      * only these (the operator named them at startup) and builtin:NAME. Anything else is 403.
      */
     void setAllowedContractFiles(const std::vector<std::string>& files) { m_api.setAllowedContractFiles(files); }
+    /**
+     * The faults injected into ingest answers (POST /eventlens/v1/faults). By default the server has its own; the
+     * controller shares one between the servers it starts (they outlive a restart) and the window's Faults panel.
+     * \a faults must outlive this server.
+     */
+    void setFaults(FaultInjector* faults);
+    FaultInjector* faults() const { return m_faults; }
 
 Q_SIGNALS:
     /** One line per request (headless mode prints them to stderr). */
@@ -55,6 +63,9 @@ Q_SIGNALS:
 private:
     void handle(HttpRequest&& request, const HttpResponderPtr& responder);
     void handleIngest(const HttpRequest& request, Endpoint endpoint, const HttpResponderPtr& responder, Headers cors);
+    /** Carries out the fault that hits this ingest request, if one does (true: the request is taken care of). */
+    bool injectFault(
+        const HttpRequest& request, Endpoint endpoint, const HttpResponderPtr& responder, const Headers& cors);
     void log(const HttpRequest& request, int status, const std::string& detail);
     /** False (and answered 401, listed as rejected) when a token is required and missing/wrong. */
     bool authorize(HttpRequest& request, const HttpResponderPtr& responder);
@@ -64,6 +75,8 @@ private:
     InspectionApi m_api;
     UpstreamForwarder m_forwarder;
     std::string m_token;
+    FaultInjector m_ownFaults;
+    FaultInjector* m_faults = &m_ownFaults;
 };
 
 } // namespace el

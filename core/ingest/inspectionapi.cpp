@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "inspectionapi.h"
 
+#include "contract/coverage.h"
+#include "ingest/faults.h"
+
 #include "session.h"
 
 #include <QFileInfo>
@@ -196,6 +199,11 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
         return answer(HttpResponse::json(200, m_session->checkRange(since, until)));
     }
     if (r == "/coverage" && get) {
+        // The whole session in memory: the live count (no event is parsed again); a range is counted on request.
+        if (!request.queryValue("since") && !request.queryValue("until") && store->trimmedCount() == 0)
+            return answer(HttpResponse::json(200,
+                Json {
+                    {"events", m_session->liveCoverage().events()}, {"coverage", m_session->liveCoverage().toJson()}}));
         const qint64 since = std::max<qint64>(0, toInt(request.queryValue("since"), 0));
         const qint64 until = toInt(request.queryValue("until"), store->nextSeq() - 1);
         return answer(HttpResponse::json(200, m_session->coverage(since, until)));
@@ -227,10 +235,43 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
     }
     if ((r == "/reset" || r == "/contract") && post)
         return change(request, responder, r);
+    if ((r == "/faults" || r.rfind("/faults/", 0) == 0) && m_faults)
+        return faults(request, responder, r);
     const bool known = r == "/health" || r == "/events" || r == "/rejected" || r == "/violations" || r == "/runs"
         || r == "/check" || r == "/coverage" || r == "/reset" || r == "/contract";
     answer(known ? HttpResponse::error(405, "method " + request.method + " not allowed on " + request.path)
                  : HttpResponse::error(404, "unknown API path " + request.path));
+}
+
+void InspectionApi::faults(const HttpRequest& request, const HttpResponderPtr& responder, const std::string& route)
+{
+    auto answer = [&](const HttpResponse& resp) { this->answer(request, responder, resp); };
+    const bool get = request.method == "GET";
+    const bool post = request.method == "POST";
+    const bool del = request.method == "DELETE";
+    if (route == "/faults" && get)
+        return answer(HttpResponse::json(200, m_faults->toJson()));
+    if (!(route == "/faults" && (post || del)) && !(route != "/faults" && del))
+        return answer(HttpResponse::error(405, "method " + request.method + " not allowed on " + request.path));
+    if (!sameOriginOrNone(request))
+        return answer(HttpResponse::error(403, "cross-origin requests to " + request.path + " are refused"));
+    if (route == "/faults" && del)
+        return answer(HttpResponse::json(200, Json {{"cleared", m_faults->clear()}}));
+    if (del) {
+        const std::string id = route.substr(std::string("/faults/").size());
+        const qint64 n = toInt(std::optional<std::string>(id), -1);
+        if (n <= 0 || !m_faults->remove(static_cast<int>(n)))
+            return answer(HttpResponse::error(404, "no fault " + id));
+        return answer(HttpResponse::json(200, Json {{"cleared", 1}}));
+    }
+    Json config;
+    std::string error;
+    if (!parseJson(request.body, config, 16, error))
+        return answer(HttpResponse::error(400, "the fault is not JSON: " + error));
+    const auto fault = m_faults->add(config, error);
+    if (!fault)
+        return answer(HttpResponse::error(400, error));
+    return answer(HttpResponse::json(201, Json {{"fault", fault->toJson()}}));
 }
 
 void InspectionApi::change(const HttpRequest& request, const HttpResponderPtr& responder, const std::string& route)

@@ -14,6 +14,7 @@ class QTimer;
 
 namespace el {
 
+class FaultInjector;
 class Session;
 
 /**
@@ -37,6 +38,8 @@ public:
      * operator named them at startup) and builtin:NAME. Anything else is 403.
      */
     void setAllowedContractFiles(const std::vector<std::string>& files) { m_allowedContractFiles = files; }
+    /** The faults /eventlens/v1/faults lists and changes (the IngestServer's; not owned). */
+    void setFaults(FaultInjector* faults) { m_faults = faults; }
 
     /** Called for every answer: refused calls (status >= 400) are also kept as rejected requests. */
     using Logger = std::function<void(const HttpRequest& request, int status, const std::string& detail)>;
@@ -57,6 +60,8 @@ private:
 
     void answer(const HttpRequest& request, const HttpResponderPtr& responder, const HttpResponse& response);
     void change(const HttpRequest& request, const HttpResponderPtr& responder, const std::string& route);
+    /** GET, POST and DELETE /eventlens/v1/faults, DELETE /eventlens/v1/faults/ID. */
+    void faults(const HttpRequest& request, const HttpResponderPtr& responder, const std::string& route);
     Json eventsPage(qint64 since, const std::string& event, std::size_t limit, bool* any) const;
     /** {"kind","done","total"} while the session runs a background job (reload, open, import), else null. */
     Json reloading() const;
@@ -64,6 +69,7 @@ private:
     bool contractNameAllowed(const std::string& name) const;
 
     Session* m_session;
+    FaultInjector* m_faults = nullptr;
     std::list<Waiter> m_waiters;
     std::vector<std::string> m_allowedContractFiles;
     Logger m_log;

@@ -7,6 +7,8 @@
 
 namespace el {
 
+class FaultInjector;
+
 /**
  * \brief The sink's listener as the window drives it. The application's controller (app/controller.h)
  * implements it and owns the listener, for the window and for headless mode alike; the window only asks
@@ -27,6 +29,8 @@ public:
     virtual QString errorString() const = 0;
     /** The pass-through upstream (empty: sink only). */
     virtual QUrl upstreamUrl() const = 0;
+    /** The faults injected into the sink's answers, kept across restarts (the window's Faults panel). */
+    virtual FaultInjector* faults() = 0;
 };
 
 } // namespace el

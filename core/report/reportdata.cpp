@@ -256,6 +256,26 @@ std::string stateText(const RunInfo& run)
 
 } // namespace
 
+std::string htmlEscape(std::string_view s)
+{
+    return html(s);
+}
+
+std::string markdownCell(const std::string& s)
+{
+    return cell(s);
+}
+
+std::string groupedNumber(std::uint64_t n)
+{
+    return num(n);
+}
+
+const char* reportCss()
+{
+    return kCss;
+}
+
 RunOutcome runOutcome(const RunInfo& run)
 {
     switch (run.state) {

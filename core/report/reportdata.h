@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 /// What a report shows (issue 16), whoever made it (`eventlens check`, the window's File ▸ Export Report…), and
@@ -115,5 +116,16 @@ std::string renderMarkdownReport(const ReportData& r, std::size_t examples = 3);
 
 /** \a json (compact or not) indented, HTML-escaped, with the member at \a pointer marked (or where it is missing). */
 std::string jsonToHtml(const std::string& json, const std::string& pointer);
+
+// Pieces the reports share (the check report above, the diff report of report/diff.h).
+
+/** \a s with `&`, `<`, `>` and `"` escaped for HTML text and attribute values. */
+std::string htmlEscape(std::string_view s);
+/** \a s as a Markdown table cell: pipes escaped, line breaks made spaces. */
+std::string markdownCell(const std::string& s);
+/** \a n with thousands separators: "12,345". */
+std::string groupedNumber(std::uint64_t n);
+/** The style sheet of the HTML reports (inline, no external resource). */
+const char* reportCss();
 
 } // namespace el

@@ -1,9 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Models, proxies and the main window of the inspector (offscreen).
+#include "coveragepanel.h"
 #include "detailpane.h"
 #include "eventfilterproxy.h"
 #include "eventtablemodel.h"
+#include "faultspanel.h"
 #include "filterbar.h"
+#include "ingest/ingestserver.h"
 #include "mainwindow.h"
 #include "propertytreemodel.h"
 #include "rejectedmodel.h"
@@ -13,14 +16,19 @@
 #include "store/eventstore.h"
 #include "uiutil.h"
 
+#include "rawhttp.h"
+
 #include <QAbstractItemModelTester>
 #include <QAction>
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDockWidget>
 #include <QElapsedTimer>
 #include <QFileInfo>
+#include <QLabel>
 #include <QLineEdit>
+#include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
 #include <QScrollBar>
@@ -32,6 +40,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 #include <QThread>
+#include <QToolButton>
 #include <QTreeView>
 #include <QTreeWidget>
 
@@ -167,6 +176,8 @@ private Q_SLOTS:
     void runsModelFollowsChanges();
     void funnelCounts();
     void exportReportInTheBackground();
+    void coverageTabLiveAndFilters();
+    void faultsPanel();
     void rejectedModel();
 
     void mainWindowSmoke();
@@ -174,6 +185,11 @@ private Q_SLOTS:
     void mainWindowViolationSelectsNode();
     void mainWindowWithContract();
     void mainWindowReloadProgressAndCancel();
+
+    void rawTabShowsTheRequest();
+    void rawTabWithoutSessionFile();
+    void rawTabOfAnImport();
+    void rawTabLargeBodyShowsAWindow();
 
 private:
     std::unique_ptr<EventStore> m_filterStore;
@@ -1003,6 +1019,142 @@ void TestUi::exportReportInTheBackground()
     QVERIFY(text.startsWith("## EventLens:"));
 }
 
+void TestUi::faultsPanel()
+{
+    // The Faults tab edits the sink's own fault list (the one POST /eventlens/v1/faults edits): presets, the form
+    // (a refused fault says why), hits as requests come, removal.
+    Session session;
+    MainWindow window(&session);
+    IngestServer server(&session);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    FaultsPanel* panel = window.faultsPanel();
+    QVERIFY(!panel->isEnabled()); // no sink yet
+    panel->setFaults(server.faults());
+    QVERIFY(panel->isEnabled());
+
+    panel->applyPreset(FaultsPanel::Preset::RateLimited);
+    QCOMPARE(server.faults()->faults().size(), std::size_t(1));
+    QCOMPARE(server.faults()->faults()[0].status, 429);
+    QCOMPARE(panel->faultList()->topLevelItemCount(), 1);
+    QCOMPARE(panel->faultList()->topLevelItem(0)->text(1), QStringLiteral("answer 429, Retry-After 2 s"));
+
+    // A request the sink answers 429: the list shows the hit.
+    eltest::RawClient client(server.port());
+    client.send(eltest::request("POST", "/e/", R"({"event":"e","distinct_id":"d","api_key":"k"})"));
+    eltest::Reply reply;
+    QVERIFY(client.read(reply));
+    QCOMPARE(reply.status, 429);
+    panel->refresh();
+    QCOMPARE(panel->faultList()->topLevelItem(0)->text(4), QStringLiteral("1"));
+    QCOMPARE(session.store()->rejected().size(), std::size_t(1));
+
+    // The form: a delay with a share; then one the injector refuses is explained, not added.
+    panel->findChild<QComboBox*>(QStringLiteral("faultMode"))->setCurrentIndex(1); // delay
+    QVERIFY(panel->addFromForm());
+    QCOMPARE(server.faults()->faults().size(), std::size_t(2));
+    QCOMPARE(server.faults()->faults()[1].mode, FaultInjector::Mode::Delay);
+    QCOMPARE(server.faults()->faults()[1].ms, 2000);
+    panel->findChild<QComboBox*>(QStringLiteral("faultMode"))->setCurrentIndex(0);
+    panel->findChild<QComboBox*>(QStringLiteral("faultEndpoint"))->setEditText(QStringLiteral("batch")); // not a path
+    QVERIFY(!panel->addFromForm());
+    QVERIFY(panel->findChild<QLabel*>(QStringLiteral("faultMessage"))->text().contains(QStringLiteral("path")));
+    QCOMPARE(server.faults()->faults().size(), std::size_t(2));
+
+    panel->applyPreset(FaultsPanel::Preset::Flaky20);
+    QCOMPARE(server.faults()->faults().back().ratio.value_or(0), 0.2);
+    if (const QByteArray dir = qgetenv("EVENTLENS_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        window.resize(1400, 900);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        window.findChild<QDockWidget*>(QStringLiteral("faultsDock"))->raise();
+        QTest::qWait(100);
+        window.grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/faults-tab.png"));
+    }
+    panel->findChild<QPushButton*>(QStringLiteral("faultClear"))->click();
+    QVERIFY(server.faults()->empty());
+    QCOMPARE(panel->faultList()->topLevelItemCount(), 0);
+}
+
+void TestUi::coverageTabLiveAndFilters()
+{
+    // The Coverage tab follows the session's live count; a click on a cell filters the table to the events that lack
+    // the property, a click on a value to those that carry it; the filter bar shows the filter and clears it.
+    Session session;
+    MainWindow window(&session);
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    window.coverageDock()->show();
+    window.coverageDock()->raise();
+    const auto feed = [&session](int from, int n) {
+        Json batch = Json::array();
+        for (int i = from; i < from + n; ++i) // every 4th run_created lacks runtime_type
+            batch.push_back(runEvent(i % 2 ? "page_view" : "run_created", "d" + std::to_string(i),
+                "r" + std::to_string(i), i % 8 == 0 ? Json() : Json(i % 3 ? "byok" : "amr_cloud")));
+        ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
+    };
+    feed(0, 40);
+    CoveragePanel* panel = window.coveragePanel();
+    CoverageModel* model = panel->model();
+    QTRY_VERIFY(model->indexOf("run_created", "runtime_type").isValid());
+    const QModelIndex cell = model->indexOf("run_created", "runtime_type");
+    QCOMPARE(model->columnCount() > CoverageModel::FirstPropertyColumn, true);
+    QCOMPARE(model->propertyAt(CoverageModel::FirstPropertyColumn), std::string("runtime_type")); // first column
+    QCOMPARE(model->countAt(cell.row()), std::uint64_t(20));
+    QCOMPARE(model->cell(cell.row(), cell.column())->present, std::uint64_t(15));
+    QCOMPARE(cell.data().toString(), QStringLiteral("75 %"));
+    QCOMPARE(model->data(model->indexOf("page_view", "run_id"), Qt::DisplayRole).toString(), QStringLiteral("100 %"));
+
+    // A click on the cell: the 5 run_created without runtime_type.
+    panel->view()->scrollTo(cell);
+    QTest::mouseClick(panel->view()->viewport(), Qt::LeftButton, {}, panel->view()->visualRect(cell).center());
+    QTRY_COMPARE(window.eventProxy()->rowCount(), 5);
+    QVERIFY(window.eventProxy()->propertyFilter().has_value());
+    auto* chip = window.filterBar()->findChild<QToolButton*>(QStringLiteral("filterProperty"));
+    QVERIFY(chip && chip->isVisible());
+    QCOMPARE(chip->text(), QStringLiteral("run_created without runtime_type  ✕"));
+    // Its values: (missing) first, then by count; a click on "byok" shows those.
+    QTreeWidget* values = panel->valueList();
+    QCOMPARE(values->topLevelItem(0)->text(0), QStringLiteral("(missing)"));
+    QCOMPARE(values->topLevelItem(0)->text(1), QStringLiteral("5"));
+    QTreeWidgetItem* byok = values->findItems(QStringLiteral("byok"), Qt::MatchExactly).value(0);
+    QVERIFY(byok);
+    values->scrollToItem(byok);
+    QTest::mouseClick(values->viewport(), Qt::LeftButton, {}, values->visualItemRect(byok).center());
+    QTRY_COMPARE(window.eventProxy()->rowCount(), byok->text(1).toInt());
+    for (int r = 0; r < window.eventProxy()->rowCount(); ++r) {
+        const EventPtr e = window.eventModel()
+                               ->rowAt(window.eventProxy()->mapToSource(window.eventProxy()->index(r, 0)).row())
+                               .event;
+        QCOMPARE(e->name(), std::string("run_created"));
+        QVERIFY(e->runtimeType().value_or(Json()) == Json("byok"));
+    }
+
+    // Live: more traffic updates the matrix (no rescan) and the filtered table.
+    const int before = window.eventProxy()->rowCount();
+    feed(40, 40);
+    QTRY_COMPARE(model->countAt(model->indexOf("run_created", "runtime_type").row()), std::uint64_t(40));
+    QCOMPARE(model
+                 ->cell(model->indexOf("run_created", "runtime_type").row(),
+                     model->indexOf("run_created", "runtime_type").column())
+                 ->present,
+        std::uint64_t(30));
+    QTRY_VERIFY(window.eventProxy()->rowCount() > before);
+
+    // The chip clears the filter.
+    QTest::mouseClick(chip, Qt::LeftButton);
+    QTRY_COMPARE(window.eventProxy()->rowCount(), 80);
+    QVERIFY(!chip->isVisible());
+    if (const QByteArray dir = qgetenv("EVENTLENS_SCREENSHOT_DIR"); !dir.isEmpty()) {
+        // For the README: the same traffic judged by the built-in contract (required properties flagged red).
+        std::string error;
+        QVERIFY2(session.loadContractNow("builtin:open-design", error), error.c_str());
+        panel->activateCell("run_created", "runtime_type");
+        QTest::qWait(100);
+        window.grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/coverage-tab.png"));
+    }
+}
+
 void TestUi::mainWindowTailFollow()
 {
     Session session;
@@ -1165,6 +1317,231 @@ void TestUi::mainWindowReloadProgressAndCancel()
     QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("reloaded")),
         qPrintable(window.statusBar()->currentMessage()));
     QVERIFY(window.statusSummary().contains(QStringLiteral("Contract: open-design")));
+    window.close();
+}
+
+namespace {
+
+/** The value of header \a name in the Raw tab's header list (empty when it is not there). */
+QString headerValue(const DetailPane* detail, const QString& name)
+{
+    const QTreeWidget* list = detail->requestHeaders();
+    for (int i = 0; i < list->topLevelItemCount(); ++i) {
+        if (list->topLevelItem(i)->text(0).compare(name, Qt::CaseInsensitive) == 0)
+            return list->topLevelItem(i)->text(1);
+    }
+    return {};
+}
+
+/** With EVENTLENS_SCREENSHOT_DIR set, saves \a widget as NAME.png there (to look at the pane). */
+void screenshot(QWidget* widget, const char* name)
+{
+    const QString dir = qEnvironmentVariable("EVENTLENS_SCREENSHOT_DIR");
+    if (dir.isEmpty())
+        return;
+    QTest::qWait(50); // let the views lay out and paint
+    const QString file = dir + u'/' + QLatin1String(name) + QStringLiteral(".png");
+    QVERIFY2(widget->grab().save(file), qPrintable(file));
+}
+
+} // namespace
+
+// Issue 16 §3: the Raw tab shows the request the event came in, read back from the session file: a real gzip /batch/
+// request over a real socket.
+void TestUi::rawTabShowsTheRequest()
+{
+    QTemporaryDir dir;
+    Session session;
+    QString error;
+    QVERIFY2(session.openSessionFile(dir.filePath(QStringLiteral("raw.elsession")), &error), qPrintable(error));
+    IngestServer server(&session);
+    QVERIFY(server.listen(QHostAddress::LocalHost, 0));
+    MainWindow window(&session);
+    window.resize(1500, 950);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+
+    // posthog-node's body; the second event has brackets and escaped quotes in a string, the third no uuid.
+    const std::string e1 = R"({"event":"run_created","distinct_id":"u1","uuid":"0190d2c0-0000-7000-8000-000000000001",)"
+                           R"("properties":{"runtime_type":"byok","run_id":"r1","$lib":"posthog-node"}})";
+    const std::string e2
+        = R"({"event":"run_finished","distinct_id":"u1","uuid":"0190d2c0-0000-7000-8000-000000000002",)"
+          R"("properties":{"runtime_type":"byok","run_id":"r1","note":"]} \"quoted\" {[","ok":true}})";
+    const std::string e3 = R"({"event":"page_view","distinct_id":"u2","properties":{"nested":{"a":[1,{"b":"}"}]}}})";
+    const std::string json = R"({"api_key":"phc_test","batch":[)" + e1 + "," + e2 + "," + e3
+        + R"(],"sent_at":"2026-11-26T10:00:00.000Z"})";
+    const std::string body = eltest::gzip(json);
+    eltest::RawClient client(server.port());
+    client.send(eltest::request("POST", "/batch/?ver=4.0.0", body,
+        {"Content-Type: application/json", "Content-Encoding: gzip", "User-Agent: posthog-node/4.0.0"}));
+    eltest::Reply reply;
+    QVERIFY(client.read(reply));
+    QCOMPARE(reply.status, 200);
+    QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
+
+    // The request is read when the tab is shown, not on every selection.
+    DetailPane* detail = window.detailPane();
+    detail->tabs()->setCurrentIndex(DetailPane::PropertiesTab);
+    window.eventView()->setCurrentIndex(window.eventView()->model()->index(1, 0));
+    QVERIFY(!detail->requestShown());
+    detail->tabs()->setCurrentIndex(DetailPane::RawTab);
+    QTRY_VERIFY(detail->requestShown());
+
+    const QString summary = detail->requestSummary();
+    QVERIFY2(summary.contains(QStringLiteral("POST /batch/?ver=4.0.0")), qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("Answered\n200")), qPrintable(summary));
+    QVERIFY2(
+        summary.contains(formatCount(qint64(body.size())) + QStringLiteral(" bytes as received")), qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("encoding gzip")), qPrintable(summary));
+    QVERIFY2(
+        summary.contains(formatCount(qint64(json.size())) + QStringLiteral(" bytes decoded")), qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("3 in this request; this is event 2")), qPrintable(summary));
+    QCOMPARE(headerValue(detail, QStringLiteral("Content-Encoding")), QStringLiteral("gzip"));
+    QCOMPARE(headerValue(detail, QStringLiteral("Content-Type")), QStringLiteral("application/json"));
+    QCOMPARE(headerValue(detail, QStringLiteral("User-Agent")), QStringLiteral("posthog-node/4.0.0"));
+    QCOMPARE(headerValue(detail, QStringLiteral("Content-Length")), QString::number(body.size()));
+
+    // The decoded body as it is, the event's own bytes highlighted and in view.
+    QPlainTextEdit* view = detail->requestBody();
+    QCOMPARE(view->toPlainText(), QString::fromStdString(json));
+    const std::size_t at = json.find(e2);
+    QVERIFY(at != std::string::npos);
+    QCOMPARE(detail->requestSlice(), (std::pair<qint64, qint64>(qint64(at), qint64(at + e2.size()))));
+    const QList<QTextEdit::ExtraSelection> marks = view->extraSelections();
+    QCOMPARE(marks.size(), 1);
+    QCOMPARE(marks[0].cursor.selectedText(), QString::fromStdString(e2));
+    QVERIFY(marks[0].format.background().style() != Qt::NoBrush);
+    QCOMPARE(view->textCursor().position(), marks[0].cursor.selectionStart());
+    screenshot(&window, "raw-tab");
+
+    // Hex: the bytes as received (gzip magic first).
+    QVERIFY(detail->hexToggle()->isEnabled());
+    detail->hexToggle()->setChecked(true);
+    const QString hex = view->toPlainText();
+    QVERIFY2(hex.startsWith(QStringLiteral("00000000  1f 8b ")), qPrintable(hex.left(80)));
+    QCOMPARE(int(hex.count(u'\n')) + 1, int((body.size() + 15) / 16));
+    QVERIFY(view->extraSelections().isEmpty());
+    screenshot(&window, "raw-tab-hex");
+    detail->hexToggle()->setChecked(false);
+    QCOMPARE(view->toPlainText(), QString::fromStdString(json));
+
+    // The event view keeps the normalised event.
+    detail->setRawView(DetailPane::EventView);
+    QVERIFY(detail->rawText().contains(QStringLiteral("run_finished")));
+    QVERIFY(!detail->hexToggle()->isEnabled());
+    screenshot(&window, "raw-tab-event");
+    detail->setRawView(DetailPane::RequestView);
+
+    // The third event has no uuid: found by its place in the request.
+    window.eventView()->setCurrentIndex(window.eventView()->model()->index(2, 0));
+    QTRY_VERIFY(detail->requestShown());
+    const std::size_t third = json.find(e3);
+    QCOMPARE(detail->requestSlice(), (std::pair<qint64, qint64>(qint64(third), qint64(third + e3.size()))));
+    QCOMPARE(view->extraSelections().value(0).cursor.selectedText(), QString::fromStdString(e3));
+    window.close();
+}
+
+// Started with --no-session: the pane says why there is no request.
+void TestUi::rawTabWithoutSessionFile()
+{
+    Session session;
+    MainWindow window(&session);
+    window.show();
+    ingestLikeTheSink(
+        session, batchRequest(Json::array({runEvent("run_created", "d1", "r1", "byok")})), Endpoint::Batch);
+    QTRY_COMPARE(window.eventView()->model()->rowCount(), 1);
+    DetailPane* detail = window.detailPane();
+    detail->tabs()->setCurrentIndex(DetailPane::RawTab);
+    window.eventView()->setCurrentIndex(window.eventView()->model()->index(0, 0));
+    QTRY_VERIFY(detail->requestShown());
+    QVERIFY2(detail->requestSummary().contains(QStringLiteral("requests are not kept: started with --no-session")),
+        qPrintable(detail->requestSummary()));
+    QVERIFY(detail->requestBody()->toPlainText().isEmpty());
+    QCOMPARE(detail->requestHeaders()->topLevelItemCount(), 0);
+    QVERIFY(!detail->hexToggle()->isEnabled());
+    QCOMPARE(detail->requestSlice(), (std::pair<qint64, qint64>(-1, -1)));
+    QVERIFY(detail->rawText().contains(QStringLiteral("run_created")));
+    screenshot(&window, "raw-tab-no-session");
+    window.close();
+}
+
+// An NDJSON import holds no HTTP request: the Raw tab shows the line the event was read from.
+void TestUi::rawTabOfAnImport()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("events.ndjson"));
+    const std::string line2
+        = R"({"api_key":"k","batch":[{"event":"b","distinct_id":"u"},{"event":"c","distinct_id":"u"}]})";
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"event":"a","distinct_id":"u"})"
+                "\n");
+        f.write(line2.c_str());
+    }
+    Session session;
+    QString error;
+    QVERIFY2(session.importFile(file, &error), qPrintable(error));
+    MainWindow window(&session);
+    window.show();
+    QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
+    DetailPane* detail = window.detailPane();
+    detail->tabs()->setCurrentIndex(DetailPane::RawTab);
+    window.eventView()->setCurrentIndex(window.eventView()->model()->index(2, 0));
+    QTRY_VERIFY(detail->requestShown());
+    const QString summary = detail->requestSummary();
+    QVERIFY2(summary.contains(QStringLiteral("holds no HTTP request")), qPrintable(summary));
+    QVERIFY2(summary.contains(file + QStringLiteral(":2")), qPrintable(summary));
+    QCOMPARE(detail->requestBody()->toPlainText(), QString::fromStdString(line2));
+    const std::size_t at = line2.find(R"({"event":"c")");
+    QCOMPARE(detail->requestSlice(),
+        (std::pair<qint64, qint64>(qint64(at), qint64(at + std::string(R"({"event":"c","distinct_id":"u"})").size()))));
+    screenshot(&window, "raw-tab-import");
+    window.close();
+}
+
+// A decoded body over 128 KiB is shown as a window around the event; the highlight stays on the event's bytes with
+// multi-byte UTF-8 (and a surrogate pair) and CR LF line ends before it.
+void TestUi::rawTabLargeBodyShowsAWindow()
+{
+    QTemporaryDir dir;
+    Session session;
+    QString error;
+    QVERIFY2(session.openSessionFile(dir.filePath(QStringLiteral("big.elsession")), &error), qPrintable(error));
+    MainWindow window(&session);
+    window.show();
+    std::vector<std::string> elements;
+    std::string json = "{\"api_key\":\"k\",\r\n\"batch\":[\r\n";
+    for (int i = 0; i < 3000; ++i) {
+        elements.push_back(R"({"event":"page_view","distinct_id":"d)" + std::to_string(i)
+            + R"(","properties":{"text":"ünïcødé 😀 \" ]} ","i":)" + std::to_string(i) + "}}");
+        json += (i ? ",\r\n" : "") + elements.back();
+    }
+    json += "\r\n]}";
+    QVERIFY(json.size() > 2 * (128u << 10));
+    HttpRequest request = batchRequest(Json::array());
+    request.body = json;
+    int status = 0; // answered once journaled
+    session.ingestAsync(request, Endpoint::Batch, [&status](const IngestOutcome& o, bool) { status = o.status; });
+    QTRY_COMPARE(status, 200);
+    QTRY_COMPARE(window.eventView()->model()->rowCount(), 3000);
+    DetailPane* detail = window.detailPane();
+    detail->tabs()->setCurrentIndex(DetailPane::RawTab);
+    for (int row : {1500, 3}) {
+        window.eventView()->setCurrentIndex(window.eventView()->model()->index(row, 0));
+        QTRY_VERIFY(detail->requestShown());
+        const std::string& e = elements[std::size_t(row)];
+        const std::size_t at = json.find(e);
+        QCOMPARE(detail->requestSlice(), (std::pair<qint64, qint64>(qint64(at), qint64(at + e.size()))));
+        const QList<QTextEdit::ExtraSelection> marks = detail->requestBody()->extraSelections();
+        QCOMPARE(marks.size(), 1);
+        QCOMPARE(marks[0].cursor.selectedText(), QString::fromStdString(e));
+        QVERIFY(std::size_t(detail->requestBody()->toPlainText().size()) < json.size());
+        QVERIFY2(
+            detail->requestSummary().contains(QStringLiteral("3000 in this request; this is event %1").arg(row + 1)),
+            qPrintable(detail->requestSummary()));
+    }
+    QVERIFY(detail->findChild<QLabel*>(QStringLiteral("rawBodyLabel"))->text().contains(QStringLiteral("are shown")));
     window.close();
 }
 
