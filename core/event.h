@@ -137,6 +137,23 @@ private:
 
 using EventPtr = std::shared_ptr<const Event>;
 
+/**
+ * \brief Which events an inspection-API call looks at (CI scoping: tests that share one sink each read their own):
+ * `distinct_id=` and `session_id=` (properties.$session_id). Absent: any.
+ */
+struct EventScope
+{
+    std::optional<std::string> distinctId;
+    std::optional<std::string> sessionId;
+
+    bool any() const { return !distinctId && !sessionId; }
+    bool matches(const Event& e) const
+    {
+        return (!distinctId || e.field(Event::Field::DistinctId) == *distinctId)
+            && (!sessionId || e.field(Event::Field::SessionId) == *sessionId);
+    }
+};
+
 /** \brief A request the sink refused, kept so nothing is dropped silently. */
 struct RejectedRequest
 {

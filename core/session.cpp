@@ -1130,7 +1130,7 @@ void Session::installData(const SessionData& data, std::vector<EventPtr> events,
     storeReplaced(false);
 }
 
-Json Session::checkRange(qint64 since, qint64 until) const
+Json Session::checkRange(qint64 since, qint64 until, const EventScope& scope) const
 {
     Json violations = Json::array();
     Json runs = Json::array();
@@ -1139,7 +1139,7 @@ Json Session::checkRange(qint64 since, qint64 until) const
         ContractEngine engine(m_contract);
         std::vector<Violation> all;
         for (const EventPtr& e : m_store.events()) {
-            if (e->seq <= since || e->seq > until)
+            if (e->seq <= since || e->seq > until || !scope.matches(*e))
                 continue;
             ++count;
             auto v = engine.onEvent(*e);
@@ -1155,12 +1155,12 @@ Json Session::checkRange(qint64 since, qint64 until) const
     return Json {{"events", count}, {"violations", std::move(violations)}, {"runs", std::move(runs)}};
 }
 
-Json Session::coverage(qint64 since, qint64 until) const
+Json Session::coverage(qint64 since, qint64 until, const EventScope& scope) const
 {
     Coverage counts(m_contract);
     qint64 events = 0;
     for (const EventPtr& e : m_store.events()) {
-        if (e->seq <= since || e->seq > until || e->recording)
+        if (e->seq <= since || e->seq > until || e->recording || !scope.matches(*e))
             continue;
         ++events;
         const Json doc = e->doc();

@@ -198,12 +198,12 @@ public:
      * rules are finished at the end, so an open pair is sequence.unfinished. This is the verdict of a
      * replayed scenario. Returns {"events":N,"violations":[...],"runs":[...]}.
      */
-    Json checkRange(qint64 since, qint64 until) const;
+    Json checkRange(qint64 since, qint64 until, const EventScope& scope = {}) const;
     /**
      * GET /eventlens/v1/coverage: {"coverage": Coverage::toJson()} of the events in memory with since < seq <= until,
      * against the current contract (required and invalid need one; without one, only presence and values).
      */
-    Json coverage(qint64 since, qint64 until) const;
+    Json coverage(qint64 since, qint64 until, const EventScope& scope = {}) const;
     /**
      * The property coverage of the session, counted incrementally: each request's events are counted on the worker
      * that judges them and added up as the request is committed (a contract reload, an open or an import counts again

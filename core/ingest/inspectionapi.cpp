@@ -96,7 +96,8 @@ bool InspectionApi::contractNameAllowed(const std::string& name) const
     return false;
 }
 
-Json InspectionApi::eventsPage(qint64 since, const std::string& event, std::size_t limit, bool* any) const
+Json InspectionApi::eventsPage(
+    qint64 since, const std::string& event, const EventScope& scope, std::size_t limit, bool* any) const
 {
     const EventStore* store = m_session->store();
     const auto& events = store->events();
@@ -111,7 +112,7 @@ Json InspectionApi::eventsPage(qint64 since, const std::string& event, std::size
         for (; i < events.size(); ++i) {
             const Event& e = *events[i];
             next = e.seq;
-            if (!event.empty() && e.name() != event)
+            if ((!event.empty() && e.field(Event::Field::Name) != event) || !scope.matches(e))
                 continue;
             list.push_back(store->eventJson(e));
             *any = true;
@@ -126,7 +127,7 @@ void InspectionApi::onEventsAdded()
 {
     for (auto it = m_waiters.begin(); it != m_waiters.end();) {
         bool any = false;
-        Json page = eventsPage(it->since, it->event, it->limit, &any);
+        Json page = eventsPage(it->since, it->event, it->scope, it->limit, &any);
         if (any || !it->responder->isConnected()) {
             it->responder->respond(HttpResponse::json(200, page));
             delete it->timer;
@@ -149,6 +150,9 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
     const bool get = request.method == "GET";
     const bool post = request.method == "POST";
     const EventStore* store = m_session->store();
+    EventScope scope;
+    scope.distinctId = request.queryValue("distinct_id");
+    scope.sessionId = request.queryValue("session_id");
 
     if (r == "/health" && get) {
         return answer(HttpResponse::json(200,
@@ -167,13 +171,14 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
         const qint64 waitMs = std::clamp<qint64>(toInt(request.queryValue("wait_ms"), 0), 0, 120000);
         const std::string event = request.queryValue("event").value_or(std::string());
         bool any = false;
-        Json page = eventsPage(since, event, static_cast<std::size_t>(limit), &any);
+        Json page = eventsPage(since, event, scope, static_cast<std::size_t>(limit), &any);
         if (any || waitMs == 0)
             return answer(HttpResponse::json(200, page));
         Waiter w;
         w.responder = responder;
         w.since = since;
         w.event = event;
+        w.scope = scope;
         w.limit = static_cast<std::size_t>(limit);
         w.timer = new QTimer;
         w.timer->setSingleShot(true);
@@ -181,7 +186,7 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
         auto it = std::prev(m_waiters.end());
         QObject::connect(it->timer, &QTimer::timeout, this, [this, it, request] {
             bool found = false;
-            Json timedOut = eventsPage(it->since, it->event, it->limit, &found);
+            Json timedOut = eventsPage(it->since, it->event, it->scope, it->limit, &found);
             if (m_log)
                 m_log(request, 200, "api (wait_ms elapsed)");
             it->responder->respond(HttpResponse::json(200, timedOut));
@@ -196,17 +201,17 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
         const qint64 until = toInt(request.queryValue("until"), store->nextSeq() - 1);
         if (!m_session->contract())
             return answer(HttpResponse::error(409, "no contract loaded"));
-        return answer(HttpResponse::json(200, m_session->checkRange(since, until)));
+        return answer(HttpResponse::json(200, m_session->checkRange(since, until, scope)));
     }
     if (r == "/coverage" && get) {
         // The whole session in memory: the live count (no event is parsed again); a range is counted on request.
-        if (!request.queryValue("since") && !request.queryValue("until") && store->trimmedCount() == 0)
+        if (!request.queryValue("since") && !request.queryValue("until") && scope.any() && store->trimmedCount() == 0)
             return answer(HttpResponse::json(200,
                 Json {
                     {"events", m_session->liveCoverage().events()}, {"coverage", m_session->liveCoverage().toJson()}}));
         const qint64 since = std::max<qint64>(0, toInt(request.queryValue("since"), 0));
         const qint64 until = toInt(request.queryValue("until"), store->nextSeq() - 1);
-        return answer(HttpResponse::json(200, m_session->coverage(since, until)));
+        return answer(HttpResponse::json(200, m_session->coverage(since, until, scope)));
     }
     if (r == "/rejected" && get) {
         Json list = Json::array();
@@ -222,8 +227,15 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
     }
     if (r == "/runs" && get) {
         Json list = Json::array();
-        for (const RunInfo& run : m_session->runs())
+        for (const RunInfo& run : m_session->runs()) {
+            // A run is in scope when its start event is (its end event, for an end without a start).
+            if (!scope.any()) {
+                const EventPtr e = store->eventBySeq(run.startSeq ? run.startSeq : run.endSeq);
+                if (!e || !scope.matches(*e))
+                    continue;
+            }
             list.push_back(run.toJson());
+        }
         return answer(HttpResponse::json(200, Json {{"runs", std::move(list)}}));
     }
     if (r == "/contract" && get) {

@@ -54,6 +54,7 @@ private:
         HttpResponderPtr responder;
         qint64 since = 0;
         std::string event;
+        EventScope scope;
         std::size_t limit = 1000;
         QTimer* timer = nullptr;
     };
@@ -62,7 +63,8 @@ private:
     void change(const HttpRequest& request, const HttpResponderPtr& responder, const std::string& route);
     /** GET, POST and DELETE /eventlens/v1/faults, DELETE /eventlens/v1/faults/ID. */
     void faults(const HttpRequest& request, const HttpResponderPtr& responder, const std::string& route);
-    Json eventsPage(qint64 since, const std::string& event, std::size_t limit, bool* any) const;
+    Json eventsPage(
+        qint64 since, const std::string& event, const EventScope& scope, std::size_t limit, bool* any) const;
     /** {"kind","done","total"} while the session runs a background job (reload, open, import), else null. */
     Json reloading() const;
     void onEventsAdded();

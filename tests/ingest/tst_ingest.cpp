@@ -445,6 +445,42 @@ private Q_SLOTS:
         QCOMPARE(call("POST", "/eventlens/v1/coverage").status, 405);
     }
 
+    // CI scoping: tests sharing one sink read only their own events by distinct_id= or session_id=.
+    void scopedByDistinctIdAndSession()
+    {
+        QCOMPARE(
+            call("POST", "/batch/",
+                R"({"api_key":"k","batch":[)"
+                R"({"event":"run_created","distinct_id":"a","properties":{"run_id":"ra","runtime_type":"byok","$session_id":"s1"}},)"
+                R"({"event":"run_created","distinct_id":"b","properties":{"run_id":"rb","runtime_type":"both","$session_id":"s2"}},)"
+                R"({"event":"run_finished","distinct_id":"a","properties":{"run_id":"ra","runtime_type":"byok","$session_id":"s1"}},)"
+                R"({"event":"page_view","distinct_id":"b","properties":{"$session_id":"s1"}}]})")
+                .status,
+            200);
+        const Json a = call("GET", "/eventlens/v1/events?distinct_id=a").json();
+        QCOMPARE(a["events"].size(), std::size_t(2));
+        for (const Json& e : a["events"])
+            JSON_COMPARE(e["distinct_id"], Json("a"));
+        QCOMPARE(call("GET", "/eventlens/v1/events?session_id=s1").json()["events"].size(), std::size_t(3));
+        QCOMPARE(
+            call("GET", "/eventlens/v1/events?distinct_id=b&session_id=s1").json()["events"].size(), std::size_t(1));
+        QCOMPARE(call("GET", "/eventlens/v1/events?distinct_id=nobody").json()["events"].size(), std::size_t(0));
+
+        const Json cov = call("GET", "/eventlens/v1/coverage?distinct_id=b").json();
+        JSON_COMPARE(cov["events"], Json(2));
+        const Json check = call("GET", "/eventlens/v1/check?distinct_id=a").json();
+        JSON_COMPARE(check["events"], Json(2));
+        const Json checkB = call("GET", "/eventlens/v1/check?distinct_id=b").json();
+        JSON_COMPARE(checkB["events"], Json(2));
+        QVERIFY(checkB["violations"].size() > check["violations"].size()); // b's "both" and its unfinished run
+
+        const Json runsA = call("GET", "/eventlens/v1/runs?distinct_id=a").json();
+        QCOMPARE(runsA["runs"].size(), std::size_t(1));
+        JSON_COMPARE(runsA["runs"][0]["key"], Json("ra"));
+        QCOMPARE(call("GET", "/eventlens/v1/runs").json()["runs"].size(), std::size_t(2));
+        QCOMPARE(call("GET", "/eventlens/v1/runs?session_id=s2").json()["runs"].size(), std::size_t(1));
+    }
+
     // Requests are decoded on worker threads but committed in arrival order: over several pipelining
     // connections, every event is kept, seqs follow request ids, and a batch's events stay together, in order.
     void concurrentRequestsKeepArrivalOrder()
