@@ -202,8 +202,32 @@ void Session::setContractNow(std::shared_ptr<const Contract> contract, const std
 void Session::recountCoverage()
 {
     const auto& events = m_store.events();
-    m_coverage = countAll(m_contract, events.size(), [&](std::size_t i) -> const Event& { return *events[i]; });
+    newCoverage(countAll(m_contract, events.size(), [&](std::size_t i) -> const Event& { return *events[i]; }));
+}
+
+void Session::newCoverage(std::unique_ptr<Coverage> base)
+{
+    m_coverage = std::move(base);
+    m_coveredSeq = m_store.nextSeq() - 1; // the base covers what the store holds now
     ++m_coverageRevision;
+}
+
+Coverage Session::liveCoverage() const
+{
+    // Only the events committed since the last call are parsed (on every core), then added to the count.
+    const auto& events = m_store.events();
+    const auto from = std::upper_bound(
+        events.begin(), events.end(), m_coveredSeq, [](qint64 s, const EventPtr& e) { return s < e->seq; });
+    if (from != events.end()) {
+        const auto first = static_cast<std::size_t>(from - events.begin());
+        const auto added = countAll(
+            m_contract, events.size() - first, [&](std::size_t i) -> const Event& { return *events[first + i]; });
+        m_coverage->merge(*added);
+        m_coveredSeq = events.back()->seq;
+    }
+    Coverage total = m_coverage->fresh();
+    total.merge(*m_coverage);
+    return total;
 }
 
 bool Session::loadContract(const std::string& nameOrPath, std::string& error, ContractApplied applied)
@@ -490,8 +514,7 @@ void Session::finishJob()
                 m_engine->forget(first);
         }
         m_store.addViolations(all);
-        m_coverage = std::move(job->coverage);
-        ++m_coverageRevision;
+        newCoverage(std::move(job->coverage));
         resetRuns();
         Q_EMIT contractChanged();
         for (auto& applied : job->applied)
@@ -647,18 +670,15 @@ struct Session::Prepared
     std::vector<Event> events; ///< seq 0 until committed
     std::vector<EventJudgement> judgements; ///< per event, when a contract was set
     std::shared_ptr<const Contract> contract; ///< the contract the judgements were made with
-    std::shared_ptr<Coverage> coverage; ///< the events' coverage, counted with \c contract (a share of the live one)
     IngestDone done;
     std::function<void()> change; ///< applyInOrder(): not a request, a change applied in its turn
     std::function<void()> changed;
 };
 
 std::shared_ptr<Session::Prepared> Session::prepare(HttpRequest request, Endpoint endpoint, qint64 requestId,
-    qint64 receivedMs, const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract,
-    std::shared_ptr<Coverage> coverage) const
+    qint64 receivedMs, const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract) const
 {
     auto p = std::make_shared<Prepared>();
-    p->coverage = std::move(coverage);
     p->request = std::move(request);
     p->endpoint = endpoint;
     p->receivedMs = receivedMs;
@@ -682,7 +702,6 @@ void Session::failPrepared(Prepared& p, const std::string& what)
 {
     p.events.clear();
     p.judgements.clear();
-    p.coverage.reset();
     p.outcome.status = 400;
     p.outcome.events = 0;
     p.outcome.error = "the request could not be decoded (internal error: " + what + ")";
@@ -714,8 +733,6 @@ void Session::decodeInto(Prepared& prepared, const DecodeLimits& limits) const
         Event e = makeEvent(doc, p->request, 0, requestId, receivedMs, &sources);
         if (contract)
             p->judgements.push_back(judgeEvent(*contract, e, doc));
-        const auto props = doc.find("properties");
-        p->coverage->add(e.name(), props != doc.end() ? *props : Json());
         p->events.push_back(std::move(e));
     }
 } // the decoded DOMs are freed here, on the worker
@@ -754,17 +771,8 @@ IngestOutcome Session::commitRequest(Prepared& p, std::function<void(bool ok)> o
         return outcome;
     }
     std::vector<Violation> violations;
-    // Judged and counted with the contract in force now: else (it changed meanwhile) judge and count again.
+    // Judged with the contract in force now: else (it changed meanwhile) judge again.
     const bool judged = m_engine && p.contract == m_contract && p.judgements.size() == p.events.size();
-    if (p.coverage && p.contract == m_coverage->contract()) {
-        m_coverage->merge(*p.coverage);
-    } else {
-        for (const Event& e : p.events) {
-            const Json doc = e.doc();
-            const auto props = doc.find("properties");
-            m_coverage->add(e.name(), props != doc.end() ? *props : Json());
-        }
-    }
     if (!p.events.empty())
         ++m_coverageRevision;
     qint64 seq = m_store.nextSeq();
@@ -814,9 +822,8 @@ qint64 Session::ingestAsync(HttpRequest request, Endpoint endpoint, IngestDone d
         IngestDone done;
     };
     auto job = std::make_shared<Arrived>(Arrived {std::move(request), std::move(done)});
-    m_pool.start([this, job, endpoint, requestId, received, ticket, limits = m_limits, contract = m_contract,
-                     share = std::make_shared<Coverage>(m_coverage->fresh())]() mutable {
-        auto p = prepare(std::move(job->request), endpoint, requestId, received, limits, contract, std::move(share));
+    m_pool.start([this, job, endpoint, requestId, received, ticket, limits = m_limits, contract = m_contract] {
+        auto p = prepare(std::move(job->request), endpoint, requestId, received, limits, contract);
         p->done = std::move(job->done);
         deliver(ticket, std::move(p));
     });
@@ -973,8 +980,7 @@ void Session::reset()
     m_store.clear();
     m_importedRequests.reset();
     newEngine();
-    m_coverage = std::make_unique<Coverage>(m_contract);
-    ++m_coverageRevision;
+    newCoverage(std::make_unique<Coverage>(m_contract));
     resetRuns();
     storeReplaced(false);
 }
@@ -1100,8 +1106,6 @@ void Session::loadData(const SessionData& data)
 void Session::installData(const SessionData& data, std::vector<EventPtr> events, std::vector<Violation> violations,
     std::unique_ptr<Coverage> coverage)
 {
-    m_coverage = std::move(coverage);
-    ++m_coverageRevision;
     m_store.clear();
     m_store.resetCounters(events.empty() ? 0 : events.back()->seq, data.requests.empty() ? 0 : data.requests.back().id);
     // An import has no session file: its requests stay in memory for request() (by id).
@@ -1128,6 +1132,7 @@ void Session::installData(const SessionData& data, std::vector<EventPtr> events,
     m_lastCommittedRequest = m_store.requestCount();
     resetRuns();
     storeReplaced(false);
+    newCoverage(std::move(coverage)); // covers what the store holds now
 }
 
 Json Session::checkRange(qint64 since, qint64 until, const EventScope& scope) const

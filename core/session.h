@@ -205,12 +205,13 @@ public:
      */
     Json coverage(qint64 since, qint64 until, const EventScope& scope = {}) const;
     /**
-     * The property coverage of the session, counted incrementally: each request's events are counted on the worker
-     * that judges them and added up as the request is committed (a contract reload, an open or an import counts again
-     * on its workers, with the new contract). Events that left memory (--max-events-in-memory) stay counted until
-     * the next count. The Coverage tab shows it; GET /eventlens/v1/coverage without since/until answers from it.
+     * The property coverage of the session, counted incrementally: each call parses only the events committed since
+     * the previous one (on every core) and adds them to the count; a contract reload, an open or an import counts
+     * everything again on its workers, with the new contract. Nothing is counted on the ingest path: a session that
+     * nobody asks about coverage pays nothing. Events that left memory (--max-events-in-memory) before a call are
+     * not counted. The Coverage tab shows it; GET /eventlens/v1/coverage without since/until answers from it.
      */
-    const Coverage& liveCoverage() const { return *m_coverage; }
+    Coverage liveCoverage() const;
     /** Changes whenever liveCoverage() does (a committed request with events, a new count). */
     std::uint64_t coverageRevision() const { return m_coverageRevision; }
 
@@ -262,6 +263,8 @@ private:
         std::unique_ptr<Coverage> coverage);
     /** Counts the coverage of the events in memory again, for the current contract (blocking, on every core). */
     void recountCoverage();
+    /** Makes \a base the coverage of what the store holds now, and starts a new pool for the requests to come. */
+    void newCoverage(std::unique_ptr<Coverage> base);
     /** Cancels a running open / import (a blocking load replaces the session) or restarts a contract job. */
     void storeReplaced(bool byLoad);
     /** A fresh engine for the current contract (none without one), tracking run changes. */
@@ -270,8 +273,7 @@ private:
     /** The engine was replaced or re-fed: no change is worth sending, runsReset() is. */
     void resetRuns();
     std::shared_ptr<Prepared> prepare(HttpRequest request, Endpoint endpoint, qint64 requestId, qint64 receivedMs,
-        const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract,
-        std::shared_ptr<Coverage> coverage) const;
+        const DecodeLimits& limits, const std::shared_ptr<const Contract>& contract) const;
     void decodeInto(Prepared& prepared, const DecodeLimits& limits) const;
     static void failPrepared(Prepared& prepared, const std::string& what);
     /** Commits one request in its turn, then keeps an upstream answer that was waiting for it. */
@@ -288,7 +290,9 @@ private:
     EventStore m_store;
     std::shared_ptr<const Contract> m_contract;
     std::unique_ptr<ContractEngine> m_engine;
-    std::unique_ptr<Coverage> m_coverage; ///< of m_contract, never null
+    /// Of m_contract, never null: the events with seq <= m_coveredSeq; liveCoverage() adds the newer ones.
+    mutable std::unique_ptr<Coverage> m_coverage;
+    mutable qint64 m_coveredSeq = 0;
     std::uint64_t m_coverageRevision = 0;
     std::string m_contractOrigin;
     std::unique_ptr<SessionJournal> m_journal;

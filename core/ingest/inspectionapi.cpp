@@ -205,10 +205,10 @@ void InspectionApi::handle(const HttpRequest& request, const HttpResponderPtr& r
     }
     if (r == "/coverage" && get) {
         // The whole session in memory: the live count (no event is parsed again); a range is counted on request.
-        if (!request.queryValue("since") && !request.queryValue("until") && scope.any() && store->trimmedCount() == 0)
-            return answer(HttpResponse::json(200,
-                Json {
-                    {"events", m_session->liveCoverage().events()}, {"coverage", m_session->liveCoverage().toJson()}}));
+        if (!request.queryValue("since") && !request.queryValue("until") && scope.any() && store->trimmedCount() == 0) {
+            const Coverage live = m_session->liveCoverage();
+            return answer(HttpResponse::json(200, Json {{"events", live.events()}, {"coverage", live.toJson()}}));
+        }
         const qint64 since = std::max<qint64>(0, toInt(request.queryValue("since"), 0));
         const qint64 until = toInt(request.queryValue("until"), store->nextSeq() - 1);
         return answer(HttpResponse::json(200, m_session->coverage(since, until, scope)));
