@@ -142,3 +142,21 @@ int runDiffCommand(const QStringList& args)
     }
     return regressed ? 1 : 0;
 }
+
+bool compareRecordings(const std::shared_ptr<const el::Contract>& contract, const QString& baseline,
+    const QString& current, el::Json& diff, QString& error)
+{
+    if (!contract) {
+        error = QStringLiteral("no contract is loaded: both sides are judged with the contract");
+        return false;
+    }
+    el::Json before;
+    el::Json after;
+    std::string why;
+    if (!judgeInputs(contract, {baseline}, before, why) || !judgeInputs(contract, {current}, after, why)) {
+        error = QString::fromStdString(why);
+        return false;
+    }
+    diff = el::diffReports(before, after, contract.get());
+    return true;
+}

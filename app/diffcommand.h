@@ -1,7 +1,16 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "event.h" // el::Json
+
+#include <QString>
 #include <QStringList>
+
+#include <memory>
+
+namespace el {
+class Contract;
+}
 
 /**
  * `eventlens diff [--contract FILE|builtin:NAME] [--format text|json|markdown|html] [--output FILE] BASELINE CURRENT`
@@ -12,3 +21,10 @@
  * (with a message on stderr).
  */
 int runDiffCommand(const QStringList& args);
+
+/**
+ * What `eventlens diff BASELINE CURRENT` computes, in memory: both files judged with \a contract, then compared
+ * (el::diffReports). False with \a error when a file cannot be read. The window's File ▸ Compare With… uses it.
+ */
+bool compareRecordings(const std::shared_ptr<const el::Contract>& contract, const QString& baseline,
+    const QString& current, el::Json& diff, QString& error);

@@ -390,7 +390,7 @@ int main(int argc, char** argv)
 
 #ifdef EVENTLENS_WITH_GUI
     if (gui && !parser.isSet(headless)) {
-        const int guiRc = runGui(&session, &controller, address, static_cast<quint16>(portValue));
+        const int guiRc = runGui(&session, &controller, address, static_cast<quint16>(portValue), &compareRecordings);
         controller.stop(); // flushed and marked clean: not "recovered" next time
         return guiRc;
     }

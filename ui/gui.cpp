@@ -28,7 +28,8 @@ bool optionGiven(const QString& option)
 
 } // namespace
 
-int runGui(el::Session* session, el::SinkControl* sink, const QHostAddress& address, quint16 port)
+int runGui(el::Session* session, el::SinkControl* sink, const QHostAddress& address, quint16 port,
+    el::ui::MainWindow::CompareFunction compare)
 {
     using namespace el::ui;
     initResources();
@@ -63,6 +64,7 @@ int runGui(el::Session* session, el::SinkControl* sink, const QHostAddress& addr
 
     MainWindow window(session, settings);
     window.setSinkControl(sink);
+    window.setCompareFunction(std::move(compare));
     window.show();
     window.startListening(listenAddress, listenPort);
     if (!contractError.isEmpty()) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "ingest/sinkcontrol.h"
+#include "mainwindow.h"
 
 #include <QHostAddress>
 
@@ -15,4 +16,5 @@ class Session;
  * window still opens, with the error in the status bar and a dialog offering the settings.
  * Saved settings (bind, port, contract) apply when the matching command-line option was not given.
  */
-int runGui(el::Session* session, el::SinkControl* sink, const QHostAddress& address, quint16 port);
+int runGui(el::Session* session, el::SinkControl* sink, const QHostAddress& address, quint16 port,
+    el::ui::MainWindow::CompareFunction compare = {});

@@ -2,10 +2,12 @@
 #include "mainwindow.h"
 
 #include "ingest/sinkcontrol.h"
+#include "report/diff.h"
 #include "report/sessionreport.h"
 #include "savefile.h"
 #include "store/exchange.h"
 
+#include "comparedialog.h"
 #include "coveragepanel.h"
 #include "detailpane.h"
 #include "eventfilterproxy.h"
@@ -24,6 +26,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QComboBox>
 #include <QDateTime>
 #include <QDockWidget>
 #include <QFileDialog>
@@ -45,6 +48,7 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableView>
+#include <QTemporaryDir>
 #include <QThreadPool>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -290,6 +294,14 @@ void MainWindow::createMenus()
     });
     file->addAction(tr("&Import HAR / NDJSON…"), this, &MainWindow::importSession);
     m_exportReportAction = file->addAction(tr("Export &Report…"), this, &MainWindow::exportReport);
+    m_compareAction = file->addAction(tr("Compare &With…"), this, [this] {
+        const QString path = QFileDialog::getOpenFileName(this, tr("Compare With Baseline"), QString(),
+            tr("Recorded events (*.ndjson *.jsonl *.json *.har);;All files (*)"));
+        if (!path.isEmpty())
+            compareWith(path);
+    });
+    m_compareAction->setToolTip(tr("Judge a baseline recording and this session with the contract, and compare them"));
+    m_compareAction->setVisible(false); // until the application gives the comparison
     QMenu* exportMenu = file->addMenu(tr("&Export"));
     exportMenu->addAction(tr("Events as &NDJSON…"), this, [this] { exportEvents(QStringLiteral("ndjson")); });
     exportMenu->addAction(tr("Events as &CSV…"), this, [this] { exportEvents(QStringLiteral("csv")); });
@@ -754,6 +766,66 @@ void MainWindow::exportReportTo(const QString& path, bool markdown, bool onlySho
             },
             Qt::QueuedConnection);
     });
+}
+
+void MainWindow::setCompareFunction(CompareFunction compare)
+{
+    m_compare = std::move(compare);
+    m_compareAction->setVisible(static_cast<bool>(m_compare));
+}
+
+void MainWindow::compareWith(const QString& baseline)
+{
+    if (!m_compare || !m_compareAction->isEnabled())
+        return;
+    // The session's events as `check` reads them; exported here (the store is this thread's), judged on a worker.
+    auto dir = std::make_shared<QTemporaryDir>();
+    const QString current = dir->filePath(QStringLiteral("session.ndjson"));
+    QString exportError;
+    if (!dir->isValid() || !exportNdjson(current, *m_session->store(), &exportError)) {
+        statusBar()->showMessage(
+            tr("Compare failed: %1").arg(exportError.isEmpty() ? dir->errorString() : exportError), 10000);
+        return;
+    }
+    m_compareAction->setEnabled(false);
+    statusBar()->showMessage(tr("Comparing with %1…").arg(QFileInfo(baseline).fileName()));
+    QPointer<MainWindow> self(this);
+    QThreadPool::globalInstance()->start([self, dir, current, baseline, compare = m_compare,
+                                             contract = m_session->contract()] {
+        Json diff;
+        QString error;
+        const bool ok = compare(contract, baseline, current, diff, error);
+        QMetaObject::invokeMethod(
+            qApp,
+            [self, ok, diff = std::move(diff), error, baseline] {
+                if (!self)
+                    return;
+                self->m_compareAction->setEnabled(true);
+                if (!ok) {
+                    self->statusBar()->showMessage(tr("Compare failed: %1").arg(error), 15000);
+                    return;
+                }
+                if (!self->m_compareDialog) {
+                    self->m_compareDialog = new CompareDialog(self);
+                    connect(self->m_compareDialog, &CompareDialog::findingActivated, self, &MainWindow::showFinding);
+                }
+                self->m_compareDialog->setDiff(diff, baseline);
+                self->m_compareDialog->show();
+                self->m_compareDialog->raise();
+                self->statusBar()->showMessage(qs(diffVerdictLine(diff)), 10000);
+            },
+            Qt::QueuedConnection);
+    });
+}
+
+void MainWindow::showFinding(const QString& kind, const QString& event, const QString& property)
+{
+    m_filterBar->clearFilters();
+    // A property that went missing: the events that lack it; anything else: the events of that name.
+    if (!property.isEmpty() && (kind == QLatin1String("coverage_drop") || kind == QLatin1String("property_removed")))
+        m_proxy->setPropertyFilter(PropertyFilter {event.toStdString(), property.toStdString(), std::nullopt});
+    else if (!event.isEmpty())
+        m_filterBar->nameCombo()->setEditText(event);
 }
 
 void MainWindow::clearSession()

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "event.h"
 #include "ingest/sinkcontrol.h"
 #include "settingsdialog.h"
 
@@ -11,6 +12,7 @@
 
 #include <deque>
 #include <functional>
+#include <memory>
 #include <utility>
 
 class QAction;
@@ -24,6 +26,7 @@ class QSplitter;
 class QTableView;
 
 namespace el {
+class Contract;
 class SinkControl;
 class ReplayPanel;
 class Session;
@@ -32,6 +35,7 @@ class Session;
 namespace el::ui {
 
 class CoveragePanel;
+class CompareDialog;
 class DetailPane;
 class FaultsPanel;
 class EventFilterProxy;
@@ -62,6 +66,18 @@ public:
      * of the rows the filter shows. The status bar says when it is written.
      */
     void exportReportTo(const QString& path, bool markdown, bool onlyShown);
+
+    /**
+     * File ▸ Compare With… (issue 17): judges a baseline file and the session (exported to a temporary NDJSON file)
+     * with \a contract and compares them, like `eventlens diff BASELINE CURRENT`. Runs on a worker. The application
+     * gives the function (the check machinery lives in the executable); without one the action is hidden.
+     */
+    using CompareFunction = std::function<bool(const std::shared_ptr<const Contract>& contract, const QString& baseline,
+        const QString& current, Json& diff, QString& error)>;
+    void setCompareFunction(CompareFunction compare);
+    /** Compares the session with \a baseline without a file dialog; the findings open in compareDialog(). */
+    void compareWith(const QString& baseline);
+    CompareDialog* compareDialog() const { return m_compareDialog; }
     void newSession();
 
     /** The listener the window shows and restarts (owned by the application's controller); none: not listening. */
@@ -156,6 +172,10 @@ private:
     QDockWidget* m_coverageDock = nullptr;
     CoveragePanel* m_coveragePanel = nullptr;
     QDockWidget* m_faultsDock = nullptr;
+    QAction* m_compareAction = nullptr;
+    CompareFunction m_compare;
+    CompareDialog* m_compareDialog = nullptr;
+    void showFinding(const QString& kind, const QString& event, const QString& property);
     FaultsPanel* m_faultsPanel = nullptr;
     QDockWidget* m_rejectedDock = nullptr;
     QDockWidget* m_replayDock = nullptr;

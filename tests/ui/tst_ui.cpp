@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Models, proxies and the main window of the inspector (offscreen).
+#include "comparedialog.h"
 #include "coveragepanel.h"
 #include "detailpane.h"
+#include "diffcommand.h"
 #include "eventfilterproxy.h"
 #include "eventtablemodel.h"
 #include "faultspanel.h"
@@ -178,6 +180,7 @@ private Q_SLOTS:
     void exportReportInTheBackground();
     void coverageTabLiveAndFilters();
     void faultsPanel();
+    void compareWithBaseline();
     void rejectedModel();
 
     void mainWindowSmoke();
@@ -1017,6 +1020,60 @@ void TestUi::exportReportInTheBackground()
     const QByteArray text = m.readAll();
     QVERIFY2(text.contains("| 15 |"), text.constData());
     QVERIFY(text.startsWith("## EventLens:"));
+}
+
+void TestUi::compareWithBaseline()
+{
+    // File ▸ Compare With…: the session (the BYOK scenarios, runtime_type on every run event) against the baseline
+    // recorded before the change (runtime_type stripped): coverage gains, no regression; a finding filters the table.
+    Session session;
+    std::string contractError;
+    QVERIFY2(session.loadContractNow("builtin:open-design", contractError), contractError.c_str());
+    QString error;
+    QVERIFY2(session.importFile(QStringLiteral(EVENTLENS_TEST_DATA "/diff/after.ndjson"), &error), qPrintable(error));
+    MainWindow window(&session);
+    window.setCompareFunction(&compareRecordings);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 18);
+    window.compareWith(QStringLiteral(EVENTLENS_TEST_DATA "/diff/before.ndjson"));
+    QTRY_VERIFY_WITH_TIMEOUT(window.compareDialog() && window.compareDialog()->isVisible(), 20000);
+    CompareDialog* dialog = window.compareDialog();
+    QVERIFY2(dialog->verdictText().contains(QStringLiteral("no regression")), qPrintable(dialog->verdictText()));
+    QTreeWidget* findings = dialog->findings();
+    QCOMPARE(findings->topLevelItemCount(), 3);
+    QTreeWidgetItem* improvements = findings->topLevelItem(1);
+    QVERIFY(improvements->text(0).startsWith(QStringLiteral("Improvements")));
+    QTreeWidgetItem* gain = nullptr;
+    for (int i = 0; i < improvements->childCount(); ++i) {
+        QTreeWidgetItem* item = improvements->child(i);
+        if (item->text(0) == QLatin1String("coverage_gain") && item->text(1) == QLatin1String("run_created"))
+            gain = item;
+    }
+    QVERIFY(gain);
+    QCOMPARE(gain->text(2), QStringLiteral("runtime_type"));
+    QCOMPARE(gain->text(3), QStringLiteral("0.0 %"));
+    QCOMPARE(gain->text(4), QStringLiteral("100.0 %"));
+    QCOMPARE(findings->topLevelItem(0)->childCount(), 0); // no regression
+
+    // A finding filters the event table to its events.
+    findings->scrollToItem(gain);
+    QTest::mouseClick(findings->viewport(), Qt::LeftButton, {}, findings->visualItemRect(gain).center());
+    QTRY_COMPARE(window.eventProxy()->rowCount(), 7); // the 7 run_created
+    QCOMPARE(window.eventProxy()->nameFilter(), QStringLiteral("run_created"));
+
+    // The other way round the same comparison regresses (as `eventlens diff` exits 1).
+    QVERIFY(session.importFile(QStringLiteral(EVENTLENS_TEST_DATA "/diff/before.ndjson"), &error));
+    QTRY_COMPARE(window.eventModel()->rowCount(), 18);
+    window.compareWith(QStringLiteral(EVENTLENS_TEST_DATA "/diff/after.ndjson"));
+    QTRY_VERIFY_WITH_TIMEOUT(dialog->verdictText().contains(QStringLiteral("REGRESSED")), 20000);
+    QTreeWidgetItem* regressions = findings->topLevelItem(0);
+    QVERIFY(regressions->childCount() >= 2);
+    QTreeWidgetItem* drop = regressions->child(0);
+    QCOMPARE(drop->text(0), QStringLiteral("coverage_drop"));
+    QTest::mouseClick(findings->viewport(), Qt::LeftButton, {}, findings->visualItemRect(drop).center());
+    QTRY_VERIFY(window.eventProxy()->propertyFilter().has_value()); // the events that lack it
+    QTRY_COMPARE(window.eventProxy()->rowCount(), drop->text(1) == QLatin1String("run_created") ? 7 : 6);
+    if (const QByteArray dir = qgetenv("EVENTLENS_SCREENSHOT_DIR"); !dir.isEmpty())
+        dialog->grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/compare-dialog.png"));
 }
 
 void TestUi::faultsPanel()
