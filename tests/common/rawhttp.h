@@ -106,6 +106,18 @@ inline std::string request(const std::string& method, const std::string& target,
     return r;
 }
 
+/** One request on a new connection to 127.0.0.1:\a port, and its reply (status 0 when none came in 10 s). */
+inline Reply callOnce(quint16 port, const std::string& method, const std::string& target, const std::string& body = {},
+    const std::vector<std::string>& headers = {})
+{
+    RawClient c(port);
+    c.send(request(method, target, body, headers));
+    Reply r;
+    if (!c.read(r, 10000))
+        qWarning("no reply to %s %s", method.c_str(), target.c_str());
+    return r;
+}
+
 inline std::string goodEvent(const std::string& name)
 {
     return request("POST", "/batch/",

@@ -81,12 +81,7 @@ class TestFaults : public QObject
     Reply call(const std::string& method, const std::string& target, const std::string& body = {},
         const std::vector<std::string>& headers = {})
     {
-        RawClient c(m_port);
-        c.send(request(method, target, body, headers));
-        Reply r;
-        if (!c.read(r, 10000))
-            qWarning("no reply to %s %s", method.c_str(), target.c_str());
-        return r;
+        return callOnce(m_port, method, target, body, headers);
     }
     /** The sink runs on this thread: a blocking POSIX exchange runs on another while this one serves it. */
     RawEnd watch(const std::string& bytes, int timeoutMs)
