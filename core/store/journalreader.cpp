@@ -107,6 +107,13 @@ bool readEvents(sqlite3* db, const QString& path, std::vector<Event>& out, QStri
     return false;
 }
 
+/** Opens \a path read-only as a session file: its meta table read and its schema version checked. */
+bool openSession(sqlite::Database& db, const QString& path, journal::Meta& meta, int& version, QString* error)
+{
+    return openReadOnly(db, path, error) && journal::readMeta(db.get(), path, meta, error)
+        && journal::checkSchema(meta, path, error, &version);
+}
+
 } // namespace
 
 bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
@@ -114,11 +121,9 @@ bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
     out = SessionData {};
     out.format = "elsession";
     sqlite::Database db;
-    if (!openReadOnly(db, path, error))
-        return false;
     journal::Meta meta;
     int version = 0;
-    if (!journal::readMeta(db.get(), path, meta, error) || !journal::checkSchema(meta, path, error, &version))
+    if (!openSession(db, path, meta, version, error))
         return false;
     out.createdMs = journal::metaValue(meta, "created_ms").toLongLong();
     out.contractOrigin = journal::metaValue(meta, "contract_origin").toStdString();
@@ -137,11 +142,9 @@ bool SessionJournal::readRequest(const QString& path, qint64 id, JournalRequest&
 {
     out = JournalRequest {};
     sqlite::Database db;
-    if (!openReadOnly(db, path, error))
-        return false;
     journal::Meta meta;
     int version = 0;
-    if (!journal::readMeta(db.get(), path, meta, error) || !journal::checkSchema(meta, path, error, &version))
+    if (!openSession(db, path, meta, version, error))
         return false;
     sqlite::Statement q;
     q.prepare(db.get(), selectRequests(version, "WHERE id = ?1").c_str());
