@@ -36,6 +36,9 @@ Headers corsHeaders(const HttpRequest& request, bool preflight)
         const std::string requested = request.header("Access-Control-Request-Headers");
         h.emplace_back("Access-Control-Allow-Headers", requested.empty() ? "Content-Type" : requested);
         h.emplace_back("Access-Control-Max-Age", "600");
+    } else {
+        // A page on another origin can read Retry-After only when it is exposed (a 429/503 fault's back-off).
+        h.emplace_back("Access-Control-Expose-Headers", "Retry-After");
     }
     return h;
 }

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
 
 namespace el {
 
@@ -40,6 +41,26 @@ std::string describeReplyError(QNetworkReply* reply)
         return "HTTP " + std::to_string(status) + (body.empty() ? std::string() : " " + body);
     }
     return reply->errorString().toStdString();
+}
+
+/**
+ * How long the SDK waits before retry number \a attempt (1-based) of a failed request, or -1 when it
+ * gives up; \a status 0 is a network error (reset, timeout).
+ * - posthog-node 5.70 (@posthog/core): 3 retries, 3000 ms apart, on 408, 429, 5xx and network errors.
+ * - posthog-js 1.449 (RetryQueue): on 5xx up to 10 retries, on network errors 3, 3000 ms doubling each
+ *   time (the SDK adds +-25 % jitter; a replay leaves it out so runs repeat).
+ */
+qint64 retryDelayMs(const std::string& client, int status, int attempt)
+{
+    if (client == "daemon") {
+        const bool retriable = status == 0 || status == 408 || status == 429 || status >= 500;
+        return retriable && attempt <= 3 ? 3000 : -1;
+    }
+    const bool retriable = status == 0 || status >= 500;
+    const int limit = status == 0 ? 3 : 10;
+    if (!retriable || attempt > limit)
+        return -1;
+    return std::min<qint64>(3000LL << (attempt - 1), 30LL * 60 * 1000);
 }
 
 bool isLoopback(const QUrl& url)
@@ -117,7 +138,8 @@ Json ScenarioResult::toJson() const
         act.push_back(v.toJson());
     Json j = {{"scenario", scenario}, {"origin", origin}, {"repetition", repetition}, {"repeat", repeat},
         {"status", statusText()}, {"ok", ok()}, {"events", events}, {"sent", sent}, {"send_errors", sendErrors},
-        {"eventlens_target", eventLensTarget}, {"message", message}};
+        {"eventlens_target", eventLensTarget}, {"message", message}, {"faults", faults}, {"retries", retries},
+        {"deliveries", deliveries}, {"captured_once", capturedOnce}};
     j["expected"] = hasExpectation ? exp : Json(nullptr);
     if (verdictAvailable) {
         j["verdict"] = {{"since", since}, {"until", until}, {"events", checkedEvents}, {"violations", act}};
@@ -349,9 +371,12 @@ void ReplayEngine::runSteps()
         case ScenarioStep::Type::Emit:
             emitEvent(step);
             return;
+        case ScenarioStep::Type::Fault:
+            injectFault(step);
+            return;
         }
     }
-    collect();
+    clearFaults();
 }
 
 void ReplayEngine::emitEvent(const ScenarioStep& step)
@@ -423,21 +448,108 @@ void ReplayEngine::emitEvent(const ScenarioStep& step)
         bytes = gzipCompress(bytes);
     req.setTransferTimeout(m_options.requestTimeoutMs);
 
-    QNetworkReply* reply = m_nam.post(req, QByteArray::fromStdString(bytes));
-    const std::string name = step.event;
-    const int index = step.index;
-    onReply(reply, [this, uuid, name, index](QNetworkReply* r) {
+    Outgoing out;
+    out.request = req;
+    out.body = QByteArray::fromStdString(bytes);
+    out.uuid = uuid;
+    out.client = client;
+    out.event = step.event;
+    out.stepIndex = step.index;
+    send(std::move(out));
+}
+
+void ReplayEngine::send(Outgoing out)
+{
+    QNetworkRequest req = out.request;
+    if (out.attempt > 0 && out.client == "web") {
+        // posthog-js marks a retried request with ?retry_count=N.
+        QUrl u = req.url();
+        QUrlQuery q(u);
+        q.addQueryItem(QStringLiteral("retry_count"), QString::number(out.attempt));
+        u.setQuery(q);
+        req.setUrl(u);
+    }
+    QNetworkReply* reply = m_nam.post(req, out.body);
+    onReply(reply, [this, sent = std::move(out)](QNetworkReply* r) {
+        Outgoing next = sent;
         const int status = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
-        if (r->error() == QNetworkReply::NoError && status == 200) {
+        const bool accepted = r->error() == QNetworkReply::NoError && status == 200;
+        const std::string answer = accepted ? std::string("200") : describeReplyError(r);
+        const std::string brief = accepted ? answer
+            : status != 0                  ? "HTTP " + std::to_string(status)
+                                           : r->errorString().toStdString();
+        const std::string history = next.history.empty() ? brief : next.history + ", " + brief;
+        if (!accepted) {
+            const qint64 delay = retryDelayMs(next.client, status, next.attempt + 1);
+            if (delay >= 0) {
+                const double speed = m_options.speed;
+                const qint64 scaled
+                    = speed > 0 ? static_cast<qint64>(std::llround(static_cast<double>(delay) / speed)) : 0;
+                ++m_result.retries;
+                next.history = history;
+                ++next.attempt;
+                QTimer::singleShot(
+                    static_cast<int>(scaled), this, [this, out = std::move(next), generation = m_generation]() mutable {
+                        if (generation == m_generation && !m_cancelled)
+                            send(std::move(out));
+                    });
+                return;
+            }
+        }
+        if (next.attempt > 0)
+            m_result.deliveries.push_back(next.event + ": " + history);
+        if (accepted) {
             ++m_result.sent;
-            m_sentUuids.insert(uuid);
+            m_sentUuids.insert(next.uuid);
         } else {
-            m_result.sendErrors.push_back(
-                "step " + std::to_string(index) + " (" + name + "): " + describeReplyError(r));
+            m_result.sendErrors.push_back("step " + std::to_string(next.stepIndex) + " (" + next.event
+                + "): " + (next.attempt > 0 ? history + " (last answer: " + answer + ")" : answer));
         }
         Q_EMIT progress(++m_done, m_total);
         runSteps();
     });
+}
+
+void ReplayEngine::injectFault(const ScenarioStep& step)
+{
+    if (!m_result.eventLensTarget) {
+        // A real PostHog cannot be told to fail: the events go as they are.
+        runSteps();
+        return;
+    }
+    QNetworkRequest req(url(QStringLiteral("/eventlens/v1/faults")));
+    req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
+    req.setTransferTimeout(m_options.requestTimeoutMs);
+    QNetworkReply* reply = m_nam.post(req, QByteArray::fromStdString(step.fault.dump()));
+    const int index = step.index;
+    onReply(reply, [this, index](QNetworkReply* r) {
+        const int status = r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
+        const Json answer = Json::parse(r->readAll().toStdString(), nullptr, false);
+        const Json fault = answer.is_object() ? answer.value("fault", Json()) : Json();
+        if (status != 201 || !fault.is_object() || !fault.contains("id") || !fault["id"].is_number_integer()) {
+            finishRun(ScenarioResult::Status::Error,
+                "step " + std::to_string(index) + " (fault): POST /eventlens/v1/faults answered HTTP "
+                    + std::to_string(status) + " " + (answer.is_object() ? answer.value("error", std::string()) : ""));
+            return;
+        }
+        m_faultIds.push_back(fault["id"].get<int>());
+        ++m_result.faults;
+        runSteps();
+    });
+}
+
+void ReplayEngine::clearFaults()
+{
+    if (m_faultIds.empty()) {
+        collect();
+        return;
+    }
+    const int id = m_faultIds.back();
+    m_faultIds.pop_back();
+    QNetworkRequest req(url(QStringLiteral("/eventlens/v1/faults/%1").arg(id)));
+    req.setTransferTimeout(m_options.requestTimeoutMs);
+    // 404 is fine: someone cleared it already.
+    onReply(m_nam.deleteResource(req), [this](QNetworkReply*) { clearFaults(); });
 }
 
 void ReplayEngine::collect()
@@ -463,14 +575,28 @@ void ReplayEngine::collect()
         const Json page = Json::parse(r->readAll().toStdString(), nullptr, false);
         std::size_t found = 0;
         qint64 until = 0;
+        std::map<std::string, int> copies; // uuid -> how often the sink lists it
+        std::map<std::string, std::string> names;
         if (page.is_object() && page.contains("events") && page["events"].is_array()) {
             for (const Json& e : page["events"]) {
                 if (!e.is_object() || !e.contains("uuid") || !e["uuid"].is_string())
                     continue;
-                if (m_sentUuids.count(e["uuid"].get<std::string>())) {
-                    ++found;
+                const std::string uuid = e["uuid"].get<std::string>();
+                if (m_sentUuids.count(uuid)) {
+                    if (++copies[uuid] == 1)
+                        ++found;
+                    names[uuid] = e.value("event", std::string());
                     until = std::max(until, e.value("seq", qint64(0)));
                 }
+            }
+        }
+        for (const auto& [uuid, n] : copies) {
+            if (n > 1) {
+                // A retry the sink counted twice: the client was told the first copy was not taken.
+                finishRun(ScenarioResult::Status::Failed,
+                    names[uuid] + " (uuid " + uuid + ") was captured " + std::to_string(n)
+                        + " times; every event must be captured exactly once");
+                return;
             }
         }
         if (found >= m_sentUuids.size() || QDateTime::currentMSecsSinceEpoch() >= m_collectDeadline) {
@@ -484,6 +610,7 @@ void ReplayEngine::collect()
                     + " accepted events were not listed "
                       "by the sink in time; judged the others";
             m_result.until = until;
+            m_result.capturedOnce = found == m_sentUuids.size() && m_result.sent == m_result.events;
             check();
             return;
         }
@@ -524,6 +651,12 @@ void ReplayEngine::check()
                 notes += "; ";
             notes += s;
         };
+        if (m_result.faults > 0)
+            note(std::to_string(m_result.faults) + (m_result.faults == 1 ? " fault" : " faults") + " injected, "
+                + std::to_string(m_result.retries) + (m_result.retries == 1 ? " retry" : " retries")
+                + (m_result.capturedOnce ? ", every event captured exactly once" : ""));
+        for (const std::string& d : m_result.deliveries)
+            note(d);
         if (m_result.checkedEvents > m_result.sent)
             note(std::to_string(m_result.checkedEvents - m_result.sent)
                 + " events from another client arrived in the same range and were judged too");
@@ -551,6 +684,13 @@ void ReplayEngine::check()
 
 void ReplayEngine::finishRun(ScenarioResult::Status status, const std::string& message)
 {
+    // A run that stopped early may leave faults behind; they must not hit the next run or the user's app.
+    for (const int id : m_faultIds) {
+        QNetworkRequest req(url(QStringLiteral("/eventlens/v1/faults/%1").arg(id)));
+        QNetworkReply* reply = m_nam.deleteResource(req);
+        connect(reply, &QNetworkReply::finished, reply, &QObject::deleteLater);
+    }
+    m_faultIds.clear();
     m_result.status = status;
     if (!message.empty())
         m_result.message = message;

@@ -47,6 +47,10 @@ struct ScenarioResult
     int events = 0; ///< events the scenario emits
     int sent = 0; ///< events the target accepted (HTTP 200)
     std::vector<std::string> sendErrors;
+    int faults = 0; ///< faults the scenario injected into the sink (fault steps)
+    int retries = 0; ///< requests sent again after a 5xx, 408, 429 or a network error, as the SDK would
+    std::vector<std::string> deliveries; ///< "run_finished: HTTP 503, HTTP 503, HTTP 503, 200" for retried events
+    bool capturedOnce = false; ///< the sink lists every accepted event exactly once (EventLens targets)
     bool eventLensTarget = false;
     bool verdictAvailable = false;
     bool hasExpectation = true;
@@ -119,6 +123,23 @@ private:
     void probe();
     void runSteps();
     void emitEvent(const ScenarioStep& step);
+    /** One event's request, and how often it was sent. */
+    struct Outgoing
+    {
+        QNetworkRequest request;
+        QByteArray body;
+        std::string uuid;
+        std::string client; ///< "web" or "daemon": whose retry schedule applies
+        std::string event;
+        int stepIndex = 0;
+        int attempt = 0; ///< 0 = first try
+        std::string history; ///< answers so far, e.g. "HTTP 503, HTTP 503"
+    };
+    /** POSTs the event's request; on a retriable failure sends it again on the SDK's schedule. */
+    void send(Outgoing out);
+    void injectFault(const ScenarioStep& step);
+    /** DELETEs the faults this run injected, then collects the verdict. */
+    void clearFaults();
     void collect();
     void check();
     void finishRun(ScenarioResult::Status status, const std::string& message = {});
@@ -148,6 +169,7 @@ private:
     std::size_t m_step = 0;
     TemplateContext m_ctx;
     Json m_super; ///< {"web": {...}, "daemon": {...}} registered super-properties
+    std::vector<int> m_faultIds; ///< faults injected by this run, removed before the verdict
     Transport m_transport = Transport::Web;
     std::string m_distinctId;
     std::string m_sessionId;

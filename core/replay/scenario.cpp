@@ -3,6 +3,7 @@
 #include "util/text.h"
 
 #include "contract/contractengine.h"
+#include "ingest/faults.h"
 #include "verdict.h"
 
 #include <QDateTime>
@@ -589,7 +590,7 @@ bool parseStep(const Json& j, int index, std::vector<std::string>& labels, Scena
     }
     auto typeIt = j.find("type");
     if (typeIt == j.end() || !typeIt->is_string()) {
-        error = "missing \"type\" (one of register, unregister, emit, wait, transport)";
+        error = "missing \"type\" (one of register, unregister, emit, wait, transport, fault)";
         return false;
     }
     const std::string type = typeIt->get<std::string>();
@@ -745,7 +746,27 @@ bool parseStep(const Json& j, int index, std::vector<std::string>& labels, Scena
         step.transport = tr;
         return true;
     }
-    error = "unknown step type " + inQuotes(type) + " (expected register, unregister, emit, wait or transport)";
+    if (type == "fault") {
+        step.type = ScenarioStep::Type::Fault;
+        if (!keysOk({"type", "fault"}))
+            return false;
+        auto f = j.find("fault");
+        if (f == j.end() || !f->is_object()) {
+            error = "a fault step needs \"fault\": an object as POST /eventlens/v1/faults takes it, e.g. "
+                    "{\"mode\": \"status\", \"status\": 503, \"count\": 3, \"path\": \"/e/\"}";
+            return false;
+        }
+        // The sink's own parser checks it now, so a scenario that loads never has its fault refused.
+        FaultInjector probe;
+        std::string why;
+        if (!probe.add(*f, why)) {
+            error = "bad \"fault\": " + why;
+            return false;
+        }
+        step.fault = *f;
+        return true;
+    }
+    error = "unknown step type " + inQuotes(type) + " (expected register, unregister, emit, wait, transport or fault)";
     return false;
 }
 

@@ -49,7 +49,7 @@ struct ExpectedViolation
 /** \brief One step of a scenario timeline. */
 struct ScenarioStep
 {
-    enum class Type { Register, Unregister, Emit, Wait, SwitchTransport };
+    enum class Type { Register, Unregister, Emit, Wait, SwitchTransport, Fault };
     Type type = Type::Emit;
     int index = 0; ///< 1-based position in "steps" (for messages)
     std::string client; ///< register/unregister: "web" or "daemon"; empty = the current transport's client
@@ -63,6 +63,7 @@ struct ScenarioStep
     bool literal = false; ///< emit: properties are sent as they are (no templates), for captured events
     qint64 waitMinMs = 0; ///< wait
     qint64 waitMaxMs = 0; ///< wait (== min unless a range was given)
+    Json fault; ///< fault: the body of POST /eventlens/v1/faults, e.g. {"mode":"status","status":503,"count":3}
 };
 
 /** \brief A scenario: client state changes, events and waits on a timeline, plus the expected verdict. */

@@ -129,6 +129,8 @@ private Q_SLOTS:
         QCOMPARE(r.status, 200);
         QVERIFY(r.head.find("Access-Control-Allow-Origin: http://localhost:5173") != std::string::npos);
         QVERIFY(r.head.find("Access-Control-Allow-Credentials: true") != std::string::npos);
+        // posthog-js in a page honours a fault's Retry-After only when the browser lets it read the header.
+        QVERIFY(r.head.find("Access-Control-Expose-Headers: Retry-After") != std::string::npos);
     }
 
     void badRequestsAreAnsweredAndListed_data()
