@@ -27,6 +27,10 @@
 #include "diffcommand.h"
 #define EVENTLENS_HAVE_DIFF 1
 #endif
+#if __has_include("infercommand.h")
+#include "infercommand.h"
+#define EVENTLENS_HAVE_INFER 1
+#endif
 
 namespace {
 
@@ -34,7 +38,7 @@ namespace {
 {
     if (argc > 1
         && (std::strcmp(argv[1], "check") == 0 || std::strcmp(argv[1], "replay") == 0
-            || std::strcmp(argv[1], "diff") == 0))
+            || std::strcmp(argv[1], "diff") == 0 || std::strcmp(argv[1], "infer") == 0))
         return false;
     for (int i = 1; i < argc; ++i) {
         const char* a = argv[i];
@@ -115,6 +119,10 @@ int runSubcommand(const QString& command, [[maybe_unused]] const QStringList& ar
     if (command == QLatin1String("diff"))
         return runDiffCommand(args);
 #endif
+#ifdef EVENTLENS_HAVE_INFER
+    if (command == QLatin1String("infer"))
+        return runInferCommand(args);
+#endif
     std::fprintf(stderr, "eventlens: the '%s' command is not available in this build\n", qPrintable(command));
     return 2;
 }
@@ -144,7 +152,7 @@ int main(int argc, char** argv)
 
     if (arguments.size() > 1
         && (arguments.at(1) == QLatin1String("check") || arguments.at(1) == QLatin1String("replay")
-            || arguments.at(1) == QLatin1String("diff")))
+            || arguments.at(1) == QLatin1String("diff") || arguments.at(1) == QLatin1String("infer")))
         return runSubcommand(arguments.at(1), arguments.mid(2));
 
     QCommandLineParser parser;
@@ -155,7 +163,8 @@ int main(int argc, char** argv)
         "  eventlens --headless [options]      run the sink without a window\n"
         "  eventlens check [options] INPUT...  validate NDJSON/JSON/HAR offline (see: eventlens check --help)\n"
         "  eventlens replay [options] SCENARIO...  replay simulated runs (see: eventlens replay --help)\n"
-        "  eventlens diff [options] BASELINE CURRENT  compare two recordings (see: eventlens diff --help)"));
+        "  eventlens diff [options] BASELINE CURRENT  compare two recordings (see: eventlens diff --help)\n"
+        "  eventlens infer [options] INPUT...  infer a draft contract from events (see: eventlens infer --help)"));
     const QCommandLineOption helpOption = parser.addHelpOption();
     const QCommandLineOption versionOption = parser.addVersionOption();
     const QCommandLineOption headless(QStringLiteral("headless"), QStringLiteral("Run the sink without a window."));
@@ -244,7 +253,8 @@ int main(int argc, char** argv)
         parser.showVersion();
     if (!parser.positionalArguments().isEmpty()) {
         std::fprintf(stderr,
-            "eventlens: unknown command or argument '%s' (commands: check, replay, diff; see eventlens --help)\n",
+            "eventlens: unknown command or argument '%s' (commands: check, replay, diff, infer; "
+            "see eventlens --help)\n",
             qPrintable(parser.positionalArguments().constFirst()));
         return 2;
     }
