@@ -7,6 +7,7 @@
 #include "contract/offlineinput.h"
 #include "report/reportdata.h"
 #include "savefile.h"
+#include "store/journal.h"
 
 #include "textsearch.h"
 
@@ -596,6 +597,8 @@ public:
 
     /** Reads and judges one input; false with \a error (the message the whole-file read gave). */
     bool addFile(const QString& path, const std::string& name, qint64 receivedMs, std::string& error);
+    /** Judges the events of a session file (.elsession) as the sink committed them. */
+    bool addSessionFile(const QString& path, const std::string& name, std::string& error);
     /** After the last input: finish() (open pairs), the runs and the counts. */
     void finish();
 
@@ -996,6 +999,10 @@ bool Checker::addFile(const QString& path, const std::string& name, qint64 recei
         error = cannotRead + f.errorString().toStdString();
         return false;
     }
+    if (path != QLatin1String("-") && f.peek(16) == QByteArray("SQLite format 3\0", 16)) {
+        f.close();
+        return addSessionFile(path, name, error);
+    }
     std::string buf = buffer();
     bool eof = false;
     auto readMore = [&]() {
@@ -1103,6 +1110,40 @@ bool Checker::addFile(const QString& path, const std::string& name, qint64 recei
     return true;
 }
 
+bool Checker::addSessionFile(const QString& path, const std::string& name, std::string& error)
+{
+    // A session file is a database, read whole (its events are held until judged: not streamed like NDJSON).
+    el::SessionData session;
+    QString why;
+    if (!el::SessionJournal::load(path, session, &why)) {
+        error = "cannot read session file " + name + ": " + why.toStdString();
+        return false;
+    }
+    while (!m_inFlight.empty()) { // whatever is in flight comes first
+        if (!takeOne(error))
+            return false;
+    }
+    m_report.recordings += int(session.recordings);
+    constexpr std::size_t kBlock = 8192;
+    for (std::size_t at = 0; at < session.events.size(); at += kBlock) {
+        Batch b;
+        b.coverage = m_report.coverage.get();
+        b.keepJson = m_report.format == Format::Html;
+        const std::size_t end = std::min(session.events.size(), at + kBlock);
+        for (std::size_t i = at; i < end; ++i) {
+            el::Event& e = session.events[i];
+            b.input.sources.push_back(name + "#" + std::to_string(e.seq));
+            b.input.events.push_back(std::move(e));
+        }
+        if (end == session.events.size()) // request ids are the file's own: offset once, counted once
+            b.input.requests = int(session.requests.size());
+        judge(*m_report.contract, m_junit, b, true);
+        if (!consume(b, error))
+            return false;
+    }
+    return true;
+}
+
 void Checker::finish()
 {
     for (const auto& c : m_coverage.all) // the blocks are all consumed: no task uses them any more
@@ -1140,8 +1181,8 @@ QString helpText(const QCommandLineParser& parser)
     QString text = parser.helpText();
     text += QStringLiteral(
         "\nInputs: NDJSON (one event or one PostHog request body per line), a JSON array, or a HAR file\n"
-        "(Chrome DevTools \"Save all as HAR\": only requests to PostHog ingest endpoints are decoded). "
-        "\"-\" reads stdin.\n"
+        "(Chrome DevTools \"Save all as HAR\": only requests to PostHog ingest endpoints are decoded), or an "
+        "EventLens\nsession file (.elsession: its events as the sink committed them). \"-\" reads stdin.\n"
         "Exit status: 0 no error-severity violation, 1 some, 2 usage error or unreadable input.\n");
     return text;
 }
@@ -1206,8 +1247,8 @@ int runCheckCommand(const QStringList& args)
     parser.addOption(contractOption);
     parser.addOption(formatOption);
     parser.addOption(outputOption);
-    parser.addPositionalArgument(QStringLiteral("INPUT"), QStringLiteral("Event files (NDJSON, JSON array, HAR) or -."),
-        QStringLiteral("INPUT..."));
+    parser.addPositionalArgument(QStringLiteral("INPUT"),
+        QStringLiteral("Event files (NDJSON, JSON array, HAR, .elsession) or -."), QStringLiteral("INPUT..."));
 
     QStringList argv = args;
     argv.prepend(QStringLiteral("eventlens check"));

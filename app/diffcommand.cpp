@@ -32,8 +32,9 @@ QString helpText(const QCommandLineParser& parser)
         text.replace(7, options - 7, QStringLiteral("eventlens diff"));
     text += QStringLiteral(
         "\nBASELINE and CURRENT: recordings of the same flow, before and after a change: NDJSON (one event or one "
-        "PostHog\nrequest body per line; EventLens exports), a JSON array, or a HAR file, as `eventlens check` reads "
-        "them; \"-\" reads\nstdin (one side at most). Both are judged with the same contract.\n"
+        "PostHog\nrequest body per line; EventLens exports), a JSON array, a HAR file or a session file (.elsession), "
+        "as\n`eventlens check` reads them; \"-\" reads stdin (one side at most). Both are judged with the same "
+        "contract.\n"
         "\nReported: events missing or new (event_missing, event_new), the share of each event's events carrying a "
         "property\n(coverage_drop, coverage_gain, property_removed, property_added), type_change, value_drift of "
         "enums and\nsuper-properties, violations by rule (violation_new, violation_fixed), runs left unfinished per "

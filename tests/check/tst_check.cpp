@@ -3,6 +3,7 @@
 #include "checkcommand.h"
 #include "contract/contractengine.h"
 #include "contract/offlineinput.h"
+#include "store/journal.h"
 
 #include <QDir>
 #include <QFile>
@@ -157,6 +158,7 @@ private slots:
     void binaryExitCodesAndOutput();
     void streamingEqualsWholeFile();
     void streamingInputError();
+    void sessionFileInput();
 };
 
 void TestCheck::cleanInputExitsZero()
@@ -723,6 +725,62 @@ void TestCheck::streamingInputError()
     el::OfflineInput input;
     QVERIFY(!el::readOfflineInput(path.toStdString(), ndjson, 0, input, error));
     QCOMPARE(r.err, QByteArray::fromStdString("eventlens check: " + error + "\n"));
+}
+
+void TestCheck::sessionFileInput()
+{
+    // A session file (as the sink writes it) gives the verdict of the same events read from NDJSON; only the
+    // sources differ ("FILE#SEQ"). Also what `diff` reads, through the same reader.
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString ndjson = data("errors.ndjson");
+    el::OfflineInput input;
+    std::string error;
+    QVERIFY2(
+        el::readOfflineInput("errors.ndjson", slurp(ndjson).toStdString(), 1700000000000, input, error), error.c_str());
+    const QString session = dir.filePath(QStringLiteral("recorded.elsession"));
+    {
+        el::SessionJournal journal;
+        QString why;
+        QVERIFY2(journal.open(session, &why), qPrintable(why));
+        std::vector<el::EventPtr> events;
+        for (el::Event& e : input.events)
+            events.push_back(std::make_shared<el::Event>(std::move(e)));
+        el::JournalRequest request;
+        request.id = 1;
+        request.receivedMs = 1700000000000;
+        request.method = "POST";
+        request.path = "/batch/";
+        request.body = "{}";
+        bool acked = false;
+        journal.append(std::move(request), std::move(events), [&acked](bool ok) { acked = ok; });
+        QVERIFY(journal.flush());
+        QVERIFY(acked);
+        journal.close();
+    }
+    const Run fromText = check(withContract({QStringLiteral("--format"), QStringLiteral("json"), ndjson}));
+    const Run fromSession = check(withContract({QStringLiteral("--format"), QStringLiteral("json"), session}));
+    QCOMPARE(fromSession.code, 1);
+    QCOMPARE(fromSession.code, fromText.code);
+    el::Json a = el::Json::parse(fromText.out.toStdString());
+    el::Json b = el::Json::parse(fromSession.out.toStdString(), nullptr, false);
+    QVERIFY2(b.is_object(), fromSession.err.constData());
+    for (el::Json* j : {&a, &b}) {
+        (*j)["summary"].erase("requests"); // the session file has one request, the NDJSON one per line
+        for (el::Json& v : (*j)["violations"])
+            v.erase("sources");
+    }
+    QCOMPARE(b["summary"].dump(), a["summary"].dump());
+    QCOMPARE(b["violations"].dump(), a["violations"].dump());
+    QCOMPARE(b["coverage"].dump(), a["coverage"].dump());
+    QVERIFY(fromSession.out.contains("recorded.elsession#"));
+
+    // A damaged session file is an input error (exit 2), not a crash.
+    const QString damaged = dir.filePath(QStringLiteral("damaged.elsession"));
+    writeFile(damaged, std::string("SQLite format 3\0", 16) + std::string(100, 'x'));
+    const Run bad = check(withContract({damaged}));
+    QCOMPARE(bad.code, 2);
+    QVERIFY2(bad.err.contains("cannot read session file"), bad.err.constData());
 }
 
 QTEST_GUILESS_MAIN(TestCheck)
