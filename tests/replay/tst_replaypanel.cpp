@@ -164,7 +164,7 @@ void TestReplayPanel::addFile()
     QCOMPARE(error,
         bad
             + QStringLiteral(":step 2: unknown step type 'emitt' (expected register, unregister, emit, "
-                             "wait or transport)"));
+                             "wait, transport or fault)"));
     const QString good = dir.filePath(QStringLiteral("mine.json"));
     QFile g(good);
     QVERIFY(g.open(QIODevice::WriteOnly));
