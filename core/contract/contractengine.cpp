@@ -154,6 +154,8 @@ std::vector<std::string> builtinContracts()
     const QStringList files = dir.entryList({QStringLiteral("*.json")}, QDir::Files, QDir::Name);
     for (const QString& f : files)
         out.push_back(QFileInfo(f).completeBaseName().toStdString());
+    // By name, not by file name: "open-design" before "open-design-era-b" ('-' sorts before '.').
+    std::sort(out.begin(), out.end());
     return out;
 }
 

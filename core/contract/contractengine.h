@@ -19,7 +19,7 @@ class Contract; // defined in contract.h (loaded, compiled contract; immutable o
 std::shared_ptr<const Contract> loadContract(const std::string& nameOrPath, std::string& error);
 /** Same, from JSON text already in memory (\a origin names it in errors). */
 std::shared_ptr<const Contract> parseContract(const std::string& text, const std::string& origin, std::string& error);
-/** Names of the built-in contracts (without the "builtin:" prefix). */
+/** Names of the built-in contracts (without the "builtin:" prefix), sorted. */
 std::vector<std::string> builtinContracts();
 
 /** Every violation kind the engine reports, in documentation order. */

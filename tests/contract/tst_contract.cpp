@@ -80,6 +80,25 @@ QStringList goldenCases()
     return QDir(kGoldenDir).entryList(QDir::Dirs | QDir::NoDotAndDotDot, QDir::Name);
 }
 
+/**
+ * Every violation of the events in \a path against the contract \a nameOrPath, end of input included, into
+ * \a out; false with \a error when the contract does not load.
+ */
+bool judgeAll(const QString& path, const std::string& nameOrPath, std::vector<el::Violation>& out, std::string& error)
+{
+    const auto contract = el::loadContract(nameOrPath, error);
+    if (!contract)
+        return false;
+    el::ContractEngine engine(contract);
+    for (const el::Event& e : readEvents(path)) {
+        for (el::Violation& v : engine.onEvent(e))
+            out.push_back(std::move(v));
+    }
+    for (el::Violation& v : engine.finish())
+        out.push_back(std::move(v));
+    return true;
+}
+
 std::string contractError(const std::string& text)
 {
     std::string error;
@@ -105,6 +124,7 @@ private slots:
     void builtinContractsLoad();
     void openDesignExamples_data();
     void openDesignExamples();
+    void openDesignErasJudgeEachOther();
     void branchMessagesQuoteTheFailingBranch();
     void contractAccessors();
     void liveTimeoutUsesReceivedMs();
@@ -320,34 +340,36 @@ void TestContract::builtinContractsLoad()
 void TestContract::openDesignExamples_data()
 {
     QTest::addColumn<QString>("events");
+    QTest::addColumn<QString>("contract");
+    // Each built-in's examples: era A in tests/data/open-design, era B in tests/data/open-design-era-b.
     const QDir dir(QStringLiteral(EVENTLENS_TEST_DATA "/open-design"));
     for (const QString& f : dir.entryList({QStringLiteral("*.ndjson")}, QDir::Files, QDir::Name))
-        QTest::newRow(qPrintable(f)) << dir.filePath(f);
+        QTest::newRow(qPrintable(f)) << dir.filePath(f) << QStringLiteral("open-design");
+    const QDir eraB(QStringLiteral(EVENTLENS_TEST_DATA "/open-design-era-b"));
+    for (const QString& f : eraB.entryList({QStringLiteral("*.ndjson")}, QDir::Files, QDir::Name))
+        QTest::newRow(qPrintable(QStringLiteral("era-b/") + f))
+            << eraB.filePath(f) << QStringLiteral("open-design-era-b");
 }
 
 void TestContract::openDesignExamples()
 {
-    // The built-in contract's own examples (tests/data/open-design, see docs-open-design.md): every
+    // The built-in contracts' own examples (tests/data/open-design and open-design-era-b, see README.md): every
     // expected violation as {kind, rule, path}, compared as a multiset after end of input.
     QFETCH(QString, events);
+    QFETCH(QString, contract);
+    if (!QFile::exists(
+            QStringLiteral(EVENTLENS_SOURCE_DIR "/resources/contracts/") + contract + QStringLiteral(".json")))
+        QSKIP("no such built-in contract in resources/contracts");
+    std::vector<el::Violation> violations;
     std::string error;
-    const auto contract = el::loadContract("builtin:open-design", error);
-    if (!QFile::exists(QStringLiteral(EVENTLENS_SOURCE_DIR "/resources/contracts/open-design.json")))
-        QSKIP("no resources/contracts/open-design.json in this tree");
-    QVERIFY2(contract, error.c_str());
-    el::ContractEngine engine(contract);
+    QVERIFY2(judgeAll(events, QString(QStringLiteral("builtin:") + contract).toStdString(), violations, error),
+        error.c_str());
     std::multiset<std::string> actual;
     std::string details;
-    auto add = [&](const el::Violation& v) {
+    for (const el::Violation& v : violations) {
         actual.insert(std::string(el::toString(v.kind)) + " " + v.rule + " " + v.path);
         details += std::string(el::toString(v.kind)) + " " + v.rule + " " + v.path + ": " + v.message + "\n";
-    };
-    for (const el::Event& e : readEvents(events)) {
-        for (const el::Violation& v : engine.onEvent(e))
-            add(v);
     }
-    for (const el::Violation& v : engine.finish())
-        add(v);
     std::multiset<std::string> expected;
     QString expectedPath = events;
     expectedPath.replace(QStringLiteral(".ndjson"), QStringLiteral(".expected.json"));
@@ -358,6 +380,78 @@ void TestContract::openDesignExamples()
             expected.insert(v.value("kind", "") + " " + v.value("rule", "") + " " + v.value("path", ""));
     }
     QVERIFY2(actual == expected, details.c_str());
+}
+
+void TestContract::openDesignErasJudgeEachOther()
+{
+    // Each era's clean stream judged with the other era's built-in contract, as the catalogues say.
+    std::string error;
+    const auto eraA = el::loadContract("builtin:open-design", error);
+    QVERIFY2(eraA, error.c_str());
+    const auto eraB = el::loadContract("builtin:open-design-era-b", error);
+    QVERIFY2(eraB, error.c_str());
+    QCOMPARE(eraA->version(), std::string("era-a.1"));
+    QCOMPARE(eraB->version(), std::string("era-b.1"));
+    QCOMPARE(eraA->events().size(), std::size_t(34));
+    QCOMPARE(eraB->events().size(), std::size_t(48)); // the 34 of era A and 14 more
+    for (const auto& [name, spec] : eraA->events())
+        QVERIFY2(eraB->event(name), name.c_str());
+
+    // Era A's stream with era B: only its client-side BYOK run is out of place. Era B sends BYOK runs through
+    // the daemon (invariant 18 [B]), so the posthog-js run_created/run_finished are warned about, nothing else.
+    std::vector<el::Violation> violations;
+    QVERIFY2(judgeAll(QStringLiteral(EVENTLENS_TEST_DATA "/open-design/valid.ndjson"), "builtin:open-design-era-b",
+                 violations, error),
+        error.c_str());
+    std::multiset<std::string> aWithB;
+    for (const el::Violation& v : violations)
+        aWithB.insert(std::string(el::toString(v.kind)) + " " + v.rule + " " + std::string(el::toString(v.severity))
+            + " " + v.path);
+    QCOMPARE(aWithB,
+        (std::multiset<std::string> {"schema byok-run-from-daemon-created warning /properties/$lib",
+            "schema byok-run-from-daemon-finished warning /properties/$lib"}));
+
+    // Era B's stream with era A.
+    const QString validB = QStringLiteral(EVENTLENS_TEST_DATA "/open-design-era-b/valid.ndjson");
+    const std::vector<el::Event> events = readEvents(validB);
+    std::set<std::string> eraBOnly; // the era-B-only events of the stream
+    for (const el::Event& e : events) {
+        if (eraB->event(e.name()) && !eraA->event(e.name()))
+            eraBOnly.insert(e.name());
+    }
+    QCOMPARE(eraBOnly,
+        (std::set<std::string> {"byok_preflight_blocked", "design_system_enrich_result", "onboarding_first_prompt_sent",
+            "onboarding_prompt_prefilled", "update_check_result"}));
+    violations.clear();
+    QVERIFY2(judgeAll(validB, "builtin:open-design", violations, error), error.c_str());
+    std::set<std::string> unplanned;
+    std::multiset<std::string> found;
+    for (const el::Violation& v : violations) {
+        const std::string name = events.at(std::size_t(v.seqs.at(0) - 1)).name();
+        if (v.kind == el::ViolationKind::Unplanned) {
+            QVERIFY(v.severity == el::Severity::Warning);
+            unplanned.insert(name);
+        }
+        found.insert(name + " " + v.rule + " " + v.path);
+    }
+    // ... every era-B-only event is unplanned (a warning), and nothing else is ...
+    QCOMPARE(unplanned, eraBOnly);
+    // ... and so are new enum values (onboarding's brand step, the aihubmix provider, session_mode plan, project_kind
+    // web_clone) and new ui_click shapes (home onboarding_recommendation), which era B accepts (its valid.ndjson) ...
+    for (const char* expected : {"page_view events.page_view /properties/area",
+             "page_view events.page_view /properties/step_index", "page_view events.page_view /properties/step_name",
+             "run_created events.run_created /properties/agent_provider_id",
+             "run_created events.run_created /properties/session_mode",
+             "run_created events.run_created /properties/project_kind", "ui_click ui-click-known-shape /properties"})
+        QVERIFY2(found.count(expected) > 0, expected);
+    // ... and the daemon BYOK run (byok-opencode) is read as era A reads it: a daemon run cannot be BYOK
+    // (invariant 7 [A]), and a BYOK run has token_count_source "unknown" and no token fields (invariant 18 [A]).
+    for (const char* expected : {"run_created daemon-runtime-not-byok-created /properties/runtime_type",
+             "run_finished daemon-runtime-not-byok-finished /properties/runtime_type",
+             "run_created byok-token-count-unknown-created /properties/token_count_source",
+             "run_finished byok-token-count-unknown-finished /properties/token_count_source",
+             "run_finished byok-no-token-fields /properties/input_tokens"})
+        QVERIFY2(found.count(expected) == 1, expected);
 }
 
 void TestContract::branchMessagesQuoteTheFailingBranch()
