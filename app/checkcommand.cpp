@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "checkcommand.h"
+#include "commandhelp.h"
 
 #include "contract/contract.h"
 #include "contract/contractengine.h"
@@ -1178,7 +1179,7 @@ void Checker::finish()
 
 QString helpText(const QCommandLineParser& parser)
 {
-    QString text = parser.helpText();
+    QString text = commandHelpText(parser, "check");
     text += QStringLiteral(
         "\nInputs: NDJSON (one event or one PostHog request body per line), a JSON array, or a HAR file\n"
         "(Chrome DevTools \"Save all as HAR\": only requests to PostHog ingest endpoints are decoded), or an "

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "diffcommand.h"
+#include "commandhelp.h"
 
 #include "checkcommand.h"
 #include "contract/contract.h"
@@ -25,11 +26,7 @@ const char* const kUsage = "eventlens diff [--contract FILE|builtin:NAME] [--for
 
 QString helpText(const QCommandLineParser& parser)
 {
-    QString text = parser.helpText();
-    // QCommandLineParser names the executable's path, without the command
-    const qsizetype options = text.indexOf(QLatin1String(" [options]"));
-    if (text.startsWith(QLatin1String("Usage: ")) && options > 0)
-        text.replace(7, options - 7, QStringLiteral("eventlens diff"));
+    QString text = commandHelpText(parser, "diff");
     text += QStringLiteral(
         "\nBASELINE and CURRENT: recordings of the same flow, before and after a change: NDJSON (one event or one "
         "PostHog\nrequest body per line; EventLens exports), a JSON array, a HAR file or a session file (.elsession), "

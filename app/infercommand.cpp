@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "infercommand.h"
+#include "commandhelp.h"
 
 #include "contract/contract.h"
 #include "contract/contractengine.h"
@@ -32,11 +33,7 @@ constexpr std::string_view kSqliteMagic {"SQLite format 3\0", 16};
 
 QString helpText(const QCommandLineParser& parser)
 {
-    QString text = parser.helpText();
-    // QCommandLineParser names the executable's path, without the command
-    const qsizetype options = text.indexOf(QLatin1String(" [options]"));
-    if (text.startsWith(QLatin1String("Usage: ")) && options > 0)
-        text.replace(7, options - 7, QStringLiteral("eventlens infer"));
+    QString text = commandHelpText(parser, "infer");
     text += QStringLiteral(
         "\nINPUT: NDJSON (one event or one PostHog request body per line; EventLens exports), a JSON array or a HAR "
         "file,\nas `eventlens check` reads them, or an EventLens session file (.elsession); \"-\" reads stdin.\n"

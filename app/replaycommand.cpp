@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "replaycommand.h"
+#include "commandhelp.h"
 
 #include "replay/replayengine.h"
 #include "replay/scenario.h"
@@ -172,7 +173,7 @@ int runReplayCommand(const QStringList& args)
         return 2;
     }
     if (parser.isSet(QStringLiteral("help"))) {
-        std::printf("%s", qPrintable(parser.helpText()));
+        std::printf("%s", qPrintable(commandHelpText(parser, "replay")));
         std::printf("\nExamples:\n"
                     "  eventlens replay --list\n"
                     "  eventlens replay --all --speed max\n"
