@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "coveragepanel.h"
 
+#include "addtocontractdialog.h"
 #include "uiutil.h"
 
 #include "contract/coverage.h"
@@ -10,6 +11,7 @@
 #include <QFontMetrics>
 #include <QHeaderView>
 #include <QLabel>
+#include <QMenu>
 #include <QSplitter>
 #include <QTableView>
 #include <QTreeWidget>
@@ -17,6 +19,7 @@
 
 #include <algorithm>
 #include <map>
+#include <memory>
 #include <set>
 
 namespace el::ui {
@@ -307,6 +310,12 @@ CoveragePanel::CoveragePanel(Session* session, QWidget* parent)
     m_view->setColumnWidth(CoverageModel::EventColumn, 170);
     m_view->setColumnWidth(CoverageModel::CountColumn, 70);
     connect(m_view, &QTableView::clicked, this, &CoveragePanel::onCellClicked);
+    m_view->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_view, &QTableView::customContextMenuRequested, this, [this](const QPoint& pos) {
+        const std::unique_ptr<QMenu> menu(cellMenu(m_view->indexAt(pos)));
+        if (menu)
+            menu->exec(m_view->viewport()->mapToGlobal(pos));
+    });
     connect(m_model, &QAbstractItemModel::modelReset, this, [this] {
         m_view->setColumnWidth(CoverageModel::EventColumn, 170);
         m_view->setColumnWidth(CoverageModel::CountColumn, 70);
@@ -407,6 +416,28 @@ void CoveragePanel::activateCell(const std::string& event, const std::string& pr
         return;
     m_view->setCurrentIndex(index);
     onCellClicked(index);
+}
+
+QMenu* CoveragePanel::cellMenu(const QModelIndex& index)
+{
+    if (!index.isValid() || index.row() >= m_model->rowCount())
+        return nullptr;
+    const std::string event = m_model->eventAt(index.row());
+    std::string property;
+    if (!canAddToContract(*m_session, event)) {
+        if (index.column() < CoverageModel::FirstPropertyColumn || !m_model->cell(index.row(), index.column()))
+            return nullptr;
+        property = m_model->propertyAt(index.column());
+        if (!canAddToContract(*m_session, event, property))
+            return nullptr;
+    }
+    auto* menu = new QMenu(m_view);
+    QAction* add = menu->addAction(property.empty() ? tr("Add Event “%1” to Contract…").arg(qs(event))
+                                                    : tr("Add “%1” of %2 to Contract…").arg(qs(property), qs(event)));
+    add->setObjectName(QStringLiteral("addToContract"));
+    connect(add, &QAction::triggered, this,
+        [this, e = qs(event), p = qs(property)] { Q_EMIT addToContractRequested(e, p); });
+    return menu;
 }
 
 void CoveragePanel::onCellClicked(const QModelIndex& index)

@@ -15,6 +15,7 @@
 #include <vector>
 
 class QLabel;
+class QMenu;
 class QTableView;
 class QTreeWidget;
 class QTreeWidgetItem;
@@ -113,10 +114,18 @@ public:
     void refresh();
     /** What clicking the cell of \a event and \a property does (tests, and the view's clicks). */
     void activateCell(const std::string& event, const std::string& property);
+    /**
+     * The context menu of the matrix at \a index (owned by the caller): Add to Contract… for the row's event when the
+     * contract does not plan it, else for the column's property when the contract does not name it for that event
+     * (canAddToContract()); it emits addToContractRequested(). Nullptr when neither applies.
+     */
+    QMenu* cellMenu(const QModelIndex& index);
 
 Q_SIGNALS:
     /** A click asks for the event table to show these events. */
     void filterRequested(const el::ui::PropertyFilter& filter);
+    /** Add to Contract… was chosen: on event \a event, or on its property \a property (empty for the event). */
+    void addToContractRequested(const QString& event, const QString& property);
 
 protected:
     void showEvent(QShowEvent* event) override;

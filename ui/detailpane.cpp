@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "detailpane.h"
 
+#include "addtocontractdialog.h"
 #include "decode/decode.h"
 #include "decode/eventslice.h"
 #include "ingest/journalrequest.h"
@@ -491,30 +492,52 @@ void DetailPane::showTreeMenu(QTreeView* view, const QPoint& pos)
     const QModelIndex index = view->indexAt(pos).siblingAtColumn(0);
     if (!index.isValid())
         return;
-    QMenu menu(view);
+    const std::unique_ptr<QMenu> menu(treeMenu(view, index));
+    menu->exec(view->viewport()->mapToGlobal(pos));
+}
+
+QMenu* DetailPane::treeMenu(QTreeView* view, const QModelIndex& at)
+{
+    auto* menu = new QMenu(view);
+    const QPersistentModelIndex index(at.siblingAtColumn(0));
     const QString value = index.data(PropertyTreeModel::ValueTextRole).toString();
     const QString json = index.data(PropertyTreeModel::JsonTextRole).toString();
     const QString pointer = index.data(PropertyTreeModel::PointerRole).toString();
     const bool hasValue
         = !index.data(PropertyTreeModel::GroupRole).toBool() && !index.data(PropertyTreeModel::MissingRole).toBool();
-    QAction* copyValue = menu.addAction(themeIcon("edit-copy", "copy"), tr("Copy value"));
+    QAction* copyValue = menu->addAction(themeIcon("edit-copy", "copy"), tr("Copy value"));
     copyValue->setEnabled(hasValue);
-    QAction* copyJson = menu.addAction(tr("Copy JSON"));
+    connect(copyValue, &QAction::triggered, this, [value] { QGuiApplication::clipboard()->setText(value); });
+    QAction* copyJson = menu->addAction(tr("Copy JSON"));
     copyJson->setEnabled(hasValue);
-    QAction* copyPath = menu.addAction(tr("Copy path"));
+    connect(copyJson, &QAction::triggered, this, [json] { QGuiApplication::clipboard()->setText(json); });
+    QAction* copyPath = menu->addAction(tr("Copy path"));
     copyPath->setEnabled(!pointer.isEmpty());
     copyPath->setToolTip(pointer);
-    menu.addSeparator();
-    QAction* expand = menu.addAction(tr("Expand all below"));
-    QAction* chosen = menu.exec(view->viewport()->mapToGlobal(pos));
-    if (chosen == copyValue)
-        QGuiApplication::clipboard()->setText(value);
-    else if (chosen == copyJson)
-        QGuiApplication::clipboard()->setText(json);
-    else if (chosen == copyPath)
-        QGuiApplication::clipboard()->setText(pointer);
-    else if (chosen == expand)
-        view->expandRecursively(index);
+    connect(copyPath, &QAction::triggered, this, [pointer] { QGuiApplication::clipboard()->setText(pointer); });
+    // Add to Contract… on a property of the event (not a nested value) that the contract does not name for it.
+    const std::vector<std::string> tokens = splitPointer(pointer.toStdString());
+    if (hasValue && m_event && tokens.size() == 2 && tokens[0] == "properties") {
+        const std::string name = m_event->name();
+        menu->addSeparator();
+        QAction* add = menu->addAction(tr("Add “%1” to Contract…").arg(qs(tokens[1])));
+        add->setObjectName(QStringLiteral("addToContract"));
+        add->setEnabled(canAddToContract(*m_session, name, tokens[1]));
+        add->setToolTip(add->isEnabled()
+                ? tr("Add this property to the event's schema in the contract, with its schema inferred from the "
+                     "session's %1 events")
+                      .arg(qs(name))
+                : tr("The contract names this property already (or does not plan %1)").arg(qs(name)));
+        connect(add, &QAction::triggered, this,
+            [this, event = qs(name), property = qs(tokens[1])] { Q_EMIT addToContractRequested(event, property); });
+    }
+    menu->addSeparator();
+    QAction* expand = menu->addAction(tr("Expand all below"));
+    connect(expand, &QAction::triggered, this, [view, index] {
+        if (index.isValid())
+            view->expandRecursively(index);
+    });
+    return menu;
 }
 
 void DetailPane::setEvent(const EventPtr& event, qint64 prevSameClient, qint64 prevSameUser)

@@ -11,6 +11,7 @@
 class QAbstractButton;
 class QCheckBox;
 class QLabel;
+class QMenu;
 class QPlainTextEdit;
 class QStackedWidget;
 class QTabWidget;
@@ -80,6 +81,16 @@ public:
     bool requestShown() const;
     /** Selects violation \a row in the list (and so highlights its node). */
     void selectViolation(int row);
+    /**
+     * The context menu of \a view (the property tree or the violation's) at \a index, owned by the caller: Copy
+     * value, Copy JSON, Copy path, Add to Contract… (on a top-level property the contract does not name for the event:
+     * canAddToContract(); it emits addToContractRequested()) and Expand all below.
+     */
+    QMenu* treeMenu(QTreeView* view, const QModelIndex& index);
+
+Q_SIGNALS:
+    /** Add to Contract… was chosen on property \a property of the shown event, named \a event. */
+    void addToContractRequested(const QString& event, const QString& property);
 
 private:
     void rebuild(bool keepState);

@@ -7,6 +7,7 @@
 #include "savefile.h"
 #include "store/exchange.h"
 
+#include "addtocontractdialog.h"
 #include "comparedialog.h"
 #include "coveragepanel.h"
 #include "detailpane.h"
@@ -156,6 +157,14 @@ MainWindow::MainWindow(Session* session, const GuiSettings& settings, QWidget* p
 
     connect(m_table->selectionModel(), &QItemSelectionModel::currentRowChanged, this,
         [this](const QModelIndex& current) { onCurrentChanged(current); });
+    m_table->setContextMenuPolicy(Qt::CustomContextMenu);
+    connect(m_table, &QTableView::customContextMenuRequested, this, [this](const QPoint& pos) {
+        const std::unique_ptr<QMenu> menu(eventMenu(m_table->indexAt(pos)));
+        if (menu)
+            menu->exec(m_table->viewport()->mapToGlobal(pos));
+    });
+    connect(m_detail, &DetailPane::addToContractRequested, this,
+        [this](const QString& event, const QString& property) { addToContract(event, property); });
     connect(m_model, &QAbstractItemModel::dataChanged, this, &MainWindow::onModelDataChanged);
     connect(m_model, &QAbstractItemModel::modelReset, m_detail, &DetailPane::clear);
     connect(m_model, &EventTableModel::aboutToFlush, this, &MainWindow::onAboutToFlush);
@@ -365,6 +374,8 @@ void MainWindow::createDocks()
         m_filterBar->clearFilters();
         m_proxy->setPropertyFilter(filter);
     });
+    connect(m_coveragePanel, &CoveragePanel::addToContractRequested, this,
+        [this](const QString& event, const QString& property) { addToContract(event, property); });
     m_coverageDock = new QDockWidget(tr("Coverage"), this);
     m_coverageDock->setObjectName(QStringLiteral("coverageDock"));
     m_coverageDock->setWidget(m_coveragePanel);
@@ -826,6 +837,95 @@ void MainWindow::showFinding(const QString& kind, const QString& event, const QS
         m_proxy->setPropertyFilter(PropertyFilter {event.toStdString(), property.toStdString(), std::nullopt});
     else if (!event.isEmpty())
         m_filterBar->nameCombo()->setEditText(event);
+}
+
+QMenu* MainWindow::eventMenu(const QModelIndex& index)
+{
+    if (!index.isValid())
+        return nullptr;
+    const EventPtr& event = m_model->rowAt(m_proxy->mapToSource(index).row()).event;
+    if (!event)
+        return nullptr;
+    auto* menu = new QMenu(m_table);
+    const QString name = qs(event->name());
+    QAction* add = menu->addAction(tr("Add “%1” to Contract…").arg(name));
+    add->setObjectName(QStringLiteral("addToContract"));
+    add->setEnabled(canAddToContract(*m_session, event->name()));
+    add->setToolTip(add->isEnabled()
+            ? tr("Plan this event in the contract, with a schema inferred from the session's %1 events").arg(name)
+            : m_session->contract() ? tr("The contract plans or allows %1 already").arg(name)
+                                    : tr("No contract is loaded"));
+    menu->setToolTipsVisible(true);
+    connect(add, &QAction::triggered, this, [this, name] { addToContract(name); });
+    return menu;
+}
+
+void MainWindow::setAddToContractPrompts(AddToContractPrompts prompts)
+{
+    m_addPrompts = std::move(prompts);
+}
+
+bool MainWindow::addToContract(const QString& event, const QString& property)
+{
+    const QString title = tr("Add to Contract");
+    ContractAddition addition;
+    QString error;
+    {
+        QApplication::setOverrideCursor(Qt::WaitCursor); // every event of that name is read
+        const bool proposed = proposeAddition(*m_session, event.toStdString(), property.toStdString(), addition, error);
+        QApplication::restoreOverrideCursor();
+        if (!proposed) {
+            showError(title, error);
+            return false;
+        }
+    }
+    {
+        AddToContractDialog dialog(addition, this);
+        const bool accepted = m_addPrompts.confirm ? m_addPrompts.confirm(dialog) : dialog.exec() == QDialog::Accepted;
+        if (!accepted)
+            return false;
+    }
+    QString path = addition.target;
+    if (addition.builtin) {
+        path = m_addPrompts.copyPath ? m_addPrompts.copyPath(addition.target)
+                                     : QFileDialog::getSaveFileName(this, tr("Save a Copy of the Contract"),
+                                         addition.target, tr("Contracts (*.json);;All files (*)"));
+        if (path.isEmpty())
+            return false;
+        addition.target = path;
+    }
+    // Not watched while it is written: the reload below is the one that counts (watchContract() follows it).
+    if (!m_watcher->files().isEmpty())
+        m_watcher->removePaths(m_watcher->files());
+    if (!writeAddition(addition, path, error)) {
+        watchContract();
+        showError(title, error);
+        return false;
+    }
+    const QString what = property.isEmpty() ? event : QString(event + u'.' + property);
+    const QString file = QFileInfo(path).fileName();
+    std::function<void()> onApplied;
+    if (addition.builtin) {
+        // The copy replaces the built-in, now and at the next start (as Open Contract… does).
+        onApplied = [self = QPointer<MainWindow>(this), path] {
+            if (!self)
+                return;
+            self->m_settings.contract = path;
+            GuiSettings saved = GuiSettings::load();
+            saved.contract = path;
+            saved.save();
+        };
+    }
+    if (!applyContract(path, false, std::move(onApplied)))
+        return false;
+    const QString done = addition.builtin
+        ? tr("Added %1 to %2, a copy of %3, which is now the contract").arg(what, file, addition.origin)
+        : tr("Added %1 to %2; the contract is reloaded").arg(what, file);
+    if (m_session->isJudging())
+        m_jobDoneMessage = done + tr(" and every event was checked again");
+    else
+        statusBar()->showMessage(done, 8000);
+    return true;
 }
 
 void MainWindow::clearSession()

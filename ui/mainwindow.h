@@ -19,6 +19,7 @@ class QAction;
 class QDockWidget;
 class QFileSystemWatcher;
 class QLabel;
+class QMenu;
 class QMessageBox;
 class QProgressBar;
 class QPushButton;
@@ -34,6 +35,7 @@ class Session;
 
 namespace el::ui {
 
+class AddToContractDialog;
 class CoveragePanel;
 class CompareDialog;
 class DetailPane;
@@ -79,6 +81,31 @@ public:
     void compareWith(const QString& baseline);
     CompareDialog* compareDialog() const { return m_compareDialog; }
     void newSession();
+
+    /**
+     * Add to Contract… (issue 18 §2) on the unplanned event \a event, or on \a property of it (a property the contract
+     * does not name for that planned event): shows the schema inferred from the session's events of that name in an
+     * AddToContractDialog; once accepted, writes it into the loaded contract's file (for a built-in contract, into a
+     * copy saved where the user chooses, which then replaces it) and reloads the contract, so that every event is
+     * checked again. Errors are shown in a message box, with nothing written. True when it was written and the reload
+     * started.
+     */
+    bool addToContract(const QString& event, const QString& property = QString());
+    /** How addToContract() asks the user; tests replace them so that no modal dialog blocks. */
+    struct AddToContractPrompts
+    {
+        /// Shows the dialog; true to go on. Default: QDialog::exec() accepted.
+        std::function<bool(AddToContractDialog& dialog)> confirm;
+        /// The file a built-in contract's copy goes to (\a suggested offered first); empty cancels. Default: a file
+        /// dialog.
+        std::function<QString(const QString& suggested)> copyPath;
+    };
+    void setAddToContractPrompts(AddToContractPrompts prompts);
+    /**
+     * The event table's context menu for the row at \a index (a proxy index), owned by the caller: Add to
+     * Contract…, enabled when the contract neither plans nor allows the row's event (canAddToContract()).
+     */
+    QMenu* eventMenu(const QModelIndex& index);
 
     /** The listener the window shows and restarts (owned by the application's controller); none: not listening. */
     void setSinkControl(SinkControl* sink);
@@ -211,6 +238,7 @@ private:
     QTimer m_reloadDelay; ///< editors save in several steps
     QFileSystemWatcher* m_watcher;
     QPointer<QMessageBox> m_errorBox;
+    AddToContractPrompts m_addPrompts;
 
     bool m_wasAtBottom = true;
     qint64 m_topSeq = 0;

@@ -4,6 +4,7 @@
 #include "event.h"
 
 #include <cstddef>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,5 +93,46 @@ InferResult inferContract(const InferInput& input, const InferOptions& options =
  * showed it; a top-level `$comment` says what was added from which inputs. Nothing of \a base is changed.
  */
 InferResult extendContract(const Contract& base, const InferInput& input, const InferOptions& options = {});
+
+/**
+ * Every property name \a contract gives the events named \a event, as extendContract() reads them: the
+ * `super_properties`, the names in the globals' schema and, when the event is planned, in its schema and its
+ * `rules` (in `properties` or `required`, through `allOf`/`anyOf`/`oneOf`/`if`/`then`/`else`/`not`). A property
+ * outside this set is unplanned: the window offers Add to Contract… on it.
+ */
+std::set<std::string> namedProperties(const Contract& contract, const std::string& event);
+
+/**
+ * True when \a contract neither plans \a event (`events`) nor allows it (`unplanned_events.allow`): an event
+ * extendContract() would add, and the window offers Add to Contract… on.
+ */
+bool isUnplannedEvent(const Contract& contract, const std::string& event);
+
+/**
+ * Adds \a entry (an `events` entry, as inferEventSchema() makes it) to the contract document \a contract as
+ * `events.EVENT`, creating `events` when there is none. False with \a error, and \a contract unchanged, when the
+ * document is not an object, its `events` is not an object, or it has an entry for \a event already.
+ */
+bool addEventToContract(Json& contract, const std::string& event, const Json& entry, std::string& error);
+
+/**
+ * Adds \a schema (a property's schema, as inferPropertySchema() makes it) to the planned event \a event of the
+ * contract document \a contract, under `events.EVENT.schema.properties.PROPERTY`: a missing or `true` schema
+ * becomes `{"properties": {...}}`, a missing `properties` is created; `required` is never touched. False with
+ * \a error, and \a contract unchanged, when the event is not in `events`, its schema is `false` or not an object,
+ * or its `properties` is not an object or names \a property already.
+ */
+bool addPropertyToContract(
+    Json& contract, const std::string& event, const std::string& property, const Json& schema, std::string& error);
+
+/**
+ * What Add to Contract… writes: the contract file's text \a text with \a piece added as addEventToContract() (an
+ * empty \a property) or addPropertyToContract() do, into \a out. Unlike those, the file's keys keep their order (the
+ * new ones come last), so that the change reads as an addition; \a out is pretty-printed with a 2-space indent and
+ * ends in a newline. False with \a error when \a text is not JSON or the piece cannot go in. The result is not
+ * checked as a contract: parse it (parseContract()) before writing it.
+ */
+bool addToContractText(const std::string& text, const std::string& event, const std::string& property,
+    const Json& piece, std::string& out, std::string& error);
 
 } // namespace el

@@ -197,6 +197,7 @@ private slots:
     void baseContract();
     void sessionFile();
     void binary();
+    void addToContract();
 };
 
 void TestInfer::acceptsItsOwnTraffic_data()
@@ -673,6 +674,104 @@ void TestInfer::binary()
     RUN_OK(inferHelp);
     QCOMPARE(inferHelp.code, 0);
     QVERIFY(inferHelp.out.contains("--base"));
+}
+
+void TestInfer::addToContract()
+{
+    // The window's Add to Contract…: one event or one property merged into a contract document, nothing else changed;
+    // what cannot go in is refused with the document unchanged; the file's text keeps its key order.
+    const Json base = {{"name", "c"},
+        {"events",
+            {{"ui_click",
+                 {{"schema",
+                     {{"type", "object"}, {"properties", {{"tab", {{"type", "string"}}}}}, {"required", {"tab"}}}}}},
+                {"page_view", Json::object()}, {"locked", {{"schema", false}}}, {"open", {{"schema", true}}}}}};
+    QVERIFY(load(base));
+    std::string error;
+    const Json entry = el::inferEventSchema("share_link_copied",
+        {Json {{"kind", "public"}, {"$lib", "web"}}, Json {{"kind", "team"}}, Json {{"kind", "public"}}});
+
+    // An event goes under events.
+    Json doc = base;
+    QVERIFY2(el::addEventToContract(doc, "share_link_copied", entry, error), error.c_str());
+    JSON_COMPARE(doc["events"]["share_link_copied"], entry);
+    QVERIFY(load(doc));
+    doc["events"].erase("share_link_copied");
+    QVERIFY(doc == base);
+    Json bare = {{"name", "c"}};
+    QVERIFY2(el::addEventToContract(bare, "x", entry, error), error.c_str());
+    JSON_COMPARE(bare["events"], Json({{"x", entry}}));
+    // Refused: planned already, events not an object, not a contract object.
+    doc = base;
+    QVERIFY(!el::addEventToContract(doc, "ui_click", entry, error));
+    QVERIFY2(error.find("plans ui_click already") != std::string::npos, error.c_str());
+    QVERIFY(doc == base);
+    Json broken = {{"name", "c"}, {"events", Json::array()}};
+    QVERIFY(!el::addEventToContract(broken, "x", entry, error));
+    JSON_COMPARE(broken["events"], Json::array());
+    Json notObject = Json::array();
+    QVERIFY(!el::addEventToContract(notObject, "x", entry, error));
+
+    // A property goes under the event's schema properties, never into required.
+    const Json tab = el::inferPropertySchema("ui_click", "tab_count", {Json {{"tab_count", 3}}, Json::object()});
+    JSON_COMPARE(tab, Json({{"type", "integer"}, {"description", "seen on 1 of 2 ui_click events"}}));
+    doc = base;
+    QVERIFY2(el::addPropertyToContract(doc, "ui_click", "tab_count", tab, error), error.c_str());
+    JSON_COMPARE(doc["events"]["ui_click"]["schema"]["properties"]["tab_count"], tab);
+    JSON_COMPARE(doc["events"]["ui_click"]["schema"]["required"], Json({"tab"}));
+    // An event without a schema, or with `true`, gets one with properties; a schema without properties gets them.
+    QVERIFY2(el::addPropertyToContract(doc, "page_view", "tab_count", tab, error), error.c_str());
+    JSON_COMPARE(doc["events"]["page_view"]["schema"], Json({{"properties", {{"tab_count", tab}}}}));
+    QVERIFY2(el::addPropertyToContract(doc, "open", "tab_count", tab, error), error.c_str());
+    JSON_COMPARE(doc["events"]["open"]["schema"], Json({{"properties", {{"tab_count", tab}}}}));
+    Json typed = {{"name", "c"}, {"events", {{"e", {{"schema", {{"type", "object"}}}}}}}};
+    QVERIFY2(el::addPropertyToContract(typed, "e", "p", tab, error), error.c_str());
+    JSON_COMPARE(typed["events"]["e"]["schema"], Json({{"type", "object"}, {"properties", {{"p", tab}}}}));
+    const auto merged = load(doc);
+    QVERIFY(merged);
+    QVERIFY(el::namedProperties(*merged, "ui_click").count("tab_count"));
+    // Refused: named already, an event the contract does not plan, a `false` schema, no property name.
+    const Json before = doc;
+    QVERIFY(!el::addPropertyToContract(doc, "ui_click", "tab", tab, error));
+    QVERIFY2(error.find("names tab already") != std::string::npos, error.c_str());
+    QVERIFY(!el::addPropertyToContract(doc, "share_link_copied", "kind", tab, error));
+    QVERIFY2(error.find("does not plan share_link_copied") != std::string::npos, error.c_str());
+    QVERIFY(!el::addPropertyToContract(doc, "locked", "p", tab, error));
+    QVERIFY(!el::addPropertyToContract(doc, "ui_click", "", tab, error));
+    QVERIFY(doc == before);
+
+    // What the window asks of the loaded contract: unplanned events (not allowed either) and named properties.
+    const auto contract = load(Json::parse(R"({"name": "c", "super_properties": ["env"],
+        "globals": {"schema": {"properties": {"runtime_type": {"type": "string"}}}},
+        "events": {"ui_click": {"schema": {"allOf": [{"required": ["element"]}]},
+            "rules": [{"id": "r", "schema": {"if": {"properties": {"tab": true}}}}]}},
+        "unplanned_events": {"mode": "warn", "allow": ["$*", "debug_*"]}})"));
+    QVERIFY(contract);
+    QVERIFY(el::isUnplannedEvent(*contract, "share_link_copied"));
+    QVERIFY(!el::isUnplannedEvent(*contract, "ui_click"));
+    QVERIFY(!el::isUnplannedEvent(*contract, "$pageview"));
+    QVERIFY(!el::isUnplannedEvent(*contract, "debug_dump"));
+    QVERIFY(!el::isUnplannedEvent(*contract, ""));
+    const std::set<std::string> named = el::namedProperties(*contract, "ui_click");
+    QCOMPARE(named, (std::set<std::string> {"element", "env", "runtime_type", "tab"}));
+    QCOMPARE(el::namedProperties(*contract, "share_link_copied"), (std::set<std::string> {"env", "runtime_type"}));
+
+    // The file's text: its keys keep their order (the new one last), pretty-printed with 2 spaces.
+    const std::string text = "{\"name\": \"c\", \"version\": \"1\",\n    \"events\": {\"zeta\": {},\n"
+                             "        \"alpha\": {\"schema\": {\"required\": [\"a\"], \"properties\": {\"a\": {}}}}}}";
+    std::string out;
+    QVERIFY2(el::addToContractText(text, "alpha", "b", Json {{"type", "integer"}}, out, error), error.c_str());
+    QCOMPARE(out,
+        std::string("{\n  \"name\": \"c\",\n  \"version\": \"1\",\n  \"events\": {\n    \"zeta\": {},\n"
+                    "    \"alpha\": {\n      \"schema\": {\n        \"required\": [\n          \"a\"\n        ],\n"
+                    "        \"properties\": {\n          \"a\": {},\n          \"b\": {\n            \"type\": "
+                    "\"integer\"\n          }\n        }\n      }\n    }\n  }\n}\n"));
+    QVERIFY2(el::addToContractText(text, "beta", "", Json {{"schema", true}}, out, error), error.c_str());
+    QVERIFY(out.find("\"alpha\"") < out.find("\"beta\""));
+    QVERIFY(out.find("\"zeta\"") < out.find("\"alpha\""));
+    QVERIFY(!el::addToContractText("{\"name\": \"c\",", "beta", "", entry, out, error));
+    QVERIFY2(error.rfind("not valid JSON: ", 0) == 0, error.c_str());
+    QVERIFY(!el::addToContractText(text, "zeta", "", entry, out, error));
 }
 
 QTEST_GUILESS_MAIN(TestInfer)

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Models, proxies and the main window of the inspector (offscreen).
+#include "addtocontractdialog.h"
 #include "comparedialog.h"
+#include "contract/contract.h"
 #include "coveragepanel.h"
 #include "detailpane.h"
 #include "diffcommand.h"
@@ -18,6 +20,7 @@
 #include "store/eventstore.h"
 #include "uiutil.h"
 
+#include "jsoncompare.h"
 #include "rawhttp.h"
 
 #include <QAbstractItemModelTester>
@@ -25,11 +28,15 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDir>
 #include <QDockWidget>
 #include <QElapsedTimer>
+#include <QFile>
 #include <QFileInfo>
 #include <QLabel>
 #include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
 #include <QPlainTextEdit>
 #include <QProgressBar>
 #include <QPushButton>
@@ -193,6 +200,10 @@ private Q_SLOTS:
     void rawTabWithoutSessionFile();
     void rawTabOfAnImport();
     void rawTabLargeBodyShowsAWindow();
+
+    void addToContractEvent();
+    void addToContractProperty();
+    void addToContractBuiltinCopy();
 
 private:
     std::unique_ptr<EventStore> m_filterStore;
@@ -1600,6 +1611,341 @@ void TestUi::rawTabLargeBodyShowsAWindow()
     }
     QVERIFY(detail->findChild<QLabel*>(QStringLiteral("rawBodyLabel"))->text().contains(QStringLiteral("are shown")));
     window.close();
+}
+
+namespace {
+
+/** A small contract file for Add to Contract…: run_created planned (run_id required), runtime_type a global. */
+const char* const kAddContract = R"({
+    "name": "tst-add",
+    "version": "1",
+    "description": "Add to Contract in tst_ui",
+    "super_properties": ["runtime_type"],
+    "globals": {
+        "schema": {"type": "object", "required": ["runtime_type"],
+            "properties": {"runtime_type": {"enum": ["byok", "none"]}}}
+    },
+    "events": {
+        "run_created": {
+            "description": "A run starts.",
+            "schema": {"type": "object", "required": ["run_id"], "properties": {"run_id": {"type": "string"}}}
+        }
+    },
+    "unplanned_events": {"mode": "warn", "allow": ["$*"]}
+}
+)";
+
+QByteArray readAll(const QString& path)
+{
+    QFile f(path);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+bool writeAll(const QString& path, const QByteArray& bytes)
+{
+    QFile f(path);
+    return f.open(QIODevice::WriteOnly | QIODevice::Truncate) && f.write(bytes) == bytes.size();
+}
+
+/** Violations of \a kind (at \a path, when given) on the events named \a name. */
+int violationsOf(const Session& session, const std::string& name, ViolationKind kind, const std::string& path = {})
+{
+    int n = 0;
+    for (const EventPtr& e : session.store()->events()) {
+        if (e->name() != name)
+            continue;
+        for (const Violation* v : session.store()->violationsFor(e->seq))
+            n += v->kind == kind && (path.empty() || v->path == path);
+    }
+    return n;
+}
+
+/** The event table's index (proxy) of the first event named \a name. */
+QModelIndex rowOf(MainWindow& window, const std::string& name)
+{
+    for (int r = 0; r < window.eventModel()->rowCount(); ++r) {
+        if (window.eventModel()->rowAt(r).event->name() == name)
+            return window.eventProxy()->mapFromSource(window.eventModel()->index(r, 0));
+    }
+    return {};
+}
+
+QAction* addAction(QMenu* menu)
+{
+    return menu ? menu->findChild<QAction*>(QStringLiteral("addToContract")) : nullptr;
+}
+
+Json shareEvent(int i)
+{
+    return Json {{"event", "share_link_copied"}, {"distinct_id", "d1"},
+        {"properties", {{"runtime_type", "byok"}, {"link_kind", i % 2 ? "team" : "public"}, {"$lib", "posthog-node"}}}};
+}
+
+Json runCreated(int i, const Json& extra = Json::object())
+{
+    Json props = {{"runtime_type", "byok"}, {"run_id", "r" + std::to_string(i)}, {"$lib", "posthog-node"}};
+    props.update(extra);
+    return Json {{"event", "run_created"}, {"distinct_id", "d1"}, {"properties", props}};
+}
+
+} // namespace
+
+// Issue 18 §2: Add to Contract… on an unplanned event: the dialog shows the schema inferred from the session's events
+// of that name; accepted, the contract file gets it (its other keys in their order) and is reloaded, and the events
+// are no longer unplanned. A merged document the parser refuses is never written.
+void TestUi::addToContractEvent()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("contract.json"));
+    QVERIFY(writeAll(path, kAddContract));
+    Session session;
+    std::string error;
+    QVERIFY2(session.loadContractNow(path.toStdString(), error), error.c_str());
+    MainWindow window(&session);
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    Json batch = Json::array({runCreated(1), runCreated(2)});
+    for (int i = 0; i < 3; ++i)
+        batch.push_back(shareEvent(i));
+    ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 5);
+    QCOMPARE(violationsOf(session, "share_link_copied", ViolationKind::Unplanned), 3);
+
+    // The table's context menu: enabled on the unplanned event, disabled on the planned one.
+    std::unique_ptr<QMenu> planned(window.eventMenu(rowOf(window, "run_created")));
+    QVERIFY(addAction(planned.get()) && !addAction(planned.get())->isEnabled());
+    std::unique_ptr<QMenu> menu(window.eventMenu(rowOf(window, "share_link_copied")));
+    QAction* add = addAction(menu.get());
+    QVERIFY(add && add->isEnabled());
+    QCOMPARE(add->text(), QStringLiteral("Add “share_link_copied” to Contract…"));
+
+    int asked = 0;
+    QString summary;
+    Json shown;
+    MainWindow::AddToContractPrompts prompts;
+    prompts.confirm = [&](AddToContractDialog& dialog) {
+        ++asked;
+        summary = dialog.summaryText();
+        shown = Json::parse(dialog.schemaView()->toPlainText().toStdString(), nullptr, false);
+        dialog.show();
+        if (summary.contains(QStringLiteral("share_link_copied")) && QTest::qWaitForWindowExposed(&dialog))
+            screenshot(&dialog, "add-to-contract");
+        return true;
+    };
+    prompts.copyPath = [&](const QString&) {
+        ++asked; // a file contract is written in place: never asked
+        return QString();
+    };
+    window.setAddToContractPrompts(prompts);
+    add->trigger();
+    QCOMPARE(asked, 1);
+    QVERIFY2(summary.contains(QStringLiteral("Add the event share_link_copied to the contract")), qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("Inferred from the 3 share_link_copied events in this session")),
+        qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("events.share_link_copied")), qPrintable(summary));
+    QVERIFY2(summary.contains(QDir::toNativeSeparators(path)), qPrintable(summary));
+    QCOMPARE(shown.value("description", ""), std::string("Inferred from 3 share_link_copied events."));
+    QVERIFY(shown["schema"]["properties"].contains("link_kind"));
+    QVERIFY(!shown["schema"]["properties"].contains("runtime_type")); // the globals name it
+    QVERIFY(!shown["schema"]["properties"].contains("$lib"));
+
+    // The file: the event added, the rest as it was (keys in their order), 2-space indent.
+    const QByteArray text = readAll(path);
+    const Json doc = Json::parse(text.toStdString());
+    JSON_COMPARE(doc["events"]["share_link_copied"], shown);
+    Json rest = doc;
+    rest["events"].erase("share_link_copied");
+    QVERIFY(rest == Json::parse(kAddContract));
+    QVERIFY(text.startsWith("{\n  \"name\": \"tst-add\",\n  \"version\": \"1\",\n  \"description\""));
+    QVERIFY(text.indexOf("\"run_created\"") < text.indexOf("\"share_link_copied\""));
+    QVERIFY(text.indexOf("\"share_link_copied\"") < text.indexOf("\"unplanned_events\""));
+
+    // Reloaded: planned now, judged again, no longer unplanned (and nothing else is wrong with them).
+    QTRY_VERIFY(session.contract()->event("share_link_copied"));
+    QTRY_COMPARE(violationsOf(session, "share_link_copied", ViolationKind::Unplanned), 0);
+    const qint64 shareSeq = rowOf(window, "share_link_copied").data(EventTableModel::SeqRole).toLongLong();
+    QVERIFY(shareSeq > 0);
+    QCOMPARE(session.store()->violationsFor(shareSeq).size(), std::size_t(0));
+    QCOMPARE(session.contractOrigin(), path.toStdString());
+    menu.reset(window.eventMenu(rowOf(window, "share_link_copied")));
+    QVERIFY(!addAction(menu.get())->isEnabled());
+    QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("share_link_copied")),
+        qPrintable(window.statusBar()->currentMessage()));
+
+    // A file the parser would refuse once merged (edited since, with an unknown key) is left as it is.
+    ingestLikeTheSink(session,
+        batchRequest(Json::array({Json {{"event", "export_done"}, {"distinct_id", "d1"},
+            {"properties", {{"runtime_type", "none"}, {"format", "pdf"}}}}})),
+        Endpoint::Batch);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 6);
+    Json bad = doc;
+    bad["bogus"] = true;
+    const QByteArray badText = QByteArray::fromStdString(bad.dump(2));
+    QVERIFY(writeAll(path, badText));
+    asked = 0;
+    QVERIFY(!window.addToContract(QStringLiteral("export_done")));
+    QCOMPARE(asked, 1);
+    QCOMPARE(readAll(path), badText);
+    auto* box = window.findChild<QMessageBox*>();
+    QVERIFY(box && box->isVisible());
+    QVERIFY2(box->text().contains(QStringLiteral("does not load, so nothing was written"))
+            && box->text().contains(QStringLiteral("bogus")),
+        qPrintable(box->text()));
+    QVERIFY(session.contract()->event("share_link_copied")); // the loaded contract stays
+    box->close();
+    window.close();
+}
+
+// Issue 18 §2: Add to Contract… on a property the event's schema does not name, from the detail pane's property tree
+// (and the Coverage tab): added to the schema's properties, never to required; once reloaded the contract names it.
+void TestUi::addToContractProperty()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    const QString path = dir.filePath(QStringLiteral("contract.json"));
+    QVERIFY(writeAll(path, kAddContract));
+    Session session;
+    std::string error;
+    QVERIFY2(session.loadContractNow(path.toStdString(), error), error.c_str());
+    MainWindow window(&session);
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    Json batch = Json::array();
+    for (int i = 0; i < 4; ++i)
+        batch.push_back(runCreated(i, i < 3 ? Json {{"tab_count", i + 1}} : Json::object()));
+    ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 4);
+    QVERIFY(!canAddToContract(session, "run_created")); // planned
+
+    // The property tree: Add to Contract… on tab_count; disabled on run_id (named), runtime_type (a global) and $lib.
+    window.eventView()->setCurrentIndex(rowOf(window, "run_created"));
+    DetailPane* detail = window.detailPane();
+    const auto menuAt = [detail](const char* pointer) {
+        return std::unique_ptr<QMenu>(
+            detail->treeMenu(detail->propertyView(), detail->propertyModel()->indexForPointer(pointer)));
+    };
+    for (const char* named : {"/properties/run_id", "/properties/runtime_type", "/properties/$lib"}) {
+        const auto menu = menuAt(named);
+        QVERIFY2(addAction(menu.get()) && !addAction(menu.get())->isEnabled(), named);
+    }
+    QVERIFY(!addAction(menuAt("/event").get())); // not a property
+    auto menu = menuAt("/properties/tab_count");
+    QAction* add = addAction(menu.get());
+    QVERIFY(add && add->isEnabled());
+    // The Coverage tab offers the same on the cell.
+    window.coverageDock()->show();
+    window.coverageDock()->raise();
+    window.coveragePanel()->refresh();
+    CoverageModel* coverage = window.coveragePanel()->model();
+    QTRY_VERIFY(coverage->indexOf("run_created", "tab_count").isValid());
+    std::unique_ptr<QMenu> cellMenu(window.coveragePanel()->cellMenu(coverage->indexOf("run_created", "tab_count")));
+    QVERIFY(addAction(cellMenu.get()));
+    QVERIFY(!window.coveragePanel()->cellMenu(coverage->indexOf("run_created", "run_id")));
+
+    QString summary;
+    Json shown;
+    MainWindow::AddToContractPrompts prompts;
+    prompts.confirm = [&](AddToContractDialog& dialog) {
+        summary = dialog.summaryText();
+        shown = Json::parse(dialog.schemaView()->toPlainText().toStdString(), nullptr, false);
+        dialog.show();
+        if (QTest::qWaitForWindowExposed(&dialog))
+            screenshot(&dialog, "add-to-contract-property");
+        return true;
+    };
+    window.setAddToContractPrompts(prompts);
+    add->trigger();
+    QVERIFY2(summary.contains(QStringLiteral("Add the property tab_count of run_created to the contract")),
+        qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("Inferred from the 4 run_created events in this session: 3 of them")),
+        qPrintable(summary));
+    QVERIFY2(summary.contains(QStringLiteral("events.run_created.schema.properties.tab_count")), qPrintable(summary));
+    JSON_COMPARE(shown, Json({{"type", "integer"}, {"description", "seen on 3 of 4 run_created events"}}));
+
+    const Json doc = Json::parse(readAll(path).toStdString());
+    const Json& schema = doc["events"]["run_created"]["schema"];
+    JSON_COMPARE(schema["properties"]["tab_count"], shown);
+    JSON_COMPARE(schema["required"], Json({"run_id"}));
+    QTRY_VERIFY(!canAddToContract(session, "run_created", "tab_count"));
+    QTRY_VERIFY(!addAction(menuAt("/properties/tab_count").get())->isEnabled());
+    QCOMPARE(violationsOf(session, "run_created", ViolationKind::Schema), 0);
+    QVERIFY(!window.coveragePanel()->cellMenu(coverage->indexOf("run_created", "tab_count")));
+    const auto plannedCell = [&] {
+        window.coveragePanel()->refresh();
+        const QModelIndex cell = coverage->indexOf("run_created", "tab_count");
+        return cell.isValid() && coverage->cell(cell.row(), cell.column())->planned;
+    };
+    QTRY_VERIFY(plannedCell()); // the Coverage tab says "in the contract" now
+    window.close();
+}
+
+// Issue 18 §2: with a built-in contract, Add to Contract… saves a copy with the addition where the user says (asked
+// after the dialog; a failed write says why and changes nothing), and the window switches to that copy.
+void TestUi::addToContractBuiltinCopy()
+{
+    QTemporaryDir dir;
+    QVERIFY(dir.isValid());
+    Session session;
+    std::string error;
+    QVERIFY2(session.loadContractNow("builtin:open-design", error), error.c_str());
+    const std::size_t plannedBefore = session.contract()->events().size();
+    const QString previousContract = GuiSettings::load().contract;
+    MainWindow window(&session);
+    window.resize(1400, 900);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    ingestLikeTheSink(session, batchRequest(Json::array({shareEvent(0), shareEvent(1)})), Endpoint::Batch);
+    QTRY_COMPARE(window.eventModel()->rowCount(), 2);
+    QCOMPARE(violationsOf(session, "share_link_copied", ViolationKind::Unplanned), 2);
+
+    QString summary;
+    QString okText;
+    QString suggested;
+    QString answer = dir.filePath(QStringLiteral("missing/od-copy.json")); // no such folder: the write fails
+    MainWindow::AddToContractPrompts prompts;
+    prompts.confirm = [&](AddToContractDialog& dialog) {
+        summary = dialog.summaryText();
+        okText = dialog.okButton()->text();
+        dialog.show();
+        if (QTest::qWaitForWindowExposed(&dialog))
+            screenshot(&dialog, "add-to-contract-builtin");
+        return true;
+    };
+    prompts.copyPath = [&](const QString& offered) {
+        suggested = offered;
+        return answer;
+    };
+    window.setAddToContractPrompts(prompts);
+    QVERIFY(!window.addToContract(QStringLiteral("share_link_copied")));
+    QVERIFY2(
+        summary.contains(QStringLiteral("The built-in contract open-design cannot be changed")), qPrintable(summary));
+    QCOMPARE(okText, QStringLiteral("Save a Copy…"));
+    QCOMPARE(QFileInfo(suggested).fileName(), QStringLiteral("open-design-custom.json"));
+    auto* box = window.findChild<QMessageBox*>();
+    QVERIFY(box && box->isVisible());
+    QVERIFY2(
+        box->text().contains(QStringLiteral("Cannot write")) && box->text().contains(answer), qPrintable(box->text()));
+    QCOMPARE(session.contractOrigin(), std::string("builtin:open-design"));
+    box->close();
+
+    answer = dir.filePath(QStringLiteral("od-copy.json"));
+    QVERIFY(window.addToContract(QStringLiteral("share_link_copied")));
+    const Json doc = Json::parse(readAll(answer).toStdString());
+    QCOMPARE(doc.value("name", ""), std::string("open-design"));
+    QCOMPARE(doc["events"].size(), plannedBefore + 1);
+    QVERIFY(doc["events"].contains("share_link_copied"));
+    QTRY_COMPARE(session.contractOrigin(), answer.toStdString());
+    QTRY_COMPARE(violationsOf(session, "share_link_copied", ViolationKind::Unplanned), 0);
+    QCOMPARE(session.contract()->events().size(), plannedBefore + 1);
+    QTRY_COMPARE(GuiSettings::load().contract, answer); // the copy is the contract at the next start too
+    QVERIFY(window.statusSummary().contains(QStringLiteral("Contract: open-design")));
+    window.close();
+    GuiSettings settings = GuiSettings::load(); // not a file that goes with the temporary folder
+    settings.contract = previousContract;
+    settings.save();
 }
 
 QTEST_MAIN(TestUi)
