@@ -6,6 +6,7 @@
 #include "contract/contractengine.h"
 #include "contract/coverage.h"
 #include "contract/offlineinput.h"
+#include "contract/scan.h"
 #include "report/reportdata.h"
 #include "savefile.h"
 #include "store/journal.h"
@@ -710,8 +711,12 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
                 coverage->add(name != doc.end() && name->is_string() ? name->get_ref<const std::string&>() : e.name(),
                     props != doc.end() ? *props : none);
             }
-            if (b.keepJson && !b.judged[i].violations.empty())
+            if (b.keepJson && !b.judged[i].violations.empty()) {
                 b.eventJson[i] = doc.dump(-1, ' ', false, el::Json::error_handler_t::replace);
+                // The report shows the event: what its scan rules find is masked there too, never shown again.
+                if (contract.scanMask())
+                    b.eventJson[i] = el::redactText(b.eventJson[i], contract.scanMask());
+            }
             if (!junit)
                 continue;
             const std::string name = e.name();

@@ -49,6 +49,10 @@ std::string_view toString(ViolationKind kind)
         return "sequence.order";
     case ViolationKind::SequenceDuplicateKey:
         return "sequence.duplicate_key";
+    case ViolationKind::Secret:
+        return "secret";
+    case ViolationKind::Pii:
+        return "pii";
     }
     return "schema";
 }

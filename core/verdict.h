@@ -23,6 +23,8 @@ enum class ViolationKind {
     SequencePinnedMismatch,
     SequenceOrder,
     SequenceDuplicateKey,
+    Secret, ///< a `scan` rule of kind "secret" found a credential in a string value
+    Pii, ///< a `scan` rule of kind "pii" found personal data (e-mail, card number, phone) in a string value
 };
 
 /** \brief Where a correlated pair (RunInfo) stands. Wire names: "open", "finished", "unfinished", "orphan". */
@@ -31,10 +33,10 @@ enum class RunState { Open, Finished, Unfinished, Orphan };
 /** Every severity, in documentation order. */
 inline constexpr std::array<Severity, 2> kSeverities {Severity::Error, Severity::Warning};
 /** Every violation kind, in documentation order. */
-inline constexpr std::array<ViolationKind, 9> kViolationKinds {ViolationKind::Schema, ViolationKind::Global,
+inline constexpr std::array<ViolationKind, 11> kViolationKinds {ViolationKind::Schema, ViolationKind::Global,
     ViolationKind::Unplanned, ViolationKind::SequenceUnfinished, ViolationKind::SequenceOrphanEnd,
     ViolationKind::SequenceDuplicateEnd, ViolationKind::SequencePinnedMismatch, ViolationKind::SequenceOrder,
-    ViolationKind::SequenceDuplicateKey};
+    ViolationKind::SequenceDuplicateKey, ViolationKind::Secret, ViolationKind::Pii};
 /** Every run state. */
 inline constexpr std::array<RunState, 4> kRunStates {
     RunState::Open, RunState::Finished, RunState::Unfinished, RunState::Orphan};

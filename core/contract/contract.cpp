@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "contract/contract.h"
 
+#include "util/text.h"
+
 #include <algorithm>
 #include <set>
 
@@ -9,7 +11,7 @@ namespace el {
 namespace {
 
 const char* const kTopLevelKeys[] = {"name", "version", "description", "globals", "super_properties", "events",
-    "unplanned_events", "sequences", "$schema", "$comment"};
+    "unplanned_events", "sequences", "scans", "$schema", "$comment"};
 
 std::string joinKeys(const std::vector<std::string>& keys)
 {
@@ -90,6 +92,13 @@ public:
                 fail("sequences", "must be an array of rules, not " + jsonTypeName(seqs));
             for (std::size_t i = 0; i < seqs.size(); ++i)
                 parseSequence(seqs[i], "sequences[" + std::to_string(i) + "]");
+        }
+        if (doc.contains("scans")) {
+            const Json& scans = doc["scans"];
+            if (!scans.is_array())
+                fail("scans", "must be an array of rules, not " + jsonTypeName(scans));
+            for (std::size_t i = 0; i < scans.size(); ++i)
+                parseScan(scans[i], "scans[" + std::to_string(i) + "]");
         }
     }
 
@@ -343,6 +352,80 @@ private:
         m_c.m_sequences.push_back(std::move(spec));
     }
 
+    void parseScan(const Json& s, const std::string& where)
+    {
+        if (!s.is_object())
+            fail(where, "must be an object, not " + jsonTypeName(s));
+        ScanSpec spec;
+        spec.id = requiredString(s, "id", where);
+        const std::string w = "scans." + spec.id;
+        addRuleId(spec.id, w);
+        checkKeys(s, w, {"id", "kind", "severity", "detectors", "allow"});
+        const std::string kind = requiredString(s, "kind", w);
+        if (kind == "secret")
+            spec.kind = ScanKind::Secret;
+        else if (kind == "pii")
+            spec.kind = ScanKind::Pii;
+        else
+            fail(sub(w, "kind"), "must be \"secret\" or \"pii\", not \"" + kind + "\"");
+        spec.severity = severity(s, w);
+        spec.description = optionalString(s, "description", w, "");
+        const auto& all = scanDetectors();
+        if (s.contains("detectors")) {
+            const std::vector<std::string> names = stringList(s["detectors"], sub(w, "detectors"));
+            if (names.empty())
+                fail(sub(w, "detectors"), "must name at least one detector (leave it out for every " + kind + " one)");
+            for (const std::string& name : names) {
+                const int index = scanDetectorIndex(name);
+                if (index < 0 || all[std::size_t(index)].kind != spec.kind) {
+                    std::string known;
+                    for (const ScanDetector& d : all) {
+                        if (d.kind == spec.kind)
+                            known += (known.empty() ? "" : ", ") + std::string(d.name);
+                    }
+                    fail(sub(w, "detectors"),
+                        "unknown " + kind + " detector \"" + name + "\" (" + kind + " detectors: " + known + ")");
+                }
+                spec.mask |= DetectorMask(1) << index;
+            }
+        } else {
+            spec.mask = scanDetectorsOf(spec.kind);
+        }
+        for (std::size_t i = 0; i < all.size(); ++i) {
+            if (spec.mask & (DetectorMask(1) << i))
+                spec.detectors.emplace_back(all[i].name);
+        }
+        if (s.contains("allow")) {
+            const Json& list = s["allow"];
+            if (!list.is_array())
+                fail(sub(w, "allow"), "must be an array of {event, property, path}, not " + jsonTypeName(list));
+            for (std::size_t i = 0; i < list.size(); ++i) {
+                const std::string aw = w + ".allow[" + std::to_string(i) + "]";
+                const Json& a = list[i];
+                if (!a.is_object())
+                    fail(aw, "must be an object {event, property, path}, not " + jsonTypeName(a));
+                checkKeys(a, aw, {"event", "property", "path"});
+                ScanAllow allow;
+                allow.event = optionalString(a, "event", aw, "");
+                allow.property = optionalString(a, "property", aw, "");
+                allow.path = pointer(a, "path", aw, false);
+                if (a.contains("property") && allow.property.empty())
+                    fail(sub(aw, "property"), "must not be empty");
+                if (a.contains("event") && allow.event.empty())
+                    fail(sub(aw, "event"), "must not be empty");
+                if (!allow.property.empty() && !allow.path.empty())
+                    fail(aw, "give property or path, not both");
+                if (allow.event.empty() && allow.property.empty() && allow.path.empty())
+                    fail(aw, "must give event, property or path");
+                if (!allow.property.empty())
+                    allow.propertyPointer = "/properties/" + jsonPointerEscape(allow.property);
+                spec.allow.push_back(std::move(allow));
+            }
+        }
+        m_c.m_scanMask |= spec.mask;
+        m_c.m_scans.push_back(std::move(spec));
+    }
+
     Contract& m_c;
     std::set<std::string> m_ruleIds;
 };
@@ -395,7 +478,27 @@ std::vector<std::string> Contract::ruleIds() const
     out.emplace_back("unplanned");
     for (const SequenceSpec& s : m_sequences)
         out.push_back(s.id);
+    for (const ScanSpec& s : m_scans)
+        out.push_back(s.id);
     return out;
+}
+
+bool ScanAllow::covers(std::string_view eventName, std::string_view pointer) const
+{
+    if (!event.empty() && !globMatch(event, eventName))
+        return false;
+    if (!path.empty())
+        return pointer == path;
+    if (!propertyPointer.empty()) {
+        return pointer.substr(0, propertyPointer.size()) == propertyPointer
+            && (pointer.size() == propertyPointer.size() || pointer[propertyPointer.size()] == '/');
+    }
+    return true; // an event alone: every value of those events
+}
+
+bool ScanSpec::allows(std::string_view eventName, std::string_view pointer) const
+{
+    return std::any_of(allow.begin(), allow.end(), [&](const ScanAllow& a) { return a.covers(eventName, pointer); });
 }
 
 std::string SequenceSpec::typeName() const

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "contract/jsonschema.h"
+#include "contract/scan.h"
 #include "event.h"
 #include "verdict.h"
 
@@ -76,6 +77,34 @@ struct SequenceSpec
     std::string typeName() const;
 };
 
+/** \brief One entry of a `scan` rule's `allow`: where a finding is not reported. */
+struct ScanAllow
+{
+    std::string event; ///< name glob; empty: every event
+    std::string property; ///< a top-level property: /properties/<name> and everything under it; may be empty
+    std::string path; ///< an exact JSON pointer; may be empty
+    std::string propertyPointer; ///< "/properties/" + the escaped property name, when \c property is set
+    /** True when the entry covers the value at \a pointer on an event named \a eventName. */
+    bool covers(std::string_view eventName, std::string_view pointer) const;
+};
+
+/**
+ * \brief One entry of `scans`: looks for secrets or personal data in every string value of every event (planned or
+ * not) and reports each value that holds some as a violation of kind `secret` or `pii` at the value's pointer.
+ */
+struct ScanSpec
+{
+    std::string id;
+    ScanKind kind = ScanKind::Secret;
+    Severity severity = Severity::Error;
+    std::string description;
+    std::vector<std::string> detectors; ///< names, in scanDetectors() order (all of the kind when not given)
+    DetectorMask mask = 0; ///< the same as bits
+    std::vector<ScanAllow> allow;
+    /** True when an allow entry covers \a pointer on \a eventName. */
+    bool allows(std::string_view eventName, std::string_view pointer) const;
+};
+
 /**
  * \brief A loaded contract: parsed, checked and with every schema compiled. Immutable; share it
  * between engines and threads freely. Build one with loadContract()/parseContract() (contractengine.h).
@@ -101,6 +130,9 @@ public:
     const EventSpec* event(const std::string& name) const;
     const UnplannedSpec& unplanned() const { return m_unplanned; }
     const std::vector<SequenceSpec>& sequences() const { return m_sequences; }
+    const std::vector<ScanSpec>& scans() const { return m_scans; }
+    /** Every detector of every scan rule (0: no scan rule). */
+    DetectorMask scanMask() const { return m_scanMask; }
     /** Every rule id of the contract, in contract order. */
     std::vector<std::string> ruleIds() const;
     /** The contract document as loaded. */
@@ -118,6 +150,8 @@ private:
     std::map<std::string, EventSpec> m_events;
     UnplannedSpec m_unplanned;
     std::vector<SequenceSpec> m_sequences;
+    std::vector<ScanSpec> m_scans;
+    DetectorMask m_scanMask = 0;
     Json m_source = Json::object();
 
     friend class ContractParser;

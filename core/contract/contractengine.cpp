@@ -566,6 +566,138 @@ void schemaCheck(
         out.push_back(makeViolation(kind, rule.id, rule.severity, e.path, std::move(e.message), {event.seq}));
 }
 
+/** One step of the path to a value: an object member (\c key) or an array element (\c index). */
+struct PathStep
+{
+    const PathStep* parent = nullptr;
+    const std::string* key = nullptr;
+    std::size_t index = 0;
+};
+
+/**
+ * The `scans` of a contract over one event: walks every string value (the whole normalised event: properties,
+ * `$set`/`$set_once`, nested objects and arrays, the top-level fields) and reports, per scan rule and value, one
+ * violation naming what was found, masked. The path is built only for a value with a finding.
+ */
+class EventScan
+{
+public:
+    EventScan(const Contract& c, std::string_view eventName, qint64 seq, std::vector<Violation>& out)
+        : m_c(c)
+        , m_name(eventName)
+        , m_seq(seq)
+        , m_out(out)
+    { }
+
+    void walk(const Json& v, const PathStep* at)
+    {
+        // The containers themselves, not nlohmann's iterators: this runs for every value of every event.
+        switch (v.type()) {
+        case Json::value_t::string:
+            visit(v.get_ref<const std::string&>(), at);
+            break;
+        case Json::value_t::object:
+            for (const auto& [key, value] : v.get_ref<const Json::object_t&>()) {
+                if (value.is_string() && value.get_ref<const std::string&>().size() < kScanShortest)
+                    continue;
+                const PathStep step {at, &key, 0};
+                walk(value, &step);
+            }
+            break;
+        case Json::value_t::array: {
+            const Json::array_t& items = v.get_ref<const Json::array_t&>();
+            for (std::size_t i = 0; i < items.size(); ++i) {
+                const PathStep step {at, nullptr, i};
+                walk(items[i], &step);
+            }
+            break;
+        }
+        default:
+            break;
+        }
+    }
+
+private:
+    static std::string pointer(const PathStep* at)
+    {
+        std::vector<const PathStep*> steps;
+        for (; at; at = at->parent)
+            steps.push_back(at);
+        std::string out;
+        for (auto it = steps.rbegin(); it != steps.rend(); ++it)
+            out += '/' + ((*it)->key ? jsonPointerEscape(*(*it)->key) : std::to_string((*it)->index));
+        return out;
+    }
+
+    /** How a message names the value: its member name, "tags[2]" for an array element. */
+    static std::string label(const PathStep* at)
+    {
+        if (!at)
+            return "the event";
+        if (at->key)
+            return *at->key;
+        std::string out = "[" + std::to_string(at->index) + "]";
+        for (const PathStep* p = at->parent; p; p = p->parent) {
+            if (p->key)
+                return *p->key + out;
+            out = "[" + std::to_string(p->index) + "]" + out;
+        }
+        return out;
+    }
+
+    void visit(const std::string& text, const PathStep* at)
+    {
+        if (!scanText(text, m_c.scanMask(), m_hits))
+            return;
+        const std::string path = pointer(at);
+        const auto& detectors = scanDetectors();
+        for (const ScanSpec& rule : m_c.scans()) {
+            if (rule.allows(m_name, path))
+                continue;
+            std::string found;
+            std::size_t shown = 0, more = 0;
+            for (const ScanHit& h : m_hits) {
+                if (!(rule.mask & (DetectorMask(1) << h.detector)))
+                    continue;
+                if (shown == 3) {
+                    ++more;
+                    continue;
+                }
+                const ScanDetector& d = detectors[h.detector];
+                found += (shown++ ? "; " : "") + std::string(d.what) + " (" + std::string(d.name)
+                    + "): " + maskMatch(h.detector, std::string_view(text).substr(h.match.begin, h.match.size()));
+            }
+            if (!shown)
+                continue;
+            if (more)
+                found += "; and " + std::to_string(more) + " more";
+            m_out.push_back(makeViolation(rule.kind == ScanKind::Secret ? ViolationKind::Secret : ViolationKind::Pii,
+                rule.id, rule.severity, path, label(at) + " contains " + found, {m_seq}));
+        }
+    }
+
+    const Contract& m_c;
+    std::string_view m_name;
+    qint64 m_seq;
+    std::vector<Violation>& m_out;
+    std::vector<ScanHit> m_hits;
+};
+
+/**
+ * The messages of \a out from \a first on, other than the scans' own, with whatever the contract's scans detect
+ * masked: a schema or sequence message that quotes a value must not show the secret the scan found in it.
+ */
+void redactMessages(const Contract& c, std::vector<Violation>& out, std::size_t first = 0)
+{
+    if (!c.scanMask())
+        return;
+    for (std::size_t i = first; i < out.size(); ++i) {
+        Violation& v = out[i];
+        if (v.kind != ViolationKind::Secret && v.kind != ViolationKind::Pii && containsMatch(v.message, c.scanMask()))
+            v.message = redactText(v.message, c.scanMask());
+    }
+}
+
 void addFact(EventJudgement& j, const Json& doc, const std::string& pointer)
 {
     if (pointer.empty() || j.fact(pointer))
@@ -624,6 +756,11 @@ EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc
         for (const SchemaRule& r : spec->rules)
             schemaCheck(r, ViolationKind::Schema, props, event, out);
     }
+    if (c.scanMask()) {
+        redactMessages(c, out);
+        if (doc.is_object())
+            EventScan(c, name, event.seq, out).walk(doc, nullptr);
+    }
     for (const SequenceSpec& s : c.sequences()) {
         addFact(j, doc, s.key);
         for (const auto& pinned : s.pinned)
@@ -650,7 +787,9 @@ std::vector<Violation> ContractEngine::onJudged(const Event& event, EventJudgeme
     if (event.recording || !judgement.judged)
         return {};
     std::vector<Violation> out = std::move(judgement.violations);
+    const std::size_t perEvent = out.size(); // judgeEvent() masked these
     d->sequences(event, judgement, event.name(), out);
+    redactMessages(*d->contract, out, perEvent);
     return out;
 }
 
@@ -676,6 +815,7 @@ std::vector<Violation> ContractEngine::onTick(qint64 nowMs)
             }
         }
     }
+    redactMessages(*d->contract, out);
     return out;
 }
 
@@ -694,6 +834,7 @@ std::vector<Violation> ContractEngine::finish()
         out.push_back(d->unfinished(s, p, "has no " + s.end + " (input ended)"));
         st.open.erase(idx);
     }
+    redactMessages(*d->contract, out);
     return out;
 }
 

@@ -71,7 +71,7 @@ struct RunChanges
  */
 struct EventJudgement
 {
-    std::vector<Violation> violations; ///< unplanned, global and schema violations, in that order
+    std::vector<Violation> violations; ///< unplanned, global, schema and scan violations, in that order
     /// The event's non-null values at the pointers the contract's sequence rules read (key, pinned, result).
     std::vector<std::pair<std::string, Json>> facts;
     bool judged = false; ///< false for recordings (not analytics events: nothing to judge)
@@ -80,7 +80,10 @@ struct EventJudgement
     const Json* fact(const std::string& pointer) const;
 };
 
-/** The per-event checks of \a event (whose parsed object is \a doc) against \a contract. Thread-safe. */
+/**
+ * The per-event checks of \a event (whose parsed object is \a doc) against \a contract: unplanned, globals, the
+ * event's schema and rules, and the contract's scans over every string value of \a doc. Thread-safe.
+ */
 EventJudgement judgeEvent(const Contract& contract, const Event& event, const Json& doc);
 
 /**
@@ -103,8 +106,9 @@ public:
 
     /**
      * Judges one event (in arrival order). Returns every violation this event triggers now: unplanned,
-     * global, schema (event schema and extra rules), then sequence rules. Recordings ($snapshot from
-     * /s/, Event::recording) are not analytics events and are skipped.
+     * global, schema (event schema and extra rules), scans (secret, pii), then sequence rules. Recordings
+     * ($snapshot from /s/, Event::recording) are not analytics events and are skipped. With scans, no message
+     * quotes what they detect (masked as in their own messages).
      */
     std::vector<Violation> onEvent(const Event& event);
     /** Same, with the event's object already parsed (\a doc = event.doc()). */

@@ -311,6 +311,7 @@ void Coverage::merge(const Coverage& other)
 Json Coverage::toJson() const
 {
     const std::vector<std::string> supers = m_contract ? m_contract->superProperties() : std::vector<std::string>();
+    const DetectorMask scanMask = m_contract ? m_contract->scanMask() : 0;
     Json out = Json::array();
     for (const auto& [name, e] : m_events) {
         // Super-properties first (runtime_type at the top), then by name; required ones even when never seen.
@@ -361,8 +362,12 @@ Json Coverage::toJson() const
                 j["distinct_over"] = maxValues(counts);
             } else {
                 Json values = Json::object();
-                for (const auto& [v, n] : counts.values)
-                    values[v] = n;
+                for (const auto& [v, n] : counts.values) {
+                    // Never a detected secret or personal value: masked as the scans' violations show them (two
+                    // values that mask alike are counted together).
+                    Json& slot = values[scanMask && containsMatch(v, scanMask) ? redactText(v, scanMask) : v];
+                    slot = slot.is_null() ? Json(n) : Json(slot.get<std::uint64_t>() + n);
+                }
                 j["values"] = std::move(values);
             }
             props.push_back(std::move(j));

@@ -159,6 +159,7 @@ private slots:
     void streamingEqualsWholeFile();
     void streamingInputError();
     void sessionFileInput();
+    void secretIsMaskedInEveryFormat();
 };
 
 void TestCheck::cleanInputExitsZero()
@@ -781,6 +782,33 @@ void TestCheck::sessionFileInput()
     const Run bad = check(withContract({damaged}));
     QCOMPARE(bad.code, 2);
     QVERIFY2(bad.err.contains("cannot read session file"), bad.err.constData());
+}
+
+void TestCheck::secretIsMaskedInEveryFormat()
+{
+    // Issue 18's done-when: a BYOK run_finished carrying an Anthropic key (nested in a property) is an error of the
+    // built-in contract at that property's pointer, and no report repeats the key: message, event examples, coverage.
+    const QString input = QStringLiteral(EVENTLENS_TEST_DATA "/open-design/invalid-byok-secret.ndjson");
+    const QByteArray raw = slurp(input);
+    QVERIFY(raw.contains("sk-ant-api03-Qx7vR2mT9pLk4sWn8dHf3jZc6yBa1eUo5iGt0rXq"));
+    for (const char* format : {"text", "json", "junit", "html", "markdown"}) {
+        const Run r = check({QStringLiteral("--contract"), QStringLiteral("builtin:open-design"),
+            QStringLiteral("--format"), QLatin1String(format), input});
+        QVERIFY2(r.code == 1, format);
+        QVERIFY2(!r.out.contains("Qx7vR2mT9pLk4sWn8dHf3jZc6yBa1eUo5iGt0rXq"), format);
+        QVERIFY2(!r.out.contains("aS_dF3fQa"), format); // not even a longer tail than the mask keeps
+        QVERIFY2(r.out.contains("sk-ant-\xE2\x80\xA6"
+                                "3fQa"),
+            format);
+    }
+    const Run json = check({QStringLiteral("--contract"), QStringLiteral("builtin:open-design"),
+        QStringLiteral("--format"), QStringLiteral("json"), input});
+    const el::Json report = el::Json::parse(json.out.toStdString());
+    QCOMPARE(report["violations"].size(), std::size_t(1));
+    const el::Json& v = report["violations"][0];
+    QCOMPARE(v["kind"].get<std::string>(), std::string("secret"));
+    QCOMPARE(v["severity"].get<std::string>(), std::string("error"));
+    QCOMPARE(v["path"].get<std::string>(), std::string("/properties/provider_request/headers/x-api-key"));
 }
 
 QTEST_GUILESS_MAIN(TestCheck)

@@ -222,7 +222,7 @@ void TestContract::loadErrors_data()
         << QByteArray(R"({"name": "x", "event": {}})")
         << QByteArray(
                "test.json: event: unknown top-level key \"event\" (allowed: name, version, description, globals, "
-               "super_properties, events, unplanned_events, sequences)");
+               "super_properties, events, unplanned_events, sequences, scans)");
     QTest::newRow("bad event schema names the rule")
         << QByteArray(R"({"name": "x", "events": {"run_created": {"schema": {"type": "strin"}}}})")
         << QByteArray(

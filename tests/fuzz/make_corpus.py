@@ -83,3 +83,38 @@ for f in sorted((root / "tests/data/contract").glob("*/events.ndjson"))[:3]:
 rng = random.Random(20261202)
 for i in range(64):
     put("schemadiff", f"seed-{i:02d}", bytes(rng.randrange(256) for _ in range(32 + 16 * i)))
+
+# scan: the string values of the scan golden events and of the open-design sample (keys, addresses, card and phone
+# numbers, and the ids, timestamps and URLs they must not be confused with), and real-shaped keys drawn from a seed.
+def strings(value, found):
+    if isinstance(value, str):
+        found.append(value)
+    elif isinstance(value, dict):
+        for v in value.values():
+            strings(v, found)
+    elif isinstance(value, list):
+        for v in value:
+            strings(v, found)
+
+
+for f in [root / "tests/data/contract/scan/events.ndjson", root / "tests/data/open-design/valid.ndjson"]:
+    found = []
+    for line in f.read_text().splitlines():
+        if line.strip():
+            strings(json.loads(line), found)
+    put("scan", "values-" + f.parent.name, " | ".join(found))
+key_rng = random.Random(18)
+alnum = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def draw(n, alphabet=alnum):
+    return "".join(key_rng.choice(alphabet) for _ in range(n))
+
+
+put("scan", "keys", " ".join([
+    "sk-ant-api03-" + draw(93, alnum + "-_") + "AA", "sk-proj-" + draw(120, alnum + "-_"), "AIza" + draw(35),
+    "AKIAIOSFODNN7EXAMPLE", "ghp_" + draw(36), "github_pat_" + draw(22) + "_" + draw(59), "phx_" + draw(43),
+    "xoxb-" + draw(12, "0123456789") + "-" + draw(24), "Bearer abcDEF123456ghiJKL789",
+    "-----BEGIN RSA PRIVATE KEY-----\n" + draw(64) + "\n-----END RSA PRIVATE KEY-----"]))
+put("scan", "pii", "jane.doe@example.com icon@2x.png 4111 1111 1111 1111 4242424242424241 +44 20 7946 0958 "
+    "(415) 555-2671 030 12345678")

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds one libFuzzer target with clang (address + undefined) and fuzzes it for SECONDS.
 #   tests/fuzz/run.sh TARGET [SECONDS] [extra libFuzzer flags...]
-#   TARGET: decode | event | http | contract | scenario | schemadiff | json   (default SECONDS: 180)
+#   TARGET: decode | event | http | contract | scenario | schemadiff | json | scan   (default SECONDS: 180)
 # Findings land in build/fuzz/findings/TARGET/ (crash-*, leak-*, timeout-*); new coverage is kept in
 # build/fuzz/corpus/TARGET/ (the checked-in seeds in tests/fuzz/corpus/TARGET/ are never modified).
 # Reproduce one: build/fuzz/tests/fuzz/fuzz_TARGET FILE. Then add FILE to tests/fuzz/regressions/TARGET/

@@ -260,12 +260,11 @@ void TestReplay::scenarioErrors_data()
             + QString::fromUtf8("]}")
         << QStringLiteral("bad.json: expect.violations[0]: unknown kind \"sequence.duplicate\" (kinds: schema, "
                           "global, unplanned, sequence.unfinished, sequence.orphan_end, sequence.duplicate_end, "
-                          "sequence.pinned_mismatch, sequence.order, sequence.duplicate_key)");
+                          "sequence.pinned_mismatch, sequence.order, sequence.duplicate_key, secret, pii)");
     QTest::newRow("expect not an object") << QString::fromUtf8(R"({"expect": [], "steps": [)") + emitOk
             + QString::fromUtf8("]}") << QStringLiteral("bad.json: \"expect\" must be an object");
-    QTest::newRow("fault without an object")
-        << QString::fromUtf8(R"({"steps": [{"type": "fault"}, )") + emitOk + QString::fromUtf8("]}")
-        << QStringLiteral("bad.json:step 1: a fault step needs \"fault\": an object");
+    QTest::newRow("fault without an object") << QString::fromUtf8(R"({"steps": [{"type": "fault"}, )") + emitOk
+            + QString::fromUtf8("]}") << QStringLiteral("bad.json:step 1: a fault step needs \"fault\": an object");
     QTest::newRow("fault the sink would refuse")
         << QString::fromUtf8(R"({"steps": [{"type": "fault", "fault": {"mode": "status", "status": 200}}, )") + emitOk
             + QString::fromUtf8("]}")
@@ -693,8 +692,8 @@ void TestReplay::faultsAreRetriedLikeTheSdk()
     QVERIFY2(r.deliveries[1].rfind("run_finished: ", 0) == 0, r.deliveries[1].c_str());
     QVERIFY2(r.deliveries[1].size() > 5 && r.deliveries[1].compare(r.deliveries[1].size() - 5, 5, ", 200") == 0,
         r.deliveries[1].c_str());
-    QVERIFY2(r.message.find("2 faults injected, " + std::to_string(r.retries)
-                     + " retries, every event captured exactly once")
+    QVERIFY2(r.message.find(
+                 "2 faults injected, " + std::to_string(r.retries) + " retries, every event captured exactly once")
             != std::string::npos,
         r.message.c_str());
     const Json j = r.toJson();
@@ -743,7 +742,8 @@ void TestReplay::retriesRunOut()
     QCOMPARE(results[0].status, ScenarioResult::Status::Error);
     QCOMPARE(results[0].retries, 3);
     QCOMPARE(results[0].sent, 0);
-    QVERIFY2(results[0].message.find("step 2 (settings_view): HTTP 502") != std::string::npos, results[0].message.c_str());
+    QVERIFY2(
+        results[0].message.find("step 2 (settings_view): HTTP 502") != std::string::npos, results[0].message.c_str());
     QVERIFY2(results[0].message.find("HTTP 502, HTTP 502, HTTP 502, HTTP 502") != std::string::npos,
         results[0].message.c_str());
     QVERIFY2(results[1].status == ScenarioResult::Status::Passed, resultText(results[1]).c_str());
