@@ -2,13 +2,13 @@
 #pragma once
 
 #include "event.h"
+#include "rawpanel.h"
 
 #include <QWidget>
 
 #include <memory>
 #include <utility>
 
-class QAbstractButton;
 class QCheckBox;
 class QLabel;
 class QMenu;
@@ -25,15 +25,12 @@ class Session;
 
 namespace el::ui {
 
-class JsonHighlighter;
 class PropertyTreeModel;
 
 /**
  * \brief The selected event: a header, then tabs Properties (tree with super-properties and
- * change marks), Raw (the request the event came in, read back from the session file when the tab is shown:
- * method, path, headers, status, the body as received and decoded with the event's slice highlighted, or as a
- * hex dump; and the normalised event as pretty JSON) and Violations (selecting one highlights the node at its
- * JSON pointer).
+ * change marks), Raw (a RawPanel: the request the event came in, read when the tab is shown, and the normalised
+ * event) and Violations (selecting one highlights the node at its JSON pointer).
  */
 class DetailPane final : public QWidget
 {
@@ -62,19 +59,18 @@ public:
     /** The normalised event as pretty JSON (the Raw tab's Event view). */
     QString rawText() const;
 
-    /** What the Raw tab shows of a request: read, decoded and sliced on a worker (detailpane.cpp). */
-    struct RawRequest;
-
     /** The Raw tab's two views: the request as it arrived, or the normalised event. */
-    enum RawView { RequestView = 0, EventView };
-    void setRawView(RawView view);
+    using RawView = RawPanel::View;
+    static constexpr RawView RequestView = RawPanel::RequestView;
+    static constexpr RawView EventView = RawPanel::EventView;
+    void setRawView(RawView view) { m_rawPanel->setView(view); }
     /** The request view's summary as plain text: request line, status, body size, encoding (or why there is none). */
     QString requestSummary() const;
     /** The request's headers (name, value), in arrival order. */
-    QTreeWidget* requestHeaders() const { return m_headers; }
+    QTreeWidget* requestHeaders() const;
     /** The body: decoded (the event's slice highlighted) or, with hexToggle(), its bytes as received. */
-    QPlainTextEdit* requestBody() const { return m_body; }
-    QCheckBox* hexToggle() const { return m_hex; }
+    QPlainTextEdit* requestBody() const;
+    QCheckBox* hexToggle() const;
     /** The shown event's byte range [first, second) in the decoded body; {-1, -1} when none is highlighted. */
     std::pair<qint64, qint64> requestSlice() const;
     /** The shown event's request is shown (or why it cannot be); false while it is read or before the tab is shown. */
@@ -94,13 +90,8 @@ Q_SIGNALS:
 
 private:
     void rebuild(bool keepState);
-    void fillRaw();
     /** Reads the shown event's request when the Raw tab is current and it is not shown yet. */
     void requestNeeded();
-    void loadRequest();
-    void showRequest(std::shared_ptr<const RawRequest> raw);
-    void showRequestMessage(const QString& html);
-    void fillBody();
     void fillViolations();
     void onViolationSelected();
     void revealInTree(QTreeView* view, const QModelIndex& index);
@@ -121,23 +112,7 @@ private:
     QLabel* m_status;
     QTabWidget* m_tabs;
     QTreeView* m_tree;
-    QLabel* m_requestInfo;
-    QPlainTextEdit* m_raw;
-    QStackedWidget* m_rawStack;
-    QAbstractButton* m_requestButton;
-    QAbstractButton* m_eventButton;
-    QLabel* m_requestSummary;
-    QWidget* m_requestDetails; ///< headers and body (hidden when there is no request to show)
-    QTreeWidget* m_headers;
-    QLabel* m_bodyLabel;
-    QPlainTextEdit* m_body;
-    QCheckBox* m_hex;
-    JsonHighlighter* m_bodyHighlighter; ///< the JSON colours of the decoded body (off for hex and large bodies)
-    std::shared_ptr<const RawRequest> m_request; ///< the shown request (null while none is)
-    QString m_hexText; ///< m_request's hex dump, made when first shown
-    qint64 m_requestSeq = 0; ///< the event whose request is shown or being read (0: none)
-    quint64 m_requestGeneration = 0; ///< a read that finishes after another started is dropped
-    bool m_requestLoading = false; ///< m_requestSeq's request is being decoded on a worker
+    RawPanel* m_rawPanel;
     QTreeWidget* m_violations;
     QTreeView* m_context;
     QLabel* m_contextLabel;

@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "eventtableview.h"
 
+#include "eventtablemodel.h"
+#include "runtimetype.h"
+
+#include <QHeaderView>
 #include <QPainter>
 
 namespace el::ui {
@@ -36,6 +40,43 @@ void HintTableView::paintEvent(QPaintEvent* event)
     painter.setFont(font());
     painter.drawText(QRect(area.left(), top + titleHeight + 8, area.width(), detailBox.height()),
         Qt::AlignHCenter | Qt::TextWordWrap, m_detail);
+}
+
+void setUpEventTable(HintTableView* table, QAbstractItemModel* model)
+{
+    table->setObjectName(QStringLiteral("eventTable"));
+    table->setModel(model);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setSelectionMode(QAbstractItemView::SingleSelection);
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table->setAlternatingRowColors(true);
+    table->setShowGrid(false);
+    table->setWordWrap(false);
+    table->setTextElideMode(Qt::ElideRight);
+    table->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
+    table->verticalHeader()->hide();
+    // Fixed row height: the view never measures rows, whatever the row count.
+    table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 9);
+    QHeaderView* header = table->horizontalHeader();
+    header->setHighlightSections(false);
+    header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+    header->setSectionResizeMode(QHeaderView::Interactive);
+    header->setStretchLastSection(true);
+    header->setSortIndicatorClearable(true);
+    header->setSortIndicator(-1, Qt::AscendingOrder);
+    table->setSortingEnabled(true);
+    table->setItemDelegateForColumn(
+        EventTableModel::RuntimeTypeColumn, new RuntimeBadgeDelegate(EventTableModel::RuntimeKindRole, table));
+    const QFontMetrics fm = table->fontMetrics();
+    table->setColumnWidth(EventTableModel::TimeColumn, fm.horizontalAdvance(QStringLiteral("00:00:00.000")) + 20);
+    table->setColumnWidth(EventTableModel::EventColumn, fm.horizontalAdvance(QStringLiteral("run_created_event_x")));
+    table->setColumnWidth(EventTableModel::RuntimeTypeColumn, fm.horizontalAdvance(QStringLiteral("amr_cloud")) + 40);
+    table->setColumnWidth(EventTableModel::DistinctIdColumn, fm.horizontalAdvance(QStringLiteral("user-0000-0000-00")));
+    table->setColumnWidth(EventTableModel::RunIdColumn, fm.horizontalAdvance(QStringLiteral("run-0000-0000-00")));
+    table->setColumnWidth(
+        EventTableModel::ClientColumn, fm.horizontalAdvance(QStringLiteral("posthog-node 5.10.0")) + 12);
+    table->setColumnWidth(EventTableModel::EndpointColumn, fm.horizontalAdvance(QStringLiteral("/batch/ ")) + 12);
 }
 
 } // namespace el::ui

@@ -23,4 +23,10 @@ private:
     QString m_detail;
 };
 
+/**
+ * The event table's look, on \a model (the filter proxy): fixed row height (the view never measures rows), sorting
+ * that a third click turns off (arrival order), the runtime_type badge, and columns as wide as typical values.
+ */
+void setUpEventTable(HintTableView* table, QAbstractItemModel* model);
+
 } // namespace el::ui

@@ -1,26 +1,23 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "capturefileactions.h"
+#include "contractcontroller.h"
 #include "event.h"
 #include "ingest/sinkcontrol.h"
+#include "listenercontroller.h"
 #include "settingsdialog.h"
+#include "statusbar.h"
 
 #include <QHostAddress>
 #include <QMainWindow>
-#include <QPointer>
 #include <QTimer>
 
-#include <deque>
-#include <functional>
-#include <memory>
 #include <utility>
 
 class QAction;
 class QDockWidget;
-class QFileSystemWatcher;
-class QLabel;
 class QMenu;
-class QMessageBox;
 class QProgressBar;
 class QPushButton;
 class QSplitter;
@@ -35,7 +32,6 @@ class Session;
 
 namespace el::ui {
 
-class AddToContractDialog;
 class CoveragePanel;
 class CompareDialog;
 class DetailPane;
@@ -48,7 +44,11 @@ class HintTableView;
 class RejectedModel;
 class RunsModel;
 
-/** \brief The inspector window: live event table, filters, detail pane, runs, funnel and rejected requests. */
+/**
+ * \brief The inspector window: live event table, filters, detail pane, runs, funnel and rejected requests. It lays
+ * them out, builds the menus and wires them; the capture file, the contract, the listener and the status bar have
+ * classes of their own.
+ */
 class MainWindow final : public QMainWindow
 {
     Q_OBJECT
@@ -58,29 +58,31 @@ public:
     ~MainWindow() override;
 
     /** File > Open Session / Import / Export (issue 6). */
-    void openSessionFile();
-    void importSession();
-    void exportEvents(const QString& format);
+    void openSessionFile() { m_captureFile->openSessionFile(); }
+    void importSession() { m_captureFile->importSession(); }
+    void exportEvents(const QString& format) { m_captureFile->exportEvents(format); }
     /** File ▸ Export Report…: HTML or Markdown (by the file's extension) of the session, or of the filtered rows. */
-    void exportReport();
+    void exportReport() { m_captureFile->exportReport(); }
     /**
      * The report, written to \a path in the background (Markdown when it ends in .md or .markdown); \a onlyShown:
      * of the rows the filter shows. The status bar says when it is written.
      */
-    void exportReportTo(const QString& path, bool markdown, bool onlyShown);
+    void exportReportTo(const QString& path, bool markdown, bool onlyShown)
+    {
+        m_captureFile->exportReportTo(path, markdown, onlyShown);
+    }
 
     /**
      * File ▸ Compare With… (issue 17): judges a baseline file and the session (exported to a temporary NDJSON file)
      * with \a contract and compares them, like `eventlens diff BASELINE CURRENT`. Runs on a worker. The application
      * gives the function (the check machinery lives in the executable); without one the action is hidden.
      */
-    using CompareFunction = std::function<bool(const std::shared_ptr<const Contract>& contract, const QString& baseline,
-        const QString& current, Json& diff, QString& error)>;
-    void setCompareFunction(CompareFunction compare);
+    using CompareFunction = CaptureFileActions::CompareFunction;
+    void setCompareFunction(CompareFunction compare) { m_captureFile->setCompareFunction(std::move(compare)); }
     /** Compares the session with \a baseline without a file dialog; the findings open in compareDialog(). */
-    void compareWith(const QString& baseline);
-    CompareDialog* compareDialog() const { return m_compareDialog; }
-    void newSession();
+    void compareWith(const QString& baseline) { m_captureFile->compareWith(baseline); }
+    CompareDialog* compareDialog() const { return m_captureFile->compareDialog(); }
+    void newSession() { m_captureFile->newSession(); }
 
     /**
      * Add to Contract… (issue 18 §2) on the unplanned event \a event, or on \a property of it (a property the contract
@@ -90,17 +92,16 @@ public:
      * checked again. Errors are shown in a message box, with nothing written. True when it was written and the reload
      * started.
      */
-    bool addToContract(const QString& event, const QString& property = QString());
-    /** How addToContract() asks the user; tests replace them so that no modal dialog blocks. */
-    struct AddToContractPrompts
+    bool addToContract(const QString& event, const QString& property = QString())
     {
-        /// Shows the dialog; true to go on. Default: QDialog::exec() accepted.
-        std::function<bool(AddToContractDialog& dialog)> confirm;
-        /// The file a built-in contract's copy goes to (\a suggested offered first); empty cancels. Default: a file
-        /// dialog.
-        std::function<QString(const QString& suggested)> copyPath;
-    };
-    void setAddToContractPrompts(AddToContractPrompts prompts);
+        return m_contracts->addToContract(event, property);
+    }
+    /** How addToContract() asks the user; tests replace them so that no modal dialog blocks. */
+    using AddToContractPrompts = ContractController::AddToContractPrompts;
+    void setAddToContractPrompts(AddToContractPrompts prompts)
+    {
+        m_contracts->setAddToContractPrompts(std::move(prompts));
+    }
     /**
      * The event table's context menu for the row at \a index (a proxy index), owned by the caller: Add to
      * Contract…, enabled when the contract neither plans nor allows the row's event (canAddToContract()).
@@ -114,8 +115,11 @@ public:
      * (Re)starts the sink on \a address : \a port. On failure the status bar says why and, when
      * \a interactive, a dialog offers the settings; the window stays usable either way.
      */
-    bool startListening(const QHostAddress& address, quint16 port, bool interactive = true);
-    SinkControl* sinkControl() const { return m_sink; }
+    bool startListening(const QHostAddress& address, quint16 port, bool interactive = true)
+    {
+        return m_listener->startListening(address, port, interactive);
+    }
+    SinkControl* sinkControl() const { return m_listener->sink(); }
 
     EventTableModel* eventModel() const { return m_model; }
     EventFilterProxy* eventProxy() const { return m_proxy; }
@@ -130,18 +134,18 @@ public:
     RejectedModel* rejectedModel() const { return m_rejectedModel; }
     QAction* pauseAction() const { return m_pauseAction; }
     /** The status bar's permanent texts joined with " | " (listen address, contract, counts, rate). */
-    QString statusSummary() const;
+    QString statusSummary() const { return m_statusBar->summary(); }
     /** The status bar's progress of a background job (reload, open, import) and its Cancel button. */
-    QProgressBar* jobProgress() const { return m_jobProgress; }
-    QPushButton* jobCancelButton() const { return m_jobCancel; }
+    QProgressBar* jobProgress() const { return m_statusBar->jobProgress(); }
+    QPushButton* jobCancelButton() const { return m_statusBar->jobCancelButton(); }
 
 public Q_SLOTS:
     void setPaused(bool paused);
     void clearSession();
-    void openContract();
-    void reloadContract();
+    void openContract() { m_contracts->openContract(); }
+    void reloadContract() { m_contracts->reloadContract(); }
     void showSettings();
-    void restartListener();
+    void restartListener() { m_listener->restartListener(); }
     void showAbout();
     /** Selects (and reveals) the event with \a seq in the table, clearing filters that hide it. */
     void selectEventBySeq(qint64 seq);
@@ -156,7 +160,6 @@ private:
     void createMenus();
     void createToolBar();
     void createDocks();
-    void createStatusBar();
     void restoreWindowState();
     void onCurrentChanged(const QModelIndex& current);
     void onModelDataChanged(const QModelIndex& topLeft, const QModelIndex& bottomRight);
@@ -169,21 +172,12 @@ private:
     /** The funnel and the dock title, from the runs model. */
     void updateRunsSummary();
     void onContractChanged();
-    void watchContract();
-    /** Loads and applies a contract in the background; \a onApplied once it is (not when cancelled). */
-    bool applyContract(const QString& nameOrPath, bool fromWatcher, std::function<void()> onApplied = {});
-    void showError(const QString& title, const QString& message);
-    void showListenError(const QString& message);
+    void onListening(const QString& url, const QString& upstream);
     void updateEmptyHint();
-    void countViolations();
-    void onJudgingStarted();
-    void onJudgingProgress(qint64 done, qint64 total);
-    void onJudgingFinished(int kind, bool cancelled, const QString& error);
+    void showFinding(const QString& kind, const QString& event, const QString& property);
 
     Session* m_session;
     GuiSettings m_settings;
-    SinkControl* m_sink = nullptr;
-    QString m_listenError;
 
     EventTableModel* m_model;
     EventFilterProxy* m_proxy;
@@ -199,17 +193,12 @@ private:
     QDockWidget* m_coverageDock = nullptr;
     CoveragePanel* m_coveragePanel = nullptr;
     QDockWidget* m_faultsDock = nullptr;
-    QAction* m_compareAction = nullptr;
-    CompareFunction m_compare;
-    CompareDialog* m_compareDialog = nullptr;
-    void showFinding(const QString& kind, const QString& event, const QString& property);
     FaultsPanel* m_faultsPanel = nullptr;
     QDockWidget* m_rejectedDock = nullptr;
     QDockWidget* m_replayDock = nullptr;
     ReplayPanel* m_replayPanel = nullptr;
 
     QAction* m_pauseAction = nullptr;
-    QAction* m_exportReportAction = nullptr;
     QAction* m_clearAction = nullptr;
     QAction* m_openAction = nullptr;
     QAction* m_reloadAction = nullptr;
@@ -220,32 +209,16 @@ private:
     QAction* m_aboutAction = nullptr;
     QAction* m_quitAction = nullptr;
 
-    QLabel* m_listenLabel = nullptr;
-    QLabel* m_contractLabel = nullptr;
-    QLabel* m_eventsLabel = nullptr;
-    QLabel* m_rejectedLabel = nullptr;
-    QLabel* m_violationsLabel = nullptr;
-    QLabel* m_rateLabel = nullptr;
-    QLabel* m_pausedLabel = nullptr;
-    QProgressBar* m_jobProgress = nullptr;
-    QPushButton* m_jobCancel = nullptr;
-    QString m_jobPath; ///< the file being opened or imported from the window
-    QString m_jobDoneMessage; ///< what the status bar says when the job the window started is applied
-    qint64 m_jobDone = 0;
+    StatusBar* m_statusBar;
+    ContractController* m_contracts;
+    ListenerController* m_listener;
+    CaptureFileActions* m_captureFile;
 
     QTimer m_tick; ///< status bar and events/s
     QTimer m_runsTimer; ///< coalesces funnel updates (the runs model itself follows every change)
-    QTimer m_reloadDelay; ///< editors save in several steps
-    QFileSystemWatcher* m_watcher;
-    QPointer<QMessageBox> m_errorBox;
-    AddToContractPrompts m_addPrompts;
 
     bool m_wasAtBottom = true;
     qint64 m_topSeq = 0;
-    std::deque<std::pair<qint64, qint64>> m_rateSamples; ///< (ms, events received)
-    std::size_t m_violationsCounted = 0;
-    qint64 m_errorTotal = 0;
-    qint64 m_warningTotal = 0;
 };
 
 } // namespace el::ui
