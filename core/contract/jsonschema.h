@@ -32,11 +32,11 @@ struct SchemaError
  * valijson 1.0 quirks handled here (the schema valijson sees is a rewritten copy of the source):
  *  - "pattern": valijson matches with backtracking std::regex, which recurses per character in
  *    libstdc++ and crashes (stack overflow) on strings of a few tens of KB. It is replaced by a custom
- *    keyword matched in libstdc++'s polynomial (Thompson NFA) mode; patterns with back-references
- *    keep backtracking and fail on strings over 2000 characters. Like ECMA-262, it matches code
- *    points, not UTF-8 bytes (std::wregex over the decoded string: ".", classes, ranges and quantifiers
- *    see one character per code point; \s and \S follow ECMA-262's white space, \w, \d and \b are
- *    ASCII).
+ *    keyword matched with LinearRegex, or in libstdc++'s polynomial (Thompson NFA) mode for what that
+ *    refuses; patterns with back-references keep backtracking and fail on strings over 2000 characters.
+ *    Like ECMA-262, it matches code points, not UTF-8 bytes (std::wregex over the decoded string: ".",
+ *    classes, ranges and quantifiers see one character per code point; \s and \S follow ECMA-262's white
+ *    space, \w, \d and \b are ASCII).
  *  - "patternProperties": valijson matches property names with std::regex over UTF-8 bytes. Each pattern is
  *    rewritten into one over bytes that matches the same names as the pattern over code points (".", "\S",
  *    negated classes match one whole UTF-8 sequence, "\s" ECMA-262's white space); a pattern with a non-ASCII

@@ -1,0 +1,23 @@
+// SPDX-License-Identifier: MIT
+#pragma once
+// Private to core/contract/jsonschema*: the fast evaluator, which decides most verdicts without valijson.
+
+#include "event.h"
+
+#include <memory>
+
+namespace el::schema_detail {
+
+enum class Verdict { Valid, Invalid, Unknown };
+
+/** A schema compiled for the fast evaluator (defined in fastpath.cpp). */
+class FastNode;
+
+/** The fast evaluator compiled from \a schema (the source schema, or a subschema of it). */
+std::shared_ptr<const FastNode> compileFast(const Json& schema);
+/** Its verdict on \a instance: Unknown wherever valijson must decide. */
+Verdict evalFast(const FastNode& node, const Json& instance);
+/** compileFast() and evalFast() at once, for a subschema met once. */
+Verdict quickVerdict(const Json& schema, const Json& instance);
+
+} // namespace el::schema_detail
