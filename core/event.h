@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "util/utf8.h" // UTF-8 validity for every record with client text
 #include "verdict.h"
 
 #include <QtGlobal>
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -185,20 +187,26 @@ template<typename To, typename From> void copyRequestFields(const From& from, To
     to.peer = from.peer;
 }
 
+/**
+ * The RejectedRequest kept for \a request (an HttpRequest, or a JournalRequest read back): the live sink and a
+ * session file build it the same way.
+ */
+template<typename Request>
+RejectedRequest makeRejected(const Request& request, qint64 id, qint64 receivedMs, int status, std::string reason)
+{
+    RejectedRequest r;
+    r.id = id;
+    r.receivedMs = receivedMs;
+    copyRequestFields(request, r);
+    r.size = static_cast<qint64>(request.body.size());
+    r.firstBytes = request.body.substr(0, std::min<std::size_t>(request.body.size(), 256));
+    r.status = status;
+    r.reason = std::move(reason);
+    return r;
+}
+
 /** application/x-www-form-urlencoded decoding: %XX -> byte, '+' -> ' '; a broken % escape stays literal. */
 std::string formDecode(std::string_view s);
-
-/** Length of the valid UTF-8 sequence at \a i, 0 if invalid (overlongs, surrogates, > U+10FFFF rejected). */
-std::size_t utf8SequenceLength(std::string_view s, std::size_t i);
-/** Offset of the first byte that is not valid UTF-8 (see utf8SequenceLength()), or npos. */
-std::size_t firstInvalidUtf8(std::string_view s);
-/** \a s with each byte that is not valid UTF-8 replaced by U+FFFD: always serialisable (display, error texts). */
-std::string validUtf8(std::string_view s);
-/** Strict UTF-8: what round-trips through QString unchanged. */
-inline bool isValidUtf8(std::string_view s)
-{
-    return firstInvalidUtf8(s) == std::string_view::npos;
-}
 
 /** Milliseconds since the epoch (wall clock). */
 qint64 nowMs();

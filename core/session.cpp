@@ -961,17 +961,9 @@ std::string Session::contractVersion() const
 void Session::keepRejected(
     const HttpRequest& request, int status, const std::string& reason, qint64 requestId, qint64 receivedMs)
 {
-    RejectedRequest r;
-    r.id = requestId;
-    r.receivedMs = receivedMs;
-    copyRequestFields(request, r);
-    r.size = static_cast<qint64>(request.body.size());
-    r.firstBytes = request.body.substr(0, std::min<std::size_t>(request.body.size(), 256));
-    r.status = status;
-    r.reason = reason;
     if (m_journal)
-        m_journal->append(journalRequest(request, r.id, r.receivedMs, status, reason), {}, [](bool) {});
-    m_store.addRejected(std::move(r));
+        m_journal->append(journalRequest(request, requestId, receivedMs, status, reason), {}, [](bool) {});
+    m_store.addRejected(makeRejected(request, requestId, receivedMs, status, reason));
 }
 
 void Session::reset()

@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #include "contract/contractengine.h"
 #include "util/fastjson.h"
+#include "util/isotime.h"
 #include "util/keytable.h"
 #include "util/text.h"
 
 #include "contract/contract.h"
 #include "verdict.h"
 
-#include <QDateTime>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
@@ -95,16 +95,8 @@ std::string closestEvent(const Contract& c, const std::string& name)
 
 qint64 eventTimeMs(const Event& event)
 {
-    const std::string ts = event.timestamp();
-    if (!ts.empty()) {
-        QDateTime dt = QDateTime::fromString(QString::fromStdString(ts), Qt::ISODateWithMs);
-        if (dt.isValid()) {
-            if (dt.timeSpec() == Qt::LocalTime) // no offset given: PostHog reads it as UTC
-                dt.setTimeSpec(Qt::UTC);
-            return dt.toMSecsSinceEpoch();
-        }
-    }
-    return event.receivedMs;
+    // no offset given: PostHog reads it as UTC
+    return parseIsoMs(event.field(Event::Field::Timestamp), ZonelessAs::Utc).value_or(event.receivedMs);
 }
 
 std::vector<std::string> violationKinds()
@@ -271,7 +263,7 @@ struct SequenceState
     bool anyFirst = false;
     // unique
     /// key -> first seq and the index of its event name in \c names. Keys are kept as a 128-bit hash of their
-    /// JSON text (two independent 64-bit hashes: a false duplicate needs both to collide, ~1e-20 at 10^9 keys):
+    /// JSON text (XXH3-128: a false duplicate needs a 128-bit collision, ~1e-21 at 10^9 keys):
     /// a live session sees one key per event, and the text would cost ~150 bytes each.
     KeyTable<FirstUse> seen;
     std::deque<std::pair<qint64, KeyHash>> seenOrder; ///< (first seq, key) in arrival order, for forget()

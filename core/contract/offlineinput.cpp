@@ -2,37 +2,16 @@
 #include "contract/offlineinput.h"
 
 #include "decode/decode.h"
+#include "util/base64.h"
+#include "util/isotime.h"
+#include "util/text.h"
 
-#include <QByteArray>
-#include <QDateTime>
 #include <QString>
 #include <QUrl>
 
 #include <algorithm>
 
 namespace el {
-
-std::string trimmed(const std::string& s)
-{
-    const std::size_t a = s.find_first_not_of(" \t\r\n");
-    if (a == std::string::npos)
-        return {};
-    const std::size_t b = s.find_last_not_of(" \t\r\n");
-    return s.substr(a, b - a + 1);
-}
-
-bool parseIsoMs(const Json& v, qint64& ms)
-{
-    if (!v.is_string())
-        return false;
-    QDateTime dt = QDateTime::fromString(QString::fromStdString(v.get<std::string>()), Qt::ISODateWithMs);
-    if (!dt.isValid())
-        return false;
-    if (dt.timeSpec() == Qt::LocalTime)
-        dt.setTimeSpec(Qt::UTC);
-    ms = dt.toMSecsSinceEpoch();
-    return true;
-}
 
 namespace {
 
@@ -77,9 +56,8 @@ bool addItem(Json item, qint64 defaultReceivedMs, const std::string& where, Offl
     }
     qint64 receivedMs = defaultReceivedMs;
     if (item.is_object()) {
-        auto it = item.find("received_at");
-        if (it != item.end())
-            parseIsoMs(*it, receivedMs);
+        if (auto it = item.find("received_at"); it != item.end())
+            receivedMs = parseIsoValue(*it).value_or(receivedMs);
     }
     HttpRequest request;
     request.method = "POST";
@@ -108,8 +86,30 @@ std::string headerValue(const Json& headers, const char* name)
     return {};
 }
 
-/** The request of a HAR entry as HttpRequest: method, decoded path, raw query, headers, body (postData). */
-HttpRequest harRequest(const Json& req)
+/**
+ * A HAR text field ("text", with "encoding": "base64" for bytes) into \a body. Strict base64: a bad character is
+ * an error naming \a where (lenient decoders drop it and change the body silently).
+ */
+void harText(const Json& holder, const char* where, std::string& body, std::string& error)
+{
+    body = holder["text"].get<std::string>();
+    if (holder.value("encoding", std::string()) != "base64")
+        return;
+    std::string bytes, why;
+    if (base64Decode(body, bytes, why)) {
+        body = std::move(bytes);
+    } else {
+        body.clear();
+        if (error.empty())
+            error = std::string(where) + ": " + why;
+    }
+}
+
+/**
+ * The request of a HAR entry as HttpRequest: method, decoded path, raw query, headers, body (postData). A body
+ * that cannot be decoded is left empty and described in \a bodyError.
+ */
+HttpRequest harRequest(const Json& req, std::string& bodyError)
 {
     const QUrl url(QString::fromStdString(req.value("url", std::string())));
     HttpRequest request;
@@ -126,9 +126,7 @@ HttpRequest harRequest(const Json& req)
     if (req.contains("postData") && req["postData"].is_object()) {
         const Json& pd = req["postData"];
         if (pd.contains("text") && pd["text"].is_string()) {
-            request.body = pd["text"].get<std::string>();
-            if (pd.value("encoding", std::string()) == "base64")
-                request.body = QByteArray::fromBase64(QByteArray::fromStdString(request.body)).toStdString();
+            harText(pd, "request.postData.text", request.body, bodyError);
         } else if (pd.contains("params") && pd["params"].is_array()) {
             for (const Json& p : pd["params"]) {
                 if (!p.is_object())
@@ -157,15 +155,19 @@ bool readHar(const std::string& name, const Json& entries, OfflineInput& input, 
         }
         const Json& req = entry["request"];
         const std::string method = req.value("method", std::string());
-        const HttpRequest request = harRequest(req);
+        std::string bodyError;
+        const HttpRequest request = harRequest(req, bodyError);
         const Endpoint endpoint = classifyPath(request.path);
         if ((method != "POST" && method != "GET") || !isIngestEndpoint(endpoint)) {
             ++input.skippedRequests; // CORS preflights, /flags/, /decide/, config, static, other sites...
             continue;
         }
-        qint64 receivedMs = 0;
-        if (!entry.contains("startedDateTime") || !parseIsoMs(entry["startedDateTime"], receivedMs))
-            receivedMs = 0;
+        if (!bodyError.empty()) {
+            error = where + " (" + method + " " + req.value("url", std::string()) + "): " + bodyError;
+            return false;
+        }
+        const auto started = entry.find("startedDateTime");
+        const qint64 receivedMs = started == entry.end() ? 0 : parseIsoValue(*started).value_or(0);
         std::string reason;
         if (!addRequest(request, endpoint, receivedMs, where, input, reason)) {
             error = where + " (" + method + " " + req.value("url", std::string()) + "): " + reason;
@@ -230,7 +232,7 @@ bool readHarEntries(const std::string& name, const Json& har, std::vector<HarEnt
             continue;
         }
         const Json& req = entry["request"];
-        out.request = harRequest(req);
+        out.request = harRequest(req, out.bodyError);
         out.url = req.value("url", std::string());
         if (entry.contains("_eventlens") && entry["_eventlens"].is_object())
             out.eventlens = entry["_eventlens"];
@@ -257,8 +259,8 @@ bool readHarEntries(const std::string& name, const Json& har, std::vector<HarEnt
                 h.end());
             out.contentEncodingRemoved = h.size() != before;
         }
-        if (entry.contains("startedDateTime"))
-            parseIsoMs(entry["startedDateTime"], out.startedMs);
+        if (const auto started = entry.find("startedDateTime"); started != entry.end())
+            out.startedMs = parseIsoValue(*started).value_or(out.startedMs);
         if (entry.contains("time") && entry["time"].is_number())
             out.timeMs = entry["time"].get<double>();
         if (entry.contains("response") && entry["response"].is_object()) {
@@ -276,12 +278,8 @@ bool readHarEntries(const std::string& name, const Json& har, std::vector<HarEnt
             }
             if (res.contains("content") && res["content"].is_object()) {
                 const Json& content = res["content"];
-                if (content.contains("text") && content["text"].is_string()) {
-                    out.responseBody = content["text"].get<std::string>();
-                    if (content.value("encoding", std::string()) == "base64")
-                        out.responseBody
-                            = QByteArray::fromBase64(QByteArray::fromStdString(out.responseBody)).toStdString();
-                }
+                if (content.contains("text") && content["text"].is_string())
+                    harText(content, "response.content.text", out.responseBody, out.bodyError);
             }
             if (res.contains("_error") && res["_error"].is_string())
                 out.error = res["_error"].get<std::string>();
@@ -297,7 +295,7 @@ bool readOfflineInput(const std::string& name, const std::string& bytes, qint64 
     std::string text = bytes;
     if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)
         text.erase(0, 3); // UTF-8 BOM (Windows tools)
-    if (trimmed(text).empty())
+    if (trim(text).empty())
         return true; // an empty file holds no events
 
     // One JSON document (HAR, array, single object)?
@@ -320,9 +318,7 @@ bool readOfflineInput(const std::string& name, const std::string& bytes, qint64 
             }
             return true;
         }
-        const std::size_t first = text.find_first_not_of(" \t\r\n");
-        const auto line = 1 + std::count(text.begin(), text.begin() + std::ptrdiff_t(first), '\n');
-        return addItem(doc, defaultReceivedMs, name + ":" + std::to_string(line), input, error);
+        return addItem(doc, defaultReceivedMs, name + ":" + std::to_string(firstNonBlankLine(text)), input, error);
     }
 
     // NDJSON
@@ -344,10 +340,9 @@ bool readOfflineInput(const std::string& name, const std::string& bytes, qint64 
 bool readOfflineLine(const std::string& name, std::size_t lineNo, std::string_view text, qint64 defaultReceivedMs,
     OfflineInput& input, std::string& error)
 {
-    const std::size_t a = text.find_first_not_of(" \t\r\n");
-    if (a == std::string_view::npos)
+    const std::string line(trim(text));
+    if (line.empty())
         return true;
-    const std::string line(text.substr(a, text.find_last_not_of(" \t\r\n") - a + 1));
     const std::string where = name + ":" + std::to_string(lineNo);
     Json item;
     std::string parseError;

@@ -42,11 +42,6 @@ struct OfflineInput
 bool readOfflineInput(const std::string& name, const std::string& bytes, qint64 defaultReceivedMs, OfflineInput& input,
     std::string& error);
 
-/** \a s without leading and trailing spaces, tabs, CR and LF. */
-std::string trimmed(const std::string& s);
-/** An ISO-8601 JSON string (no offset = UTC, as PostHog reads it) as ms since the epoch; false otherwise. */
-bool parseIsoMs(const Json& v, qint64& ms);
-
 /**
  * \brief Reads line \a lineNo (1-based) of the NDJSON content of \a name: one event or request body (object or
  * array), or nothing when the line is blank; appends its events to \a input like readOfflineInput() does (seq
@@ -74,6 +69,9 @@ struct HarEntry
     Headers responseHeaders;
     std::string responseBody; ///< response content bytes (base64 decoded when "encoding": "base64")
     std::string error; ///< response._error (mitmproxy, Chrome) when the request failed
+    /// "request.postData.text: invalid base64: ..." when a base64 body (request or response) is not valid base64;
+    /// that body is then empty. A reader that uses the entry reports it with \c where.
+    std::string bodyError;
     Json eventlens; ///< the entry's "_eventlens" object (HARs exported by EventLens), else null
 };
 
@@ -88,7 +86,8 @@ struct HarEntry
  *    body decoded as latin-1) is mapped back to its bytes;
  *  - a Content-Encoding header is dropped when the stored body is not gzip/zlib data (mitmproxy stores
  *    the decoded body but keeps the header).
- * Entries with "_eventlens" (written by EventLens, exact by construction) are not repaired.
+ * Entries with "_eventlens" (written by EventLens, exact by construction) are not repaired. A body with invalid
+ * base64 is reported in HarEntry::bodyError, not dropped silently.
  * Returns false with \a error only when \a har is not a HAR document.
  */
 bool readHarEntries(const std::string& name, const Json& har, std::vector<HarEntry>& entries, std::string& error);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: MIT
 #include "decode/decode.h"
 
+#include "util/base64.h"
 #include "util/fastjson.h"
-
-#include <QDateTime>
+#include "util/isotime.h"
+#include "util/text.h"
+#include "util/utf8.h"
 
 #include <zlib.h>
 
@@ -39,27 +41,6 @@ std::string lower(std::string_view s)
     return out;
 }
 
-std::string_view trim(std::string_view s)
-{
-    const auto ws = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
-    while (!s.empty() && ws(s.front()))
-        s.remove_prefix(1);
-    while (!s.empty() && ws(s.back()))
-        s.remove_suffix(1);
-    return s;
-}
-
-/** "'x'" for printable ASCII, else "0xNN". */
-std::string describeByte(unsigned char c)
-{
-    char buf[16];
-    if (c >= 0x20 && c < 0x7F)
-        std::snprintf(buf, sizeof buf, "'%c'", c);
-    else
-        std::snprintf(buf, sizeof buf, "0x%02x", c);
-    return buf;
-}
-
 std::string describeStart(const std::string& s)
 {
     if (s.empty())
@@ -90,21 +71,6 @@ std::string cleanMessage(std::string_view s)
 
 // ---------------------------------------------------------------------------------------------
 // base64
-
-int base64Value(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+' || c == '-')
-        return 62;
-    if (c == '/' || c == '_')
-        return 63;
-    return -1;
-}
 
 bool isStrictBase64Char(char c)
 {
@@ -148,134 +114,8 @@ std::string restoreBase64Plus(std::string s)
     return allBase64Chars(trim(candidate)) ? candidate : s;
 }
 
-/** Base64 (standard or URL-safe, padding optional, whitespace ignored). */
-bool base64Decode(std::string_view in, std::string& out, std::string& error)
-{
-    out.clear();
-    out.reserve(in.size() / 4 * 3 + 3);
-    std::uint32_t acc = 0;
-    int bits = 0;
-    std::size_t symbols = 0;
-    bool padding = false;
-    for (std::size_t i = 0; i < in.size(); ++i) {
-        const char c = in[i];
-        if (c == '\r' || c == '\n' || c == '\t' || c == ' ')
-            continue;
-        if (c == '=') {
-            padding = true;
-            continue;
-        }
-        const int v = base64Value(c);
-        if (v < 0) {
-            error = "invalid base64: unexpected character " + describeByte(static_cast<unsigned char>(c)) + " at byte "
-                + std::to_string(i);
-            return false;
-        }
-        if (padding) {
-            error = "invalid base64: data after '=' padding at byte " + std::to_string(i);
-            return false;
-        }
-        acc = ((acc << 6) | static_cast<std::uint32_t>(v)) & 0xFFFFFFu;
-        bits += 6;
-        ++symbols;
-        if (bits >= 8) {
-            bits -= 8;
-            out.push_back(static_cast<char>((acc >> bits) & 0xFFu));
-        }
-    }
-    if (symbols % 4 == 1) {
-        error = "invalid base64: truncated input (" + std::to_string(symbols) + " base64 characters)";
-        return false;
-    }
-    if (symbols == 0) {
-        error = "invalid base64: no data";
-        return false;
-    }
-    return true;
-}
-
 // ---------------------------------------------------------------------------------------------
 // time
-
-std::int64_t daysFromCivil(std::int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    const std::int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const auto yoe = static_cast<unsigned>(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + static_cast<std::int64_t>(doe) - 719468;
-}
-
-/** Parses ISO-8601 "YYYY-MM-DD[T ]HH:MM[:SS[.fff]][Z|±HH[:]MM]" (no zone = UTC) into ms since the epoch. */
-std::optional<qint64> parseIsoMs(std::string_view s)
-{
-    s = trim(s);
-    std::size_t p = 0;
-    const auto digits = [&](std::size_t n, int& v) {
-        if (p + n > s.size())
-            return false;
-        v = 0;
-        for (std::size_t k = 0; k < n; ++k) {
-            const char c = s[p + k];
-            if (c < '0' || c > '9')
-                return false;
-            v = v * 10 + (c - '0');
-        }
-        p += n;
-        return true;
-    };
-    const auto expect = [&](char c) {
-        if (p < s.size() && s[p] == c) {
-            ++p;
-            return true;
-        }
-        return false;
-    };
-    int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
-    if (!digits(4, year) || !expect('-') || !digits(2, month) || !expect('-') || !digits(2, day))
-        return std::nullopt;
-    if (!(expect('T') || expect('t') || expect(' ')))
-        return std::nullopt;
-    if (!digits(2, hour) || !expect(':') || !digits(2, minute))
-        return std::nullopt;
-    if (expect(':') && !digits(2, second))
-        return std::nullopt;
-    int millis = 0;
-    if (expect('.') || expect(',')) {
-        int scale = 100;
-        std::size_t n = 0;
-        while (p < s.size() && s[p] >= '0' && s[p] <= '9') {
-            millis += (s[p] - '0') * scale;
-            scale /= 10;
-            ++p;
-            ++n;
-        }
-        if (n == 0)
-            return std::nullopt;
-    }
-    int offsetMinutes = 0;
-    if (p < s.size()) {
-        if (s[p] == 'Z' || s[p] == 'z') {
-            ++p;
-        } else if (s[p] == '+' || s[p] == '-') {
-            const int sign = s[p] == '-' ? -1 : 1;
-            ++p;
-            int oh = 0, om = 0;
-            if (!digits(2, oh))
-                return std::nullopt;
-            expect(':');
-            if (p < s.size() && !digits(2, om))
-                return std::nullopt;
-            offsetMinutes = sign * (oh * 60 + om);
-        }
-    }
-    if (p != s.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60)
-        return std::nullopt;
-    const std::int64_t days = daysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
-    const std::int64_t secs = days * 86400 + hour * 3600 + minute * 60 + second - offsetMinutes * 60;
-    return static_cast<qint64>(secs * 1000 + millis);
-}
 
 std::optional<qint64> parseIntegerMs(std::string_view s)
 {
@@ -315,16 +155,6 @@ std::optional<qint64> timeMs(const Json& v)
             return static_cast<qint64>(std::llround(d));
     }
     return std::nullopt;
-}
-
-std::optional<std::string> isoFromMs(qint64 ms)
-{
-    // years 0000..9999 only, so the text is always a plain ISO-8601 date
-    if (ms < -62167219200000LL || ms > 253402300799999LL)
-        return std::nullopt;
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)
-        .toString(QStringLiteral("yyyy-MM-dd'T'HH:mm:ss.zzz'Z'"))
-        .toStdString();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -877,8 +707,9 @@ void normalise(Json doc, const HttpRequest& request, Endpoint endpoint, const De
                 reference = querySentAt;
             const double off = offset->get<double>();
             if (reference && std::isfinite(off) && std::fabs(off) < 1e15) {
-                if (auto iso = isoFromMs(*reference - static_cast<qint64>(std::llround(off))))
-                    ev["timestamp"] = *iso;
+                // out of the years 0000..9999 no plain ISO text exists: the event keeps no timestamp
+                if (std::string iso = isoFromMs(*reference - static_cast<qint64>(std::llround(off))); !iso.empty())
+                    ev["timestamp"] = std::move(iso);
             }
         }
         r.events.push_back(std::move(ev));

@@ -9,16 +9,6 @@ namespace el {
 
 namespace {
 
-std::string trim(std::string_view s)
-{
-    size_t b = 0, e = s.size();
-    while (b < e && (s[b] == ' ' || s[b] == '\t'))
-        ++b;
-    while (e > b && (s[e - 1] == ' ' || s[e - 1] == '\t'))
-        --e;
-    return std::string(s.substr(b, e - b));
-}
-
 /** RFC 9110 token characters (methods, header names). */
 bool isTchar(unsigned char c)
 {
@@ -184,7 +174,7 @@ bool HttpRequestParser::parseHead(std::string_view head)
             return false;
         }
         std::string name(rawName);
-        std::string value = trim(h.substr(colon + 1));
+        std::string value(trim(h.substr(colon + 1), kBlanks));
         if (std::any_of(value.begin(), value.end(), [](char c) { return c == '\0' || c == '\r' || c == '\n'; })) {
             fail(400, "NUL, CR or LF in a header value");
             return false;

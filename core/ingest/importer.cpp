@@ -6,9 +6,10 @@
 #include "decode/eventslice.h"
 #include "ingest/journalrequest.h"
 #include "store/eventstore.h"
+#include "util/isotime.h"
+#include "util/text.h"
 
 #include <QByteArray>
-#include <QDateTime>
 #include <QFile>
 #include <QFileInfo>
 
@@ -47,9 +48,8 @@ Event eventFromLine(const Json& j)
     const std::string userAgent = stringField(j, "user_agent");
     if (!userAgent.empty())
         request.headers.emplace_back("User-Agent", userAgent);
-    qint64 receivedMs = 0;
-    if (j.contains("received_at"))
-        parseIsoMs(j["received_at"], receivedMs);
+    const auto receivedAt = j.find("received_at");
+    const qint64 receivedMs = receivedAt == j.end() ? 0 : parseIsoValue(*receivedAt).value_or(0);
     const qint64 requestId
         = j.contains("request_id") && j["request_id"].is_number_integer() ? j["request_id"].get<qint64>() : 0;
     return makeEvent(j["doc"], request, j["seq"].get<qint64>(), requestId, receivedMs);
@@ -156,13 +156,6 @@ private:
     std::vector<Item> m_items;
 };
 
-/** Line number (1-based) of the first non-blank character of \a text. */
-std::size_t firstLine(const std::string& text)
-{
-    const std::size_t first = std::min(text.size(), text.find_first_not_of(" \t\r\n"));
-    return 1 + std::size_t(std::count(text.begin(), text.begin() + std::ptrdiff_t(first), '\n'));
-}
-
 /**
  * Reads \a text like `eventlens check` does and appends its events to \a out, with what the file had for each of
  * their requests: request N is the N-th item readOfflineInput() read (the document, an array element, a line).
@@ -187,7 +180,7 @@ bool readLikeCheck(const std::string& name, const std::string& text, const Json&
             ++items;
         }
     } else if (!whole.is_discarded()) {
-        requests.add(trimmed(text), true, firstLine(text), 1);
+        requests.add(std::string(trim(text)), true, firstNonBlankLine(text), 1);
         items = 1;
     } else {
         std::size_t pos = 0;
@@ -195,7 +188,7 @@ bool readLikeCheck(const std::string& name, const std::string& text, const Json&
             std::size_t nl = text.find('\n', pos);
             if (nl == std::string::npos)
                 nl = text.size();
-            const std::string line = trimmed(text.substr(pos, nl - pos));
+            const std::string line(trim(std::string_view(text).substr(pos, nl - pos)));
             pos = nl + 1;
             if (!line.empty()) {
                 ++items;
@@ -233,7 +226,7 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
         if (isExportLine(whole)) {
             out.events.push_back(eventFromLine(whole));
             collectViolations(whole, out.violations, seen);
-            requests.add(trimmed(text), true, firstLine(text), out.events.back().requestId, 0, 1);
+            requests.add(std::string(trim(text)), true, firstNonBlankLine(text), out.events.back().requestId, 0, 1);
             requests.finish(out);
             return true;
         }
@@ -269,7 +262,7 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
         if (nl == std::string::npos)
             nl = text.size();
         ++number;
-        std::string line = trimmed(text.substr(pos, nl - pos));
+        std::string line(trim(std::string_view(text).substr(pos, nl - pos)));
         pos = nl + 1;
         if (line.empty())
             continue;
@@ -343,6 +336,12 @@ bool importHar(const std::string& name, const Json& har, SessionData& out, QStri
             continue;
         }
         const Json& own = entry.eventlens;
+        const bool ingest = (entry.request.method == "POST" || entry.request.method == "GET")
+            && isIngestEndpoint(classifyPath(entry.request.path));
+        if (!entry.bodyError.empty() && (own.is_object() || ingest)) {
+            setError(error, entry.where + " (" + entry.request.method + " " + entry.url + "): " + entry.bodyError);
+            return false;
+        }
         JournalRequest r = journalRequest(entry.request, 0, entry.startedMs);
         r.responseHeaders = std::move(entry.responseHeaders);
         r.responseBody = std::move(entry.responseBody);
@@ -421,7 +420,7 @@ bool importBytes(
     std::string text = bytes;
     if (text.size() >= 3 && text.compare(0, 3, "\xEF\xBB\xBF") == 0)
         text.erase(0, 3); // UTF-8 BOM
-    if (trimmed(text).empty()) {
+    if (trim(text).empty()) {
         out.format = "ndjson";
         return true;
     }

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "ingestserver.h"
+#include "util/isotime.h"
+#include "util/text.h"
 
 #include <QDateTime>
 #include <QPointer>
@@ -43,7 +45,7 @@ Headers corsHeaders(const HttpRequest& request, bool preflight)
     return h;
 }
 
-bool constantTimeEquals(const std::string& a, const std::string& b)
+bool constantTimeEquals(std::string_view a, std::string_view b)
 {
     if (a.size() != b.size() || b.empty())
         return false;
@@ -51,13 +53,6 @@ bool constantTimeEquals(const std::string& a, const std::string& b)
     for (size_t i = 0; i < a.size(); ++i)
         diff |= static_cast<unsigned char>(a[i] ^ b[i]);
     return diff == 0;
-}
-
-std::string trimmed(const std::string& s)
-{
-    const size_t b = s.find_first_not_of(" \t");
-    const size_t e = s.find_last_not_of(" \t");
-    return b == std::string::npos ? std::string() : s.substr(b, e - b + 1);
 }
 
 /** Removes `name=...` parameters from a raw query string. */
@@ -160,7 +155,7 @@ QString IngestServer::url() const
 
 void IngestServer::log(const HttpRequest& request, int status, const std::string& detail)
 {
-    const QString line = QDateTime::currentDateTimeUtc().toString(Qt::ISODateWithMs) + u' '
+    const QString line = QString::fromStdString(isoFromMs(QDateTime::currentMSecsSinceEpoch())) + u' '
         + QString::fromStdString(request.method) + u' ' + QString::fromStdString(request.path)
         + (request.query.empty() ? QString() : u'?' + QString::fromStdString(request.query).left(80)) + u' '
         + QString::number(status) + u' ' + QString::number(request.body.size()) + QStringLiteral("B ")
@@ -186,7 +181,7 @@ bool IngestServer::authorize(HttpRequest& request, const HttpResponderPtr& respo
             continue; // never journaled, listed or forwarded
         }
         if (lname == "authorization" && asciiLower(value.substr(0, 7)) == "bearer ") {
-            if (constantTimeEquals(trimmed(value.substr(7)), m_token)) {
+            if (constantTimeEquals(trim(std::string_view(value).substr(7), kBlanks), m_token)) {
                 ok = true;
                 continue;
             }

@@ -10,6 +10,7 @@
 #include <QUrlQuery>
 
 #include "decode/decode.h"
+#include "util/isotime.h"
 
 #include <algorithm>
 #include <cmath>
@@ -393,7 +394,7 @@ void ReplayEngine::emitEvent(const ScenarioStep& step)
     const Json eventProps = step.literal ? step.properties : m_ctx.expand(step.properties);
     const std::string timestamp = step.timestamp.is_string()
         ? (step.literal ? step.timestamp.get<std::string>() : m_ctx.expandString(step.timestamp.get<std::string>()))
-        : isoTime(now);
+        : isoFromMs(now);
     if (!step.label.empty())
         m_ctx.setLabel(step.label);
     const std::string uuid = uuidV7(now);
@@ -442,7 +443,7 @@ void ReplayEngine::emitEvent(const ScenarioStep& step)
             req.setRawHeader("Content-Encoding", "gzip");
         req.setRawHeader("User-Agent", QByteArray("posthog-node/") + kPosthogNodeVersion);
     }
-    const Json body = {{"api_key", key}, {"batch", Json::array({std::move(item)})}, {"sent_at", isoTime(now)}};
+    const Json body = {{"api_key", key}, {"batch", Json::array({std::move(item)})}, {"sent_at", isoFromMs(now)}};
     std::string bytes = body.dump();
     if (gzip)
         bytes = gzipCompress(bytes);

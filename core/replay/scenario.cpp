@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "replay/scenario.h"
-#include "util/text.h"
 
 #include "contract/contractengine.h"
 #include "ingest/faults.h"
+#include "util/isotime.h"
+#include "util/text.h"
 #include "verdict.h"
 
 #include <QDateTime>
@@ -28,15 +29,6 @@ const char* const kPlaceholders = "uuid, uuid:NAME, run_id, now, now+N or now-N 
 std::string inQuotes(const std::string& s)
 {
     return "'" + s + "'";
-}
-
-std::string trimmed(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return std::string(s);
 }
 
 bool startsWith(std::string_view s, std::string_view prefix)
@@ -77,7 +69,7 @@ struct Expr
 
 bool parseExpr(const std::string& raw, Expr& e, std::string& error)
 {
-    const std::string s = trimmed(raw);
+    const std::string s(trim(raw, kBlanks));
     if (s == "uuid") {
         e.kind = Expr::Uuid;
         return true;
@@ -256,18 +248,6 @@ std::string joinNames(const std::vector<std::string>& names)
     return out;
 }
 
-std::optional<qint64> parseIsoMs(const std::string& s)
-{
-    if (s.empty())
-        return std::nullopt;
-    QDateTime dt = QDateTime::fromString(QString::fromStdString(s), Qt::ISODateWithMs);
-    if (!dt.isValid())
-        dt = QDateTime::fromString(QString::fromStdString(s), Qt::ISODate);
-    if (!dt.isValid())
-        return std::nullopt;
-    return dt.toMSecsSinceEpoch();
-}
-
 } // namespace
 
 // ---------------------------------------------------------------------------------------------
@@ -443,11 +423,6 @@ std::string uuidV7(qint64 ms)
     return out;
 }
 
-std::string isoTime(qint64 ms)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toStdString();
-}
-
 TemplateContext::TemplateContext()
     : m_rng(QRandomGenerator::global()->generate64())
 { }
@@ -485,7 +460,7 @@ Json TemplateContext::expandOne(const std::string& text)
     case Expr::NamedUuid:
         return namedUuid(e.name);
     case Expr::Now:
-        return isoTime(now() + e.a);
+        return isoFromMs(now() + e.a);
     case Expr::NowMs:
         return now();
     case Expr::Random:
@@ -987,7 +962,7 @@ bool scenarioFromEvents(const std::string& ndjson, const std::string& origin, Sc
                 if (end == std::string::npos)
                     end = ndjson.size();
                 ++line;
-                const std::string text = trimmed(std::string_view(ndjson).substr(pos, end - pos));
+                const std::string text(trim(std::string_view(ndjson).substr(pos, end - pos), kBlanks));
                 pos = end + 1;
                 if (text.empty() || text == "\r")
                     continue;
@@ -1029,7 +1004,7 @@ bool scenarioFromEvents(const std::string& ndjson, const std::string& origin, Sc
         props.erase("token");
         props.erase("distinct_id");
 
-        if (const auto ms = parseIsoMs(e.value("timestamp", std::string()))) {
+        if (const auto ms = parseIsoMs(e.value("timestamp", std::string()), ZonelessAs::Local)) {
             if (previousMs && *ms > *previousMs) {
                 ScenarioStep wait;
                 wait.type = ScenarioStep::Type::Wait;

@@ -155,8 +155,6 @@ bool validateTemplates(
 std::string randomUuid();
 /** A UUID v7 (time-ordered, like the PostHog SDKs make for event uuids). */
 std::string uuidV7(qint64 ms);
-/** ISO-8601 UTC with milliseconds, e.g. "2026-11-26T07:12:03.120Z". */
-std::string isoTime(qint64 ms);
 
 /**
  * Compares actual violations with the expectation. Returns true when every expected entry is

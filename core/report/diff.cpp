@@ -3,8 +3,7 @@
 
 #include "contract/contract.h"
 #include "report/reportdata.h"
-
-#include <QDateTime>
+#include "util/isotime.h"
 
 #include <algorithm>
 #include <array>
@@ -1047,16 +1046,11 @@ std::string dataSpan(const std::string& key, const Json& value, const std::strin
         + "</span>";
 }
 
-std::string isoUtc(qint64 ms)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toStdString();
-}
-
 std::string timeRange(const Json& side)
 {
     const std::uint64_t first = u64(side, "first_ms");
     const std::uint64_t last = u64(side, "last_ms");
-    return first ? isoUtc(qint64(first)) + " – " + isoUtc(qint64(last)) : std::string("no events");
+    return first ? isoFromMs(qint64(first)) + " – " + isoFromMs(qint64(last)) : std::string("no events");
 }
 
 const char* const kDiffCss = R"css(

@@ -2,9 +2,8 @@
 #include "report/reportdata.h"
 
 #include "ingest/httprequest.h" // asciiLower
+#include "util/isotime.h"
 #include "util/text.h"
-
-#include <QDateTime>
 
 #include <algorithm>
 #include <cstdio>
@@ -14,11 +13,6 @@ namespace el {
 namespace {
 
 const char* const kPlanned[] = {"amr_cloud", "byok", "local_cli", "none"};
-
-std::string iso(qint64 ms)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toStdString();
-}
 
 std::string html(std::string_view s)
 {
@@ -430,11 +424,11 @@ std::string renderHtmlReport(const ReportData& r)
         + "</span><h1 style=\"display:inline\">EventLens report</h1><dl>" + "<dt>Contract</dt><dd>" + html(contract)
         + (r.contractOrigin.empty() ? "" : " <span>(" + html(r.contractOrigin) + ")</span>") + "</dd><dt>Input</dt><dd>"
         + html(inputs.empty() ? "-" : inputs) + "</dd><dt>Time range</dt><dd>"
-        + (r.firstMs ? html(iso(r.firstMs)) + " – " + html(iso(r.lastMs)) : std::string("no events")) + "</dd></dl>"
-        + "<div class=counts><div><b>" + dataNum("events", std::uint64_t(r.events)) + "</b>events</div><div><b>"
-        + dataNum("errors", r.errors) + "</b>errors</div><div><b>" + dataNum("warnings", r.warnings)
-        + "</b>warnings</div><div><b>" + dataNum("violations", r.violations) + "</b>violations</div><div><b>"
-        + dataNum("runs", r.runCount) + "</b>runs</div></div></header>\n";
+        + (r.firstMs ? html(isoFromMs(r.firstMs)) + " – " + html(isoFromMs(r.lastMs)) : std::string("no events"))
+        + "</dd></dl>" + "<div class=counts><div><b>" + dataNum("events", std::uint64_t(r.events))
+        + "</b>events</div><div><b>" + dataNum("errors", r.errors) + "</b>errors</div><div><b>"
+        + dataNum("warnings", r.warnings) + "</b>warnings</div><div><b>" + dataNum("violations", r.violations)
+        + "</b>violations</div><div><b>" + dataNum("runs", r.runCount) + "</b>runs</div></div></header>\n";
 
     // Funnel
     o += "<h2>Runs by runtime_type</h2>\n<p class=muted>Per value of <code>runtime_type</code> pinned on the start "
@@ -549,7 +543,7 @@ std::string renderHtmlReport(const ReportData& r)
         }
     }
     o += "<footer>Made by EventLens " + html(EVENTLENS_VERSION)
-        + (r.generatedMs ? " on " + html(iso(r.generatedMs)) : "")
+        + (r.generatedMs ? " on " + html(isoFromMs(r.generatedMs)) : "")
         + ". Self-contained: no script, no request.</footer>\n</body></html>\n";
     return o;
 }
@@ -565,7 +559,7 @@ std::string renderMarkdownReport(const ReportData& r, std::size_t examples)
          "|\n|---:|---:|---:|---:|---:|---|---|\n| "
         + num(std::uint64_t(r.events)) + " | " + num(r.errors) + " | " + num(r.warnings) + " | " + num(r.violations)
         + " | " + num(r.runCount) + " | " + cell(inputs.empty() ? "-" : inputs) + " | "
-        + (r.firstMs ? iso(r.firstMs) + " – " + iso(r.lastMs) : std::string("no events")) + " |\n\n";
+        + (r.firstMs ? isoFromMs(r.firstMs) + " – " + isoFromMs(r.lastMs) : std::string("no events")) + " |\n\n";
 
     o += "### Runs by runtime_type\n\n| runtime_type | created | finished | success | failed | cancelled | other | "
          "open "
@@ -611,7 +605,7 @@ std::string renderMarkdownReport(const ReportData& r, std::size_t examples)
             o += "- … " + num(rule.count - std::min<std::uint64_t>(examples, rule.examples.size())) + " more\n";
         o += "\n";
     }
-    o += "<sub>EventLens " + std::string(EVENTLENS_VERSION) + (r.generatedMs ? ", " + iso(r.generatedMs) : "")
+    o += "<sub>EventLens " + std::string(EVENTLENS_VERSION) + (r.generatedMs ? ", " + isoFromMs(r.generatedMs) : "")
         + "</sub>\n";
     return o;
 }

@@ -5,9 +5,11 @@
 
 #include "httpstatus.h"
 #include "store/eventstore.h"
+#include "util/isotime.h"
+#include "util/qtext.h"
+#include "util/utf8.h"
 
 #include <QByteArray>
-#include <QDateTime>
 #include <QUrl>
 
 #include <algorithm>
@@ -16,24 +18,6 @@
 namespace el {
 
 namespace {
-
-QString qs(const std::string& s)
-{
-    return QString::fromStdString(s);
-}
-
-/** Invalid UTF-8 becomes U+FFFD (JSON text must be UTF-8). */
-std::string utf8(const std::string& s)
-{
-    return isValidUtf8(s) ? s : QString::fromUtf8(QByteArray::fromStdString(s)).toStdString();
-}
-
-std::string isoFromMs(qint64 ms)
-{
-    return QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC)
-        .toString(QStringLiteral("yyyy-MM-dd'T'HH:mm:ss.zzz'Z'"))
-        .toStdString();
-}
 
 std::string dumpJson(const Json& j, int indent = -1)
 {
@@ -101,7 +85,7 @@ Json harHeaders(const Headers& headers)
 {
     Json list = Json::array();
     for (const auto& [name, value] : headers)
-        list.push_back(Json {{"name", utf8(name)}, {"value", utf8(value)}});
+        list.push_back(Json {{"name", validUtf8(name)}, {"value", validUtf8(value)}});
     return list;
 }
 
@@ -140,7 +124,7 @@ Json harQueryString(const std::string& query)
         const std::size_t eq = pair.find('=');
         const auto decode = [](std::string s) {
             std::replace(s.begin(), s.end(), '+', ' ');
-            return utf8(QUrl::fromPercentEncoding(QByteArray::fromStdString(s)).toStdString());
+            return validUtf8(QUrl::fromPercentEncoding(QByteArray::fromStdString(s)).toStdString());
         };
         list.push_back(Json {{"name", decode(pair.substr(0, eq))},
             {"value", eq == std::string::npos ? std::string() : decode(pair.substr(eq + 1))}});
@@ -164,20 +148,20 @@ Json harEntry(const JournalRequest& r, qint64 firstSeq)
     std::string host = headerOf(r.headers, "Host");
     if (host.empty())
         host = "localhost";
-    const std::string url
-        = "http://" + utf8(host) + encodePath(r.path) + (r.query.empty() ? std::string() : "?" + utf8(r.query));
+    const std::string url = "http://" + validUtf8(host) + encodePath(r.path)
+        + (r.query.empty() ? std::string() : "?" + validUtf8(r.query));
 
-    Json request = {{"method", utf8(r.method)}, {"url", url}, {"httpVersion", "HTTP/1.1"}, {"cookies", Json::array()},
-        {"headers", harHeaders(r.headers)}, {"queryString", harQueryString(r.query)}, {"headersSize", -1},
-        {"bodySize", qint64(r.body.size())}};
+    Json request = {{"method", validUtf8(r.method)}, {"url", url}, {"httpVersion", "HTTP/1.1"},
+        {"cookies", Json::array()}, {"headers", harHeaders(r.headers)}, {"queryString", harQueryString(r.query)},
+        {"headersSize", -1}, {"bodySize", qint64(r.body.size())}};
     if (!r.body.empty()) {
-        Json postData = {{"mimeType", utf8(headerOf(r.headers, "Content-Type"))}};
+        Json postData = {{"mimeType", validUtf8(headerOf(r.headers, "Content-Type"))}};
         putBody(postData, r.body);
         request["postData"] = std::move(postData);
     }
 
-    Json content
-        = {{"size", qint64(r.responseBody.size())}, {"mimeType", utf8(headerOf(r.responseHeaders, "Content-Type"))}};
+    Json content = {
+        {"size", qint64(r.responseBody.size())}, {"mimeType", validUtf8(headerOf(r.responseHeaders, "Content-Type"))}};
     if (!r.responseBody.empty())
         putBody(content, r.responseBody);
     Json response = {{"status", r.status}, {"statusText", httpReasonPhrase(r.status)}, {"httpVersion", "HTTP/1.1"},
@@ -185,9 +169,10 @@ Json harEntry(const JournalRequest& r, qint64 firstSeq)
         {"redirectURL", ""}, {"headersSize", -1}, {"bodySize", qint64(r.responseBody.size())}};
 
     const qint64 wait = std::max<qint64>(0, r.upstreamMs);
-    Json eventlens = {{"id", r.id}, {"received_ms", r.receivedMs}, {"path", utf8(r.path)}, {"query", utf8(r.query)},
-        {"peer", utf8(r.peer)}, {"status", r.status}, {"reason", utf8(r.reason)}, {"upstream_status", r.upstreamStatus},
-        {"upstream_ms", r.upstreamMs}, {"upstream_error", utf8(r.upstreamError)}};
+    Json eventlens = {{"id", r.id}, {"received_ms", r.receivedMs}, {"path", validUtf8(r.path)},
+        {"query", validUtf8(r.query)}, {"peer", validUtf8(r.peer)}, {"status", r.status},
+        {"reason", validUtf8(r.reason)}, {"upstream_status", r.upstreamStatus}, {"upstream_ms", r.upstreamMs},
+        {"upstream_error", validUtf8(r.upstreamError)}};
     if (firstSeq > 0)
         eventlens["first_seq"] = firstSeq;
     return Json {{"startedDateTime", isoFromMs(r.receivedMs)}, {"time", wait}, {"request", std::move(request)},
@@ -248,7 +233,7 @@ bool exportCsv(const QString& path, const std::vector<EventPtr>& events, const E
             if (!first)
                 out += ',';
             first = false;
-            out += csvCell(utf8(cell));
+            out += csvCell(validUtf8(cell));
         }
         out += "\r\n";
     }
@@ -265,7 +250,7 @@ Json harDocument(const SessionData& session)
         const auto it = firstSeq.find(r.id);
         entries.push_back(harEntry(r, it == firstSeq.end() ? 0 : it->second));
     }
-    Json meta = {{"created_ms", session.createdMs}, {"contract_origin", utf8(session.contractOrigin)}};
+    Json meta = {{"created_ms", session.createdMs}, {"contract_origin", validUtf8(session.contractOrigin)}};
     return Json {{"log",
         {{"version", "1.2"}, {"creator", {{"name", "EventLens"}, {"version", EVENTLENS_VERSION}}},
             {"pages", Json::array()}, {"entries", std::move(entries)}, {"_eventlens", std::move(meta)}}}};

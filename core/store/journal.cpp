@@ -29,7 +29,6 @@
 
 namespace el {
 
-using journal::qs;
 using sqlite::Statement;
 
 namespace {
@@ -480,15 +479,7 @@ bool isRejected(const JournalRequest& request)
 
 RejectedRequest toRejected(const JournalRequest& request)
 {
-    RejectedRequest r;
-    r.id = request.id;
-    r.receivedMs = request.receivedMs;
-    copyRequestFields(request, r);
-    r.size = static_cast<qint64>(request.body.size());
-    r.firstBytes = request.body.substr(0, std::min<std::size_t>(request.body.size(), 256));
-    r.status = request.status;
-    r.reason = request.reason;
-    return r;
+    return makeRejected(request, request.id, request.receivedMs, request.status, request.reason);
 }
 
 // ---------------------------------------------------------------------------------------------------------------------

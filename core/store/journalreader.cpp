@@ -11,8 +11,6 @@
 
 namespace el {
 
-using journal::qs;
-
 namespace {
 
 /** How long a reader waits for the writer's lock (a checkpoint, a WAL recovery). */

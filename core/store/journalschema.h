@@ -6,6 +6,7 @@
 
 #include "event.h"
 #include "store/sqlite.h"
+#include "util/qtext.h"
 
 #include <QString>
 
@@ -38,10 +39,5 @@ bool checkSchema(const Meta& meta, const QString& path, QString* error, int* ver
 /** Headers as a JSON array of [name, value] pairs (order and repeats kept; bytes that are not UTF-8 as base64). */
 std::string headersToText(const Headers& headers);
 Headers headersFromText(const std::string& text);
-
-inline QString qs(const std::string& s)
-{
-    return QString::fromStdString(s);
-}
 
 } // namespace el::journal

@@ -4,14 +4,13 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <string_view>
 #include <utility>
 #include <vector>
 
 namespace el {
 
-/** Two independent 64-bit hashes of a text (never both zero: that marks an empty slot in KeyTable). */
+/** A 128-bit hash of a text (never all zero: that marks an empty slot in KeyTable). */
 struct Hash128
 {
     std::uint64_t a = 0;
@@ -20,21 +19,8 @@ struct Hash128
     bool empty() const { return a == 0 && b == 0; }
 };
 
-/** std::hash (murmur in libstdc++) and FNV-1a 64: a false match needs both to collide, ~1e-20 at 10^9 keys. */
-inline Hash128 hash128(std::string_view text)
-{
-    Hash128 h;
-    h.a = std::hash<std::string_view> {}(text);
-    std::uint64_t f = 1469598103934665603ull; // FNV-1a 64, unrelated to std::hash
-    for (const char c : text) {
-        f ^= static_cast<unsigned char>(c);
-        f *= 1099511628211ull;
-    }
-    h.b = f ^ (text.size() * 0x9E3779B97F4A7C15ull);
-    if (h.empty())
-        h.b = 1;
-    return h;
-}
+/** XXH3-128 of \a text: a false match of two keys needs a 128-bit collision (~1e-21 at 10^9 keys). */
+Hash128 hash128(std::string_view text);
 
 /**
  * A hash map from Hash128 to V (small, trivially copyable) that never rehashes more than a sliver at once: 256

@@ -2,8 +2,27 @@
 #include "util/text.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace el {
+
+std::string_view trim(std::string_view s, std::string_view chars)
+{
+    const std::size_t first = s.find_first_not_of(chars);
+    if (first == std::string_view::npos)
+        return {};
+    return s.substr(first, s.find_last_not_of(chars) - first + 1);
+}
+
+std::string describeByte(unsigned char c)
+{
+    char buf[16];
+    if (c >= 0x20 && c < 0x7F)
+        std::snprintf(buf, sizeof buf, "'%c'", c);
+    else
+        std::snprintf(buf, sizeof buf, "0x%02x", c);
+    return buf;
+}
 
 int hexDigitValue(char c)
 {
@@ -47,6 +66,12 @@ std::string jsonPointerEscape(std::string_view token)
             out.push_back(c);
     }
     return out;
+}
+
+std::size_t firstNonBlankLine(std::string_view text)
+{
+    const std::size_t first = std::min(text.size(), text.find_first_not_of(kJsonWhitespace));
+    return 1 + std::size_t(std::count(text.begin(), text.begin() + std::ptrdiff_t(first), '\n'));
 }
 
 std::string lineColumn(std::string_view text, std::size_t byte)

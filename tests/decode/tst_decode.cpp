@@ -2,8 +2,11 @@
 // Data-driven tests of the PostHog request decoder (core/decode) and of the Event model (core/event).
 #include "decode/decode.h"
 #include "event.h"
+#include "util/base64.h"
 #include "util/fastjson.h"
+#include "util/isotime.h"
 #include "util/text.h"
+#include "util/utf8.h"
 
 #include "jsoncompare.h"
 
@@ -322,6 +325,11 @@ private Q_SLOTS:
     void packedFields_data();
     void packedFields();
     void sourcesAreShared();
+
+    void isoParse_data();
+    void isoParse();
+    void isoWrite();
+    void utilHelpers();
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -1539,6 +1547,154 @@ void TestDecode::sourcesAreShared()
     const Event alone = makeEvent(node, req, 4, 2, 0);
     QVERIFY(alone.source != e1.source);
     QVERIFY(*alone.source == *e1.source);
+}
+
+// ---------------------------------------------------------------------------------------------
+// util/isotime, util/base64, util/text, util/utf8: the one reader/writer every stage shares
+
+void TestDecode::isoParse_data()
+{
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<bool>("ok");
+    QTest::addColumn<qint64>("ms"); // with no zone read as UTC
+
+    const qint64 t = 1709634030000; // 2024-03-05T10:20:30Z
+    const auto ok = [](const char* name, const char* text, qint64 ms) {
+        QTest::addRow("%s", name) << QByteArray(text) << true << ms;
+    };
+    const auto bad = [](const char* name, const char* text) {
+        QTest::addRow("%s", name) << QByteArray(text) << false << qint64(0);
+    };
+    ok("Z", "2024-03-05T10:20:30Z", t);
+    ok("ms", "2024-03-05T10:20:30.123Z", t + 123);
+    ok("one fraction digit", "2024-03-05T10:20:30.1Z", t + 100);
+    ok("micro (mitmproxy)", "2024-03-05T10:20:30.000123+00:00", t);
+    ok("extra digits truncated", "2024-03-05T10:20:30.9999Z", t + 999);
+    ok("comma fraction", "2024-03-05T10:20:30,5Z", t + 500);
+    ok("lower case t and z", "2024-03-05t10:20:30z", t);
+    ok("space separator", "2024-03-05 10:20:30Z", t);
+    ok("no zone", "2024-03-05T10:20:30", t);
+    ok("+hh:mm", "2024-03-05T10:20:30+05:30", t - 19800000);
+    ok("+hhmm", "2024-03-05T10:20:30+0530", t - 19800000);
+    ok("-hh:mm", "2024-03-05T10:20:30-05:30", t + 19800000);
+    ok("+hh", "2024-03-05T10:20:30+05", t - 18000000);
+    ok("+hh: (as before)", "2024-03-05T10:20:30+05:", t - 18000000);
+    ok("-00:00", "2024-03-05T10:20:30-00:00", t);
+    ok("+23:59", "2024-03-05T10:20:30+23:59", t - 86340000);
+    ok("no seconds", "2024-03-05T10:20Z", t - 30000);
+    ok("hour only", "2024-03-05T10Z", t - 1230000);
+    ok("date only", "2024-03-05", t - 37230000);
+    ok("whitespace around", " 2024-03-05T10:20:30Z\n", t);
+    ok("leap second", "2024-03-05T23:59:60Z", 1709683200000);
+    ok("24:00", "2024-03-05T24:00:00Z", 1709683200000);
+    ok("24:00 with zero fraction", "2024-03-05T24:00:00.000Z", 1709683200000);
+    ok("29 February of a leap year", "2024-02-29T00:00:00Z", 1709164800000);
+    ok("epoch", "1970-01-01T00:00:00Z", 0);
+    ok("before the epoch", "1969-12-31T23:59:59.999Z", -1);
+    ok("year 0000", "0000-01-01T00:00:00Z", -62167219200000);
+    ok("year 9999", "9999-12-31T23:59:59.999Z", 253402300799999);
+    bad("empty", "");
+    bad("date and T only", "2024-03-05T");
+    bad("zone after a date", "2024-03-05Z");
+    bad("fraction without digits", "2024-03-05T10:20:30.Z");
+    bad("30 February", "2024-02-30T10:20:30Z");
+    bad("29 February of a common year", "2023-02-29T00:00:00Z");
+    bad("month 13", "2024-13-05T10:20:30Z");
+    bad("24:00:01", "2024-03-05T24:00:01Z");
+    bad("24:00 with a fraction", "2024-03-05T24:00:00.001Z");
+    bad("minute 60", "2024-03-05T10:60:00Z");
+    bad("second 61", "2024-03-05T10:20:61Z");
+    bad("offset minutes 60", "2024-03-05T10:20:30+05:60");
+    bad("offset +24:00", "2024-03-05T10:20:30+24:00");
+    bad("one-digit offset", "2024-03-05T10:20:30+5");
+    bad("minute fraction", "2024-03-05T10:20.5Z");
+    bad("basic format", "20240305T102030Z");
+    bad("one-digit month", "2024-3-5T10:20:30Z");
+    bad("space before zone", "2024-03-05T10:20:30 Z");
+    bad("zone name", "2024-03-05T10:20:30UTC");
+    bad("two zones", "2024-03-05T10:20:30Z+01:00");
+    bad("other separator", "2024-03-05X10:20:30Z");
+    bad("epoch ms digits", "1709634030000");
+}
+
+void TestDecode::isoParse()
+{
+    QFETCH(QByteArray, text);
+    QFETCH(bool, ok);
+    QFETCH(qint64, ms);
+    const std::optional<qint64> utc = parseIsoMs(text.toStdString(), ZonelessAs::Utc);
+    QCOMPARE(utc.has_value(), ok);
+    if (!ok) {
+        QVERIFY(!parseIsoMs(text.toStdString(), ZonelessAs::Local));
+        QVERIFY(!parseIsoValue(Json(text.toStdString())));
+        return;
+    }
+    QCOMPARE(*utc, ms);
+    QCOMPARE(parseIsoValue(Json(text.toStdString())), utc);
+    // A time with a zone ignores ZonelessAs; one without is the local wall-clock time (as QDateTime reads it).
+    const std::optional<qint64> local = parseIsoMs(text.toStdString(), ZonelessAs::Local);
+    const QByteArray trimmed = text.trimmed();
+    const bool zoned = trimmed.endsWith('Z') || trimmed.endsWith('z') || trimmed.lastIndexOf('+') > 10
+        || trimmed.lastIndexOf('-') > 10;
+    if (zoned) {
+        QCOMPARE(local, utc);
+    } else if (ms >= 0) {
+        const QDateTime wall = QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC);
+        QCOMPARE(local, std::optional<qint64>(QDateTime(wall.date(), wall.time(), Qt::LocalTime).toMSecsSinceEpoch()));
+    }
+}
+
+void TestDecode::isoWrite()
+{
+    QCOMPARE(isoFromMs(0), std::string("1970-01-01T00:00:00.000Z"));
+    QCOMPARE(isoFromMs(-1), std::string("1969-12-31T23:59:59.999Z"));
+    QCOMPARE(isoFromMs(1234567890123), std::string("2009-02-13T23:31:30.123Z"));
+    QCOMPARE(isoFromMs(1709164800000), std::string("2024-02-29T00:00:00.000Z"));
+    QCOMPARE(isoFromMs(-62167219200000), std::string("0000-01-01T00:00:00.000Z"));
+    QCOMPARE(isoFromMs(253402300799999), std::string("9999-12-31T23:59:59.999Z"));
+    QCOMPARE(isoFromMs(253402300800000), std::string()); // no four-digit year: nothing
+    QCOMPARE(isoFromMs(-62167219200001), std::string());
+    // What the readers and writers agreed on before they were merged: Qt's ISO text with milliseconds.
+    std::mt19937_64 rng(19);
+    for (int i = 0; i < 2000; ++i) {
+        const qint64 ms = qint64(rng() % 253402300800000ULL) - (i % 2 ? 0 : 62135596800000LL);
+        const std::string text = isoFromMs(ms);
+        QCOMPARE(text, QDateTime::fromMSecsSinceEpoch(ms, Qt::UTC).toString(Qt::ISODateWithMs).toStdString());
+        QCOMPARE(parseIsoMs(text), std::optional<qint64>(ms));
+    }
+}
+
+void TestDecode::utilHelpers()
+{
+    // one trim, two whitespace sets
+    QCOMPARE(trim(" \t\r\nab c\n "), std::string_view("ab c"));
+    QCOMPARE(trim(" \tab\r\n", kBlanks), std::string_view("ab\r\n"));
+    QCOMPARE(trim(" \r\n "), std::string_view());
+    // strict base64: standard and URL-safe, padding optional, whitespace ignored; errors with offsets
+    std::string out, error;
+    QVERIFY(base64Decode("aGVs\nbG8=", out, error));
+    QCOMPARE(out, std::string("hello"));
+    QVERIFY(base64Decode("-_8", out, error));
+    QCOMPARE(out, std::string("\xfb\xff"));
+    QVERIFY(!base64Decode("aGV!bG8=", out, error));
+    QCOMPARE(error, std::string("invalid base64: unexpected character '!' at byte 3"));
+    QVERIFY(!base64Decode("aGVsbG8=x", out, error));
+    QCOMPARE(error, std::string("invalid base64: data after '=' padding at byte 8"));
+    QVERIFY(!base64Decode("aGVsb", out, error));
+    QCOMPARE(error, std::string("invalid base64: truncated input (5 base64 characters)"));
+    QVERIFY(!base64Decode(" = ", out, error));
+    QCOMPARE(error, std::string("invalid base64: no data"));
+    // one UTF-8 replacement policy: U+FFFD per bad byte (a truncated sequence is two bad bytes, not one)
+    QCOMPARE(validUtf8("a\xE2\x82"
+                       "b\xFF"),
+        std::string("a\xEF\xBF\xBD\xEF\xBF\xBD"
+                    "b\xEF\xBF\xBD"));
+    QCOMPARE(validUtf8("\xC0\xAF"), std::string("\xEF\xBF\xBD\xEF\xBF\xBD")); // overlong
+    QCOMPARE(validUtf8("\xED\xA0\x80"), std::string("\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD")); // surrogate
+    QCOMPARE(validUtf8("caf\xC3\xA9 \xF0\x9F\x98\x80"), std::string("caf\xC3\xA9 \xF0\x9F\x98\x80"));
+    QCOMPARE(firstInvalidUtf8("ab\xC3"), std::size_t(2));
+    QCOMPARE(describeByte('x'), std::string("'x'"));
+    QCOMPARE(describeByte(0x8b), std::string("0x8b"));
 }
 
 QTEST_GUILESS_MAIN(TestDecode)
