@@ -13,107 +13,40 @@
 # SIZE_RUNS (runs on the 3x input, default RUNS), VERIFY, VERIFY_EVENTS (default 21000), TMPDIR (inputs are cached in
 # ${TMPDIR:-/tmp}/eventlens-bench-check, named after the event count and a hash of the generator, the sample events
 # and the contract; the 300k input is 453 MB, the 3x one 1.36 GB).
-# EventLens writes its JSON report to a temporary file (not -o /dev/null: see run_eventlens).
+# EventLens writes its JSON report to a temporary file (not -o /dev/null: see check_timed in common.sh, which also
+# holds the build, the input cache and the timer that scan.sh uses too).
 # Wall time and peak RSS come from GNU time (/usr/bin/time -f '%e %M'; `apt-get install time`); without it, from
 # python3's resource.getrusage(RUSAGE_CHILDREN) around the command. The table uses the median of the runs; the
 # machine is noisy, so read the ratios, not the absolute numbers.
 set -euo pipefail
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-BUILD="${BUILD:-$ROOT/build/default}"
-JOBS="${JOBS:-2}"
 EVENTS="${EVENTS:-300000}"
 RUNS="${RUNS:-3}"
 SIZE_RUNS="${SIZE_RUNS:-$RUNS}"
 SIZE_SCALING="${SIZE_SCALING:-0}"
 VERIFY="${VERIFY:-0}"
 VERIFY_EVENTS="${VERIFY_EVENTS:-21000}"
-CACHE="${TMPDIR:-/tmp}/eventlens-bench-check"
 CONTRACT=builtin:open-design
-
-log() { printf '\n== %s\n' "$*" >&2; }
+# shellcheck source=SCRIPTDIR/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 # --- build and peer -----------------------------------------------------------------------------------------------
 log "building eventlens ($BUILD)"
-if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-    if [ "$BUILD" = "$ROOT/build/default" ]; then (cd "$ROOT" && cmake --preset default >&2); else cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2; fi
-fi
-cmake --build "$BUILD" --target eventlens -j "$JOBS" >&2
-EVENTLENS="$BUILD/app/eventlens"
-
-if [ ! -d "$HERE/node_modules/ajv" ]; then
-    log "npm ci (bench/check)"
-    (cd "$HERE" && npm ci --no-audit --no-fund >&2)
-fi
-NODE="$(command -v node)"
-
-# --- input --------------------------------------------------------------------------------------------------------
-mkdir -p "$CACHE"
-KEY="$(cat "$HERE/gen-events.mjs" "$HERE/ajv-check.mjs" "$ROOT/tests/data/open-design/valid.ndjson" \
-    "$ROOT/resources/contracts/open-design.json" | sha256sum | cut -c1-12)"
-input() { # events -> path of the cached input (generated if missing)
-    local path="$CACHE/open-design-$1-$KEY.ndjson"
-    if [ ! -s "$path" ] || [ ! -f "$path.invalid" ]; then
-        log "generating $1 events -> $path"
-        "$NODE" "$HERE/gen-events.mjs" --events "$1" --invalid-lines "$path.invalid.tmp" "$path.tmp" 2>"$path.gen.json"
-        "$NODE" -e 'const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); delete s.by_mutation; console.log(JSON.stringify(s))' "$path.gen.json" >&2
-        mv "$path.invalid.tmp" "$path.invalid"
-        mv "$path.tmp" "$path"
-    fi
-    printf '%s\n' "$path"
-}
-
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/eventlens-bench-check-run.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
-
-if [ -x /usr/bin/time ]; then
-    TIMER="GNU time"
-    timed() { # out-file cmd... : runs cmd, writes "wall_s peak_rss_kib" to out-file, returns cmd's status
-        local out=$1 rc=0
-        shift
-        /usr/bin/time -f '%e %M' -o "$out.raw" "$@" || rc=$?
-        tail -n 1 "$out.raw" >"$out" # GNU time puts "Command exited with non-zero status N" first
-        return "$rc"
-    }
-else
-    TIMER="python3 getrusage"
-    timed() {
-        local out=$1
-        shift
-        python3 -c '
-import resource, subprocess, sys, time
-t = time.monotonic()
-rc = subprocess.call(sys.argv[2:])
-with open(sys.argv[1], "w") as f:
-    f.write("%.2f %d\n" % (time.monotonic() - t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss))
-sys.exit(rc)' "$out" "$@"
-    }
-fi
+build eventlens
+npm_packages
+make_tmp eventlens-bench-check-run
 
 RESULTS="$TMP/results.txt" # tool label events wall_s rss_kib
 : >"$RESULTS"
 
 run_eventlens() { # label input
-    local rc=0
-    # Not `-o /dev/null`: the report is written with QSaveFile (temporary file + rename), which, run as root,
-    # replaces the /dev/null device with a regular file. The report goes to a regular file in $TMP instead.
-    rm -f "$TMP/report.json"
-    timed "$TMP/t" "$EVENTLENS" check --contract "$CONTRACT" -f json -o "$TMP/report.json" "$2" 2>"$TMP/el.err" || rc=$?
-    if [ "$rc" -gt 1 ]; then # 1 = error-severity violations, expected here
-        cat "$TMP/el.err" >&2
-        echo "eventlens check failed (exit $rc)" >&2
-        exit 1
-    fi
-    local summary events
-    summary="$(tail -n 1 "$TMP/el.err")"
-    events="$(sed -n 's/^checked \([0-9]*\) events.*/\1/p' <<<"$summary")"
-    printf '  eventlens %s: %s s, %s KiB peak RSS: %s\n' "$1" "$(cut -d' ' -f1 "$TMP/t")" "$(cut -d' ' -f2 "$TMP/t")" "$summary" >&2
-    printf 'eventlens %s %s %s\n' "$1" "${events:-0}" "$(cat "$TMP/t")" >>"$RESULTS"
+    check_timed "$TMP/t" '%e %M' "$CONTRACT" "$2"
+    printf '  eventlens %s: %s s, %s KiB peak RSS: %s\n' "$1" "$(cut -d' ' -f1 "$TMP/t")" "$(cut -d' ' -f2 "$TMP/t")" "$CHECK_SUMMARY" >&2
+    printf 'eventlens %s %s %s\n' "$1" "${CHECKED:-0}" "$(cat "$TMP/t")" >>"$RESULTS"
 }
 
 run_ajv() { # label input
-    timed "$TMP/t" "$NODE" "$HERE/ajv-check.mjs" "$2" >"$TMP/ajv.out"
+    timed "$TMP/t" '%e %M' "$NODE" "$HERE/ajv-check.mjs" "$2" >"$TMP/ajv.out"
     local events
     events="$("$NODE" -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).events)' "$TMP/ajv.out")"
     printf '  ajv %s: %s s, %s KiB peak RSS: %s\n' "$1" "$(cut -d' ' -f1 "$TMP/t")" "$(cut -d' ' -f2 "$TMP/t")" "$(cat "$TMP/ajv.out")" >&2

@@ -10,46 +10,21 @@
 #   EVENTS=300000 RUNS=3 bench/check/scan.sh
 #
 # Knobs: BUILD (build tree, default build/default), JOBS (build jobs, default 2), EVENTS, RUNS, TMPDIR (the input is
-# cached in ${TMPDIR:-/tmp}/eventlens-bench-check, as run.sh does).
+# cached in ${TMPDIR:-/tmp}/eventlens-bench-check, as run.sh does). The build, the input, the timer and the timed check
+# are common.sh's, shared with run.sh; CPU seconds come from GNU time, else from python3's getrusage.
 set -euo pipefail
 
-HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-ROOT="$(cd "$HERE/../.." && pwd)"
-BUILD="${BUILD:-$ROOT/build/default}"
-JOBS="${JOBS:-2}"
 EVENTS="${EVENTS:-100000}"
 RUNS="${RUNS:-5}"
-CACHE="${TMPDIR:-/tmp}/eventlens-bench-check"
-
-log() { printf '\n== %s\n' "$*" >&2; }
+# shellcheck source=SCRIPTDIR/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 
 log "building eventlens and eventlens-scanbench ($BUILD)"
-if [ ! -f "$BUILD/CMakeCache.txt" ]; then
-    if [ "$BUILD" = "$ROOT/build/default" ]; then (cd "$ROOT" && cmake --preset default >&2); else cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2; fi
-fi
-cmake --build "$BUILD" --target eventlens eventlens-scanbench -j "$JOBS" >&2
-EVENTLENS="$BUILD/app/eventlens"
+build eventlens eventlens-scanbench
 SCANBENCH="$BUILD/bench/scan/eventlens-scanbench"
-if [ ! -d "$HERE/node_modules/ajv" ]; then # gen-events.mjs validates what it writes with ajv
-    log "npm ci (bench/check)"
-    (cd "$HERE" && npm ci --no-audit --no-fund >&2)
-fi
-NODE="$(command -v node)"
-
-# --- input (the same cache as run.sh) -----------------------------------------------------------------------------
-mkdir -p "$CACHE"
-KEY="$(cat "$HERE/gen-events.mjs" "$HERE/ajv-check.mjs" "$ROOT/tests/data/open-design/valid.ndjson" \
-    "$ROOT/resources/contracts/open-design.json" | sha256sum | cut -c1-12)"
-INPUT="$CACHE/open-design-$EVENTS-$KEY.ndjson"
-if [ ! -s "$INPUT" ] || [ ! -f "$INPUT.invalid" ]; then
-    log "generating $EVENTS events -> $INPUT"
-    "$NODE" "$HERE/gen-events.mjs" --events "$EVENTS" --invalid-lines "$INPUT.invalid.tmp" "$INPUT.tmp" 2>"$INPUT.gen.json"
-    mv "$INPUT.invalid.tmp" "$INPUT.invalid"
-    mv "$INPUT.tmp" "$INPUT"
-fi
-
-TMP="$(mktemp -d "${TMPDIR:-/tmp}/eventlens-bench-scan.XXXXXX")"
-trap 'rm -rf "$TMP"' EXIT
+npm_packages
+INPUT="$(input "$EVENTS")" # the same cache as run.sh
+make_tmp eventlens-bench-scan
 
 # --- the two contracts: the built-in one without and with a scans block -------------------------------------------
 "$NODE" - "$ROOT/resources/contracts/open-design.json" "$TMP" <<'EOF'
@@ -69,23 +44,15 @@ EOF
 RESULTS="$TMP/results.txt" # label wall_s user_s sys_s events by_kind
 : >"$RESULTS"
 run() { # label contract
-    local rc=0
-    rm -f "$TMP/report.json"
-    /usr/bin/time -f '%e %U %S' -o "$TMP/t" "$EVENTLENS" check --contract "$2" -f json -o "$TMP/report.json" "$INPUT" \
-        2>"$TMP/err" || rc=$?
-    if [ "$rc" -gt 1 ]; then
-        cat "$TMP/err" >&2
-        echo "eventlens check failed (exit $rc)" >&2
-        exit 1
-    fi
-    local events kinds
-    events="$(sed -n 's/^checked \([0-9]*\) events.*/\1/p' "$TMP/err" | tail -n 1)"
+    check_timed "$TMP/t" '%e %U %S' "$2" "$INPUT"
+    local kinds
     kinds="$("$NODE" -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")); console.log(JSON.stringify(r.summary.by_kind))' "$TMP/report.json")"
-    printf '  %s: %s s wall, %s s user, %s s sys; %s events; %s\n' "$1" $(tail -n 1 "$TMP/t") "$events" "$kinds" >&2
-    printf '%s %s %s %s\n' "$1" "$(tail -n 1 "$TMP/t")" "$events" "$kinds" >>"$RESULTS"
+    local wall user sys
+    read -r wall user sys <"$TMP/t"
+    printf '  %s: %s s wall, %s s user, %s s sys; %s events; %s\n' "$1" "$wall" "$user" "$sys" "$CHECKED" "$kinds" >&2
+    printf '%s %s %s %s\n' "$1" "$(cat "$TMP/t")" "$CHECKED" "$kinds" >>"$RESULTS"
 }
 
-[ -x /usr/bin/time ] || { echo "needs GNU time (apt-get install time)" >&2; exit 1; }
 cat "$INPUT" >/dev/null
 MACHINE="$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg) at start"
 log "eventlens check, $EVENTS events, $RUNS runs of each, alternating ($MACHINE)"

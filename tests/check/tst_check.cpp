@@ -3,7 +3,8 @@
 #include "checkcommand.h"
 #include "contract/contractengine.h"
 #include "contract/offlineinput.h"
-#include "store/journal.h"
+#include "ingest/importer.h"
+#include "sessionfile.h"
 
 #include <QDir>
 #include <QFile>
@@ -145,6 +146,7 @@ private slots:
     void junitFormat();
     void harInput();
     void harWithoutBodySaysWhy();
+    void harBadBase64BodyIsAnError();
     void jsonArrayInput();
     void multipleInputsKeepNumbering();
     void outputFile();
@@ -310,6 +312,45 @@ void TestCheck::harWithoutBodySaysWhy()
     QCOMPARE(r.code, 2);
     QVERIFY2(r.err.contains("no-body.har[0] (POST http://localhost:8010/e/?compression=gzip-js): "), r.err.constData());
     QVERIFY2(r.err.contains("disable_compression"), r.err.constData());
+}
+
+void TestCheck::harBadBase64BodyIsAnError()
+{
+    // A base64 body with a character outside the alphabet is refused with the entry and the offset (a lenient
+    // decoder would drop the '!' and read {"event":"a"} silently), by `check` and by the importer alike. An entry
+    // that is neither read nor imported (a page asset) may hold anything.
+    const auto har = [](const char* requestText) {
+        Json entries = Json::array();
+        entries.push_back({{"startedDateTime", "2024-06-01T10:00:00.000Z"},
+            {"request",
+                {{"method", "GET"}, {"url", "http://localhost:8010/static/app.js"}, {"headers", Json::array()}}},
+            {"response", {{"status", 200}, {"content", {{"encoding", "base64"}, {"text", "not base64!"}}}}}});
+        entries.push_back({{"startedDateTime", "2024-06-01T10:00:01.000Z"},
+            {"request",
+                {{"method", "POST"}, {"url", "http://localhost:8010/e/"}, {"headers", Json::array()},
+                    {"postData", {{"mimeType", "application/json"}, {"encoding", "base64"}, {"text", requestText}}}}}});
+        return Json {{"log", {{"entries", entries}}}}.dump();
+    };
+    const std::string good = har("eyJldmVudCI6ImEiLCJkaXN0aW5jdF9pZCI6InUifQ=="); // {"event":"a","distinct_id":"u"}
+    const std::string bad = har("eyJldmVudCI6ImEi!fQ==");
+    const std::string expected = "bad.har[1] (POST http://localhost:8010/e/): request.postData.text: invalid base64: "
+                                 "unexpected character '!' at byte 16";
+
+    el::OfflineInput input;
+    std::string error;
+    QVERIFY2(el::readOfflineInput("good.har", good, 0, input, error), error.c_str());
+    QCOMPARE(input.events.size(), std::size_t(1));
+    QCOMPARE(input.skippedRequests, 1);
+    input = {};
+    QVERIFY(!el::readOfflineInput("bad.har", bad, 0, input, error));
+    QCOMPARE(error, expected);
+
+    el::SessionData session;
+    QString why;
+    QVERIFY2(el::importBytes("good.har", good, 0, session, &why), qPrintable(why));
+    QCOMPARE(session.events.size(), std::size_t(1));
+    QVERIFY(!el::importBytes("bad.har", bad, 0, session, &why));
+    QVERIFY2(why.contains(QString::fromStdString(expected)), qPrintable(why));
 }
 
 void TestCheck::jsonArrayInput()
@@ -740,25 +781,8 @@ void TestCheck::sessionFileInput()
     QVERIFY2(
         el::readOfflineInput("errors.ndjson", slurp(ndjson).toStdString(), 1700000000000, input, error), error.c_str());
     const QString session = dir.filePath(QStringLiteral("recorded.elsession"));
-    {
-        el::SessionJournal journal;
-        QString why;
-        QVERIFY2(journal.open(session, &why), qPrintable(why));
-        std::vector<el::EventPtr> events;
-        for (el::Event& e : input.events)
-            events.push_back(std::make_shared<el::Event>(std::move(e)));
-        el::JournalRequest request;
-        request.id = 1;
-        request.receivedMs = 1700000000000;
-        request.method = "POST";
-        request.path = "/batch/";
-        request.body = "{}";
-        bool acked = false;
-        journal.append(std::move(request), std::move(events), [&acked](bool ok) { acked = ok; });
-        QVERIFY(journal.flush());
-        QVERIFY(acked);
-        journal.close();
-    }
+    const QString written = eltest::writeSessionFile(session, std::move(input.events));
+    QVERIFY2(written.isEmpty(), qPrintable(written));
     const Run fromText = check(withContract({QStringLiteral("--format"), QStringLiteral("json"), ndjson}));
     const Run fromSession = check(withContract({QStringLiteral("--format"), QStringLiteral("json"), session}));
     QCOMPARE(fromSession.code, 1);

@@ -3,12 +3,11 @@
 // a time, then the built executable on the committed recordings of the built-in BYOK scenarios (tests/data/diff/):
 // exit codes, the JSON shape, and the text, Markdown and HTML renderings.
 #include "contract/contractengine.h"
+#include "eventlensrun.h"
 #include "jsoncompare.h"
 #include "report/diff.h"
+#include "testfiles.h"
 
-#include <QFile>
-#include <QProcess>
-#include <QProcessEnvironment>
 #include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QTest>
@@ -107,51 +106,13 @@ const char* const kContract = R"({
 
 // --- the built executable ----------------------------------------------------------------------------------------
 
-struct Run
-{
-    int code = -1;
-    QByteArray out;
-    QByteArray err;
-    QString failure;
-};
+using eltest::Run;
 
+/** `eventlens diff ARGS`. */
 Run diffBinary(const QStringList& args, const QByteArray& stdinData = {})
 {
-    Run r;
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    process.setProcessEnvironment(env);
-    process.start(QStringLiteral(EVENTLENS_BINARY), QStringList {QStringLiteral("diff")} + args);
-    if (!process.waitForStarted(10000)) {
-        r.failure = QStringLiteral(EVENTLENS_BINARY ": cannot start: ") + process.errorString();
-        return r;
-    }
-    if (!stdinData.isEmpty())
-        process.write(stdinData);
-    process.closeWriteChannel();
-    if (!process.waitForFinished(60000)) {
-        process.kill();
-        process.waitForFinished(5000);
-        r.failure = QStringLiteral("eventlens diff %1: no exit within 60 s").arg(args.join(QLatin1Char(' ')));
-        return r;
-    }
-    r.out = process.readAllStandardOutput();
-    r.err = process.readAllStandardError();
-    if (process.exitStatus() != QProcess::NormalExit) {
-        r.failure = QStringLiteral("eventlens diff %1 crashed; stderr:\n%2")
-                        .arg(args.join(QLatin1Char(' ')), QString::fromUtf8(r.err));
-        return r;
-    }
-    r.code = process.exitCode();
-    return r;
+    return eltest::runEventlens(QStringList {QStringLiteral("diff")} + args, stdinData);
 }
-
-#define RUN_OK(r)                                                                                                      \
-    do {                                                                                                               \
-        if (!(r).failure.isEmpty())                                                                                    \
-            QFAIL(qPrintable((r).failure));                                                                            \
-    } while (false)
 
 QString before()
 {
@@ -161,12 +122,6 @@ QString before()
 QString after()
 {
     return kData + QStringLiteral("after.ndjson");
-}
-
-QByteArray slurp(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
 }
 
 /** The world before the change, from a recording after it: `runtime_type` taken out of the run events. */
@@ -503,8 +458,8 @@ void TestDiff::recordingsAreDerived()
 {
     // before.ndjson is after.ndjson with runtime_type taken out of run_created and run_finished (make-recordings.sh
     // writes both; this is the same derivation, so the committed files cannot drift apart).
-    const QList<QByteArray> a = slurp(after()).split('\n');
-    const QList<QByteArray> b = slurp(before()).split('\n');
+    const QList<QByteArray> a = eltest::readFile(after()).split('\n');
+    const QList<QByteArray> b = eltest::readFile(before()).split('\n');
     QVERIFY(a.size() > 10);
     QCOMPARE(b.size(), a.size());
     int stripped = 0;
@@ -704,7 +659,7 @@ void TestDiff::htmlIsSelfContainedAndAgreesWithJson()
     RUN_OK(r);
     QCOMPARE(r.code, 1);
     QVERIFY2(r.err.contains("diff: REGRESSED"), r.err.constData());
-    const QString page = QString::fromUtf8(slurp(html));
+    const QString page = QString::fromUtf8(eltest::readFile(html));
     QVERIFY(page.startsWith(QStringLiteral("<!DOCTYPE html>")));
     QVERIFY(!page.contains(QStringLiteral("<script"), Qt::CaseInsensitive));
     QVERIFY(page.contains(QStringLiteral("Content-Security-Policy")));
@@ -782,12 +737,12 @@ void TestDiff::outputFileAndStdin()
     const QString out = dir.filePath(QStringLiteral("diff.json"));
     const Run r = diffBinary(
         {QStringLiteral("-f"), QStringLiteral("json"), QStringLiteral("-o"), out, QStringLiteral("-"), after()},
-        slurp(before()));
+        eltest::readFile(before()));
     RUN_OK(r);
     QCOMPARE(r.code, 0);
     QVERIFY(r.out.isEmpty());
     QVERIFY2(r.err.startsWith("diff: no regression: 0 regressions, "), r.err.constData());
-    const Json d = Json::parse(slurp(out).toStdString());
+    const Json d = Json::parse(eltest::readFile(out).toStdString());
     QVERIFY(findEntry(d["improvements"], "coverage_gain", "run_created", "runtime_type"));
     JSON_COMPARE(d["summary"]["before"]["inputs"][0], Json("<stdin>"));
 }

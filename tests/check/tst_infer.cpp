@@ -7,14 +7,14 @@
 #include "contract/contractengine.h"
 #include "contract/infer.h"
 #include "contract/offlineinput.h"
+#include "eventlensrun.h"
 #include "infercommand.h"
 #include "jsoncompare.h"
-#include "store/journal.h"
+#include "sessionfile.h"
+#include "testfiles.h"
 
 #include <QDir>
 #include <QFile>
-#include <QProcess>
-#include <QProcessEnvironment>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -30,12 +30,6 @@ using el::Json;
 namespace {
 
 const QString kData = QStringLiteral(EVENTLENS_TEST_DATA);
-
-QByteArray readFile(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
 
 /** The directories of golden examples: tests/data/open-design (era A) and any later era (open-design-era-b, ...). */
 QStringList goldenDirs()
@@ -132,52 +126,6 @@ std::string line(const std::string& name, const Json& props, int second = 0)
     const std::string ts = "2026-06-20T10:00:" + std::string(second < 10 ? "0" : "") + std::to_string(second) + "Z";
     return Json {{"event", name}, {"distinct_id", "u1"}, {"timestamp", ts}, {"properties", props}}.dump() + "\n";
 }
-
-struct Run
-{
-    int code = -1;
-    QByteArray out;
-    QByteArray err;
-    QString failure;
-};
-
-Run eventlens(const QStringList& args, const QByteArray& stdinData = {})
-{
-    Run r;
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    process.setProcessEnvironment(env);
-    process.start(QStringLiteral(EVENTLENS_BINARY), args);
-    if (!process.waitForStarted(10000)) {
-        r.failure = QStringLiteral(EVENTLENS_BINARY ": cannot start: ") + process.errorString();
-        return r;
-    }
-    if (!stdinData.isEmpty())
-        process.write(stdinData);
-    process.closeWriteChannel();
-    if (!process.waitForFinished(60000)) {
-        process.kill();
-        process.waitForFinished(5000);
-        r.failure = QStringLiteral("eventlens %1: no exit within 60 s").arg(args.join(QLatin1Char(' ')));
-        return r;
-    }
-    r.out = process.readAllStandardOutput();
-    r.err = process.readAllStandardError();
-    if (process.exitStatus() != QProcess::NormalExit) {
-        r.failure = QStringLiteral("eventlens %1 crashed; stderr:\n%2")
-                        .arg(args.join(QLatin1Char(' ')), QString::fromUtf8(r.err));
-        return r;
-    }
-    r.code = process.exitCode();
-    return r;
-}
-
-#define RUN_OK(r)                                                                                                      \
-    do {                                                                                                               \
-        if (!(r).failure.isEmpty())                                                                                    \
-            QFAIL(qPrintable((r).failure));                                                                            \
-    } while (false)
 
 } // namespace
 
@@ -592,26 +540,12 @@ void TestInfer::sessionFile()
     const QString path = dir.filePath(QStringLiteral("s.elsession"));
     const QString ndjson = kData + QStringLiteral("/open-design/valid.ndjson");
     const el::InferInput fromText = readInputs({ndjson});
-    {
-        el::SessionJournal journal;
-        QString error;
-        QVERIFY2(journal.open(path, &error), qPrintable(error));
-        std::vector<el::EventPtr> events;
-        for (std::size_t i = 0; i < fromText.docs.size(); ++i)
-            events.push_back(std::make_shared<el::Event>(
-                el::makeEvent(fromText.docs[i], el::EventOrigin {"/batch/", "test"}, qint64(i) + 1, 1, 1700000000000)));
-        el::JournalRequest request;
-        request.id = 1;
-        request.receivedMs = 1700000000000;
-        request.method = "POST";
-        request.path = "/batch/";
-        request.body = "{}";
-        bool acked = false;
-        journal.append(std::move(request), std::move(events), [&acked](bool ok) { acked = ok; });
-        QVERIFY(journal.flush());
-        QVERIFY(acked);
-        journal.close();
-    }
+    std::vector<el::EventPtr> events;
+    for (std::size_t i = 0; i < fromText.docs.size(); ++i)
+        events.push_back(std::make_shared<el::Event>(
+            el::makeEvent(fromText.docs[i], el::EventOrigin {"/batch/", "test"}, qint64(i) + 1, 1, 1700000000000)));
+    const QString written = eltest::writeSessionFile(path, std::move(events));
+    QVERIFY2(written.isEmpty(), qPrintable(written));
     const el::InferInput fromSession = readInputs({path});
     QCOMPARE(fromSession.events.size(), fromText.events.size());
     el::InferInput a = readInputs({ndjson});
@@ -626,7 +560,7 @@ void TestInfer::binary()
     QVERIFY(dir.isValid());
     const QString valid = kData + QStringLiteral("/open-design/valid.ndjson");
     const QString out = dir.filePath(QStringLiteral("contract.json"));
-    const Run written = eventlens({QStringLiteral("infer"), valid, QStringLiteral("-o"), out});
+    const eltest::Run written = eltest::runEventlens({QStringLiteral("infer"), valid, QStringLiteral("-o"), out});
     RUN_OK(written);
     QVERIFY2(written.code == 0, written.err.constData());
     QVERIFY(written.out.isEmpty());
@@ -637,24 +571,26 @@ void TestInfer::binary()
     QVERIFY(contract->event("run_created"));
     QVERIFY(contract->description().find(valid.toStdString()) != std::string::npos);
 
-    const Run printed = eventlens({QStringLiteral("infer"), valid});
+    const eltest::Run printed = eltest::runEventlens({QStringLiteral("infer"), valid});
     RUN_OK(printed);
     QCOMPARE(printed.code, 0);
-    QCOMPARE(printed.out, readFile(out));
+    QCOMPARE(printed.out, eltest::readFile(out));
 
     // stdin, and --base.
-    const Run piped = eventlens({QStringLiteral("infer"), QStringLiteral("-")}, readFile(valid));
+    const eltest::Run piped
+        = eltest::runEventlens({QStringLiteral("infer"), QStringLiteral("-")}, eltest::readFile(valid));
     RUN_OK(piped);
     QCOMPARE(piped.code, 0);
     QVERIFY(el::parseContract(piped.out.toStdString(), "stdin", error));
-    const Run based
-        = eventlens({QStringLiteral("infer"), QStringLiteral("--base"), QStringLiteral("builtin:open-design"), valid});
+    const eltest::Run based = eltest::runEventlens(
+        {QStringLiteral("infer"), QStringLiteral("--base"), QStringLiteral("builtin:open-design"), valid});
     RUN_OK(based);
     QCOMPARE(based.code, 0);
     QCOMPARE(Json::parse(based.out.toStdString()).value("name", ""), std::string("open-design"));
 
     // Exit 2: a missing input, no input, an unknown base, an unknown option.
-    const Run missing = eventlens({QStringLiteral("infer"), dir.filePath(QStringLiteral("missing.ndjson"))});
+    const eltest::Run missing
+        = eltest::runEventlens({QStringLiteral("infer"), dir.filePath(QStringLiteral("missing.ndjson"))});
     RUN_OK(missing);
     QCOMPARE(missing.code, 2);
     QVERIFY2(missing.err.contains("cannot read") && missing.err.contains("missing.ndjson"), missing.err.constData());
@@ -662,15 +598,15 @@ void TestInfer::binary()
     for (const QStringList& args : {QStringList {QStringLiteral("infer")},
              QStringList {QStringLiteral("infer"), QStringLiteral("--base"), QStringLiteral("builtin:nope"), valid},
              QStringList {QStringLiteral("infer"), QStringLiteral("--bogus"), valid}}) {
-        const Run r = eventlens(args);
+        const eltest::Run r = eltest::runEventlens(args);
         RUN_OK(r);
         QVERIFY2(r.code == 2, qPrintable(args.join(QLatin1Char(' '))));
         QVERIFY(r.err.startsWith("eventlens infer: "));
     }
-    const Run help = eventlens({QStringLiteral("--help")});
+    const eltest::Run help = eltest::runEventlens({QStringLiteral("--help")});
     RUN_OK(help);
     QVERIFY(help.out.contains("eventlens infer"));
-    const Run inferHelp = eventlens({QStringLiteral("infer"), QStringLiteral("--help")});
+    const eltest::Run inferHelp = eltest::runEventlens({QStringLiteral("infer"), QStringLiteral("--help")});
     RUN_OK(inferHelp);
     QCOMPARE(inferHelp.code, 0);
     QVERIFY(inferHelp.out.contains("--base"));

@@ -15,17 +15,12 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-import { brief, collectEvents, encodingOf, getJson, getRejected, sinkUrl } from './sink-api.mjs';
+import {
+    DEBUG, POSTHOG_JS_VERSION, baseInitOptions, browserLog, launchChromium, pageHtml, printFailure, startPageServer,
+    watchPage,
+} from './browser-harness.mjs';
+import { assertSinkHealthy, brief, collectEvents, encodingOf, getRejected, sinkUrl } from './sink-api.mjs';
 
-const require = createRequire(import.meta.url);
-const POSTHOG_JS_FILE = require.resolve('posthog-js/dist/array.full.js');
-const POSTHOG_JS_VERSION = JSON.parse(readFileSync(require.resolve('posthog-js/package.json'), 'utf8')).version;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const DEBUG = process.env.EVENTLENS_TEST_DEBUG === '1';
 const BASE = sinkUrl();
 const API_KEY = 'phc_eventlens_browser_test';
 const CAPTURE_PATHS = ['/e/', '/i/v0/e/'];
@@ -59,186 +54,32 @@ const sent = [
 ].map((e, i) => ({ ...e, properties: { ...e.properties, test_event_index: i } }));
 
 const initOptions = {
-    api_host: BASE,
-    opt_out_useragent_filter: true, // headless Chromium's UA would otherwise be dropped as a bot
+    ...baseInitOptions(BASE),
     bootstrap: { distinctID: distinctId },
-    persistence: 'memory',
-    autocapture: false,
-    capture_pageview: false,
-    capture_pageleave: false,
-    disable_session_recording: true,
-    disable_surveys: true,
-    request_queue_config: { flush_interval_ms: 250 },
-    debug: DEBUG,
     // compression deliberately left at the default: the sink's remote config decides.
 };
 
-const PAGE_SCRIPT = String.raw`
-(function () {
-    const cfg = window.__cfg;
-    window.__wire = [];          // every request the page sent to the sink, decoded
-    window.__done = false;
-    window.__fatal = null;
-    const sink = cfg.apiHost;
-    const origFetch = window.fetch.bind(window);
-    const gunzip = async (bytes) => new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
-    async function decodeBody(bytes, url, contentType) {
-        let text;
-        let encoding;
-        if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-            encoding = 'gzip';
-            text = new TextDecoder().decode(await gunzip(bytes));
-        } else if ((contentType || '').includes('x-www-form-urlencoded') || url.includes('compression=base64')) {
-            encoding = 'base64';
-            const data = new URLSearchParams(new TextDecoder().decode(bytes)).get('data') || '';
-            text = new TextDecoder().decode(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)));
-        } else {
-            encoding = 'json';
-            text = new TextDecoder().decode(bytes);
-        }
-        const json = JSON.parse(text);
-        const events = Array.isArray(json) ? json : Array.isArray(json.batch) ? json.batch : [json];
-        return { encoding, events };
-    }
-    window.fetch = async function (input, init) {
-        const url = typeof input === 'string' ? input : (input && input.url) || String(input);
-        if (!url.startsWith(sink)) return origFetch(input, init);
-        const method = ((init && init.method) || 'GET').toUpperCase();
-        const headers = new Headers((init && init.headers) || {});
-        const rec = { method, url, path: new URL(url).pathname, contentType: headers.get('content-type'), size: 0,
-                      encoding: null, events: [], status: null, error: null };
-        window.__wire.push(rec);
-        if (init && init.body != null) {
-            try {
-                const bytes = new Uint8Array(await new Response(init.body).arrayBuffer());
-                rec.size = bytes.length;
-                rec.firstBytes = Array.from(bytes.slice(0, 4), (b) => b.toString(16).padStart(2, '0')).join(' ');
-                const decoded = await decodeBody(bytes, url, rec.contentType);
-                rec.encoding = decoded.encoding;
-                rec.events = decoded.events.map((e) => ({ event: e.event, uuid: e.uuid,
-                    index: e.properties ? e.properties.test_event_index : undefined }));
-            } catch (err) {
-                rec.error = 'could not decode request body in page: ' + err;
-            }
-        }
-        try {
-            const res = await origFetch(input, init);
-            rec.status = res.status;
-            return res;
-        } catch (err) {
-            rec.status = 0;
-            rec.error = String(err);
-            throw err;
-        }
-    };
-    window.addEventListener('error', (e) => { window.__fatal = window.__fatal || ('page error: ' + e.message); });
-})();
-`;
-
-const MAIN_SCRIPT = String.raw`
-(function () {
-    const cfg = window.__cfg;
-    try {
-        if (!window.posthog || typeof window.posthog.init !== 'function') throw new Error('window.posthog was not set by array.full.js');
-        window.posthog.init(cfg.apiKey, Object.assign({}, cfg.init, {
-            loaded: () => console.log('[test] posthog loaded, version ' + window.posthog.version),
-        }));
-        window.posthog.register(cfg.superProps);
-        for (const e of cfg.events) window.posthog.capture(e.event, e.properties);
-        console.log('[test] captured ' + cfg.events.length + ' events');
-    } catch (err) {
-        window.__fatal = 'page script failed: ' + (err && err.stack || err);
-        return;
-    }
-    const want = cfg.events.map((e) => e.properties.test_event_index);
-    const timer = setInterval(() => {
-        const delivered = new Set();
-        for (const r of window.__wire) {
-            if (r.method === 'POST' && cfg.capturePaths.includes(r.path) && r.status === 200) {
-                for (const e of r.events) delivered.add(e.index);
-            }
-        }
-        const refused = window.__wire.find((r) => r.method === 'POST' && cfg.capturePaths.includes(r.path) && r.status >= 400 && r.status < 500);
-        if (refused) {
-            // posthog-js drops a batch answered with 4xx (no retry): no point in waiting.
-            clearInterval(timer);
-            window.__fatal = 'the sink answered a capture POST with HTTP ' + refused.status + ' (posthog-js drops such batches)';
-        } else if (want.every((i) => delivered.has(i))) {
-            clearInterval(timer);
-            console.log('[test] all events acknowledged by the sink');
-            window.__done = true;
-        }
-    }, 100);
-})();
-`;
-
-function pageHtml(cfg) {
-    const json = JSON.stringify(cfg).replace(/</g, '\\u003c');
-    return `<!doctype html>
-<html><head><meta charset="utf-8"><title>EventLens posthog-js test</title>
-<script>window.__cfg = ${json};</script>
-<script>${PAGE_SCRIPT}</script>
-<script src="/posthog-js/array.full.js"></script>
-</head><body><h1>EventLens posthog-js ${POSTHOG_JS_VERSION} test</h1>
-<script>${MAIN_SCRIPT}</script>
-</body></html>`;
-}
-
-function startPageServer(html) {
-    const js = readFileSync(POSTHOG_JS_FILE);
-    const server = http.createServer((req, res) => {
-        const path = new URL(req.url, 'http://x').pathname;
-        if (path === '/') {
-            res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-            res.end(html);
-        } else if (path === '/posthog-js/array.full.js') {
-            res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
-            res.end(js);
-        } else if (path === '/favicon.ico') {
-            res.writeHead(204);
-            res.end();
-        } else {
-            res.writeHead(404, { 'Content-Type': 'text/plain' });
-            res.end('not found');
-        }
-    });
-    return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve(server));
-    });
-}
-
 async function main() {
-    const log = [];   // browser console, page errors, failed requests, sink responses
-    const note = (line) => log.push(`${new Date().toISOString().slice(11, 23)} ${line}`);
+    const { lines: log, note } = browserLog(); // browser console, page errors, failed requests, sink responses
     let browser;
     let server;
     let wire = [];
     let got = [];
     let pageRef = null; // set while the page's own request log has not been read yet
     try {
-        const health = await getJson(`${BASE}/eventlens/v1/health`);
-        assert.equal(health.status, 'ok', `health: ${JSON.stringify(health)}`);
+        await assertSinkHealthy(BASE);
         const rejectedBefore = (await getRejected(BASE)).length;
 
         const cfg = { apiKey: API_KEY, apiHost: BASE, init: initOptions, superProps, events: sent, capturePaths: CAPTURE_PATHS };
-        server = await startPageServer(pageHtml(cfg));
+        server = await startPageServer(new Map([['/', pageHtml(cfg, 'test')]]));
         const pageUrl = `http://localhost:${server.address().port}/`;
         assert.notEqual(new URL(pageUrl).origin, new URL(BASE).origin, 'page and sink must be on different origins');
 
-        browser = await chromium.launch({
-            executablePath: CHROMIUM,
-            headless: true,
-            timeout: 60000,
-            args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                   '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        });
+        browser = await launchChromium();
         const context = await browser.newContext();
         const page = await context.newPage();
         pageRef = page;
-        page.on('console', (m) => note(`console.${m.type()}: ${m.text()}`));
-        page.on('pageerror', (e) => note(`pageerror: ${e.stack || e}`));
-        page.on('requestfailed', (r) => note(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+        watchPage(page, note);
         const remoteConfigs = [];
         page.on('response', async (r) => {
             const u = new URL(r.url());
@@ -337,14 +178,7 @@ async function main() {
         if (DEBUG) console.log(log.join('\n'));
     } catch (err) {
         if (pageRef) wire = await pageRef.evaluate(() => window.__wire || []).catch((e) => [{ error: `could not read page state: ${e}` }]);
-        console.error(`FAIL browser-client.test.mjs: ${err?.stack || err}`);
-        const rejected = await getRejected(BASE).catch((e) => `<${e}>`);
-        console.error(`----- GET /eventlens/v1/rejected -----\n${JSON.stringify(rejected, null, 2)}`);
-        console.error('----- browser console / network log -----');
-        console.error(log.join('\n') || '(empty)');
-        console.error('----- requests the page sent to the sink -----');
-        console.error(wire.map((r) => JSON.stringify(r)).join('\n') || '(none recorded)');
-        if (got.length) console.error(`----- events of this test in the sink -----\n${got.map(brief).join('\n')}`);
+        await printFailure('browser-client.test.mjs', err, { base: BASE, log, wire, got, whose: 'this test' });
         process.exitCode = 1;
     } finally {
         await browser?.close().catch(() => {});

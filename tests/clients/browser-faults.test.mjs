@@ -21,192 +21,19 @@
 
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import { createRequire } from 'node:module';
-import { chromium } from 'playwright-core';
-import { brief, getJson, getRejected, sinkUrl } from './sink-api.mjs';
+import {
+    DEBUG, POSTHOG_JS_VERSION, baseInitOptions, browserLog, launchChromium, pageHtml, printFailure, startPageServer,
+    watchPage,
+} from './browser-harness.mjs';
+import {
+    assertFaultUsedUp, assertSinkHealthy, brief, collectEvents, getJson, getRejected, installFault, sinkApi, sinkUrl,
+} from './sink-api.mjs';
 
-const require = createRequire(import.meta.url);
-const POSTHOG_JS_FILE = require.resolve('posthog-js/dist/array.full.js');
-const POSTHOG_JS_VERSION = JSON.parse(readFileSync(require.resolve('posthog-js/package.json'), 'utf8')).version;
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const DEBUG = process.env.EVENTLENS_TEST_DEBUG === '1';
 const BASE = sinkUrl();
 const API_KEY = 'phc_eventlens_browser_faults';
 // posthog-js posts events to /e/ unless the remote config names another endpoint (the sink's does not). The faults
 // are scoped to it, so /array/<key>/config and /flags are never touched (the sink never faults those anyway).
 const CAPTURE_PATH = '/e/';
-
-async function api(method, path, body) {
-    const res = await fetch(`${BASE}${path}`, {
-        method, body: body === undefined ? undefined : JSON.stringify(body),
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-        signal: AbortSignal.timeout(30000),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : null };
-}
-
-/** Long-polls GET /eventlens/v1/events?distinct_id=... until done(seen) or totalMs; returns this user's events. */
-async function eventsOf(distinctId, { done, totalMs = 20000, waitMs = 3000 }) {
-    const seen = [];
-    let since = 0;
-    const deadline = Date.now() + totalMs;
-    for (;;) {
-        const q = new URLSearchParams({ distinct_id: distinctId, since: String(since), limit: '1000', wait_ms: String(waitMs) });
-        const body = await getJson(`${BASE}/eventlens/v1/events?${q}`, waitMs + 15000);
-        assert.ok(body && Array.isArray(body.events), `GET /eventlens/v1/events: ${JSON.stringify(body).slice(0, 500)}`);
-        seen.push(...body.events);
-        if (typeof body.next === 'number' && body.next > since) since = body.next;
-        else if (body.events.length) since = Math.max(since, ...body.events.map((e) => e.seq ?? 0));
-        if (done(seen) || Date.now() >= deadline) return seen;
-    }
-}
-
-const initOptions = {
-    api_host: BASE,
-    opt_out_useragent_filter: true, // headless Chromium's UA would otherwise be dropped as a bot
-    persistence: 'memory',
-    autocapture: false,
-    capture_pageview: false,
-    capture_pageleave: false,
-    disable_session_recording: true,
-    disable_surveys: true,
-    // The only queue setting posthog-js offers (250..5000 ms): how long captures are batched before the first POST.
-    // The retry backoff itself is not configurable.
-    request_queue_config: { flush_interval_ms: 250 },
-    debug: DEBUG,
-};
-
-// Installed before array.full.js: records every request the page sends to the sink, its status (0 = the fetch
-// failed, e.g. a reset), the retry_count posthog-js puts on retries, the Retry-After it could read, and the
-// test_event_index/uuid of each event in the body (decoded like browser-client.test.mjs does).
-const PAGE_SCRIPT = String.raw`
-(function () {
-    const cfg = window.__cfg;
-    window.__wire = [];
-    window.__done = false;
-    window.__fatal = null;
-    const sink = cfg.apiHost;
-    const origFetch = window.fetch.bind(window);
-    const gunzip = async (bytes) => new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream('gzip'))).arrayBuffer());
-    async function decodeBody(bytes, url, contentType) {
-        let text;
-        if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-            text = new TextDecoder().decode(await gunzip(bytes));
-        } else if ((contentType || '').includes('x-www-form-urlencoded') || url.includes('compression=base64')) {
-            const data = new URLSearchParams(new TextDecoder().decode(bytes)).get('data') || '';
-            text = new TextDecoder().decode(Uint8Array.from(atob(data), (c) => c.charCodeAt(0)));
-        } else {
-            text = new TextDecoder().decode(bytes);
-        }
-        const json = JSON.parse(text);
-        return Array.isArray(json) ? json : Array.isArray(json.batch) ? json.batch : [json];
-    }
-    window.fetch = async function (input, init) {
-        const url = typeof input === 'string' ? input : (input && input.url) || String(input);
-        if (!url.startsWith(sink)) return origFetch(input, init);
-        const u = new URL(url);
-        const rec = { method: ((init && init.method) || 'GET').toUpperCase(), path: u.pathname,
-                      retryCount: u.searchParams.get('retry_count'), sentAt: Date.now(), answeredAt: null,
-                      events: [], status: null, retryAfter: null, error: null };
-        window.__wire.push(rec);
-        if (init && init.body != null) {
-            try {
-                const bytes = new Uint8Array(await new Response(init.body).arrayBuffer());
-                const headers = new Headers((init && init.headers) || {});
-                rec.events = (await decodeBody(bytes, url, headers.get('content-type'))).map((e) => ({
-                    event: e.event, uuid: e.uuid, index: e.properties ? e.properties.test_event_index : undefined }));
-            } catch (err) {
-                rec.error = 'could not decode request body in page: ' + err;
-            }
-        }
-        try {
-            const res = await origFetch(input, init);
-            rec.status = res.status;
-            rec.retryAfter = res.headers.get('Retry-After'); // readable because the sink exposes it to other origins
-            rec.answeredAt = Date.now();
-            return res;
-        } catch (err) {
-            rec.status = 0;
-            rec.answeredAt = Date.now();
-            rec.error = String(err);
-            throw err;
-        }
-    };
-    window.addEventListener('error', (e) => { window.__fatal = window.__fatal || ('page error: ' + e.message); });
-})();
-`;
-
-const MAIN_SCRIPT = String.raw`
-(function () {
-    const cfg = window.__cfg;
-    try {
-        if (!window.posthog || typeof window.posthog.init !== 'function') throw new Error('window.posthog was not set by array.full.js');
-        window.posthog.init(cfg.apiKey, cfg.init);
-        window.posthog.register(cfg.superProps);
-        for (const e of cfg.events) window.posthog.capture(e.event, e.properties);
-    } catch (err) {
-        window.__fatal = 'page script failed: ' + (err && err.stack || err);
-        return;
-    }
-    const want = cfg.events.map((e) => e.properties.test_event_index);
-    const timer = setInterval(() => {
-        const delivered = new Set();
-        for (const r of window.__wire) {
-            if (r.method === 'POST' && r.path === cfg.capturePath && r.status === 200) {
-                for (const e of r.events) delivered.add(e.index);
-            }
-        }
-        const refused = window.__wire.find((r) => r.method === 'POST' && r.status >= 400 && r.status < 500);
-        if (refused) {
-            clearInterval(timer); // posthog-js drops a batch answered 4xx: no point in waiting
-            window.__fatal = 'the sink answered a POST to ' + refused.path + ' with HTTP ' + refused.status;
-        } else if (want.every((i) => delivered.has(i))) {
-            clearInterval(timer);
-            window.__done = true;
-        }
-    }, 100);
-})();
-`;
-
-function pageHtml(cfg) {
-    const json = JSON.stringify(cfg).replace(/</g, '\\u003c');
-    return `<!doctype html>
-<html><head><meta charset="utf-8"><title>EventLens posthog-js faults test</title>
-<script>window.__cfg = ${json};</script>
-<script>${PAGE_SCRIPT}</script>
-<script src="/posthog-js/array.full.js"></script>
-</head><body><h1>EventLens posthog-js ${POSTHOG_JS_VERSION} faults test</h1>
-<script>${MAIN_SCRIPT}</script>
-</body></html>`;
-}
-
-/** Serves the page of each case at /case/<name> (set in `pages`) and posthog-js itself. */
-function startPageServer(pages) {
-    const js = readFileSync(POSTHOG_JS_FILE);
-    const server = http.createServer((req, res) => {
-        const path = new URL(req.url, 'http://x').pathname;
-        if (pages.has(path)) {
-            res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' });
-            res.end(pages.get(path));
-        } else if (path === '/posthog-js/array.full.js') {
-            res.writeHead(200, { 'Content-Type': 'text/javascript; charset=utf-8', 'Cache-Control': 'no-store' });
-            res.end(js);
-        } else if (path === '/favicon.ico') {
-            res.writeHead(204);
-            res.end();
-        } else {
-            res.writeHead(404, { 'Content-Type': 'text/plain' });
-            res.end('not found');
-        }
-    });
-    return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(0, '127.0.0.1', () => resolve(server));
-    });
-}
 
 /**
  * One case in a fresh browser context (its own posthog-js instance and retry queue): add the fault, load the page,
@@ -215,10 +42,7 @@ function startPageServer(pages) {
 async function runCase(env, { name, slug, fault, pageStatus, waitMs }) {
     const { browser, server, pages, note } = env;
     const expectedHits = fault.count;
-    const cleared = await api('DELETE', '/eventlens/v1/faults');
-    assert.equal(cleared.status, 200, `[${name}] DELETE /eventlens/v1/faults: ${JSON.stringify(cleared)}`);
-    const added = await api('POST', '/eventlens/v1/faults', fault);
-    assert.equal(added.status, 201, `[${name}] POST /eventlens/v1/faults: ${JSON.stringify(added)}`);
+    await installFault(BASE, `[${name}]`, fault);
     const rejectedBefore = (await getRejected(BASE)).length;
 
     const nonce = randomUUID();
@@ -235,17 +59,17 @@ async function runCase(env, { name, slug, fault, pageStatus, waitMs }) {
     ].map((e, i) => ({ ...e, properties: { ...e.properties, test_event_index: i } }));
 
     const path = `/case/${slug}`;
-    pages.set(path, pageHtml({ apiKey: API_KEY, apiHost: BASE, capturePath: CAPTURE_PATH, superProps, events: sent,
-                               init: { ...initOptions, bootstrap: { distinctID: distinctId } } }));
+    // A 4xx to any POST ends the wait (posthog-js drops such a batch), not only one to CAPTURE_PATH.
+    pages.set(path, pageHtml({ apiKey: API_KEY, apiHost: BASE, capturePaths: [CAPTURE_PATH], anyPostRefused: true,
+                               superProps, events: sent, init: { ...baseInitOptions(BASE), bootstrap: { distinctID: distinctId } } },
+                             'faults test'));
     const context = await browser.newContext();
     let wire = [];
     let got = [];
     try {
         const page = await context.newPage();
         const tag = `[${name}]`;
-        page.on('console', (m) => note(`${tag} console.${m.type()}: ${m.text()}`));
-        page.on('pageerror', (e) => note(`${tag} pageerror: ${e.stack || e}`));
-        page.on('requestfailed', (r) => note(`${tag} requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+        watchPage(page, note, tag);
         page.on('response', (r) => {
             if (new URL(r.url()).origin === new URL(BASE).origin) note(`${tag} sink response: ${r.request().method()} ${r.url()} -> ${r.status()}`);
         });
@@ -294,7 +118,8 @@ async function runCase(env, { name, slug, fault, pageStatus, waitMs }) {
         const sentUuid = new Map();
         for (const r of posts) for (const e of r.events) if (e.index !== undefined) sentUuid.set(e.index, e.uuid);
         assert.equal(sentUuid.size, sent.length, `${tag} the page log should hold every event: ${JSON.stringify(posts)}`);
-        got = await eventsOf(distinctId, { done: (seen) => new Set(seen.map((ev) => ev.properties?.test_event_index)).size >= sent.length });
+        got = await collectEvents(BASE, { distinctId, waitMs: 3000, totalMs: 20000,
+            done: (seen) => new Set(seen.map((ev) => ev.properties?.test_event_index)).size >= sent.length });
         const ctx = () => `\n  events of this case in the sink:\n    ${got.map(brief).join('\n    ') || '(none)'}`;
         for (const e of sent) {
             const i = e.properties.test_event_index;
@@ -312,10 +137,7 @@ async function runCase(env, { name, slug, fault, pageStatus, waitMs }) {
         assert.equal(got.length, sent.length, `${tag} the sink holds events of this user that were not sent${ctx()}`);
 
         // The fault: used up, exactly `count` hits; each hit listed as rejected.
-        const faults = (await api('GET', '/eventlens/v1/faults')).json.faults;
-        assert.equal(faults.length, 1, `${tag} GET /eventlens/v1/faults: ${JSON.stringify(faults)}`);
-        assert.equal(faults[0].hits, expectedHits, `${tag} the fault should have hit ${expectedHits} requests: ${JSON.stringify(faults[0])}`);
-        assert.equal(faults[0].active, false, `${tag} the fault should be used up: ${JSON.stringify(faults[0])}`);
+        await assertFaultUsedUp(BASE, tag, expectedHits);
         const rejected = (await getRejected(BASE)).slice(rejectedBefore);
         assert.equal(rejected.length, expectedHits, `${tag} the rejected list should have grown by ${expectedHits}: ${JSON.stringify(rejected, null, 2)}`);
         for (const r of rejected) {
@@ -368,19 +190,12 @@ async function runCase(env, { name, slug, fault, pageStatus, waitMs }) {
 }
 
 async function main() {
-    const log = [];
-    const env = { pages: new Map(), note: (line) => log.push(`${new Date().toISOString().slice(11, 23)} ${line}`), lastWire: [], lastGot: [] };
+    const { lines: log, note } = browserLog();
+    const env = { pages: new Map(), note, lastWire: [], lastGot: [] };
     try {
-        const health = await getJson(`${BASE}/eventlens/v1/health`);
-        assert.equal(health.status, 'ok', `health: ${JSON.stringify(health)}`);
+        await assertSinkHealthy(BASE);
         env.server = await startPageServer(env.pages);
-        env.browser = await chromium.launch({
-            executablePath: CHROMIUM,
-            headless: true,
-            timeout: 60000,
-            args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-                   '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-        });
+        env.browser = await launchChromium();
         env.note(`browser ${env.browser.version()}, sink ${BASE}`);
         // Three 503s: about 3 + 6 + 12 s of backoff (up to ~30 s with jitter and the 3 s poll); two resets: ~9 s.
         await runCase(env, { name: 'three 503s', slug: '503', pageStatus: 503, waitMs: 75000,
@@ -389,16 +204,9 @@ async function main() {
                              fault: { mode: 'reset', count: 2, path: CAPTURE_PATH } });
         if (DEBUG) console.log(log.join('\n'));
     } catch (err) {
-        console.error(`FAIL browser-faults.test.mjs: ${err?.stack || err}`);
-        const faults = await api('GET', '/eventlens/v1/faults').then((r) => r.json, (e) => `<${e}>`);
-        console.error(`----- GET /eventlens/v1/faults -----\n${JSON.stringify(faults, null, 2)}`);
-        const rejected = await getRejected(BASE).catch((e) => `<${e}>`);
-        console.error(`----- GET /eventlens/v1/rejected -----\n${JSON.stringify(rejected, null, 2)}`);
-        console.error('----- browser console / network log -----');
-        console.error(log.join('\n') || '(empty)');
-        console.error('----- requests the page of the failing case sent to the sink -----');
-        console.error(env.lastWire.map((r) => JSON.stringify(r)).join('\n') || '(none recorded)');
-        if (env.lastGot.length) console.error(`----- events of the failing case in the sink -----\n${env.lastGot.map(brief).join('\n')}`);
+        const faults = await sinkApi(BASE, 'GET', '/eventlens/v1/faults').then((r) => r.json, (e) => `<${e}>`);
+        await printFailure('browser-faults.test.mjs', err, { base: BASE, sections: [['GET /eventlens/v1/faults', faults]], log,
+                                                            wire: env.lastWire, got: env.lastGot, whose: 'the failing case' });
         process.exitCode = 1;
     } finally {
         await env.browser?.close().catch(() => {});

@@ -9,24 +9,14 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { PostHog } from 'posthog-node';
-import { brief, collectEvents, getJson, getRejected, sinkUrl } from './sink-api.mjs';
+import {
+    assertFaultUsedUp, assertSinkHealthy, brief, collectEvents, getJson, getRejected, installFault, sinkUrl,
+} from './sink-api.mjs';
 
 const BASE = sinkUrl();
 
-async function api(method, path, body) {
-    const res = await fetch(`${BASE}${path}`, {
-        method, body: body === undefined ? undefined : JSON.stringify(body),
-        headers: body === undefined ? {} : { 'Content-Type': 'application/json' },
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : null };
-}
-
 async function runCase(name, fault, expectedHits) {
-    const cleared = await api('DELETE', '/eventlens/v1/faults');
-    assert.equal(cleared.status, 200, `[${name}] DELETE /eventlens/v1/faults: ${JSON.stringify(cleared)}`);
-    const added = await api('POST', '/eventlens/v1/faults', fault);
-    assert.equal(added.status, 201, `[${name}] POST /eventlens/v1/faults: ${JSON.stringify(added)}`);
+    await installFault(BASE, `[${name}]`, fault);
     const rejectedBefore = (await getRejected(BASE)).length;
 
     const nonce = randomUUID();
@@ -75,10 +65,7 @@ async function runCase(name, fault, expectedHits) {
         assert.equal(n, 1, `[${name}] ${e.event} (uuid ${e.uuid}) should be captured exactly once, was ${n} times:\n  ${got.map(brief).join('\n  ')}`);
     }
 
-    const faults = (await api('GET', '/eventlens/v1/faults')).json.faults;
-    assert.equal(faults.length, 1, `[${name}] GET /eventlens/v1/faults: ${JSON.stringify(faults)}`);
-    assert.equal(faults[0].hits, expectedHits, `[${name}] the fault should have hit ${expectedHits} requests: ${JSON.stringify(faults[0])}`);
-    assert.equal(faults[0].active, false, `[${name}] the fault should be used up: ${JSON.stringify(faults[0])}`);
+    await assertFaultUsedUp(BASE, `[${name}]`, expectedHits);
     const rejected = (await getRejected(BASE)).slice(rejectedBefore);
     assert.equal(rejected.length, expectedHits, `[${name}] rejected requests: ${JSON.stringify(rejected, null, 2)}`);
     for (const r of rejected) {
@@ -94,8 +81,7 @@ async function runCase(name, fault, expectedHits) {
 }
 
 async function main() {
-    const health = await getJson(`${BASE}/eventlens/v1/health`);
-    assert.equal(health.status, 'ok', `health: ${JSON.stringify(health)}`);
+    await assertSinkHealthy(BASE);
     await runCase('three 503s', { mode: 'status', status: 503, retry_after: 1, count: 3, path: '/batch/' }, 3);
     await runCase('two resets', { mode: 'reset', count: 2, path: '/batch/' }, 2);
     await runCase('a timeout', { mode: 'timeout', ms: 300, count: 1, path: '/batch/' }, 1);

@@ -4,6 +4,8 @@
 // contract loading errors, live-mode timeouts, built-in contracts.
 #include "contract/contract.h"
 #include "contract/contractengine.h"
+#include "testevents.h"
+#include "testfiles.h"
 #include "verdict.h"
 
 #include <QDir>
@@ -19,26 +21,8 @@ namespace {
 
 const QString kGoldenDir = QStringLiteral(EVENTLENS_TEST_DATA "/contract");
 
-QByteArray readFile(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
-
-/** Test-side event construction (the engine only needs seq, name, timestamp, receivedMs and doc). */
-el::Event eventFromDoc(const Json& doc, qint64 seq, qint64 receivedMs = 0)
-{
-    el::Event e;
-    e.seq = seq;
-    e.requestId = seq;
-    e.receivedMs = receivedMs;
-    e.json = el::compactJson(doc);
-    if (doc.contains("event") && doc["event"].is_string())
-        e.setField(el::Event::Field::Name, doc["event"].get<std::string>());
-    if (doc.contains("timestamp") && doc["timestamp"].is_string())
-        e.setField(el::Event::Field::Timestamp, doc["timestamp"].get<std::string>());
-    return e;
-}
+using eltest::eventFromDoc;
+using eltest::readFile;
 
 std::vector<el::Event> readEvents(const QString& path)
 {

@@ -7,12 +7,12 @@
 #include "contract/contractengine.h"
 #include "contract/coverage.h"
 #include "contract/scan.h"
+#include "eventlensrun.h"
+#include "testevents.h"
+#include "testfiles.h"
 #include "verdict.h"
 
 #include <QDir>
-#include <QFile>
-#include <QProcess>
-#include <QProcessEnvironment>
 #include <QTemporaryDir>
 #include <QTest>
 
@@ -23,12 +23,6 @@ using el::Json;
 namespace {
 
 const QString kData = QStringLiteral(EVENTLENS_TEST_DATA);
-
-QByteArray readFile(const QString& path)
-{
-    QFile f(path);
-    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
-}
 
 /** Deterministic random text over \a alphabet: real-shaped keys without real keys (or key literals) in the source. */
 std::string rnd(std::size_t n, unsigned seed,
@@ -73,18 +67,7 @@ std::vector<std::string> found(const std::string& name, const std::string& text)
     return out;
 }
 
-el::Event eventFromDoc(const Json& doc, qint64 seq)
-{
-    el::Event e;
-    e.seq = seq;
-    e.requestId = seq;
-    e.json = el::compactJson(doc);
-    if (doc.contains("event") && doc["event"].is_string())
-        e.setField(el::Event::Field::Name, doc["event"].get<std::string>());
-    if (doc.contains("timestamp") && doc["timestamp"].is_string())
-        e.setField(el::Event::Field::Timestamp, doc["timestamp"].get<std::string>());
-    return e;
-}
+using eltest::eventFromDoc;
 
 std::shared_ptr<const el::Contract> contractOf(const Json& doc)
 {
@@ -111,36 +94,6 @@ std::string loadError(const Json& scans)
     std::string error;
     const auto c = el::Contract::fromJson({{"name", "x"}, {"scans", scans}}, "test.json", error);
     return c ? std::string("<loaded>") : error;
-}
-
-struct Run
-{
-    int code = -1;
-    QByteArray out;
-    QByteArray err;
-    QString failure;
-};
-
-Run runEventlens(const QStringList& args)
-{
-    Run r;
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    process.setProcessEnvironment(env);
-    process.start(QStringLiteral(EVENTLENS_BINARY), args);
-    if (!process.waitForStarted(10000) || !process.waitForFinished(60000)) {
-        process.kill();
-        process.waitForFinished(5000);
-        r.failure = QStringLiteral("eventlens %1: did not run").arg(args.join(QLatin1Char(' ')));
-        return r;
-    }
-    r.out = process.readAllStandardOutput();
-    r.err = process.readAllStandardError();
-    if (process.exitStatus() != QProcess::NormalExit)
-        r.failure = QStringLiteral("eventlens crashed: ") + QString::fromUtf8(r.err);
-    r.code = process.exitCode();
-    return r;
 }
 
 using Strings = std::vector<std::string>;
@@ -796,7 +749,7 @@ void TestScan::goldenStreamsGiveNone()
         for (const QString& f : dir.entryList({QStringLiteral("*.ndjson")}, QDir::Files, QDir::Name)) {
             QString expectedPath = dir.filePath(f);
             expectedPath.replace(QStringLiteral(".ndjson"), QStringLiteral(".expected.json"));
-            const QByteArray expected = readFile(expectedPath);
+            const QByteArray expected = eltest::readFile(expectedPath);
             if (!expected.contains("\"kind\": \"secret\"") && !expected.contains("\"kind\": \"pii\""))
                 files.push_back(dir.filePath(f));
         }
@@ -807,7 +760,7 @@ void TestScan::goldenStreamsGiveNone()
         for (const QString& f : files) {
             el::ContractEngine engine(c);
             qint64 seq = 0;
-            for (const QByteArray& line : readFile(f).split('\n')) {
+            for (const QByteArray& line : eltest::readFile(f).split('\n')) {
                 if (line.trimmed().isEmpty())
                     continue;
                 const Json doc = Json::parse(line.toStdString());
@@ -821,7 +774,7 @@ void TestScan::goldenStreamsGiveNone()
     }
     std::size_t lines = 0;
     for (const QString& f : files) {
-        for (const QByteArray& line : readFile(f).split('\n'))
+        for (const QByteArray& line : eltest::readFile(f).split('\n'))
             lines += line.trimmed().isEmpty() ? 0 : 1;
     }
     QVERIFY(lines >= 21);
@@ -835,7 +788,7 @@ void TestScan::checkEndToEnd()
     const QString dir = kData + QStringLiteral("/contract/scan/");
     const QString contract = dir + QStringLiteral("contract.json");
     const QString input = dir + QStringLiteral("byok-key.ndjson");
-    const QByteArray stream = readFile(input);
+    const QByteArray stream = eltest::readFile(input);
     const Json finished = Json::parse(stream.split('\n')[1].toStdString());
     const std::string key = finished["properties"]["provider_error"].get<std::string>().substr(19);
     QVERIFY(key.rfind("sk-ant-api03-", 0) == 0);
@@ -845,11 +798,11 @@ void TestScan::checkEndToEnd()
     QTemporaryDir tmp;
     for (const char* format : {"json", "junit", "text", "markdown", "html"}) {
         const QString out = tmp.filePath(QStringLiteral("report.") + QLatin1String(format));
-        const Run r = runEventlens({QStringLiteral("check"), QStringLiteral("--contract"), contract,
+        const eltest::Run r = eltest::runEventlens({QStringLiteral("check"), QStringLiteral("--contract"), contract,
             QStringLiteral("-f"), QLatin1String(format), QStringLiteral("-o"), out, input});
         QVERIFY2(r.failure.isEmpty(), qPrintable(r.failure));
         QCOMPARE(r.code, 1); // an error
-        const QByteArray report = readFile(out);
+        const QByteArray report = eltest::readFile(out);
         QVERIFY(!report.isEmpty());
         QVERIFY2(report.contains(QByteArray::fromStdString(masked)), format);
         QVERIFY2(!r.err.contains(QByteArray::fromStdString(key)), format);

@@ -4,6 +4,7 @@
 #include "decode/decode.h"
 #include "ingest/httpserver.h"
 #include "ingest/ingestserver.h"
+#include "localsink.h"
 #include "replay/replayengine.h"
 #include "replay/scenario.h"
 #include "session.h"
@@ -16,21 +17,7 @@ using namespace el;
 
 namespace {
 
-/** A sink with the built-in open-design contract on a free loopback port. */
-struct Sink
-{
-    Session session;
-    IngestServer server {&session};
-    Sink()
-    {
-        std::string error;
-        if (!session.loadContract("builtin:open-design", error))
-            qFatal("cannot load builtin:open-design: %s", error.c_str());
-        if (!server.listen(QHostAddress::LocalHost, 0))
-            qFatal("cannot listen");
-    }
-    QUrl url() const { return QUrl(server.url()); }
-};
+using eltest::Sink;
 
 /** Runs \a scenarios against \a target as fast as possible and waits for the engine to finish. */
 std::vector<ScenarioResult> replay(const QUrl& target, std::vector<Scenario> scenarios, int repeat = 1)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The Replay panel, offscreen: scenario list, target/key/speed fields, progress, per-run results, cancel.
 #include "ingest/ingestserver.h"
+#include "localsink.h"
 #include "replaypanel.h"
 #include "session.h"
 
@@ -31,17 +32,7 @@ private Q_SLOTS:
 
 namespace {
 
-struct Sink
-{
-    Session session;
-    IngestServer server {&session};
-    Sink()
-    {
-        std::string error;
-        if (!session.loadContract("builtin:open-design", error) || !server.listen(QHostAddress::LocalHost, 0))
-            qFatal("cannot start the sink");
-    }
-};
+using eltest::Sink;
 
 void checkOnly(ReplayPanel& panel, const QStringList& names)
 {
