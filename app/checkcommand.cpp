@@ -88,7 +88,50 @@ class PieceText
 public:
     using Sink = std::function<bool(std::string_view)>;
 
+    PieceText() = default;
+    /** At most \a inMemory bytes in memory (EVENTLENS_CHECK_REPORT_MEMORY, when smaller, still applies). */
+    explicit PieceText(std::size_t inMemory)
+        : m_inMemory(std::min(inMemory, inMemoryLimit()))
+    { }
+
     bool empty() const { return m_pieces.empty() && m_spooled == 0; }
+    /** Bytes appended so far. */
+    std::uint64_t size() const
+    {
+        std::uint64_t n = std::uint64_t(m_spooled);
+        for (const std::string& p : m_pieces)
+            n += p.size();
+        return n;
+    }
+    /** Appends the \a length bytes at \a offset to \a out; false with \a error when the file cannot be read. */
+    bool readAt(std::uint64_t offset, std::size_t length, std::string& out, std::string& error) const
+    {
+        while (length > 0 && offset < std::uint64_t(m_spooled)) {
+            const std::size_t n = std::size_t(std::min<std::uint64_t>(length, std::uint64_t(m_spooled) - offset));
+            const std::size_t at = out.size();
+            out.resize(at + n);
+            if (!m_spool->seek(qint64(offset)) || m_spool->read(out.data() + at, qint64(n)) != qint64(n)) {
+                error = "cannot read back the report's temporary file: " + m_spool->errorString().toStdString();
+                return false;
+            }
+            offset += n;
+            length -= n;
+        }
+        std::uint64_t start = std::uint64_t(m_spooled);
+        for (const std::string& p : m_pieces) {
+            if (length == 0)
+                break;
+            if (offset < start + p.size()) {
+                const std::size_t from = std::size_t(offset - start);
+                const std::size_t n = std::min(length, p.size() - from);
+                out.append(p, from, n);
+                offset += n;
+                length -= n;
+            }
+            start += p.size();
+        }
+        return length == 0;
+    }
     /** The string to append to. */
     std::string& tail()
     {
@@ -148,6 +191,7 @@ private:
             }
         }
         std::size_t written = 0;
+        m_spool->seek(m_spooled); // readAt() may have moved it
         for (const std::string& p : m_pieces) {
             if (m_spool->write(p.data(), qint64(p.size())) != qint64(p.size())) {
                 m_noSpool = true; // disk full: what did not fit stays in memory (m_spooled counts what did)
@@ -586,6 +630,8 @@ public:
         , m_junit(report.format == Format::Junit)
     {
         m_engine.setForgettable(false); // a check keeps every key to the end
+        // A run leaves the engine as soon as it ends: the report takes it then, not all runs at the end.
+        m_engine.setRunSink([this](std::uint64_t order, el::RunInfo run) { takeRun(order, std::move(run)); });
         m_threads = std::max(1, QThread::idealThreadCount());
         m_pool.setMaxThreadCount(m_threads);
         m_chunk = 4u << 20;
@@ -601,8 +647,8 @@ public:
     bool addFile(const QString& path, const std::string& name, qint64 receivedMs, std::string& error);
     /** Judges the events of a session file (.elsession) as the sink committed them. */
     bool addSessionFile(const QString& path, const std::string& name, std::string& error);
-    /** After the last input: finish() (open pairs), the runs and the counts. */
-    void finish();
+    /** After the last input: finish() (open pairs), the runs and the counts; false with \a error. */
+    bool finish(std::string& error);
 
 private:
     struct Batch
@@ -657,6 +703,8 @@ private:
     void tally(const Reported& r);
     /** html, markdown: counts \a r under its rule, and keeps it in full while the rule has few. */
     void keepExample(Reported r, const std::string* eventJson);
+    /** A run from the engine, final (in the order runs end; \a order is its creation order). */
+    void takeRun(std::uint64_t order, el::RunInfo run);
     /** The name and source of \a seq, if remembered (else empty). */
     std::pair<std::string, std::string> namedAt(qint64 seq) const;
     /** An empty buffer to read a block into: one whose block was consumed, else a new one. */
@@ -679,6 +727,17 @@ private:
     std::vector<std::string> m_names; ///< event names of m_named
     std::unordered_map<std::string, std::uint32_t> m_nameIndex;
     std::vector<std::string> m_files; ///< input names, in order
+    /// json: each run's JSON, appended as it ends; finish() lays them out in creation order
+    PieceText m_runText {std::size_t(4) << 20}; ///< renderedRuns gets its own 16 MiB at the end
+    struct RunAt
+    {
+        std::uint64_t order = 0;
+        std::uint64_t offset = 0; ///< in m_runText
+        std::size_t length = 0;
+    };
+    std::vector<RunAt> m_runAt; ///< json: 24 bytes per run, output-sized like the list it becomes
+    std::vector<std::pair<std::uint64_t, el::RunInfo>> m_junitRuns; ///< junit: by order at the end
+    el::RunsShown m_shown {kRunsShown}; ///< html, markdown
 };
 
 void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool parallel, std::size_t first)
@@ -1150,36 +1209,66 @@ bool Checker::addSessionFile(const QString& path, const std::string& name, std::
     return true;
 }
 
-void Checker::finish()
+void Checker::takeRun(std::uint64_t order, el::RunInfo run)
+{
+    switch (m_report.format) {
+    case Format::Text:
+        break; // the text report lists no runs
+    case Format::Json: {
+        RunAt at;
+        at.order = order;
+        at.offset = m_runText.size();
+        const std::string text = dump2(run.toJson());
+        at.length = text.size();
+        m_runText.tail() += text;
+        m_runAt.push_back(at);
+        break;
+    }
+    case Format::Junit:
+        m_junitRuns.emplace_back(order, std::move(run));
+        break;
+    case Format::Model:
+        m_report.funnel.add(run);
+        ++m_report.runCount;
+        break;
+    case Format::Html:
+    case Format::Markdown:
+        m_report.funnel.add(run);
+        ++m_report.data.runCount;
+        m_shown.add(std::move(run), order);
+        break;
+    }
+}
+
+bool Checker::finish(std::string& error)
 {
     for (const auto& c : m_coverage.all) // the blocks are all consumed: no task uses them any more
         m_report.coverage->merge(*c);
-    std::vector<el::Violation> v = m_engine.finish();
+    std::vector<el::Violation> v = m_engine.finish(); // hands the runs still open to takeRun()
     report(v, 0, std::string(), std::string());
     if (m_report.format == Format::Junit) {
-        m_report.runs = m_engine.runs();
-    } else if (m_report.format == Format::Json) { // one at a time: 40k runs as RunInfo DOMs would be ~60 MB
-        m_engine.forEachRun([this](const el::RunInfo& run) {
+        std::stable_sort(
+            m_junitRuns.begin(), m_junitRuns.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+        for (auto& [order, run] : m_junitRuns)
+            m_report.runs.push_back(std::move(run));
+        m_junitRuns.clear();
+    } else if (m_report.format == Format::Json) {
+        std::sort(m_runAt.begin(), m_runAt.end(), [](const RunAt& a, const RunAt& b) { return a.order < b.order; });
+        std::string text;
+        for (const RunAt& at : m_runAt) {
+            text.clear();
+            if (!m_runText.readAt(at.offset, at.length, text, error))
+                return false;
             const bool first = m_report.renderedRuns.empty();
-            appendIndented(dump2(run.toJson()), first, m_report.renderedRuns.tail());
-        });
-    } else if (m_report.format == Format::Model) {
-        m_engine.forEachRun([this](const el::RunInfo& run) {
-            m_report.funnel.add(run);
-            ++m_report.runCount;
-        });
+            appendIndented(text, first, m_report.renderedRuns.tail());
+        }
     } else if (m_report.visual()) {
         el::ReportData& d = m_report.data;
-        el::RunsShown shown(kRunsShown);
-        m_engine.forEachRun([&](el::RunInfo run) {
-            m_report.funnel.add(run);
-            ++d.runCount;
-            shown.add(std::move(run));
-        });
-        d.runs = shown.take();
+        d.runs = m_shown.take();
         d.funnel = m_report.funnel.rows();
         d.inputs = m_files;
     }
+    return true;
 }
 
 QString helpText(const QCommandLineParser& parser)
@@ -1211,7 +1300,8 @@ bool judgeInputs(
             if (!checker.addFile(path, names.back(), startedMs, error))
                 return false;
         }
-        checker.finish();
+        if (!checker.finish(error))
+            return false;
     }
     el::Json funnel = el::Json::array();
     for (const el::FunnelRow& f : report.funnel.rows())
@@ -1311,7 +1401,10 @@ int runCheckCommand(const QStringList& args)
                 return 2;
             }
         }
-        checker.finish();
+        if (!checker.finish(error)) {
+            printErr(error);
+            return 2;
+        }
     }
 
     std::vector<std::string> storage;

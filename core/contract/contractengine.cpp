@@ -217,6 +217,14 @@ struct PairRecord
     CompactRun info;
     qint64 startReceivedMs = 0;
     KeyHash keyHash; ///< of the key's dump: how \c latest and \c forgotten know it
+    std::uint64_t order = 0; ///< creation order among all pair rules' runs (ContractEngine::setRunSink())
+};
+
+/** A run handed to the run sink: what a second end of its key must still say, in 16 bytes. */
+struct ClosedEnd
+{
+    qint64 startSeq = 0;
+    qint64 endSeq = 0;
 };
 
 Json parseCompact(const std::string& text)
@@ -258,6 +266,8 @@ struct SequenceState
     /// Keys of pairs that left memory (true: it had its end), so that a late or repeated end of a forgotten
     /// run is not taken for an orphan. 16 bytes of hash per run instead of the whole record.
     KeyTable<bool> forgotten;
+    /// With a run sink: the newest run of each key that left with its end (a second end is still a second end).
+    KeyTable<ClosedEnd> closed;
     // order (keys as hashes, like unique: a `then` must still find its `first` after the events left)
     KeyTable<bool> firstSeen;
     bool anyFirst = false;
@@ -284,6 +294,8 @@ struct ContractEngine::Private
     std::uint64_t seqsRemembered = 0; ///< see ContractEngine::seqsRemembered()
     std::vector<std::pair<std::size_t, std::size_t>> touched; ///< rule, pair index; repeats allowed
     std::vector<qint64> forgottenIds;
+    std::uint64_t createdRuns = 0; ///< PairRecord::order of the next run
+    std::function<void(std::uint64_t, RunInfo)> runSink; ///< see setRunSink()
 
     void touch(std::size_t rule, std::size_t idx)
     {
@@ -300,6 +312,10 @@ struct ContractEngine::Private
     void pair(std::size_t index, const SequenceSpec& s, const Event& event, const EventJudgement& j,
         const std::string& name, std::vector<Violation>& out);
     Violation unfinished(const SequenceSpec& s, const PairRecord& p, const std::string& why) const;
+    /** With a run sink: hands the closed run \a idx of \a rule over and keeps only its ClosedEnd. */
+    void release(std::size_t rule, std::size_t idx);
+    /** Drops the entries of \c runs whose pair left (forgotten or released): the front at once, the rest amortised. */
+    void dropStaleRuns();
 };
 
 namespace {
@@ -352,6 +368,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
             }
             p.info.pinned = compactJson(pinned);
         }
+        p.order = createdRuns++;
         const std::size_t idx = st.nextPair++;
         st.pairs.emplace(idx, std::move(p));
         st.latest[kh] = idx;
@@ -376,6 +393,23 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
             return;
         }
     }
+    if (!latest && !st.closed.empty()) {
+        // The key's newest run was handed to the run sink with its end: this is a second end, said as below.
+        if (const ClosedEnd* c = st.closed.find(kh)) {
+            if (s.atMostOnce) {
+                std::vector<qint64> seqs;
+                if (c->startSeq)
+                    seqs.push_back(c->startSeq);
+                seqs.push_back(c->endSeq);
+                seqs.push_back(event.seq);
+                out.push_back(makeViolation(ViolationKind::SequenceDuplicateEnd, s.id, s.severity, s.key,
+                    "second " + s.end + " for " + keyText(s, *key) + " (the first was seq " + std::to_string(c->endSeq)
+                        + "), expected at most one",
+                    std::move(seqs)));
+            }
+            return;
+        }
+    }
     if (!latest) {
         PairRecord p;
         p.info.key = compactJson(*key);
@@ -385,6 +419,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         p.info.state = RunState::Orphan;
         p.info.result = result ? compactJson(*result) : std::string();
         p.keyHash = kh;
+        p.order = createdRuns++;
         const std::size_t idx = st.nextPair++;
         st.pairs.emplace(idx, std::move(p));
         st.latest[kh] = idx;
@@ -393,6 +428,8 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         out.push_back(makeViolation(ViolationKind::SequenceOrphanEnd, s.id, s.severity, s.key,
             s.end + " (" + keyText(s, *key) + ") has no preceding " + s.start + " with the same " + pointerName(s.key),
             {event.seq}));
+        if (runSink)
+            release(index, idx);
         return;
     }
     const std::size_t latestIdx = *latest;
@@ -446,6 +483,38 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
             label + " is " + onEnd + " on " + s.end + " (seq " + std::to_string(event.seq) + "), expected " + onStart
                 + " as on " + s.start + " (seq " + std::to_string(p.info.startSeq) + ")",
             {p.info.startSeq, event.seq}));
+    }
+    if (runSink)
+        release(index, latestIdx); // ended: nothing changes it any more
+}
+
+void ContractEngine::Private::release(std::size_t rule, std::size_t idx)
+{
+    SequenceState& st = states[rule];
+    const auto it = st.pairs.find(idx);
+    const PairRecord& p = it->second;
+    runSink(p.order, runInfo(rule, idx, p));
+    st.closed[p.keyHash] = ClosedEnd {p.info.startSeq, p.info.endSeq};
+    const std::size_t* l = st.latest.find(p.keyHash);
+    if (l && *l == idx)
+        st.latest.erase(p.keyHash);
+    st.open.erase(idx);
+    st.pairs.erase(it);
+    ++staleRuns;
+    dropStaleRuns();
+}
+
+void ContractEngine::Private::dropStaleRuns()
+{
+    const auto gone
+        = [this](const std::pair<std::size_t, std::size_t>& r) { return states[r.first].pairs.count(r.second) == 0; };
+    while (!runs.empty() && gone(runs.front())) {
+        runs.pop_front();
+        --staleRuns;
+    }
+    if (staleRuns * 2 > runs.size()) { // amortised: rarely, and then in one pass
+        runs.erase(std::remove_if(runs.begin(), runs.end(), gone), runs.end());
+        staleRuns = 0;
     }
 }
 
@@ -826,8 +895,26 @@ std::vector<Violation> ContractEngine::finish()
         out.push_back(d->unfinished(s, p, "has no " + s.end + " (input ended)"));
         st.open.erase(idx);
     }
+    if (d->runSink) { // the rest, in creation order: every run is final now
+        for (const auto& [rule, idx] : d->runs) {
+            const auto found = d->states[rule].pairs.find(idx);
+            if (found != d->states[rule].pairs.end())
+                d->runSink(found->second.order, d->runInfo(rule, idx, found->second));
+        }
+        for (SequenceState& st : d->states) {
+            st.pairs.clear();
+            st.open.clear();
+        }
+        d->runs.clear();
+        d->staleRuns = 0;
+    }
     redactMessages(*d->contract, out);
     return out;
+}
+
+void ContractEngine::setRunSink(std::function<void(std::uint64_t, RunInfo)> sink)
+{
+    d->runSink = std::move(sink);
 }
 
 void ContractEngine::setForgettable(bool on)
@@ -869,17 +956,7 @@ void ContractEngine::forget(qint64 beforeSeq)
             ++d->staleRuns;
         }
     }
-    const auto gone = [this](const std::pair<std::size_t, std::size_t>& r) {
-        return d->states[r.first].pairs.count(r.second) == 0;
-    };
-    while (!d->runs.empty() && gone(d->runs.front())) {
-        d->runs.pop_front();
-        --d->staleRuns;
-    }
-    if (d->staleRuns * 2 > d->runs.size()) { // amortised: rarely, and then in one pass
-        d->runs.erase(std::remove_if(d->runs.begin(), d->runs.end(), gone), d->runs.end());
-        d->staleRuns = 0;
-    }
+    d->dropStaleRuns();
 }
 
 std::uint64_t ContractEngine::seqsRemembered() const

@@ -3,6 +3,7 @@
 
 #include "event.h"
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -146,6 +147,13 @@ public:
      * On by default.
      */
     void setForgettable(bool on);
+    /**
+     * For a caller that reads each run once (`eventlens check`): a run is handed to \a sink as soon as nothing can
+     * change it (its end came, or finish()) with its creation order, and leaves memory. A later end of its key is
+     * still a second end, with the same message (16 bytes per key are kept). runs() and forEachRun() then list only
+     * the runs not handed over yet; the sink sees every run exactly once. Set it before the first event.
+     */
+    void setRunSink(std::function<void(std::uint64_t order, RunInfo run)> sink);
     /** Pairs held in memory, open or closed. */
     std::size_t rememberedPairs() const;
     /**

@@ -375,19 +375,31 @@ std::vector<FunnelRow> Funnel::rows() const
     return out;
 }
 
-void RunsShown::add(RunInfo run)
+void RunsShown::add(RunInfo run, std::uint64_t order)
 {
     const bool wrong = run.pinnedMismatches > 0 || run.state != RunState::Finished;
-    std::vector<RunInfo>& list = wrong ? m_wrong : m_fine;
-    if (list.size() < m_limit)
-        list.push_back(std::move(run));
+    std::vector<Ordered>& list = wrong ? m_wrong : m_fine;
+    const auto later = [](const Ordered& a, const Ordered& b) { return a.first < b.first; };
+    if (list.size() < m_limit) {
+        list.emplace_back(order, std::move(run));
+        std::push_heap(list.begin(), list.end(), later);
+    } else if (m_limit > 0 && order < list.front().first) { // an earlier run than the latest kept
+        std::pop_heap(list.begin(), list.end(), later);
+        list.back() = Ordered(order, std::move(run));
+        std::push_heap(list.begin(), list.end(), later);
+    }
 }
 
 std::vector<RunInfo> RunsShown::take()
 {
-    std::vector<RunInfo> out = std::move(m_wrong);
+    const auto earlier = [](const Ordered& a, const Ordered& b) { return a.first < b.first; };
+    std::sort(m_wrong.begin(), m_wrong.end(), earlier);
+    std::sort(m_fine.begin(), m_fine.end(), earlier);
+    std::vector<RunInfo> out;
+    for (Ordered& o : m_wrong)
+        out.push_back(std::move(o.second));
     for (std::size_t i = 0; i < m_fine.size() && out.size() < m_limit; ++i)
-        out.push_back(std::move(m_fine[i]));
+        out.push_back(std::move(m_fine[i].second));
     m_wrong.clear();
     m_fine.clear();
     return out;

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 /// What a report shows (issue 16), whoever made it (`eventlens check`, the window's File ▸ Export Report…), and
@@ -51,7 +52,8 @@ private:
 
 /**
  * The runs a report lists: up to \a limit, those that went wrong first (a pinned mismatch, no end, no start), then
- * the others, each in the order given. Runs come one at a time (a report need not hold them all).
+ * the others, each in creation order. Runs come one at a time (a report need not hold them all), in creation order
+ * or, from a ContractEngine run sink, in any order with their creation order given.
  */
 class RunsShown
 {
@@ -59,13 +61,16 @@ public:
     explicit RunsShown(std::size_t limit = 200)
         : m_limit(limit)
     { }
-    void add(RunInfo run);
+    void add(RunInfo run) { add(std::move(run), m_next++); }
+    void add(RunInfo run, std::uint64_t order);
     std::vector<RunInfo> take();
 
 private:
+    using Ordered = std::pair<std::uint64_t, RunInfo>;
     std::size_t m_limit;
-    std::vector<RunInfo> m_wrong;
-    std::vector<RunInfo> m_fine;
+    std::uint64_t m_next = 0;
+    std::vector<Ordered> m_wrong; ///< a max-heap on the order while adding: the first \c m_limit stay
+    std::vector<Ordered> m_fine;
 };
 
 /** One violation shown in full: the event it names (the last of its seqs) as it came, compact JSON. */

@@ -162,6 +162,7 @@ private slots:
     void streamingInputError();
     void sessionFileInput();
     void secretIsMaskedInEveryFormat();
+    void runsListedInCreationOrder();
 };
 
 void TestCheck::cleanInputExitsZero()
@@ -836,4 +837,69 @@ void TestCheck::secretIsMaskedInEveryFormat()
 }
 
 QTEST_GUILESS_MAIN(TestCheck)
+/**
+ * A run leaves the engine as soon as it ends (ContractEngine::setRunSink), so runs reach the report in the order
+ * they end; every format still lists them in the order they were created, and a second end of a run that has
+ * left is still named with the first end's seq. Spooled (EVENTLENS_CHECK_REPORT_MEMORY=0) or not: the same.
+ */
+void TestCheck::runsListedInCreationOrder()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("order.ndjson"));
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    auto ev = [](const char* name, const char* run, int second, const char* extra = "") -> QByteArray {
+        return QByteArray("{\"event\": \"") + name + "\", \"distinct_id\": \"u1\", \"timestamp\": \"2024-06-01T10:00:"
+            + QByteArray::number(second).rightJustified(2, '0') + ".000Z\", \"properties\": {\"run_id\": \"" + run
+            + "\", \"runtime_type\": \"byok\"" + extra + "}}\n";
+    };
+    f.write(ev("run_created", "r1", 1)); // seq 1: still open at the end (unfinished)
+    f.write(ev("run_created", "r2", 2)); // seq 2
+    f.write(ev("run_created", "r3", 3)); // seq 3
+    f.write(ev("run_finished", "r3", 4, ", \"result\": \"success\"")); // seq 4: r3 ends first
+    f.write(ev("run_finished", "r4", 5, ", \"result\": \"success\"")); // seq 5: orphan r4
+    f.write(ev("run_finished", "r2", 6, ", \"result\": \"failed\"")); // seq 6: r2 ends
+    f.write(ev("run_finished", "r3", 7, ", \"result\": \"success\"")); // seq 7: second end of r3
+    f.close();
+
+    for (const char* memory : {"", "0"}) {
+        if (*memory)
+            qputenv("EVENTLENS_CHECK_REPORT_MEMORY", memory);
+        const Run r = check(withContract({QStringLiteral("--format"), QStringLiteral("json"), path}));
+        const Run junit = check(withContract({QStringLiteral("--format"), QStringLiteral("junit"), path}));
+        const Run html = check(withContract({QStringLiteral("--format"), QStringLiteral("html"), path}));
+        qunsetenv("EVENTLENS_CHECK_REPORT_MEMORY");
+        const Json j = Json::parse(r.out.toStdString(), nullptr, false);
+        QVERIFY2(!j.is_discarded(), r.out.constData());
+        std::vector<std::string> keys;
+        std::vector<std::string> states;
+        for (const Json& run : j["runs"]) {
+            keys.push_back(run["key"].get<std::string>());
+            states.push_back(run["state"].get<std::string>());
+        }
+        QCOMPARE(keys, (std::vector<std::string> {"r1", "r2", "r3", "r4"}));
+        QCOMPARE(states, (std::vector<std::string> {"unfinished", "finished", "finished", "orphan"}));
+        bool second = false;
+        for (const Json& v : j["violations"]) {
+            if (v["kind"] == "sequence.duplicate_end") {
+                second = true;
+                QVERIFY(v["seqs"] == Json::array({3, 4, 7}));
+                QVERIFY2(v["message"].get<std::string>().find("(the first was seq 4)") != std::string::npos,
+                    v["message"].dump().c_str());
+                QCOMPARE(v["sources"][0].get<std::string>(), path.toStdString() + ":3");
+            }
+        }
+        QVERIFY(second);
+        // JUnit: one testcase per run, in creation order
+        const QByteArray x = junit.out;
+        const qsizetype a = x.indexOf("r1"), b = x.indexOf("r2"), c = x.indexOf("r3"), d = x.indexOf("r4");
+        QVERIFY2(a >= 0 && a < b && b < c && c < d, x.constData());
+        // HTML: runs that went wrong (r1 unfinished, r4 orphan) first, then the others, each in creation order
+        const QByteArray runs = html.out.mid(html.out.indexOf("<h2>Runs</h2>"));
+        const auto at
+            = [&runs](const char* key) { return runs.indexOf(QByteArray(QByteArray("<code>") + key + "</code>")); };
+        QVERIFY2(at("r1") > 0 && at("r1") < at("r4") && at("r4") < at("r2") && at("r2") < at("r3"), runs.constData());
+    }
+}
+
 #include "tst_check.moc"
