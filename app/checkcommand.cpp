@@ -614,12 +614,12 @@ std::string formatJunit(const Report& r)
  * applies the sequence rules (ContractEngine::onJudged) and resolves the names and sources each violation
  * shows. Whole-document shapes (a HAR, a JSON array or object spanning lines) are read whole, as before.
  *
- * Memory stays bounded by the blocks in flight plus what the report keeps: the violations (with their
- * resolved names and sources), the runs, and, per event the sequence rules remember (a pair's start or end,
- * the first use of a unique key: ContractEngine::seqsRemembered() tells), that event's name and source, as a
- * later violation may name it (a duplicate end, a pinned mismatch, an unfinished run, a duplicate key). Those
- * grow like the engine's own state (runs, unique keys), never with the plain events. `-f junit` also keeps a
- * small record per event (one testcase each, output-sized).
+ * Memory stays bounded by the blocks in flight plus what the report keeps (the violations, with their resolved
+ * names and sources) and what the sequence rules must remember (open runs, a hash per unique key). A run leaves
+ * the engine when it ends (setRunSink()): JSON keeps 24 bytes per run to list them in creation order at the end.
+ * A later violation may name an earlier event's source (a duplicate end, a duplicate key): sources are kept as
+ * spans of seqs (SourceSpan), a few bytes per input block. `-f junit` also keeps a small record per event (one
+ * testcase each, output-sized).
  */
 class Checker
 {
@@ -632,6 +632,10 @@ public:
         m_engine.setForgettable(false); // a check keeps every key to the end
         // A run leaves the engine as soon as it ends: the report takes it then, not all runs at the end.
         m_engine.setRunSink([this](std::uint64_t order, el::RunInfo run) { takeRun(order, std::move(run)); });
+        for (const el::SequenceSpec& s : report.contract->sequences()) {
+            if (s.type == el::SequenceSpec::Type::Pair)
+                m_startOf.emplace(s.id, s.start);
+        }
         m_threads = std::max(1, QThread::idealThreadCount());
         m_pool.setMaxThreadCount(m_threads);
         m_chunk = 4u << 20;
@@ -664,17 +668,22 @@ private:
         bool failed = false;
         std::string error;
     };
-    /// An event a later violation may name, in 24 bytes: its seq, its name interned and its source as the input's
-    /// index and line (NDJSON: "FILE:LINE"), else as an index in m_wheres (the rest, or the whole source).
-    struct Named
+    /**
+     * Where events came from, by seq: consecutive events whose sources are the same input's "NAME:LINE",
+     * "NAME[INDEX]" or "NAME#N" with the number the same or one more each time make one span (NDJSON: a span per
+     * stretch of one-event lines, a request body's events share a line). Any other source is a span of its own,
+     * its text in m_wheres. A few bytes per input block, not per event.
+     */
+    struct SourceSpan
     {
-        qint64 seq = 0;
-        std::uint32_t name = 0; ///< index in m_names
-        std::uint32_t file = 0; ///< index in m_files, or kNoFile (then \c where is the whole source)
-        std::uint32_t where = 0; ///< the line, or with kWhereText an index in m_wheres (":LINE" too long, "[INDEX]")
+        qint64 firstSeq = 0;
+        std::uint32_t count = 0;
+        std::uint32_t file = 0; ///< index in m_files
+        std::uint32_t number = 0; ///< of the first event; with Kind::Text, an index in m_wheres
+        std::uint8_t kind = 0; ///< Kind
+        std::int8_t step = -1; ///< 0 or 1 once a second event joined, -1 before
     };
-    static constexpr std::uint32_t kNoFile = 0xffffffffu;
-    static constexpr std::uint32_t kWhereText = 0x80000000u;
+    enum Kind : std::uint8_t { Line, Index, Hash, Text };
 
     /** Judges the events of \a b from \a first on (from the DOMs the reader kept, else from their text). */
     static void judge(const el::Contract& contract, bool junit, Batch& b, bool parallel, std::size_t first = 0);
@@ -698,15 +707,16 @@ private:
     bool consume(Batch& b, std::string& error);
     void report(std::vector<el::Violation>& violations, qint64 seq, const std::string& name, const std::string& src,
         const std::string* eventJson = nullptr);
-    Named named(qint64 seq, const std::string& name, const std::string& src);
+    /** Records where event \a seq came from (each seq once, in order). */
+    void addSource(qint64 seq, const std::string& src);
+    /** Where \a seq came from, if recorded (else empty). */
+    std::string sourceAt(qint64 seq) const;
     /** model: counts \a r under its rule, with the name of its event and its path. */
     void tally(const Reported& r);
     /** html, markdown: counts \a r under its rule, and keeps it in full while the rule has few. */
     void keepExample(Reported r, const std::string* eventJson);
     /** A run from the engine, final (in the order runs end; \a order is its creation order). */
     void takeRun(std::uint64_t order, el::RunInfo run);
-    /** The name and source of \a seq, if remembered (else empty). */
-    std::pair<std::string, std::string> namedAt(qint64 seq) const;
     /** An empty buffer to read a block into: one whose block was consumed, else a new one. */
     std::string buffer();
 
@@ -721,11 +731,9 @@ private:
     QThreadPool m_pool;
     qint64 m_nextSeq = 1;
     qint64 m_requests = 0;
-    /// seq -> name and source, for the events the sequence rules remember (see the class comment)
-    std::deque<Named> m_named; ///< by seq (a deque: no copy of it all as it grows)
-    std::vector<std::string> m_wheres; ///< sources that are not "FILE:LINE"
-    std::vector<std::string> m_names; ///< event names of m_named
-    std::unordered_map<std::string, std::uint32_t> m_nameIndex;
+    std::vector<SourceSpan> m_sources; ///< by seq (see SourceSpan)
+    std::vector<std::string> m_wheres; ///< sources of no span pattern
+    std::unordered_map<std::string, std::string> m_startOf; ///< pair rule id -> its start event (see report())
     std::vector<std::string> m_files; ///< input names, in order
     /// json: each run's JSON, appended as it ends; finish() lays them out in creation order
     PieceText m_runText {std::size_t(4) << 20}; ///< renderedRuns gets its own 16 MiB at the end
@@ -889,15 +897,13 @@ void Checker::report(std::vector<el::Violation>& violations, qint64 seq, const s
 {
     for (el::Violation& v : violations) {
         Reported r;
-        auto lookup = [&](qint64 at) -> std::pair<std::string, std::string> {
-            if (at == seq && seq != 0)
-                return {name, src};
-            return namedAt(at);
-        };
         for (qint64 s : v.seqs)
-            r.sources.push_back(lookup(s).second);
-        if (!v.seqs.empty())
-            r.event = lookup(v.seqs.back()).first;
+            r.sources.push_back(s == seq && seq != 0 ? src : sourceAt(s));
+        // The last seq is the event being judged, but for a run with no end (named by its start) at the end.
+        if (!v.seqs.empty() && v.seqs.back() == seq && seq != 0)
+            r.event = name;
+        else if (v.kind == el::ViolationKind::SequenceUnfinished && m_startOf.count(v.rule))
+            r.event = m_startOf.at(v.rule);
         (v.severity == el::Severity::Error ? m_report.errors : m_report.warnings)++;
         ++m_report.violationCount;
         m_report.byKind[std::string(el::toString(v.kind))]++;
@@ -951,46 +957,71 @@ void Checker::keepExample(Reported r, const std::string* eventJson)
     rule.examples.push_back(std::move(x));
 }
 
-Checker::Named Checker::named(qint64 seq, const std::string& name, const std::string& src)
+void Checker::addSource(qint64 seq, const std::string& src)
 {
-    Named n;
-    n.seq = seq;
-    auto it = m_nameIndex.find(name);
-    if (it == m_nameIndex.end()) {
-        it = m_nameIndex.emplace(name, std::uint32_t(m_names.size())).first;
-        m_names.push_back(name);
-    }
-    n.name = it->second;
+    // "NAME:LINE", "NAME[INDEX]" or "NAME#N" of the current input, N as the readers write it (no leading zero)
+    Kind kind = Text;
+    std::uint32_t number = 0;
     const std::string& file = m_files.back();
-    std::string where = src;
-    n.file = kNoFile;
-    if (src.compare(0, file.size(), file) == 0) {
-        n.file = std::uint32_t(m_files.size() - 1);
-        where = src.substr(file.size());
-        // ":LINE" as written by the reader (digits, no leading zero) is kept as a number
-        if (where.size() >= 2 && where.size() <= 10 && where[0] == ':' && where[1] != '0'
-            && where.find_first_not_of("0123456789", 1) == std::string::npos) {
-            const unsigned long line = std::stoul(where.substr(1));
-            if (line < kWhereText) {
-                n.where = std::uint32_t(line);
-                return n;
+    if (src.size() > file.size() + 1 && src.compare(0, file.size(), file) == 0) {
+        const char open = src[file.size()];
+        kind = open == ':' ? Line : open == '[' ? Index : open == '#' ? Hash : Text;
+        const std::size_t end = kind == Index ? src.size() - 1 : src.size();
+        const std::size_t from = file.size() + 1;
+        if (kind == Index && src.back() != ']')
+            kind = Text;
+        if (kind != Text) {
+            const std::size_t digits = end - from;
+            bool ok = digits >= 1 && digits <= 9 && (src[from] != '0' || digits == 1);
+            for (std::size_t k = from; ok && k < end; ++k)
+                ok = src[k] >= '0' && src[k] <= '9';
+            if (ok)
+                number = std::uint32_t(std::stoul(src.substr(from, digits)));
+            else
+                kind = Text;
+        }
+    }
+    const std::uint32_t fileIndex = std::uint32_t(m_files.size() - 1);
+    if (kind != Text && !m_sources.empty()) {
+        SourceSpan& last = m_sources.back();
+        if (last.kind == kind && last.file == fileIndex && last.firstSeq + last.count == seq) {
+            const std::uint32_t lastNumber = last.number + (last.step > 0 ? last.count - 1 : 0);
+            const int step = number == lastNumber ? 0 : number == lastNumber + 1 ? 1 : -1;
+            if (step >= 0 && (last.step < 0 || last.step == step)) {
+                last.step = std::int8_t(step);
+                ++last.count;
+                return;
             }
         }
     }
-    n.where = kWhereText | std::uint32_t(m_wheres.size());
-    m_wheres.push_back(std::move(where));
-    return n;
+    SourceSpan span;
+    span.firstSeq = seq;
+    span.count = 1;
+    span.file = fileIndex;
+    span.kind = kind;
+    if (kind == Text) {
+        span.number = std::uint32_t(m_wheres.size());
+        m_wheres.push_back(src);
+    } else {
+        span.number = number;
+    }
+    m_sources.push_back(span);
 }
 
-std::pair<std::string, std::string> Checker::namedAt(qint64 seq) const
+std::string Checker::sourceAt(qint64 seq) const
 {
-    const auto it
-        = std::lower_bound(m_named.begin(), m_named.end(), seq, [](const Named& n, qint64 s) { return n.seq < s; });
-    if (it == m_named.end() || it->seq != seq)
+    const auto it = std::upper_bound(
+        m_sources.begin(), m_sources.end(), seq, [](qint64 s, const SourceSpan& span) { return s < span.firstSeq; });
+    if (it == m_sources.begin())
         return {};
-    const Named& n = *it;
-    const std::string where = n.where & kWhereText ? m_wheres[n.where & ~kWhereText] : ":" + std::to_string(n.where);
-    return {m_names[n.name], n.file == kNoFile ? where : m_files[n.file] + where};
+    const SourceSpan& span = *std::prev(it);
+    if (seq >= span.firstSeq + span.count)
+        return {};
+    if (span.kind == Text)
+        return m_wheres[span.number];
+    const std::string n = std::to_string(span.number + (span.step > 0 ? std::uint32_t(seq - span.firstSeq) : 0));
+    const std::string& file = m_files[span.file];
+    return span.kind == Line ? file + ":" + n : span.kind == Index ? file + "[" + n + "]" : file + "#" + n;
 }
 
 std::string Checker::buffer()
@@ -1027,10 +1058,8 @@ bool Checker::consume(Batch& b, std::string& error)
         el::EventJudgement& j = b.judged[i];
         for (el::Violation& x : j.violations)
             x.seqs = {seq}; // per-event violations name only their event
-        const std::uint64_t remembered = m_engine.seqsRemembered();
+        addSource(seq, src);
         std::vector<el::Violation> v = m_engine.onJudged(e, std::move(j));
-        if (m_engine.seqsRemembered() != remembered)
-            m_named.push_back(named(seq, name, src)); // seqs only grow
         if ((m_report.visual() || m_report.format == Format::Model) && !e.recording) {
             const qint64 t = el::eventTimeMs(e);
             el::ReportData& d = m_report.data;
