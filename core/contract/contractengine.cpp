@@ -291,7 +291,6 @@ struct ContractEngine::Private
     std::size_t staleRuns = 0; ///< entries of \c runs whose pair was forgotten
     bool trackChanges = false;
     bool forgettable = true; ///< see setForgettable()
-    std::uint64_t seqsRemembered = 0; ///< see ContractEngine::seqsRemembered()
     std::vector<std::pair<std::size_t, std::size_t>> touched; ///< rule, pair index; repeats allowed
     std::vector<qint64> forgottenIds;
     std::uint64_t createdRuns = 0; ///< PairRecord::order of the next run
@@ -354,7 +353,6 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
             return; // a repeated start while the pair is open keeps the first start
         PairRecord p;
         p.info.key = compactJson(*key);
-        ++seqsRemembered;
         p.info.startSeq = event.seq;
         p.info.startMs = t;
         p.info.state = RunState::Open;
@@ -413,7 +411,6 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     if (!latest) {
         PairRecord p;
         p.info.key = compactJson(*key);
-        ++seqsRemembered;
         p.info.endSeq = event.seq;
         p.info.endMs = t;
         p.info.state = RunState::Orphan;
@@ -448,7 +445,6 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         }
         return;
     }
-    ++seqsRemembered;
     p.info.endSeq = event.seq;
     p.info.endMs = t;
     p.info.result = result ? compactJson(*result) : std::string();
@@ -575,7 +571,6 @@ void ContractEngine::Private::sequences(
             if (inserted) {
                 if (forgettable)
                     st.seenOrder.emplace_back(event.seq, hash);
-                ++seqsRemembered;
             }
             if (!inserted) {
                 out.push_back(makeViolation(ViolationKind::SequenceDuplicateKey, s.id, s.severity, s.key,
@@ -957,11 +952,6 @@ void ContractEngine::forget(qint64 beforeSeq)
         }
     }
     d->dropStaleRuns();
-}
-
-std::uint64_t ContractEngine::seqsRemembered() const
-{
-    return d->seqsRemembered;
 }
 
 std::size_t ContractEngine::rememberedPairs() const

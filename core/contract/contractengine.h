@@ -156,13 +156,6 @@ public:
     void setRunSink(std::function<void(std::uint64_t order, RunInfo run)> sink);
     /** Pairs held in memory, open or closed. */
     std::size_t rememberedPairs() const;
-    /**
-     * How many times the sequence rules have kept an event's seq so far (a pair's start or end, the first use
-     * of a unique key): the only seqs a later violation can name besides the event being judged. A caller
-     * that does not keep events (`eventlens check`) compares it around onJudged() to know whether to keep
-     * that event's name and source. Counting only; no verdict depends on it.
-     */
-    std::uint64_t seqsRemembered() const;
 
 private:
     struct Private;
