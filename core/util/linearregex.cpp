@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "util/linearregex.h"
 
-#include "event.h" // utf8SequenceLength
+#include "util/utf8.h"
 
 #include <algorithm>
 #include <string>
