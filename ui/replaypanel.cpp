@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "replaypanel.h"
+#include "util/qtext.h" // qs()
 
 #include <QComboBox>
 #include <QFile>
@@ -23,11 +24,6 @@ namespace {
 
 enum ScenarioColumn { ColName, ColEvents, ColExpects, ColOrigin };
 enum ResultColumn { ResScenario, ResRun, ResResult, ResExpected, ResActual, ResNote };
-
-QString qs(const std::string& s)
-{
-    return QString::fromStdString(s);
-}
 
 QColor statusColor(ScenarioResult::Status s)
 {

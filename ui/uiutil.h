@@ -2,6 +2,7 @@
 #pragma once
 
 #include "event.h"
+#include "util/qtext.h" // qs()
 
 #include <QColor>
 #include <QIcon>
@@ -18,11 +19,6 @@ namespace el::ui {
 
 /** Loads the UI resources (icons); idempotent. Needed because eventlens_ui is a static library. */
 void initResources();
-
-inline QString qs(const std::string& s)
-{
-    return QString::fromStdString(s);
-}
 
 /** A string value without quotes, anything else as compact JSON. */
 QString jsonScalarText(const Json& value);
