@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "decode/bodyjson.h" // parseJson(), for callers of this entry point
+#include "decode/endpoint.h"
+#include "decode/inflate.h" // gunzip(), gzipCompress()
 #include "ingest/httprequest.h"
 
 #include <cstddef>
@@ -8,28 +11,6 @@
 #include <vector>
 
 namespace el {
-
-/** What kind of PostHog path a request hit. */
-enum class Endpoint {
-    Capture, ///< /e/, /i/v0/e/, /capture/, /track/ (posthog-js style, any body shape)
-    Engage, ///< /engage/ (nameless body becomes $identify)
-    Batch, ///< /batch/ (posthog-node / python)
-    Recording, ///< /s/ ($snapshot events)
-    CaptureV1, ///< /i/v1/analytics/events
-    Ai, ///< /i/v0/ai/batch/
-    Flags, ///< /flags/
-    Decide, ///< /decide/
-    RemoteConfig, ///< /array/<token>/config
-    RemoteConfigJs, ///< /array/<token>/config.js
-    Static, ///< /static/...
-    Api, ///< /eventlens/v1/...
-    Unknown,
-};
-
-/** Classifies a path (trailing slash optional). \a token receives <token> for /array/ paths. */
-Endpoint classifyPath(const std::string& path, std::string* token = nullptr);
-/** True for the endpoints whose requests carry events. */
-bool isIngestEndpoint(Endpoint e);
 
 struct DecodeLimits
 {
@@ -67,21 +48,5 @@ DecodeResult decodeIngest(const HttpRequest& request, Endpoint endpoint, const D
  * empty. `eventlens check` reads each NDJSON line once this way.
  */
 DecodeResult decodeDocument(Json doc, const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits = {});
-
-/** gzip/zlib inflate with a size cap; returns false with \a error on corrupt/truncated data or over cap. */
-bool gunzip(
-    const std::string& in, std::string& out, std::size_t maxBytes, std::string& error, bool* tooLarge = nullptr);
-
-/** gzip-compresses \a in (what posthog-node and posthog-js send); empty on failure. */
-std::string gzipCompress(const std::string& in);
-
-/**
- * Parses JSON with a nesting-depth cap. Returns false with \a error (and position) on failure. simdjson reads the
- * text (util/fastjson.h); nlohmann's parser (parseJsonReference()) decides whatever simdjson refuses, so the
- * result and every error message are nlohmann's.
- */
-bool parseJson(const std::string& text, Json& out, int maxDepth, std::string& error);
-/** parseJson() with nlohmann's parser alone: the reference the fast path is tested against (fuzz_json). */
-bool parseJsonReference(const std::string& text, Json& out, int maxDepth, std::string& error);
 
 } // namespace el
