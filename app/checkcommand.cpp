@@ -7,11 +7,11 @@
 #include "contract/coverage.h"
 #include "contract/offlineinput.h"
 #include "contract/scan.h"
+#include "model/savefile.h"
 #include "report/reportdata.h"
-#include "savefile.h"
 #include "store/journal.h"
 
-#include "textsearch.h"
+#include "model/textsearch.h"
 
 #include <QCommandLineParser>
 #include <QDir>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "controller.h"
 
-#include "session.h"
+#include "pipeline/capture.h"
 
 #include <QCoreApplication>
 #include <QSocketNotifier>
@@ -25,9 +25,9 @@ void onSignal(int)
 
 } // namespace
 
-Controller::Controller(Session* session, Config config, QObject* parent)
+Controller::Controller(Capture* capture, Config config, QObject* parent)
     : QObject(parent)
-    , m_session(session)
+    , m_capture(capture)
     , m_config(std::move(config))
 { }
 
@@ -39,7 +39,7 @@ Controller::~Controller()
 bool Controller::listen(const QHostAddress& address, quint16 port)
 {
     m_server.reset(); // the old listener goes first: the new one may want its port
-    auto server = std::make_unique<IngestServer>(m_session);
+    auto server = std::make_unique<IngestServer>(m_capture);
     server->setUpstream(m_config.upstream);
     server->setFaults(&m_faults); // injected faults outlive a restart of the listener
     server->http()->setLimits(m_config.limits);
@@ -73,8 +73,8 @@ quint16 Controller::port() const
 void Controller::stop()
 {
     m_server.reset();
-    m_session->drainIngests();
-    m_session->closeSessionFile();
+    m_capture->drainIngests();
+    m_capture->closeSessionFile();
 }
 
 void Controller::quitOnSignals(QCoreApplication* app)

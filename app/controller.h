@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "ingest/ingestserver.h"
-#include "ingest/sinkcontrol.h"
+#include "pipeline/ingestserver.h"
+#include "pipeline/sinkcontrol.h"
 
 #include <QObject>
 
@@ -14,7 +14,7 @@ class QCoreApplication;
 
 namespace el {
 
-class Session;
+class Capture;
 
 /**
  * \brief Owns the sink's listener and its life: start, restart, stop and the signals that end it, for
@@ -38,7 +38,7 @@ public:
         std::vector<std::string> allowedContractFiles;
     };
 
-    Controller(Session* session, Config config, QObject* parent = nullptr);
+    Controller(Capture* capture, Config config, QObject* parent = nullptr);
     ~Controller() override;
 
     bool listen(const QHostAddress& address, quint16 port) override;
@@ -63,7 +63,7 @@ Q_SIGNALS:
     void requestLogged(const QString& line);
 
 private:
-    Session* m_session;
+    Capture* m_capture;
     Config m_config;
     FaultInjector m_faults; ///< declared before m_server: the servers point to it
     std::unique_ptr<IngestServer> m_server;

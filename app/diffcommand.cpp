@@ -5,8 +5,8 @@
 #include "checkcommand.h"
 #include "contract/contract.h"
 #include "contract/contractengine.h"
+#include "model/savefile.h"
 #include "report/diff.h"
-#include "savefile.h"
 
 #include <QCommandLineParser>
 

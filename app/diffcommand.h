@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "event.h" // el::Json
+#include "model/event.h" // el::Json
 
 #include <QString>
 #include <QStringList>

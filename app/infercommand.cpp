@@ -6,7 +6,7 @@
 #include "contract/contractengine.h"
 #include "contract/infer.h"
 #include "contract/offlineinput.h"
-#include "savefile.h"
+#include "model/savefile.h"
 #include "store/journal.h"
 
 #include <QCommandLineParser>

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "controller.h"
-#include "session.h"
+#include "pipeline/capture.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -330,8 +330,8 @@ int main(int argc, char** argv)
             qPrintable(address.toString()),
             accessToken.empty() ? " (without a --token: anyone who can reach it can read and reset the session)" : "");
 
-    el::Session session;
-    session.setDecodeLimits(decodeLimits);
+    el::Capture capture;
+    capture.setDecodeLimits(decodeLimits);
     bool maxEventsOk = false;
     const qlonglong maxEventsValue = parser.value(maxEventsInMemory).toLongLong(&maxEventsOk);
     if (!maxEventsOk || maxEventsValue < 0) {
@@ -339,9 +339,9 @@ int main(int argc, char** argv)
             qPrintable(parser.value(maxEventsInMemory)));
         return 2;
     }
-    session.store()->setMaxEvents(static_cast<std::size_t>(maxEventsValue));
+    capture.store()->setMaxEvents(static_cast<std::size_t>(maxEventsValue));
     std::string error;
-    if (!session.loadContractNow(parser.value(contract).toStdString(), error)) { // the store is empty yet
+    if (!capture.loadContractNow(parser.value(contract).toStdString(), error)) { // the store is empty yet
         std::fprintf(stderr, "eventlens: cannot load contract: %s\n", error.c_str());
         return 2;
     }
@@ -376,13 +376,13 @@ int main(int argc, char** argv)
             }
         }
         QString sessionError;
-        if (!session.openSessionFile(path, &sessionError)) {
+        if (!capture.openSessionFile(path, &sessionError)) {
             std::fprintf(
                 stderr, "eventlens: cannot open session file %s: %s\n", qPrintable(path), qPrintable(sessionError));
             return 2;
         }
         std::fprintf(stderr, "eventlens: session file %s%s (%zu events)\n", qPrintable(path),
-            recovered ? " (recovered after an unclean exit)" : "", session.store()->events().size());
+            recovered ? " (recovered after an unclean exit)" : "", capture.store()->events().size());
     }
 
     // Everything the command line says about the server: the controller gives it to every listener it
@@ -394,13 +394,13 @@ int main(int argc, char** argv)
     // The API may load by name only builtin:NAME or the file the operator named here.
     if (!parser.value(contract).startsWith(QLatin1String("builtin:")))
         serverConfig.allowedContractFiles = {parser.value(contract).toStdString()};
-    el::Controller controller(&session, serverConfig);
+    el::Controller controller(&capture, serverConfig);
     // SIGINT/SIGTERM end the event loop in both modes; controller.stop() then closes the session file cleanly.
     el::Controller::quitOnSignals(app.get());
 
 #ifdef EVENTLENS_WITH_GUI
     if (gui && !parser.isSet(headless)) {
-        const int guiRc = runGui(&session, &controller, address, static_cast<quint16>(portValue), &compareRecordings);
+        const int guiRc = runGui(&capture, &controller, address, static_cast<quint16>(portValue), &compareRecordings);
         controller.stop(); // flushed and marked clean: not "recovered" next time
         return guiRc;
     }
@@ -417,7 +417,7 @@ int main(int argc, char** argv)
             [](const QString& line) { std::fprintf(stderr, "%s\n", qPrintable(line)); });
     }
     std::fprintf(stderr, "eventlens %s listening on %s (contract %s)\n", EVENTLENS_VERSION,
-        qPrintable(controller.url()), session.contract() ? session.contractName().c_str() : "none");
+        qPrintable(controller.url()), capture.contract() ? capture.contractName().c_str() : "none");
     std::fprintf(stderr, "  point PostHog SDKs at %s; inspection API: %s/eventlens/v1/health\n",
         qPrintable(controller.url()), qPrintable(controller.url()));
     if (!accessToken.empty())
@@ -431,6 +431,6 @@ int main(int argc, char** argv)
     const int rc = app->exec();
     controller.stop();
     std::fprintf(stderr, "eventlens: stopped (%lld events, %zu rejected)\n",
-        static_cast<long long>(session.store()->events().size()), session.store()->rejected().size());
+        static_cast<long long>(capture.store()->events().size()), capture.store()->rejected().size());
     return rc;
 }

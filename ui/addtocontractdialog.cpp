@@ -5,8 +5,8 @@
 #include "contract/contractengine.h"
 #include "contract/infer.h"
 #include "jsonhighlighter.h"
-#include "savefile.h"
-#include "session.h"
+#include "model/savefile.h"
+#include "pipeline/capture.h"
 #include "uiutil.h"
 
 #include <QDialogButtonBox>
@@ -64,25 +64,25 @@ QString ContractAddition::where() const
                             : QStringLiteral("events.%1.schema.properties.%2").arg(qs(event), qs(property));
 }
 
-bool canAddToContract(const Session& session, const std::string& event, const std::string& property)
+bool canAddToContract(const Capture& capture, const std::string& event, const std::string& property)
 {
-    const std::shared_ptr<const Contract> contract = session.contract();
-    if (!contract || event.empty() || session.contractOrigin().empty())
+    const std::shared_ptr<const Contract> contract = capture.contract();
+    if (!contract || event.empty() || capture.contractOrigin().empty())
         return false;
     if (property.empty())
         return isUnplannedEvent(*contract, event);
     return contract->event(event) && !isPostHogProperty(property) && !namedProperties(*contract, event).count(property);
 }
 
-bool proposeAddition(const Session& session, const std::string& event, const std::string& property,
+bool proposeAddition(const Capture& capture, const std::string& event, const std::string& property,
     ContractAddition& out, QString& error)
 {
-    const std::shared_ptr<const Contract> contract = session.contract();
-    if (!contract || session.contractOrigin().empty()) {
+    const std::shared_ptr<const Contract> contract = capture.contract();
+    if (!contract || capture.contractOrigin().empty()) {
         error = QObject::tr("No contract is loaded.");
         return false;
     }
-    if (!canAddToContract(session, event, property)) {
+    if (!canAddToContract(capture, event, property)) {
         error = property.empty()
             ? QObject::tr("The contract plans or allows %1 already.").arg(qs(event))
             : QObject::tr("The contract names %1 for %2 already, or does not plan %2.").arg(qs(property), qs(event));
@@ -90,7 +90,7 @@ bool proposeAddition(const Session& session, const std::string& event, const std
     }
     std::vector<Json> properties;
     std::size_t carriers = 0;
-    for (const EventPtr& e : session.store()->events()) {
+    for (const EventPtr& e : capture.store()->events()) {
         if (e->recording || e->field(Event::Field::Name) != event)
             continue;
         properties.push_back(e->properties());
@@ -107,7 +107,7 @@ bool proposeAddition(const Session& session, const std::string& event, const std
     } else {
         a.piece = inferPropertySchema(event, property, properties);
     }
-    a.origin = qs(session.contractOrigin());
+    a.origin = qs(capture.contractOrigin());
     a.builtin = a.origin.startsWith(kBuiltinPrefix);
     a.target = a.builtin ? suggestedCopyPath(a.origin) : a.origin;
     out = std::move(a);

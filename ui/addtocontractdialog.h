@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "event.h"
+#include "model/event.h"
 
 #include <QDialog>
 #include <QString>
@@ -14,7 +14,7 @@ class QPlainTextEdit;
 class QPushButton;
 
 namespace el {
-class Session;
+class Capture;
 }
 
 namespace el::ui {
@@ -43,13 +43,13 @@ struct ContractAddition
  * (el::isUnplannedEvent()), or, for a property, the event is planned and the contract names no such property for it
  * (el::namedProperties()) and it is not PostHog's own (el::isPostHogProperty()).
  */
-bool canAddToContract(const Session& session, const std::string& event, const std::string& property = {});
+bool canAddToContract(const Capture& capture, const std::string& event, const std::string& property = {});
 
 /**
  * The addition for \a event (\a property), inferred from every event of that name the session holds in memory.
  * False with \a error when it does not apply (canAddToContract()).
  */
-bool proposeAddition(const Session& session, const std::string& event, const std::string& property,
+bool proposeAddition(const Capture& capture, const std::string& event, const std::string& property,
     ContractAddition& out, QString& error);
 
 /**

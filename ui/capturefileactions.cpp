@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #include "capturefileactions.h"
 
+#include "model/savefile.h"
+#include "pipeline/capture.h"
 #include "report/diff.h"
 #include "report/sessionreport.h"
-#include "savefile.h"
-#include "session.h"
 #include "store/exchange.h"
 
 #include "comparedialog.h"
@@ -28,9 +28,9 @@
 namespace el::ui {
 
 CaptureFileActions::CaptureFileActions(
-    Session* session, EventTableModel* model, EventFilterProxy* proxy, StatusBar* statusBar, QWidget* window)
+    Capture* capture, EventTableModel* model, EventFilterProxy* proxy, StatusBar* statusBar, QWidget* window)
     : QObject(window)
-    , m_session(session)
+    , m_capture(capture)
     , m_model(model)
     , m_proxy(proxy)
     , m_statusBar(statusBar)
@@ -47,9 +47,9 @@ CaptureFileActions::CaptureFileActions(
     });
     m_compareAction->setToolTip(tr("Judge a baseline recording and this session with the contract, and compare them"));
     m_compareAction->setVisible(false); // until the application gives the comparison
-    connect(session, &Session::judgingStarted, this, &CaptureFileActions::onJudgingStarted);
+    connect(capture, &Capture::judgingStarted, this, &CaptureFileActions::onJudgingStarted);
     connect(
-        session, &Session::judgingFinished, this, [this](Session::JobKind kind, bool cancelled, const QString& error) {
+        capture, &Capture::judgingFinished, this, [this](Capture::JobKind kind, bool cancelled, const QString& error) {
             onJudgingFinished(static_cast<int>(kind), cancelled, error);
         });
 }
@@ -59,7 +59,7 @@ CaptureFileActions::~CaptureFileActions() = default;
 void CaptureFileActions::newSession()
 {
     QString error;
-    if (!m_session->openSessionFile(SessionJournal::newDefaultPath(), &error))
+    if (!m_capture->openSessionFile(SessionJournal::newDefaultPath(), &error))
         QMessageBox::warning(m_window, tr("Cannot start a new session"), error);
     Q_EMIT captureReplaced();
 }
@@ -77,7 +77,7 @@ void CaptureFileActions::openSessionFileAt(const QString& path)
     // A session file is reopened for appending: capture continues into it. It is read and judged in the
     // background (progress and Cancel in the status bar); the current session goes on until then.
     m_jobPath = path;
-    m_session->openSessionFileInBackground(path);
+    m_capture->openSessionFileInBackground(path);
 }
 
 void CaptureFileActions::fillRecentMenu(QMenu* menu)
@@ -97,26 +97,26 @@ void CaptureFileActions::importSession()
     if (path.isEmpty())
         return;
     m_jobPath = path;
-    m_session->importFileInBackground(path); // onJudgingFinished() says how it went
+    m_capture->importFileInBackground(path); // onJudgingFinished() says how it went
 }
 
 void CaptureFileActions::onJudgingStarted()
 {
-    const Session::JobKind kind = m_session->judgingKind();
-    if (kind == Session::JobKind::OpenSession)
+    const Capture::JobKind kind = m_capture->judgingKind();
+    if (kind == Capture::JobKind::OpenSession)
         m_statusBar->showJob(tr("Opening %1").arg(m_jobPath));
-    else if (kind == Session::JobKind::Import)
+    else if (kind == Capture::JobKind::Import)
         m_statusBar->showJob(tr("Importing %1").arg(m_jobPath));
 }
 
 void CaptureFileActions::onJudgingFinished(int kind, bool cancelled, const QString& error)
 {
-    const auto job = static_cast<Session::JobKind>(kind);
-    if (job == Session::JobKind::Contract)
+    const auto job = static_cast<Capture::JobKind>(kind);
+    if (job == Capture::JobKind::Contract)
         return; // the ContractController's
     m_statusBar->hideJob();
     const QString file = QFileInfo(m_jobPath).fileName();
-    if (job == Session::JobKind::OpenSession) {
+    if (job == Capture::JobKind::OpenSession) {
         if (!error.isEmpty())
             QMessageBox::warning(m_window, tr("Cannot open session"), error);
         else if (cancelled)
@@ -151,12 +151,12 @@ void CaptureFileActions::exportEvents(const QString& format)
     QString error;
     bool ok = false;
     if (format == QLatin1String("ndjson")) {
-        ok = exportNdjson(path, *m_session->store(), &error);
+        ok = exportNdjson(path, *m_capture->store(), &error);
     } else if (format == QLatin1String("csv")) {
-        ok = exportCsv(path, *m_session->store(), &error);
+        ok = exportCsv(path, *m_capture->store(), &error);
     } else {
         SessionData recorded;
-        ok = m_session->readSessionFile(recorded, &error) && exportHar(path, recorded, &error);
+        ok = m_capture->readSessionFile(recorded, &error) && exportHar(path, recorded, &error);
     }
     if (!ok)
         QMessageBox::warning(m_window, tr("Export failed"), error);
@@ -200,7 +200,7 @@ void CaptureFileActions::exportReportTo(const QString& path, bool markdown, bool
     }
     // The events are shared and immutable: the snapshot is cheap here, and the report (which parses every event
     // again for the coverage) is made and written on a worker, with the window responsive.
-    auto snapshot = std::make_shared<const SessionSnapshot>(snapshotSession(*m_session, onlyShown ? &seqs : nullptr));
+    auto snapshot = std::make_shared<const SessionSnapshot>(snapshotSession(*m_capture, onlyShown ? &seqs : nullptr));
     m_exportReportAction->setEnabled(false);
     m_statusBar->showMessage(tr("Writing the report of %n event(s)…", nullptr, int(snapshot->events.size())));
     QPointer<CaptureFileActions> self(this);
@@ -238,7 +238,7 @@ void CaptureFileActions::compareWith(const QString& baseline)
     auto dir = std::make_shared<QTemporaryDir>();
     const QString current = dir->filePath(QStringLiteral("session.ndjson"));
     QString exportError;
-    if (!dir->isValid() || !exportNdjson(current, *m_session->store(), &exportError)) {
+    if (!dir->isValid() || !exportNdjson(current, *m_capture->store(), &exportError)) {
         m_statusBar->showMessage(
             tr("Compare failed: %1").arg(exportError.isEmpty() ? dir->errorString() : exportError), 10000);
         return;
@@ -247,7 +247,7 @@ void CaptureFileActions::compareWith(const QString& baseline)
     m_statusBar->showMessage(tr("Comparing with %1…").arg(QFileInfo(baseline).fileName()));
     QPointer<CaptureFileActions> self(this);
     QThreadPool::globalInstance()->start(
-        [self, dir, current, baseline, compare = m_compare, contract = m_session->contract()] {
+        [self, dir, current, baseline, compare = m_compare, contract = m_capture->contract()] {
             Json diff;
             QString error;
             const bool ok = compare(contract, baseline, current, diff, error);

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "event.h"
+#include "model/event.h"
 
 #include <QObject>
 
@@ -14,7 +14,7 @@ class QWidget;
 
 namespace el {
 class Contract;
-class Session;
+class Capture;
 } // namespace el
 
 namespace el::ui {
@@ -25,7 +25,7 @@ class EventTableModel;
 class StatusBar;
 
 /**
- * \brief The capture file in and out (the File menu's session items): New Session, Open Session…, the recent
+ * \brief The capture file in and out (the File menu's session items): New Capture, Open Capture…, the recent
  * ones, Import, Export (events, requests, the report) and Compare With…. Opening and importing run in the
  * background; the status bar shows their progress and says how they ended. Dialogs open on \a window.
  */
@@ -35,7 +35,7 @@ class CaptureFileActions final : public QObject
     Q_DISABLE_COPY_MOVE(CaptureFileActions)
 public:
     CaptureFileActions(
-        Session* session, EventTableModel* model, EventFilterProxy* proxy, StatusBar* statusBar, QWidget* window);
+        Capture* capture, EventTableModel* model, EventFilterProxy* proxy, StatusBar* statusBar, QWidget* window);
     ~CaptureFileActions() override;
 
     /// For the File menu: Export Report… (disabled while a report is written) and Compare With… (hidden without a
@@ -45,7 +45,7 @@ public:
 
     void newSession();
     void openSessionFile();
-    /** Opens \a path in the background (Open Session…, the recent sessions). */
+    /** Opens \a path in the background (Open Capture…, the recent sessions). */
     void openSessionFileAt(const QString& path);
     /** File ▸ Recent Sessions: refilled each time it is shown. */
     void fillRecentMenu(QMenu* menu);
@@ -63,17 +63,17 @@ public:
     CompareDialog* compareDialog() const { return m_compareDialog; }
 
 Q_SIGNALS:
-    /** The capture was replaced at once (New Session): the counts changed. */
+    /** The capture was replaced at once (New Capture): the counts changed. */
     void captureReplaced();
     /** A finding of the comparison was activated (CompareDialog::findingActivated()). */
     void findingActivated(const QString& kind, const QString& event, const QString& property);
 
 private:
     void onJudgingStarted();
-    /** \a kind: a Session::JobKind (its header stays out of this one). */
+    /** \a kind: a Capture::JobKind (its header stays out of this one). */
     void onJudgingFinished(int kind, bool cancelled, const QString& error);
 
-    Session* m_session;
+    Capture* m_capture;
     EventTableModel* m_model;
     EventFilterProxy* m_proxy;
     StatusBar* m_statusBar;

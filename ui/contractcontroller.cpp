@@ -2,7 +2,7 @@
 #include "contractcontroller.h"
 
 #include "addtocontractdialog.h"
-#include "session.h"
+#include "pipeline/capture.h"
 #include "settingsdialog.h"
 #include "statusbar.h"
 #include "uiutil.h"
@@ -24,21 +24,21 @@ bool isBuiltin(const QString& origin)
 
 } // namespace
 
-ContractController::ContractController(Session* session, StatusBar* statusBar, QWidget* window)
+ContractController::ContractController(Capture* capture, StatusBar* statusBar, QWidget* window)
     : QObject(window)
-    , m_session(session)
+    , m_capture(capture)
     , m_statusBar(statusBar)
     , m_window(window)
     , m_watcher(new QFileSystemWatcher(this))
 {
     m_reloadDelay.setSingleShot(true);
     m_reloadDelay.setInterval(300);
-    connect(&m_reloadDelay, &QTimer::timeout, this, [this] { applyContract(qs(m_session->contractOrigin()), true); });
+    connect(&m_reloadDelay, &QTimer::timeout, this, [this] { applyContract(qs(m_capture->contractOrigin()), true); });
     connect(m_watcher, &QFileSystemWatcher::fileChanged, this, [this] { m_reloadDelay.start(); });
-    connect(session, &Session::contractChanged, this, &ContractController::watchContract);
-    connect(session, &Session::judgingStarted, this, &ContractController::onJudgingStarted);
-    connect(session, &Session::judgingFinished, this, [this](Session::JobKind kind, bool cancelled) {
-        onJudgingFinished(kind == Session::JobKind::Contract, cancelled);
+    connect(capture, &Capture::contractChanged, this, &ContractController::watchContract);
+    connect(capture, &Capture::judgingStarted, this, &ContractController::onJudgingStarted);
+    connect(capture, &Capture::judgingFinished, this, [this](Capture::JobKind kind, bool cancelled) {
+        onJudgingFinished(kind == Capture::JobKind::Contract, cancelled);
     });
     watchContract();
 }
@@ -47,7 +47,7 @@ ContractController::~ContractController() = default;
 
 void ContractController::openContract()
 {
-    const QString origin = qs(m_session->contractOrigin());
+    const QString origin = qs(m_capture->contractOrigin());
     const QString dir = isBuiltin(origin) || origin.isEmpty() ? QString() : QFileInfo(origin).absolutePath();
     const QString path
         = QFileDialog::getOpenFileName(m_window, tr("Open Contract"), dir, tr("Contracts (*.json);;All files (*)"));
@@ -59,20 +59,20 @@ void ContractController::openContract()
 
 void ContractController::reloadContract()
 {
-    const QString origin = qs(m_session->contractOrigin());
+    const QString origin = qs(m_capture->contractOrigin());
     if (origin.isEmpty()) {
         m_statusBar->showMessage(tr("No contract loaded"), 3000);
         return;
     }
-    if (applyContract(origin, false) && !m_session->isJudging())
+    if (applyContract(origin, false) && !m_capture->isJudging())
         m_statusBar->showMessage(tr("Contract reloaded"), 3000);
-    else if (m_session->isJudging())
+    else if (m_capture->isJudging())
         m_jobDoneMessage = tr("Contract reloaded; every event was checked again");
 }
 
 void ContractController::useContract(const QString& nameOrPath)
 {
-    if (nameOrPath != qs(m_session->contractOrigin()) && !nameOrPath.isEmpty())
+    if (nameOrPath != qs(m_capture->contractOrigin()) && !nameOrPath.isEmpty())
         applyContract(nameOrPath, false);
 }
 
@@ -91,13 +91,13 @@ std::function<void()> ContractController::rememberWhenApplied(const QString& pat
 bool ContractController::applyContract(const QString& nameOrPath, bool fromWatcher, std::function<void()> onApplied)
 {
     std::string error;
-    Session::ContractApplied applied;
+    Capture::ContractApplied applied;
     if (onApplied)
         applied = [onApplied = std::move(onApplied)](bool ok) {
             if (ok)
                 onApplied();
         };
-    if (!m_session->loadContract(nameOrPath.toStdString(), error, std::move(applied))) {
+    if (!m_capture->loadContract(nameOrPath.toStdString(), error, std::move(applied))) {
         watchContract(); // an editor may have replaced the file: keep watching it
         showError(fromWatcher ? tr("Contract not reloaded") : tr("Cannot load contract"),
             tr("%1\n\nThe previous contract stays active.").arg(qs(error)));
@@ -106,7 +106,7 @@ bool ContractController::applyContract(const QString& nameOrPath, bool fromWatch
     if (m_errorBox)
         m_errorBox->close();
     if (fromWatcher) {
-        if (m_session->isJudging())
+        if (m_capture->isJudging())
             m_jobDoneMessage = tr("Contract file changed: reloaded and re-checked");
         else
             m_statusBar->showMessage(tr("Contract file changed: reloaded"), 4000);
@@ -132,14 +132,14 @@ void ContractController::watchContract()
 {
     if (!m_watcher->files().isEmpty())
         m_watcher->removePaths(m_watcher->files());
-    const QString origin = qs(m_session->contractOrigin());
+    const QString origin = qs(m_capture->contractOrigin());
     if (!origin.isEmpty() && !isBuiltin(origin) && QFileInfo::exists(origin))
         m_watcher->addPath(QFileInfo(origin).absoluteFilePath());
 }
 
 void ContractController::onJudgingStarted()
 {
-    if (m_session->judgingKind() == Session::JobKind::Contract)
+    if (m_capture->judgingKind() == Capture::JobKind::Contract)
         m_statusBar->showJob(tr("Checking every event against the new contract"));
 }
 
@@ -166,7 +166,7 @@ bool ContractController::addToContract(const QString& event, const QString& prop
     QString error;
     {
         QApplication::setOverrideCursor(Qt::WaitCursor); // every event of that name is read
-        const bool proposed = proposeAddition(*m_session, event.toStdString(), property.toStdString(), addition, error);
+        const bool proposed = proposeAddition(*m_capture, event.toStdString(), property.toStdString(), addition, error);
         QApplication::restoreOverrideCursor();
         if (!proposed) {
             showError(title, error);
@@ -204,7 +204,7 @@ bool ContractController::addToContract(const QString& event, const QString& prop
     const QString done = addition.builtin
         ? tr("Added %1 to %2, a copy of %3, which is now the contract").arg(what, file, addition.origin)
         : tr("Added %1 to %2; the contract is reloaded").arg(what, file);
-    if (m_session->isJudging())
+    if (m_capture->isJudging())
         m_jobDoneMessage = done + tr(" and every event was checked again");
     else
         m_statusBar->showMessage(done, 8000);

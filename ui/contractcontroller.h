@@ -13,7 +13,7 @@ class QMessageBox;
 class QWidget;
 
 namespace el {
-class Session;
+class Capture;
 } // namespace el
 
 namespace el::ui {
@@ -31,7 +31,7 @@ class ContractController final : public QObject
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(ContractController)
 public:
-    ContractController(Session* session, StatusBar* statusBar, QWidget* window);
+    ContractController(Capture* capture, StatusBar* statusBar, QWidget* window);
     ~ContractController() override;
 
     /** File ▸ Open Contract…: a file dialog, then the contract is applied and remembered for the next start. */
@@ -68,7 +68,7 @@ private:
     void onJudgingStarted();
     void onJudgingFinished(bool contractJob, bool cancelled);
 
-    Session* m_session;
+    Capture* m_capture;
     StatusBar* m_statusBar;
     QWidget* m_window;
     QFileSystemWatcher* m_watcher;

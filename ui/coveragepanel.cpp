@@ -5,7 +5,7 @@
 #include "uiutil.h"
 
 #include "contract/coverage.h"
-#include "session.h"
+#include "pipeline/capture.h"
 
 #include <QFont>
 #include <QFontMetrics>
@@ -279,9 +279,9 @@ QVariant CoverageModel::headerData(int section, Qt::Orientation orientation, int
     }
 }
 
-CoveragePanel::CoveragePanel(Session* session, QWidget* parent)
+CoveragePanel::CoveragePanel(Capture* capture, QWidget* parent)
     : QWidget(parent)
-    , m_session(session)
+    , m_capture(capture)
     , m_model(new CoverageModel(this))
     , m_summary(new QLabel(this))
     , m_view(new QTableView(this))
@@ -378,10 +378,10 @@ void CoveragePanel::showEvent(QShowEvent* event)
 
 void CoveragePanel::refresh()
 {
-    if (m_session->coverageRevision() == m_revision)
+    if (m_capture->coverageRevision() == m_revision)
         return;
-    m_revision = m_session->coverageRevision();
-    const Coverage& coverage = m_session->liveCoverage();
+    m_revision = m_capture->coverageRevision();
+    const Coverage& coverage = m_capture->liveCoverage();
     m_model->setCoverage(coverage.toJson());
     int flagged = 0;
     for (int r = 0; r < m_model->rowCount(); ++r) {
@@ -390,7 +390,7 @@ void CoveragePanel::refresh()
                 ++flagged;
         }
     }
-    const QString contract = m_session->contract() ? qs(m_session->contractName()) : QString();
+    const QString contract = m_capture->contract() ? qs(m_capture->contractName()) : QString();
     QString text
         = tr("%1 events of %2 names").arg(formatCount(static_cast<qint64>(coverage.events()))).arg(m_model->rowCount());
     text += contract.isEmpty() ? tr(" · no contract: presence and values only")
@@ -424,11 +424,11 @@ QMenu* CoveragePanel::cellMenu(const QModelIndex& index)
         return nullptr;
     const std::string event = m_model->eventAt(index.row());
     std::string property;
-    if (!canAddToContract(*m_session, event)) {
+    if (!canAddToContract(*m_capture, event)) {
         if (index.column() < CoverageModel::FirstPropertyColumn || !m_model->cell(index.row(), index.column()))
             return nullptr;
         property = m_model->propertyAt(index.column());
-        if (!canAddToContract(*m_session, event, property))
+        if (!canAddToContract(*m_capture, event, property))
             return nullptr;
     }
     auto* menu = new QMenu(m_view);

@@ -3,7 +3,7 @@
 
 #include "eventfilterproxy.h"
 
-#include "event.h"
+#include "model/event.h"
 
 #include <QAbstractTableModel>
 #include <QTimer>
@@ -21,7 +21,7 @@ class QTreeWidget;
 class QTreeWidgetItem;
 
 namespace el {
-class Session;
+class Capture;
 }
 
 namespace el::ui {
@@ -97,7 +97,7 @@ private:
 /**
  * \brief The Coverage tab: the matrix, and the values of the selected cell. Clicking a cell filters the event table to
  * the events of that name that lack the property; clicking a value, to those that carry it. It follows the session's
- * live count (Session::liveCoverage(), counted incrementally as requests are committed): read again at most twice a
+ * live count (Capture::liveCoverage(), counted incrementally as requests are committed): read again at most twice a
  * second while the tab is visible, and only when it changed.
  */
 class CoveragePanel final : public QWidget
@@ -105,7 +105,7 @@ class CoveragePanel final : public QWidget
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(CoveragePanel)
 public:
-    explicit CoveragePanel(Session* session, QWidget* parent = nullptr);
+    explicit CoveragePanel(Capture* capture, QWidget* parent = nullptr);
 
     CoverageModel* model() const { return m_model; }
     QTableView* view() const { return m_view; }
@@ -135,7 +135,7 @@ private:
     void showValues(const QModelIndex& index);
     void onValueClicked(QTreeWidgetItem* item);
 
-    Session* m_session;
+    Capture* m_capture;
     CoverageModel* m_model;
     QLabel* m_summary;
     QTableView* m_view;

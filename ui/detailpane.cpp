@@ -2,10 +2,10 @@
 #include "detailpane.h"
 
 #include "addtocontractdialog.h"
+#include "pipeline/capture.h"
 #include "propertytreemodel.h"
 #include "rawpanel.h"
 #include "runtimetype.h"
-#include "session.h"
 #include "uiutil.h"
 
 #include <QAction>
@@ -60,9 +60,9 @@ void restoreExpanded(
 
 } // namespace
 
-DetailPane::DetailPane(Session* session, QWidget* parent)
+DetailPane::DetailPane(Capture* capture, QWidget* parent)
     : QWidget(parent)
-    , m_session(session)
+    , m_capture(capture)
     , m_model(new PropertyTreeModel(this))
     , m_stack(new QStackedWidget(this))
     , m_title(new QLabel(this))
@@ -147,7 +147,7 @@ DetailPane::DetailPane(Session* session, QWidget* parent)
     m_tabs->addTab(propsPage, tr("Properties"));
 
     // Raw tab: the request the event came in (read when the tab is shown), or the normalised event.
-    m_rawPanel = new RawPanel(session, m_tabs);
+    m_rawPanel = new RawPanel(capture, m_tabs);
     m_tabs->addTab(m_rawPanel, tr("Raw"));
     connect(m_tabs, &QTabWidget::currentChanged, this, [this] { requestNeeded(); });
 
@@ -258,7 +258,7 @@ QMenu* DetailPane::treeMenu(QTreeView* view, const QModelIndex& at)
         menu->addSeparator();
         QAction* add = menu->addAction(tr("Add “%1” to Contract…").arg(qs(tokens[1])));
         add->setObjectName(QStringLiteral("addToContract"));
-        add->setEnabled(canAddToContract(*m_session, name, tokens[1]));
+        add->setEnabled(canAddToContract(*m_capture, name, tokens[1]));
         add->setToolTip(add->isEnabled()
                 ? tr("Add this property to the event's schema in the contract, with its schema inferred from the "
                      "session's %1 events")
@@ -295,7 +295,7 @@ void DetailPane::refresh()
 {
     if (!m_event)
         return;
-    if (m_session->store()->violationsFor(m_event->seq).size() == m_violationCount)
+    if (m_capture->store()->violationsFor(m_event->seq).size() == m_violationCount)
         return;
     rebuild(true);
 }
@@ -353,7 +353,7 @@ bool DetailPane::requestShown() const
 
 void DetailPane::rebuild(bool keepState)
 {
-    const EventStore* store = m_session->store();
+    const EventStore* store = m_capture->store();
     std::set<QString> expanded;
     QString currentPointer;
     if (keepState) {
@@ -369,8 +369,8 @@ void DetailPane::rebuild(bool keepState)
 
     PropertyTreeModel::Input input;
     input.event = m_event;
-    if (m_session->engine())
-        input.contractSuper = m_session->engine()->superProperties();
+    if (m_capture->engine())
+        input.contractSuper = m_capture->engine()->superProperties();
     input.previousSameClient = m_prevSameClient ? store->eventBySeq(m_prevSameClient) : EventPtr();
     input.previousSameUser = m_prevSameUser ? store->eventBySeq(m_prevSameUser) : EventPtr();
     input.violations = m_eventViolations;

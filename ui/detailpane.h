@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "event.h"
+#include "model/event.h"
 #include "rawpanel.h"
 
 #include <QWidget>
@@ -20,7 +20,7 @@ class QTreeWidget;
 class QModelIndex;
 
 namespace el {
-class Session;
+class Capture;
 }
 
 namespace el::ui {
@@ -39,7 +39,7 @@ class DetailPane final : public QWidget
 public:
     enum Tab { PropertiesTab = 0, RawTab, ViolationsTab };
 
-    explicit DetailPane(Session* session, QWidget* parent = nullptr);
+    explicit DetailPane(Capture* capture, QWidget* parent = nullptr);
     ~DetailPane() override;
 
     /**
@@ -98,7 +98,7 @@ private:
     void showTreeMenu(QTreeView* view, const QPoint& pos);
     QTreeView* makeTree();
 
-    Session* m_session;
+    Capture* m_capture;
     EventPtr m_event;
     qint64 m_prevSameClient = 0;
     qint64 m_prevSameUser = 0;

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "model/textsearch.h"
 #include "runtimetype.h"
-#include "textsearch.h"
 
 #include <QSortFilterProxyModel>
 
@@ -51,7 +51,7 @@ public:
     void setViolationsOnly(bool on);
     /**
      * Case-insensitive substring of the event's compact JSON text; empty = any. ASCII needles use the
-     * SIMD matcher (core/textsearch.h); a needle with non-ASCII letters is compared after Unicode
+     * SIMD matcher (core/model/textsearch.h); a needle with non-ASCII letters is compared after Unicode
      * lower-casing (much slower, still correct: "ÜBER" finds "über"). Over a large table every row is
      * scanned once, on all cores, when the filter changes; no per-row copy of the text is kept.
      */

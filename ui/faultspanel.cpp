@@ -3,7 +3,7 @@
 
 #include "uiutil.h"
 
-#include "ingest/faults.h"
+#include "pipeline/faults.h"
 
 #include <QComboBox>
 #include <QDoubleSpinBox>

@@ -2,7 +2,7 @@
 #include "gui.h"
 
 #include "mainwindow.h"
-#include "session.h"
+#include "pipeline/capture.h"
 #include "uiutil.h"
 
 #include <QApplication>
@@ -28,7 +28,7 @@ bool optionGiven(const QString& option)
 
 } // namespace
 
-int runGui(el::Session* session, el::SinkControl* sink, const QHostAddress& address, quint16 port,
+int runGui(el::Capture* capture, el::SinkControl* sink, const QHostAddress& address, quint16 port,
     el::ui::MainWindow::CompareFunction compare)
 {
     using namespace el::ui;
@@ -56,13 +56,13 @@ int runGui(el::Session* session, el::SinkControl* sink, const QHostAddress& addr
 
     QString contractError;
     if (!optionGiven(QStringLiteral("--contract")) && !settings.contract.isEmpty()
-        && settings.contract.toStdString() != session->contractOrigin()) {
+        && settings.contract.toStdString() != capture->contractOrigin()) {
         std::string error;
-        if (!session->loadContract(settings.contract.toStdString(), error))
+        if (!capture->loadContract(settings.contract.toStdString(), error))
             contractError = QString::fromStdString(error);
     }
 
-    MainWindow window(session, settings);
+    MainWindow window(capture, settings);
     window.setSinkControl(sink);
     window.setCompareFunction(std::move(compare));
     window.show();

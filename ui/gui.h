@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "ingest/sinkcontrol.h"
 #include "mainwindow.h"
+#include "pipeline/sinkcontrol.h"
 
 #include <QHostAddress>
 
 namespace el {
-class Session;
+class Capture;
 }
 
 /**
@@ -16,5 +16,5 @@ class Session;
  * window still opens, with the error in the status bar and a dialog offering the settings.
  * Saved settings (bind, port, contract) apply when the matching command-line option was not given.
  */
-int runGui(el::Session* session, el::SinkControl* sink, const QHostAddress& address, quint16 port,
+int runGui(el::Capture* capture, el::SinkControl* sink, const QHostAddress& address, quint16 port,
     el::ui::MainWindow::CompareFunction compare = {});

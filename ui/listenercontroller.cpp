@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "listenercontroller.h"
 
-#include "ingest/sinkcontrol.h"
+#include "pipeline/sinkcontrol.h"
 #include "settingsdialog.h"
 #include "statusbar.h"
 

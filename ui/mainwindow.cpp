@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "mainwindow.h"
 
-#include "ingest/sinkcontrol.h"
+#include "pipeline/sinkcontrol.h"
 
 #include "addtocontractdialog.h"
 #include "coveragepanel.h"
@@ -11,12 +11,12 @@
 #include "eventtableview.h"
 #include "faultspanel.h"
 #include "filterbar.h"
+#include "pipeline/capture.h"
 #include "rejectedmodel.h"
 #include "rejectedpanel.h"
 #include "replaypanel.h"
 #include "runsmodel.h"
 #include "runspanel.h"
-#include "session.h"
 #include "uiutil.h"
 
 #include <QAction>
@@ -44,23 +44,23 @@ constexpr int kRunsSummaryMs = 250; ///< the funnel and the runs count follow th
 
 } // namespace
 
-MainWindow::MainWindow(Session* session, const GuiSettings& settings, QWidget* parent)
+MainWindow::MainWindow(Capture* capture, const GuiSettings& settings, QWidget* parent)
     : QMainWindow(parent)
-    , m_session(session)
+    , m_capture(capture)
     , m_settings(settings)
-    , m_model(new EventTableModel(session->store(), this))
+    , m_model(new EventTableModel(capture->store(), this))
     , m_proxy(new EventFilterProxy(m_model, this))
     , m_table(new HintTableView(this))
     , m_filterBar(new FilterBar(m_model, m_proxy, this))
-    , m_detail(new DetailPane(session, this))
+    , m_detail(new DetailPane(capture, this))
     , m_splitter(new QSplitter(Qt::Horizontal, this))
     , m_runsModel(new RunsModel(this))
     , m_funnelModel(new FunnelModel(this))
-    , m_rejectedModel(new RejectedModel(session->store(), this))
-    , m_statusBar(new StatusBar(session, m_model, this))
-    , m_contracts(new ContractController(session, m_statusBar, this))
+    , m_rejectedModel(new RejectedModel(capture->store(), this))
+    , m_statusBar(new StatusBar(capture, m_model, this))
+    , m_contracts(new ContractController(capture, m_statusBar, this))
     , m_listener(new ListenerController(m_statusBar, this))
-    , m_captureFile(new CaptureFileActions(session, m_model, m_proxy, m_statusBar, this))
+    , m_captureFile(new CaptureFileActions(capture, m_model, m_proxy, m_statusBar, this))
 {
     initResources();
     setWindowTitle(tr("EventLens"));
@@ -108,23 +108,23 @@ MainWindow::MainWindow(Session* session, const GuiSettings& settings, QWidget* p
     connect(m_model, &EventTableModel::stagedCountChanged, this, &MainWindow::updateStatus);
     connect(m_proxy, &EventFilterProxy::filterChanged, this, &MainWindow::updateEmptyHint);
 
-    EventStore* store = session->store();
+    EventStore* store = capture->store();
     connect(store, &EventStore::cleared, this, [this] {
         m_statusBar->resetRate();
         updateStatus();
     });
-    connect(session, &Session::contractChanged, this, &MainWindow::onContractChanged);
+    connect(capture, &Capture::contractChanged, this, &MainWindow::onContractChanged);
     // Runs arrive as change notifications, in commit order: the model never asks the engine for all of them
     // except after a reset.
-    connect(session, &Session::runsChanged, this, [this](const RunChanges& changes) {
-        m_runsModel->applyChanges(changes, m_session->store());
+    connect(capture, &Capture::runsChanged, this, [this](const RunChanges& changes) {
+        m_runsModel->applyChanges(changes, m_capture->store());
         scheduleRunsSummary();
     });
-    connect(session, &Session::runsReset, this, &MainWindow::resetRuns);
+    connect(capture, &Capture::runsReset, this, &MainWindow::resetRuns);
     // Contract reloads, opened sessions and imports are judged in the background: the controller that started
     // one shows it (and says how it ended); the status bar shows its progress and Cancel.
-    connect(session, &Session::judgingProgress, m_statusBar, &StatusBar::showJobProgress);
-    connect(session, &Session::judgingFinished, this, &MainWindow::updateStatus);
+    connect(capture, &Capture::judgingProgress, m_statusBar, &StatusBar::showJobProgress);
+    connect(capture, &Capture::judgingFinished, this, &MainWindow::updateStatus);
     connect(m_contracts, &ContractController::contractRemembered, this,
         [this](const QString& path) { m_settings.contract = path; });
     connect(m_listener, &ListenerController::listening, this, &MainWindow::onListening);
@@ -166,10 +166,10 @@ void MainWindow::createActions()
     m_pauseAction->setToolTip(tr("Pause the table (events are still captured) — Ctrl+P"));
     connect(m_pauseAction, &QAction::toggled, this, &MainWindow::setPaused);
 
-    m_clearAction = new QAction(themeIcon("edit-clear-all", "clear"), tr("&Clear Session"), this);
+    m_clearAction = new QAction(themeIcon("edit-clear-all", "clear"), tr("&Clear Events"), this);
     m_clearAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_L));
     m_clearAction->setToolTip(tr("Forget every captured event, rejected request and violation — Ctrl+L"));
-    connect(m_clearAction, &QAction::triggered, this, &MainWindow::clearSession);
+    connect(m_clearAction, &QAction::triggered, this, &MainWindow::clearEvents);
 
     m_openAction = new QAction(themeIcon("document-open", "open"), tr("&Open Contract…"), this);
     m_openAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_O));
@@ -282,7 +282,7 @@ void MainWindow::createDocks()
     addDockWidget(Qt::BottomDockWidgetArea, m_funnelDock);
 
     // Property coverage, live; a click filters the event table (the filter bar shows it and clears it).
-    m_coveragePanel = new CoveragePanel(m_session, this);
+    m_coveragePanel = new CoveragePanel(m_capture, this);
     connect(m_coveragePanel, &CoveragePanel::filterRequested, this, [this](const PropertyFilter& filter) {
         m_filterBar->clearFilters();
         m_proxy->setPropertyFilter(filter);
@@ -414,27 +414,27 @@ QMenu* MainWindow::eventMenu(const QModelIndex& index)
     const QString name = qs(event->name());
     QAction* add = menu->addAction(tr("Add “%1” to Contract…").arg(name));
     add->setObjectName(QStringLiteral("addToContract"));
-    add->setEnabled(canAddToContract(*m_session, event->name()));
+    add->setEnabled(canAddToContract(*m_capture, event->name()));
     add->setToolTip(add->isEnabled()
             ? tr("Plan this event in the contract, with a schema inferred from the session's %1 events").arg(name)
-            : m_session->contract() ? tr("The contract plans or allows %1 already").arg(name)
+            : m_capture->contract() ? tr("The contract plans or allows %1 already").arg(name)
                                     : tr("No contract is loaded"));
     menu->setToolTipsVisible(true);
     connect(add, &QAction::triggered, this, [this, name] { addToContract(name); });
     return menu;
 }
 
-void MainWindow::clearSession()
+void MainWindow::clearEvents()
 {
-    m_session->reset();
+    m_capture->reset();
     m_detail->clear();
-    m_statusBar->showMessage(tr("Session cleared"), 3000);
+    m_statusBar->showMessage(tr("Events cleared"), 3000);
 }
 
 void MainWindow::onContractChanged()
 {
     m_statusBar->showContract();
-    m_reloadAction->setEnabled(m_session->engine() != nullptr);
+    m_reloadAction->setEnabled(m_capture->engine() != nullptr);
     // Super-properties come from the contract: show the selected event again.
     const QModelIndex current = m_table->currentIndex();
     if (current.isValid())
@@ -449,8 +449,8 @@ void MainWindow::showSettings()
         names << qs(b);
     GuiSettings current = GuiSettings::load();
     current.rowCap = m_model->rowCap();
-    if (!m_session->contractOrigin().empty())
-        current.contract = qs(m_session->contractOrigin());
+    if (!m_capture->contractOrigin().empty())
+        current.contract = qs(m_capture->contractOrigin());
     SettingsDialog dialog(current, names, this);
     if (dialog.exec() != QDialog::Accepted)
         return;
@@ -547,7 +547,7 @@ void MainWindow::scheduleRunsSummary()
 
 void MainWindow::resetRuns()
 {
-    m_runsModel->resetRuns(m_session->runs(), m_session->store());
+    m_runsModel->resetRuns(m_capture->runs(), m_capture->store());
     updateRunsSummary();
 }
 
@@ -570,7 +570,7 @@ void MainWindow::onTick()
 void MainWindow::updateStatus()
 {
     m_statusBar->refresh();
-    const auto rejected = static_cast<qint64>(m_session->store()->rejected().size());
+    const auto rejected = static_cast<qint64>(m_capture->store()->rejected().size());
     m_rejectedDock->setWindowTitle(
         rejected ? tr("Rejected Requests (%1)").arg(formatCount(rejected)) : tr("Rejected Requests"));
 }

@@ -3,9 +3,9 @@
 
 #include "capturefileactions.h"
 #include "contractcontroller.h"
-#include "event.h"
-#include "ingest/sinkcontrol.h"
 #include "listenercontroller.h"
+#include "model/event.h"
+#include "pipeline/sinkcontrol.h"
 #include "settingsdialog.h"
 #include "statusbar.h"
 
@@ -27,7 +27,7 @@ namespace el {
 class Contract;
 class SinkControl;
 class ReplayPanel;
-class Session;
+class Capture;
 } // namespace el
 
 namespace el::ui {
@@ -54,10 +54,10 @@ class MainWindow final : public QMainWindow
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(MainWindow)
 public:
-    explicit MainWindow(Session* session, const GuiSettings& settings = GuiSettings(), QWidget* parent = nullptr);
+    explicit MainWindow(Capture* capture, const GuiSettings& settings = GuiSettings(), QWidget* parent = nullptr);
     ~MainWindow() override;
 
-    /** File > Open Session / Import / Export (issue 6). */
+    /** File > Open Capture / Import / Export (issue 6). */
     void openSessionFile() { m_captureFile->openSessionFile(); }
     void importSession() { m_captureFile->importSession(); }
     void exportEvents(const QString& format) { m_captureFile->exportEvents(format); }
@@ -141,7 +141,7 @@ public:
 
 public Q_SLOTS:
     void setPaused(bool paused);
-    void clearSession();
+    void clearEvents();
     void openContract() { m_contracts->openContract(); }
     void reloadContract() { m_contracts->reloadContract(); }
     void showSettings();
@@ -167,7 +167,7 @@ private:
     void onFlushed(int inserted, int removed);
     void onTick();
     void scheduleRunsSummary();
-    /** Every run anew from the session (at start and after Session::runsReset()). */
+    /** Every run anew from the session (at start and after Capture::runsReset()). */
     void resetRuns();
     /** The funnel and the dock title, from the runs model. */
     void updateRunsSummary();
@@ -176,7 +176,7 @@ private:
     void updateEmptyHint();
     void showFinding(const QString& kind, const QString& event, const QString& property);
 
-    Session* m_session;
+    Capture* m_capture;
     GuiSettings m_settings;
 
     EventTableModel* m_model;

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "event.h"
+#include "model/event.h"
 
 #include <QAbstractItemModel>
 #include <QFont>

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 #include "rawpanel.h"
 
-#include "decode/decode.h"
-#include "decode/eventslice.h"
-#include "ingest/journalrequest.h"
 #include "jsonhighlighter.h"
-#include "session.h"
+#include "pipeline/capture.h"
+#include "pipeline/journalrequest.h"
 #include "uiutil.h"
+#include "wire/decode.h"
+#include "wire/eventslice.h"
 
 #include <QApplication>
 #include <QCheckBox>
@@ -180,9 +180,9 @@ QString htmlEscaped(const std::string& s)
 
 } // namespace
 
-RawPanel::RawPanel(Session* session, QWidget* parent)
+RawPanel::RawPanel(Capture* capture, QWidget* parent)
     : QWidget(parent)
-    , m_session(session)
+    , m_capture(capture)
     , m_requestInfo(new QLabel(this))
     , m_raw(new QPlainTextEdit(this))
     , m_rawStack(new QStackedWidget(this))
@@ -350,7 +350,7 @@ void RawPanel::fillEvent()
     html += row(tr("User agent"), orDash(e.userAgent()));
     html += row(tr("API key"), orDash(e.apiKey()));
     html += row(tr("Client"), orDash(e.lib() + (e.libVersion().empty() ? std::string() : " " + e.libVersion())));
-    if (const EventStore::Upstream* up = m_session->store()->upstream(e.requestId)) {
+    if (const EventStore::Upstream* up = m_capture->store()->upstream(e.requestId)) {
         html += row(tr("Forwarded"),
             up->status < 0 ? tr("upstream unreachable: %1").arg(htmlEscaped(up->error))
                            : tr("upstream answered %1 in %2 ms").arg(up->status).arg(up->latencyMs));
@@ -382,7 +382,7 @@ void RawPanel::loadRequest()
     // a worker.
     JournalRequest request;
     QString error;
-    if (!m_session->request(event->requestId, request, &error)) {
+    if (!m_capture->request(event->requestId, request, &error)) {
         showRequestMessage(tr("<p><b>Request #%1 cannot be shown</b>: %2.</p><p>The <b>Event</b> view shows the "
                               "normalised event as decoded from it.</p>")
                                .arg(event->requestId)
@@ -391,10 +391,10 @@ void RawPanel::loadRequest()
     }
     m_requestLoading = true;
     m_requestSummary->setText(tr("<i>Decoding request #%1…</i>").arg(event->requestId));
-    const std::size_t index = indexInRequest(*m_session->store(), *event);
+    const std::size_t index = indexInRequest(*m_capture->store(), *event);
     QPointer<RawPanel> self(this);
     QThreadPool::globalInstance()->start([self, generation, request = std::move(request), uuid = event->uuid(), index,
-                                             limits = m_session->decodeLimits()]() mutable {
+                                             limits = m_capture->decodeLimits()]() mutable {
         auto raw = decodeRaw(std::move(request), uuid, index, limits);
         QMetaObject::invokeMethod(
             qApp,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "event.h"
+#include "model/event.h"
 
 #include <QWidget>
 
@@ -16,7 +16,7 @@ class QStackedWidget;
 class QTreeWidget;
 
 namespace el {
-class Session;
+class Capture;
 }
 
 namespace el::ui {
@@ -36,7 +36,7 @@ class RawPanel final : public QWidget
 public:
     enum View { RequestView = 0, EventView };
 
-    explicit RawPanel(Session* session, QWidget* parent = nullptr);
+    explicit RawPanel(Capture* capture, QWidget* parent = nullptr);
     ~RawPanel() override;
 
     /** Shows \a event in the Event view; its request is read by the next ensureRequest(). */
@@ -66,7 +66,7 @@ private:
     void showRequestMessage(const QString& html);
     void fillBody();
 
-    Session* m_session;
+    Capture* m_capture;
     EventPtr m_event;
     QLabel* m_requestInfo;
     QPlainTextEdit* m_raw;

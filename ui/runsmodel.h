@@ -25,8 +25,8 @@ using el::runOutcome;
 /**
  * \brief The correlated runs of the contract's pair rules, kept by RunInfo::id.
  *
- * Filled once by resetRuns() (session->runs(), after Session::runsReset()) and then only by the session's
- * change notifications (applyChanges(), from Session::runsChanged()): a changed run gets dataChanged, a
+ * Filled once by resetRuns() (session->runs(), after Capture::runsReset()) and then only by the session's
+ * change notifications (applyChanges(), from Capture::runsChanged()): a changed run gets dataChanged, a
  * new one is appended, a forgotten one removed, so the selection survives. Nothing polls the engine.
  */
 class RunsModel final : public QAbstractTableModel
@@ -61,7 +61,7 @@ public:
      * the run did not pin it.
      */
     void resetRuns(std::vector<RunInfo> runs, const EventStore* store);
-    /** Runs opened, changed or forgotten since the last call (see Session::runsChanged()). */
+    /** Runs opened, changed or forgotten since the last call (see Capture::runsChanged()). */
     void applyChanges(const RunChanges& changes, const EventStore* store);
     /** Open runs show a running duration: dataChanged for their duration only (the window's 1 s tick). */
     void refreshRunningDurations();

@@ -3,7 +3,7 @@
 
 #include <cstdint>
 
-#include "event.h"
+#include "model/event.h"
 
 #include <QColor>
 #include <QString>

@@ -2,7 +2,7 @@
 #include "statusbar.h"
 
 #include "eventtablemodel.h"
-#include "session.h"
+#include "pipeline/capture.h"
 #include "uiutil.h"
 
 #include <QDateTime>
@@ -28,9 +28,9 @@ QLabel* statusLabel(const char* objectName, QWidget* parent)
 
 } // namespace
 
-StatusBar::StatusBar(Session* session, EventTableModel* model, QWidget* parent)
+StatusBar::StatusBar(Capture* capture, EventTableModel* model, QWidget* parent)
     : QStatusBar(parent)
-    , m_session(session)
+    , m_capture(capture)
     , m_model(model)
     , m_listenLabel(statusLabel("statusListen", this))
     , m_pausedLabel(statusLabel("statusPaused", this))
@@ -69,7 +69,7 @@ StatusBar::StatusBar(Session* session, EventTableModel* model, QWidget* parent)
     m_jobCancel->setObjectName(QStringLiteral("jobCancel"));
     m_jobCancel->setToolTip(tr("Stop re-checking: the current contract and session stay as they are"));
     m_jobCancel->setVisible(false);
-    connect(m_jobCancel, &QPushButton::clicked, this, [this] { m_session->cancelJudging(); });
+    connect(m_jobCancel, &QPushButton::clicked, this, [this] { m_capture->cancelJudging(); });
     addPermanentWidget(m_jobCancel);
     m_listenLabel->setText(tr("Not listening"));
 }
@@ -102,12 +102,12 @@ void StatusBar::showNotListening(const QString& error)
 
 void StatusBar::showContract()
 {
-    if (const ContractEngine* engine = m_session->engine()) {
+    if (const ContractEngine* engine = m_capture->engine()) {
         const QString version = qs(engine->contractVersion());
         m_contractLabel->setText(
             tr("Contract: %1%2")
                 .arg(qs(engine->contractName()), version.isEmpty() ? QString() : QStringLiteral(" ") + version));
-        m_contractLabel->setToolTip(qs(m_session->contractOrigin()));
+        m_contractLabel->setToolTip(qs(m_capture->contractOrigin()));
     } else {
         m_contractLabel->setText(tr("No contract"));
         m_contractLabel->setToolTip(QString());
@@ -127,7 +127,7 @@ void StatusBar::sampleRate()
 
 void StatusBar::refresh()
 {
-    const EventStore* store = m_session->store();
+    const EventStore* store = m_capture->store();
     const auto events = static_cast<qint64>(store->events().size());
     m_eventsLabel->setText(events == 1 ? tr("1 event") : tr("%1 events").arg(formatCount(events)));
     const auto rejected = static_cast<qint64>(store->rejected().size());

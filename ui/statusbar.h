@@ -11,7 +11,7 @@ class QProgressBar;
 class QPushButton;
 
 namespace el {
-class Session;
+class Capture;
 } // namespace el
 
 namespace el::ui {
@@ -29,7 +29,7 @@ class StatusBar final : public QStatusBar
 public:
     static constexpr int kTickMs = 500; ///< how often sampleRate() and refresh() are called
 
-    StatusBar(Session* session, EventTableModel* model, QWidget* parent = nullptr);
+    StatusBar(Capture* capture, EventTableModel* model, QWidget* parent = nullptr);
 
     /** The permanent texts joined with " | " (listen address, contract, counts, rate). */
     QString summary() const;
@@ -47,7 +47,7 @@ public:
     /** Events/s starts over (the capture was cleared). */
     void resetRate() { m_rateSamples.clear(); }
 
-    /** A background job started: a busy bar with \a toolTip, and Cancel (Session::cancelJudging()). */
+    /** A background job started: a busy bar with \a toolTip, and Cancel (Capture::cancelJudging()). */
     void showJob(const QString& toolTip);
     void showJobProgress(qint64 done, qint64 total);
     void hideJob();
@@ -55,7 +55,7 @@ public:
     qint64 jobChecked() const { return m_jobChecked; }
 
 private:
-    Session* m_session;
+    Capture* m_capture;
     EventTableModel* m_model;
     QLabel* m_listenLabel;
     QLabel* m_pausedLabel;

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // eventlens-membench (issue 8): how much memory events take by themselves. Builds N events from the
 // open-design sample (fresh uuid and $insert_id per copy, posthog-node batches of 30 sharing their
-// sources, as Session does) with makeEvent(), keeps them in an EventStore, and reports RSS growth per
+// sources, as Capture does) with makeEvent(), keeps them in an EventStore, and reports RSS growth per
 // event against the events' raw JSON bytes. No model, view, contract or journal: bench/ui measures the
 // whole GUI process.
-#include "event.h"
-#include "ingest/httprequest.h"
+#include "model/event.h"
 #include "store/eventstore.h"
+#include "transport/httprequest.h"
 
 #include <cstdio>
 #include <cstdlib>

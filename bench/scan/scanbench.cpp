@@ -13,7 +13,7 @@
 // The scans block is the contract's own when it has one, else secret (error) and pii (warning) with every detector.
 #include "contract/contract.h"
 #include "contract/contractengine.h"
-#include "event.h"
+#include "model/event.h"
 
 #include <QCoreApplication>
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-// eventlens-searchbench: times el::matchAll (core/textsearch), the GUI text filter's case-insensitive search,
+// eventlens-searchbench: times el::matchAll (core/model/textsearch), the GUI text filter's case-insensitive search,
 // over N event texts (default 1,000,000) built from the open-design sample events (one compact JSON line each,
 // ~1.5 KB; each copy gets its own uuid), stored back to back in one buffer.
 //
@@ -8,7 +8,7 @@
 //   GBps=... GBps_per_thread=...
 // ms is the median of --reps runs (ms_min the fastest); GBps = bytes / ms. A label=memread line per thread count
 // gives the machine's ceiling: the same bytes only loaded and OR-ed together, no search.
-#include "textsearch.h"
+#include "model/textsearch.h"
 
 #include <algorithm>
 #include <chrono>

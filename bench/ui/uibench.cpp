@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // eventlens-uibench (issue 8): feeds events through the real GUI pipeline, offscreen:
-//   Session::ingestAsync (decode + per-event contract checks on worker threads, then sequence rules, store
+//   Capture::ingestAsync (decode + per-event contract checks on worker threads, then sequence rules, store
 //   and optional journal committed on the GUI thread, as in the app; --sync: all of it on the GUI thread)
 //   -> EventStore -> EventTableModel (100 ms throttled flush) -> EventFilterProxy -> QTableView (shown,
 //   following the tail with scrollToBottom() like MainWindow).
@@ -12,13 +12,13 @@
 // the time to apply a text filter and a runtime_type filter over all rows; with the contract, a "Reload
 // Contract" in the background (events re-judged per second, longest stall meanwhile) and the blocking one.
 #include "contract/contractengine.h"
-#include "decode/decode.h"
 #include "eventfilterproxy.h"
 #include "eventtablemodel.h"
+#include "pipeline/capture.h"
 #include "runtimetype.h"
-#include "session.h"
 #include "store/eventstore.h"
 #include "store/journal.h"
+#include "wire/decode.h"
 
 #include <QApplication>
 #include <QElapsedTimer>
@@ -192,21 +192,21 @@ int main(int argc, char** argv)
     }
     QApplication app(argc, argv);
 
-    Session session;
+    Capture capture;
     std::string error;
-    if (o.contract && !session.loadContract("builtin:open-design", error)) {
+    if (o.contract && !capture.loadContract("builtin:open-design", error)) {
         std::fprintf(stderr, "uibench: %s\n", error.c_str());
         return 1;
     }
     QTemporaryDir dir;
     if (o.journal) {
         QString why;
-        if (!session.openSessionFile(dir.filePath(QStringLiteral("bench.elsession")), &why)) {
+        if (!capture.openSessionFile(dir.filePath(QStringLiteral("bench.elsession")), &why)) {
             std::fprintf(stderr, "uibench: %s\n", qPrintable(why));
             return 1;
         }
     }
-    ui::EventTableModel model(session.store());
+    ui::EventTableModel model(capture.store());
     model.setRowCap(o.rowCap);
     ui::EventFilterProxy proxy(&model);
     QTableView view;
@@ -245,7 +245,7 @@ int main(int argc, char** argv)
         const qint64 now = clock.nsecsElapsed() / 1000;
         if (lastTick && now - lastTick > longestGap) {
             longestGap = now - lastTick;
-            gapJudged = session.isJudging() ? session.judgingDone() : -1;
+            gapJudged = capture.isJudging() ? capture.judgingDone() : -1;
         }
         lastTick = now;
     });
@@ -270,7 +270,7 @@ int main(int argc, char** argv)
         // (reported as feeder_max_behind_events and a lower insert rate) instead of blocking the loop.
         const qint64 cap = o.rate > 0 ? fed + std::max<qint64>(1, static_cast<qint64>(o.rate / 50)) : due;
         while (fed < std::min(due, cap)) {
-            if (!o.sync && session.ingestsInFlight() >= o.inFlight)
+            if (!o.sync && capture.ingestsInFlight() >= o.inFlight)
                 break; // the workers are behind: like clients waiting for their answers
             const int n = static_cast<int>(std::min<qint64>(batchSize(rng), o.events - fed));
             QElapsedTimer t;
@@ -278,14 +278,14 @@ int main(int argc, char** argv)
             HttpRequest request = gen.batch(n, &rawBytes);
             genNs += t.nsecsElapsed();
             t.restart();
-            session.ingestAsync(std::move(request), Endpoint::Batch, [](const IngestOutcome& out, bool) {
+            capture.ingestAsync(std::move(request), Endpoint::Batch, [](const IngestOutcome& out, bool) {
                 if (out.status != 200) {
                     std::fprintf(stderr, "uibench: ingest failed: %s\n", out.error.c_str());
                     std::exit(1);
                 }
             });
             if (o.sync)
-                session.drainIngests(); // one request at a time: decoded and committed before the next
+                capture.drainIngests(); // one request at a time: decoded and committed before the next
             ingestNs += t.nsecsElapsed();
             fed += n;
             if (o.rate <= 0)
@@ -314,7 +314,7 @@ int main(int argc, char** argv)
     app.exec();
     doneCheck.stop(); // it would quit the event loops that follow (the reload's)
     watchdog.stop();
-    if (SessionJournal* j = session.journal())
+    if (SessionJournal* j = capture.journal())
         j->flush();
     const qint64 stallMs = std::max<qint64>(0, longestGap / 1000 - 10);
     const long rssAfter = rssKb();
@@ -331,8 +331,8 @@ int main(int argc, char** argv)
         rssKb("VmHWM:") / 1024.0, o.journal, o.contract, o.sync ? "sync" : "async");
     std::fflush(stdout);
     if (o.skipFilters) {
-        if (session.journal())
-            session.journal()->close();
+        if (capture.journal())
+            capture.journal()->close();
         dir.remove();
         std::_Exit(0);
     }
@@ -363,7 +363,7 @@ int main(int argc, char** argv)
         // "Reload Contract" (issue 15): every event is judged again in the background (parse + schemas on the
         // judge pool, sequence rules on this thread in short slices) while the event loop keeps turning. The
         // watchdog measures the longest stall during it; the rate is events judged per second of wall time.
-        const auto reloadEvents = static_cast<qint64>(session.store()->events().size());
+        const auto reloadEvents = static_cast<qint64>(capture.store()->events().size());
         QElapsedTimer parse;
         parse.start();
         std::string parseError;
@@ -376,12 +376,12 @@ int main(int argc, char** argv)
         QElapsedTimer t;
         t.start();
         std::string why;
-        if (!session.loadContract("builtin:open-design", why)) {
+        if (!capture.loadContract("builtin:open-design", why)) {
             std::fprintf(stderr, "uibench: %s\n", why.c_str());
             return 1;
         }
         // Not a nested QEventLoop: the application was told to quit above, and a new loop would return at once.
-        while (session.isJudging())
+        while (capture.isJudging())
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
         QCoreApplication::processEvents();
         const qint64 ms = std::max<qint64>(1, t.elapsed());
@@ -394,15 +394,15 @@ int main(int argc, char** argv)
         // The old way, for comparison: everything judged at once, the GUI thread blocked until done.
         timeFilter("reload_blocking_ms", [&] {
             std::string ignored;
-            session.loadContractNow("builtin:open-design", ignored);
+            capture.loadContractNow("builtin:open-design", ignored);
             QCoreApplication::processEvents();
         });
     }
     std::printf("rss_after_filters_mb=%.0f\n", rssKb() / 1024.0);
     std::fflush(stdout);
     // The figures are printed; skip tearing down the application's objects.
-    if (session.journal())
-        session.journal()->close();
+    if (capture.journal())
+        capture.journal()->close();
     dir.remove();
     std::_Exit(0);
 }

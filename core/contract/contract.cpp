@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "contract/contract.h"
+#include "contract.h"
 
 #include "util/text.h"
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "contract/jsonschema.h"
-#include "contract/scan.h"
-#include "event.h"
-#include "verdict.h"
+#include "jsonschema.h"
+#include "model/event.h"
+#include "model/verdict.h"
+#include "scan.h"
 
 #include <map>
 #include <memory>

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-#include "contract/contractengine.h"
+#include "contractengine.h"
 #include "util/fastjson.h"
 #include "util/isotime.h"
 #include "util/keytable.h"
 #include "util/text.h"
 
-#include "contract/contract.h"
-#include "verdict.h"
+#include "contract.h"
+#include "model/verdict.h"
 
 #include <QDir>
 #include <QFile>

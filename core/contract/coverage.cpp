@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "contract/coverage.h"
+#include "coverage.h"
 
-#include "contract/contract.h"
+#include "contract.h"
 
 #include <algorithm>
 #include <charconv>

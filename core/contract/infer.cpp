@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "contract/infer.h"
+#include "infer.h"
 
-#include "contract/contract.h"
-#include "contract/contractengine.h"
-#include "contract/jsonschema.h"
+#include "contract.h"
+#include "contractengine.h"
+#include "jsonschema.h"
 #include "util/text.h"
 
 #include <algorithm>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // JsonSchema: compile() checks and rewrites a schema, accepts() and validate() run the fast evaluator and then
 // valijson. The pieces live in contract/schema/ (one idea each); this file ties them together.
-#include "contract/jsonschema.h"
+#include "jsonschema.h"
 #include "contract/schema/checks.h"
 #include "contract/schema/errortree.h"
 #include "contract/schema/extensions.h"

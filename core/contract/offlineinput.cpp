@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "contract/offlineinput.h"
+#include "offlineinput.h"
 
-#include "decode/decode.h"
 #include "util/base64.h"
 #include "util/isotime.h"
 #include "util/text.h"
+#include "wire/decode.h"
 
 #include <QString>
 #include <QUrl>

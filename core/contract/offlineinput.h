@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "ingest/httprequest.h"
+#include "transport/httprequest.h"
 
 #include <string>
 #include <string_view>

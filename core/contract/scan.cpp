@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "contract/scan.h"
+#include "scan.h"
 
 #include <algorithm>
 #include <array>

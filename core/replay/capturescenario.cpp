@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Capture to scenario (scenarioFromEvents): captured events become literal emit steps, spaced by waits.
-#include "replay/scenario.h"
+#include "scenario.h"
 
-#include "replay/scenariotext.h"
+#include "scenariotext.h"
 #include "util/isotime.h"
 #include "util/text.h"
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "replay/replayengine.h"
+#include "replayengine.h"
 
 #include <QDateTime>
 #include <QHostAddress>
@@ -9,8 +9,8 @@
 #include <QRandomGenerator>
 #include <QUrlQuery>
 
-#include "decode/decode.h"
 #include "util/isotime.h"
+#include "wire/decode.h"
 
 #include <algorithm>
 #include <cmath>

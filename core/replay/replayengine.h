@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "replay/scenario.h"
+#include "scenario.h"
 
 #include <QNetworkAccessManager>
 #include <QObject>

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: MIT
 // The scenario model: transports, expectations and the comparison of a verdict with them. Reading a
 // file is in scenarioparser.cpp, building one from a capture in capturescenario.cpp.
-#include "replay/scenario.h"
+#include "scenario.h"
 
-#include "replay/scenariotext.h"
+#include "model/verdict.h"
+#include "scenariotext.h"
 #include "util/text.h"
-#include "verdict.h"
 
 #include <QFileInfo>
 

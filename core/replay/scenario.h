@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "event.h"
-#include "replay/templates.h" // the strings of a scenario are templates
+#include "model/event.h"
+#include "templates.h" // the strings of a scenario are templates
 
 #include <QtGlobal>
 

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
 // Reading a scenario file (parseScenario, loadScenario): every key, step and template is checked here, so
 // a scenario that loads always runs. Users and scripts read these error texts (README, "Replay"): keep them.
-#include "replay/scenario.h"
+#include "scenario.h"
 
 #include "contract/contractengine.h"
-#include "ingest/faults.h"
-#include "replay/scenariotext.h"
-#include "verdict.h"
+#include "model/verdict.h"
+#include "pipeline/faults.h"
+#include "scenariotext.h"
 
 #include <QDir>
 #include <QFile>

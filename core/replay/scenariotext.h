@@ -4,7 +4,7 @@
 // Text helpers shared by the scenario model (scenario.cpp), its parser (scenarioparser.cpp), captures
 // (capturescenario.cpp) and templates (templates.cpp). Internal to core/replay.
 
-#include "event.h"
+#include "model/event.h"
 
 #include <algorithm>
 #include <string>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Templates: parsing a placeholder, checking every string of a scenario at load time, and expanding them
 // during a run (TemplateContext), plus the UUIDs they hand out.
-#include "replay/templates.h"
+#include "templates.h"
 
-#include "replay/scenariotext.h"
+#include "scenariotext.h"
 #include "util/isotime.h"
 #include "util/text.h"
 

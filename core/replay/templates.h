@@ -4,7 +4,7 @@
 // Templates ({{uuid}}, {{now-2s}}, ...) in the strings of a scenario: checked when a file loads,
 // expanded at each run.
 
-#include "event.h"
+#include "model/event.h"
 
 #include <QtGlobal>
 

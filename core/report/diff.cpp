@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-#include "report/diff.h"
+#include "diff.h"
 
 #include "contract/contract.h"
-#include "report/reportdata.h"
+#include "reportdata.h"
 #include "util/isotime.h"
 
 #include <algorithm>

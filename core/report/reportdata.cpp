@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "report/reportdata.h"
+#include "reportdata.h"
 
-#include "ingest/httprequest.h" // asciiLower
+#include "transport/httprequest.h" // asciiLower
 #include "util/isotime.h"
 #include "util/text.h"
 

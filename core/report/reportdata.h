@@ -2,7 +2,7 @@
 #pragma once
 
 #include "contract/contractengine.h"
-#include "verdict.h"
+#include "model/verdict.h"
 
 #include <cstdint>
 #include <map>

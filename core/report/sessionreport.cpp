@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "report/sessionreport.h"
+#include "sessionreport.h"
 
 #include "contract/contract.h"
 #include "contract/coverage.h"
-#include "session.h"
+#include "pipeline/capture.h"
 #include "store/eventstore.h"
 
 #include <unordered_map>
@@ -11,16 +11,16 @@
 
 namespace el {
 
-SessionSnapshot snapshotSession(const Session& session, const std::vector<qint64>* seqs)
+SessionSnapshot snapshotSession(const Capture& capture, const std::vector<qint64>* seqs)
 {
-    const EventStore& store = *session.store();
+    const EventStore& store = *capture.store();
     std::unordered_set<qint64> wanted;
     if (seqs)
         wanted.insert(seqs->begin(), seqs->end());
     auto included = [&](qint64 seq) { return !seqs || wanted.count(seq) > 0; };
     SessionSnapshot s;
-    s.contract = session.contract();
-    s.contractOrigin = session.contractOrigin();
+    s.contract = capture.contract();
+    s.contractOrigin = capture.contractOrigin();
     s.filtered = seqs != nullptr;
     for (const EventPtr& e : store.events()) {
         if (included(e->seq))
@@ -30,7 +30,7 @@ SessionSnapshot snapshotSession(const Session& session, const std::vector<qint64
         if (!seqs || (!v.seqs.empty() && included(v.seqs.back())))
             s.violations.push_back(v);
     }
-    for (RunInfo& run : session.runs()) {
+    for (RunInfo& run : capture.runs()) {
         if (!seqs || included(run.startSeq) || included(run.endSeq))
             s.runs.push_back(std::move(run));
     }
@@ -108,9 +108,9 @@ ReportData sessionReport(const SessionSnapshot& s, std::size_t examplesPerRule, 
     return r;
 }
 
-ReportData sessionReport(const Session& session, const std::vector<qint64>* seqs)
+ReportData sessionReport(const Capture& capture, const std::vector<qint64>* seqs)
 {
-    return sessionReport(snapshotSession(session, seqs));
+    return sessionReport(snapshotSession(capture, seqs));
 }
 
 } // namespace el

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "report/reportdata.h"
+#include "reportdata.h"
 
 #include <memory>
 #include <vector>
@@ -9,7 +9,7 @@
 namespace el {
 
 class Contract;
-class Session;
+class Capture;
 
 /**
  * What a report of a session reads, copied on the session's thread (events are shared and immutable, so this is
@@ -31,7 +31,7 @@ struct SessionSnapshot
  * Violations count when their last event is included, runs when their start or end is. Events that left memory
  * (--max-events-in-memory) are not in it.
  */
-SessionSnapshot snapshotSession(const Session& session, const std::vector<qint64>* seqs = nullptr);
+SessionSnapshot snapshotSession(const Capture& capture, const std::vector<qint64>* seqs = nullptr);
 
 /**
  * The report of a snapshot (File ▸ Export Report…), on any thread. The coverage is counted by parsing the events
@@ -41,6 +41,6 @@ ReportData sessionReport(
     const SessionSnapshot& snapshot, std::size_t examplesPerRule = 20, std::size_t runsShown = 200);
 
 /** snapshotSession() and sessionReport() in one go, on the session's thread. */
-ReportData sessionReport(const Session& session, const std::vector<qint64>* seqs = nullptr);
+ReportData sessionReport(const Capture& capture, const std::vector<qint64>* seqs = nullptr);
 
 } // namespace el

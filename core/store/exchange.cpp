@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-#include "store/exchange.h"
+#include "exchange.h"
 
-#include "savefile.h"
+#include "model/savefile.h"
 
-#include "httpstatus.h"
-#include "store/eventstore.h"
+#include "eventstore.h"
+#include "model/httpstatus.h"
 #include "util/isotime.h"
 #include "util/qtext.h"
 #include "util/utf8.h"

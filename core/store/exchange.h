@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "store/journal.h"
+#include "journal.h"
 
 #include <QString>
 

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // The session journal's writer: the SessionJournal, its writer thread and that thread's SQLite connection.
 // Reading a session file back is in journalreader.cpp, where session files live in sessionfiles.cpp.
-#include "store/journal.h"
+#include "journal.h"
 
-#include "store/journalschema.h"
-#include "store/sqlite.h"
+#include "journalschema.h"
+#include "sqlite.h"
 
 #include <QCoreApplication>
 #include <QDir>

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-#include "event.h"
+#include "model/event.h"
 
 #include <QObject>
 #include <QString>
@@ -135,7 +135,7 @@ public:
     static QString defaultDirectory();
     /** A new file name in defaultDirectory(), by date and time: eventlens-2026-11-26_07-30-12.elsession */
     static QString newDefaultPath();
-    /** Session files in defaultDirectory(), newest first. */
+    /** Capture files in defaultDirectory(), newest first. */
     static QStringList recentSessions(int max = 20);
 
 private:

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Reading a session file back (SessionJournal::load(), readRequest(), wasClean()): its own read-only SQLite connection.
-#include "store/journal.h"
+#include "journal.h"
 
-#include "store/journalschema.h"
-#include "store/sqlite.h"
+#include "journalschema.h"
+#include "sqlite.h"
 
 #include <QFileInfo>
 

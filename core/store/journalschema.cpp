@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "store/journalschema.h"
+#include "journalschema.h"
 
 #include <QByteArray>
 

@@ -4,8 +4,8 @@
 // The session file's format, shared by the journal's writer (journal.cpp) and reader (journalreader.cpp).
 // Internal to core/store.
 
-#include "event.h"
-#include "store/sqlite.h"
+#include "model/event.h"
+#include "sqlite.h"
 #include "util/qtext.h"
 
 #include <QString>

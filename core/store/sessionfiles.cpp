@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // Where session files live: SessionJournal::defaultDirectory(), newDefaultPath(), recentSessions().
-#include "store/journal.h"
+#include "journal.h"
 
 #include <QDateTime>
 #include <QDir>

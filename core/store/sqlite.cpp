@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "store/sqlite.h"
+#include "sqlite.h"
 
-#include "event.h"
+#include "model/event.h"
 
 #include <sqlite3.h>
 

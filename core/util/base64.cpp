@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "util/base64.h"
+#include "base64.h"
 
-#include "util/text.h"
+#include "text.h"
 
 #include <cstdint>
 

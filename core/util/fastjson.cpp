@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "util/fastjson.h"
+#include "fastjson.h"
 
 #include <simdjson.h>
 

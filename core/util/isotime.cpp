@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "util/isotime.h"
+#include "isotime.h"
 
-#include "util/text.h"
+#include "text.h"
 
 #include <QDateTime>
 

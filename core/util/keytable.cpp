@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "util/keytable.h"
+#include "keytable.h"
 
 // Header-only xxHash (libxxhash-dev): nothing is linked, so the package needs no new runtime library.
 #define XXH_INLINE_ALL

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "util/linearregex.h"
+#include "linearregex.h"
 
-#include "util/utf8.h"
+#include "utf8.h"
 
 #include <algorithm>
 #include <string>

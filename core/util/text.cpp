@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "util/text.h"
+#include "text.h"
 
 #include <algorithm>
 #include <cstdio>

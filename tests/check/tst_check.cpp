@@ -3,7 +3,7 @@
 #include "checkcommand.h"
 #include "contract/contractengine.h"
 #include "contract/offlineinput.h"
-#include "ingest/importer.h"
+#include "pipeline/importer.h"
 #include "sessionfile.h"
 
 #include <QDir>

@@ -3,8 +3,8 @@
 // golden examples. The HTML is rendered by headless Chromium (Debian's `chromium`): it must render, make no
 // request, and every number it shows (data-k/data-v) must be the JSON report's for the same input, recomputed here
 // independently from the JSON (the funnel from the runs, the rule counts from the summary, the coverage).
+#include "pipeline/capture.h"
 #include "report/sessionreport.h"
-#include "session.h"
 
 #include <QDir>
 #include <QElapsedTimer>
@@ -280,9 +280,9 @@ void TestReport::sessionReportAgreesWithCheck()
     QTemporaryDir dir;
     const Json j = Json::parse(report(QStringLiteral("json"), dir).toStdString(), nullptr, false);
     QVERIFY(!j.is_discarded());
-    el::Session session;
+    el::Capture capture;
     std::string error;
-    QVERIFY2(session.loadContractNow("builtin:open-design", error), error.c_str());
+    QVERIFY2(capture.loadContractNow("builtin:open-design", error), error.c_str());
     // One file: an import replaces what the session held.
     QFile all(dir.filePath(QStringLiteral("all.ndjson")));
     QVERIFY(all.open(QIODevice::WriteOnly));
@@ -296,8 +296,8 @@ void TestReport::sessionReportAgreesWithCheck()
     }
     all.close();
     QString why;
-    QVERIFY2(session.importFile(all.fileName(), &why), qPrintable(why));
-    const el::ReportData r = el::sessionReport(session);
+    QVERIFY2(capture.importFile(all.fileName(), &why), qPrintable(why));
+    const el::ReportData r = el::sessionReport(capture);
     QCOMPARE(r.events, j["events"].get<qint64>());
     QCOMPARE(Json(r.coverage).dump(), j["coverage"].dump());
     for (const el::ReportRule& rule : r.rules) {
@@ -308,10 +308,10 @@ void TestReport::sessionReportAgreesWithCheck()
     QVERIFY(!r.rules.empty());
     // Only the rows of a filter: the events of the first input (valid.ndjson, no per-event violation).
     std::vector<qint64> seqs;
-    for (const el::EventPtr& e : session.store()->events())
+    for (const el::EventPtr& e : capture.store()->events())
         if (e->seq <= 21)
             seqs.push_back(e->seq);
-    const el::ReportData some = el::sessionReport(session, &seqs);
+    const el::ReportData some = el::sessionReport(capture, &seqs);
     QCOMPARE(some.events, qint64(21));
     QCOMPARE(some.errors, std::uint64_t(0));
     const std::string html = el::renderHtmlReport(some);

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
-// A sink for the tests: a Session with the built-in open-design contract and its IngestServer on a free loopback
+// A sink for the tests: a Capture with the built-in open-design contract and its IngestServer on a free loopback
 // port, for as long as the object lives.
 #pragma once
 
-#include "ingest/ingestserver.h"
-#include "session.h"
+#include "pipeline/capture.h"
+#include "pipeline/ingestserver.h"
 
 #include <QHostAddress>
 #include <QUrl>
@@ -15,7 +15,7 @@ namespace eltest {
 
 struct Sink
 {
-    el::Session session;
+    el::Capture session;
     el::IngestServer server {&session};
     Sink()
     {

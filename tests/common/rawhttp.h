@@ -2,7 +2,7 @@
 // A raw HTTP/1.1 client for the tests: sends bytes exactly as given, reads responses while the event loop runs.
 #pragma once
 
-#include "decode/decode.h"
+#include "wire/decode.h"
 
 #include <QElapsedTimer>
 #include <QHostAddress>

@@ -3,7 +3,7 @@
 // acknowledged, then closed cleanly. For the tests that read such files (`check`, `infer`, `diff`).
 #pragma once
 
-#include "event.h"
+#include "model/event.h"
 #include "store/journal.h"
 
 #include <QString>

@@ -3,7 +3,7 @@
 // without the decode pipeline.
 #pragma once
 
-#include "event.h"
+#include "model/event.h"
 
 #include <string>
 

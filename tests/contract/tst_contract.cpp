@@ -4,9 +4,9 @@
 // contract loading errors, live-mode timeouts, built-in contracts.
 #include "contract/contract.h"
 #include "contract/contractengine.h"
+#include "model/verdict.h"
 #include "testevents.h"
 #include "testfiles.h"
-#include "verdict.h"
 
 #include <QDir>
 #include <QFile>

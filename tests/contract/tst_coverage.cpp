@@ -3,8 +3,8 @@
 // exactly), and merge() adding up to what one count of every event gives.
 #include "contract/contract.h"
 #include "contract/coverage.h"
-#include "ingest/httprequest.h"
-#include "session.h"
+#include "pipeline/capture.h"
+#include "transport/httprequest.h"
 
 #include <QSignalSpy>
 #include <QTest>
@@ -154,7 +154,7 @@ el::HttpRequest batch(int first, int n)
 }
 
 /** What counting every event in memory once gives (GET /eventlens/v1/coverage?since=0 counts it this way). */
-std::string recounted(const el::Session& s)
+std::string recounted(const el::Capture& s)
 {
     return s.coverage(0, std::numeric_limits<qint64>::max())["coverage"].dump();
 }
@@ -165,7 +165,7 @@ void TestCoverage::sessionCountsLive()
 {
     // The session's live count (a share per request, counted on the worker, added up at commit) equals one count of
     // every event, through ingest, a contract reload in the background with traffic going on, and a reset.
-    el::Session s;
+    el::Capture s;
     s.setContractNow(contract(), "test");
     QCOMPARE(s.liveCoverage().events(), std::uint64_t(0));
     for (int r = 0; r < 40; ++r)
@@ -182,7 +182,7 @@ void TestCoverage::sessionCountsLive()
         Json {{"name", "loose"}, {"events", Json::object()}, {"unplanned_events", "allow"}}, "loose", error);
     QVERIFY2(loose, error.c_str());
     const auto revision = s.coverageRevision();
-    QSignalSpy finished(&s, &el::Session::judgingFinished);
+    QSignalSpy finished(&s, &el::Capture::judgingFinished);
     s.setContract(loose, "loose");
     for (int r = 40; r < 60; ++r) // traffic while the reload catches up
         s.ingestAsync(batch(r * 25, 25), el::Endpoint::Batch, {});

@@ -8,9 +8,9 @@
 #include "contract/coverage.h"
 #include "contract/scan.h"
 #include "eventlensrun.h"
+#include "model/verdict.h"
 #include "testevents.h"
 #include "testfiles.h"
-#include "verdict.h"
 
 #include <QDir>
 #include <QTemporaryDir>

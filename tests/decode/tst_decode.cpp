@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: MIT
-// Data-driven tests of the PostHog request decoder (core/decode) and of the Event model (core/event).
-#include "decode/decode.h"
-#include "event.h"
+// Data-driven tests of the PostHog request decoder (core/wire) and of the Event model (core/model/event).
+#include "model/event.h"
 #include "util/base64.h"
 #include "util/fastjson.h"
 #include "util/isotime.h"
 #include "util/text.h"
 #include "util/utf8.h"
+#include "wire/decode.h"
 
 #include "jsoncompare.h"
 

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// eventSpans() / pickEventSpan() (core/decode/eventslice): where each event's JSON is in a decoded request body.
-#include "decode/decode.h"
-#include "decode/eventslice.h"
-#include "event.h"
+// eventSpans() / pickEventSpan() (core/wire/eventslice): where each event's JSON is in a decoded request body.
+#include "model/event.h"
+#include "wire/decode.h"
+#include "wire/eventslice.h"
 
 #include "jsoncompare.h"
 

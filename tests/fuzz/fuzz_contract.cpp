@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: the contract loader (el::parseContract) and, for contracts that load, the engine on a few events.
 #include "contract/contractengine.h"
-#include "ingest/httprequest.h"
+#include "transport/httprequest.h"
 
 #include <cstdint>
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: the ingest body decoder (query/form/base64/gzip/JSON shapes) over arbitrary requests.
-#include "decode/decode.h"
 #include "fuzz_input.h"
+#include "wire/decode.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

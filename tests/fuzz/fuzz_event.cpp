@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: the event normaliser (makeEvent) and the JSON views of events and rejected requests.
-#include "decode/decode.h"
 #include "fuzz_input.h"
+#include "wire/decode.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: the HTTP/1.1 request parser (framing, chunked, limits), fed in arbitrary pieces.
-#include "ingest/httpparser.h"
+#include "transport/httpparser.h"
 
 #include <cstdint>
 

@@ -2,7 +2,7 @@
 // Shared by the fuzz targets: turns arbitrary bytes into an HttpRequest.
 #pragma once
 
-#include "ingest/httprequest.h"
+#include "transport/httprequest.h"
 
 #include <cstddef>
 #include <cstdint>

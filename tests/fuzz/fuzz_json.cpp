@@ -3,9 +3,9 @@
 // reference. Whenever the fast path accepts a text, nlohmann must accept it too and build the same DOM, to the
 // number kind (integer, unsigned, float) and the key order; the fast path may refuse what nlohmann accepts
 // (parseJson then asks nlohmann), never the other way round.
-#include "decode/decode.h"
 #include "util/fastjson.h"
 #include "util/text.h"
+#include "wire/decode.h"
 
 #include <cstdlib>
 #include <cstring>

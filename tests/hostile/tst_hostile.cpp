@@ -4,8 +4,8 @@
 // good event sent before, after and in between (on the same and on other connections).
 #include "rawhttp.h"
 
-#include "ingest/ingestserver.h"
-#include "session.h"
+#include "pipeline/capture.h"
+#include "pipeline/ingestserver.h"
 
 #include <QTemporaryDir>
 
@@ -180,7 +180,7 @@ private:
 class TestHostile : public QObject
 {
     Q_OBJECT
-    Session* m_session = nullptr;
+    Capture* m_capture = nullptr;
     IngestServer* m_server = nullptr;
     quint16 m_port = 0;
     std::string m_token; ///< what verifyListed() presents when a test set a token
@@ -197,7 +197,7 @@ class TestHostile : public QObject
 
     bool hasEvent(const std::string& name) const
     {
-        for (const EventPtr& e : m_session->store()->events())
+        for (const EventPtr& e : m_capture->store()->events())
             if (e->name() == name)
                 return true;
         return false;
@@ -208,8 +208,8 @@ class TestHostile : public QObject
     {
         QVERIFY2(r.json().is_object(), r.body.c_str());
         QVERIFY2(!r.error().empty(), r.body.c_str());
-        QVERIFY(m_session->store()->rejected().size() > index);
-        const RejectedRequest& rej = m_session->store()->rejected()[index];
+        QVERIFY(m_capture->store()->rejected().size() > index);
+        const RejectedRequest& rej = m_capture->store()->rejected()[index];
         QCOMPARE(rej.status, r.status);
         QVERIFY2(asDumped(rej.reason) == asDumped(r.error()), (rej.reason + " vs " + r.error()).c_str());
         // The API lists it too, as valid JSON.
@@ -228,26 +228,26 @@ class TestHostile : public QObject
     }
     void setDecode(const std::function<void(DecodeLimits&)>& change)
     {
-        DecodeLimits l = m_session->decodeLimits();
+        DecodeLimits l = m_capture->decodeLimits();
         change(l);
-        m_session->setDecodeLimits(l);
+        m_capture->setDecodeLimits(l);
     }
 
 private Q_SLOTS:
     void init()
     {
         m_token.clear();
-        m_session = new Session;
+        m_capture = new Capture;
         std::string error;
-        QVERIFY2(m_session->loadContract(EVENTLENS_TEST_DATA "/ingest/contract.json", error), error.c_str());
-        m_server = new IngestServer(m_session);
+        QVERIFY2(m_capture->loadContract(EVENTLENS_TEST_DATA "/ingest/contract.json", error), error.c_str());
+        m_server = new IngestServer(m_capture);
         QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
         m_port = m_server->port();
     }
     void cleanup()
     {
         delete m_server;
-        delete m_session;
+        delete m_capture;
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -414,7 +414,7 @@ private Q_SLOTS:
             if (QTest::currentTestFailed())
                 return;
         } else {
-            QCOMPARE(m_session->store()->rejected().size(), std::size_t(0));
+            QCOMPARE(m_capture->store()->rejected().size(), std::size_t(0));
         }
         if (closes) {
             QVERIFY2(a.waitClosed(5000), "a framing error must close the connection");
@@ -490,8 +490,8 @@ private Q_SLOTS:
         }
         QCOMPARE(ok, 25);
         QCOMPARE(bad, 25);
-        QCOMPARE(m_session->store()->events().size(), std::size_t(25));
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(25));
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(25));
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(25));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -541,8 +541,8 @@ private Q_SLOTS:
         QVERIFY2(c.completeResponse(status), c.describe().c_str());
         QVERIFY2(c.recvErrno == 0 && c.eof, c.describe().c_str());
         QTRY_COMPARE(m_server->http()->connectionCount(), 0);
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_session->store()->rejected().front().status, status);
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->rejected().front().status, status);
         QCOMPARE(call(goodEvent("after_eager")).status, 200);
     }
 
@@ -568,8 +568,8 @@ private Q_SLOTS:
         });
         // A never-ending fast sender: 64 KiB every ms after its oversized request.
         EagerClient c(m_port, request("POST", "/batch/", std::string(2000, 'x')), std::string(64 * 1024, 'y'), 1);
-        QTRY_COMPARE(m_session->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_session->store()->rejected().front().status, 413);
+        QTRY_COMPARE(m_capture->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->rejected().front().status, 413);
         QTRY_COMPARE_WITH_TIMEOUT(m_server->http()->connectionCount(), 0, 5000); // long before the 60 s
         QVERIFY2(c.wait(10000), "the sender was not cut off");
         QVERIFY2(c.sendErrno != 0, c.describe().c_str());
@@ -589,8 +589,8 @@ private Q_SLOTS:
         t.start();
         // A never-ending slow sender: 1 KiB every 20 ms after its oversized request.
         EagerClient c(m_port, request("POST", "/batch/", std::string(2000, 'x')), std::string(1024, 'y'), 20);
-        QTRY_COMPARE(m_session->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_session->store()->rejected().front().status, 413);
+        QTRY_COMPARE(m_capture->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->rejected().front().status, 413);
         QCOMPARE(m_server->http()->connectionCount(), 1);
         {
             RawClient extra(m_port);
@@ -649,7 +649,7 @@ private Q_SLOTS:
             R"({"api_key":"k","batch":[{"event":"a","distinct_id":"d"},{"event":"b","distinct_id":"d"},{"event":"c","distinct_id":"d"}]})"));
         QCOMPARE(r.status, 413);
         verifyListed(r);
-        QCOMPARE(m_session->store()->events().size(), std::size_t(0));
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(0));
     }
 
     void limitHeaderBytesAndCount()
@@ -685,8 +685,8 @@ private Q_SLOTS:
         QVERIFY(extra.read(r));
         QCOMPARE(r.status, 503);
         QVERIFY(extra.waitClosed(5000));
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_session->store()->rejected().front().status, 503);
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->rejected().front().status, 503);
         held.clear();
         QTRY_COMPARE(m_server->http()->connectionCount(), 0);
         QCOMPARE(call(goodEvent("after_limit")).status, 200);
@@ -699,7 +699,7 @@ private Q_SLOTS:
         QTRY_COMPARE(m_server->http()->connectionCount(), 1);
         QVERIFY(c.waitClosed(3000));
         QTRY_COMPARE(m_server->http()->connectionCount(), 0);
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(0)); // idle is not an error
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(0)); // idle is not an error
         // After a request, too.
         RawClient d(m_port);
         d.send(goodEvent("idle_then"));
@@ -723,8 +723,8 @@ private Q_SLOTS:
         }
         QVERIFY2(t.elapsed() < 2000, "the trickling request was not cut off");
         QTRY_COMPARE(m_server->http()->connectionCount(), 0);
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_session->store()->rejected().front().status, 408);
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->rejected().front().status, 408);
         // Slow body (headers complete, body never arrives).
         RawClient d(m_port);
         d.send("POST /e/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"ev");
@@ -732,7 +732,7 @@ private Q_SLOTS:
         QVERIFY(d.read(r, 3000));
         QCOMPARE(r.status, 408);
         QVERIFY(d.waitClosed(3000));
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(2));
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(2));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -748,21 +748,21 @@ private Q_SLOTS:
         r = call(request("POST", "/batch/", ev, {"X-EventLens-Token: wrong"}));
         QCOMPARE(r.status, 401);
         // Presented credentials are not kept.
-        for (const auto& [name, value] : m_session->store()->rejected()[1].headers)
+        for (const auto& [name, value] : m_capture->store()->rejected()[1].headers)
             QVERIFY2(value.find("wrong") == std::string::npos, value.c_str());
         r = call(request("GET", "/eventlens/v1/health", {}));
         QCOMPARE(r.status, 401);
         r = call(request("GET", "/eventlens/v1/health?eventlens_token=nope", {}));
         QCOMPARE(r.status, 401);
-        QVERIFY(m_session->store()->rejected().back().query.find("nope") == std::string::npos);
-        QCOMPARE(m_session->store()->events().size(), std::size_t(0));
+        QVERIFY(m_capture->store()->rejected().back().query.find("nope") == std::string::npos);
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(0));
 
         QCOMPARE(call(request("POST", "/batch/", ev, {"X-EventLens-Token: s3cret"})).status, 200);
         QCOMPARE(call(request("POST", "/batch/", ev, {"Authorization: Bearer s3cret"})).status, 200);
         QCOMPARE(call(request("POST", "/batch/?eventlens_token=s3cret&ver=1", ev)).status, 200);
         QCOMPARE(call(request("GET", "/eventlens/v1/health", {}, {"Authorization: bearer s3cret"})).status, 200);
         QCOMPARE(call(request("GET", "/eventlens/v1/rejected?eventlens_token=s3cret", {})).status, 200);
-        QCOMPARE(m_session->store()->events().size(), std::size_t(3));
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(3));
         // CORS preflights carry no credentials and still work.
         r = call(
             request("OPTIONS", "/e/", {}, {"Origin: http://localhost:5173", "Access-Control-Request-Method: POST"}));
@@ -785,7 +785,7 @@ private Q_SLOTS:
         QCOMPARE(
             reset({host, "Origin: http://127.0.0.1:" + std::to_string(m_port), "Sec-Fetch-Site: cross-site"}), 403);
         QCOMPARE(reset({host, "Origin: https://127.0.0.1:" + std::to_string(m_port)}), 403);
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(6));
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(6));
         QCOMPARE(
             reset({host, "Origin: http://127.0.0.1:" + std::to_string(m_port), "Sec-Fetch-Site: same-origin"}), 200);
         QCOMPARE(reset({host, "Sec-Fetch-Site: none"}), 200);

@@ -2,7 +2,7 @@
 // The application's controller: owns the listener for the window and headless mode, restarts it with the
 // same configuration, and stops it with the session file closed cleanly.
 #include "controller.h"
-#include "session.h"
+#include "pipeline/capture.h"
 #include "store/journal.h"
 
 #include "rawhttp.h"
@@ -24,13 +24,13 @@ private Q_SLOTS:
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         const QString file = dir.filePath(QStringLiteral("s.elsession"));
-        Session session;
+        Capture capture;
         QString error;
-        QVERIFY2(session.openSessionFile(file, &error), qPrintable(error));
+        QVERIFY2(capture.openSessionFile(file, &error), qPrintable(error));
         Controller::Config config;
         config.token = "secret";
         config.limits.maxBodyBytes = 1000;
-        Controller controller(&session, config);
+        Controller controller(&capture, config);
         QVERIFY(!controller.isListening());
         QVERIFY(controller.url().isEmpty());
         QVERIFY(controller.listen(QHostAddress::LocalHost, 0));
@@ -67,7 +67,7 @@ private Q_SLOTS:
         QVERIFY(!controller.isListening());
         QVERIFY(!controller.errorString().isEmpty());
 
-        QCOMPARE(session.store()->events().size(), std::size_t(2));
+        QCOMPARE(capture.store()->events().size(), std::size_t(2));
         QVERIFY(!SessionJournal::wasClean(file)); // open: a crash now would be recovered
         controller.stop();
         QVERIFY(SessionJournal::wasClean(file));

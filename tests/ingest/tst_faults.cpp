@@ -2,9 +2,9 @@
 // Fault injection (issue 17): FaultInjector's rules (validation, count, seeded ratio, path, first fault wins), and the
 // sink carrying faults out over real loopback sockets: a status with Retry-After, a delay, a timeout (closed without
 // an answer) and a reset (a TCP RST, seen by a plain POSIX socket), each faulted request listed as rejected.
-#include "ingest/faults.h"
-#include "ingest/ingestserver.h"
-#include "session.h"
+#include "pipeline/capture.h"
+#include "pipeline/faults.h"
+#include "pipeline/ingestserver.h"
 
 #include "jsoncompare.h"
 #include "rawhttp.h"
@@ -74,7 +74,7 @@ class TestFaults : public QObject
 {
     Q_OBJECT
 
-    Session* m_session = nullptr;
+    Capture* m_capture = nullptr;
     IngestServer* m_server = nullptr;
     quint16 m_port = 0;
 
@@ -109,15 +109,15 @@ class TestFaults : public QObject
 private Q_SLOTS:
     void init()
     {
-        m_session = new Session;
-        m_server = new IngestServer(m_session);
+        m_capture = new Capture;
+        m_server = new IngestServer(m_capture);
         QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
         m_port = m_server->port();
     }
     void cleanup()
     {
         delete m_server;
-        delete m_session;
+        delete m_capture;
     }
 
     void rules()
@@ -181,9 +181,9 @@ private Q_SLOTS:
         }
         r = call("POST", "/batch/", batch("0190d9a6-0000-7000-8000-000000000001"));
         QCOMPARE(r.status, 200);
-        QCOMPARE(m_session->store()->events().size(), std::size_t(1));
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(3));
-        const RejectedRequest& first = m_session->store()->rejected().front();
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(3));
+        const RejectedRequest& first = m_capture->store()->rejected().front();
         QCOMPARE(first.status, 503);
         QCOMPARE(first.reason, std::string("fault injected: status 503 with Retry-After 2 (fault 1, hit 1 of 3)"));
         QVERIFY(first.firstBytes.find("0190d9a6") != std::string::npos); // kept with its body
@@ -203,8 +203,8 @@ private Q_SLOTS:
         Reply r = call("POST", "/e/", R"({"event":"e","distinct_id":"d","api_key":"k"})");
         QCOMPARE(r.status, 200); // then handled as usual
         QVERIFY(clock.elapsed() >= 290);
-        QCOMPARE(m_session->store()->events().size(), std::size_t(1));
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(0));
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(0));
 
         QCOMPARE(call("POST", "/eventlens/v1/faults", R"({"mode":"timeout","ms":400,"count":1})").status, 201);
         clock.restart();
@@ -212,17 +212,17 @@ private Q_SLOTS:
         QVERIFY(end.received.empty()); // no answer
         QVERIFY(end.closed || end.reset);
         QVERIFY(clock.elapsed() >= 390);
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_session->store()->rejected().back().status, 0);
-        QVERIFY(m_session->store()->rejected().back().reason.rfind("fault injected: timeout (held 400 ms", 0) == 0);
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->rejected().back().status, 0);
+        QVERIFY(m_capture->store()->rejected().back().reason.rfind("fault injected: timeout (held 400 ms", 0) == 0);
 
         QCOMPARE(call("POST", "/eventlens/v1/faults", R"({"mode":"reset","count":1,"path":"/e"})").status, 201);
         end = watch(request("POST", "/e/", R"({"event":"e3","distinct_id":"d","api_key":"k"})"), 5000);
         QVERIFY(end.received.empty());
         QVERIFY2(end.reset, "expected a TCP reset");
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(2));
-        QVERIFY(m_session->store()->rejected().back().reason.rfind("fault injected: reset", 0) == 0);
-        QCOMPARE(m_session->store()->events().size(), std::size_t(1)); // e2 and e3 were not captured
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(2));
+        QVERIFY(m_capture->store()->rejected().back().reason.rfind("fault injected: reset", 0) == 0);
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(1)); // e2 and e3 were not captured
 
         // Used up: the next request is answered as usual.
         QCOMPARE(call("POST", "/e/", R"({"event":"e4","distinct_id":"d","api_key":"k"})").status, 200);

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The sink over real loopback sockets: PostHog paths, replies, CORS, the inspection API, HTTP framing.
 #include "contract/contract.h"
-#include "decode/decode.h"
-#include "ingest/ingestserver.h"
-#include "session.h"
+#include "pipeline/capture.h"
+#include "pipeline/ingestserver.h"
+#include "wire/decode.h"
 
 #include "rawhttp.h"
 
@@ -31,7 +31,7 @@ using namespace eltest;
 class TestIngest : public QObject
 {
     Q_OBJECT
-    Session* m_session = nullptr;
+    Capture* m_capture = nullptr;
     IngestServer* m_server = nullptr;
     quint16 m_port = 0;
 
@@ -44,17 +44,17 @@ class TestIngest : public QObject
 private Q_SLOTS:
     void init()
     {
-        m_session = new Session;
+        m_capture = new Capture;
         std::string error;
-        QVERIFY2(m_session->loadContract(EVENTLENS_TEST_DATA "/ingest/contract.json", error), error.c_str());
-        m_server = new IngestServer(m_session);
+        QVERIFY2(m_capture->loadContract(EVENTLENS_TEST_DATA "/ingest/contract.json", error), error.c_str());
+        m_server = new IngestServer(m_capture);
         QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
         m_port = m_server->port();
     }
     void cleanup()
     {
         delete m_server;
-        delete m_session;
+        delete m_capture;
     }
 
     void capturePaths_data()
@@ -79,8 +79,8 @@ private Q_SLOTS:
             "POST", target.toStdString(), gzipped ? gzip(json) : json, {"Content-Type: " + contentType.toStdString()});
         QCOMPARE(r.status, 200);
         JSON_COMPARE(r.json(), Json::parse(R"({"status":1})"));
-        QCOMPARE(m_session->store()->events().size(), std::size_t(1));
-        const Event& e = *m_session->store()->events().front();
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
+        const Event& e = *m_capture->store()->events().front();
         QCOMPARE(e.name(), std::string("qa_event"));
         QCOMPARE(e.distinctId(), std::string("u1"));
         QCOMPARE(e.endpoint(), target.toStdString().substr(0, target.toStdString().find('?')));
@@ -93,8 +93,8 @@ private Q_SLOTS:
         const Reply r = call("POST", "/s/",
             R"([{"event":"$snapshot","properties":{"distinct_id":"u","$snapshot_data":[],"$session_id":"s","$window_id":"w"}}])");
         QCOMPARE(r.status, 200);
-        QCOMPARE(m_session->store()->events().size(), std::size_t(0));
-        QCOMPARE(m_session->store()->recordingCount(), qint64(1));
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(0));
+        QCOMPARE(m_capture->store()->recordingCount(), qint64(1));
     }
 
     void remoteConfigFlagsAndStatic()
@@ -112,7 +112,7 @@ private Q_SLOTS:
         QVERIFY(r.json()["featureFlags"].is_object());
         QCOMPARE(call("GET", "/array/phc_abc/config.js").status, 404);
         QCOMPARE(call("GET", "/static/surveys.js?v=1").status, 404);
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(0));
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(0));
     }
 
     void corsPreflightAndHeaders()
@@ -162,8 +162,8 @@ private Q_SLOTS:
         QCOMPARE(r.status, status);
         const Json j = r.json();
         QVERIFY2(j.contains("error") && !j["error"].get<std::string>().empty(), r.body.c_str());
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
-        const RejectedRequest& rej = m_session->store()->rejected().front();
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
+        const RejectedRequest& rej = m_capture->store()->rejected().front();
         QCOMPARE(rej.status, status);
         QCOMPARE(rej.reason, j["error"].get<std::string>());
         QCOMPARE(rej.path, target.toStdString());
@@ -243,8 +243,8 @@ private Q_SLOTS:
             QVERIFY(c.read(r));
             QCOMPARE(r.status, 200);
         }
-        QCOMPARE(m_session->store()->events().size(), std::size_t(3));
-        QCOMPARE(m_session->store()->events()[2]->name(), std::string("p3"));
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(3));
+        QCOMPARE(m_capture->store()->events()[2]->name(), std::string("p3"));
     }
 
     void bodyTooLargeIs413AndListed()
@@ -254,8 +254,8 @@ private Q_SLOTS:
         m_server->http()->setLimits(limits);
         const Reply r = call("POST", "/batch/", std::string(2000, 'x'));
         QCOMPARE(r.status, 413);
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_session->store()->rejected().front().status, 413);
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->rejected().front().status, 413);
     }
 
     void slowClientTimesOut()
@@ -269,26 +269,26 @@ private Q_SLOTS:
         QVERIFY(c.read(r, 3000));
         QCOMPARE(r.status, 408);
         QVERIFY(c.waitClosed(3000));
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
     }
 
     void memoryWindowKeepsNewestEvents()
     {
-        m_session->store()->setMaxEvents(3);
+        m_capture->store()->setMaxEvents(3);
         for (int i = 0; i < 5; ++i)
             QCOMPARE(call("POST", "/batch/",
                          R"({"api_key":"k","batch":[{"event":"w)" + std::to_string(i) + R"(","distinct_id":"d"}]})")
                          .status,
                 200);
-        QCOMPARE(m_session->store()->events().size(), std::size_t(3));
-        QCOMPARE(m_session->store()->trimmedCount(), qint64(2));
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(3));
+        QCOMPARE(m_capture->store()->trimmedCount(), qint64(2));
         JSON_COMPARE(call("GET", "/eventlens/v1/health").json()["trimmed"], Json(2));
         const Json events = call("GET", "/eventlens/v1/events?since=1").json()["events"];
         QCOMPARE(events.size(), std::size_t(3));
         JSON_COMPARE(events[0]["event"], Json("w2"));
         JSON_COMPARE(events[0]["seq"], Json(3));
-        QVERIFY(m_session->store()->eventBySeq(5));
-        QVERIFY(!m_session->store()->eventBySeq(1));
+        QVERIFY(m_capture->store()->eventBySeq(5));
+        QVERIFY(!m_capture->store()->eventBySeq(1));
     }
 
     // The live sequence state leaves memory with the events: closed runs and unique keys made only of
@@ -305,9 +305,9 @@ private Q_SLOTS:
         std::string error;
         auto c = Contract::fromJson(contract, "test", error);
         QVERIFY2(c, error.c_str());
-        Session session;
-        session.setContract(c, "test");
-        session.store()->setMaxEvents(4);
+        Capture capture;
+        capture.setContract(c, "test");
+        capture.store()->setMaxEvents(4);
         int n = 0;
         const auto send = [&](const char* name, const std::string& id) {
             HttpRequest r;
@@ -318,29 +318,29 @@ private Q_SLOTS:
                     {{{"event", name}, {"distinct_id", "d"},
                         {"properties", {{"id", id}, {"$insert_id", "i" + std::to_string(++n)}}}}}}}
                          .dump();
-            session.ingestAsync(r, Endpoint::Batch, [](const IngestOutcome&, bool) {});
-            session.drainIngests();
+            capture.ingestAsync(r, Endpoint::Batch, [](const IngestOutcome&, bool) {});
+            capture.drainIngests();
         };
         send("start", "open"); // stays open past the window
         for (int i = 0; i < 50; ++i) {
             send("start", "r" + std::to_string(i));
             send("end", "r" + std::to_string(i));
         }
-        QCOMPARE(session.store()->events().size(), std::size_t(4));
+        QCOMPARE(capture.store()->events().size(), std::size_t(4));
         // Only the open run and the runs of the 4 events in memory are held.
         QVERIFY2(
-            session.engine()->rememberedPairs() <= 3, qPrintable(QString::number(session.engine()->rememberedPairs())));
-        const auto runs = session.runs();
+            capture.engine()->rememberedPairs() <= 3, qPrintable(QString::number(capture.engine()->rememberedPairs())));
+        const auto runs = capture.runs();
         QVERIFY(std::any_of(runs.begin(), runs.end(), [](const RunInfo& r) { return r.key == Json("open"); }));
-        const qint64 errorsBefore = session.store()->errorTotal();
+        const qint64 errorsBefore = capture.store()->errorTotal();
         send("end", "r3"); // a second end of a forgotten run: a duplicate (at_most_once), not an orphan
-        QCOMPARE(session.store()->errorTotal(), errorsBefore + 1);
-        const Violation& dup = session.store()->violations().back();
+        QCOMPARE(capture.store()->errorTotal(), errorsBefore + 1);
+        const Violation& dup = capture.store()->violations().back();
         QVERIFY(dup.kind == ViolationKind::SequenceDuplicateEnd);
         send("end", "open"); // the open run still pairs with its end
-        QVERIFY(session.engine()->rememberedPairs() <= 3);
-        QCOMPARE(session.store()->errorTotal(), errorsBefore + 1); // no orphan, no unfinished
-        const auto after = session.runs();
+        QVERIFY(capture.engine()->rememberedPairs() <= 3);
+        QCOMPARE(capture.store()->errorTotal(), errorsBefore + 1); // no orphan, no unfinished
+        const auto after = capture.runs();
         const auto open
             = std::find_if(after.begin(), after.end(), [](const RunInfo& r) { return r.key == Json("open"); });
         QVERIFY(open != after.end());
@@ -351,7 +351,7 @@ private Q_SLOTS:
     // session with --max-events-in-memory stays bounded.
     void memoryWindowTrimsUpstreamAnswers()
     {
-        EventStore* store = m_session->store();
+        EventStore* store = m_capture->store();
         store->setMaxEvents(3);
         for (int i = 0; i < 10; ++i) {
             const Reply r = call("POST", "/batch/",
@@ -370,13 +370,13 @@ private Q_SLOTS:
 
     void memoryWindowEvictsViolationsButCountsThem()
     {
-        m_session->store()->setMaxEvents(2);
+        m_capture->store()->setMaxEvents(2);
         for (int i = 0; i < 6; ++i) {
             const std::string body
                 = R"({"api_key":"k","batch":[{"event":"bad","distinct_id":"d","properties":{"runtime_type":"both"}}]})";
             QCOMPARE(call("POST", "/batch/", body).status, 200);
         }
-        const EventStore* store = m_session->store();
+        const EventStore* store = m_capture->store();
         QCOMPARE(store->events().size(), std::size_t(2));
         QCOMPARE(store->violations().size(), std::size_t(2)); // only those of events still in memory
         QCOMPARE(store->errorTotal(), qint64(6)); // but every one is counted
@@ -508,8 +508,8 @@ private Q_SLOTS:
                 QCOMPARE(r.status, 200);
             }
         }
-        QCOMPARE(m_session->ingestsInFlight(), 0);
-        const auto& events = m_session->store()->events();
+        QCOMPARE(m_capture->ingestsInFlight(), 0);
+        const auto& events = m_capture->store()->events();
         QCOMPARE(static_cast<int>(events.size()), expectedEvents);
         std::map<int, int> lastReqOfConnection;
         for (std::size_t i = 0; i < events.size(); ++i) {
@@ -541,7 +541,7 @@ private Q_SLOTS:
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         QString error;
-        QVERIFY2(m_session->openSessionFile(dir.filePath(QStringLiteral("s.elsession")), &error), qPrintable(error));
+        QVERIFY2(m_capture->openSessionFile(dir.filePath(QStringLiteral("s.elsession")), &error), qPrintable(error));
         constexpr int kGood = 4;
         constexpr int kBad = 4;
         constexpr int kRounds = 20;
@@ -587,8 +587,8 @@ private Q_SLOTS:
                 }
             }
         }
-        m_session->drainIngests();
-        const auto& events = m_session->store()->events();
+        m_capture->drainIngests();
+        const auto& events = m_capture->store()->events();
         QCOMPARE(static_cast<int>(events.size()), kGood * kRounds * kEvents);
         std::set<std::tuple<int, int, int>> seen;
         for (const EventPtr& e : events) {
@@ -596,18 +596,18 @@ private Q_SLOTS:
             QVERIFY2(seen.emplace(p["conn"].get<int>(), p["req"].get<int>(), p["k"].get<int>()).second,
                 "an event was kept twice");
         }
-        QCOMPARE(static_cast<int>(m_session->store()->rejected().size()), kBad * kRounds * 3);
+        QCOMPARE(static_cast<int>(m_capture->store()->rejected().size()), kBad * kRounds * 3);
         // The session file has every request, in id order, and nothing refused by the journal.
         SessionData data;
-        QVERIFY2(m_session->readSessionFile(data, &error), qPrintable(error));
+        QVERIFY2(m_capture->readSessionFile(data, &error), qPrintable(error));
         QCOMPARE(static_cast<int>(data.events.size()), kGood * kRounds * kEvents);
         QCOMPARE(static_cast<int>(data.requests.size()), (kGood + kBad * 3) * kRounds); // "not served" is not kept
         for (std::size_t i = 1; i < data.requests.size(); ++i)
             QVERIFY(data.requests[i - 1].id < data.requests[i].id);
-        m_session->closeSessionFile();
+        m_capture->closeSessionFile();
     }
 
-    // File > New Session / Open Session: the file left behind is flushed and marked clean, as on exit,
+    // File > New Capture / Open Capture: the file left behind is flushed and marked clean, as on exit,
     // and requests still on a worker land in the session they arrived in.
     void switchingSessionFilesClosesTheOldOneCleanly()
     {
@@ -616,20 +616,20 @@ private Q_SLOTS:
         const QString first = dir.filePath(QStringLiteral("first.elsession"));
         const QString second = dir.filePath(QStringLiteral("second.elsession"));
         QString error;
-        QVERIFY2(m_session->openSessionFile(first, &error), qPrintable(error));
+        QVERIFY2(m_capture->openSessionFile(first, &error), qPrintable(error));
         HttpRequest r;
         r.method = "POST";
         r.path = "/batch/";
         r.body = R"({"api_key":"k","batch":[{"event":"in_first","distinct_id":"d"}]})";
         for (int i = 0; i < 5; ++i)
-            m_session->ingestAsync(r, Endpoint::Batch, [](const IngestOutcome&, bool) {});
-        QVERIFY2(m_session->openSessionFile(second, &error), qPrintable(error));
+            m_capture->ingestAsync(r, Endpoint::Batch, [](const IngestOutcome&, bool) {});
+        QVERIFY2(m_capture->openSessionFile(second, &error), qPrintable(error));
         QVERIFY(SessionJournal::wasClean(first));
         SessionData data;
         QVERIFY2(SessionJournal::load(first, data, &error), qPrintable(error));
         QCOMPARE(data.events.size(), std::size_t(5));
-        QVERIFY(m_session->store()->events().empty()); // the new file is empty
-        m_session->closeSessionFile();
+        QVERIFY(m_capture->store()->events().empty()); // the new file is empty
+        m_capture->closeSessionFile();
         QVERIFY(SessionJournal::wasClean(second));
     }
 
@@ -637,7 +637,7 @@ private Q_SLOTS:
     // sink keeps running and commits the requests around it.
     void exceptionOnWorkerRejectsTheRequest()
     {
-        m_session->setWorkerHookForTesting([](const HttpRequest& r) {
+        m_capture->setWorkerHookForTesting([](const HttpRequest& r) {
             if (r.body.find("\"throw\"") != std::string::npos)
                 throw std::runtime_error("decoder failure for the test");
         });
@@ -649,17 +649,17 @@ private Q_SLOTS:
         QCOMPARE(thrown.status, 400);
         QVERIFY2(thrown.error().find("decoder failure for the test") != std::string::npos, thrown.body.c_str());
         QCOMPARE(after.status, 200);
-        QCOMPARE(m_session->store()->events().size(), std::size_t(2));
-        QCOMPARE(m_session->store()->rejected().size(), std::size_t(1));
-        QVERIFY(m_session->store()->rejected().front().reason.find("internal error") != std::string::npos);
-        m_session->setWorkerHookForTesting({});
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(2));
+        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
+        QVERIFY(m_capture->store()->rejected().front().reason.find("internal error") != std::string::npos);
+        m_capture->setWorkerHookForTesting({});
     }
 
     // A contract loaded while requests are still on a worker applies to them (they are judged again).
     void contractChangeWhileDecoding()
     {
-        Session session;
-        session.setWorkerThreads(1);
+        Capture capture;
+        capture.setWorkerThreads(1);
         for (int i = 0; i < 20; ++i) {
             HttpRequest r;
             r.method = "POST";
@@ -669,14 +669,14 @@ private Q_SLOTS:
                     {{{"event", "run_created"}, {"distinct_id", "d"},
                         {"properties", {{"run_id", "r" + std::to_string(i)}, {"runtime_type", "both"}}}}}}}
                          .dump();
-            session.ingestAsync(r, el::Endpoint::Batch, [](const el::IngestOutcome&, bool) {});
+            capture.ingestAsync(r, el::Endpoint::Batch, [](const el::IngestOutcome&, bool) {});
         }
         std::string error;
-        QVERIFY2(session.loadContract(EVENTLENS_TEST_DATA "/ingest/contract.json", error), error.c_str());
-        session.drainIngests();
-        QCOMPARE(session.store()->events().size(), std::size_t(20));
-        QCOMPARE(session.store()->errorTotal(), qint64(20)); // runtime_type "both" is not in the enum
-        QCOMPARE(session.runs().size(), std::size_t(20));
+        QVERIFY2(capture.loadContract(EVENTLENS_TEST_DATA "/ingest/contract.json", error), error.c_str());
+        capture.drainIngests();
+        QCOMPARE(capture.store()->events().size(), std::size_t(20));
+        QCOMPARE(capture.store()->errorTotal(), qint64(20)); // runtime_type "both" is not in the enum
+        QCOMPARE(capture.runs().size(), std::size_t(20));
     }
 
     // A change applied in order (applyInOrder, what the API's reset and contract upload use) lands after the
@@ -690,28 +690,28 @@ private Q_SLOTS:
             r.body = Json {{"api_key", "k"}, {"batch", {{{"event", name}, {"distinct_id", "d"}}}}}.dump();
             return r;
         };
-        m_session->setWorkerThreads(2);
+        m_capture->setWorkerThreads(2);
         // Hold the workers so every request below is still in flight when the change takes its ticket.
         std::atomic<bool> hold {true};
-        m_session->setWorkerHookForTesting([&hold](const HttpRequest&) {
+        m_capture->setWorkerHookForTesting([&hold](const HttpRequest&) {
             while (hold.load())
                 QThread::msleep(1);
         });
         for (int i = 0; i < 5; ++i)
-            m_session->ingestAsync(batch("before" + std::to_string(i)), el::Endpoint::Batch, {});
+            m_capture->ingestAsync(batch("before" + std::to_string(i)), el::Endpoint::Batch, {});
         std::vector<std::size_t> seenByChange;
         bool done = false;
-        m_session->applyInOrder(
-            [&] { seenByChange.push_back(m_session->store()->events().size()); }, [&] { done = true; });
+        m_capture->applyInOrder(
+            [&] { seenByChange.push_back(m_capture->store()->events().size()); }, [&] { done = true; });
         QVERIFY(!done); // five requests are ahead of it
         for (int i = 0; i < 5; ++i)
-            m_session->ingestAsync(batch("after" + std::to_string(i)), el::Endpoint::Batch, {});
+            m_capture->ingestAsync(batch("after" + std::to_string(i)), el::Endpoint::Batch, {});
         hold = false;
-        m_session->drainIngests();
-        m_session->setWorkerHookForTesting({});
+        m_capture->drainIngests();
+        m_capture->setWorkerHookForTesting({});
         QVERIFY(done);
         QCOMPARE(seenByChange, std::vector<std::size_t> {5}); // applied after the five before, before the five after
-        const auto& events = m_session->store()->events();
+        const auto& events = m_capture->store()->events();
         QCOMPARE(events.size(), std::size_t(10));
         for (std::size_t i = 0; i < 5; ++i) {
             QCOMPARE(events[i]->name(), "before" + std::to_string(i));
@@ -719,7 +719,7 @@ private Q_SLOTS:
         }
         // With nothing in flight it is applied at once.
         bool now = false;
-        m_session->applyInOrder([] {}, [&] { now = true; });
+        m_capture->applyInOrder([] {}, [&] { now = true; });
         QVERIFY(now);
     }
 
@@ -727,9 +727,9 @@ private Q_SLOTS:
     // cleared, the ones after stay; every client gets 200.
     void apiResetIsOrderedOverHttp()
     {
-        m_session->setWorkerThreads(2);
+        m_capture->setWorkerThreads(2);
         std::atomic<bool> hold {true};
-        m_session->setWorkerHookForTesting([&hold](const HttpRequest& r) {
+        m_capture->setWorkerHookForTesting([&hold](const HttpRequest& r) {
             if (r.path == "/batch/")
                 while (hold.load())
                     QThread::msleep(1);
@@ -746,11 +746,11 @@ private Q_SLOTS:
                 Json {{"api_key", "k"}, {"batch", {{{"event", name}, {"distinct_id", "d"}}}}}.dump());
         };
         post(QStringLiteral("/batch/"), body("early"));
-        QTRY_COMPARE(m_session->ingestsInFlight(), 1);
+        QTRY_COMPARE(m_capture->ingestsInFlight(), 1);
         post(QStringLiteral("/eventlens/v1/reset"), QByteArray());
-        QTRY_COMPARE(m_session->ingestsInFlight(), 2);
+        QTRY_COMPARE(m_capture->ingestsInFlight(), 2);
         post(QStringLiteral("/batch/"), body("late"));
-        QTRY_COMPARE(m_session->ingestsInFlight(), 3);
+        QTRY_COMPARE(m_capture->ingestsInFlight(), 3);
         QTest::qWait(50);
         QVERIFY(!replies[1]->isFinished()); // the reset waits for the batch ahead of it
         hold = false;
@@ -759,8 +759,8 @@ private Q_SLOTS:
             QCOMPARE(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
             r->deleteLater();
         }
-        m_session->setWorkerHookForTesting({});
-        const auto& events = m_session->store()->events();
+        m_capture->setWorkerHookForTesting({});
+        const auto& events = m_capture->store()->events();
         QCOMPARE(events.size(), std::size_t(1));
         QCOMPARE(events.front()->name(), std::string("late"));
     }

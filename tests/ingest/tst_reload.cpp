@@ -3,8 +3,8 @@
 // the event loop keeps turning, live traffic is kept and judged by the new contract, the API answers.
 #include "contract/contract.h"
 #include "contract/contractengine.h"
-#include "ingest/ingestserver.h"
-#include "session.h"
+#include "pipeline/capture.h"
+#include "pipeline/ingestserver.h"
 
 #include "jsoncompare.h"
 #include "rawhttp.h"
@@ -77,11 +77,11 @@ HttpRequest batch(int first, int count)
 }
 
 /** Ingests \a count events through the product path and waits until they are committed. */
-void ingest(Session& session, int first, int count, int perRequest = 500)
+void ingest(Capture& capture, int first, int count, int perRequest = 500)
 {
     for (int i = first; i < first + count; i += perRequest)
-        session.ingestAsync(batch(i, std::min(perRequest, first + count - i)), Endpoint::Batch, {});
-    session.drainIngests();
+        capture.ingestAsync(batch(i, std::min(perRequest, first + count - i)), Endpoint::Batch, {});
+    capture.drainIngests();
 }
 
 std::vector<std::string> dumps(const std::vector<Violation>& violations)
@@ -92,9 +92,9 @@ std::vector<std::string> dumps(const std::vector<Violation>& violations)
     return out;
 }
 
-std::vector<std::string> storeViolations(const Session& session)
+std::vector<std::string> storeViolations(const Capture& capture)
 {
-    const auto& all = session.store()->violations();
+    const auto& all = capture.store()->violations();
     return dumps(std::vector<Violation>(all.begin(), all.end()));
 }
 
@@ -103,11 +103,11 @@ std::vector<std::string> storeViolations(const Session& session)
  * (a reload), or finish() (an import, a closed input).
  */
 std::vector<std::string> expectedViolations(
-    const std::shared_ptr<const Contract>& contract, const Session& session, bool closedInput = false)
+    const std::shared_ptr<const Contract>& contract, const Capture& capture, bool closedInput = false)
 {
     ContractEngine engine(contract);
     std::vector<Violation> all;
-    for (const EventPtr& e : session.store()->events()) {
+    for (const EventPtr& e : capture.store()->events()) {
         auto v = engine.onEvent(*e);
         all.insert(all.end(), v.begin(), v.end());
     }
@@ -124,10 +124,10 @@ std::vector<std::string> runsOf(const std::vector<RunInfo>& runs)
     return out;
 }
 
-std::vector<std::string> expectedRuns(const std::shared_ptr<const Contract>& contract, const Session& session)
+std::vector<std::string> expectedRuns(const std::shared_ptr<const Contract>& contract, const Capture& capture)
 {
     ContractEngine engine(contract);
-    for (const EventPtr& e : session.store()->events())
+    for (const EventPtr& e : capture.store()->events())
         engine.onEvent(*e);
     engine.onTick(QDateTime::currentMSecsSinceEpoch());
     return runsOf(engine.runs());
@@ -137,9 +137,9 @@ std::vector<std::string> expectedRuns(const std::shared_ptr<const Contract>& con
 struct Gate
 {
     std::shared_ptr<std::atomic<bool>> closed = std::make_shared<std::atomic<bool>>(true);
-    void install(Session& session)
+    void install(Capture& capture)
     {
-        session.setJudgeHookForTesting([closed = closed] {
+        capture.setJudgeHookForTesting([closed = closed] {
             while (closed->load())
                 QThread::msleep(1);
         });
@@ -154,34 +154,34 @@ class TestReload : public QObject
     Q_OBJECT
 
 private Q_SLOTS:
-    void initTestCase() { qRegisterMetaType<el::Session::JobKind>(); }
+    void initTestCase() { qRegisterMetaType<el::Capture::JobKind>(); }
 
     // 50,000 events judged again in the background: the event loop turns all along, progress comes in order,
     // and the verdicts are those of the synchronous path.
     void reloadDoesNotBlock()
     {
-        Session session;
-        session.setContractNow(makeContract(false), "a");
-        ingest(session, 0, 50000);
-        QCOMPARE(session.store()->events().size(), std::size_t(50000));
+        Capture capture;
+        capture.setContractNow(makeContract(false), "a");
+        ingest(capture, 0, 50000);
+        QCOMPARE(capture.store()->events().size(), std::size_t(50000));
         const auto strict = makeContract(true);
 
-        QSignalSpy started(&session, &Session::judgingStarted);
-        QSignalSpy progress(&session, &Session::judgingProgress);
-        QSignalSpy finished(&session, &Session::judgingFinished);
-        QSignalSpy changed(&session, &Session::contractChanged);
+        QSignalSpy started(&capture, &Capture::judgingStarted);
+        QSignalSpy progress(&capture, &Capture::judgingProgress);
+        QSignalSpy finished(&capture, &Capture::judgingFinished);
+        QSignalSpy changed(&capture, &Capture::contractChanged);
         int ticks = 0;
         QTimer ticker;
         ticker.setInterval(1);
-        connect(&ticker, &QTimer::timeout, this, [&] { ticks += session.isJudging() ? 1 : 0; });
+        connect(&ticker, &QTimer::timeout, this, [&] { ticks += capture.isJudging() ? 1 : 0; });
         ticker.start();
         bool applied = false;
-        session.setContract(strict, "b", [&](bool ok) { applied = ok; });
-        QVERIFY(session.isJudging());
-        QCOMPARE(session.judgingKind(), Session::JobKind::Contract);
-        QCOMPARE(session.contractName(), std::string("reload-a")); // the old one judges until the swap
+        capture.setContract(strict, "b", [&](bool ok) { applied = ok; });
+        QVERIFY(capture.isJudging());
+        QCOMPARE(capture.judgingKind(), Capture::JobKind::Contract);
+        QCOMPARE(capture.contractName(), std::string("reload-a")); // the old one judges until the swap
         QCOMPARE(changed.count(), 0);
-        QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 120000);
+        QTRY_VERIFY_WITH_TIMEOUT(!capture.isJudging(), 120000);
         ticker.stop();
 
         QVERIFY2(ticks > 3, qPrintable(QStringLiteral("the event loop turned %1 times during the reload").arg(ticks)));
@@ -202,173 +202,173 @@ private Q_SLOTS:
             last = done;
         }
         QCOMPARE(last, qint64(50000)); // the last progress counts every event (the window's final message)
-        QCOMPARE(session.contractName(), std::string("reload-b"));
-        QCOMPARE(session.contractOrigin(), std::string("b"));
-        const auto expected = expectedViolations(strict, session);
+        QCOMPARE(capture.contractName(), std::string("reload-b"));
+        QCOMPARE(capture.contractOrigin(), std::string("b"));
+        const auto expected = expectedViolations(strict, capture);
         QVERIFY(expected.size() > 1000);
-        QCOMPARE(storeViolations(session), expected);
-        QCOMPARE(runsOf(session.runs()), expectedRuns(strict, session));
+        QCOMPARE(storeViolations(capture), expected);
+        QCOMPARE(runsOf(capture.runs()), expectedRuns(strict, capture));
     }
 
     // Requests that arrive while the new contract catches up are kept and acknowledged at once (by the old
     // contract), then judged by the new one: nothing twice, nothing lost.
     void ingestDuringReload()
     {
-        Session session;
-        session.setContractNow(makeContract(false), "a");
-        ingest(session, 0, 5000);
+        Capture capture;
+        capture.setContractNow(makeContract(false), "a");
+        ingest(capture, 0, 5000);
         Gate gate;
-        gate.install(session);
+        gate.install(capture);
         const auto strict = makeContract(true);
-        session.setContract(strict, "b");
-        QVERIFY(session.isJudging());
+        capture.setContract(strict, "b");
+        QVERIFY(capture.isJudging());
         int acks = 0;
         for (int i = 5000; i < 8000; i += 100)
-            session.ingestAsync(batch(i, 100), Endpoint::Batch, [&](const IngestOutcome& o, bool durable) {
+            capture.ingestAsync(batch(i, 100), Endpoint::Batch, [&](const IngestOutcome& o, bool durable) {
                 QVERIFY(o.ok() && durable);
                 ++acks;
             });
         QTRY_COMPARE_WITH_TIMEOUT(acks, 30, 30000);
-        QVERIFY(session.isJudging()); // acknowledged while the reload is held
-        QCOMPARE(session.store()->events().size(), std::size_t(8000));
-        QCOMPARE(session.contractName(), std::string("reload-a"));
+        QVERIFY(capture.isJudging()); // acknowledged while the reload is held
+        QCOMPARE(capture.store()->events().size(), std::size_t(8000));
+        QCOMPARE(capture.contractName(), std::string("reload-a"));
         gate.open();
-        QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 60000);
-        QCOMPARE(session.contractName(), std::string("reload-b"));
-        QCOMPARE(session.store()->events().size(), std::size_t(8000));
-        QCOMPARE(session.store()->events().back()->seq, qint64(8000));
-        QCOMPARE(storeViolations(session), expectedViolations(strict, session));
+        QTRY_VERIFY_WITH_TIMEOUT(!capture.isJudging(), 60000);
+        QCOMPARE(capture.contractName(), std::string("reload-b"));
+        QCOMPARE(capture.store()->events().size(), std::size_t(8000));
+        QCOMPARE(capture.store()->events().back()->seq, qint64(8000));
+        QCOMPARE(storeViolations(capture), expectedViolations(strict, capture));
         // And after the swap the new contract judges live traffic.
-        ingest(session, 8000, 300);
-        QCOMPARE(storeViolations(session), expectedViolations(strict, session));
+        ingest(capture, 8000, 300);
+        QCOMPARE(storeViolations(capture), expectedViolations(strict, capture));
     }
 
     // Cancel: the old contract, its engine and its violations stay exactly as they were.
     void cancelKeepsOldContract()
     {
-        Session session;
+        Capture capture;
         const auto old = makeContract(false);
-        session.setContractNow(old, "a");
-        ingest(session, 0, 6000);
-        const auto before = storeViolations(session);
-        const ContractEngine* engine = session.engine();
+        capture.setContractNow(old, "a");
+        ingest(capture, 0, 6000);
+        const auto before = storeViolations(capture);
+        const ContractEngine* engine = capture.engine();
         Gate gate;
-        gate.install(session);
-        QSignalSpy finished(&session, &Session::judgingFinished);
-        QSignalSpy changed(&session, &Session::contractChanged);
+        gate.install(capture);
+        QSignalSpy finished(&capture, &Capture::judgingFinished);
+        QSignalSpy changed(&capture, &Capture::contractChanged);
         int applied = -1;
-        session.setContract(makeContract(true), "b", [&](bool ok) { applied = ok ? 1 : 0; });
-        QVERIFY(session.isJudging());
-        session.cancelJudging();
-        QVERIFY(!session.isJudging());
+        capture.setContract(makeContract(true), "b", [&](bool ok) { applied = ok ? 1 : 0; });
+        QVERIFY(capture.isJudging());
+        capture.cancelJudging();
+        QVERIFY(!capture.isJudging());
         QCOMPARE(applied, 0);
         QCOMPARE(finished.count(), 1);
-        QCOMPARE(finished.at(0).at(0).value<Session::JobKind>(), Session::JobKind::Contract);
+        QCOMPARE(finished.at(0).at(0).value<Capture::JobKind>(), Capture::JobKind::Contract);
         QCOMPARE(finished.at(0).at(1).toBool(), true);
         gate.open();
         QTest::qWait(50); // workers come back; their results must be dropped
         QCOMPARE(changed.count(), 0);
-        QCOMPARE(session.engine(), engine);
-        QCOMPARE(session.contract(), old);
-        QCOMPARE(session.contractOrigin(), std::string("a"));
-        QCOMPARE(storeViolations(session), before);
-        ingest(session, 6000, 300); // the old engine goes on
-        QCOMPARE(storeViolations(session), expectedViolations(old, session));
+        QCOMPARE(capture.engine(), engine);
+        QCOMPARE(capture.contract(), old);
+        QCOMPARE(capture.contractOrigin(), std::string("a"));
+        QCOMPARE(storeViolations(capture), before);
+        ingest(capture, 6000, 300); // the old engine goes on
+        QCOMPARE(storeViolations(capture), expectedViolations(old, capture));
     }
 
     // A second reload while one runs drops the first (told false) and starts over with the newest contract.
     void secondReloadStartsOver()
     {
-        Session session;
-        session.setContractNow(makeContract(false), "a");
-        ingest(session, 0, 6000);
+        Capture capture;
+        capture.setContractNow(makeContract(false), "a");
+        ingest(capture, 0, 6000);
         Gate gate;
-        gate.install(session);
-        QSignalSpy started(&session, &Session::judgingStarted);
-        QSignalSpy finished(&session, &Session::judgingFinished);
+        gate.install(capture);
+        QSignalSpy started(&capture, &Capture::judgingStarted);
+        QSignalSpy finished(&capture, &Capture::judgingFinished);
         int first = -1;
         int second = -1;
-        session.setContract(makeContract(true), "b", [&](bool ok) { first = ok; });
+        capture.setContract(makeContract(true), "b", [&](bool ok) { first = ok; });
         const auto newest = makeContract(false);
-        session.setContract(newest, "c", [&](bool ok) { second = ok; });
+        capture.setContract(newest, "c", [&](bool ok) { second = ok; });
         QCOMPARE(first, 0);
         QCOMPARE(started.count(), 2);
         QCOMPARE(finished.count(), 0); // the job goes on, with the newest contract
         gate.open();
-        QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 60000);
+        QTRY_VERIFY_WITH_TIMEOUT(!capture.isJudging(), 60000);
         QCOMPARE(second, 1);
         QCOMPARE(finished.count(), 1);
-        QCOMPARE(session.contractOrigin(), std::string("c"));
-        QCOMPARE(storeViolations(session), expectedViolations(newest, session));
+        QCOMPARE(capture.contractOrigin(), std::string("c"));
+        QCOMPARE(storeViolations(capture), expectedViolations(newest, capture));
     }
 
     // --max-events-in-memory trims while the new contract catches up: no crash, no verdict on a trimmed
     // event left in the store, and the new contract judges what is kept.
     void trimmingDuringReload()
     {
-        Session session;
-        session.store()->setMaxEvents(2000);
-        session.setContractNow(makeContract(false), "a");
-        ingest(session, 0, 4000);
+        Capture capture;
+        capture.store()->setMaxEvents(2000);
+        capture.setContractNow(makeContract(false), "a");
+        ingest(capture, 0, 4000);
         Gate gate;
-        gate.install(session);
-        session.setContract(makeContract(true), "b");
-        ingest(session, 4000, 3000, 100); // the store keeps only the newest 2,000
-        QCOMPARE(session.store()->events().size(), std::size_t(2000));
+        gate.install(capture);
+        capture.setContract(makeContract(true), "b");
+        ingest(capture, 4000, 3000, 100); // the store keeps only the newest 2,000
+        QCOMPARE(capture.store()->events().size(), std::size_t(2000));
         gate.open();
-        QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 60000);
-        QCOMPARE(session.contractName(), std::string("reload-b"));
-        const qint64 front = session.store()->events().front()->seq;
-        QVERIFY(!session.store()->violations().empty());
-        for (const Violation& v : session.store()->violations())
+        QTRY_VERIFY_WITH_TIMEOUT(!capture.isJudging(), 60000);
+        QCOMPARE(capture.contractName(), std::string("reload-b"));
+        const qint64 front = capture.store()->events().front()->seq;
+        QVERIFY(!capture.store()->violations().empty());
+        for (const Violation& v : capture.store()->violations())
             QVERIFY(v.seqs.empty() || *std::max_element(v.seqs.begin(), v.seqs.end()) >= front);
-        ingest(session, 7000, 1000); // and goes on judging, trimming and forgetting
-        QCOMPARE(session.store()->events().back()->seq, qint64(8000));
+        ingest(capture, 7000, 1000); // and goes on judging, trimming and forgetting
+        QCOMPARE(capture.store()->events().back()->seq, qint64(8000));
     }
 
     // A reset while the new contract catches up: it starts over on the emptied store and is applied.
     void resetDuringReload()
     {
-        Session session;
-        session.setContractNow(makeContract(false), "a");
-        ingest(session, 0, 3000);
+        Capture capture;
+        capture.setContractNow(makeContract(false), "a");
+        ingest(capture, 0, 3000);
         Gate gate;
-        gate.install(session);
+        gate.install(capture);
         bool applied = false;
-        session.setContract(makeContract(true), "b", [&](bool ok) { applied = ok; });
-        QVERIFY(session.isJudging());
-        session.reset();
-        QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 30000); // nothing left to judge: no worker needed
+        capture.setContract(makeContract(true), "b", [&](bool ok) { applied = ok; });
+        QVERIFY(capture.isJudging());
+        capture.reset();
+        QTRY_VERIFY_WITH_TIMEOUT(!capture.isJudging(), 30000); // nothing left to judge: no worker needed
         QVERIFY(applied);
-        QCOMPARE(session.contractName(), std::string("reload-b"));
-        QVERIFY(session.store()->events().empty());
-        QVERIFY(session.store()->violations().empty());
+        QCOMPARE(capture.contractName(), std::string("reload-b"));
+        QVERIFY(capture.store()->events().empty());
+        QVERIFY(capture.store()->violations().empty());
         gate.open();
-        ingest(session, 3000, 100);
-        QCOMPARE(storeViolations(session), expectedViolations(makeContract(true), session));
+        ingest(capture, 3000, 100);
+        QCOMPARE(storeViolations(capture), expectedViolations(makeContract(true), capture));
     }
 
     // With no event in memory the swap is immediate (start-up with --contract).
     void emptyStoreSwapsAtOnce()
     {
-        Session session;
-        QSignalSpy started(&session, &Session::judgingStarted);
+        Capture capture;
+        QSignalSpy started(&capture, &Capture::judgingStarted);
         bool applied = false;
-        session.setContract(makeContract(true), "b", [&](bool ok) { applied = ok; });
+        capture.setContract(makeContract(true), "b", [&](bool ok) { applied = ok; });
         QVERIFY(applied);
-        QVERIFY(!session.isJudging());
+        QVERIFY(!capture.isJudging());
         QCOMPARE(started.count(), 0);
-        QCOMPARE(session.contractName(), std::string("reload-b"));
+        QCOMPARE(capture.contractName(), std::string("reload-b"));
     }
 
     // Over real HTTP: every endpoint answers during a reload, /health says it is reloading, a contract upload
     // is answered once applied, and an upload replaced by a newer one is answered 409.
     void apiDuringReload()
     {
-        Session session;
-        session.setContractNow(makeContract(false), "a");
-        ingest(session, 0, 6000);
-        IngestServer server(&session);
+        Capture capture;
+        capture.setContractNow(makeContract(false), "a");
+        ingest(capture, 0, 6000);
+        IngestServer server(&capture);
         QVERIFY(server.listen(QHostAddress::LocalHost, 0));
         const quint16 port = server.port();
         auto call = [port](const std::string& method, const std::string& target, const std::string& body = {}) {
@@ -385,10 +385,10 @@ private Q_SLOTS:
         QVERIFY(r.json()["reloading"].is_null());
 
         Gate gate;
-        gate.install(session);
+        gate.install(capture);
         RawClient first(port);
         first.send(request("POST", "/eventlens/v1/contract", contractJson(true).dump()));
-        QTRY_VERIFY_WITH_TIMEOUT(session.isJudging(), 10000);
+        QTRY_VERIFY_WITH_TIMEOUT(capture.isJudging(), 10000);
         r = call("GET", "/eventlens/v1/health");
         QCOMPARE(r.status, 200);
         const Json reloading = r.json()["reloading"];
@@ -412,122 +412,122 @@ private Q_SLOTS:
         Reply firstReply;
         QVERIFY(first.read(firstReply, 20000));
         QCOMPARE(firstReply.status, 409);
-        QVERIFY(session.isJudging());
+        QVERIFY(capture.isJudging());
         gate.open();
         Reply secondReply;
         QVERIFY(second.read(secondReply, 60000));
         QCOMPARE(secondReply.status, 200);
         JSON_COMPARE(secondReply.json()["name"], Json("reload-c"));
-        QVERIFY(!session.isJudging());
+        QVERIFY(!capture.isJudging());
         r = call("GET", "/eventlens/v1/health");
         QVERIFY(r.json()["reloading"].is_null());
         JSON_COMPARE(r.json()["contract"], Json("reload-c"));
         QCOMPARE(r.json()["events"].get<qint64>(), qint64(6010));
     }
 
-    // File ▸ Open Session in the background: Cancel keeps the current session (and what it captured
+    // File ▸ Open Capture in the background: Cancel keeps the current session (and what it captured
     // meanwhile); a second try replaces it with the file, judged like the synchronous path.
     void openSessionInBackground()
     {
         QTemporaryDir dir;
         const QString file = dir.filePath(QStringLiteral("recorded.elsession"));
         {
-            Session recorder;
+            Capture recorder;
             recorder.setContractNow(makeContract(false), "a");
             QString error;
             QVERIFY2(recorder.openSessionFile(file, &error), qPrintable(error));
             ingest(recorder, 0, 3000);
             recorder.closeSessionFile();
         }
-        Session session;
+        Capture capture;
         const auto contract = makeContract(true);
-        session.setContractNow(contract, "b");
-        ingest(session, 100000, 100);
-        QSignalSpy started(&session, &Session::judgingStarted);
-        QSignalSpy finished(&session, &Session::judgingFinished);
+        capture.setContractNow(contract, "b");
+        ingest(capture, 100000, 100);
+        QSignalSpy started(&capture, &Capture::judgingStarted);
+        QSignalSpy finished(&capture, &Capture::judgingFinished);
         Gate gate;
-        gate.install(session);
-        session.openSessionFileInBackground(file);
-        QVERIFY(session.isJudging());
-        QCOMPARE(session.judgingKind(), Session::JobKind::OpenSession);
-        QTRY_COMPARE_WITH_TIMEOUT(session.judgingTotal(), qint64(3000), 30000); // read, now judging
-        ingest(session, 100100, 10, 10); // the current session goes on meanwhile
-        session.cancelJudging();
+        gate.install(capture);
+        capture.openSessionFileInBackground(file);
+        QVERIFY(capture.isJudging());
+        QCOMPARE(capture.judgingKind(), Capture::JobKind::OpenSession);
+        QTRY_COMPARE_WITH_TIMEOUT(capture.judgingTotal(), qint64(3000), 30000); // read, now judging
+        ingest(capture, 100100, 10, 10); // the current session goes on meanwhile
+        capture.cancelJudging();
         gate.open();
         QCOMPARE(finished.count(), 1);
-        QCOMPARE(finished.at(0).at(0).value<Session::JobKind>(), Session::JobKind::OpenSession);
+        QCOMPARE(finished.at(0).at(0).value<Capture::JobKind>(), Capture::JobKind::OpenSession);
         QCOMPARE(finished.at(0).at(1).toBool(), true);
-        QCOMPARE(session.store()->events().size(), std::size_t(110));
-        QVERIFY(!session.journal());
-        QVERIFY(!session.isReadOnly());
-        QCOMPARE(storeViolations(session), expectedViolations(contract, session));
+        QCOMPARE(capture.store()->events().size(), std::size_t(110));
+        QVERIFY(!capture.journal());
+        QVERIFY(!capture.isReadOnly());
+        QCOMPARE(storeViolations(capture), expectedViolations(contract, capture));
 
-        session.setJudgeHookForTesting({});
-        session.openSessionFileInBackground(file);
-        QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 60000);
+        capture.setJudgeHookForTesting({});
+        capture.openSessionFileInBackground(file);
+        QTRY_VERIFY_WITH_TIMEOUT(!capture.isJudging(), 60000);
         QCOMPARE(finished.count(), 2);
         QCOMPARE(finished.at(1).at(1).toBool(), false);
         QVERIFY(finished.at(1).at(2).toString().isEmpty());
         QCOMPARE(started.count(), 2); // once per job (reading, then judging)
-        QCOMPARE(session.store()->events().size(), std::size_t(3000));
-        QCOMPARE(session.store()->events().front()->seq, qint64(1));
-        QVERIFY(session.journal());
-        QCOMPARE(session.journal()->path(), file);
-        QVERIFY(!session.isReadOnly());
-        QCOMPARE(session.contractName(), std::string("reload-b"));
-        QCOMPARE(storeViolations(session), expectedViolations(contract, session, false));
+        QCOMPARE(capture.store()->events().size(), std::size_t(3000));
+        QCOMPARE(capture.store()->events().front()->seq, qint64(1));
+        QVERIFY(capture.journal());
+        QCOMPARE(capture.journal()->path(), file);
+        QVERIFY(!capture.isReadOnly());
+        QCOMPARE(capture.contractName(), std::string("reload-b"));
+        QCOMPARE(storeViolations(capture), expectedViolations(contract, capture, false));
         // Capture continues into the file.
-        ingest(session, 3000, 5, 5);
-        QCOMPARE(session.store()->events().back()->seq, qint64(3005));
+        ingest(capture, 3000, 5, 5);
+        QCOMPARE(capture.store()->events().back()->seq, qint64(3005));
     }
 
     // Import in the background: read-only, judged as a closed input; a file that cannot be read changes
     // nothing; Cancel while reading changes nothing.
     void importInBackground()
     {
-        Session session;
+        Capture capture;
         const auto contract = makeContract(false);
-        session.setContractNow(contract, "a");
-        ingest(session, 0, 50);
-        QSignalSpy finished(&session, &Session::judgingFinished);
+        capture.setContractNow(contract, "a");
+        ingest(capture, 0, 50);
+        QSignalSpy finished(&capture, &Capture::judgingFinished);
 
         QTemporaryDir dir;
-        session.importFileInBackground(dir.filePath(QStringLiteral("missing.ndjson")));
-        QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 30000);
+        capture.importFileInBackground(dir.filePath(QStringLiteral("missing.ndjson")));
+        QTRY_VERIFY_WITH_TIMEOUT(!capture.isJudging(), 30000);
         QCOMPARE(finished.count(), 1);
-        QCOMPARE(finished.at(0).at(0).value<Session::JobKind>(), Session::JobKind::Import);
+        QCOMPARE(finished.at(0).at(0).value<Capture::JobKind>(), Capture::JobKind::Import);
         QVERIFY(!finished.at(0).at(2).toString().isEmpty());
-        QCOMPARE(session.store()->events().size(), std::size_t(50));
-        QVERIFY(!session.isReadOnly());
+        QCOMPARE(capture.store()->events().size(), std::size_t(50));
+        QVERIFY(!capture.isReadOnly());
 
         const QString sample = QStringLiteral(EVENTLENS_TEST_DATA "/open-design/valid.ndjson");
-        session.importFileInBackground(sample);
-        session.cancelJudging(); // still reading: its result is dropped when it comes
+        capture.importFileInBackground(sample);
+        capture.cancelJudging(); // still reading: its result is dropped when it comes
         QCOMPARE(finished.count(), 2);
         QCOMPARE(finished.at(1).at(1).toBool(), true);
         QTest::qWait(100);
-        QCOMPARE(session.store()->events().size(), std::size_t(50));
-        QVERIFY(!session.isReadOnly());
+        QCOMPARE(capture.store()->events().size(), std::size_t(50));
+        QVERIFY(!capture.isReadOnly());
 
-        session.importFileInBackground(sample);
-        QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 30000);
+        capture.importFileInBackground(sample);
+        QTRY_VERIFY_WITH_TIMEOUT(!capture.isJudging(), 30000);
         QCOMPARE(finished.count(), 3);
         QCOMPARE(finished.at(2).at(1).toBool(), false);
         QVERIFY2(finished.at(2).at(2).toString().isEmpty(), qPrintable(finished.at(2).at(2).toString()));
-        QVERIFY(session.isReadOnly());
-        QCOMPARE(session.store()->events().size(), std::size_t(21));
-        QCOMPARE(storeViolations(session), expectedViolations(contract, session, true));
+        QVERIFY(capture.isReadOnly());
+        QCOMPARE(capture.store()->events().size(), std::size_t(21));
+        QCOMPARE(storeViolations(capture), expectedViolations(contract, capture, true));
 
         // A contract change during an import is judged and installed with it.
-        session.importFileInBackground(sample);
+        capture.importFileInBackground(sample);
         const auto strict = makeContract(true);
         bool applied = false;
-        session.setContract(strict, "b", [&](bool ok) { applied = ok; });
-        QCOMPARE(session.contractName(), std::string("reload-a"));
-        QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 30000);
+        capture.setContract(strict, "b", [&](bool ok) { applied = ok; });
+        QCOMPARE(capture.contractName(), std::string("reload-a"));
+        QTRY_VERIFY_WITH_TIMEOUT(!capture.isJudging(), 30000);
         QVERIFY(applied);
-        QCOMPARE(session.contractName(), std::string("reload-b"));
-        QCOMPARE(storeViolations(session), expectedViolations(strict, session, true));
+        QCOMPARE(capture.contractName(), std::string("reload-b"));
+        QCOMPARE(storeViolations(capture), expectedViolations(strict, capture, true));
     }
 };
 

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Pass-through mode against a real local upstream that shares no code with EventLens: Python's own HTTP
 // server (upstream.py), so a framing bug in the sink cannot be cancelled out by the same bug upstream.
-#include "decode/decode.h"
-#include "ingest/ingestserver.h"
-#include "session.h"
+#include "pipeline/capture.h"
+#include "pipeline/ingestserver.h"
+#include "wire/decode.h"
 
 #include <QElapsedTimer>
 #include <QNetworkAccessManager>
@@ -77,7 +77,7 @@ Answer get(quint16 port, const QString& pathAndQuery)
 class TestProxy : public QObject
 {
     Q_OBJECT
-    Session* m_session = nullptr;
+    Capture* m_capture = nullptr;
     IngestServer* m_sink = nullptr;
     QProcess* m_upstream = nullptr;
     quint16 m_upstreamPort = 0;
@@ -134,8 +134,8 @@ private Q_SLOTS:
         m_upstreamPort = static_cast<quint16>(line.mid(10).trimmed().toUInt());
         QVERIFY(m_upstreamPort != 0);
         setReply(200, Json {{"status", "Ok"}}, {{"X-Upstream", "yes"}});
-        m_session = new Session;
-        m_sink = new IngestServer(m_session);
+        m_capture = new Capture;
+        m_sink = new IngestServer(m_capture);
         QVERIFY(m_sink->listen(QHostAddress::LocalHost, 0));
         UpstreamConfig cfg;
         cfg.url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_upstreamPort));
@@ -145,7 +145,7 @@ private Q_SLOTS:
     void cleanup()
     {
         delete m_sink;
-        delete m_session;
+        delete m_capture;
         m_upstream->closeWriteChannel(); // upstream.py ends when its standard input closes
         if (!m_upstream->waitForFinished(5000))
             m_upstream->kill();
@@ -177,9 +177,9 @@ private Q_SLOTS:
         QCOMPARE(up.header("X-Test-Id"), std::string("t-42"));
         QCOMPARE(up.header("X-Forwarded-For"), std::string("127.0.0.1"));
         // Captured locally too, with the upstream's status and latency.
-        QCOMPARE(m_session->store()->events().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
         const EventStore::Upstream* info
-            = m_session->store()->upstream(m_session->store()->events().front()->requestId);
+            = m_capture->store()->upstream(m_capture->store()->events().front()->requestId);
         QVERIFY(info);
         QCOMPARE(info->status, 200);
         QVERIFY(info->latencyMs >= 0);
@@ -201,7 +201,7 @@ private Q_SLOTS:
             R"({"event":"x","properties":{"distinct_id":"d","token":"t"}})", {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, status);
         QCOMPARE(a.header("Retry-After"), QByteArray("7"));
-        QCOMPARE(m_session->store()->events().size(), std::size_t(1)); // still captured
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(1)); // still captured
     }
 
     void flagsAreForwarded()
@@ -230,8 +230,8 @@ private Q_SLOTS:
             {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, 502);
         QVERIFY(a.body.contains("upstream unreachable"));
-        QCOMPARE(m_session->store()->events().size(), std::size_t(1));
-        QCOMPARE(m_session->store()->upstream(m_session->store()->events().front()->requestId)->status, -1);
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->upstream(m_capture->store()->events().front()->requestId)->status, -1);
 
         cfg.failOpen = true;
         m_sink->setUpstream(cfg);
@@ -239,7 +239,7 @@ private Q_SLOTS:
             {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, 200);
         QCOMPARE(a.body, QByteArray(R"({"status":1})"));
-        QCOMPARE(m_session->store()->events().size(), std::size_t(2));
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(2));
     }
 
     void upstreamSlowIs504()
@@ -248,7 +248,7 @@ private Q_SLOTS:
         const Answer a = post(m_sink->port(), QStringLiteral("/e/"),
             R"({"event":"x","properties":{"distinct_id":"d"}})", {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, 504);
-        QCOMPARE(m_session->store()->events().size(), std::size_t(1));
+        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
     }
 
     void hostHeaderNeverRoutes()

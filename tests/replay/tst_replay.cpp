@@ -1,13 +1,13 @@
 // SPDX-License-Identifier: MIT
 // Replay: scenario files (format, templates, clear errors), verdict comparison, and every built-in
 // scenario replayed over real HTTP into a headless EventLens sink with its expected verdict asserted.
-#include "decode/decode.h"
-#include "ingest/httpserver.h"
-#include "ingest/ingestserver.h"
 #include "localsink.h"
+#include "pipeline/capture.h"
+#include "pipeline/ingestserver.h"
 #include "replay/replayengine.h"
 #include "replay/scenario.h"
-#include "session.h"
+#include "transport/httpserver.h"
+#include "wire/decode.h"
 
 #include <QSignalSpy>
 #include <QTcpServer>

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The Replay panel, offscreen: scenario list, target/key/speed fields, progress, per-run results, cancel.
-#include "ingest/ingestserver.h"
 #include "localsink.h"
+#include "pipeline/capture.h"
+#include "pipeline/ingestserver.h"
 #include "replaypanel.h"
-#include "session.h"
 
 #include <QApplication>
 #include <QComboBox>

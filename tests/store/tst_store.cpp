@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: MIT
 // Tests of the session journal (core/store/journal) and of the export / import formats (core/store/exchange,
-// core/ingest/importer).
-#include "decode/decode.h"
-#include "decode/eventslice.h"
-#include "event.h"
-#include "ingest/importer.h"
-#include "ingest/journalrequest.h"
-#include "session.h"
+// core/pipeline/importer).
+#include "model/event.h"
+#include "pipeline/capture.h"
+#include "pipeline/importer.h"
+#include "pipeline/journalrequest.h"
 #include "store/eventstore.h"
 #include "store/exchange.h"
 #include "store/journal.h"
+#include "wire/decode.h"
+#include "wire/eventslice.h"
 
 #include "jsoncompare.h"
 
@@ -369,7 +369,7 @@ void TestStore::fillSession(SessionJournal& journal, EventStore& store, std::vec
         jr.status = status;
         jr.reason = reason;
         if (status == 200 && classifyPath(req.path) == Endpoint::Recording) {
-            const DecodeResult decoded = decodeIngest(req, Endpoint::Recording); // what Session::commit journals
+            const DecodeResult decoded = decodeIngest(req, Endpoint::Recording); // what Capture::commit journals
             jr.recordings = decoded.ok() ? qint64(decoded.events.size()) : 0;
         }
         jr.responseHeaders = {{"Content-Type", "application/json"}, {"Access-Control-Allow-Origin", "*"}};
@@ -1233,16 +1233,16 @@ void TestStore::csvExport()
 void TestStore::harRoundTrip()
 {
     QTemporaryDir dir;
-    const QString session = dir.filePath(QStringLiteral("h.elsession"));
+    const QString capture = dir.filePath(QStringLiteral("h.elsession"));
     SessionJournal journal;
-    QVERIFY(journal.open(session, nullptr));
+    QVERIFY(journal.open(capture, nullptr));
     journal.setContractOrigin("builtin:open-design");
     EventStore store;
     std::vector<JournalRequest> requests;
     fillSession(journal, store, requests);
     SessionData data;
     QString error;
-    QVERIFY2(SessionJournal::load(session, data, &error), qPrintable(error));
+    QVERIFY2(SessionJournal::load(capture, data, &error), qPrintable(error));
 
     const QString har = dir.filePath(QStringLiteral("session.har"));
     QVERIFY2(exportHar(har, data, &error), qPrintable(error));
@@ -1396,8 +1396,8 @@ void TestStore::recordingsReloadWithoutDecoding()
     const QString file = dir.filePath(QStringLiteral("rec.elsession"));
     QString error;
     {
-        Session session;
-        QVERIFY2(session.openSessionFile(file, &error), qPrintable(error));
+        Capture capture;
+        QVERIFY2(capture.openSessionFile(file, &error), qPrintable(error));
         HttpRequest snapshot = postRequest("/s/", {}, false);
         Json batch = Json::array();
         for (int i = 0; i < 3; ++i)
@@ -1405,12 +1405,12 @@ void TestStore::recordingsReloadWithoutDecoding()
         snapshot.body = batch.dump();
         int ok = 0;
         const auto count = [&ok](const IngestOutcome& out, bool durable) { ok += out.ok() && durable; };
-        session.ingestAsync(snapshot, Endpoint::Recording, count);
-        session.ingestAsync(postRequest("/e/", {sampleEvent("$pageview", 1)}, false), Endpoint::Capture, count);
-        session.drainIngests();
+        capture.ingestAsync(snapshot, Endpoint::Recording, count);
+        capture.ingestAsync(postRequest("/e/", {sampleEvent("$pageview", 1)}, false), Endpoint::Capture, count);
+        capture.drainIngests();
         QTRY_COMPARE(ok, 2); // acknowledged once durable
-        QCOMPARE(session.store()->recordingCount(), qint64(3));
-        session.closeSessionFile();
+        QCOMPARE(capture.store()->recordingCount(), qint64(3));
+        capture.closeSessionFile();
     }
     SessionData data;
     QVERIFY2(SessionJournal::load(file, data, &error), qPrintable(error));
@@ -1436,8 +1436,8 @@ void TestStore::recordingsReloadWithoutDecoding()
     journal.close();
     QVERIFY2(SessionJournal::load(file, data, &error), qPrintable(error));
     QCOMPARE(data.recordings, qint64(8));
-    // A session that opens the file again shows them too (Session::loadData once forgot them).
-    Session reopened;
+    // A session that opens the file again shows them too (Capture::loadData once forgot them).
+    Capture reopened;
     QVERIFY2(reopened.openSessionFile(file, &error), qPrintable(error));
     QCOMPARE(reopened.store()->recordingCount(), qint64(8));
     reopened.closeSessionFile();
@@ -1745,7 +1745,7 @@ void TestStore::importKeepsWhatTheFileHad()
     QCOMPARE(both.substr(lines[1].begin, lines[1].size()), y);
 }
 
-// Session::request(): from the session file, from an import, or why not.
+// Capture::request(): from the session file, from an import, or why not.
 void TestStore::sessionRequest()
 {
     QTemporaryDir dir;
@@ -1753,26 +1753,26 @@ void TestStore::sessionRequest()
     JournalRequest got;
     const HttpRequest sent = postRequest("/batch/", {sampleEvent("a", 1), sampleEvent("b", 2)}, true);
     {
-        Session session;
-        QVERIFY2(session.openSessionFile(dir.filePath(QStringLiteral("s.elsession")), &error), qPrintable(error));
-        session.journal()->setCommitDelay(60 * 60 * 1000); // committed to the store, not yet to the file
-        const qint64 id = session.ingestAsync(sent, Endpoint::Batch, [](const IngestOutcome&, bool) {});
-        session.drainIngests();
-        QCOMPARE(session.store()->events().size(), std::size_t(2));
-        QVERIFY(session.journal()->pendingCount() > 0);
-        QVERIFY2(session.request(id, got, &error), qPrintable(error));
+        Capture capture;
+        QVERIFY2(capture.openSessionFile(dir.filePath(QStringLiteral("s.elsession")), &error), qPrintable(error));
+        capture.journal()->setCommitDelay(60 * 60 * 1000); // committed to the store, not yet to the file
+        const qint64 id = capture.ingestAsync(sent, Endpoint::Batch, [](const IngestOutcome&, bool) {});
+        capture.drainIngests();
+        QCOMPARE(capture.store()->events().size(), std::size_t(2));
+        QVERIFY(capture.journal()->pendingCount() > 0);
+        QVERIFY2(capture.request(id, got, &error), qPrintable(error));
         QCOMPARE(got.id, id);
         QCOMPARE(got.method, std::string("POST"));
         QCOMPARE(got.path, std::string("/batch/"));
         QVERIFY(got.body == sent.body);
-        QVERIFY(!session.request(id + 1, got, &error));
+        QVERIFY(!capture.request(id + 1, got, &error));
         QVERIFY2(error.contains(QStringLiteral("no request #%1").arg(id + 1)), qPrintable(error));
     }
     {
-        Session session; // --no-session
-        const qint64 id = session.ingestAsync(sent, Endpoint::Batch, [](const IngestOutcome&, bool) {});
-        session.drainIngests();
-        QVERIFY(!session.request(id, got, &error));
+        Capture capture; // --no-session
+        const qint64 id = capture.ingestAsync(sent, Endpoint::Batch, [](const IngestOutcome&, bool) {});
+        capture.drainIngests();
+        QVERIFY(!capture.request(id, got, &error));
         QCOMPARE(error, QStringLiteral("requests are not kept: started with --no-session"));
     }
     {
@@ -1785,20 +1785,20 @@ void TestStore::sessionRequest()
                 R"([{"event":"b","distinct_id":"u"}])"
                 "\n");
         f.close();
-        Session session;
-        QVERIFY2(session.importFile(file, &error), qPrintable(error));
-        QVERIFY2(session.request(2, got, &error), qPrintable(error));
+        Capture capture;
+        QVERIFY2(capture.importFile(file, &error), qPrintable(error));
+        QVERIFY2(capture.request(2, got, &error), qPrintable(error));
         QCOMPARE(got.body, std::string(R"([{"event":"b","distinct_id":"u"}])"));
         QCOMPARE(got.source, file.toStdString() + ":2");
-        QVERIFY(!session.request(3, got, &error));
+        QVERIFY(!capture.request(3, got, &error));
         QVERIFY2(error.contains(QLatin1String("not kept")), qPrintable(error));
-        session.reset();
-        QVERIFY(!session.request(2, got, &error));
+        capture.reset();
+        QVERIFY(!capture.request(2, got, &error));
         // A session file shown read-only: its requests too.
         const QString har = dir.filePath(QStringLiteral("s.elsession"));
-        QVERIFY2(session.importFile(har, &error), qPrintable(error));
-        QVERIFY(session.isReadOnly());
-        QVERIFY2(session.request(1, got, &error), qPrintable(error));
+        QVERIFY2(capture.importFile(har, &error), qPrintable(error));
+        QVERIFY(capture.isReadOnly());
+        QVERIFY2(capture.request(1, got, &error), qPrintable(error));
         QVERIFY(got.body == sent.body);
     }
 }

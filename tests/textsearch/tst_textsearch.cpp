@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
-// Data-driven tests of the case-insensitive substring search (core/textsearch): every case runs through each
+// Data-driven tests of the case-insensitive substring search (core/model/textsearch): every case runs through each
 // kernel this machine can run (scalar, SSE2, AVX2), on short haystacks and on padded ones long enough for
 // the SIMD loops. Haystacks are copied into exactly sized heap blocks so ASan catches any over-read.
-#include "textsearch.h"
+#include "model/textsearch.h"
 
 #include <QTest>
 

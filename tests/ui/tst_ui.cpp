@@ -10,13 +10,13 @@
 #include "eventtablemodel.h"
 #include "faultspanel.h"
 #include "filterbar.h"
-#include "ingest/ingestserver.h"
 #include "mainwindow.h"
+#include "pipeline/capture.h"
+#include "pipeline/ingestserver.h"
 #include "propertytreemodel.h"
 #include "rejectedmodel.h"
 #include "runsmodel.h"
 #include "runtimetype.h"
-#include "session.h"
 #include "store/eventstore.h"
 #include "uiutil.h"
 
@@ -144,12 +144,12 @@ Json runEvent(const std::string& name, const std::string& distinctId, const std:
  * Hands \a request to the session the way the sink does (ingestAsync: decoded and judged on a worker,
  * committed in order on this thread) and waits until it is committed.
  */
-IngestOutcome ingestLikeTheSink(Session& session, HttpRequest request, Endpoint endpoint)
+IngestOutcome ingestLikeTheSink(Capture& capture, HttpRequest request, Endpoint endpoint)
 {
     IngestOutcome outcome;
     outcome.status = 0;
-    session.ingestAsync(std::move(request), endpoint, [&outcome](const IngestOutcome& o, bool) { outcome = o; });
-    session.drainIngests();
+    capture.ingestAsync(std::move(request), endpoint, [&outcome](const IngestOutcome& o, bool) { outcome = o; });
+    capture.drainIngests();
     return outcome;
 }
 
@@ -897,15 +897,15 @@ void TestUi::funnelCounts()
 
 void TestUi::rejectedModel()
 {
-    Session session;
-    RejectedModel model(session.store());
+    Capture capture;
+    RejectedModel model(capture.store());
     QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
     HttpRequest bad;
     bad.method = "POST";
     bad.path = "/batch/";
     bad.body = std::string("{not json\x01\x02", 11);
-    session.reject(bad, 400, "invalid JSON");
-    session.reject(bad, 413, "too large");
+    capture.reject(bad, 400, "invalid JSON");
+    capture.reject(bad, 413, "too large");
     QCOMPARE(model.rowCount(), 0); // announced on the throttle timer
     QTRY_COMPARE(model.rowCount(), 2);
     QCOMPARE(model.index(0, RejectedModel::MethodColumn).data().toString(), QStringLiteral("POST"));
@@ -913,20 +913,20 @@ void TestUi::rejectedModel()
     QCOMPARE(model.index(0, RejectedModel::StatusColumn).data().toInt(), 400);
     QCOMPARE(model.index(1, RejectedModel::ReasonColumn).data().toString(), QStringLiteral("too large"));
     QCOMPARE(model.index(0, RejectedModel::FirstBytesColumn).data().toString(), QStringLiteral("{not json··"));
-    session.reset();
+    capture.reset();
     QCOMPARE(model.rowCount(), 0);
 }
 
 void TestUi::mainWindowSmoke()
 {
-    Session session; // no contract: counts and views only (violations are injected below)
-    MainWindow window(&session);
+    Capture capture; // no contract: counts and views only (violations are injected below)
+    MainWindow window(&capture);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QAbstractItemModelTester proxyTester(
         window.eventView()->model(), QAbstractItemModelTester::FailureReportingMode::QtTest);
 
-    const IngestOutcome ok = ingestLikeTheSink(session,
+    const IngestOutcome ok = ingestLikeTheSink(capture,
         batchRequest(Json::array({runEvent("run_created", "d1", "r1", "byok"),
             runEvent("run_finished", "d1", "r1", "byok"), runEvent("page_view", "d2", "r2", "both")})),
         Endpoint::Batch);
@@ -934,7 +934,7 @@ void TestUi::mainWindowSmoke()
     QCOMPARE(ok.events, std::size_t(3));
     HttpRequest bad = batchRequest(Json::array());
     bad.body = "{broken";
-    QVERIFY(ingestLikeTheSink(session, bad, Endpoint::Batch).status >= 400);
+    QVERIFY(ingestLikeTheSink(capture, bad, Endpoint::Batch).status >= 400);
 
     QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
     QTRY_VERIFY2(window.statusSummary().contains(QStringLiteral("3 events")), qPrintable(window.statusSummary()));
@@ -947,7 +947,7 @@ void TestUi::mainWindowSmoke()
 
     // A violation arrives later for the third event: status column, status bar.
     const qint64 third = window.eventModel()->index(2, 0).data(EventTableModel::SeqRole).toLongLong();
-    session.store()->addViolations({violation(third, "error")});
+    capture.store()->addViolations({violation(third, "error")});
     QTRY_COMPARE(
         window.eventModel()->index(2, EventTableModel::StatusColumn).data().toString(), QStringLiteral("1 error"));
     QTRY_VERIFY2(
@@ -975,7 +975,7 @@ void TestUi::mainWindowSmoke()
     window.pauseAction()->trigger();
     QVERIFY(window.eventModel()->isPaused());
     ingestLikeTheSink(
-        session, batchRequest(Json::array({runEvent("run_created", "d3", "r3", "local_cli")})), Endpoint::Batch);
+        capture, batchRequest(Json::array({runEvent("run_created", "d3", "r3", "local_cli")})), Endpoint::Batch);
     QTRY_VERIFY2(window.statusSummary().contains(QStringLiteral("Paused · 1 new")), qPrintable(window.statusSummary()));
     QCOMPARE(view->model()->rowCount(), 3);
     QVERIFY(window.statusSummary().contains(QStringLiteral("4 events"))); // captured all the same
@@ -991,7 +991,7 @@ void TestUi::mainWindowSmoke()
     QCOMPARE(view->model()->rowCount(), 4);
 
     // Clear (Ctrl+L).
-    window.clearSession();
+    window.clearEvents();
     QCOMPARE(view->model()->rowCount(), 0);
     QTRY_VERIFY(window.statusSummary().contains(QStringLiteral("0 events")));
     QCOMPARE(window.detailPane()->currentSeq(), 0);
@@ -1002,13 +1002,13 @@ void TestUi::exportReportInTheBackground()
 {
     // File ▸ Export Report… without its dialogs: the report is made on a worker and written; the window gets the
     // action back and says so. With a filter, only the rows shown count.
-    Session session;
-    MainWindow window(&session);
+    Capture capture;
+    MainWindow window(&capture);
     Json batch = Json::array();
     for (int i = 0; i < 30; ++i)
         batch.push_back(runEvent(i % 3 ? "page_view" : "run_created", "d" + std::to_string(i), "r" + std::to_string(i),
             i % 2 ? "byok" : "amr_cloud"));
-    ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
+    ingestLikeTheSink(capture, batchRequest(batch), Endpoint::Batch);
     QTRY_COMPARE(window.eventModel()->rowCount(), 30);
     QTemporaryDir dir;
     const QString html = dir.filePath(QStringLiteral("all.html"));
@@ -1037,12 +1037,12 @@ void TestUi::compareWithBaseline()
 {
     // File ▸ Compare With…: the session (the BYOK scenarios, runtime_type on every run event) against the baseline
     // recorded before the change (runtime_type stripped): coverage gains, no regression; a finding filters the table.
-    Session session;
+    Capture capture;
     std::string contractError;
-    QVERIFY2(session.loadContractNow("builtin:open-design", contractError), contractError.c_str());
+    QVERIFY2(capture.loadContractNow("builtin:open-design", contractError), contractError.c_str());
     QString error;
-    QVERIFY2(session.importFile(QStringLiteral(EVENTLENS_TEST_DATA "/diff/after.ndjson"), &error), qPrintable(error));
-    MainWindow window(&session);
+    QVERIFY2(capture.importFile(QStringLiteral(EVENTLENS_TEST_DATA "/diff/after.ndjson"), &error), qPrintable(error));
+    MainWindow window(&capture);
     window.setCompareFunction(&compareRecordings);
     QTRY_COMPARE(window.eventModel()->rowCount(), 18);
     window.compareWith(QStringLiteral(EVENTLENS_TEST_DATA "/diff/before.ndjson"));
@@ -1072,7 +1072,7 @@ void TestUi::compareWithBaseline()
     QCOMPARE(window.eventProxy()->nameFilter(), QStringLiteral("run_created"));
 
     // The other way round the same comparison regresses (as `eventlens diff` exits 1).
-    QVERIFY(session.importFile(QStringLiteral(EVENTLENS_TEST_DATA "/diff/before.ndjson"), &error));
+    QVERIFY(capture.importFile(QStringLiteral(EVENTLENS_TEST_DATA "/diff/before.ndjson"), &error));
     QTRY_COMPARE(window.eventModel()->rowCount(), 18);
     window.compareWith(QStringLiteral(EVENTLENS_TEST_DATA "/diff/after.ndjson"));
     QTRY_VERIFY_WITH_TIMEOUT(dialog->verdictText().contains(QStringLiteral("REGRESSED")), 20000);
@@ -1091,9 +1091,9 @@ void TestUi::faultsPanel()
 {
     // The Faults tab edits the sink's own fault list (the one POST /eventlens/v1/faults edits): presets, the form
     // (a refused fault says why), hits as requests come, removal.
-    Session session;
-    MainWindow window(&session);
-    IngestServer server(&session);
+    Capture capture;
+    MainWindow window(&capture);
+    IngestServer server(&capture);
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     FaultsPanel* panel = window.faultsPanel();
     QVERIFY(!panel->isEnabled()); // no sink yet
@@ -1114,7 +1114,7 @@ void TestUi::faultsPanel()
     QCOMPARE(reply.status, 429);
     panel->refresh();
     QCOMPARE(panel->faultList()->topLevelItem(0)->text(4), QStringLiteral("1"));
-    QCOMPARE(session.store()->rejected().size(), std::size_t(1));
+    QCOMPARE(capture.store()->rejected().size(), std::size_t(1));
 
     // The form: a delay with a share; then one the injector refuses is explained, not added.
     panel->findChild<QComboBox*>(QStringLiteral("faultMode"))->setCurrentIndex(1); // delay
@@ -1147,19 +1147,19 @@ void TestUi::coverageTabLiveAndFilters()
 {
     // The Coverage tab follows the session's live count; a click on a cell filters the table to the events that lack
     // the property, a click on a value to those that carry it; the filter bar shows the filter and clears it.
-    Session session;
-    MainWindow window(&session);
+    Capture capture;
+    MainWindow window(&capture);
     window.resize(1400, 900);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     window.coverageDock()->show();
     window.coverageDock()->raise();
-    const auto feed = [&session](int from, int n) {
+    const auto feed = [&capture](int from, int n) {
         Json batch = Json::array();
         for (int i = from; i < from + n; ++i) // every 4th run_created lacks runtime_type
             batch.push_back(runEvent(i % 2 ? "page_view" : "run_created", "d" + std::to_string(i),
                 "r" + std::to_string(i), i % 8 == 0 ? Json() : Json(i % 3 ? "byok" : "amr_cloud")));
-        ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
+        ingestLikeTheSink(capture, batchRequest(batch), Endpoint::Batch);
     };
     feed(0, 40);
     CoveragePanel* panel = window.coveragePanel();
@@ -1216,7 +1216,7 @@ void TestUi::coverageTabLiveAndFilters()
     if (const QByteArray dir = qgetenv("EVENTLENS_SCREENSHOT_DIR"); !dir.isEmpty()) {
         // For the README: the same traffic judged by the built-in contract (required properties flagged red).
         std::string error;
-        QVERIFY2(session.loadContractNow("builtin:open-design", error), error.c_str());
+        QVERIFY2(capture.loadContractNow("builtin:open-design", error), error.c_str());
         panel->activateCell("run_created", "runtime_type");
         QTest::qWait(100);
         window.grab().save(QString::fromLocal8Bit(dir) + QStringLiteral("/coverage-tab.png"));
@@ -1225,17 +1225,17 @@ void TestUi::coverageTabLiveAndFilters()
 
 void TestUi::mainWindowTailFollow()
 {
-    Session session;
-    MainWindow window(&session);
+    Capture capture;
+    MainWindow window(&capture);
     window.resize(1200, 700);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     QTableView* view = window.eventView();
-    const auto feed = [&session](int n) {
+    const auto feed = [&capture](int n) {
         Json batch = Json::array();
         for (int i = 0; i < n; ++i)
             batch.push_back(runEvent("page_view", "d" + std::to_string(i), "r", "none"));
-        ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
+        ingestLikeTheSink(capture, batchRequest(batch), Endpoint::Batch);
     };
     feed(200);
     QTRY_COMPARE(view->model()->rowCount(), 200);
@@ -1256,11 +1256,11 @@ void TestUi::mainWindowTailFollow()
 
 void TestUi::mainWindowViolationSelectsNode()
 {
-    Session session;
-    MainWindow window(&session);
+    Capture capture;
+    MainWindow window(&capture);
     window.show();
     // Two events of the same user: runtime_type flips none -> byok; then one without runtime_type.
-    ingestLikeTheSink(session,
+    ingestLikeTheSink(capture,
         batchRequest(Json::array({runEvent("page_view", "d1", "r1", "none"), runEvent("page_view", "d1", "r1", "byok"),
             runEvent("run_created", "d1", "r9", nullptr)})),
         Endpoint::Batch);
@@ -1269,7 +1269,7 @@ void TestUi::mainWindowViolationSelectsNode()
     const qint64 last = window.eventModel()->index(2, 0).data(EventTableModel::SeqRole).toLongLong();
     Violation missing = violation(last, "error", "/properties/runtime_type");
     missing.message = "required property runtime_type is missing";
-    session.store()->addViolations({violation(last, "warning", "/event"), missing});
+    capture.store()->addViolations({violation(last, "warning", "/event"), missing});
 
     // runtime_type is inferred as registered ($lib etc. repeat), so the flip shows only with the contract's
     // list; without a contract it is a plain property. The registered ones are grouped as super-properties.
@@ -1305,12 +1305,12 @@ void TestUi::mainWindowViolationSelectsNode()
 
 void TestUi::mainWindowWithContract()
 {
-    Session session;
+    Capture capture;
     std::string error;
-    QVERIFY2(session.loadContract("builtin:open-design", error), error.c_str());
-    MainWindow window(&session);
+    QVERIFY2(capture.loadContract("builtin:open-design", error), error.c_str());
+    MainWindow window(&capture);
     window.show();
-    ingestLikeTheSink(session,
+    ingestLikeTheSink(capture,
         batchRequest(Json::array({runEvent("run_created", "d1", "r1", "none"),
             runEvent("run_finished", "d1", "r1", "byok"), runEvent("run_created", "d1", "r2", nullptr)})),
         Endpoint::Batch);
@@ -1324,7 +1324,7 @@ void TestUi::mainWindowWithContract()
     QSignalSpy runsReset(window.runsModel(), &QAbstractItemModel::modelReset);
     QSignalSpy runsChanged(window.runsModel(), &QAbstractItemModel::dataChanged);
     ingestLikeTheSink(
-        session, batchRequest(Json::array({runEvent("run_finished", "d1", "r2", nullptr)})), Endpoint::Batch);
+        capture, batchRequest(Json::array({runEvent("run_finished", "d1", "r2", nullptr)})), Endpoint::Batch);
     QCOMPARE(runsReset.count(), 0);
     QVERIFY(runsChanged.count() >= 1);
     QCOMPARE(window.runsModel()->rowCount(), 2);
@@ -1335,7 +1335,7 @@ void TestUi::mainWindowWithContract()
     QVERIFY(rt.data(PropertyTreeModel::ChangedRole).toBool());
     QVERIFY(window.detailPane()->violationList()->topLevelItemCount() > 0);
     // A reset starts the runs over.
-    session.reset();
+    capture.reset();
     QCOMPARE(runsReset.count(), 1);
     QCOMPARE(window.runsModel()->rowCount(), 0);
     window.close();
@@ -1345,43 +1345,43 @@ void TestUi::mainWindowWithContract()
 // keeps the previous contract; a reload that finishes says so and shows the new contract.
 void TestUi::mainWindowReloadProgressAndCancel()
 {
-    Session session;
+    Capture capture;
     std::string error;
-    QVERIFY2(session.loadContract("builtin:open-design", error), error.c_str());
-    MainWindow window(&session);
+    QVERIFY2(capture.loadContract("builtin:open-design", error), error.c_str());
+    MainWindow window(&capture);
     window.show();
     Json batch = Json::array();
     for (int i = 0; i < 3000; ++i)
         batch.push_back(runEvent(i % 2 ? "run_finished" : "run_created", "d1", "r" + std::to_string(i / 2), "byok"));
-    ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
+    ingestLikeTheSink(capture, batchRequest(batch), Endpoint::Batch);
     QTRY_COMPARE(window.eventView()->model()->rowCount(), 3000);
-    const ContractEngine* engine = session.engine();
+    const ContractEngine* engine = capture.engine();
     QVERIFY(!window.jobProgress()->isVisible());
     QVERIFY(!window.jobCancelButton()->isVisible());
 
     // Hold the judge workers so the job is still running when Cancel is clicked.
     auto closed = std::make_shared<std::atomic<bool>>(true);
-    session.setJudgeHookForTesting([closed] {
+    capture.setJudgeHookForTesting([closed] {
         while (closed->load())
             QThread::msleep(1);
     });
     window.reloadContract();
-    QVERIFY(session.isJudging());
+    QVERIFY(capture.isJudging());
     QVERIFY(window.jobProgress()->isVisible());
     QVERIFY(window.jobCancelButton()->isVisible());
     QTest::mouseClick(window.jobCancelButton(), Qt::LeftButton);
-    QVERIFY(!session.isJudging());
+    QVERIFY(!capture.isJudging());
     QVERIFY(!window.jobProgress()->isVisible());
     QVERIFY(window.statusBar()->currentMessage().contains(QStringLiteral("cancelled")));
-    QCOMPARE(session.engine(), engine);
+    QCOMPARE(capture.engine(), engine);
     closed->store(false);
 
-    session.setJudgeHookForTesting({});
+    capture.setJudgeHookForTesting({});
     window.reloadContract();
     QVERIFY(window.jobProgress()->isVisible());
-    QTRY_VERIFY_WITH_TIMEOUT(!session.isJudging(), 60000);
+    QTRY_VERIFY_WITH_TIMEOUT(!capture.isJudging(), 60000);
     QVERIFY(!window.jobProgress()->isVisible());
-    QVERIFY(session.engine() != engine);
+    QVERIFY(capture.engine() != engine);
     QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("reloaded")),
         qPrintable(window.statusBar()->currentMessage()));
     QVERIFY(window.statusSummary().contains(QStringLiteral("Contract: open-design")));
@@ -1419,12 +1419,12 @@ void screenshot(QWidget* widget, const char* name)
 void TestUi::rawTabShowsTheRequest()
 {
     QTemporaryDir dir;
-    Session session;
+    Capture capture;
     QString error;
-    QVERIFY2(session.openSessionFile(dir.filePath(QStringLiteral("raw.elsession")), &error), qPrintable(error));
-    IngestServer server(&session);
+    QVERIFY2(capture.openSessionFile(dir.filePath(QStringLiteral("raw.elsession")), &error), qPrintable(error));
+    IngestServer server(&capture);
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
-    MainWindow window(&session);
+    MainWindow window(&capture);
     window.resize(1500, 950);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
@@ -1512,11 +1512,11 @@ void TestUi::rawTabShowsTheRequest()
 // Started with --no-session: the pane says why there is no request.
 void TestUi::rawTabWithoutSessionFile()
 {
-    Session session;
-    MainWindow window(&session);
+    Capture capture;
+    MainWindow window(&capture);
     window.show();
     ingestLikeTheSink(
-        session, batchRequest(Json::array({runEvent("run_created", "d1", "r1", "byok")})), Endpoint::Batch);
+        capture, batchRequest(Json::array({runEvent("run_created", "d1", "r1", "byok")})), Endpoint::Batch);
     QTRY_COMPARE(window.eventView()->model()->rowCount(), 1);
     DetailPane* detail = window.detailPane();
     detail->tabs()->setCurrentIndex(DetailPane::RawTab);
@@ -1547,10 +1547,10 @@ void TestUi::rawTabOfAnImport()
                 "\n");
         f.write(line2.c_str());
     }
-    Session session;
+    Capture capture;
     QString error;
-    QVERIFY2(session.importFile(file, &error), qPrintable(error));
-    MainWindow window(&session);
+    QVERIFY2(capture.importFile(file, &error), qPrintable(error));
+    MainWindow window(&capture);
     window.show();
     QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
     DetailPane* detail = window.detailPane();
@@ -1573,10 +1573,10 @@ void TestUi::rawTabOfAnImport()
 void TestUi::rawTabLargeBodyShowsAWindow()
 {
     QTemporaryDir dir;
-    Session session;
+    Capture capture;
     QString error;
-    QVERIFY2(session.openSessionFile(dir.filePath(QStringLiteral("big.elsession")), &error), qPrintable(error));
-    MainWindow window(&session);
+    QVERIFY2(capture.openSessionFile(dir.filePath(QStringLiteral("big.elsession")), &error), qPrintable(error));
+    MainWindow window(&capture);
     window.show();
     std::vector<std::string> elements;
     std::string json = "{\"api_key\":\"k\",\r\n\"batch\":[\r\n";
@@ -1590,7 +1590,7 @@ void TestUi::rawTabLargeBodyShowsAWindow()
     HttpRequest request = batchRequest(Json::array());
     request.body = json;
     int status = 0; // answered once journaled
-    session.ingestAsync(request, Endpoint::Batch, [&status](const IngestOutcome& o, bool) { status = o.status; });
+    capture.ingestAsync(request, Endpoint::Batch, [&status](const IngestOutcome& o, bool) { status = o.status; });
     QTRY_COMPARE(status, 200);
     QTRY_COMPARE(window.eventView()->model()->rowCount(), 3000);
     DetailPane* detail = window.detailPane();
@@ -1648,13 +1648,13 @@ bool writeAll(const QString& path, const QByteArray& bytes)
 }
 
 /** Violations of \a kind (at \a path, when given) on the events named \a name. */
-int violationsOf(const Session& session, const std::string& name, ViolationKind kind, const std::string& path = {})
+int violationsOf(const Capture& capture, const std::string& name, ViolationKind kind, const std::string& path = {})
 {
     int n = 0;
-    for (const EventPtr& e : session.store()->events()) {
+    for (const EventPtr& e : capture.store()->events()) {
         if (e->name() != name)
             continue;
-        for (const Violation* v : session.store()->violationsFor(e->seq))
+        for (const Violation* v : capture.store()->violationsFor(e->seq))
             n += v->kind == kind && (path.empty() || v->path == path);
     }
     return n;
@@ -1699,19 +1699,19 @@ void TestUi::addToContractEvent()
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("contract.json"));
     QVERIFY(writeAll(path, kAddContract));
-    Session session;
+    Capture capture;
     std::string error;
-    QVERIFY2(session.loadContractNow(path.toStdString(), error), error.c_str());
-    MainWindow window(&session);
+    QVERIFY2(capture.loadContractNow(path.toStdString(), error), error.c_str());
+    MainWindow window(&capture);
     window.resize(1400, 900);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     Json batch = Json::array({runCreated(1), runCreated(2)});
     for (int i = 0; i < 3; ++i)
         batch.push_back(shareEvent(i));
-    ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
+    ingestLikeTheSink(capture, batchRequest(batch), Endpoint::Batch);
     QTRY_COMPARE(window.eventModel()->rowCount(), 5);
-    QCOMPARE(violationsOf(session, "share_link_copied", ViolationKind::Unplanned), 3);
+    QCOMPARE(violationsOf(capture, "share_link_copied", ViolationKind::Unplanned), 3);
 
     // The table's context menu: enabled on the unplanned event, disabled on the planned one.
     std::unique_ptr<QMenu> planned(window.eventMenu(rowOf(window, "run_created")));
@@ -1763,19 +1763,19 @@ void TestUi::addToContractEvent()
     QVERIFY(text.indexOf("\"share_link_copied\"") < text.indexOf("\"unplanned_events\""));
 
     // Reloaded: planned now, judged again, no longer unplanned (and nothing else is wrong with them).
-    QTRY_VERIFY(session.contract()->event("share_link_copied"));
-    QTRY_COMPARE(violationsOf(session, "share_link_copied", ViolationKind::Unplanned), 0);
+    QTRY_VERIFY(capture.contract()->event("share_link_copied"));
+    QTRY_COMPARE(violationsOf(capture, "share_link_copied", ViolationKind::Unplanned), 0);
     const qint64 shareSeq = rowOf(window, "share_link_copied").data(EventTableModel::SeqRole).toLongLong();
     QVERIFY(shareSeq > 0);
-    QCOMPARE(session.store()->violationsFor(shareSeq).size(), std::size_t(0));
-    QCOMPARE(session.contractOrigin(), path.toStdString());
+    QCOMPARE(capture.store()->violationsFor(shareSeq).size(), std::size_t(0));
+    QCOMPARE(capture.contractOrigin(), path.toStdString());
     menu.reset(window.eventMenu(rowOf(window, "share_link_copied")));
     QVERIFY(!addAction(menu.get())->isEnabled());
     QVERIFY2(window.statusBar()->currentMessage().contains(QStringLiteral("share_link_copied")),
         qPrintable(window.statusBar()->currentMessage()));
 
     // A file the parser would refuse once merged (edited since, with an unknown key) is left as it is.
-    ingestLikeTheSink(session,
+    ingestLikeTheSink(capture,
         batchRequest(Json::array({Json {{"event", "export_done"}, {"distinct_id", "d1"},
             {"properties", {{"runtime_type", "none"}, {"format", "pdf"}}}}})),
         Endpoint::Batch);
@@ -1793,7 +1793,7 @@ void TestUi::addToContractEvent()
     QVERIFY2(box->text().contains(QStringLiteral("does not load, so nothing was written"))
             && box->text().contains(QStringLiteral("bogus")),
         qPrintable(box->text()));
-    QVERIFY(session.contract()->event("share_link_copied")); // the loaded contract stays
+    QVERIFY(capture.contract()->event("share_link_copied")); // the loaded contract stays
     box->close();
     window.close();
 }
@@ -1806,19 +1806,19 @@ void TestUi::addToContractProperty()
     QVERIFY(dir.isValid());
     const QString path = dir.filePath(QStringLiteral("contract.json"));
     QVERIFY(writeAll(path, kAddContract));
-    Session session;
+    Capture capture;
     std::string error;
-    QVERIFY2(session.loadContractNow(path.toStdString(), error), error.c_str());
-    MainWindow window(&session);
+    QVERIFY2(capture.loadContractNow(path.toStdString(), error), error.c_str());
+    MainWindow window(&capture);
     window.resize(1400, 900);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
     Json batch = Json::array();
     for (int i = 0; i < 4; ++i)
         batch.push_back(runCreated(i, i < 3 ? Json {{"tab_count", i + 1}} : Json::object()));
-    ingestLikeTheSink(session, batchRequest(batch), Endpoint::Batch);
+    ingestLikeTheSink(capture, batchRequest(batch), Endpoint::Batch);
     QTRY_COMPARE(window.eventModel()->rowCount(), 4);
-    QVERIFY(!canAddToContract(session, "run_created")); // planned
+    QVERIFY(!canAddToContract(capture, "run_created")); // planned
 
     // The property tree: Add to Contract… on tab_count; disabled on run_id (named), runtime_type (a global) and $lib.
     window.eventView()->setCurrentIndex(rowOf(window, "run_created"));
@@ -1869,9 +1869,9 @@ void TestUi::addToContractProperty()
     const Json& schema = doc["events"]["run_created"]["schema"];
     JSON_COMPARE(schema["properties"]["tab_count"], shown);
     JSON_COMPARE(schema["required"], Json({"run_id"}));
-    QTRY_VERIFY(!canAddToContract(session, "run_created", "tab_count"));
+    QTRY_VERIFY(!canAddToContract(capture, "run_created", "tab_count"));
     QTRY_VERIFY(!addAction(menuAt("/properties/tab_count").get())->isEnabled());
-    QCOMPARE(violationsOf(session, "run_created", ViolationKind::Schema), 0);
+    QCOMPARE(violationsOf(capture, "run_created", ViolationKind::Schema), 0);
     QVERIFY(!window.coveragePanel()->cellMenu(coverage->indexOf("run_created", "tab_count")));
     const auto plannedCell = [&] {
         window.coveragePanel()->refresh();
@@ -1888,18 +1888,18 @@ void TestUi::addToContractBuiltinCopy()
 {
     QTemporaryDir dir;
     QVERIFY(dir.isValid());
-    Session session;
+    Capture capture;
     std::string error;
-    QVERIFY2(session.loadContractNow("builtin:open-design", error), error.c_str());
-    const std::size_t plannedBefore = session.contract()->events().size();
+    QVERIFY2(capture.loadContractNow("builtin:open-design", error), error.c_str());
+    const std::size_t plannedBefore = capture.contract()->events().size();
     const QString previousContract = GuiSettings::load().contract;
-    MainWindow window(&session);
+    MainWindow window(&capture);
     window.resize(1400, 900);
     window.show();
     QVERIFY(QTest::qWaitForWindowExposed(&window));
-    ingestLikeTheSink(session, batchRequest(Json::array({shareEvent(0), shareEvent(1)})), Endpoint::Batch);
+    ingestLikeTheSink(capture, batchRequest(Json::array({shareEvent(0), shareEvent(1)})), Endpoint::Batch);
     QTRY_COMPARE(window.eventModel()->rowCount(), 2);
-    QCOMPARE(violationsOf(session, "share_link_copied", ViolationKind::Unplanned), 2);
+    QCOMPARE(violationsOf(capture, "share_link_copied", ViolationKind::Unplanned), 2);
 
     QString summary;
     QString okText;
@@ -1928,7 +1928,7 @@ void TestUi::addToContractBuiltinCopy()
     QVERIFY(box && box->isVisible());
     QVERIFY2(
         box->text().contains(QStringLiteral("Cannot write")) && box->text().contains(answer), qPrintable(box->text()));
-    QCOMPARE(session.contractOrigin(), std::string("builtin:open-design"));
+    QCOMPARE(capture.contractOrigin(), std::string("builtin:open-design"));
     box->close();
 
     answer = dir.filePath(QStringLiteral("od-copy.json"));
@@ -1937,9 +1937,9 @@ void TestUi::addToContractBuiltinCopy()
     QCOMPARE(doc.value("name", ""), std::string("open-design"));
     QCOMPARE(doc["events"].size(), plannedBefore + 1);
     QVERIFY(doc["events"].contains("share_link_copied"));
-    QTRY_COMPARE(session.contractOrigin(), answer.toStdString());
-    QTRY_COMPARE(violationsOf(session, "share_link_copied", ViolationKind::Unplanned), 0);
-    QCOMPARE(session.contract()->events().size(), plannedBefore + 1);
+    QTRY_COMPARE(capture.contractOrigin(), answer.toStdString());
+    QTRY_COMPARE(violationsOf(capture, "share_link_copied", ViolationKind::Unplanned), 0);
+    QCOMPARE(capture.contract()->events().size(), plannedBefore + 1);
     QTRY_COMPARE(GuiSettings::load().contract, answer); // the copy is the contract at the next start too
     QVERIFY(window.statusSummary().contains(QStringLiteral("Contract: open-design")));
     window.close();

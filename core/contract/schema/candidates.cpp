@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: MIT
-#include "contract/schema/candidates.h"
+#include "candidates.h"
 #include "contract/jsonschema.h"
-#include "contract/schema/keywords.h"
-#include "contract/schema/metaschema.h"
-#include "contract/schema/pattern.h"
+#include "keywords.h"
+#include "metaschema.h"
+#include "pattern.h"
 
 #include <exception>
 

@@ -2,8 +2,8 @@
 #pragma once
 // Private to core/contract/jsonschema*: which subschemas apply at an instance location (what a message quotes).
 
-#include "contract/schema/fastpath.h"
-#include "event.h"
+#include "fastpath.h"
+#include "model/event.h"
 
 #include <memory>
 #include <string>

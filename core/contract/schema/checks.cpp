@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "contract/schema/checks.h"
-#include "contract/schema/keywords.h"
-#include "contract/schema/pattern.h"
+#include "checks.h"
+#include "keywords.h"
+#include "pattern.h"
 
 #include <map>
 #include <utility>

@@ -2,7 +2,7 @@
 #pragma once
 // Private to core/contract/jsonschema*: what compile() refuses beyond the meta-schema.
 
-#include "event.h"
+#include "model/event.h"
 
 #include <string>
 

@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
-#include "contract/schema/errortree.h"
-#include "contract/schema/keywords.h"
+#include "errortree.h"
+#include "keywords.h"
 
 #include <algorithm>
 #include <cstdlib>

@@ -2,9 +2,9 @@
 #pragma once
 // Private to core/contract/jsonschema*: valijson's flat error list, cut into what is worth saying.
 
-#include "contract/schema/rewrite.h"
-#include "contract/schema/translator.h"
-#include "contract/schema/valijson.h"
+#include "rewrite.h"
+#include "translator.h"
+#include "valijson.h"
 
 #include <cstddef>
 #include <string>

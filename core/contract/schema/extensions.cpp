@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: MIT
 // valijson's constraint classes for the custom keywords: where valijson 1.0 departs from draft-07 or could
 // crash (see jsonschema.h), rewriteKeywords() renames the keyword and these check it instead.
-#include "contract/schema/extensions.h"
-#include "contract/schema/keywords.h"
-#include "contract/schema/metaschema.h"
-#include "contract/schema/pattern.h"
+#include "extensions.h"
+#include "keywords.h"
+#include "metaschema.h"
+#include "pattern.h"
 
 #include <cmath>
 #include <cstdint>

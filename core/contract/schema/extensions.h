@@ -2,8 +2,8 @@
 #pragma once
 // Private to core/contract/jsonschema*: valijson with EventLens's custom keywords (see rewriteKeywords).
 
-#include "contract/schema/valijson.h"
-#include "event.h"
+#include "model/event.h"
+#include "valijson.h"
 
 #include <string>
 

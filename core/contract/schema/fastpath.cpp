@@ -2,9 +2,9 @@
 // The fast evaluator: most events are valid, and valijson builds strings for every subschema it visits, so an
 // allocation-free evaluator decides "valid" first; valijson still explains every failure. Wherever its answer
 // could differ from valijson's (float vs integer bounds, non-ASCII lengths, backtracking regexes) it says Unknown.
-#include "contract/schema/fastpath.h"
-#include "contract/schema/keywords.h"
-#include "contract/schema/pattern.h"
+#include "fastpath.h"
+#include "keywords.h"
+#include "pattern.h"
 
 #include <algorithm>
 #include <cmath>

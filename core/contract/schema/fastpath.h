@@ -2,7 +2,7 @@
 #pragma once
 // Private to core/contract/jsonschema*: the fast evaluator, which decides most verdicts without valijson.
 
-#include "event.h"
+#include "model/event.h"
 
 #include <memory>
 

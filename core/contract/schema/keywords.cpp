@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "contract/schema/keywords.h"
+#include "keywords.h"
 
 #include <cmath>
 #include <exception>

@@ -2,7 +2,7 @@
 #pragma once
 // Private to core/contract/jsonschema*: the keywords of a draft-07 schema and how to walk its subschemas.
 
-#include "event.h"
+#include "model/event.h"
 #include "util/text.h"
 
 #include <string>

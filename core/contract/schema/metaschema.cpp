@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "contract/schema/metaschema.h"
-#include "contract/schema/extensions.h"
-#include "contract/schema/keywords.h"
+#include "metaschema.h"
+#include "extensions.h"
+#include "keywords.h"
 
 namespace el::schema_detail {
 

@@ -2,8 +2,8 @@
 #pragma once
 // Private to core/contract/jsonschema*: the draft-07 meta-schema, compiled in (draft-07-schema.json).
 
-#include "contract/schema/valijson.h"
-#include "event.h"
+#include "model/event.h"
+#include "valijson.h"
 
 #include <string>
 #include <string_view>

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-#include "contract/schema/pattern.h"
+#include "pattern.h"
 #include "util/utf8.h"
 
 #include <algorithm>

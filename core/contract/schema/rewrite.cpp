@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
-#include "contract/schema/rewrite.h"
-#include "contract/schema/keywords.h"
-#include "contract/schema/pattern.h"
+#include "rewrite.h"
+#include "keywords.h"
+#include "pattern.h"
 
 #include <algorithm>
 #include <cstdint>

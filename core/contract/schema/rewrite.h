@@ -2,7 +2,7 @@
 #pragma once
 // Private to core/contract/jsonschema*: the source schema rewritten into the effective one valijson parses.
 
-#include "event.h"
+#include "model/event.h"
 
 #include <cstddef>
 #include <string>

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: MIT
 // One idea, valijson's error texts to messages: most of it is translate(), one branch per valijson error text.
-#include "contract/schema/translator.h"
-#include "contract/schema/keywords.h"
-#include "contract/schema/pattern.h"
+#include "translator.h"
+#include "keywords.h"
+#include "pattern.h"
 #include "util/fastjson.h"
 
 #include <algorithm>

@@ -2,9 +2,9 @@
 #pragma once
 // Private to core/contract/jsonschema*: valijson's error texts turned into paths and expected-vs-actual messages.
 
+#include "candidates.h"
 #include "contract/jsonschema.h"
-#include "contract/schema/candidates.h"
-#include "event.h"
+#include "model/event.h"
 
 #include <cstddef>
 #include <map>
