@@ -1,57 +1,47 @@
 // SPDX-License-Identifier: MIT
 #include "infercommand.h"
-#include "commandhelp.h"
+#include "commandoptions.h"
 
 #include "contract/contract.h"
 #include "contract/contractengine.h"
 #include "contract/infer.h"
 #include "contract/offlineinput.h"
-#include "model/savefile.h"
 #include "store/journal.h"
 
-#include <QCommandLineParser>
 #include <QFile>
 
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
 namespace {
 
-void printErr(const std::string& s)
-{
-    std::fprintf(stderr, "eventlens infer: %s\n", s.c_str());
-}
-
 const char* const kUsage = "eventlens infer [--base FILE|builtin:NAME] [--output FILE] INPUT...";
 
 /** The first bytes of every SQLite database: a session file. */
 constexpr std::string_view kSqliteMagic {"SQLite format 3\0", 16};
 
-QString helpText(const QCommandLineParser& parser)
-{
-    QString text = commandHelpText(parser, "infer");
-    text += QStringLiteral(
-        "\nINPUT: NDJSON (one event or one PostHog request body per line; EventLens exports), a JSON array or a HAR "
-        "file,\nas `eventlens check` reads them, or an EventLens session file (.elsession); \"-\" reads stdin.\n"
-        "\nInferred, per event name: the properties seen with their JSON types (null when seen, several when mixed),\n"
-        "`required` for those on every event, `enum` for strings with 2 to 12 distinct values each seen twice on "
-        "average\n(none longer than 40 characters, no UUID or date-time), `format` uuid or date-time when every value "
-        "is one.\nGlobals: the properties on every event of more than half of the event names (at least 3); names "
-        "without\nthem are exempt. Pair rules: a start and an end event that share a key property (run_id for "
-        "run_created and\nrun_finished, or any key seen on at least two pairs), each start followed by exactly one "
-        "end; "
-        "pinned: the\nproperties equal on both events of every pair that vary between pairs. PostHog's own properties "
-        "($..., token,\ndistinct_id) and $ events are left out. The contract accepts the traffic it came from.\n"
-        "\nWith --base: the base contract unchanged, plus the events it neither plans nor allows, the properties an "
-        "event's\nschema does not name, and pair rules for events no pair rule uses, each with a description of how "
-        "many events\nshowed it.\n"
-        "\nExit status: 0 written, 2 usage error, unreadable input or base contract, or a failed write.\n");
-    return text;
-}
+/// The help after the options and arguments.
+const char* const kHelpMore
+    = "\nINPUT: NDJSON (one event or one PostHog request body per line; EventLens exports), a JSON array or a HAR "
+      "file,\nas `eventlens check` reads them, or an EventLens session file (.elsession); \"-\" reads stdin.\n"
+      "\nInferred, per event name: the properties seen with their JSON types (null when seen, several when mixed),\n"
+      "`required` for those on every event, `enum` for strings with 2 to 12 distinct values each seen twice on "
+      "average\n(none longer than 40 characters, no UUID or date-time), `format` uuid or date-time when every value "
+      "is one.\nGlobals: the properties on every event of more than half of the event names (at least 3); names "
+      "without\nthem are exempt. Pair rules: a start and an end event that share a key property (run_id for "
+      "run_created and\nrun_finished, or any key seen on at least two pairs), each start followed by exactly one "
+      "end; "
+      "pinned: the\nproperties equal on both events of every pair that vary between pairs. PostHog's own properties "
+      "($..., token,\ndistinct_id) and $ events are left out. The contract accepts the traffic it came from.\n"
+      "\nWith --base: the base contract unchanged, plus the events it neither plans nor allows, the properties an "
+      "event's\nschema does not name, and pair rules for events no pair rule uses, each with a description of how "
+      "many events\nshowed it.\n"
+      "\nExit status: 0 written, 2 usage error, unreadable input or base contract, or a failed write.\n";
 
 bool readAll(const QString& path, QByteArray& bytes, std::string& error)
 {
@@ -139,77 +129,42 @@ bool readInferInputs(const QStringList& inputs, el::InferInput& out, std::string
 
 int runInferCommand(const QStringList& args)
 {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("Infer a draft analytics contract from recorded events (or extend one with what it lacks)."));
-    const QCommandLineOption helpOption(
-        {QStringLiteral("h"), QStringLiteral("help")}, QStringLiteral("Show this help."));
-    const QCommandLineOption baseOption({QStringLiteral("b"), QStringLiteral("base")},
-        QStringLiteral("Keep this contract (a file or builtin:NAME) and add only what the traffic shows it lacks."),
-        QStringLiteral("FILE|builtin:NAME"));
-    const QCommandLineOption outputOption({QStringLiteral("o"), QStringLiteral("output")},
-        QStringLiteral("Write the contract to FILE instead of stdout."), QStringLiteral("FILE"));
-    parser.addOption(helpOption);
-    parser.addOption(baseOption);
-    parser.addOption(outputOption);
-    parser.addPositionalArgument(QStringLiteral("INPUT"),
+    CommandOptions options("infer",
+        QStringLiteral("Infer a draft analytics contract from recorded events (or extend one with what it lacks)."),
+        kUsage);
+    options.addBaseOption(
+        QStringLiteral("Keep this contract (a file or builtin:NAME) and add only what the traffic shows it lacks."));
+    options.addOutputOption("contract");
+    options.addPositionalArgument(QStringLiteral("INPUT"),
         QStringLiteral("Event files (NDJSON, JSON array, HAR, session file) or -."), QStringLiteral("INPUT..."));
-
-    QStringList argv = args;
-    argv.prepend(QStringLiteral("eventlens infer"));
-    if (!parser.parse(argv)) {
-        printErr(parser.errorText().toStdString() + " (see eventlens infer --help)");
-        return 2;
-    }
-    if (parser.isSet(helpOption)) {
-        std::fputs(helpText(parser).toLocal8Bit().constData(), stdout);
-        return 0;
-    }
-    const QStringList inputs = parser.positionalArguments();
-    if (inputs.isEmpty()) {
-        printErr(std::string("no input given (usage: ") + kUsage + ")");
-        return 2;
-    }
+    if (const std::optional<int> done = options.parse(args, kHelpMore))
+        return *done;
+    const QStringList inputs = options.positionalArguments();
+    if (inputs.isEmpty())
+        return options.usageError("no input given");
     if (inputs.count(QStringLiteral("-")) > 1) {
-        printErr("stdin (-) can be read only once");
+        options.printError("stdin (-) can be read only once");
         return 2;
     }
 
-    std::string error;
     std::shared_ptr<const el::Contract> base;
-    if (parser.isSet(baseOption)) {
-        base = el::loadContract(parser.value(baseOption).toStdString(), error);
-        if (!base) {
-            printErr(error);
-            return 2;
-        }
-    }
+    if (!options.loadContract(base))
+        return 2;
+    std::string error;
     el::InferInput input;
     if (!readInferInputs(inputs, input, error)) {
-        printErr(error);
+        options.printError(error);
         return 2;
     }
     const el::InferResult result = base ? el::extendContract(*base, input) : el::inferContract(input);
     if (result.selfViolations)
-        printErr("warning: the inferred contract reports " + std::to_string(result.selfViolations)
+        options.printError("warning: the inferred contract reports " + std::to_string(result.selfViolations)
             + " violations on the events it came from (a bug in eventlens infer: please report it)");
     const std::string text = result.contract.dump(2, ' ', false, el::Json::error_handler_t::replace) + "\n";
 
-    if (parser.isSet(outputOption)) {
-        QString why;
-        if (!el::saveFile(parser.value(outputOption), std::string_view(text), &why)) {
-            printErr("cannot write " + why.toStdString());
-            return 2;
-        }
-        std::fprintf(stderr, "infer: %s written to %s\n", summaryLine(result, base.get()).c_str(),
-            qPrintable(parser.value(outputOption)));
-    } else {
-        const bool written = std::fwrite(text.data(), 1, text.size(), stdout) == text.size();
-        std::fflush(stdout);
-        if (!written) {
-            printErr("cannot write the contract to stdout");
-            return 2;
-        }
-    }
+    if (!options.writeOutput(text))
+        return 2;
+    if (const std::optional<QString> file = options.outputFile())
+        std::fprintf(stderr, "infer: %s written to %s\n", summaryLine(result, base.get()).c_str(), qPrintable(*file));
     return 0;
 }
