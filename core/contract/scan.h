@@ -26,7 +26,8 @@ struct ScanMatch
 /**
  * The detectors, one function each: the first match in \a text that begins at or after \a from, or nullopt. Each
  * runs in time linear in the text and never allocates (jwt decodes a header of at most 512 bytes on the stack).
- * The exact rules are in the README (Secrets and personal data) and in scan.cpp above each function.
+ * The exact rules are in the README (Secrets and personal data) and above each function in scan/secrets.cpp and
+ * scan/pii.cpp.
  */
 namespace detect {
 std::optional<ScanMatch> anthropic(std::string_view text, std::size_t from = 0);
