@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: MIT
-// The session journal's writer: the SessionJournal, its writer thread and that thread's SQLite connection.
-// Reading a session file back is in journalreader.cpp, where session files live in sessionfiles.cpp.
+// The session journal on the owner thread: append() queues, the queue goes to the writer thread as one job (group
+// commit), and the callbacks run back here in append order. The writer's SQLite side is in journalwriter.cpp;
+// reading a session file back is in journalreader.cpp, and where session files live in sessionfiles.cpp.
 #include "journal.h"
 
-#include "journalschema.h"
-#include "sqlite.h"
+#include "journalwriter.h"
+#include "util/qtext.h"
 
 #include <QCoreApplication>
 #include <QDir>
@@ -13,14 +14,11 @@
 #include <QPointer>
 #include <QTimer>
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <mutex>
-#include <string_view>
 #include <thread>
 
 #ifdef __linux__
@@ -29,37 +27,12 @@
 
 namespace el {
 
-using sqlite::Statement;
+using journal::Job;
+using journal::Result;
+using journal::Upstream;
+using journal::Writer;
 
 namespace {
-
-// ---------------------------------------------------------------------------------------------------------------------
-// the writer thread's side: raw SQLite C API, UTF-8 straight from std::string
-
-/** The stored text of an event (the events.doc column): its compact JSON, kept by the event itself. */
-const std::string& eventText(const Event& e)
-{
-    return e.json;
-}
-
-constexpr auto kInsertRequest
-    = "INSERT INTO requests(id, received_ms, method, path, query, headers, body, peer, status, reason,"
-      " response_headers, response_body, upstream_status, upstream_ms, upstream_error, recordings)"
-      " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
-constexpr auto kInsertEvent
-    = "INSERT INTO events(seq, request_id, received_ms, doc, endpoint, user_agent) VALUES (?, ?, ?, ?, ?, ?)";
-constexpr auto kSetMeta = "INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)";
-constexpr auto kSetUpstream
-    = "UPDATE requests SET upstream_status = ?, upstream_ms = ?, upstream_error = ? WHERE id = ?";
-constexpr auto kSetUpstreamAndResponse = "UPDATE requests SET upstream_status = ?, upstream_ms = ?, upstream_error = ?,"
-                                         " response_headers = ?, response_body = ? WHERE id = ?";
-
-/** WAL length (frames, i.e. pages) from which the writer checkpoints when it has nothing else to do. */
-constexpr int kCheckpointFrames = 1000;
-/** WAL length from which it checkpoints even with commits waiting (bounds the WAL under sustained load). */
-constexpr int kForcedCheckpointFrames = 8000;
-/** The writer connection's page cache (KiB; SQLite's default is 2 MiB). */
-constexpr auto kCacheSize = "PRAGMA cache_size=-8192";
 
 /**
  * Lives in the journal's thread (a child of the journal) and calls \a onResults there whenever the writer posts
@@ -91,396 +64,7 @@ private:
     std::function<void()> m_onResults;
 };
 
-/** What the upstream answered for a request already handed to the writer (updateUpstream()). */
-struct Upstream
-{
-    qint64 id = 0;
-    int status = 0;
-    qint64 ms = -1;
-    std::string error;
-    Headers headers;
-    std::string body;
-};
-
-/** One request and its events, as the writer thread gets them. */
-struct WriteItem
-{
-    JournalRequest request;
-    std::vector<EventPtr> events;
-};
-
-/**
- * Work for the writer thread, done in order. A batch (items, upstream updates) is committed in one transaction
- * with the batches queued next to it; a command (open, meta, PRAGMA, markClean) runs alone, between them.
- */
-struct Job
-{
-    quint64 number = 0;
-    std::vector<WriteItem> items;
-    std::vector<Upstream> upstreams;
-    std::function<void()> command;
-};
-
-/** How a batch went, for the owner thread. */
-struct Result
-{
-    quint64 number = 0;
-    bool ok = true;
-    std::string error;
-    qint64 lastSeq = 0; ///< committed, after this batch
-    qint64 lastId = 0;
-};
-
-/**
- * The writer thread's connection to the session file. Only the writer thread uses it, from open() to close()
- * (the owner thread reads lastSeq / lastId only while the writer waits for work).
- */
-class Writer
-{
-public:
-    Writer() = default;
-    ~Writer() { close(); }
-    Writer(const Writer&) = delete;
-    Writer& operator=(const Writer&) = delete;
-
-    qint64 lastSeq = 0; ///< committed
-    qint64 lastId = 0;
-
-    /** Opens or creates \a file; returns why it failed (empty on success; the connection is closed then). */
-    QString open(const QString& file, const std::string& contractOrigin, bool synchronousFull)
-    {
-        const QString why = openFile(file, contractOrigin, synchronousFull);
-        if (!why.isEmpty())
-            close();
-        return why;
-    }
-
-    void close()
-    {
-        for (Statement* s : {&m_insertRequest, &m_insertEvent, &m_setMeta, &m_setUpstream, &m_setUpstreamAndResponse,
-                 &m_begin, &m_commit, &m_rollback})
-            s->finalize();
-        m_file.close();
-        m_db = nullptr;
-        m_cleanOnDisk = false;
-        m_walFrames = 0;
-        lastSeq = lastId = 0;
-    }
-
-    bool applySynchronous(bool full, std::string* error)
-    {
-        return exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", error);
-    }
-
-    bool writeMeta(const char* key, std::string_view value, std::string* error)
-    {
-        m_setMeta.bindText(1, key);
-        m_setMeta.bindTextOrBlob(2, value);
-        return m_setMeta.run(error);
-    }
-
-    /** Says the file was closed on purpose (the next commit says otherwise) and folds the WAL into the file. */
-    bool markClean(std::string* error)
-    {
-        if (!writeMeta("clean", "1", error))
-            return false;
-        m_cleanOnDisk = true;
-        sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-        m_walFrames = 0;
-        return true;
-    }
-
-    /** One transaction with the requests, events and upstream updates of \a group. */
-    bool commit(const std::vector<const Job*>& group, std::string* error)
-    {
-        bool anything = false;
-        for (const Job* j : group)
-            anything = anything || !j->items.empty() || !j->upstreams.empty();
-        if (!anything)
-            return true;
-        if (!m_db) {
-            *error = "the session file is not open";
-            return false;
-        }
-        if (!m_begin.run(error))
-            return false;
-        qint64 maxSeq = lastSeq;
-        qint64 maxId = lastId;
-        bool ok = true;
-        for (std::size_t g = 0; ok && g < group.size(); ++g) {
-            const Job* j = group[g];
-            for (std::size_t i = 0; ok && i < j->items.size(); ++i) {
-                const WriteItem& item = j->items[i];
-                ok = insert(item, error);
-                maxId = std::max(maxId, item.request.id);
-                if (!item.events.empty())
-                    maxSeq = std::max(maxSeq, item.events.back()->seq);
-            }
-            for (std::size_t i = 0; ok && i < j->upstreams.size(); ++i)
-                ok = writeUpstream(j->upstreams[i], error);
-        }
-        if (ok && m_cleanOnDisk)
-            ok = writeMeta("clean", "0", error);
-        if (ok)
-            ok = m_commit.run(error);
-        if (!ok) {
-            if (!sqlite3_get_autocommit(m_db))
-                m_rollback.run(nullptr);
-            return false;
-        }
-        lastSeq = maxSeq;
-        lastId = maxId;
-        m_cleanOnDisk = false;
-        return true;
-    }
-
-    /**
-     * Checkpoints (PASSIVE: never waits for readers) once the WAL is long, between commits rather than inside
-     * one (SQLite's own auto-checkpoint is off): when no commit is waiting, or when the WAL has grown a lot.
-     */
-    void maybeCheckpoint(bool idle)
-    {
-        if (!m_db || m_walFrames < kCheckpointFrames || (!idle && m_walFrames < kForcedCheckpointFrames))
-            return;
-        int logFrames = 0;
-        int copied = 0;
-        if (sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copied) == SQLITE_OK
-            && copied == logFrames)
-            m_walFrames = 0; // all copied: the next commit starts the WAL over
-    }
-
-private:
-    static int onWal(void* self, sqlite3*, const char*, int frames)
-    {
-        static_cast<Writer*>(self)->m_walFrames = frames;
-        return SQLITE_OK;
-    }
-
-    std::string errorText() const { return m_file.errorText(); }
-
-    bool exec(const char* sql, std::string* error) { return m_file.exec(sql, error); }
-
-    /** The first column of the first row of \a sql. */
-    bool queryInt(const char* sql, qint64& out, std::string* error)
-    {
-        Statement s;
-        if (s.prepare(m_db, sql) && s.next()) {
-            out = s.int64(0);
-            return true;
-        }
-        *error = s.ok() ? std::string("no result (") + sql + ')' : s.errorText();
-        return false;
-    }
-
-    /** Brings a file of an older schema (\a version) to kSchemaVersion, in one transaction. */
-    bool migrate(int version, std::string* error)
-    {
-        if (version >= journal::kSchemaVersion)
-            return true;
-        if (!exec("BEGIN", error))
-            return false;
-        // Version 1 had no requests.recordings: its /s/ requests read as 0 recordings (their count is lost; the
-        // requests and their bodies stay).
-        bool ok = version >= 2 || exec(journal::kAddRecordings, error);
-        if (ok && !m_setMeta.prepare(m_db, kSetMeta)) {
-            *error = errorText();
-            ok = false;
-        }
-        ok = ok && writeMeta("schema", std::to_string(journal::kSchemaVersion), error) && exec("COMMIT", error);
-        if (!ok && !sqlite3_get_autocommit(m_db))
-            exec("ROLLBACK", nullptr);
-        return ok;
-    }
-
-    QString openFile(const QString& file, const std::string& contractOrigin, bool synchronousFull)
-    {
-        const QString prefix = file + QStringLiteral(": ");
-        const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-        const bool opened = m_file.open(file.toStdString(), flags);
-        m_db = m_file.get();
-        if (!opened)
-            return prefix + qs(errorText());
-        m_file.setBusyTimeout(2000);
-
-        std::string why;
-        // Empty (new), ours, or something else?
-        qint64 tables = 0;
-        if (!queryInt("SELECT count(*) FROM sqlite_master", tables, &why))
-            return prefix + QStringLiteral("not an EventLens session (") + qs(why) + u')';
-        const bool fresh = tables == 0;
-        int version = journal::kSchemaVersion;
-        if (!fresh) {
-            QString error;
-            journal::Meta meta;
-            if (!journal::readMeta(m_db, file, meta, &error) || !journal::checkSchema(meta, file, &error, &version))
-                return error;
-        }
-        QString mode;
-        {
-            Statement s;
-            if (!s.prepare(m_db, "PRAGMA journal_mode=WAL") || !s.next())
-                return prefix + qs(s.ok() ? std::string("no result (PRAGMA journal_mode=WAL)") : s.errorText());
-            mode = QString::fromStdString(s.bytes(0));
-        }
-        if (mode.compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
-            return prefix + QStringLiteral("cannot switch to WAL mode (") + mode + u')';
-        if (!applySynchronous(synchronousFull, &why) || !exec(kCacheSize, &why))
-            return prefix + qs(why);
-        if (!fresh && !migrate(version, &why))
-            return prefix + QStringLiteral("cannot update the session schema (") + qs(why) + u')';
-
-        if (fresh) {
-            if (!exec("BEGIN", &why))
-                return prefix + qs(why);
-            const auto abort = [&](const std::string& what) -> QString {
-                exec("ROLLBACK", nullptr);
-                return prefix + qs(what);
-            };
-            for (const char* sql : journal::kSchema) {
-                if (!exec(sql, &why))
-                    return abort(why);
-            }
-            if (!exec(("PRAGMA application_id=" + std::to_string(journal::kApplicationId)).c_str(), &why))
-                return abort(why);
-            if (!m_setMeta.prepare(m_db, kSetMeta))
-                return abort(errorText());
-            const std::pair<const char*, std::string> initial[] = {
-                {"schema", std::to_string(journal::kSchemaVersion)},
-                {"created_ms", std::to_string(nowMs())},
-                {"created_by", "EventLens " EVENTLENS_VERSION},
-                {"contract_origin", contractOrigin},
-                {"clean", "0"},
-            };
-            for (const auto& [key, value] : initial) {
-                if (!writeMeta(key, value, &why))
-                    return abort(why);
-            }
-            if (!exec("COMMIT", &why))
-                return abort(why);
-        }
-
-        if (!queryInt("SELECT COALESCE(MAX(seq), 0) FROM events", lastSeq, &why)
-            || !queryInt("SELECT COALESCE(MAX(id), 0) FROM requests", lastId, &why))
-            return prefix + qs(why);
-
-        const std::pair<Statement*, const char*> statements[] = {
-            {&m_insertRequest, kInsertRequest},
-            {&m_insertEvent, kInsertEvent},
-            {&m_setMeta, kSetMeta},
-            {&m_setUpstream, kSetUpstream},
-            {&m_setUpstreamAndResponse, kSetUpstreamAndResponse},
-            {&m_begin, "BEGIN"},
-            {&m_commit, "COMMIT"},
-            {&m_rollback, "ROLLBACK"},
-        };
-        for (const auto& [statement, sql] : statements) {
-            if (!statement->prepare(m_db, sql, true))
-                return prefix + qs(errorText()) + QStringLiteral(" (") + QLatin1String(sql) + u')';
-        }
-
-        // From now on the file is "in use": only markClean() says it was closed on purpose.
-        if (!writeMeta("clean", "0", &why))
-            return prefix + qs(why);
-        if (!fresh && !contractOrigin.empty() && !writeMeta("contract_origin", contractOrigin, &why))
-            return prefix + qs(why);
-        m_cleanOnDisk = false;
-        // Checkpoints happen between commits (maybeCheckpoint()), not inside them: this replaces SQLite's
-        // auto-checkpoint hook.
-        sqlite3_wal_hook(m_db, &Writer::onWal, this);
-        return {};
-    }
-
-    bool insert(const WriteItem& item, std::string* error)
-    {
-        const JournalRequest& r = item.request;
-        const std::string headers = journal::headersToText(r.headers);
-        const std::string responseHeaders = journal::headersToText(r.responseHeaders);
-        Statement& ir = m_insertRequest;
-        ir.bind(1, r.id);
-        ir.bind(2, r.receivedMs);
-        ir.bindTextOrBlob(3, r.method);
-        ir.bindTextOrBlob(4, r.path);
-        ir.bindTextOrBlob(5, r.query);
-        ir.bindText(6, headers);
-        ir.bindBlob(7, r.body);
-        ir.bindTextOrBlob(8, r.peer);
-        ir.bind(9, r.status);
-        ir.bindTextOrBlob(10, r.reason);
-        ir.bindText(11, responseHeaders);
-        ir.bindBlob(12, r.responseBody);
-        ir.bind(13, r.upstreamStatus);
-        ir.bind(14, r.upstreamMs);
-        ir.bindTextOrBlob(15, r.upstreamError);
-        ir.bind(16, r.recordings);
-        if (!ir.run(error)) {
-            *error = "request " + std::to_string(r.id) + ": " + *error;
-            return false;
-        }
-        Statement& ie = m_insertEvent;
-        for (const EventPtr& e : item.events) {
-            const std::string& text = eventText(*e);
-            ie.bind(1, e->seq);
-            ie.bind(2, r.id);
-            ie.bind(3, e->receivedMs);
-            ie.bindText(4, text);
-            ie.bindTextOrBlob(5, e->endpoint());
-            ie.bindTextOrBlob(6, e->userAgent());
-            if (!ie.run(error)) {
-                *error = "event " + std::to_string(e->seq) + ": " + *error;
-                return false;
-            }
-        }
-        return true;
-    }
-
-    bool writeUpstream(const Upstream& u, std::string* error)
-    {
-        const bool answered = u.status > 0;
-        Statement& s = answered ? m_setUpstreamAndResponse : m_setUpstream;
-        const std::string headers = answered ? journal::headersToText(u.headers) : std::string();
-        int i = 1;
-        s.bind(i++, u.status);
-        s.bind(i++, u.ms);
-        s.bindTextOrBlob(i++, u.error);
-        if (answered) {
-            s.bindText(i++, headers);
-            s.bindBlob(i++, u.body);
-        }
-        s.bind(i++, u.id);
-        if (s.run(error))
-            return true;
-        *error = "upstream of request " + std::to_string(u.id) + ": " + *error;
-        return false;
-    }
-
-    sqlite::Database m_file;
-    sqlite3* m_db = nullptr; ///< m_file's handle
-    Statement m_insertRequest;
-    Statement m_insertEvent;
-    Statement m_setMeta;
-    Statement m_setUpstream;
-    Statement m_setUpstreamAndResponse;
-    Statement m_begin;
-    Statement m_commit;
-    Statement m_rollback;
-    bool m_cleanOnDisk = false; ///< the file says clean=1: the next commit sets it back to 0
-    int m_walFrames = 0; ///< WAL length after the last commit (sqlite3_wal_hook)
-};
-
 } // namespace
-
-// ---------------------------------------------------------------------------------------------------------------------
-// helpers on JournalRequest
-
-bool isRejected(const JournalRequest& request)
-{
-    return request.status >= 400 || !request.reason.empty();
-}
-
-RejectedRequest toRejected(const JournalRequest& request)
-{
-    return makeRejected(request, request.id, request.receivedMs, request.status, request.reason);
-}
 
 // ---------------------------------------------------------------------------------------------------------------------
 // SessionJournal
@@ -550,6 +134,12 @@ struct SessionJournal::Private
     quint64 completed = 0; ///< Jobs done, in order
     std::vector<Result> finished; ///< Results not taken by the owner thread yet
     bool notifyPosted = false; ///< a queued drain() is on its way to the owner thread
+
+    /** lastError() when writing to the file failed \a why. */
+    QString cannotWrite(const std::string& why) const
+    {
+        return QStringLiteral("cannot write %1: %2").arg(path, qs(why));
+    }
 
     void startWriter()
     {
@@ -704,7 +294,7 @@ struct SessionJournal::Private
             lastId = std::max(lastId, r.lastId);
             if (!r.ok) {
                 lastFailed = r.number;
-                lastError = QStringLiteral("cannot write %1: %2").arg(path, qs(r.error));
+                lastError = cannotWrite(r.error);
                 // Nothing of this batch is on disk: later appends may reuse its ids (unless later ones are out).
                 if (r.number == lastBatch && queue.empty()) {
                     queuedSeq = lastSeq;
@@ -850,7 +440,7 @@ void SessionJournal::setContractOrigin(const std::string& origin)
     std::string why;
     d->call([&] { d->writer.writeMeta("contract_origin", origin, &why); });
     if (!why.empty())
-        d->lastError = QStringLiteral("cannot write %1: %2").arg(d->path, qs(why));
+        d->lastError = d->cannotWrite(why);
 }
 
 qint64 SessionJournal::lastSeq() const
@@ -947,7 +537,7 @@ void SessionJournal::markClean()
     std::string why;
     d->call([&] { d->writer.markClean(&why); });
     if (!why.empty())
-        d->lastError = QStringLiteral("cannot write %1: %2").arg(d->path, qs(why));
+        d->lastError = d->cannotWrite(why);
 }
 
 QString SessionJournal::lastError() const

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// Reading a session file back (SessionJournal::load(), readRequest(), wasClean()): its own read-only SQLite connection.
+// Reading a session file back (SessionJournal::load(), readRequest(), wasClean()): its own read-only SQLite connection;
+// and what a request read back was (isRejected(), toRejected()).
 #include "journal.h"
 
 #include "journalschema.h"
@@ -113,6 +114,18 @@ bool openSession(sqlite::Database& db, const QString& path, journal::Meta& meta,
 }
 
 } // namespace
+
+// A request read back that the sink had refused: the live sink's RejectedRequest, built the same way (makeRejected).
+
+bool isRejected(const JournalRequest& request)
+{
+    return request.status >= 400 || !request.reason.empty();
+}
+
+RejectedRequest toRejected(const JournalRequest& request)
+{
+    return makeRejected(request, request.id, request.receivedMs, request.status, request.reason);
+}
 
 bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
 {

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
-// The session file's format, shared by the journal's writer (journal.cpp) and reader (journalreader.cpp).
+// The session file's format, shared by the journal's writer (journalwriter.cpp) and reader (journalreader.cpp).
 // Internal to core/store.
 
 #include "model/event.h"

@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: MIT
+// The journal's writer thread side: its work items and its own SQLite connection to the session file.
+// Internal to core/store (journal.cpp hands it work; journalwriter.cpp writes).
+#pragma once
+
+#include "journal.h"
+#include "sqlite.h"
+
+#include <QString>
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace el::journal {
+
+/** What the upstream answered for a request already handed to the writer (updateUpstream()). */
+struct Upstream
+{
+    qint64 id = 0;
+    int status = 0;
+    qint64 ms = -1;
+    std::string error;
+    Headers headers;
+    std::string body;
+};
+
+/** One request and its events, as the writer thread gets them. */
+struct WriteItem
+{
+    JournalRequest request;
+    std::vector<EventPtr> events;
+};
+
+/**
+ * Work for the writer thread, done in order. A batch (items, upstream updates) is committed in one transaction
+ * with the batches queued next to it; a command (open, meta, PRAGMA, markClean) runs alone, between them.
+ */
+struct Job
+{
+    quint64 number = 0;
+    std::vector<WriteItem> items;
+    std::vector<Upstream> upstreams;
+    std::function<void()> command;
+};
+
+/** How a batch went, for the owner thread. */
+struct Result
+{
+    quint64 number = 0;
+    bool ok = true;
+    std::string error;
+    qint64 lastSeq = 0; ///< committed, after this batch
+    qint64 lastId = 0;
+};
+
+/**
+ * The writer thread's connection to the session file. Only the writer thread uses it, from open() to close()
+ * (the owner thread reads lastSeq / lastId only while the writer waits for work).
+ */
+class Writer
+{
+public:
+    Writer() = default;
+    ~Writer() { close(); }
+    Writer(const Writer&) = delete;
+    Writer& operator=(const Writer&) = delete;
+
+    qint64 lastSeq = 0; ///< committed
+    qint64 lastId = 0;
+
+    /** Opens or creates \a file; returns why it failed (empty on success; the connection is closed then). */
+    QString open(const QString& file, const std::string& contractOrigin, bool synchronousFull);
+    void close();
+    bool applySynchronous(bool full, std::string* error);
+    bool writeMeta(const char* key, std::string_view value, std::string* error);
+    /** Says the file was closed on purpose (the next commit says otherwise) and folds the WAL into the file. */
+    bool markClean(std::string* error);
+    /** One transaction with the requests, events and upstream updates of \a group. */
+    bool commit(const std::vector<const Job*>& group, std::string* error);
+    /**
+     * Checkpoints (PASSIVE: never waits for readers) once the WAL is long, between commits rather than inside
+     * one (SQLite's own auto-checkpoint is off): when no commit is waiting, or when the WAL has grown a lot.
+     */
+    void maybeCheckpoint(bool idle);
+
+private:
+    static int onWal(void* self, sqlite3*, const char*, int frames);
+    std::string errorText() const { return m_file.errorText(); }
+    bool exec(const char* sql, std::string* error) { return m_file.exec(sql, error); }
+    /** The first column of the first row of \a sql. */
+    bool queryInt(const char* sql, qint64& out, std::string* error);
+    /** Brings a file of an older schema (\a version) to kSchemaVersion, in one transaction. */
+    bool migrate(int version, std::string* error);
+    QString openFile(const QString& file, const std::string& contractOrigin, bool synchronousFull);
+    bool insert(const WriteItem& item, std::string* error);
+    bool writeUpstream(const Upstream& u, std::string* error);
+
+    sqlite::Database m_file;
+    sqlite3* m_db = nullptr; ///< m_file's handle
+    sqlite::Statement m_insertRequest;
+    sqlite::Statement m_insertEvent;
+    sqlite::Statement m_setMeta;
+    sqlite::Statement m_setUpstream;
+    sqlite::Statement m_setUpstreamAndResponse;
+    sqlite::Statement m_begin;
+    sqlite::Statement m_commit;
+    sqlite::Statement m_rollback;
+    bool m_cleanOnDisk = false; ///< the file says clean=1: the next commit sets it back to 0
+    int m_walFrames = 0; ///< WAL length after the last commit (sqlite3_wal_hook)
+};
+
+} // namespace el::journal
