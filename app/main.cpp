@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: MIT
+#include "checkcommand.h"
 #include "controller.h"
+#include "diffcommand.h"
+#include "infercommand.h"
 #include "pipeline/capture.h"
+#include "replaycommand.h"
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
@@ -15,30 +19,30 @@
 #include <QApplication>
 #endif
 
-#if __has_include("checkcommand.h")
-#include "checkcommand.h"
-#define EVENTLENS_HAVE_CHECK 1
-#endif
-#if __has_include("replaycommand.h")
-#include "replaycommand.h"
-#define EVENTLENS_HAVE_REPLAY 1
-#endif
-#if __has_include("diffcommand.h")
-#include "diffcommand.h"
-#define EVENTLENS_HAVE_DIFF 1
-#endif
-#if __has_include("infercommand.h")
-#include "infercommand.h"
-#define EVENTLENS_HAVE_INFER 1
-#endif
-
 namespace {
+
+/** `eventlens COMMAND ARGS...`: what runs each command (with ARGS). */
+struct Command
+{
+    const char* name;
+    int (*run)(const QStringList& args);
+};
+constexpr Command kCommands[]
+    = {{"check", runCheckCommand}, {"replay", runReplayCommand}, {"diff", runDiffCommand}, {"infer", runInferCommand}};
+
+/** The command argv[1] names, or null (the sink, with or without its window). */
+const Command* commandOf(int argc, char** argv)
+{
+    if (argc > 1)
+        for (const Command& c : kCommands)
+            if (std::strcmp(argv[1], c.name) == 0)
+                return &c;
+    return nullptr;
+}
 
 [[maybe_unused]] bool wantsGui(int argc, char** argv)
 {
-    if (argc > 1
-        && (std::strcmp(argv[1], "check") == 0 || std::strcmp(argv[1], "replay") == 0
-            || std::strcmp(argv[1], "diff") == 0 || std::strcmp(argv[1], "infer") == 0))
+    if (commandOf(argc, argv))
         return false;
     for (int i = 1; i < argc; ++i) {
         const char* a = argv[i];
@@ -105,28 +109,6 @@ std::vector<char*> argvForQt(int argc, char** argv)
 }
 #endif
 
-int runSubcommand(const QString& command, [[maybe_unused]] const QStringList& args)
-{
-#ifdef EVENTLENS_HAVE_CHECK
-    if (command == QLatin1String("check"))
-        return runCheckCommand(args);
-#endif
-#ifdef EVENTLENS_HAVE_REPLAY
-    if (command == QLatin1String("replay"))
-        return runReplayCommand(args);
-#endif
-#ifdef EVENTLENS_HAVE_DIFF
-    if (command == QLatin1String("diff"))
-        return runDiffCommand(args);
-#endif
-#ifdef EVENTLENS_HAVE_INFER
-    if (command == QLatin1String("infer"))
-        return runInferCommand(args);
-#endif
-    std::fprintf(stderr, "eventlens: the '%s' command is not available in this build\n", qPrintable(command));
-    return 2;
-}
-
 } // namespace
 
 int main(int argc, char** argv)
@@ -135,6 +117,7 @@ int main(int argc, char** argv)
     QStringList arguments;
     for (int i = 0; i < argc; ++i)
         arguments.append(QString::fromLocal8Bit(argv[i]));
+    const Command* command = commandOf(argc, argv); // before the application object may edit argv
 #ifdef EVENTLENS_WITH_GUI
     const bool gui = wantsGui(argc, argv);
     // Without a display the arguments are still checked (a typo is named first), then refused below.
@@ -150,10 +133,8 @@ int main(int argc, char** argv)
     QCoreApplication::setOrganizationName(QStringLiteral("EventLens"));
     QCoreApplication::setApplicationVersion(QStringLiteral(EVENTLENS_VERSION));
 
-    if (arguments.size() > 1
-        && (arguments.at(1) == QLatin1String("check") || arguments.at(1) == QLatin1String("replay")
-            || arguments.at(1) == QLatin1String("diff") || arguments.at(1) == QLatin1String("infer")))
-        return runSubcommand(arguments.at(1), arguments.mid(2));
+    if (command)
+        return command->run(arguments.mid(2));
 
     QCommandLineParser parser;
     parser.setApplicationDescription(QStringLiteral(

@@ -301,10 +301,7 @@ CoveragePanel::CoveragePanel(Capture* capture, QWidget* parent)
     m_view->setModel(m_model);
     m_view->setSelectionMode(QAbstractItemView::SingleSelection);
     m_view->setSelectionBehavior(QAbstractItemView::SelectItems);
-    m_view->setWordWrap(false);
-    m_view->verticalHeader()->hide();
-    m_view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    m_view->verticalHeader()->setDefaultSectionSize(m_view->fontMetrics().height() + 8);
+    setUpTableRows(m_view);
     m_view->horizontalHeader()->setDefaultSectionSize(96);
     m_view->horizontalHeader()->setHighlightSections(true);
     m_view->setColumnWidth(CoverageModel::EventColumn, 170);
@@ -346,11 +343,7 @@ CoveragePanel::CoveragePanel(Capture* capture, QWidget* parent)
     m_values->setObjectName(QStringLiteral("coverageValues"));
     m_values->setColumnCount(3);
     m_values->setHeaderLabels({tr("Value"), tr("Events"), tr("Share")});
-    m_values->setRootIsDecorated(false);
-    m_values->setUniformRowHeights(true);
-    m_values->setAlternatingRowColors(true);
-    m_values->header()->setStretchLastSection(false);
-    m_values->header()->setSectionResizeMode(0, QHeaderView::Stretch);
+    setUpFlatList(m_values, 0);
     m_values->setColumnWidth(1, 70);
     m_values->setColumnWidth(2, 60);
     m_values->setToolTip(tr("Click a value to show its events in the table"));

@@ -9,7 +9,6 @@
 #include <QDoubleSpinBox>
 #include <QFormLayout>
 #include <QHBoxLayout>
-#include <QHeaderView>
 #include <QLabel>
 #include <QPointer>
 #include <QPushButton>
@@ -139,11 +138,7 @@ FaultsPanel::FaultsPanel(QWidget* parent)
     m_list->setObjectName(QStringLiteral("faultList"));
     m_list->setColumnCount(5);
     m_list->setHeaderLabels({tr("#"), tr("Fault"), tr("Endpoint"), tr("Limit"), tr("Hits")});
-    m_list->setRootIsDecorated(false);
-    m_list->setUniformRowHeights(true);
-    m_list->setAlternatingRowColors(true);
-    m_list->header()->setStretchLastSection(false);
-    m_list->header()->setSectionResizeMode(1, QHeaderView::Stretch);
+    setUpFlatList(m_list, 1);
     m_list->setColumnWidth(0, 40);
     m_list->setColumnWidth(2, 110);
     m_list->setColumnWidth(3, 110);

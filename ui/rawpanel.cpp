@@ -236,9 +236,7 @@ RawPanel::RawPanel(Capture* capture, QWidget* parent)
     m_headers->setObjectName(QStringLiteral("rawRequestHeaders"));
     m_headers->setColumnCount(2);
     m_headers->setHeaderLabels({tr("Header"), tr("Value")});
-    m_headers->setRootIsDecorated(false);
-    m_headers->setUniformRowHeights(true);
-    m_headers->setAlternatingRowColors(true);
+    setUpFlatList(m_headers);
     m_headers->setFont(mono);
     m_headers->setColumnWidth(0, 190);
     m_headers->setSelectionMode(QAbstractItemView::ExtendedSelection);

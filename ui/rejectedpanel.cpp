@@ -2,6 +2,7 @@
 #include "rejectedpanel.h"
 
 #include "rejectedmodel.h"
+#include "uiutil.h"
 
 #include <QHeaderView>
 #include <QSortFilterProxyModel>
@@ -16,15 +17,7 @@ RejectedPanel::RejectedPanel(RejectedModel* model, QWidget* parent)
     proxy->setSourceModel(model);
     proxy->setSortRole(RejectedModel::SortRole);
     setModel(proxy);
-    setSelectionBehavior(QAbstractItemView::SelectRows);
-    setAlternatingRowColors(true);
-    setShowGrid(false);
-    setWordWrap(false);
-    verticalHeader()->hide();
-    verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    verticalHeader()->setDefaultSectionSize(fontMetrics().height() + 8);
-    horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
-    horizontalHeader()->setHighlightSections(false);
+    setUpListTable(this);
     horizontalHeader()->setStretchLastSection(true);
     horizontalHeader()->setSortIndicatorClearable(true);
     setSortingEnabled(true);

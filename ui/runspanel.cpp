@@ -26,18 +26,11 @@ namespace el::ui {
 
 namespace {
 
+/** Both tables here pick one row at a time, to show it elsewhere; they are read-only. */
 void setUpTable(QTableView* view)
 {
-    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    setUpListTable(view);
     view->setSelectionMode(QAbstractItemView::SingleSelection);
-    view->setAlternatingRowColors(true);
-    view->setWordWrap(false);
-    view->setShowGrid(false);
-    view->verticalHeader()->hide();
-    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
-    view->horizontalHeader()->setHighlightSections(false);
-    view->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     view->setEditTriggers(QAbstractItemView::NoEditTriggers);
 }
 
@@ -76,9 +69,7 @@ RunsPanel::RunsPanel(RunsModel* model, QWidget* parent)
 
     m_empty->setText(tr("No runs yet. Runs appear when the contract pairs a start event with an end event "
                         "(e.g. run_created → run_finished)."));
-    m_empty->setWordWrap(true);
-    m_empty->setAlignment(Qt::AlignCenter);
-    m_empty->setEnabled(false);
+    setUpPlaceholder(m_empty);
     layout->addWidget(m_empty);
     const auto updateEmpty = [this] {
         const bool empty = m_model->rowCount() == 0;

@@ -1,13 +1,18 @@
 // SPDX-License-Identifier: MIT
 #include "uiutil.h"
 #include "contract/jsonschema.h"
+#include "util/text.h"
 
 #include <QDateTime>
 #include <QFile>
 #include <QFontMetrics>
+#include <QHeaderView>
+#include <QLabel>
 #include <QLocale>
 #include <QPainter>
 #include <QPainterPath>
+#include <QTableView>
+#include <QTreeView>
 
 #include <algorithm>
 
@@ -105,12 +110,7 @@ std::string lowerUtf8(const std::string& s)
     const bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     if (!ascii)
         return QString::fromStdString(s).toLower().toStdString();
-    std::string out(s);
-    for (char& c : out) {
-        if (c >= 'A' && c <= 'Z')
-            c = static_cast<char>(c - 'A' + 'a');
-    }
-    return out;
+    return el::asciiLower(s);
 }
 
 bool containsIgnoreCase(const std::string& haystack, const std::string& needleLower)
@@ -151,6 +151,42 @@ QIcon statusIcon(int errors, int warnings)
     static const QIcon warning = appIcon("status-warning");
     static const QIcon error = appIcon("status-error");
     return errors > 0 ? error : warnings > 0 ? warning : ok;
+}
+
+void setUpTableRows(QTableView* view)
+{
+    view->setWordWrap(false);
+    view->verticalHeader()->hide();
+    view->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
+    view->verticalHeader()->setDefaultSectionSize(view->fontMetrics().height() + 8);
+}
+
+void setUpListTable(QTableView* view)
+{
+    setUpTableRows(view);
+    view->setSelectionBehavior(QAbstractItemView::SelectRows);
+    view->setAlternatingRowColors(true);
+    view->setShowGrid(false);
+    view->horizontalHeader()->setHighlightSections(false);
+    view->horizontalHeader()->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
+}
+
+void setUpFlatList(QTreeView* view, int stretchColumn)
+{
+    view->setRootIsDecorated(false);
+    view->setUniformRowHeights(true);
+    view->setAlternatingRowColors(true);
+    if (stretchColumn >= 0) {
+        view->header()->setStretchLastSection(false);
+        view->header()->setSectionResizeMode(stretchColumn, QHeaderView::Stretch);
+    }
+}
+
+void setUpPlaceholder(QLabel* label)
+{
+    label->setAlignment(Qt::AlignCenter);
+    label->setWordWrap(true);
+    label->setEnabled(false);
 }
 
 namespace colors {

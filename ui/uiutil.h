@@ -11,9 +11,12 @@
 #include <optional>
 #include <string>
 
+class QFont;
+class QLabel;
 class QPainter;
 class QRect;
-class QFont;
+class QTableView;
+class QTreeView;
 
 namespace el::ui {
 
@@ -49,6 +52,21 @@ QIcon appIcon(const char* name);
 /** The status text of an event: "ok", "1 warning", "2 errors, 1 warning". */
 QString statusText(int errors, int warnings);
 QIcon statusIcon(int errors, int warnings);
+
+/** Table rows as lines of text: no row numbers, no word wrap, every row one line high (the font's height + 8 px). */
+void setUpTableRows(QTableView* view);
+/**
+ * setUpTableRows() and the look of the panels' list tables (runs, funnel, rejected requests): whole rows selected,
+ * alternating row colours, no grid, column titles left-aligned and not highlighted with the selection.
+ */
+void setUpListTable(QTableView* view);
+/**
+ * A flat list in a tree view: no root decoration, uniform rows, alternating row colours; \a stretchColumn (when >= 0)
+ * takes the width left over instead of the last column.
+ */
+void setUpFlatList(QTreeView* view, int stretchColumn = -1);
+/** A greyed-out note centred in the room of the view it stands in for while that has nothing to show. */
+void setUpPlaceholder(QLabel* label);
 
 /** Colours shared by the views (chosen to read well on light and dark palettes). */
 namespace colors {

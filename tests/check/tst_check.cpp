@@ -1,15 +1,17 @@
 // SPDX-License-Identifier: MIT
 // `eventlens check`: exit codes, the three formats, the input shapes (NDJSON, JSON array, HAR).
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
 #include "checkcommand.h"
 #include "contract/contractengine.h"
 #include "contract/offlineinput.h"
+#include "eventlensrun.h"
 #include "pipeline/importer.h"
 #include "sessionfile.h"
 
 #include <QDir>
 #include <QFile>
 #include <QProcess>
-#include <QProcessEnvironment>
 #include <QTemporaryDir>
 #include <QTest>
 #include <QXmlStreamReader>
@@ -81,42 +83,6 @@ QStringList withContract(QStringList args)
     args.prepend(data("contract.json"));
     args.prepend(QStringLiteral("--contract"));
     return args;
-}
-
-/** Runs the built `eventlens check ARGS` as a separate process. \a failure says why it did not finish. */
-struct ProcessRun : Run
-{
-    QString failure;
-};
-
-ProcessRun runBinary(const QStringList& args)
-{
-    ProcessRun r;
-    QProcess process;
-    QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
-    env.insert(QStringLiteral("QT_QPA_PLATFORM"), QStringLiteral("offscreen"));
-    process.setProcessEnvironment(env);
-    process.start(QStringLiteral(EVENTLENS_BINARY), QStringList {QStringLiteral("check")} + args);
-    if (!process.waitForStarted(10000)) {
-        r.failure = QStringLiteral(EVENTLENS_BINARY ": cannot start: ") + process.errorString();
-        return r;
-    }
-    if (!process.waitForFinished(60000)) {
-        process.kill();
-        process.waitForFinished(5000);
-        r.failure = QStringLiteral("eventlens check %1: no exit within 60 s; stderr:\n%2")
-                        .arg(args.join(QLatin1Char(' ')), QString::fromUtf8(process.readAllStandardError()));
-        return r;
-    }
-    r.out = process.readAllStandardOutput();
-    r.err = process.readAllStandardError();
-    if (process.exitStatus() != QProcess::NormalExit) {
-        r.failure = QStringLiteral("eventlens check %1 crashed; stderr:\n%2")
-                        .arg(args.join(QLatin1Char(' ')), QString::fromUtf8(r.err));
-        return r;
-    }
-    r.code = process.exitCode();
-    return r;
 }
 
 /** A `-f json` report without what depends on the clock: the runs' startMs, endMs and durationMs. */
@@ -507,8 +473,8 @@ void TestCheck::binaryExitCodesAndOutput()
     const QString builtin = QStringLiteral("builtin:open-design");
     const QString openDesign = QStringLiteral(EVENTLENS_TEST_DATA "/open-design/");
 
-    const ProcessRun valid
-        = runBinary({QStringLiteral("--contract"), builtin, openDesign + QLatin1String("valid.ndjson")});
+    const eltest::Run valid = eltest::runEventlens(
+        {QStringLiteral("check"), QStringLiteral("--contract"), builtin, openDesign + QLatin1String("valid.ndjson")});
     QVERIFY2(valid.failure.isEmpty(), qPrintable(valid.failure));
     QVERIFY2(valid.code == 0, valid.err.constData());
     QVERIFY2(valid.out.contains("no violations"), valid.out.constData());
@@ -517,7 +483,7 @@ void TestCheck::binaryExitCodesAndOutput()
     // An invalid stream: exit 1, and the JSON report equals the one of the in-process command.
     const QStringList invalidArgs = {QStringLiteral("--contract"), builtin, QStringLiteral("-f"),
         QStringLiteral("json"), openDesign + QLatin1String("invalid-unfinished-run.ndjson")};
-    const ProcessRun invalid = runBinary(invalidArgs);
+    const eltest::Run invalid = eltest::runEventlens(QStringList {QStringLiteral("check")} + invalidArgs);
     QVERIFY2(invalid.failure.isEmpty(), qPrintable(invalid.failure));
     QVERIFY2(invalid.code == 1, invalid.err.constData());
     QVERIFY2(invalid.err.isEmpty(), invalid.err.constData());
@@ -543,7 +509,8 @@ void TestCheck::binaryExitCodesAndOutput()
 
     // An input that does not exist: exit 2, stderr names it, nothing on stdout.
     const QString missing = openDesign + QLatin1String("no-such-input.ndjson");
-    const ProcessRun absent = runBinary({QStringLiteral("--contract"), builtin, missing});
+    const eltest::Run absent
+        = eltest::runEventlens({QStringLiteral("check"), QStringLiteral("--contract"), builtin, missing});
     QVERIFY2(absent.failure.isEmpty(), qPrintable(absent.failure));
     QVERIFY2(absent.code == 2, absent.err.constData());
     const QByteArray cannotRead = QByteArray("eventlens check: cannot read ") + missing.toUtf8() + ": ";
@@ -551,7 +518,8 @@ void TestCheck::binaryExitCodesAndOutput()
     QVERIFY2(absent.out.isEmpty(), absent.out.constData());
 
     // An unknown option: exit 2, stderr names it, nothing on stdout.
-    const ProcessRun bogus = runBinary({QStringLiteral("--bogus"), QStringLiteral("x")});
+    const eltest::Run bogus
+        = eltest::runEventlens({QStringLiteral("check"), QStringLiteral("--bogus"), QStringLiteral("x")});
     QVERIFY2(bogus.failure.isEmpty(), qPrintable(bogus.failure));
     QVERIFY2(bogus.code == 2, bogus.err.constData());
     // QCommandLineParser names the option without its dashes.

@@ -2,6 +2,9 @@
 // Hostile input over real loopback sockets (issue 9): the server survives every case, answers each
 // request with a JSON error, lists it among the rejected requests with that reason, and keeps every
 // good event sent before, after and in between (on the same and on other connections).
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
+#include "localsink.h"
 #include "rawhttp.h"
 
 #include "pipeline/capture.h"
@@ -180,14 +183,12 @@ private:
 class TestHostile : public QObject
 {
     Q_OBJECT
-    Capture* m_capture = nullptr;
-    IngestServer* m_server = nullptr;
-    quint16 m_port = 0;
+    SinkFixture m_sink;
     std::string m_token; ///< what verifyListed() presents when a test set a token
 
     Reply call(const std::string& raw, int timeoutMs = 10000)
     {
-        RawClient c(m_port);
+        RawClient c(m_sink.port());
         c.send(raw);
         Reply r;
         if (!c.read(r, timeoutMs))
@@ -197,7 +198,7 @@ class TestHostile : public QObject
 
     bool hasEvent(const std::string& name) const
     {
-        for (const EventPtr& e : m_capture->store()->events())
+        for (const EventPtr& e : m_sink.capture()->store()->events())
             if (e->name() == name)
                 return true;
         return false;
@@ -208,8 +209,8 @@ class TestHostile : public QObject
     {
         QVERIFY2(r.json().is_object(), r.body.c_str());
         QVERIFY2(!r.error().empty(), r.body.c_str());
-        QVERIFY(m_capture->store()->rejected().size() > index);
-        const RejectedRequest& rej = m_capture->store()->rejected()[index];
+        QVERIFY(m_sink.capture()->store()->rejected().size() > index);
+        const RejectedRequest& rej = m_sink.capture()->store()->rejected()[index];
         QCOMPARE(rej.status, r.status);
         QVERIFY2(asDumped(rej.reason) == asDumped(r.error()), (rej.reason + " vs " + r.error()).c_str());
         // The API lists it too, as valid JSON.
@@ -222,33 +223,24 @@ class TestHostile : public QObject
 
     void setHttp(const std::function<void(HttpLimits&)>& change)
     {
-        HttpLimits l = m_server->http()->limits();
+        HttpLimits l = m_sink.server()->http()->limits();
         change(l);
-        m_server->http()->setLimits(l);
+        m_sink.server()->http()->setLimits(l);
     }
     void setDecode(const std::function<void(DecodeLimits&)>& change)
     {
-        DecodeLimits l = m_capture->decodeLimits();
+        DecodeLimits l = m_sink.capture()->decodeLimits();
         change(l);
-        m_capture->setDecodeLimits(l);
+        m_sink.capture()->setDecodeLimits(l);
     }
 
 private Q_SLOTS:
     void init()
     {
         m_token.clear();
-        m_capture = new Capture;
-        std::string error;
-        QVERIFY2(m_capture->loadContract(EVENTLENS_TEST_DATA "/ingest/contract.json", error), error.c_str());
-        m_server = new IngestServer(m_capture);
-        QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
-        m_port = m_server->port();
+        m_sink.start(EVENTLENS_TEST_DATA "/ingest/contract.json");
     }
-    void cleanup()
-    {
-        delete m_server;
-        delete m_capture;
-    }
+    void cleanup() { m_sink.stop(); }
 
     // ---------------------------------------------------------------------------------------------
     // The table: one hostile request between good events on the same and another connection.
@@ -389,7 +381,7 @@ private Q_SLOTS:
         QFETCH(QByteArray, raw);
         QFETCH(int, status);
         QFETCH(bool, closes);
-        RawClient a(m_port);
+        RawClient a(m_sink.port());
         Reply r;
         a.send(goodEvent("before"));
         QVERIFY(a.read(r));
@@ -398,7 +390,7 @@ private Q_SLOTS:
         a.send(raw.toStdString());
         {
             // Another connection is served while the hostile request is in flight.
-            RawClient b(m_port);
+            RawClient b(m_sink.port());
             b.send(goodEvent("other"));
             Reply rb;
             QVERIFY(b.read(rb));
@@ -414,7 +406,7 @@ private Q_SLOTS:
             if (QTest::currentTestFailed())
                 return;
         } else {
-            QCOMPARE(m_capture->store()->rejected().size(), std::size_t(0));
+            QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(0));
         }
         if (closes) {
             QVERIFY2(a.waitClosed(5000), "a framing error must close the connection");
@@ -433,7 +425,7 @@ private Q_SLOTS:
     // ---------------------------------------------------------------------------------------------
     void pipelinedGoodBadGood()
     {
-        RawClient c(m_port);
+        RawClient c(m_sink.port());
         c.send(goodEvent("p1") + request("POST", "/e/", "{broken") + goodEvent("p3"));
         Reply r1, r2, r3;
         QVERIFY(c.read(r1));
@@ -448,7 +440,7 @@ private Q_SLOTS:
 
     void pipelinedFramingErrorAnswersWhatCameBefore()
     {
-        RawClient c(m_port);
+        RawClient c(m_sink.port());
         c.send(goodEvent("f1") + "GARBAGE\r\n\r\n" + goodEvent("f3"));
         Reply r1, r2;
         QVERIFY(c.read(r1));
@@ -462,7 +454,7 @@ private Q_SLOTS:
 
     void partialRequestByteByByte()
     {
-        RawClient c(m_port);
+        RawClient c(m_sink.port());
         const std::string req = goodEvent("slow_but_ok");
         for (size_t i = 0; i < req.size(); i += 7) {
             c.send(req.substr(i, 7));
@@ -478,7 +470,7 @@ private Q_SLOTS:
     {
         std::vector<std::unique_ptr<RawClient>> clients;
         for (int i = 0; i < 50; ++i) {
-            clients.push_back(std::make_unique<RawClient>(m_port));
+            clients.push_back(std::make_unique<RawClient>(m_sink.port()));
             clients.back()->send(
                 i % 2 ? goodEvent("many" + std::to_string(i)) : std::string("\x16\x03\x01junk\r\n\r\n"));
         }
@@ -490,8 +482,8 @@ private Q_SLOTS:
         }
         QCOMPARE(ok, 25);
         QCOMPARE(bad, 25);
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(25));
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(25));
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(25));
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(25));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -535,23 +527,23 @@ private Q_SLOTS:
             l.maxBodyBytes = 1000;
             l.maxHeaderBytes = 1024;
         });
-        EagerClient c(m_port, raw.toStdString());
+        EagerClient c(m_sink.port(), raw.toStdString());
         QVERIFY2(c.wait(30000), "the eager client did not finish");
         QVERIFY2(c.sendErrno == 0, c.describe().c_str());
         QVERIFY2(c.completeResponse(status), c.describe().c_str());
         QVERIFY2(c.recvErrno == 0 && c.eof, c.describe().c_str());
-        QTRY_COMPARE(m_server->http()->connectionCount(), 0);
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_capture->store()->rejected().front().status, status);
+        QTRY_COMPARE(m_sink.server()->http()->connectionCount(), 0);
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->rejected().front().status, status);
         QCOMPARE(call(goodEvent("after_eager")).status, 200);
     }
 
     void busyAnswerIsReadableByEagerClient()
     {
         setHttp([](HttpLimits& l) { l.maxConnections = 1; });
-        RawClient held(m_port);
-        QTRY_COMPARE(m_server->http()->connectionCount(), 1);
-        EagerClient c(m_port, request("POST", "/batch/", std::string(8 * 1024 * 1024, 'x')));
+        RawClient held(m_sink.port());
+        QTRY_COMPARE(m_sink.server()->http()->connectionCount(), 1);
+        EagerClient c(m_sink.port(), request("POST", "/batch/", std::string(8 * 1024 * 1024, 'x')));
         QVERIFY2(c.wait(30000), "the eager client did not finish");
         QVERIFY2(c.sendErrno == 0, c.describe().c_str());
         QVERIFY2(c.completeResponse(503), c.describe().c_str());
@@ -567,10 +559,11 @@ private Q_SLOTS:
             l.lingerTimeoutMs = 60000;
         });
         // A never-ending fast sender: 64 KiB every ms after its oversized request.
-        EagerClient c(m_port, request("POST", "/batch/", std::string(2000, 'x')), std::string(64 * 1024, 'y'), 1);
-        QTRY_COMPARE(m_capture->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_capture->store()->rejected().front().status, 413);
-        QTRY_COMPARE_WITH_TIMEOUT(m_server->http()->connectionCount(), 0, 5000); // long before the 60 s
+        EagerClient c(
+            m_sink.port(), request("POST", "/batch/", std::string(2000, 'x')), std::string(64 * 1024, 'y'), 1);
+        QTRY_COMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->rejected().front().status, 413);
+        QTRY_COMPARE_WITH_TIMEOUT(m_sink.server()->http()->connectionCount(), 0, 5000); // long before the 60 s
         QVERIFY2(c.wait(10000), "the sender was not cut off");
         QVERIFY2(c.sendErrno != 0, c.describe().c_str());
         QCOMPARE(call(goodEvent("after_bytes")).status, 200);
@@ -588,12 +581,12 @@ private Q_SLOTS:
         QElapsedTimer t;
         t.start();
         // A never-ending slow sender: 1 KiB every 20 ms after its oversized request.
-        EagerClient c(m_port, request("POST", "/batch/", std::string(2000, 'x')), std::string(1024, 'y'), 20);
-        QTRY_COMPARE(m_capture->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_capture->store()->rejected().front().status, 413);
-        QCOMPARE(m_server->http()->connectionCount(), 1);
+        EagerClient c(m_sink.port(), request("POST", "/batch/", std::string(2000, 'x')), std::string(1024, 'y'), 20);
+        QTRY_COMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->rejected().front().status, 413);
+        QCOMPARE(m_sink.server()->http()->connectionCount(), 1);
         {
-            RawClient extra(m_port);
+            RawClient extra(m_sink.port());
             Reply r;
             QVERIFY(extra.read(r));
             QCOMPARE(r.status, 503);
@@ -601,7 +594,7 @@ private Q_SLOTS:
         QVERIFY2(c.wait(10000), "the never-ending sender was not cut off");
         QVERIFY2(t.elapsed() >= 1000 && t.elapsed() < 8000, std::to_string(t.elapsed()).c_str());
         QVERIFY2(c.sendErrno != 0, c.describe().c_str());
-        QTRY_COMPARE(m_server->http()->connectionCount(), 0);
+        QTRY_COMPARE(m_sink.server()->http()->connectionCount(), 0);
         QCOMPARE(call(goodEvent("after_time")).status, 200);
     }
 
@@ -649,7 +642,7 @@ private Q_SLOTS:
             R"({"api_key":"k","batch":[{"event":"a","distinct_id":"d"},{"event":"b","distinct_id":"d"},{"event":"c","distinct_id":"d"}]})"));
         QCOMPARE(r.status, 413);
         verifyListed(r);
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(0));
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(0));
     }
 
     void limitHeaderBytesAndCount()
@@ -678,30 +671,30 @@ private Q_SLOTS:
         setHttp([](HttpLimits& l) { l.maxConnections = 3; });
         std::vector<std::unique_ptr<RawClient>> held;
         for (int i = 0; i < 3; ++i)
-            held.push_back(std::make_unique<RawClient>(m_port));
-        QTRY_COMPARE(m_server->http()->connectionCount(), 3);
-        RawClient extra(m_port);
+            held.push_back(std::make_unique<RawClient>(m_sink.port()));
+        QTRY_COMPARE(m_sink.server()->http()->connectionCount(), 3);
+        RawClient extra(m_sink.port());
         Reply r;
         QVERIFY(extra.read(r));
         QCOMPARE(r.status, 503);
         QVERIFY(extra.waitClosed(5000));
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_capture->store()->rejected().front().status, 503);
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->rejected().front().status, 503);
         held.clear();
-        QTRY_COMPARE(m_server->http()->connectionCount(), 0);
+        QTRY_COMPARE(m_sink.server()->http()->connectionCount(), 0);
         QCOMPARE(call(goodEvent("after_limit")).status, 200);
     }
 
     void idleConnectionIsClosed()
     {
         setHttp([](HttpLimits& l) { l.idleTimeoutMs = 300; });
-        RawClient c(m_port);
-        QTRY_COMPARE(m_server->http()->connectionCount(), 1);
+        RawClient c(m_sink.port());
+        QTRY_COMPARE(m_sink.server()->http()->connectionCount(), 1);
         QVERIFY(c.waitClosed(3000));
-        QTRY_COMPARE(m_server->http()->connectionCount(), 0);
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(0)); // idle is not an error
+        QTRY_COMPARE(m_sink.server()->http()->connectionCount(), 0);
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(0)); // idle is not an error
         // After a request, too.
-        RawClient d(m_port);
+        RawClient d(m_sink.port());
         d.send(goodEvent("idle_then"));
         Reply r;
         QVERIFY(d.read(r));
@@ -711,7 +704,7 @@ private Q_SLOTS:
     void slowlorisTimesOutAndFreesTheSocket()
     {
         setHttp([](HttpLimits& l) { l.requestTimeoutMs = 500; });
-        RawClient c(m_port);
+        RawClient c(m_sink.port());
         const std::string head = "POST /e/ HTTP/1.1\r\nHost: x\r\nX-Slow: ";
         c.send(head);
         QElapsedTimer t;
@@ -722,23 +715,23 @@ private Q_SLOTS:
             QTest::qWait(50);
         }
         QVERIFY2(t.elapsed() < 2000, "the trickling request was not cut off");
-        QTRY_COMPARE(m_server->http()->connectionCount(), 0);
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_capture->store()->rejected().front().status, 408);
+        QTRY_COMPARE(m_sink.server()->http()->connectionCount(), 0);
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->rejected().front().status, 408);
         // Slow body (headers complete, body never arrives).
-        RawClient d(m_port);
+        RawClient d(m_sink.port());
         d.send("POST /e/ HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{\"ev");
         Reply r;
         QVERIFY(d.read(r, 3000));
         QCOMPARE(r.status, 408);
         QVERIFY(d.waitClosed(3000));
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(2));
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(2));
     }
 
     // ---------------------------------------------------------------------------------------------
     void tokenRequiredEverywhere()
     {
-        m_server->setToken("s3cret");
+        m_sink.server()->setToken("s3cret");
         m_token = "s3cret";
         const std::string ev = R"({"api_key":"k","batch":[{"event":"tok","distinct_id":"d"}]})";
         Reply r = call(request("POST", "/batch/", ev));
@@ -748,21 +741,21 @@ private Q_SLOTS:
         r = call(request("POST", "/batch/", ev, {"X-EventLens-Token: wrong"}));
         QCOMPARE(r.status, 401);
         // Presented credentials are not kept.
-        for (const auto& [name, value] : m_capture->store()->rejected()[1].headers)
+        for (const auto& [name, value] : m_sink.capture()->store()->rejected()[1].headers)
             QVERIFY2(value.find("wrong") == std::string::npos, value.c_str());
         r = call(request("GET", "/eventlens/v1/health", {}));
         QCOMPARE(r.status, 401);
         r = call(request("GET", "/eventlens/v1/health?eventlens_token=nope", {}));
         QCOMPARE(r.status, 401);
-        QVERIFY(m_capture->store()->rejected().back().query.find("nope") == std::string::npos);
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(0));
+        QVERIFY(m_sink.capture()->store()->rejected().back().query.find("nope") == std::string::npos);
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(0));
 
         QCOMPARE(call(request("POST", "/batch/", ev, {"X-EventLens-Token: s3cret"})).status, 200);
         QCOMPARE(call(request("POST", "/batch/", ev, {"Authorization: Bearer s3cret"})).status, 200);
         QCOMPARE(call(request("POST", "/batch/?eventlens_token=s3cret&ver=1", ev)).status, 200);
         QCOMPARE(call(request("GET", "/eventlens/v1/health", {}, {"Authorization: bearer s3cret"})).status, 200);
         QCOMPARE(call(request("GET", "/eventlens/v1/rejected?eventlens_token=s3cret", {})).status, 200);
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(3));
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(3));
         // CORS preflights carry no credentials and still work.
         r = call(
             request("OPTIONS", "/e/", {}, {"Origin: http://localhost:5173", "Access-Control-Request-Method: POST"}));
@@ -771,7 +764,7 @@ private Q_SLOTS:
 
     void csrfOnStateChangingApi()
     {
-        const std::string host = "Host: 127.0.0.1:" + std::to_string(m_port);
+        const std::string host = "Host: 127.0.0.1:" + std::to_string(m_sink.port());
         auto reset = [&](const std::vector<std::string>& headers) {
             std::string r = "POST /eventlens/v1/reset HTTP/1.1\r\n";
             for (const auto& h : headers)
@@ -783,11 +776,13 @@ private Q_SLOTS:
         QCOMPARE(reset({host, "Sec-Fetch-Site: cross-site"}), 403);
         QCOMPARE(reset({host, "Sec-Fetch-Site: same-site"}), 403);
         QCOMPARE(
-            reset({host, "Origin: http://127.0.0.1:" + std::to_string(m_port), "Sec-Fetch-Site: cross-site"}), 403);
-        QCOMPARE(reset({host, "Origin: https://127.0.0.1:" + std::to_string(m_port)}), 403);
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(6));
+            reset({host, "Origin: http://127.0.0.1:" + std::to_string(m_sink.port()), "Sec-Fetch-Site: cross-site"}),
+            403);
+        QCOMPARE(reset({host, "Origin: https://127.0.0.1:" + std::to_string(m_sink.port())}), 403);
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(6));
         QCOMPARE(
-            reset({host, "Origin: http://127.0.0.1:" + std::to_string(m_port), "Sec-Fetch-Site: same-origin"}), 200);
+            reset({host, "Origin: http://127.0.0.1:" + std::to_string(m_sink.port()), "Sec-Fetch-Site: same-origin"}),
+            200);
         QCOMPARE(reset({host, "Sec-Fetch-Site: none"}), 200);
         QCOMPARE(reset({host}), 200);
         // Contract upload is guarded the same way.
@@ -800,7 +795,8 @@ private Q_SLOTS:
     {
         Reply r = call(request("GET", "/eventlens/v1/events", {}, {}).replace(0, 0, "")); // Host: 127.0.0.1
         QCOMPARE(r.status, 200);
-        r = call("GET /eventlens/v1/events HTTP/1.1\r\nHost: evil.example:" + std::to_string(m_port) + "\r\n\r\n");
+        r = call(
+            "GET /eventlens/v1/events HTTP/1.1\r\nHost: evil.example:" + std::to_string(m_sink.port()) + "\r\n\r\n");
         QCOMPARE(r.status, 403);
         verifyListed(r);
         for (const std::string host : {"localhost:1", "[::1]:8484", "127.0.0.2", "app.localhost:5"})
@@ -825,7 +821,7 @@ private Q_SLOTS:
         QCOMPARE(load(EVENTLENS_TEST_DATA "/ingest/contract.json").status, 403);
         QCOMPARE(load("builtin:..%2f..%2fetc%2fpasswd").status, 400);
         QCOMPARE(load("builtin:open-design").status, 200);
-        m_server->setAllowedContractFiles({EVENTLENS_TEST_DATA "/ingest/contract.json"});
+        m_sink.server()->setAllowedContractFiles({EVENTLENS_TEST_DATA "/ingest/contract.json"});
         QCOMPARE(load(EVENTLENS_TEST_DATA "/ingest/contract.json").status, 200);
         QCOMPARE(load(EVENTLENS_TEST_DATA "/ingest/../ingest/contract.json").status, 200); // same file
         QCOMPARE(load(EVENTLENS_TEST_DATA "/check/contract.json").status, 403);

@@ -7,6 +7,7 @@
 #include "pipeline/ingestserver.h"
 
 #include "jsoncompare.h"
+#include "localsink.h"
 #include "rawhttp.h"
 
 #include <QElapsedTimer>
@@ -74,14 +75,12 @@ class TestFaults : public QObject
 {
     Q_OBJECT
 
-    Capture* m_capture = nullptr;
-    IngestServer* m_server = nullptr;
-    quint16 m_port = 0;
+    SinkFixture m_sink;
 
     Reply call(const std::string& method, const std::string& target, const std::string& body = {},
         const std::vector<std::string>& headers = {})
     {
-        return callOnce(m_port, method, target, body, headers);
+        return callOnce(m_sink.port(), method, target, body, headers);
     }
     /** The sink runs on this thread: a blocking POSIX exchange runs on another while this one serves it. */
     RawEnd watch(const std::string& bytes, int timeoutMs)
@@ -89,7 +88,7 @@ class TestFaults : public QObject
         RawEnd end;
         std::atomic<bool> done {false};
         std::thread t([&] {
-            end = sendAndWatch(m_port, bytes, timeoutMs);
+            end = sendAndWatch(m_sink.port(), bytes, timeoutMs);
             done = true;
         });
         QElapsedTimer clock;
@@ -107,18 +106,8 @@ class TestFaults : public QObject
     }
 
 private Q_SLOTS:
-    void init()
-    {
-        m_capture = new Capture;
-        m_server = new IngestServer(m_capture);
-        QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
-        m_port = m_server->port();
-    }
-    void cleanup()
-    {
-        delete m_server;
-        delete m_capture;
-    }
+    void init() { m_sink.start(); }
+    void cleanup() { m_sink.stop(); }
 
     void rules()
     {
@@ -181,9 +170,9 @@ private Q_SLOTS:
         }
         r = call("POST", "/batch/", batch("0190d9a6-0000-7000-8000-000000000001"));
         QCOMPARE(r.status, 200);
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(3));
-        const RejectedRequest& first = m_capture->store()->rejected().front();
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(3));
+        const RejectedRequest& first = m_sink.capture()->store()->rejected().front();
         QCOMPARE(first.status, 503);
         QCOMPARE(first.reason, std::string("fault injected: status 503 with Retry-After 2 (fault 1, hit 1 of 3)"));
         QVERIFY(first.firstBytes.find("0190d9a6") != std::string::npos); // kept with its body
@@ -203,8 +192,8 @@ private Q_SLOTS:
         Reply r = call("POST", "/e/", R"({"event":"e","distinct_id":"d","api_key":"k"})");
         QCOMPARE(r.status, 200); // then handled as usual
         QVERIFY(clock.elapsed() >= 290);
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(0));
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(0));
 
         QCOMPARE(call("POST", "/eventlens/v1/faults", R"({"mode":"timeout","ms":400,"count":1})").status, 201);
         clock.restart();
@@ -212,17 +201,18 @@ private Q_SLOTS:
         QVERIFY(end.received.empty()); // no answer
         QVERIFY(end.closed || end.reset);
         QVERIFY(clock.elapsed() >= 390);
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_capture->store()->rejected().back().status, 0);
-        QVERIFY(m_capture->store()->rejected().back().reason.rfind("fault injected: timeout (held 400 ms", 0) == 0);
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->rejected().back().status, 0);
+        QVERIFY(
+            m_sink.capture()->store()->rejected().back().reason.rfind("fault injected: timeout (held 400 ms", 0) == 0);
 
         QCOMPARE(call("POST", "/eventlens/v1/faults", R"({"mode":"reset","count":1,"path":"/e"})").status, 201);
         end = watch(request("POST", "/e/", R"({"event":"e3","distinct_id":"d","api_key":"k"})"), 5000);
         QVERIFY(end.received.empty());
         QVERIFY2(end.reset, "expected a TCP reset");
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(2));
-        QVERIFY(m_capture->store()->rejected().back().reason.rfind("fault injected: reset", 0) == 0);
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(1)); // e2 and e3 were not captured
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(2));
+        QVERIFY(m_sink.capture()->store()->rejected().back().reason.rfind("fault injected: reset", 0) == 0);
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(1)); // e2 and e3 were not captured
 
         // Used up: the next request is answered as usual.
         QCOMPARE(call("POST", "/e/", R"({"event":"e4","distinct_id":"d","api_key":"k"})").status, 200);

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // The sink over real loopback sockets: PostHog paths, replies, CORS, the inspection API, HTTP framing.
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
 #include "contract/contract.h"
 #include "pipeline/capture.h"
 #include "pipeline/ingestserver.h"
@@ -8,6 +10,7 @@
 #include "rawhttp.h"
 
 #include "jsoncompare.h"
+#include "localsink.h"
 
 #include <QNetworkAccessManager>
 #include <QNetworkReply>
@@ -31,31 +34,17 @@ using namespace eltest;
 class TestIngest : public QObject
 {
     Q_OBJECT
-    Capture* m_capture = nullptr;
-    IngestServer* m_server = nullptr;
-    quint16 m_port = 0;
+    SinkFixture m_sink;
 
     Reply call(const std::string& method, const std::string& target, const std::string& body = {},
         const std::vector<std::string>& headers = {})
     {
-        return callOnce(m_port, method, target, body, headers);
+        return callOnce(m_sink.port(), method, target, body, headers);
     }
 
 private Q_SLOTS:
-    void init()
-    {
-        m_capture = new Capture;
-        std::string error;
-        QVERIFY2(m_capture->loadContract(EVENTLENS_TEST_DATA "/ingest/contract.json", error), error.c_str());
-        m_server = new IngestServer(m_capture);
-        QVERIFY(m_server->listen(QHostAddress::LocalHost, 0));
-        m_port = m_server->port();
-    }
-    void cleanup()
-    {
-        delete m_server;
-        delete m_capture;
-    }
+    void init() { m_sink.start(EVENTLENS_TEST_DATA "/ingest/contract.json"); }
+    void cleanup() { m_sink.stop(); }
 
     void capturePaths_data()
     {
@@ -79,8 +68,8 @@ private Q_SLOTS:
             "POST", target.toStdString(), gzipped ? gzip(json) : json, {"Content-Type: " + contentType.toStdString()});
         QCOMPARE(r.status, 200);
         JSON_COMPARE(r.json(), Json::parse(R"({"status":1})"));
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
-        const Event& e = *m_capture->store()->events().front();
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(1));
+        const Event& e = *m_sink.capture()->store()->events().front();
         QCOMPARE(e.name(), std::string("qa_event"));
         QCOMPARE(e.distinctId(), std::string("u1"));
         QCOMPARE(e.endpoint(), target.toStdString().substr(0, target.toStdString().find('?')));
@@ -93,8 +82,8 @@ private Q_SLOTS:
         const Reply r = call("POST", "/s/",
             R"([{"event":"$snapshot","properties":{"distinct_id":"u","$snapshot_data":[],"$session_id":"s","$window_id":"w"}}])");
         QCOMPARE(r.status, 200);
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(0));
-        QCOMPARE(m_capture->store()->recordingCount(), qint64(1));
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(0));
+        QCOMPARE(m_sink.capture()->store()->recordingCount(), qint64(1));
     }
 
     void remoteConfigFlagsAndStatic()
@@ -112,7 +101,7 @@ private Q_SLOTS:
         QVERIFY(r.json()["featureFlags"].is_object());
         QCOMPARE(call("GET", "/array/phc_abc/config.js").status, 404);
         QCOMPARE(call("GET", "/static/surveys.js?v=1").status, 404);
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(0));
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(0));
     }
 
     void corsPreflightAndHeaders()
@@ -162,8 +151,8 @@ private Q_SLOTS:
         QCOMPARE(r.status, status);
         const Json j = r.json();
         QVERIFY2(j.contains("error") && !j["error"].get<std::string>().empty(), r.body.c_str());
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
-        const RejectedRequest& rej = m_capture->store()->rejected().front();
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(1));
+        const RejectedRequest& rej = m_sink.capture()->store()->rejected().front();
         QCOMPARE(rej.status, status);
         QCOMPARE(rej.reason, j["error"].get<std::string>());
         QCOMPARE(rej.path, target.toStdString());
@@ -196,7 +185,7 @@ private Q_SLOTS:
 
     void longPollReturnsWhenEventArrives()
     {
-        RawClient waiter(m_port);
+        RawClient waiter(m_sink.port());
         waiter.send(request("GET", "/eventlens/v1/events?since=0&event=late&wait_ms=10000", {}));
         QTest::qWait(100);
         QCOMPARE(
@@ -227,7 +216,7 @@ private Q_SLOTS:
 
     void keepAlivePipeliningAndChunked()
     {
-        RawClient c(m_port);
+        RawClient c(m_sink.port());
         const std::string one
             = request("POST", "/batch/", R"({"api_key":"k","batch":[{"event":"p1","distinct_id":"d"}]})");
         const std::string two = request("POST", "/e/", R"({"event":"p2","properties":{"distinct_id":"d"}})");
@@ -243,52 +232,52 @@ private Q_SLOTS:
             QVERIFY(c.read(r));
             QCOMPARE(r.status, 200);
         }
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(3));
-        QCOMPARE(m_capture->store()->events()[2]->name(), std::string("p3"));
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(3));
+        QCOMPARE(m_sink.capture()->store()->events()[2]->name(), std::string("p3"));
     }
 
     void bodyTooLargeIs413AndListed()
     {
-        HttpLimits limits = m_server->http()->limits();
+        HttpLimits limits = m_sink.server()->http()->limits();
         limits.maxBodyBytes = 1000;
-        m_server->http()->setLimits(limits);
+        m_sink.server()->http()->setLimits(limits);
         const Reply r = call("POST", "/batch/", std::string(2000, 'x'));
         QCOMPARE(r.status, 413);
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
-        QCOMPARE(m_capture->store()->rejected().front().status, 413);
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->rejected().front().status, 413);
     }
 
     void slowClientTimesOut()
     {
-        HttpLimits limits = m_server->http()->limits();
+        HttpLimits limits = m_sink.server()->http()->limits();
         limits.requestTimeoutMs = 300;
-        m_server->http()->setLimits(limits);
-        RawClient c(m_port);
+        m_sink.server()->http()->setLimits(limits);
+        RawClient c(m_sink.port());
         c.send("POST /e/ HTTP/1.1\r\nHost: x\r\nContent-Len");
         Reply r;
         QVERIFY(c.read(r, 3000));
         QCOMPARE(r.status, 408);
         QVERIFY(c.waitClosed(3000));
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(1));
     }
 
     void memoryWindowKeepsNewestEvents()
     {
-        m_capture->store()->setMaxEvents(3);
+        m_sink.capture()->store()->setMaxEvents(3);
         for (int i = 0; i < 5; ++i)
             QCOMPARE(call("POST", "/batch/",
                          R"({"api_key":"k","batch":[{"event":"w)" + std::to_string(i) + R"(","distinct_id":"d"}]})")
                          .status,
                 200);
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(3));
-        QCOMPARE(m_capture->store()->trimmedCount(), qint64(2));
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(3));
+        QCOMPARE(m_sink.capture()->store()->trimmedCount(), qint64(2));
         JSON_COMPARE(call("GET", "/eventlens/v1/health").json()["trimmed"], Json(2));
         const Json events = call("GET", "/eventlens/v1/events?since=1").json()["events"];
         QCOMPARE(events.size(), std::size_t(3));
         JSON_COMPARE(events[0]["event"], Json("w2"));
         JSON_COMPARE(events[0]["seq"], Json(3));
-        QVERIFY(m_capture->store()->eventBySeq(5));
-        QVERIFY(!m_capture->store()->eventBySeq(1));
+        QVERIFY(m_sink.capture()->store()->eventBySeq(5));
+        QVERIFY(!m_sink.capture()->store()->eventBySeq(1));
     }
 
     // The live sequence state leaves memory with the events: closed runs and unique keys made only of
@@ -351,7 +340,7 @@ private Q_SLOTS:
     // session with --max-events-in-memory stays bounded.
     void memoryWindowTrimsUpstreamAnswers()
     {
-        EventStore* store = m_capture->store();
+        EventStore* store = m_sink.capture()->store();
         store->setMaxEvents(3);
         for (int i = 0; i < 10; ++i) {
             const Reply r = call("POST", "/batch/",
@@ -370,13 +359,13 @@ private Q_SLOTS:
 
     void memoryWindowEvictsViolationsButCountsThem()
     {
-        m_capture->store()->setMaxEvents(2);
+        m_sink.capture()->store()->setMaxEvents(2);
         for (int i = 0; i < 6; ++i) {
             const std::string body
                 = R"({"api_key":"k","batch":[{"event":"bad","distinct_id":"d","properties":{"runtime_type":"both"}}]})";
             QCOMPARE(call("POST", "/batch/", body).status, 200);
         }
-        const EventStore* store = m_capture->store();
+        const EventStore* store = m_sink.capture()->store();
         QCOMPARE(store->events().size(), std::size_t(2));
         QCOMPARE(store->violations().size(), std::size_t(2)); // only those of events still in memory
         QCOMPARE(store->errorTotal(), qint64(6)); // but every one is counted
@@ -486,7 +475,7 @@ private Q_SLOTS:
         constexpr int kPerConnection = 30;
         std::vector<std::unique_ptr<RawClient>> clients;
         for (int c = 0; c < kConnections; ++c)
-            clients.push_back(std::make_unique<RawClient>(m_port));
+            clients.push_back(std::make_unique<RawClient>(m_sink.port()));
         int expectedEvents = 0;
         for (int i = 0; i < kPerConnection; ++i) {
             for (int c = 0; c < kConnections; ++c) {
@@ -508,8 +497,8 @@ private Q_SLOTS:
                 QCOMPARE(r.status, 200);
             }
         }
-        QCOMPARE(m_capture->ingestsInFlight(), 0);
-        const auto& events = m_capture->store()->events();
+        QCOMPARE(m_sink.capture()->ingestsInFlight(), 0);
+        const auto& events = m_sink.capture()->store()->events();
         QCOMPARE(static_cast<int>(events.size()), expectedEvents);
         std::map<int, int> lastReqOfConnection;
         for (std::size_t i = 0; i < events.size(); ++i) {
@@ -541,7 +530,8 @@ private Q_SLOTS:
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
         QString error;
-        QVERIFY2(m_capture->openSessionFile(dir.filePath(QStringLiteral("s.elsession")), &error), qPrintable(error));
+        QVERIFY2(
+            m_sink.capture()->openSessionFile(dir.filePath(QStringLiteral("s.elsession")), &error), qPrintable(error));
         constexpr int kGood = 4;
         constexpr int kBad = 4;
         constexpr int kRounds = 20;
@@ -549,9 +539,9 @@ private Q_SLOTS:
         std::vector<std::unique_ptr<RawClient>> good;
         std::vector<std::unique_ptr<RawClient>> bad;
         for (int c = 0; c < kGood; ++c)
-            good.push_back(std::make_unique<RawClient>(m_port));
+            good.push_back(std::make_unique<RawClient>(m_sink.port()));
         for (int c = 0; c < kBad; ++c)
-            bad.push_back(std::make_unique<RawClient>(m_port));
+            bad.push_back(std::make_unique<RawClient>(m_sink.port()));
         for (int i = 0; i < kRounds; ++i) {
             for (int c = 0; c < kGood; ++c) {
                 Json batch = Json::array();
@@ -587,8 +577,8 @@ private Q_SLOTS:
                 }
             }
         }
-        m_capture->drainIngests();
-        const auto& events = m_capture->store()->events();
+        m_sink.capture()->drainIngests();
+        const auto& events = m_sink.capture()->store()->events();
         QCOMPARE(static_cast<int>(events.size()), kGood * kRounds * kEvents);
         std::set<std::tuple<int, int, int>> seen;
         for (const EventPtr& e : events) {
@@ -596,15 +586,15 @@ private Q_SLOTS:
             QVERIFY2(seen.emplace(p["conn"].get<int>(), p["req"].get<int>(), p["k"].get<int>()).second,
                 "an event was kept twice");
         }
-        QCOMPARE(static_cast<int>(m_capture->store()->rejected().size()), kBad * kRounds * 3);
+        QCOMPARE(static_cast<int>(m_sink.capture()->store()->rejected().size()), kBad * kRounds * 3);
         // The session file has every request, in id order, and nothing refused by the journal.
         SessionData data;
-        QVERIFY2(m_capture->readSessionFile(data, &error), qPrintable(error));
+        QVERIFY2(m_sink.capture()->readSessionFile(data, &error), qPrintable(error));
         QCOMPARE(static_cast<int>(data.events.size()), kGood * kRounds * kEvents);
         QCOMPARE(static_cast<int>(data.requests.size()), (kGood + kBad * 3) * kRounds); // "not served" is not kept
         for (std::size_t i = 1; i < data.requests.size(); ++i)
             QVERIFY(data.requests[i - 1].id < data.requests[i].id);
-        m_capture->closeSessionFile();
+        m_sink.capture()->closeSessionFile();
     }
 
     // File > New Capture / Open Capture: the file left behind is flushed and marked clean, as on exit,
@@ -616,20 +606,20 @@ private Q_SLOTS:
         const QString first = dir.filePath(QStringLiteral("first.elsession"));
         const QString second = dir.filePath(QStringLiteral("second.elsession"));
         QString error;
-        QVERIFY2(m_capture->openSessionFile(first, &error), qPrintable(error));
+        QVERIFY2(m_sink.capture()->openSessionFile(first, &error), qPrintable(error));
         HttpRequest r;
         r.method = "POST";
         r.path = "/batch/";
         r.body = R"({"api_key":"k","batch":[{"event":"in_first","distinct_id":"d"}]})";
         for (int i = 0; i < 5; ++i)
-            m_capture->ingestAsync(r, Endpoint::Batch, [](const IngestOutcome&, bool) {});
-        QVERIFY2(m_capture->openSessionFile(second, &error), qPrintable(error));
+            m_sink.capture()->ingestAsync(r, Endpoint::Batch, [](const IngestOutcome&, bool) {});
+        QVERIFY2(m_sink.capture()->openSessionFile(second, &error), qPrintable(error));
         QVERIFY(SessionJournal::wasClean(first));
         SessionData data;
         QVERIFY2(SessionJournal::load(first, data, &error), qPrintable(error));
         QCOMPARE(data.events.size(), std::size_t(5));
-        QVERIFY(m_capture->store()->events().empty()); // the new file is empty
-        m_capture->closeSessionFile();
+        QVERIFY(m_sink.capture()->store()->events().empty()); // the new file is empty
+        m_sink.capture()->closeSessionFile();
         QVERIFY(SessionJournal::wasClean(second));
     }
 
@@ -637,7 +627,7 @@ private Q_SLOTS:
     // sink keeps running and commits the requests around it.
     void exceptionOnWorkerRejectsTheRequest()
     {
-        m_capture->setWorkerHookForTesting([](const HttpRequest& r) {
+        m_sink.capture()->setWorkerHookForTesting([](const HttpRequest& r) {
             if (r.body.find("\"throw\"") != std::string::npos)
                 throw std::runtime_error("decoder failure for the test");
         });
@@ -649,10 +639,10 @@ private Q_SLOTS:
         QCOMPARE(thrown.status, 400);
         QVERIFY2(thrown.error().find("decoder failure for the test") != std::string::npos, thrown.body.c_str());
         QCOMPARE(after.status, 200);
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(2));
-        QCOMPARE(m_capture->store()->rejected().size(), std::size_t(1));
-        QVERIFY(m_capture->store()->rejected().front().reason.find("internal error") != std::string::npos);
-        m_capture->setWorkerHookForTesting({});
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(2));
+        QCOMPARE(m_sink.capture()->store()->rejected().size(), std::size_t(1));
+        QVERIFY(m_sink.capture()->store()->rejected().front().reason.find("internal error") != std::string::npos);
+        m_sink.capture()->setWorkerHookForTesting({});
     }
 
     // A contract loaded while requests are still on a worker applies to them (they are judged again).
@@ -690,28 +680,28 @@ private Q_SLOTS:
             r.body = Json {{"api_key", "k"}, {"batch", {{{"event", name}, {"distinct_id", "d"}}}}}.dump();
             return r;
         };
-        m_capture->setWorkerThreads(2);
+        m_sink.capture()->setWorkerThreads(2);
         // Hold the workers so every request below is still in flight when the change takes its ticket.
         std::atomic<bool> hold {true};
-        m_capture->setWorkerHookForTesting([&hold](const HttpRequest&) {
+        m_sink.capture()->setWorkerHookForTesting([&hold](const HttpRequest&) {
             while (hold.load())
                 QThread::msleep(1);
         });
         for (int i = 0; i < 5; ++i)
-            m_capture->ingestAsync(batch("before" + std::to_string(i)), el::Endpoint::Batch, {});
+            m_sink.capture()->ingestAsync(batch("before" + std::to_string(i)), el::Endpoint::Batch, {});
         std::vector<std::size_t> seenByChange;
         bool done = false;
-        m_capture->applyInOrder(
-            [&] { seenByChange.push_back(m_capture->store()->events().size()); }, [&] { done = true; });
+        m_sink.capture()->applyInOrder(
+            [&] { seenByChange.push_back(m_sink.capture()->store()->events().size()); }, [&] { done = true; });
         QVERIFY(!done); // five requests are ahead of it
         for (int i = 0; i < 5; ++i)
-            m_capture->ingestAsync(batch("after" + std::to_string(i)), el::Endpoint::Batch, {});
+            m_sink.capture()->ingestAsync(batch("after" + std::to_string(i)), el::Endpoint::Batch, {});
         hold = false;
-        m_capture->drainIngests();
-        m_capture->setWorkerHookForTesting({});
+        m_sink.capture()->drainIngests();
+        m_sink.capture()->setWorkerHookForTesting({});
         QVERIFY(done);
         QCOMPARE(seenByChange, std::vector<std::size_t> {5}); // applied after the five before, before the five after
-        const auto& events = m_capture->store()->events();
+        const auto& events = m_sink.capture()->store()->events();
         QCOMPARE(events.size(), std::size_t(10));
         for (std::size_t i = 0; i < 5; ++i) {
             QCOMPARE(events[i]->name(), "before" + std::to_string(i));
@@ -719,7 +709,7 @@ private Q_SLOTS:
         }
         // With nothing in flight it is applied at once.
         bool now = false;
-        m_capture->applyInOrder([] {}, [&] { now = true; });
+        m_sink.capture()->applyInOrder([] {}, [&] { now = true; });
         QVERIFY(now);
     }
 
@@ -727,9 +717,9 @@ private Q_SLOTS:
     // cleared, the ones after stay; every client gets 200.
     void apiResetIsOrderedOverHttp()
     {
-        m_capture->setWorkerThreads(2);
+        m_sink.capture()->setWorkerThreads(2);
         std::atomic<bool> hold {true};
-        m_capture->setWorkerHookForTesting([&hold](const HttpRequest& r) {
+        m_sink.capture()->setWorkerHookForTesting([&hold](const HttpRequest& r) {
             if (r.path == "/batch/")
                 while (hold.load())
                     QThread::msleep(1);
@@ -737,7 +727,7 @@ private Q_SLOTS:
         QNetworkAccessManager nam;
         std::vector<QNetworkReply*> replies;
         auto post = [&](const QString& path, const QByteArray& body) {
-            QNetworkRequest req(QUrl(m_server->url() + path));
+            QNetworkRequest req(QUrl(m_sink.server()->url() + path));
             req.setHeader(QNetworkRequest::ContentTypeHeader, QStringLiteral("application/json"));
             replies.push_back(nam.post(req, body));
         };
@@ -746,11 +736,11 @@ private Q_SLOTS:
                 Json {{"api_key", "k"}, {"batch", {{{"event", name}, {"distinct_id", "d"}}}}}.dump());
         };
         post(QStringLiteral("/batch/"), body("early"));
-        QTRY_COMPARE(m_capture->ingestsInFlight(), 1);
+        QTRY_COMPARE(m_sink.capture()->ingestsInFlight(), 1);
         post(QStringLiteral("/eventlens/v1/reset"), QByteArray());
-        QTRY_COMPARE(m_capture->ingestsInFlight(), 2);
+        QTRY_COMPARE(m_sink.capture()->ingestsInFlight(), 2);
         post(QStringLiteral("/batch/"), body("late"));
-        QTRY_COMPARE(m_capture->ingestsInFlight(), 3);
+        QTRY_COMPARE(m_sink.capture()->ingestsInFlight(), 3);
         QTest::qWait(50);
         QVERIFY(!replies[1]->isFinished()); // the reset waits for the batch ahead of it
         hold = false;
@@ -759,8 +749,8 @@ private Q_SLOTS:
             QCOMPARE(r->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt(), 200);
             r->deleteLater();
         }
-        m_capture->setWorkerHookForTesting({});
-        const auto& events = m_capture->store()->events();
+        m_sink.capture()->setWorkerHookForTesting({});
+        const auto& events = m_sink.capture()->store()->events();
         QCOMPARE(events.size(), std::size_t(1));
         QCOMPARE(events.front()->name(), std::string("late"));
     }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Pass-through mode against a real local upstream that shares no code with EventLens: Python's own HTTP
 // server (upstream.py), so a framing bug in the sink cannot be cancelled out by the same bug upstream.
+#include "localsink.h"
 #include "pipeline/capture.h"
 #include "pipeline/ingestserver.h"
 #include "wire/decode.h"
@@ -77,8 +78,7 @@ Answer get(quint16 port, const QString& pathAndQuery)
 class TestProxy : public QObject
 {
     Q_OBJECT
-    Capture* m_capture = nullptr;
-    IngestServer* m_sink = nullptr;
+    eltest::SinkFixture m_sink;
     QProcess* m_upstream = nullptr;
     quint16 m_upstreamPort = 0;
 
@@ -134,18 +134,15 @@ private Q_SLOTS:
         m_upstreamPort = static_cast<quint16>(line.mid(10).trimmed().toUInt());
         QVERIFY(m_upstreamPort != 0);
         setReply(200, Json {{"status", "Ok"}}, {{"X-Upstream", "yes"}});
-        m_capture = new Capture;
-        m_sink = new IngestServer(m_capture);
-        QVERIFY(m_sink->listen(QHostAddress::LocalHost, 0));
+        m_sink.start();
         UpstreamConfig cfg;
         cfg.url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(m_upstreamPort));
         cfg.timeoutMs = 1500;
-        m_sink->setUpstream(cfg);
+        m_sink.server()->setUpstream(cfg);
     }
     void cleanup()
     {
-        delete m_sink;
-        delete m_capture;
+        m_sink.stop();
         m_upstream->closeWriteChannel(); // upstream.py ends when its standard input closes
         if (!m_upstream->waitForFinished(5000))
             m_upstream->kill();
@@ -159,7 +156,7 @@ private Q_SLOTS:
             = R"({"api_key":"phc_k","batch":[{"event":"run_created","distinct_id":"u","properties":{"run_id":"r1"}}]})";
         const std::string body = gzip(json);
         const Answer a
-            = post(m_sink->port(), QStringLiteral("/batch/?ver=5&compression=gzip"), QByteArray::fromStdString(body),
+            = post(m_sink.port(), QStringLiteral("/batch/?ver=5&compression=gzip"), QByteArray::fromStdString(body),
                 {{"Content-Type", "application/json"}, {"Content-Encoding", "gzip"},
                     {"User-Agent", "posthog-node/5.70.0"}, {"X-Test-Id", "t-42"}, {"Connection", "keep-alive"}});
         QCOMPARE(a.status, 200);
@@ -177,9 +174,9 @@ private Q_SLOTS:
         QCOMPARE(up.header("X-Test-Id"), std::string("t-42"));
         QCOMPARE(up.header("X-Forwarded-For"), std::string("127.0.0.1"));
         // Captured locally too, with the upstream's status and latency.
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(1));
         const EventStore::Upstream* info
-            = m_capture->store()->upstream(m_capture->store()->events().front()->requestId);
+            = m_sink.capture()->store()->upstream(m_sink.capture()->store()->events().front()->requestId);
         QVERIFY(info);
         QCOMPARE(info->status, 200);
         QVERIFY(info->latencyMs >= 0);
@@ -197,17 +194,17 @@ private Q_SLOTS:
     {
         QFETCH(int, status);
         setReply(status, Json {{"error", "upstream says no"}}, {{"Retry-After", "7"}});
-        const Answer a = post(m_sink->port(), QStringLiteral("/e/"),
+        const Answer a = post(m_sink.port(), QStringLiteral("/e/"),
             R"({"event":"x","properties":{"distinct_id":"d","token":"t"}})", {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, status);
         QCOMPARE(a.header("Retry-After"), QByteArray("7"));
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(1)); // still captured
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(1)); // still captured
     }
 
     void flagsAreForwarded()
     {
         setReply(200, Json {{"flags", {{"f", {{"enabled", true}}}}}});
-        const Answer a = post(m_sink->port(), QStringLiteral("/flags/?v=2"), R"({"token":"t","distinct_id":"d"})",
+        const Answer a = post(m_sink.port(), QStringLiteral("/flags/?v=2"), R"({"token":"t","distinct_id":"d"})",
             {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, 200);
         QVERIFY(a.body.contains("\"f\""));
@@ -225,38 +222,38 @@ private Q_SLOTS:
         }();
         UpstreamConfig cfg;
         cfg.url = QUrl(QStringLiteral("http://127.0.0.1:%1").arg(deadPort));
-        m_sink->setUpstream(cfg);
-        Answer a = post(m_sink->port(), QStringLiteral("/e/"), R"({"event":"x","properties":{"distinct_id":"d"}})",
+        m_sink.server()->setUpstream(cfg);
+        Answer a = post(m_sink.port(), QStringLiteral("/e/"), R"({"event":"x","properties":{"distinct_id":"d"}})",
             {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, 502);
         QVERIFY(a.body.contains("upstream unreachable"));
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
-        QCOMPARE(m_capture->store()->upstream(m_capture->store()->events().front()->requestId)->status, -1);
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(1));
+        QCOMPARE(
+            m_sink.capture()->store()->upstream(m_sink.capture()->store()->events().front()->requestId)->status, -1);
 
         cfg.failOpen = true;
-        m_sink->setUpstream(cfg);
-        a = post(m_sink->port(), QStringLiteral("/e/"), R"({"event":"y","properties":{"distinct_id":"d"}})",
+        m_sink.server()->setUpstream(cfg);
+        a = post(m_sink.port(), QStringLiteral("/e/"), R"({"event":"y","properties":{"distinct_id":"d"}})",
             {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, 200);
         QCOMPARE(a.body, QByteArray(R"({"status":1})"));
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(2));
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(2));
     }
 
     void upstreamSlowIs504()
     {
         setReply(200, Json::object(), {}, true);
-        const Answer a = post(m_sink->port(), QStringLiteral("/e/"),
-            R"({"event":"x","properties":{"distinct_id":"d"}})", {{"Content-Type", "application/json"}});
+        const Answer a = post(m_sink.port(), QStringLiteral("/e/"), R"({"event":"x","properties":{"distinct_id":"d"}})",
+            {{"Content-Type", "application/json"}});
         QCOMPARE(a.status, 504);
-        QCOMPARE(m_capture->store()->events().size(), std::size_t(1));
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(1));
     }
 
     void hostHeaderNeverRoutes()
     {
         // A client that names another host still only reaches the configured upstream.
-        const Answer a
-            = post(m_sink->port(), QStringLiteral("/e/"), R"({"event":"x","properties":{"distinct_id":"d"}})",
-                {{"Content-Type", "application/json"}, {"Host", "evil.example:80"}});
+        const Answer a = post(m_sink.port(), QStringLiteral("/e/"), R"({"event":"x","properties":{"distinct_id":"d"}})",
+            {{"Content-Type", "application/json"}, {"Host", "evil.example:80"}});
         QCOMPARE(a.status, 200);
         const std::vector<HttpRequest> upstreamSaw = seen();
         QCOMPARE(upstreamSaw.size(), std::size_t(1));
@@ -265,7 +262,7 @@ private Q_SLOTS:
 
     void apiIsNeverForwarded()
     {
-        QCOMPARE(get(m_sink->port(), QStringLiteral("/eventlens/v1/health")).status, 200);
+        QCOMPARE(get(m_sink.port(), QStringLiteral("/eventlens/v1/health")).status, 200);
         QCOMPARE(seen().size(), std::size_t(0));
     }
 };
