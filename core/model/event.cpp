@@ -73,12 +73,6 @@ const Json* member(const Json& obj, const char* key)
     return it == obj.end() ? nullptr : &*it;
 }
 
-const Json& emptyObject()
-{
-    static const Json empty = Json::object();
-    return empty;
-}
-
 } // namespace
 
 /// Event::json was written by us from a DOM the decoder accepted (at most 64 levels): any depth simdjson takes.
@@ -229,6 +223,12 @@ void appendCompact(std::string& out, const Json& v)
 
 } // namespace
 
+const Json& emptyJsonObject()
+{
+    static const Json empty = Json::object();
+    return empty;
+}
+
 std::string compactJson(const Json& doc)
 {
     std::string out;
@@ -257,7 +257,7 @@ Json Event::toJson() const
     j["timestamp"] = optional(timestamp());
     const Json d = doc();
     const Json* props = member(d, "properties");
-    j["properties"] = props && props->is_object() ? *props : emptyObject();
+    j["properties"] = props && props->is_object() ? *props : emptyJsonObject();
     if (const auto rt = runtimeType())
         j["runtime_type"] = *rt;
     if (const auto rid = runId())
@@ -380,7 +380,7 @@ Event makeEvent(const Json& normalisedIn, const EventOrigin& origin, qint64 seq,
     EventSource source;
     source.endpoint = origin.endpoint;
     source.userAgent = origin.userAgent;
-    const Json& normalised = normalisedIn.is_object() ? normalisedIn : emptyObject();
+    const Json& normalised = normalisedIn.is_object() ? normalisedIn : emptyJsonObject();
 
     const Json* props = member(normalised, "properties");
     if (props && !props->is_object())

@@ -220,5 +220,7 @@ Event makeEvent(const Json& normalised, const EventOrigin& origin, qint64 seq, q
     EventSourceCache* sources = nullptr, bool withText = true);
 /** The compact JSON text Event::json holds for \a doc. */
 std::string compactJson(const Json& doc);
+/** An empty JSON object that lives for the program: what a missing "properties" reads as. */
+const Json& emptyJsonObject();
 
 } // namespace el

@@ -3,6 +3,7 @@
 
 #include "contract/coverage.h"
 #include "faults.h"
+#include "util/text.h"
 
 #include "capture.h"
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "upstream.h"
 
+#include "util/text.h"
+
 #include <QElapsedTimer>
 #include <QNetworkAccessManager>
 #include <QNetworkReply>

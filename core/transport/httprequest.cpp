@@ -1,34 +1,9 @@
 // SPDX-License-Identifier: MIT
 #include "httprequest.h"
 
+#include "util/text.h"
+
 namespace el {
-
-namespace {
-
-char lowerChar(char c)
-{
-    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
-}
-
-} // namespace
-
-std::string asciiLower(std::string s)
-{
-    for (char& c : s)
-        c = lowerChar(c);
-    return s;
-}
-
-bool asciiIEquals(std::string_view a, std::string_view b)
-{
-    if (a.size() != b.size())
-        return false;
-    for (std::size_t i = 0; i < a.size(); ++i) {
-        if (lowerChar(a[i]) != lowerChar(b[i]))
-            return false;
-    }
-    return true;
-}
 
 std::string HttpRequest::header(std::string_view name) const
 {

@@ -38,9 +38,4 @@ inline Event makeEvent(const Json& normalised, const HttpRequest& request, qint6
     return makeEvent(normalised, originOf(request), seq, requestId, receivedMs, sources);
 }
 
-/** ASCII lower case (header names, schemes, tokens); other bytes unchanged. */
-std::string asciiLower(std::string s);
-/** ASCII case-insensitive equality (header names). */
-bool asciiIEquals(std::string_view a, std::string_view b);
-
 } // namespace el

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "fastjson.h"
 
+#include "text.h"
+
 #include <simdjson.h>
 
 #include <cmath>
@@ -167,16 +169,8 @@ const Json* findPointer(const Json& doc, std::string_view pointer)
         std::string_view token = pointer.substr(pos + 1, end - pos - 1);
         pos = end;
         if (token.find('~') != std::string_view::npos) {
-            unescaped.clear();
-            for (std::size_t i = 0; i < token.size(); ++i) {
-                if (token[i] != '~') {
-                    unescaped += token[i];
-                    continue;
-                }
-                if (i + 1 >= token.size() || (token[i + 1] != '0' && token[i + 1] != '1'))
-                    return nullptr;
-                unescaped += token[++i] == '0' ? '~' : '/';
-            }
+            if (!jsonPointerUnescape(token, unescaped))
+                return nullptr;
             token = unescaped;
         }
         if (at->is_object()) {

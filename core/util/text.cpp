@@ -53,6 +53,41 @@ std::string percentDecode(std::string_view s, bool plusIsSpace)
     return out;
 }
 
+bool jsonPointerUnescape(std::string_view token, std::string& out)
+{
+    out.clear();
+    out.reserve(token.size());
+    for (std::size_t i = 0; i < token.size(); ++i) {
+        if (token[i] != '~') {
+            out += token[i];
+            continue;
+        }
+        if (i + 1 >= token.size() || (token[i + 1] != '0' && token[i + 1] != '1'))
+            return false;
+        out += token[++i] == '0' ? '~' : '/';
+    }
+    return true;
+}
+
+std::string asciiLower(std::string_view s)
+{
+    std::string out(s);
+    for (char& c : out)
+        c = asciiLower(c);
+    return out;
+}
+
+bool asciiIEquals(std::string_view a, std::string_view b)
+{
+    if (a.size() != b.size())
+        return false;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        if (asciiLower(a[i]) != asciiLower(b[i]))
+            return false;
+    }
+    return true;
+}
+
 std::string jsonPointerEscape(std::string_view token)
 {
     std::string out;

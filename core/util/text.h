@@ -26,6 +26,18 @@ std::string percentDecode(std::string_view s, bool plusIsSpace);
 
 /** A JSON Pointer reference token escaped (RFC 6901): '~' -> "~0", '/' -> "~1". */
 std::string jsonPointerEscape(std::string_view token);
+/** A JSON Pointer reference token unescaped into \a out ("~0" -> '~', "~1" -> '/'); false on any other '~'. */
+bool jsonPointerUnescape(std::string_view token, std::string& out);
+
+/** ASCII lower case of one byte (header names, schemes, tokens); other bytes unchanged. */
+inline char asciiLower(char c)
+{
+    return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
+/** ASCII lower case of a text; other bytes (UTF-8 included) unchanged. */
+std::string asciiLower(std::string_view s);
+/** ASCII case-insensitive equality (header names). */
+bool asciiIEquals(std::string_view a, std::string_view b);
 
 /** One byte for an error message: "'x'" for printable ASCII, else "0xNN". */
 std::string describeByte(unsigned char c);

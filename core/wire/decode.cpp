@@ -89,7 +89,7 @@ bool acceptRequest(Decoding& d)
     const HttpRequest& request = d.request;
     if (!isIngestEndpoint(d.endpoint))
         return d.fail(400, "not an event ingestion endpoint: " + request.path);
-    const std::string method = decoding::lower(request.method);
+    const std::string method = asciiLower(request.method);
     if (!method.empty() && method != "post" && method != "get")
         return d.fail(405, "method " + request.method + " is not allowed here (use POST, or GET with ?data=)");
     if (method == "get" && (d.endpoint == Endpoint::Ai || d.endpoint == Endpoint::CaptureV1))
@@ -119,7 +119,7 @@ bool unwrapForm(Decoding& d)
     if (d.fromQuery)
         return true;
     const std::string header = d.request.header("Content-Type");
-    const std::string mediaType = decoding::lower(trim(std::string_view(header).substr(0, header.find(';'))));
+    const std::string mediaType = asciiLower(trim(std::string_view(header).substr(0, header.find(';'))));
     if (decoding::startsWith(mediaType, "multipart/"))
         return d.fail(415, "multipart bodies (" + mediaType + ") are not supported; send JSON events");
     // `curl -d '{...}'` labels JSON as a form: a body that starts like JSON is taken as JSON.

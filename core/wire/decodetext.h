@@ -8,8 +8,6 @@
 namespace el::decoding {
 
 bool startsWith(std::string_view s, std::string_view prefix);
-/** ASCII lower case (header values, methods, media types). */
-std::string lower(std::string_view s);
 /** Error texts may quote input: keep them valid UTF-8 and free of control bytes. */
 std::string cleanMessage(std::string_view s);
 

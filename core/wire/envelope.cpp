@@ -56,7 +56,7 @@ std::string restoreBase64Plus(std::string s)
 
 Hint hintFromCompression(const std::string& value)
 {
-    const std::string v = lower(trim(value));
+    const std::string v = asciiLower(trim(value));
     if (v == "gzip" || v == "gzip-js")
         return Hint::Gzip;
     if (v == "base64" || v == "b64")
@@ -68,7 +68,7 @@ Hint hintFromCompression(const std::string& value)
 
 Hint hintFromContentEncoding(const std::string& value)
 {
-    const std::string v = lower(trim(value));
+    const std::string v = asciiLower(trim(value));
     if (v.empty() || v == "identity")
         return Hint::None;
     if (v == "gzip" || v == "x-gzip" || v == "deflate")

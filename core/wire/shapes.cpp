@@ -140,7 +140,7 @@ bool eventsByShape(
             batch.token = *t;
         if (endpoint == Endpoint::CaptureV1 && batch.token.empty()) {
             const std::string auth(trim(request.header("Authorization")));
-            if (lower(auth.substr(0, std::min<std::size_t>(auth.size(), 7))) == "bearer ")
+            if (asciiLower(auth.substr(0, std::min<std::size_t>(auth.size(), 7))) == "bearer ")
                 batch.token = std::string(trim(std::string_view(auth).substr(7)));
         }
         for (const char* key : {"sent_at", "created_at"}) {
