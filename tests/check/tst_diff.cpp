@@ -2,6 +2,8 @@
 // Issue 17 §1: `eventlens diff BASELINE CURRENT`. The comparison (el::diffReports) on hand-made verdicts, one kind at
 // a time, then the built executable on the committed recordings of the built-in BYOK scenarios (tests/data/diff/):
 // exit codes, the JSON shape, and the text, Markdown and HTML renderings.
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
 #include "contract/contractengine.h"
 #include "eventlensrun.h"
 #include "jsoncompare.h"

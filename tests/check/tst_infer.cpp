@@ -3,6 +3,8 @@
 // every era, one by one and together); the era-A examples give a contract that rejects runtime_type "both"; the
 // inference rules one by one (types, required, enum, format, globals, pair rules and pinned); --base adds exactly what
 // the traffic shows the base lacks; the built executable writes it (-o, stdout) and exits 2 on what it cannot read.
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
 #include "contract/contract.h"
 #include "contract/contractengine.h"
 #include "contract/infer.h"

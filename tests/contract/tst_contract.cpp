@@ -2,6 +2,8 @@
 // Contract engine tests: golden cases in tests/data/contract/<case>/{contract.json,events.ndjson,expected.json}
 // (set EVENTLENS_UPDATE_GOLDEN=1 to rewrite expected.json after a deliberate change, then review the diff),
 // contract loading errors, live-mode timeouts, built-in contracts.
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
 #include "contract/contract.h"
 #include "contract/contractengine.h"
 #include "model/verdict.h"

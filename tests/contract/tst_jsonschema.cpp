@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Runs the official JSON-Schema-Test-Suite (draft-07) through el::JsonSchema, i.e. exactly the
 // schema path the contract engine uses (meta-schema check, format guard, valijson, error translation).
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
 #include "contract/contract.h"
 #include "contract/contractengine.h"
 #include "contract/jsonschema.h"

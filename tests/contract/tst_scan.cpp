@@ -3,6 +3,8 @@
 // allow rules, JSON pointers (escaping, nested arrays), the messages of other violations and coverage never quoting
 // a detected value, no false positive on the open-design golden streams, and `eventlens check` end to end (json,
 // junit, text): the key is reported once, masked, and appears nowhere in the output.
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
 #include "contract/contract.h"
 #include "contract/contractengine.h"
 #include "contract/coverage.h"

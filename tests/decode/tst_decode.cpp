@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Data-driven tests of the PostHog request decoder (core/wire) and of the Event model (core/model/event).
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
 #include "model/event.h"
 #include "util/base64.h"
 #include "util/fastjson.h"

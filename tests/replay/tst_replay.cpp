@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Replay: scenario files (format, templates, clear errors), verdict comparison, and every built-in
 // scenario replayed over real HTTP into a headless EventLens sink with its expected verdict asserted.
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
 #include "localsink.h"
 #include "pipeline/capture.h"
 #include "pipeline/ingestserver.h"

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 // Tests of the session journal (core/store/journal) and of the export / import formats (core/store/exchange,
 // core/pipeline/importer).
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
 #include "model/event.h"
 #include "pipeline/capture.h"
 #include "pipeline/importer.h"

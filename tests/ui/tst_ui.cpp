@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Models, proxies and the main window of the inspector (offscreen).
+// Over 600 lines as one file: one Qt Test class is one executable and one ctest name, and its cases share this
+// file's fixtures and data rows.
 #include "addtocontractdialog.h"
 #include "comparedialog.h"
 #include "contract/contract.h"

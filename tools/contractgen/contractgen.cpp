@@ -17,6 +17,8 @@
 //    after "sequences", key by key, in every output: the place for a fixed top-level block (e.g. "scans").
 // Only the standard library and nlohmann-json: no Qt, no Python, nothing outside the repository.
 
+// Over 600 lines as one file: it is one idea, the facts file turned into both eras' contracts, read top to bottom.
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
