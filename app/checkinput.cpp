@@ -303,9 +303,9 @@ bool Checker::addSessionFile(const QString& path, const std::string& name, std::
 {
     // A session file is a database, read whole (its events are held until judged: not streamed like NDJSON).
     el::SessionData session;
-    QString why;
-    if (!el::SessionJournal::load(path, session, &why)) {
-        error = "cannot read session file " + name + ": " + why.toStdString();
+    std::string why;
+    if (!el::SessionJournal::load(path, session, why)) {
+        error = "cannot read session file " + name + ": " + why;
         return false;
     }
     while (!m_inFlight.empty()) { // whatever is in flight comes first

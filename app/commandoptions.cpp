@@ -148,11 +148,11 @@ bool CommandOptions::writeOutput(const Producer& produce) const
 {
     std::string error; // produce's own (a report's temporary file could not be read back)
     if (const std::optional<QString> file = outputFile()) {
-        QString why;
+        std::string why;
         const bool saved = el::saveFile(
-            *file, [&](const el::ByteSink& write) { return produce(write, error); }, &why);
+            *file, [&](const el::ByteSink& write) { return produce(write, error); }, why);
         if (!saved) {
-            printError("cannot write " + (error.empty() ? why.toStdString() : file->toStdString() + ": " + error));
+            printError("cannot write " + (error.empty() ? why : file->toStdString() + ": " + error));
             return false;
         }
         return true;

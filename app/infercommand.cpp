@@ -105,9 +105,9 @@ bool readInferInputs(const QStringList& inputs, el::InferInput& out, std::string
             }
             bytes.clear();
             el::SessionData session;
-            QString why;
-            if (!el::SessionJournal::load(path, session, &why)) {
-                error = "cannot read session file " + name + ": " + why.toStdString();
+            std::string why;
+            if (!el::SessionJournal::load(path, session, why)) {
+                error = "cannot read session file " + name + ": " + why;
                 return false;
             }
             for (el::Event& e : session.events) {

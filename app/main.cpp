@@ -356,10 +356,10 @@ int main(int argc, char** argv)
                 path = el::SessionJournal::newDefaultPath();
             }
         }
-        QString sessionError;
-        if (!capture.openSessionFile(path, &sessionError)) {
+        std::string sessionError;
+        if (!capture.openSessionFile(path, sessionError)) {
             std::fprintf(
-                stderr, "eventlens: cannot open session file %s: %s\n", qPrintable(path), qPrintable(sessionError));
+                stderr, "eventlens: cannot open session file %s: %s\n", qPrintable(path), sessionError.c_str());
             return 2;
         }
         std::fprintf(stderr, "eventlens: session file %s%s (%zu events)\n", qPrintable(path),

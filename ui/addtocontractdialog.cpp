@@ -131,9 +131,9 @@ bool writeAddition(const ContractAddition& addition, const QString& path, QStrin
                     .arg(addition.where(), qs(why));
         return false;
     }
-    QString saveError;
-    if (!saveFile(path, merged, &saveError)) {
-        error = QObject::tr("Cannot write %1").arg(saveError);
+    std::string saveError;
+    if (!saveFile(path, merged, saveError)) {
+        error = QObject::tr("Cannot write %1").arg(qs(saveError));
         return false;
     }
     return true;

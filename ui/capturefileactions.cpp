@@ -58,9 +58,9 @@ CaptureFileActions::~CaptureFileActions() = default;
 
 void CaptureFileActions::newSession()
 {
-    QString error;
-    if (!m_capture->openSessionFile(SessionJournal::newDefaultPath(), &error))
-        QMessageBox::warning(m_window, tr("Cannot start a new session"), error);
+    std::string error;
+    if (!m_capture->openSessionFile(SessionJournal::newDefaultPath(), error))
+        QMessageBox::warning(m_window, tr("Cannot start a new session"), qs(error));
     Q_EMIT captureReplaced();
 }
 
@@ -148,18 +148,18 @@ void CaptureFileActions::exportEvents(const QString& format)
         filter);
     if (path.isEmpty())
         return;
-    QString error;
+    std::string error;
     bool ok = false;
     if (format == QLatin1String("ndjson")) {
-        ok = exportNdjson(path, *m_capture->store(), &error);
+        ok = exportNdjson(path, *m_capture->store(), error);
     } else if (format == QLatin1String("csv")) {
-        ok = exportCsv(path, *m_capture->store(), &error);
+        ok = exportCsv(path, *m_capture->store(), error);
     } else {
         SessionData recorded;
-        ok = m_capture->readSessionFile(recorded, &error) && exportHar(path, recorded, &error);
+        ok = m_capture->readSessionFile(recorded, error) && exportHar(path, recorded, error);
     }
     if (!ok)
-        QMessageBox::warning(m_window, tr("Export failed"), error);
+        QMessageBox::warning(m_window, tr("Export failed"), qs(error));
     else
         m_statusBar->showMessage(tr("Exported to %1").arg(path), 8000);
 }
@@ -207,8 +207,9 @@ void CaptureFileActions::exportReportTo(const QString& path, bool markdown, bool
     QThreadPool::globalInstance()->start([self, snapshot, path, markdown] {
         const ReportData report = sessionReport(*snapshot);
         const std::string text = markdown ? renderMarkdownReport(report) : renderHtmlReport(report);
-        QString error;
-        const bool ok = saveFile(path, text, &error);
+        std::string why;
+        const bool ok = saveFile(path, text, why);
+        const QString error = QString::fromStdString(why);
         QMetaObject::invokeMethod(
             qApp,
             [self, ok, error, path] {
@@ -237,10 +238,10 @@ void CaptureFileActions::compareWith(const QString& baseline)
     // The session's events as `check` reads them; exported here (the store is this thread's), judged on a worker.
     auto dir = std::make_shared<QTemporaryDir>();
     const QString current = dir->filePath(QStringLiteral("session.ndjson"));
-    QString exportError;
-    if (!dir->isValid() || !exportNdjson(current, *m_capture->store(), &exportError)) {
+    std::string exportError;
+    if (!dir->isValid() || !exportNdjson(current, *m_capture->store(), exportError)) {
         m_statusBar->showMessage(
-            tr("Compare failed: %1").arg(exportError.isEmpty() ? dir->errorString() : exportError), 10000);
+            tr("Compare failed: %1").arg(exportError.empty() ? dir->errorString() : qs(exportError)), 10000);
         return;
     }
     m_compareAction->setEnabled(false);

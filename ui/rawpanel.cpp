@@ -379,8 +379,9 @@ void RawPanel::loadRequest()
     // The session file is read here (one row by its key: fast); decoding and slicing, which grow with the body, on
     // a worker.
     JournalRequest request;
-    QString error;
-    if (!m_capture->request(event->requestId, request, &error)) {
+    std::string why;
+    if (!m_capture->request(event->requestId, request, why)) {
+        const QString error = qs(why);
         showRequestMessage(tr("<p><b>Request #%1 cannot be shown</b>: %2.</p><p>The <b>Event</b> view shows the "
                               "normalised event as decoded from it.</p>")
                                .arg(event->requestId)

@@ -200,9 +200,9 @@ int main(int argc, char** argv)
     }
     QTemporaryDir dir;
     if (o.journal) {
-        QString why;
-        if (!capture.openSessionFile(dir.filePath(QStringLiteral("bench.elsession")), &why)) {
-            std::fprintf(stderr, "uibench: %s\n", qPrintable(why));
+        std::string why;
+        if (!capture.openSessionFile(dir.filePath(QStringLiteral("bench.elsession")), why)) {
+            std::fprintf(stderr, "uibench: %s\n", why.c_str());
             return 1;
         }
     }

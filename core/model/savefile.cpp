@@ -10,12 +10,12 @@
 
 namespace el {
 
-bool saveFile(const QString& path, std::string_view bytes, QString* error)
+bool saveFile(const QString& path, std::string_view bytes, std::string& error)
 {
     return saveFile(path, std::vector<std::string_view> {bytes}, error);
 }
 
-bool saveFile(const QString& path, const std::vector<std::string_view>& pieces, QString* error)
+bool saveFile(const QString& path, const std::vector<std::string_view>& pieces, std::string& error)
 {
     return saveFile(
         path,
@@ -29,11 +29,10 @@ bool saveFile(const QString& path, const std::vector<std::string_view>& pieces, 
         error);
 }
 
-bool saveFile(const QString& path, const std::function<bool(const ByteSink&)>& produce, QString* error)
+bool saveFile(const QString& path, const std::function<bool(const ByteSink&)>& produce, std::string& error)
 {
     const auto fail = [&](const QString& why) {
-        if (error)
-            *error = path + QStringLiteral(": ") + why;
+        error = QString(path + QStringLiteral(": ") + why).toStdString();
         return false;
     };
     const auto into = [](QIODevice& file) {

@@ -4,6 +4,7 @@
 #include <QString>
 
 #include <functional>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -16,9 +17,9 @@ namespace el {
  * and as root `-o /dev/null` would turn the machine's /dev/null into a regular file. False with \a error
  * ("PATH: why") on failure.
  */
-bool saveFile(const QString& path, std::string_view bytes, QString* error);
+bool saveFile(const QString& path, std::string_view bytes, std::string& error);
 /** The same with the bytes in pieces, written in order (a large report need not be joined first). */
-bool saveFile(const QString& path, const std::vector<std::string_view>& pieces, QString* error);
+bool saveFile(const QString& path, const std::vector<std::string_view>& pieces, std::string& error);
 
 /** Bytes to write, in order; false once a write failed. */
 using ByteSink = std::function<bool(std::string_view)>;
@@ -27,6 +28,6 @@ using ByteSink = std::function<bool(std::string_view)>;
  * is copied through). When \a produce returns false, nothing replaces the file (a device is left as written) and
  * \a error says why when a write failed.
  */
-bool saveFile(const QString& path, const std::function<bool(const ByteSink&)>& produce, QString* error);
+bool saveFile(const QString& path, const std::function<bool(const ByteSink&)>& produce, std::string& error);
 
 } // namespace el

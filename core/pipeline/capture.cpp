@@ -227,7 +227,7 @@ void Capture::tick()
     publishRunChanges();
 }
 
-bool readSessionInput(Capture::JobKind kind, const QString& path, SessionData& data, QString* error)
+bool readSessionInput(Capture::JobKind kind, const QString& path, SessionData& data, std::string& error)
 {
     if (kind == Capture::JobKind::OpenSession)
         return !QFileInfo::exists(path) || SessionJournal::load(path, data, error);
@@ -236,7 +236,7 @@ bool readSessionInput(Capture::JobKind kind, const QString& path, SessionData& d
     return el::importFile(path, data, error);
 }
 
-bool Capture::openSessionFile(const QString& path, QString* error)
+bool Capture::openSessionFile(const QString& path, std::string& error)
 {
     SessionData data;
     if (!readSessionInput(JobKind::OpenSession, path, data, error))
@@ -265,7 +265,7 @@ void Capture::closeSessionFile()
     m_journal.reset();
 }
 
-bool Capture::importFile(const QString& path, QString* error)
+bool Capture::importFile(const QString& path, std::string& error)
 {
     SessionData data;
     if (!readSessionInput(JobKind::Import, path, data, error))
@@ -277,18 +277,18 @@ bool Capture::importFile(const QString& path, QString* error)
     return true;
 }
 
-bool Capture::readSessionFile(SessionData& out, QString* error)
+bool Capture::readSessionFile(SessionData& out, std::string& error)
 {
     if (!m_journal) {
-        if (error)
-            *error = QStringLiteral("no session file is open (started with --no-session, or an import is shown)");
+        error = QString(QStringLiteral("no session file is open (started with --no-session, or an import is shown)"))
+                    .toStdString();
         return false;
     }
     m_journal->flush();
     return SessionJournal::load(m_journal->path(), out, error);
 }
 
-bool Capture::request(qint64 requestId, JournalRequest& out, QString* error)
+bool Capture::request(qint64 requestId, JournalRequest& out, std::string& error)
 {
     if (m_journal) {
         if (m_journal->pendingCount() > 0)
@@ -304,11 +304,11 @@ bool Capture::request(qint64 requestId, JournalRequest& out, QString* error)
             return true;
         }
     }
-    if (error)
-        *error = m_readOnly ? QStringLiteral("request #%1 is not kept: the imported file holds no such request, and "
-                                             "requests that arrive while an import is shown are not journaled")
-                                  .arg(requestId)
-                            : QStringLiteral("requests are not kept: started with --no-session");
+    error = QString(m_readOnly ? QStringLiteral("request #%1 is not kept: the imported file holds no such request, and "
+                                                "requests that arrive while an import is shown are not journaled")
+                                     .arg(requestId)
+                               : QStringLiteral("requests are not kept: started with --no-session"))
+                .toStdString();
     return false;
 }
 

@@ -146,7 +146,7 @@ public:
      * Journals every request from now on into \a path (SQLite); existing content is loaded first. Blocks
      * until it is read and judged (start-up, New Capture, tests); the window uses openSessionFileInBackground().
      */
-    bool openSessionFile(const QString& path, QString* error);
+    bool openSessionFile(const QString& path, std::string& error);
     /**
      * openSessionFile() as a background job: the file is read on a worker and judged like a contract reload
      * while the current session goes on capturing. At the end, in one step on this thread, the requests still
@@ -160,16 +160,16 @@ public:
     /** Stops journaling (flushes and marks the file cleanly closed). */
     void closeSessionFile();
     /** Shows a HAR or NDJSON file (or another session file) as a read-only session, validated. */
-    bool importFile(const QString& path, QString* error);
+    bool importFile(const QString& path, std::string& error);
     /** Everything journaled so far (requests, events), read back from the session file. */
-    bool readSessionFile(SessionData& out, QString* error);
+    bool readSessionFile(SessionData& out, std::string& error);
     /**
      * Request \a requestId as it arrived (method, path, query, headers, body as received: the detail pane's Raw
      * tab). Read back from the session file (flushed first while requests are queued); for an import, which has no
      * session file, from what the imported file had (kept in memory). False with \a error when it is not kept:
      * started with --no-session, or it arrived while an import was shown.
      */
-    bool request(qint64 requestId, JournalRequest& out, QString* error);
+    bool request(qint64 requestId, JournalRequest& out, std::string& error);
     /** Replaces the in-memory session with \a data (a session file or an import), re-validated (blocking). */
     void loadData(const SessionData& data);
 

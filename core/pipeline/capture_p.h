@@ -85,6 +85,6 @@ inline void countEvent(Coverage& coverage, const Event& e, const Json& doc)
  * Reads what an open (\a kind OpenSession: a session file, or an empty session when there is none yet) or an
  * import (a session file, a HAR or an NDJSON file) loads, blocking or on a job's worker alike.
  */
-bool readSessionInput(Capture::JobKind kind, const QString& path, SessionData& data, QString* error);
+bool readSessionInput(Capture::JobKind kind, const QString& path, SessionData& data, std::string& error);
 
 } // namespace el

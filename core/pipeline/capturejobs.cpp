@@ -2,6 +2,7 @@
 // Capture's background jobs (contract reload, open, import): a file read on a worker, events judged in chunks on
 // the judge pool, applied in seq order on this thread in short slices, then swapped in at once.
 #include "capture_p.h"
+#include "util/qtext.h"
 
 #include <QElapsedTimer>
 
@@ -290,9 +291,9 @@ void Capture::finishJob()
     std::unique_ptr<SessionJournal> journal;
     if (m_job->kind == JobKind::OpenSession) {
         journal = std::make_unique<SessionJournal>();
-        QString error;
-        if (!journal->open(m_job->path, &error)) {
-            dropJob(false, error);
+        std::string error;
+        if (!journal->open(m_job->path, error)) {
+            dropJob(false, qs(error));
             return;
         }
     }
@@ -364,18 +365,18 @@ void Capture::startLoadJob(JobKind kind, const QString& path)
     Q_EMIT judgingProgress(0, 0);
     m_judgePool.start([this, kind, path, generation = m_job->generation] {
         auto data = std::make_shared<SessionData>();
-        QString error;
+        std::string why;
         bool ok = false;
         try {
-            ok = readSessionInput(kind, path, *data, &error);
+            ok = readSessionInput(kind, path, *data, why);
         } catch (const std::exception& e) {
-            error = QString::fromStdString(e.what());
+            why = e.what();
         }
-        if (!ok && error.isEmpty())
-            error = path + QStringLiteral(": cannot be read");
+        if (!ok && why.empty())
+            why = path.toStdString() + ": cannot be read";
         QMetaObject::invokeMethod(
             this,
-            [this, generation, data = std::move(data), error = ok ? QString() : error]() mutable {
+            [this, generation, data = std::move(data), error = ok ? QString() : qs(why)]() mutable {
                 onLoadRead(generation, std::move(data), std::move(error));
             },
             Qt::QueuedConnection);

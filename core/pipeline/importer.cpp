@@ -86,12 +86,6 @@ void collectViolations(const Json& line, std::vector<Violation>& out, std::set<s
     }
 }
 
-void setError(QString* error, const std::string& what)
-{
-    if (error)
-        *error = QString::fromStdString(what);
-}
-
 /**
  * \brief What an NDJSON / JSON file had for the requests of its events, kept as SessionData::requests (such a file
  * holds no HTTP request): the line, array element or document the events were read from, with its place in the
@@ -161,12 +155,12 @@ private:
  * their requests: request N is the N-th item readOfflineInput() read (the document, an array element, a line).
  */
 bool readLikeCheck(const std::string& name, const std::string& text, const Json& whole, qint64 defaultReceivedMs,
-    SessionData& out, QString* error)
+    SessionData& out, std::string& error)
 {
     OfflineInput input;
     std::string why;
     if (!readOfflineInput(name, text, defaultReceivedMs, input, why)) {
-        setError(error, why);
+        error = why;
         return false;
     }
     for (Event& e : input.events)
@@ -216,7 +210,7 @@ void ensureIncreasing(SessionData& out, bool force)
 }
 
 bool importNdjson(const std::string& name, const std::string& text, const Json& whole, qint64 defaultReceivedMs,
-    SessionData& out, QString* error)
+    SessionData& out, std::string& error)
 {
     out.format = "ndjson";
     std::set<std::string> seen;
@@ -280,7 +274,7 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
         Json j;
         std::string parseError;
         if (!parseJson(line.text, j, DecodeLimits().maxDepth, parseError)) {
-            setError(error, where + ": " + parseError);
+            error = where + ": " + parseError;
             return false;
         }
         if (isExportLine(j)) {
@@ -299,7 +293,7 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
                 why = where + why.substr(name.size() + 2);
             else if (why.rfind(name + "[", 0) == 0)
                 why = where + why.substr(name.size());
-            setError(error, why);
+            error = why;
             return false;
         }
         const std::size_t first = out.events.size();
@@ -312,13 +306,13 @@ bool importNdjson(const std::string& name, const std::string& text, const Json& 
     return true;
 }
 
-bool importHar(const std::string& name, const Json& har, SessionData& out, QString* error)
+bool importHar(const std::string& name, const Json& har, SessionData& out, std::string& error)
 {
     out.format = "har";
     std::vector<HarEntry> entries;
     std::string why;
     if (!readHarEntries(name, har, entries, why)) {
-        setError(error, why);
+        error = why;
         return false;
     }
     const Json& log = har["log"];
@@ -339,7 +333,7 @@ bool importHar(const std::string& name, const Json& har, SessionData& out, QStri
         const bool ingest = (entry.request.method == "POST" || entry.request.method == "GET")
             && isIngestEndpoint(classifyPath(entry.request.path));
         if (!entry.bodyError.empty() && (own.is_object() || ingest)) {
-            setError(error, entry.where + " (" + entry.request.method + " " + entry.url + "): " + entry.bodyError);
+            error = entry.where + " (" + entry.request.method + " " + entry.url + "): " + entry.bodyError;
             return false;
         }
         JournalRequest r = journalRequest(entry.request, 0, entry.startedMs);
@@ -414,7 +408,7 @@ bool importHar(const std::string& name, const Json& har, SessionData& out, QStri
 } // namespace
 
 bool importBytes(
-    const std::string& name, const std::string& bytes, qint64 defaultReceivedMs, SessionData& out, QString* error)
+    const std::string& name, const std::string& bytes, qint64 defaultReceivedMs, SessionData& out, std::string& error)
 {
     out = SessionData {};
     std::string text = bytes;
@@ -433,7 +427,7 @@ bool importBytes(
             ok = importNdjson(name, text, whole, defaultReceivedMs, out, error);
     } catch (const Json::exception& e) {
         // A field of an unexpected JSON type somewhere in a hand-edited or unusual file.
-        setError(error, name + ": unexpected content: " + e.what());
+        error = name + ": unexpected content: " + e.what();
         ok = false;
     }
     if (!ok) {
@@ -453,13 +447,12 @@ bool importBytes(
     return true;
 }
 
-bool importFile(const QString& path, SessionData& out, QString* error)
+bool importFile(const QString& path, SessionData& out, std::string& error)
 {
     QFile file(path);
     if (!file.open(QIODevice::ReadOnly)) {
         out = SessionData {};
-        if (error)
-            *error = path + QStringLiteral(": ") + file.errorString();
+        error = QString(path + QStringLiteral(": ") + file.errorString()).toStdString();
         return false;
     }
     const QByteArray bytes = file.readAll();

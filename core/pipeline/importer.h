@@ -32,9 +32,9 @@ namespace el {
  * Event seqs are increasing; they keep the export's numbers (a filtered export has gaps) unless the file
  * mixes sources or repeats numbers, then they are renumbered 1..N and recorded violations are dropped.
  */
-bool importFile(const QString& path, SessionData& out, QString* error);
+bool importFile(const QString& path, SessionData& out, std::string& error);
 /** importFile() on bytes already read; \a name is used in messages; \a defaultReceivedMs for events without one. */
 bool importBytes(
-    const std::string& name, const std::string& bytes, qint64 defaultReceivedMs, SessionData& out, QString* error);
+    const std::string& name, const std::string& bytes, qint64 defaultReceivedMs, SessionData& out, std::string& error);
 
 } // namespace el

@@ -25,7 +25,7 @@ std::string dumpJson(const Json& j, int indent = -1)
 }
 
 /** Writes \a bytes to \a path atomically (see saveFile()). */
-bool writeFile(const QString& path, const std::string& bytes, QString* error)
+bool writeFile(const QString& path, const std::string& bytes, std::string& error)
 {
     return saveFile(path, bytes, error);
 }
@@ -194,12 +194,12 @@ std::string ndjsonLine(const Event& event, const EventStore& store)
     return dumpJson(j);
 }
 
-bool exportNdjson(const QString& path, const EventStore& store, QString* error)
+bool exportNdjson(const QString& path, const EventStore& store, std::string& error)
 {
     return exportNdjson(path, allEvents(store), store, error);
 }
 
-bool exportNdjson(const QString& path, const std::vector<EventPtr>& events, const EventStore& store, QString* error)
+bool exportNdjson(const QString& path, const std::vector<EventPtr>& events, const EventStore& store, std::string& error)
 {
     std::string out;
     for (const EventPtr& e : events) {
@@ -211,12 +211,12 @@ bool exportNdjson(const QString& path, const std::vector<EventPtr>& events, cons
     return writeFile(path, out, error);
 }
 
-bool exportCsv(const QString& path, const EventStore& store, QString* error)
+bool exportCsv(const QString& path, const EventStore& store, std::string& error)
 {
     return exportCsv(path, allEvents(store), store, error);
 }
 
-bool exportCsv(const QString& path, const std::vector<EventPtr>& events, const EventStore& store, QString* error)
+bool exportCsv(const QString& path, const std::vector<EventPtr>& events, const EventStore& store, std::string& error)
 {
     std::string out = "seq,time,event,runtime_type,distinct_id,run_id,client,endpoint,errors,warnings\r\n";
     for (const EventPtr& e : events) {
@@ -256,7 +256,7 @@ Json harDocument(const SessionData& session)
             {"pages", Json::array()}, {"entries", std::move(entries)}, {"_eventlens", std::move(meta)}}}};
 }
 
-bool exportHar(const QString& path, const SessionData& session, QString* error)
+bool exportHar(const QString& path, const SessionData& session, std::string& error)
 {
     std::string text = dumpJson(harDocument(session), 1);
     text += '\n';

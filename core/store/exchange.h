@@ -25,8 +25,9 @@ class EventStore;
  * request_id, received_at, endpoint, lib, ..., properties, violations) plus "doc", the normalised event
  * object, so importFile() rebuilds the identical Event.
  */
-bool exportNdjson(const QString& path, const EventStore& store, QString* error);
-bool exportNdjson(const QString& path, const std::vector<EventPtr>& events, const EventStore& store, QString* error);
+bool exportNdjson(const QString& path, const EventStore& store, std::string& error);
+bool exportNdjson(
+    const QString& path, const std::vector<EventPtr>& events, const EventStore& store, std::string& error);
 
 /**
  * CSV (RFC 4180, UTF-8, CRLF), the table's columns: seq, time (received, ISO-8601 UTC with ms), event,
@@ -34,8 +35,8 @@ bool exportNdjson(const QString& path, const std::vector<EventPtr>& events, cons
  * ($lib and $lib_version), endpoint, errors, warnings. A text cell that a spreadsheet would run as a formula
  * (starting with = + - @, tab or CR, and not a number) gets a leading apostrophe.
  */
-bool exportCsv(const QString& path, const EventStore& store, QString* error);
-bool exportCsv(const QString& path, const std::vector<EventPtr>& events, const EventStore& store, QString* error);
+bool exportCsv(const QString& path, const EventStore& store, std::string& error);
+bool exportCsv(const QString& path, const std::vector<EventPtr>& events, const EventStore& store, std::string& error);
 
 /**
  * HAR 1.2 with the original requests and the responses EventLens gave: every request of \a session
@@ -44,7 +45,7 @@ bool exportCsv(const QString& path, const std::vector<EventPtr>& events, const E
  * status, reason, upstream_*, first_seq) and the log carries "_eventlens" (created_ms, contract_origin),
  * so importing the file gives the same requests and events.
  */
-bool exportHar(const QString& path, const SessionData& session, QString* error);
+bool exportHar(const QString& path, const SessionData& session, std::string& error);
 ///@}
 
 /** One NDJSON export line (without the newline). */

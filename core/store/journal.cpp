@@ -237,7 +237,7 @@ struct SessionJournal::Private
                 std::string error;
                 bool ok = false;
                 try {
-                    ok = writer.commit(group, &error);
+                    ok = writer.commit(group, error);
                 } catch (const std::exception& e) {
                     error = std::string("internal error: ") + e.what();
                 }
@@ -355,7 +355,7 @@ SessionJournal::~SessionJournal()
     close();
 }
 
-bool SessionJournal::open(const QString& path, QString* error)
+bool SessionJournal::open(const QString& path, std::string& error)
 {
     close();
     d->lastError.clear();
@@ -381,8 +381,7 @@ bool SessionJournal::open(const QString& path, QString* error)
     }
     if (!why.isEmpty()) {
         d->lastError = why;
-        if (error)
-            *error = why;
+        error = why.toStdString();
         return false;
     }
     d->path = path;
@@ -438,7 +437,7 @@ void SessionJournal::setContractOrigin(const std::string& origin)
     if (!d->open)
         return;
     std::string why;
-    d->call([&] { d->writer.writeMeta("contract_origin", origin, &why); });
+    d->call([&] { d->writer.writeMeta("contract_origin", origin, why); });
     if (!why.empty())
         d->lastError = d->cannotWrite(why);
 }
@@ -535,7 +534,7 @@ void SessionJournal::markClean()
     if (!d->open || !flush())
         return;
     std::string why;
-    d->call([&] { d->writer.markClean(&why); });
+    d->call([&] { d->writer.markClean(why); });
     if (!why.empty())
         d->lastError = d->cannotWrite(why);
 }
@@ -566,7 +565,7 @@ void SessionJournal::setSynchronousFull(bool full)
     if (!d->open)
         return;
     std::string why;
-    d->call([&] { d->writer.applySynchronous(full, &why); });
+    d->call([&] { d->writer.applySynchronous(full, why); });
     if (!why.empty())
         d->lastError = qs(why);
 }

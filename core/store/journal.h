@@ -78,7 +78,7 @@ public:
     ~SessionJournal() override;
 
     /** Opens or creates \a path. Existing content stays (appending continues after the last seq/id). */
-    bool open(const QString& path, QString* error);
+    bool open(const QString& path, std::string& error);
     bool isOpen() const;
     QString path() const;
     void close();
@@ -120,14 +120,14 @@ public:
     void setSynchronousFull(bool full);
 
     /** Reads a whole session file (read-only). */
-    static bool load(const QString& path, SessionData& out, QString* error);
+    static bool load(const QString& path, SessionData& out, std::string& error);
     /**
      * Reads request \a id of the session file \a path into \a out (read-only, by its key: as fast for the last
      * request of a large file as for the first; a writer may be appending meanwhile). Only what is committed is
      * there: flush() the journal first for a request appended just now. False with \a error when the file cannot
      * be read or holds no such request.
      */
-    static bool readRequest(const QString& path, qint64 id, JournalRequest& out, QString* error);
+    static bool readRequest(const QString& path, qint64 id, JournalRequest& out, std::string& error);
     /** Whether the file was closed cleanly. */
     static bool wasClean(const QString& path);
 

@@ -18,16 +18,14 @@ namespace {
 constexpr int kReadBusyTimeoutMs = 5000;
 
 /** Opens \a path read-only into \a db; false with \a error when it cannot. */
-bool openReadOnly(sqlite::Database& db, const QString& path, QString* error)
+bool openReadOnly(sqlite::Database& db, const QString& path, std::string& error)
 {
     if (!QFileInfo(path).isFile()) {
-        if (error)
-            *error = path + QStringLiteral(": no such file");
+        error = QString(path + QStringLiteral(": no such file")).toStdString();
         return false;
     }
     if (!db.open(path.toStdString(), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX)) {
-        if (error)
-            *error = path + QStringLiteral(": ") + qs(db.errorText());
+        error = QString(path + QStringLiteral(": ") + qs(db.errorText())).toStdString();
         return false;
     }
     db.setBusyTimeout(kReadBusyTimeoutMs);
@@ -70,7 +68,7 @@ JournalRequest requestAt(const sqlite::Statement& q)
     return r;
 }
 
-bool readRequests(sqlite3* db, int version, const QString& path, std::vector<JournalRequest>& out, QString* error)
+bool readRequests(sqlite3* db, int version, const QString& path, std::vector<JournalRequest>& out, std::string& error)
 {
     sqlite::Statement q;
     q.prepare(db, selectRequests(version, "ORDER BY id").c_str());
@@ -78,12 +76,11 @@ bool readRequests(sqlite3* db, int version, const QString& path, std::vector<Jou
         out.push_back(requestAt(q));
     if (q.ok())
         return true;
-    if (error)
-        *error = path + QStringLiteral(": ") + qs(q.errorText());
+    error = QString(path + QStringLiteral(": ") + qs(q.errorText())).toStdString();
     return false;
 }
 
-bool readEvents(sqlite3* db, const QString& path, std::vector<Event>& out, QString* error)
+bool readEvents(sqlite3* db, const QString& path, std::vector<Event>& out, std::string& error)
 {
     sqlite::Statement q;
     q.prepare(db, kSelectEvents);
@@ -92,8 +89,8 @@ bool readEvents(sqlite3* db, const QString& path, std::vector<Event>& out, QStri
         const qint64 seq = q.int64(0);
         const Json doc = Json::parse(q.bytes(3), nullptr, false);
         if (doc.is_discarded()) {
-            if (error)
-                *error = path + QStringLiteral(": event seq %1: the stored event is not valid JSON").arg(seq);
+            error = QString(path + QStringLiteral(": event seq %1: the stored event is not valid JSON").arg(seq))
+                        .toStdString();
             return false;
         }
         // The event's origin: the endpoint and the user agent of its request.
@@ -101,13 +98,12 @@ bool readEvents(sqlite3* db, const QString& path, std::vector<Event>& out, QStri
     }
     if (q.ok())
         return true;
-    if (error)
-        *error = path + QStringLiteral(": ") + qs(q.errorText());
+    error = QString(path + QStringLiteral(": ") + qs(q.errorText())).toStdString();
     return false;
 }
 
 /** Opens \a path read-only as a session file: its meta table read and its schema version checked. */
-bool openSession(sqlite::Database& db, const QString& path, journal::Meta& meta, int& version, QString* error)
+bool openSession(sqlite::Database& db, const QString& path, journal::Meta& meta, int& version, std::string& error)
 {
     return openReadOnly(db, path, error) && journal::readMeta(db.get(), path, meta, error)
         && journal::checkSchema(meta, path, error, &version);
@@ -127,7 +123,7 @@ RejectedRequest toRejected(const JournalRequest& request)
     return makeRejected(request, request.id, request.receivedMs, request.status, request.reason);
 }
 
-bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
+bool SessionJournal::load(const QString& path, SessionData& out, std::string& error)
 {
     out = SessionData {};
     out.format = "elsession";
@@ -149,7 +145,7 @@ bool SessionJournal::load(const QString& path, SessionData& out, QString* error)
     return true;
 }
 
-bool SessionJournal::readRequest(const QString& path, qint64 id, JournalRequest& out, QString* error)
+bool SessionJournal::readRequest(const QString& path, qint64 id, JournalRequest& out, std::string& error)
 {
     out = JournalRequest {};
     sqlite::Database db;
@@ -164,9 +160,9 @@ bool SessionJournal::readRequest(const QString& path, qint64 id, JournalRequest&
         out = requestAt(q);
         return true;
     }
-    if (error)
-        *error = path + QStringLiteral(": ")
-            + (q.ok() ? QStringLiteral("no request #%1 in the session file").arg(id) : qs(q.errorText()));
+    error = QString(path + QStringLiteral(": ")
+        + (q.ok() ? QStringLiteral("no request #%1 in the session file").arg(id) : qs(q.errorText())))
+                .toStdString();
     return false;
 }
 
@@ -174,7 +170,8 @@ bool SessionJournal::wasClean(const QString& path)
 {
     sqlite::Database db;
     journal::Meta meta;
-    if (!openReadOnly(db, path, nullptr) || !journal::readMeta(db.get(), path, meta, nullptr))
+    std::string ignored;
+    if (!openReadOnly(db, path, ignored) || !journal::readMeta(db.get(), path, meta, ignored))
         return false;
     return journal::metaValue(meta, "clean") == QLatin1String("1");
 }

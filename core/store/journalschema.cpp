@@ -16,12 +16,11 @@ const char* const kSchema[4] = {
     "CREATE INDEX IF NOT EXISTS events_request ON events(request_id)",
 };
 
-bool readMeta(sqlite3* db, const QString& path, Meta& meta, QString* error)
+bool readMeta(sqlite3* db, const QString& path, Meta& meta, std::string& error)
 {
     sqlite::Statement s;
     const auto fail = [&](const QString& why) {
-        if (error)
-            *error = path + QStringLiteral(": ") + why;
+        error = QString(path + QStringLiteral(": ") + why).toStdString();
         return false;
     };
     if (!s.prepare(db, "SELECT name FROM sqlite_master WHERE type='table' AND name='meta'"))
@@ -49,21 +48,20 @@ QString metaValue(const Meta& meta, const char* key)
     return {};
 }
 
-bool checkSchema(const Meta& meta, const QString& path, QString* error, int* version)
+bool checkSchema(const Meta& meta, const QString& path, std::string& error, int* version)
 {
     bool ok = false;
     const int v = metaValue(meta, "schema").toInt(&ok);
     if (!ok) {
-        if (error)
-            *error = path + QStringLiteral(": not an EventLens session (no schema version)");
+        error = QString(path + QStringLiteral(": not an EventLens session (no schema version)")).toStdString();
         return false;
     }
     if (v > kSchemaVersion) {
-        if (error)
-            *error = path
-                + QStringLiteral(": written by a newer EventLens (session schema %1, this version reads %2)")
-                      .arg(v)
-                      .arg(kSchemaVersion);
+        error = QString(path
+            + QStringLiteral(": written by a newer EventLens (session schema %1, this version reads %2)")
+                  .arg(v)
+                  .arg(kSchemaVersion))
+                    .toStdString();
         return false;
     }
     if (version)

@@ -31,10 +31,10 @@ constexpr auto kAddRecordings = "ALTER TABLE requests ADD COLUMN recordings INTE
 using Meta = std::vector<std::pair<QString, QString>>;
 
 /** Reads the meta table into \a meta; false with \a error when the file is not an EventLens session. */
-bool readMeta(sqlite3* db, const QString& path, Meta& meta, QString* error);
+bool readMeta(sqlite3* db, const QString& path, Meta& meta, std::string& error);
 QString metaValue(const Meta& meta, const char* key);
 /** The file's schema version; false with \a error when there is none or it is newer than kSchemaVersion. */
-bool checkSchema(const Meta& meta, const QString& path, QString* error, int* version = nullptr);
+bool checkSchema(const Meta& meta, const QString& path, std::string& error, int* version = nullptr);
 
 /** Headers as a JSON array of [name, value] pairs (order and repeats kept; bytes that are not UTF-8 as base64). */
 std::string headersToText(const Headers& headers);

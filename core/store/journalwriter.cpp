@@ -63,19 +63,19 @@ void Writer::close()
     lastSeq = lastId = 0;
 }
 
-bool Writer::applySynchronous(bool full, std::string* error)
+bool Writer::applySynchronous(bool full, std::string& error)
 {
     return exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", error);
 }
 
-bool Writer::writeMeta(const char* key, std::string_view value, std::string* error)
+bool Writer::writeMeta(const char* key, std::string_view value, std::string& error)
 {
     m_setMeta.bindText(1, key);
     m_setMeta.bindTextOrBlob(2, value);
     return m_setMeta.run(error);
 }
 
-bool Writer::markClean(std::string* error)
+bool Writer::markClean(std::string& error)
 {
     if (!writeMeta("clean", "1", error))
         return false;
@@ -85,7 +85,7 @@ bool Writer::markClean(std::string* error)
     return true;
 }
 
-bool Writer::commit(const std::vector<const Job*>& group, std::string* error)
+bool Writer::commit(const std::vector<const Job*>& group, std::string& error)
 {
     bool anything = false;
     for (const Job* j : group)
@@ -93,7 +93,7 @@ bool Writer::commit(const std::vector<const Job*>& group, std::string* error)
     if (!anything)
         return true;
     if (!m_db) {
-        *error = "the session file is not open";
+        error = "the session file is not open";
         return false;
     }
     if (!m_begin.run(error))
@@ -119,7 +119,7 @@ bool Writer::commit(const std::vector<const Job*>& group, std::string* error)
         ok = m_commit.run(error);
     if (!ok) {
         if (!sqlite3_get_autocommit(m_db))
-            m_rollback.run(nullptr);
+            m_rollback.run();
         return false;
     }
     lastSeq = maxSeq;
@@ -145,18 +145,18 @@ int Writer::onWal(void* self, sqlite3*, const char*, int frames)
     return SQLITE_OK;
 }
 
-bool Writer::queryInt(const char* sql, qint64& out, std::string* error)
+bool Writer::queryInt(const char* sql, qint64& out, std::string& error)
 {
     Statement s;
     if (s.prepare(m_db, sql) && s.next()) {
         out = s.int64(0);
         return true;
     }
-    *error = s.ok() ? std::string("no result (") + sql + ')' : s.errorText();
+    error = s.ok() ? std::string("no result (") + sql + ')' : s.errorText();
     return false;
 }
 
-bool Writer::migrate(int version, std::string* error)
+bool Writer::migrate(int version, std::string& error)
 {
     if (version >= kSchemaVersion)
         return true;
@@ -166,12 +166,12 @@ bool Writer::migrate(int version, std::string* error)
     // requests and their bodies stay).
     bool ok = version >= 2 || exec(kAddRecordings, error);
     if (ok && !m_setMeta.prepare(m_db, kSetMeta)) {
-        *error = errorText();
+        error = errorText();
         ok = false;
     }
     ok = ok && writeMeta("schema", std::to_string(kSchemaVersion), error) && exec("COMMIT", error);
     if (!ok && !sqlite3_get_autocommit(m_db))
-        exec("ROLLBACK", nullptr);
+        exec("ROLLBACK");
     return ok;
 }
 
@@ -188,15 +188,15 @@ QString Writer::openFile(const QString& file, const std::string& contractOrigin,
     std::string why;
     // Empty (new), ours, or something else?
     qint64 tables = 0;
-    if (!queryInt("SELECT count(*) FROM sqlite_master", tables, &why))
+    if (!queryInt("SELECT count(*) FROM sqlite_master", tables, why))
         return prefix + QStringLiteral("not an EventLens session (") + qs(why) + u')';
     const bool fresh = tables == 0;
     int version = kSchemaVersion;
     if (!fresh) {
-        QString error;
+        std::string error;
         Meta meta;
-        if (!readMeta(m_db, file, meta, &error) || !checkSchema(meta, file, &error, &version))
-            return error;
+        if (!readMeta(m_db, file, meta, error) || !checkSchema(meta, file, error, &version))
+            return qs(error);
     }
     QString mode;
     {
@@ -207,23 +207,23 @@ QString Writer::openFile(const QString& file, const std::string& contractOrigin,
     }
     if (mode.compare(QLatin1String("wal"), Qt::CaseInsensitive) != 0)
         return prefix + QStringLiteral("cannot switch to WAL mode (") + mode + u')';
-    if (!applySynchronous(synchronousFull, &why) || !exec(kCacheSize, &why))
+    if (!applySynchronous(synchronousFull, why) || !exec(kCacheSize, why))
         return prefix + qs(why);
-    if (!fresh && !migrate(version, &why))
+    if (!fresh && !migrate(version, why))
         return prefix + QStringLiteral("cannot update the session schema (") + qs(why) + u')';
 
     if (fresh) {
-        if (!exec("BEGIN", &why))
+        if (!exec("BEGIN", why))
             return prefix + qs(why);
         const auto abort = [&](const std::string& what) -> QString {
-            exec("ROLLBACK", nullptr);
+            exec("ROLLBACK");
             return prefix + qs(what);
         };
         for (const char* sql : kSchema) {
-            if (!exec(sql, &why))
+            if (!exec(sql, why))
                 return abort(why);
         }
-        if (!exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str(), &why))
+        if (!exec(("PRAGMA application_id=" + std::to_string(kApplicationId)).c_str(), why))
             return abort(why);
         if (!m_setMeta.prepare(m_db, kSetMeta))
             return abort(errorText());
@@ -235,15 +235,15 @@ QString Writer::openFile(const QString& file, const std::string& contractOrigin,
             {"clean", "0"},
         };
         for (const auto& [key, value] : initial) {
-            if (!writeMeta(key, value, &why))
+            if (!writeMeta(key, value, why))
                 return abort(why);
         }
-        if (!exec("COMMIT", &why))
+        if (!exec("COMMIT", why))
             return abort(why);
     }
 
-    if (!queryInt("SELECT COALESCE(MAX(seq), 0) FROM events", lastSeq, &why)
-        || !queryInt("SELECT COALESCE(MAX(id), 0) FROM requests", lastId, &why))
+    if (!queryInt("SELECT COALESCE(MAX(seq), 0) FROM events", lastSeq, why)
+        || !queryInt("SELECT COALESCE(MAX(id), 0) FROM requests", lastId, why))
         return prefix + qs(why);
 
     const std::pair<Statement*, const char*> statements[] = {
@@ -262,9 +262,9 @@ QString Writer::openFile(const QString& file, const std::string& contractOrigin,
     }
 
     // From now on the file is "in use": only markClean() says it was closed on purpose.
-    if (!writeMeta("clean", "0", &why))
+    if (!writeMeta("clean", "0", why))
         return prefix + qs(why);
-    if (!fresh && !contractOrigin.empty() && !writeMeta("contract_origin", contractOrigin, &why))
+    if (!fresh && !contractOrigin.empty() && !writeMeta("contract_origin", contractOrigin, why))
         return prefix + qs(why);
     m_cleanOnDisk = false;
     // Checkpoints happen between commits (maybeCheckpoint()), not inside them: this replaces SQLite's
@@ -273,7 +273,7 @@ QString Writer::openFile(const QString& file, const std::string& contractOrigin,
     return {};
 }
 
-bool Writer::insert(const WriteItem& item, std::string* error)
+bool Writer::insert(const WriteItem& item, std::string& error)
 {
     const JournalRequest& r = item.request;
     const std::string headers = headersToText(r.headers);
@@ -296,7 +296,7 @@ bool Writer::insert(const WriteItem& item, std::string* error)
     ir.bindTextOrBlob(15, r.upstreamError);
     ir.bind(16, r.recordings);
     if (!ir.run(error)) {
-        *error = "request " + std::to_string(r.id) + ": " + *error;
+        error = "request " + std::to_string(r.id) + ": " + error;
         return false;
     }
     Statement& ie = m_insertEvent;
@@ -309,14 +309,14 @@ bool Writer::insert(const WriteItem& item, std::string* error)
         ie.bindTextOrBlob(5, e->endpoint());
         ie.bindTextOrBlob(6, e->userAgent());
         if (!ie.run(error)) {
-            *error = "event " + std::to_string(e->seq) + ": " + *error;
+            error = "event " + std::to_string(e->seq) + ": " + error;
             return false;
         }
     }
     return true;
 }
 
-bool Writer::writeUpstream(const Upstream& u, std::string* error)
+bool Writer::writeUpstream(const Upstream& u, std::string& error)
 {
     const bool answered = u.status > 0;
     Statement& s = answered ? m_setUpstreamAndResponse : m_setUpstream;
@@ -332,7 +332,7 @@ bool Writer::writeUpstream(const Upstream& u, std::string* error)
     s.bind(i++, u.id);
     if (s.run(error))
         return true;
-    *error = "upstream of request " + std::to_string(u.id) + ": " + *error;
+    error = "upstream of request " + std::to_string(u.id) + ": " + error;
     return false;
 }
 

@@ -73,12 +73,12 @@ public:
     /** Opens or creates \a file; returns why it failed (empty on success; the connection is closed then). */
     QString open(const QString& file, const std::string& contractOrigin, bool synchronousFull);
     void close();
-    bool applySynchronous(bool full, std::string* error);
-    bool writeMeta(const char* key, std::string_view value, std::string* error);
+    bool applySynchronous(bool full, std::string& error);
+    bool writeMeta(const char* key, std::string_view value, std::string& error);
     /** Says the file was closed on purpose (the next commit says otherwise) and folds the WAL into the file. */
-    bool markClean(std::string* error);
+    bool markClean(std::string& error);
     /** One transaction with the requests, events and upstream updates of \a group. */
-    bool commit(const std::vector<const Job*>& group, std::string* error);
+    bool commit(const std::vector<const Job*>& group, std::string& error);
     /**
      * Checkpoints (PASSIVE: never waits for readers) once the WAL is long, between commits rather than inside
      * one (SQLite's own auto-checkpoint is off): when no commit is waiting, or when the WAL has grown a lot.
@@ -88,14 +88,15 @@ public:
 private:
     static int onWal(void* self, sqlite3*, const char*, int frames);
     std::string errorText() const { return m_file.errorText(); }
-    bool exec(const char* sql, std::string* error) { return m_file.exec(sql, error); }
+    bool exec(const char* sql, std::string& error) { return m_file.exec(sql, error); }
+    bool exec(const char* sql) { return m_file.exec(sql); }
     /** The first column of the first row of \a sql. */
-    bool queryInt(const char* sql, qint64& out, std::string* error);
+    bool queryInt(const char* sql, qint64& out, std::string& error);
     /** Brings a file of an older schema (\a version) to kSchemaVersion, in one transaction. */
-    bool migrate(int version, std::string* error);
+    bool migrate(int version, std::string& error);
     QString openFile(const QString& file, const std::string& contractOrigin, bool synchronousFull);
-    bool insert(const WriteItem& item, std::string* error);
-    bool writeUpstream(const Upstream& u, std::string* error);
+    bool insert(const WriteItem& item, std::string& error);
+    bool writeUpstream(const Upstream& u, std::string& error);
 
     sqlite::Database m_file;
     sqlite3* m_db = nullptr; ///< m_file's handle

@@ -27,13 +27,18 @@ void Database::setBusyTimeout(int ms)
     sqlite3_busy_timeout(m_db, ms);
 }
 
-bool Database::exec(const char* sql, std::string* error)
+bool Database::exec(const char* sql)
+{
+    std::string ignored;
+    return exec(sql, ignored);
+}
+
+bool Database::exec(const char* sql, std::string& error)
 {
     char* message = nullptr;
     if (sqlite3_exec(m_db, sql, nullptr, nullptr, &message) == SQLITE_OK)
         return true;
-    if (error)
-        *error = std::string(message ? message : sqlite3_errmsg(m_db)) + " (" + sql + ')';
+    error = std::string(message ? message : sqlite3_errmsg(m_db)) + " (" + sql + ')';
     sqlite3_free(message);
     return false;
 }
@@ -111,12 +116,18 @@ std::string Statement::errorText() const
     return m_bindFailed ? std::string(sqlite3_errstr(m_error)) : std::string(sqlite3_errmsg(m_db));
 }
 
-bool Statement::run(std::string* error)
+bool Statement::run()
+{
+    std::string ignored;
+    return run(ignored);
+}
+
+bool Statement::run(std::string& error)
 {
     while (next()) { }
     const bool ok = m_error == SQLITE_OK;
-    if (!ok && error)
-        *error = errorText();
+    if (!ok)
+        error = errorText();
     reset();
     return ok;
 }

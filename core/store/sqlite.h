@@ -28,7 +28,9 @@ public:
 
     void setBusyTimeout(int ms);
     /** Runs \a sql (one or more statements without results); \a error gets "message (sql)" on failure. */
-    bool exec(const char* sql, std::string* error);
+    bool exec(const char* sql, std::string& error);
+    /** exec() when the caller has nothing to say on failure (a ROLLBACK after an error). */
+    bool exec(const char* sql);
     /** SQLite's message for the last failure on this connection. */
     std::string errorText() const;
 
@@ -66,8 +68,10 @@ public:
     bool ok() const { return m_error == 0; }
     /** Why the last bind or step failed. */
     std::string errorText() const;
-    /** Steps to the end and resets; \a error (if given) gets SQLite's message on failure. */
-    bool run(std::string* error);
+    /** Steps to the end and resets; \a error gets SQLite's message on failure. */
+    bool run(std::string& error);
+    /** run() when the caller has nothing to say on failure (a ROLLBACK after an error). */
+    bool run();
     void reset();
 
     bool isNull(int column) const;

@@ -295,8 +295,8 @@ void TestReport::sessionReportAgreesWithCheck()
         all.write(bytes);
     }
     all.close();
-    QString why;
-    QVERIFY2(capture.importFile(all.fileName(), &why), qPrintable(why));
+    std::string why;
+    QVERIFY2(capture.importFile(all.fileName(), why), why.c_str());
     const el::ReportData r = el::sessionReport(capture);
     QCOMPARE(r.events, j["events"].get<qint64>());
     QCOMPARE(Json(r.coverage).dump(), j["coverage"].dump());

@@ -19,9 +19,9 @@ inline QString writeSessionFile(
     const QString& path, std::vector<el::EventPtr> events, qint64 receivedMs = 1700000000000)
 {
     el::SessionJournal journal;
-    QString why;
-    if (!journal.open(path, &why))
-        return QStringLiteral("cannot open %1: %2").arg(path, why);
+    std::string why;
+    if (!journal.open(path, why))
+        return QStringLiteral("cannot open %1: %2").arg(path, QString::fromStdString(why));
     el::JournalRequest request;
     request.id = 1;
     request.receivedMs = receivedMs;

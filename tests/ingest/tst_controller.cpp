@@ -25,8 +25,8 @@ private Q_SLOTS:
         QVERIFY(dir.isValid());
         const QString file = dir.filePath(QStringLiteral("s.elsession"));
         Capture capture;
-        QString error;
-        QVERIFY2(capture.openSessionFile(file, &error), qPrintable(error));
+        std::string error;
+        QVERIFY2(capture.openSessionFile(file, error), error.c_str());
         Controller::Config config;
         config.token = "secret";
         config.limits.maxBodyBytes = 1000;

@@ -529,9 +529,8 @@ private Q_SLOTS:
     {
         QTemporaryDir dir;
         QVERIFY(dir.isValid());
-        QString error;
-        QVERIFY2(
-            m_sink.capture()->openSessionFile(dir.filePath(QStringLiteral("s.elsession")), &error), qPrintable(error));
+        std::string error;
+        QVERIFY2(m_sink.capture()->openSessionFile(dir.filePath(QStringLiteral("s.elsession")), error), error.c_str());
         constexpr int kGood = 4;
         constexpr int kBad = 4;
         constexpr int kRounds = 20;
@@ -589,7 +588,7 @@ private Q_SLOTS:
         QCOMPARE(static_cast<int>(m_sink.capture()->store()->rejected().size()), kBad * kRounds * 3);
         // The session file has every request, in id order, and nothing refused by the journal.
         SessionData data;
-        QVERIFY2(m_sink.capture()->readSessionFile(data, &error), qPrintable(error));
+        QVERIFY2(m_sink.capture()->readSessionFile(data, error), error.c_str());
         QCOMPARE(static_cast<int>(data.events.size()), kGood * kRounds * kEvents);
         QCOMPARE(static_cast<int>(data.requests.size()), (kGood + kBad * 3) * kRounds); // "not served" is not kept
         for (std::size_t i = 1; i < data.requests.size(); ++i)
@@ -605,18 +604,18 @@ private Q_SLOTS:
         QVERIFY(dir.isValid());
         const QString first = dir.filePath(QStringLiteral("first.elsession"));
         const QString second = dir.filePath(QStringLiteral("second.elsession"));
-        QString error;
-        QVERIFY2(m_sink.capture()->openSessionFile(first, &error), qPrintable(error));
+        std::string error;
+        QVERIFY2(m_sink.capture()->openSessionFile(first, error), error.c_str());
         HttpRequest r;
         r.method = "POST";
         r.path = "/batch/";
         r.body = R"({"api_key":"k","batch":[{"event":"in_first","distinct_id":"d"}]})";
         for (int i = 0; i < 5; ++i)
             m_sink.capture()->ingestAsync(r, Endpoint::Batch, [](const IngestOutcome&, bool) {});
-        QVERIFY2(m_sink.capture()->openSessionFile(second, &error), qPrintable(error));
+        QVERIFY2(m_sink.capture()->openSessionFile(second, error), error.c_str());
         QVERIFY(SessionJournal::wasClean(first));
         SessionData data;
-        QVERIFY2(SessionJournal::load(first, data, &error), qPrintable(error));
+        QVERIFY2(SessionJournal::load(first, data, error), error.c_str());
         QCOMPARE(data.events.size(), std::size_t(5));
         QVERIFY(m_sink.capture()->store()->events().empty()); // the new file is empty
         m_sink.capture()->closeSessionFile();

@@ -434,8 +434,8 @@ private Q_SLOTS:
         {
             Capture recorder;
             recorder.setContractNow(makeContract(false), "a");
-            QString error;
-            QVERIFY2(recorder.openSessionFile(file, &error), qPrintable(error));
+            std::string error;
+            QVERIFY2(recorder.openSessionFile(file, error), error.c_str());
             ingest(recorder, 0, 3000);
             recorder.closeSessionFile();
         }

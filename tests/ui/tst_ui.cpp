@@ -1042,8 +1042,8 @@ void TestUi::compareWithBaseline()
     Capture capture;
     std::string contractError;
     QVERIFY2(capture.loadContractNow("builtin:open-design", contractError), contractError.c_str());
-    QString error;
-    QVERIFY2(capture.importFile(QStringLiteral(EVENTLENS_TEST_DATA "/diff/after.ndjson"), &error), qPrintable(error));
+    std::string error;
+    QVERIFY2(capture.importFile(QStringLiteral(EVENTLENS_TEST_DATA "/diff/after.ndjson"), error), error.c_str());
     MainWindow window(&capture);
     window.setCompareFunction(&compareRecordings);
     QTRY_COMPARE(window.eventModel()->rowCount(), 18);
@@ -1074,7 +1074,7 @@ void TestUi::compareWithBaseline()
     QCOMPARE(window.eventProxy()->nameFilter(), QStringLiteral("run_created"));
 
     // The other way round the same comparison regresses (as `eventlens diff` exits 1).
-    QVERIFY(capture.importFile(QStringLiteral(EVENTLENS_TEST_DATA "/diff/before.ndjson"), &error));
+    QVERIFY(capture.importFile(QStringLiteral(EVENTLENS_TEST_DATA "/diff/before.ndjson"), error));
     QTRY_COMPARE(window.eventModel()->rowCount(), 18);
     window.compareWith(QStringLiteral(EVENTLENS_TEST_DATA "/diff/after.ndjson"));
     QTRY_VERIFY_WITH_TIMEOUT(dialog->verdictText().contains(QStringLiteral("REGRESSED")), 20000);
@@ -1422,8 +1422,8 @@ void TestUi::rawTabShowsTheRequest()
 {
     QTemporaryDir dir;
     Capture capture;
-    QString error;
-    QVERIFY2(capture.openSessionFile(dir.filePath(QStringLiteral("raw.elsession")), &error), qPrintable(error));
+    std::string error;
+    QVERIFY2(capture.openSessionFile(dir.filePath(QStringLiteral("raw.elsession")), error), error.c_str());
     IngestServer server(&capture);
     QVERIFY(server.listen(QHostAddress::LocalHost, 0));
     MainWindow window(&capture);
@@ -1550,8 +1550,8 @@ void TestUi::rawTabOfAnImport()
         f.write(line2.c_str());
     }
     Capture capture;
-    QString error;
-    QVERIFY2(capture.importFile(file, &error), qPrintable(error));
+    std::string error;
+    QVERIFY2(capture.importFile(file, error), error.c_str());
     MainWindow window(&capture);
     window.show();
     QTRY_COMPARE(window.eventView()->model()->rowCount(), 3);
@@ -1576,8 +1576,8 @@ void TestUi::rawTabLargeBodyShowsAWindow()
 {
     QTemporaryDir dir;
     Capture capture;
-    QString error;
-    QVERIFY2(capture.openSessionFile(dir.filePath(QStringLiteral("big.elsession")), &error), qPrintable(error));
+    std::string error;
+    QVERIFY2(capture.openSessionFile(dir.filePath(QStringLiteral("big.elsession")), error), error.c_str());
     MainWindow window(&capture);
     window.show();
     std::vector<std::string> elements;
