@@ -119,16 +119,7 @@ void Checker::tally(const Reported& r)
 
 void Checker::keepExample(Reported r, const std::string* eventJson)
 {
-    auto [it, inserted] = m_report.ruleIndex.try_emplace(r.v.rule, m_report.data.rules.size());
-    if (inserted) {
-        el::ReportRule rule;
-        rule.rule = r.v.rule;
-        rule.kind = std::string(el::toString(r.v.kind));
-        rule.severity = r.v.severity;
-        m_report.data.rules.push_back(std::move(rule));
-    }
-    el::ReportRule& rule = m_report.data.rules[it->second];
-    ++rule.count;
+    el::ReportRule& rule = el::countRuleViolation(m_report.data.rules, m_report.ruleIndex, r.v);
     if (rule.examples.size() >= kExamplesPerRule)
         return;
     el::ReportExample x;

@@ -77,9 +77,7 @@ DetailPane::DetailPane(Capture* capture, QWidget* parent)
     outer->addWidget(m_stack);
 
     auto* placeholder = new QLabel(tr("Select an event to see its properties, raw JSON and violations."), this);
-    placeholder->setAlignment(Qt::AlignCenter);
-    placeholder->setWordWrap(true);
-    placeholder->setEnabled(false);
+    setUpPlaceholder(placeholder);
     m_stack->addWidget(placeholder);
 
     auto* content = new QWidget(this);
@@ -156,12 +154,8 @@ DetailPane::DetailPane(Capture* capture, QWidget* parent)
     m_violations->setObjectName(QStringLiteral("violationList"));
     m_violations->setColumnCount(5);
     m_violations->setHeaderLabels({tr("Severity"), tr("Message"), tr("Path"), tr("Rule"), tr("Kind")});
-    m_violations->setRootIsDecorated(false);
     m_violations->setItemDelegate(new PaddedItemDelegate(3, m_violations));
-    m_violations->setUniformRowHeights(true);
-    m_violations->setAlternatingRowColors(true);
-    m_violations->header()->setStretchLastSection(false);
-    m_violations->header()->setSectionResizeMode(1, QHeaderView::Stretch);
+    setUpFlatList(m_violations, 1);
     m_violations->setColumnWidth(0, 90);
     m_violations->setColumnWidth(2, 190);
     m_violations->setColumnWidth(3, 110);

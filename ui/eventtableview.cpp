@@ -3,6 +3,7 @@
 
 #include "eventtablemodel.h"
 #include "runtimetype.h"
+#include "uiutil.h"
 
 #include <QHeaderView>
 #include <QPainter>
@@ -46,21 +47,15 @@ void setUpEventTable(HintTableView* table, QAbstractItemModel* model)
 {
     table->setObjectName(QStringLiteral("eventTable"));
     table->setModel(model);
-    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    // The panels' list look, with fixed rows (the view never measures rows, whatever the row count), one pixel
+    // taller for the runtime_type badges.
+    setUpListTable(table);
+    table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 9);
     table->setSelectionMode(QAbstractItemView::SingleSelection);
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);
-    table->setAlternatingRowColors(true);
-    table->setShowGrid(false);
-    table->setWordWrap(false);
     table->setTextElideMode(Qt::ElideRight);
     table->setHorizontalScrollMode(QAbstractItemView::ScrollPerPixel);
-    table->verticalHeader()->hide();
-    // Fixed row height: the view never measures rows, whatever the row count.
-    table->verticalHeader()->setSectionResizeMode(QHeaderView::Fixed);
-    table->verticalHeader()->setDefaultSectionSize(table->fontMetrics().height() + 9);
     QHeaderView* header = table->horizontalHeader();
-    header->setHighlightSections(false);
-    header->setDefaultAlignment(Qt::AlignLeft | Qt::AlignVCenter);
     header->setSectionResizeMode(QHeaderView::Interactive);
     header->setStretchLastSection(true);
     header->setSortIndicatorClearable(true);

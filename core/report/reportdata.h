@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -91,6 +92,14 @@ struct ReportRule
     std::uint64_t count = 0;
     std::vector<ReportExample> examples;
 };
+
+/**
+ * The entry of \a v's rule in \a rules, its count raised by one. A rule is added at its first violation (with that
+ * violation's kind and severity), so rules are listed in the order they first failed. \a index maps a rule's name to
+ * its position in \a rules.
+ */
+ReportRule& countRuleViolation(
+    std::vector<ReportRule>& rules, std::unordered_map<std::string, std::size_t>& index, const Violation& v);
 
 struct ReportData
 {

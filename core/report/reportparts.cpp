@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The pieces every report writes (reportdata.h's shared ones, reportparts.h's private ones): escaping, numbers,
-// the style sheet, the HTML head, and a JSON document as HTML with one member marked.
+// the style sheet, the HTML head, a JSON document as HTML with one member marked, and counting a rule's violations.
 #include "reportparts.h"
 #include "reportdata.h"
 
@@ -9,6 +9,26 @@
 
 #include <algorithm>
 #include <vector>
+
+namespace el {
+
+ReportRule& countRuleViolation(
+    std::vector<ReportRule>& rules, std::unordered_map<std::string, std::size_t>& index, const Violation& v)
+{
+    const auto [it, inserted] = index.try_emplace(v.rule, rules.size());
+    if (inserted) {
+        ReportRule rule;
+        rule.rule = v.rule;
+        rule.kind = std::string(toString(v.kind));
+        rule.severity = v.severity;
+        rules.push_back(std::move(rule));
+    }
+    ReportRule& rule = rules[it->second];
+    ++rule.count;
+    return rule;
+}
+
+} // namespace el
 
 namespace el {
 

@@ -70,16 +70,7 @@ ReportData sessionReport(const SessionSnapshot& s, std::size_t examplesPerRule, 
     for (const Violation& v : s.violations) {
         (v.severity == Severity::Error ? r.errors : r.warnings)++;
         ++r.violations;
-        auto [it, inserted] = ruleIndex.try_emplace(v.rule, r.rules.size());
-        if (inserted) {
-            ReportRule rule;
-            rule.rule = v.rule;
-            rule.kind = std::string(toString(v.kind));
-            rule.severity = v.severity;
-            r.rules.push_back(std::move(rule));
-        }
-        ReportRule& rule = r.rules[it->second];
-        ++rule.count;
+        ReportRule& rule = countRuleViolation(r.rules, ruleIndex, v);
         if (rule.examples.size() >= examplesPerRule)
             continue;
         ReportExample x;
