@@ -185,6 +185,20 @@ private:
     std::vector<ScanHit> m_hits;
 };
 
+/** Whether sequence rule \a s reads anything of an event named \a name (as ContractEngine's rules decide). */
+bool sequenceLooksAt(const SequenceSpec& s, const std::string& name)
+{
+    switch (s.type) {
+    case SequenceSpec::Type::Pair:
+        return name == s.start || name == s.end;
+    case SequenceSpec::Type::Order:
+        return name == s.first || name == s.then;
+    case SequenceSpec::Type::Unique:
+        return globMatchAny(s.events, name);
+    }
+    return true;
+}
+
 void addFact(EventJudgement& j, const Json& doc, const std::string& pointer)
 {
     if (pointer.empty() || j.fact(pointer))
@@ -260,6 +274,8 @@ EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc
             EventScan(c, name, event.seq, out).walk(doc, nullptr);
     }
     for (const SequenceSpec& s : c.sequences()) {
+        if (!sequenceLooksAt(s, name))
+            continue; // its rule skips this event (sequencerules.cpp): nothing to extract
         addFact(j, doc, s.key);
         for (const auto& pinned : s.pinned)
             addFact(j, doc, pinned.second);

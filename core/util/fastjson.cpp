@@ -52,8 +52,13 @@ public:
             out = Json::object();
             auto& object = out.get_ref<Json::object_t&>();
             for (simdjson::dom::key_value_pair field : fields) {
-                // operator[] keeps the first slot of a duplicate key and the value is overwritten: last wins
-                if (!convert(field.value, object[std::string(field.key)], depth + 1))
+                // A key after the last one (compact text we wrote is sorted: every key of a kept event) goes in
+                // at the end, with no search. Otherwise operator[] keeps the first slot of a duplicate key and
+                // the value is overwritten: last wins.
+                Json& slot = object.empty() || std::string_view(object.rbegin()->first) < field.key
+                    ? object.emplace_hint(object.end(), std::string(field.key), Json())->second
+                    : object[std::string(field.key)];
+                if (!convert(field.value, slot, depth + 1))
                     return false;
             }
             return true;

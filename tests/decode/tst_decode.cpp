@@ -1181,6 +1181,14 @@ void TestDecode::parseJsonDirect_data()
     QTest::addRow("deep 100000") << QByteArray::fromStdString(nested(100000, false)) << 64 << false
                                  << QByteArray("JSON nesting deeper than 64");
     QTest::addRow("duplicate keys: last wins") << QByteArray(R"({"a":1,"a":2})") << 64 << true << QByteArray();
+    // Keys in order go in at the end without a search (fastjson.cpp); these take the other way, or both.
+    QTest::addRow("sorted keys, then the last again")
+        << QByteArray(R"({"a":1,"b":2,"c":3,"c":{"d":4}})") << 64 << true << QByteArray();
+    QTest::addRow("sorted keys, then an earlier one again")
+        << QByteArray(R"({"a":1,"b":2,"c":3,"a":[5]})") << 64 << true << QByteArray();
+    QTest::addRow("keys out of order, then in order")
+        << QByteArray(R"({"m":1,"b":2,"a":3,"z":4,"$x":5,"\u00e9":6,"e":7})") << 64 << true << QByteArray();
+    QTest::addRow("prefix keys") << QByteArray(R"({"ab":1,"a":2,"abc":3,"":4,"a":5})") << 64 << true << QByteArray();
 }
 
 void TestDecode::parseJsonDirect()

@@ -50,24 +50,33 @@ public:
         };
         if (m_types && step(checkType(v)))
             return Verdict::Invalid;
-        if (m_enum && step(checkEnum(v, *m_enum)))
+        if (m_enum && step(m_enumStrings ? checkStringEnum(v) : checkEnum(v, *m_enum)))
             return Verdict::Invalid;
         if (m_const && step(checkEnum(v, *m_const)))
             return Verdict::Invalid;
         const Json* hoisted[kMaxHoisted];
-        if (!m_hoisted.empty() && v.is_object()) { // the names the nodes below look up, once (see hoist())
-            const auto& obj = v.get_ref<const Json::object_t&>();
-            for (std::size_t i = 0; i < m_hoisted.size(); ++i) {
-                const auto it = obj.find(m_hoisted[i]);
-                hoisted[i] = it == obj.end() ? nullptr : &it->second;
-            }
-            slots = hoisted;
-        }
         if (v.is_object()) {
             const auto& obj = v.get_ref<const Json::object_t&>();
             std::size_t bits = 1;
             while ((std::size_t(1) << bits) < obj.size())
                 ++bits;
+            if (!m_hoisted.empty()) { // the names the nodes below look up, once (see hoist())
+                if (m_hoisted.size() * bits < obj.size() + m_hoisted.size()) {
+                    for (std::size_t i = 0; i < m_hoisted.size(); ++i) {
+                        const auto it = obj.find(m_hoisted[i]);
+                        hoisted[i] = it == obj.end() ? nullptr : &it->second;
+                    }
+                } else { // many: both are sorted by name, walk them together
+                    auto it = obj.begin();
+                    for (std::size_t i = 0; i < m_hoisted.size(); ++i) {
+                        int c = 1;
+                        while (it != obj.end() && (c = it->first.compare(m_hoisted[i])) < 0)
+                            ++it;
+                        hoisted[i] = c == 0 ? &it->second : nullptr;
+                    }
+                }
+                slots = hoisted;
+            }
             if (slots && m_slotted) {
                 for (const Member& m : m_members) { // looked up above, or here
                     const Json* value = nullptr;
@@ -205,7 +214,7 @@ private:
         std::map<std::string, int> uses;
         forEachSameInstance([&uses](FastNode& n) { n.countUses(uses); });
         std::vector<std::string> names;
-        for (const auto& [name, count] : uses) {
+        for (const auto& [name, count] : uses) { // in name order: eval() may walk them with the object
             if (count >= 2 && names.size() < kMaxHoisted)
                 names.push_back(name);
         }
@@ -329,6 +338,13 @@ private:
         }
         if (m_if && !m_then && !m_else)
             m_if.reset(); // if alone never fails
+        if (m_enum && std::all_of(m_enum->begin(), m_enum->end(), [](const Json& e) { return e.is_string(); })) {
+            // Only strings (page names, areas, ...: up to hundreds): looked up, not compared one by one.
+            m_enumStrings.emplace();
+            for (const Json& e : *m_enum)
+                m_enumStrings->push_back(e.get<std::string>());
+            std::sort(m_enumStrings->begin(), m_enumStrings->end());
+        }
         // "properties" and "required" as one list sorted by name (as an object's members are), for one walk.
         for (const auto& [name, node] : m_properties)
             m_members.push_back({name, node.get(), false});
@@ -383,6 +399,18 @@ private:
                 return Verdict::Valid;
         }
         return unknown ? Verdict::Unknown : Verdict::Invalid;
+    }
+
+    /** checkEnum() for an "enum" of strings only (m_enumStrings): the same answers, by binary search. */
+    Verdict checkStringEnum(const Json& v) const
+    {
+        if (v.is_number_float() || v.is_structured() || v.is_binary() || v.is_discarded())
+            return Verdict::Unknown;
+        if (!v.is_string())
+            return Verdict::Invalid; // a string never equals a null, a boolean or an integer
+        return std::binary_search(m_enumStrings->begin(), m_enumStrings->end(), v.get_ref<const std::string&>())
+            ? Verdict::Valid
+            : Verdict::Invalid;
     }
 
     /** v == e, but exact for a signed against an unsigned integer (nlohmann wraps unsigned ones above INT64_MAX). */
@@ -441,6 +469,7 @@ private:
     std::optional<bool> m_bool;
     std::optional<int> m_types;
     std::optional<std::vector<Json>> m_enum, m_const;
+    std::optional<std::vector<std::string>> m_enumStrings; ///< m_enum sorted, when it holds only strings
     std::vector<std::string> m_required;
     std::vector<std::pair<std::string, NodePtr>> m_properties; ///< in name order; owns the nodes
     struct Member
@@ -450,7 +479,7 @@ private:
         bool required = false;
         std::size_t slot = kNoSlot; ///< in the slots of the group's top node, if hoisted
     };
-    std::vector<std::string> m_hoisted; ///< top of a group: the names its nodes look up (see hoist())
+    std::vector<std::string> m_hoisted; ///< top of a group: the names its nodes look up, sorted (see hoist())
     bool m_slotted = false; ///< in a group, and a member has a slot
     std::vector<Member> m_members; ///< "properties" and "required", sorted by name (see compile())
     std::vector<NodePtr> m_allOf, m_anyOf, m_oneOf;
