@@ -39,11 +39,9 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
             const el::Json& doc = docs.empty() ? parsed : docs[i - first];
             b.judged[i] = el::judgeEvent(contract, e, doc);
             if (coverage) {
-                static const el::Json none;
-                const auto props = doc.find("properties");
                 const auto name = doc.find("event");
-                coverage->add(name != doc.end() && name->is_string() ? name->get_ref<const std::string&>() : e.name(),
-                    props != doc.end() ? *props : none);
+                coverage->addEvent(
+                    name != doc.end() && name->is_string() ? name->get_ref<const std::string&>() : e.name(), doc);
             }
             if (b.keepJson && !b.judged[i].violations.empty()) {
                 b.eventJson[i] = doc.dump(-1, ' ', false, el::Json::error_handler_t::replace);

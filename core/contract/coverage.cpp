@@ -276,6 +276,14 @@ void Coverage::add(const std::string& event, const Json& properties)
     }
 }
 
+void Coverage::addEvent(const std::string& event, const Json& doc)
+{
+    // Not `props != end ? *props : Json()`: a conditional with a temporary copies the whole object.
+    static const Json none;
+    const auto props = doc.find("properties");
+    add(event, props != doc.end() ? *props : none);
+}
+
 void Coverage::merge(const Coverage& other)
 {
     for (const auto& [name, theirs] : other.m_events) {
@@ -313,7 +321,10 @@ Json Coverage::toJson() const
     const std::vector<std::string> supers = m_contract ? m_contract->superProperties() : std::vector<std::string>();
     const DetectorMask scanMask = m_contract ? m_contract->scanMask() : 0;
     Json out = Json::array();
-    for (const auto& [name, e] : m_events) {
+    for (const auto& entry : m_events) {
+        // Not a structured binding: C++17 lambdas cannot capture one (clang refuses, for the fuzz build).
+        const std::string& name = entry.first;
+        const EventCounts& e = entry.second;
         // Super-properties first (runtime_type at the top), then by name; required ones even when never seen.
         std::vector<std::string> order;
         std::set<std::string> listed;

@@ -47,6 +47,8 @@ public:
 
     /** One event: its name and its `properties` object (anything else counts as no properties). */
     void add(const std::string& event, const Json& properties);
+    /** add() for a whole normalised event \a doc: its `properties` member, read in place. */
+    void addEvent(const std::string& event, const Json& doc);
     /**
      * An empty count for the same contract (a worker's share, merged later). It shares this count's reading of the
      * contract (per event name, made once), so a fresh count per request costs little.

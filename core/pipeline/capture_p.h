@@ -77,8 +77,7 @@ inline std::deque<EventPtr>::const_iterator firstAfter(const std::deque<EventPtr
 /** Counts \a e, parsed as \a doc, in \a coverage: its name and its properties. */
 inline void countEvent(Coverage& coverage, const Event& e, const Json& doc)
 {
-    const auto props = doc.find("properties");
-    coverage.add(e.name(), props != doc.end() ? *props : Json());
+    coverage.addEvent(e.name(), doc);
 }
 
 /**

@@ -58,8 +58,7 @@ ReportData sessionReport(const SessionSnapshot& s, std::size_t examplesPerRule, 
         r.firstMs = r.firstMs == 0 ? t : std::min(r.firstMs, t);
         r.lastMs = std::max(r.lastMs, t);
         const Json doc = e->doc();
-        const auto props = doc.find("properties");
-        coverage.add(e->name(), props != doc.end() ? *props : Json());
+        coverage.addEvent(e->name(), doc);
     }
     r.inputs.push_back(s.filtered ? "the session in memory, " + std::to_string(r.events) + " filtered events"
                                   : "the session in memory");
