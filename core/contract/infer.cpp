@@ -73,7 +73,8 @@ Globals findGlobals(const Traffic& t, const InferOptions& o)
     if (g.properties.empty())
         return g;
     for (const auto& [name, n] : t.names) {
-        const bool carries = std::all_of(g.properties.begin(), g.properties.end(), [&](const std::string& p) {
+        // [&n = n]: C++17 lambdas cannot capture a structured binding by [&] (clang refuses, for the fuzz build).
+        const bool carries = std::all_of(g.properties.begin(), g.properties.end(), [&n = n](const std::string& p) {
             const auto it = n.properties.find(p);
             return it != n.properties.end() && it->second.present == n.count;
         });

@@ -111,7 +111,7 @@ std::vector<FunnelRow> Funnel::rows() const
     if (missing != m_rows.end())
         out.push_back(missing->second);
     for (const auto& [name, row] : m_rows) {
-        if (name != "missing" && std::find_if(std::begin(kPlanned), std::end(kPlanned), [&](const char* p) {
+        if (name != "missing" && std::find_if(std::begin(kPlanned), std::end(kPlanned), [&name = name](const char* p) {
                 return name == p;
             }) == std::end(kPlanned))
             out.push_back(row);
