@@ -218,6 +218,9 @@ private:
             for (std::size_t i = 0; i < list.size(); ++i)
                 spec.exemptIf.push_back(
                     schema(list[i], sub(where, "exempt_if") + "[" + std::to_string(i) + "]", spec.rule.id));
+            std::string unused; // each schema compiled alone above: exemptIf decides wherever this one cannot
+            if (list.size() >= 2)
+                spec.exemptIfAny = JsonSchema::compile(Json {{"anyOf", list}}, unused);
         }
         m_c.m_globals = std::move(spec);
     }

@@ -30,6 +30,9 @@ struct GlobalsSpec
     SchemaRule rule; ///< id defaults to "globals"
     std::vector<std::string> exempt; ///< glob patterns (* and ?) on the event name
     std::vector<std::shared_ptr<const JsonSchema>> exemptIf; ///< on the whole normalised event; any match exempts
+    /// {"anyOf": exempt_if} when there are two or more: its fast verdict decides most events in one pass, with the
+    /// members the schemas test looked up once (nullptr: none, or it did not compile; exemptIf decides alone).
+    std::shared_ptr<const JsonSchema> exemptIfAny;
 };
 
 /** \brief One planned event of `events`. */

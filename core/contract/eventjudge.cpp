@@ -258,8 +258,14 @@ EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc
     }
     if (const GlobalsSpec* g = c.globals()) {
         bool exempt = globMatchAny(g->exempt, name);
-        for (std::size_t i = 0; !exempt && i < g->exemptIf.size(); ++i)
-            exempt = g->exemptIf[i]->accepts(doc);
+        if (!exempt && !g->exemptIf.empty()) {
+            // All of exempt_if at once: Valid when one schema accepts, Invalid when every one refuses. Undecided
+            // (a keyword the fast evaluator leaves to valijson) asks each schema in turn, as without it.
+            const auto any = g->exemptIfAny ? g->exemptIfAny->fastPathVerdict(doc) : JsonSchema::PathVerdict::Undecided;
+            exempt = any == JsonSchema::PathVerdict::Valid;
+            for (std::size_t i = 0; any == JsonSchema::PathVerdict::Undecided && !exempt && i < g->exemptIf.size(); ++i)
+                exempt = g->exemptIf[i]->accepts(doc);
+        }
         if (!exempt)
             schemaCheck(g->rule, ViolationKind::Global, props, event, out);
     }

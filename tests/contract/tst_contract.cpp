@@ -114,6 +114,7 @@ private slots:
     void branchMessagesQuoteTheFailingBranch();
     void contractAccessors();
     void liveTimeoutUsesReceivedMs();
+    void exemptIfDecidesAsEachSchemaAlone();
     void runChangesAreNotified();
     void lateEndAfterTimeoutIsNotReportedTwice();
     void uniqueKeysAndForget();
@@ -502,6 +503,40 @@ void TestContract::contractAccessors()
         = {"globals", "events.artifact_export_result", "events.run_created", "events.run_finished", "result-known",
             "events.ui_click", "unplanned", "run-lifecycle", "insert-id-unique", "export-after-click"};
     QCOMPARE(ids, expectedIds);
+}
+
+void TestContract::exemptIfDecidesAsEachSchemaAlone()
+{
+    // exempt_if's schemas are first asked all at once (GlobalsSpec::exemptIfAny, the fast evaluator); where that
+    // cannot decide (multipleOf is valijson's), each alone. The verdict must be the same either way.
+    std::string error;
+    const auto c = el::parseContract(R"({"name": "x", "unplanned_events": "allow", "globals": {
+        "schema": {"required": ["g"]},
+        "exempt_if": [
+            {"required": ["properties"], "properties": {"properties": {"required": ["k"], "properties": {"k": {"const": "daemon"}}}}},
+            {"required": ["properties"], "properties": {"properties": {"required": ["n"], "properties": {"n": {"multipleOf": 7}}}}},
+            {"required": ["event"], "properties": {"event": {"enum": ["skip_me"]}}}]}})",
+        "x", error);
+    QVERIFY2(c, error.c_str());
+    QVERIFY(c->globals() && c->globals()->exemptIfAny);
+    const std::vector<std::pair<const char*, bool>> cases = {
+        {R"({"event": "a", "properties": {"k": "daemon"}})", true}, // the first, decided at once
+        {R"({"event": "a", "properties": {"k": "web"}})", false}, // every one refuses, decided at once
+        {R"({"event": "skip_me", "properties": {}})", true}, // the last
+        {R"({"event": "a", "properties": {"n": 14}})", true}, // multipleOf: each alone, valijson
+        {R"({"event": "a", "properties": {"n": 15}})", false},
+        {R"({"event": "a", "properties": {"n": 15, "k": "daemon"}})", true},
+        {R"({"event": "a", "properties": {"n": 15, "g": 1}})", true}, // not exempt, but carries g
+        {R"({"event": "a"})", false},
+    };
+    el::ContractEngine engine(c);
+    qint64 seq = 0;
+    for (const auto& [json, passes] : cases) {
+        const std::vector<el::Violation> v = engine.onEvent(eventFromDoc(Json::parse(json), ++seq));
+        QVERIFY2(v.empty() == passes, json);
+        for (const el::Violation& one : v)
+            QVERIFY2(one.kind == el::ViolationKind::Global, json);
+    }
 }
 
 void TestContract::liveTimeoutUsesReceivedMs()
