@@ -25,7 +25,7 @@ bool openReadOnly(sqlite::Database& db, const QString& path, std::string& error)
         return false;
     }
     if (!db.open(path.toStdString(), SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX)) {
-        error = QString(path + QStringLiteral(": ") + qs(db.errorText())).toStdString();
+        error = path.toStdString() + ": " + db.errorText();
         return false;
     }
     db.setBusyTimeout(kReadBusyTimeoutMs);
@@ -76,7 +76,7 @@ bool readRequests(sqlite3* db, int version, const QString& path, std::vector<Jou
         out.push_back(requestAt(q));
     if (q.ok())
         return true;
-    error = QString(path + QStringLiteral(": ") + qs(q.errorText())).toStdString();
+    error = path.toStdString() + ": " + q.errorText();
     return false;
 }
 
@@ -98,7 +98,7 @@ bool readEvents(sqlite3* db, const QString& path, std::vector<Event>& out, std::
     }
     if (q.ok())
         return true;
-    error = QString(path + QStringLiteral(": ") + qs(q.errorText())).toStdString();
+    error = path.toStdString() + ": " + q.errorText();
     return false;
 }
 
@@ -160,9 +160,8 @@ bool SessionJournal::readRequest(const QString& path, qint64 id, JournalRequest&
         out = requestAt(q);
         return true;
     }
-    error = QString(path + QStringLiteral(": ")
-        + (q.ok() ? QStringLiteral("no request #%1 in the session file").arg(id) : qs(q.errorText())))
-                .toStdString();
+    error = path.toStdString() + ": "
+        + (q.ok() ? "no request #" + std::to_string(id) + " in the session file" : q.errorText());
     return false;
 }
 
