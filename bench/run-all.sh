@@ -17,7 +17,8 @@
 #      20,000 events/s with contract+journal (decode on workers, as the app), the same with one request in flight at a
 #      time (--sync), and without contract and journal
 #   7. the text search kernel alone (eventlens-searchbench): 1M event texts, 1 and 2 threads
-#   8. the memory of events alone (eventlens-membench): 1M events in an EventStore, no GUI
+#   8. the memory of events alone (eventlens-membench): 1M events in an EventStore, no GUI; then what judging a
+#      kept event again costs (eventlens-judgebench): parse, judgeEvent, coverage, each alone on one thread
 #   9. with CHECK=1: `eventlens check` on 300k open-design events next to an ajv 8 script (bench/check/run.sh)
 # nginx and mitmproxy come from Debian (apt-get install -y nginx-light mitmproxy); installed if missing
 # (needs root), else those rows are skipped.
@@ -51,12 +52,14 @@ log "building ($BUILD)"
 if [ ! -f "$BUILD/CMakeCache.txt" ]; then
     if [ "$BUILD" = "$ROOT/build/default" ]; then (cd "$ROOT" && cmake --preset default >&2); else cmake -S "$ROOT" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >&2; fi
 fi
-cmake --build "$BUILD" --target eventlens eventlens-loadgen eventlens-uibench eventlens-searchbench eventlens-membench >&2
+cmake --build "$BUILD" --target eventlens eventlens-loadgen eventlens-uibench eventlens-searchbench eventlens-membench \
+    eventlens-judgebench >&2
 EVENTLENS="$BUILD/app/eventlens"
 LOADGEN="$BUILD/bench/ingest/eventlens-loadgen"
 UIBENCH="$BUILD/bench/ui/eventlens-uibench"
 SEARCHBENCH="$BUILD/bench/search/eventlens-searchbench"
 MEMBENCH="$BUILD/bench/memory/eventlens-membench"
+JUDGEBENCH="$BUILD/bench/judge/eventlens-judgebench"
 
 if ! command -v nginx >/dev/null || ! command -v mitmdump >/dev/null; then
     if [ "$(id -u)" = 0 ]; then
@@ -178,6 +181,16 @@ log "text search over $UI_EVENTS event texts"
 log "memory of $UI_EVENTS events alone"
 "$MEMBENCH" --events "$UI_EVENTS" | tee -a "$RESULTS"
 
+# --- 8b: judging an event again, phase by phase ------------------------------------------------------------------
+# What a Reload Contract, an open or an import costs per event, on one thread. bench/check's generated events (10 %
+# schema-invalid) when its npm packages are there (bench/check/run.sh installs them), else the 21-event sample.
+JUDGE_INPUT=()
+if [ -d "$ROOT/bench/check/node_modules" ] && command -v node >/dev/null; then
+    node "$ROOT/bench/check/gen-events.mjs" --events 30000 "$TMP/judge.ndjson" 2>/dev/null && JUDGE_INPUT=(--input "$TMP/judge.ndjson")
+fi
+log "judging kept events again, phase by phase (${JUDGE_INPUT[1]:-the 21-event sample})"
+"$JUDGEBENCH" "${JUDGE_INPUT[@]}" | tee -a "$RESULTS"
+
 # --- table --------------------------------------------------------------------------------------------------------
 python3 - "$RESULTS" "$MACHINE" <<'EOF'
 import sys
@@ -225,6 +238,12 @@ for label in ["ui-filters"]:
     if f:
         print()
         print(label, "over", f["events"], "rows (ms):", ", ".join(f"{k}={v}" for k, v in f.items() if k.endswith("_ms")))
+j = rows.get("judgebench")
+if j:
+    print()
+    print(f"Judging a kept event again, one thread ({int(j['events']):,} events, {j['failing']} failing): parse {j['parse_us']} µs, "
+          f"judgeEvent {j['judge_us']} µs (valid {j['judge_valid_us']}, failing {j['judge_failing_us']}), coverage {j['count_us']} µs; "
+          f"all three {j['whole_us']} µs = {int(j['whole_events_per_s_one_core']):,} events/s per core")
 m = rows.get("memory")
 if m:
     print()

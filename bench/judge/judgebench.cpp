@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: MIT
+// eventlens-judgebench (issue 15): what judging a kept event again costs, phase by phase, on one thread. A
+// "Reload Contract" (and an open or an import) does, per event: parse its compact JSON, judgeEvent(), count its
+// coverage. Each phase is timed alone over the same events (median of rounds), and the whole as a reload runs it.
+//
+//   eventlens-judgebench [--contract builtin:open-design|FILE] [--input FILE.ndjson] [--max-events N] [--rounds N]
+//
+// The input defaults to tests/data/open-design/valid.ndjson (21 events); bench/check's generated NDJSON (10 %
+// schema-invalid) is the realistic one. Events are made as the sink makes them (makeEvent, compact text kept).
+#include "contract/contract.h"
+#include "contract/contractengine.h"
+#include "contract/coverage.h"
+#include "model/event.h"
+
+#include <QCoreApplication>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v)
+{
+    std::sort(v.begin(), v.end());
+    const std::size_t m = v.size() / 2;
+    return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
+}
+
+} // namespace
+
+int main(int argc, char** argv)
+{
+    QCoreApplication app(argc, argv); // the built-in contracts are Qt resources
+    std::string contractName = "builtin:open-design";
+    std::string input = EVENTLENS_BENCH_TEMPLATES;
+    std::size_t maxEvents = 50000;
+    int rounds = 5;
+    for (int i = 1; i < argc; ++i) {
+        auto value = [&](const char* flag) { return std::strcmp(argv[i], flag) == 0 && i + 1 < argc; };
+        if (value("--contract"))
+            contractName = argv[++i];
+        else if (value("--input"))
+            input = argv[++i];
+        else if (value("--max-events"))
+            maxEvents = std::size_t(std::atoll(argv[++i]));
+        else if (value("--rounds"))
+            rounds = std::max(1, std::atoi(argv[++i]));
+        else {
+            std::fprintf(stderr,
+                "usage: eventlens-judgebench [--contract NAME|FILE] [--input FILE.ndjson] [--max-events N] "
+                "[--rounds N]\n");
+            return 2;
+        }
+    }
+    std::string error;
+    const auto contract = el::loadContract(contractName, error);
+    if (!contract) {
+        std::fprintf(stderr, "judgebench: %s\n", error.c_str());
+        return 1;
+    }
+    std::vector<el::Event> events;
+    std::size_t bytes = 0;
+    {
+        std::ifstream in(input);
+        std::string line;
+        el::EventOrigin origin;
+        while (events.size() < maxEvents && std::getline(in, line)) {
+            if (line.empty())
+                continue;
+            const el::Json doc = el::Json::parse(line);
+            events.push_back(el::makeEvent(doc, origin, qint64(events.size()) + 1, 1, 0));
+            bytes += events.back().json.size();
+        }
+    }
+    if (events.empty()) {
+        std::fprintf(stderr, "judgebench: no events in %s\n", input.c_str());
+        return 1;
+    }
+    std::vector<el::Json> docs;
+    for (const el::Event& e : events)
+        docs.push_back(e.doc());
+
+    std::size_t sink = 0;
+    const auto time = [&](const std::function<void()>& pass) {
+        std::vector<double> us;
+        pass(); // warm-up
+        for (int r = 0; r < rounds; ++r) {
+            const auto start = Clock::now();
+            pass();
+            us.push_back(std::chrono::duration<double, std::micro>(Clock::now() - start).count() / events.size());
+        }
+        return median(us);
+    };
+    const double parseUs = time([&] {
+        for (const el::Event& e : events)
+            sink += e.doc().size();
+    });
+    const double judgeUs = time([&] {
+        for (std::size_t i = 0; i < events.size(); ++i)
+            sink += el::judgeEvent(*contract, events[i], docs[i]).violations.size();
+    });
+    el::Coverage coverage(contract);
+    const double countUs = time([&] {
+        el::Coverage c = coverage.fresh();
+        for (std::size_t i = 0; i < events.size(); ++i)
+            c.addEvent(events[i].name(), docs[i]);
+        sink += c.events();
+    });
+    const double wholeUs = time([&] {
+        el::Coverage c = coverage.fresh();
+        for (const el::Event& e : events) {
+            const el::Json doc = e.doc();
+            sink += el::judgeEvent(*contract, e, doc).violations.size();
+            c.addEvent(e.name(), doc);
+        }
+        sink += c.events();
+    });
+    // Judging alone, split: the events every check accepts (the fast evaluator decides) and the failing ones
+    // (valijson explains them).
+    std::vector<std::size_t> valid, invalid;
+    std::size_t violations = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        const std::size_t n = el::judgeEvent(*contract, events[i], docs[i]).violations.size();
+        violations += n;
+        (n == 0 ? valid : invalid).push_back(i);
+    }
+    const auto judgeOnly = [&](const std::vector<std::size_t>& which) {
+        if (which.empty())
+            return 0.0;
+        const double perEvent = time([&] {
+            for (std::size_t i : which)
+                sink += el::judgeEvent(*contract, events[i], docs[i]).violations.size();
+        });
+        return perEvent * double(events.size()) / double(which.size()); // time() divides by all the events
+    };
+    const double judgeValidUs = judgeOnly(valid), judgeFailingUs = judgeOnly(invalid);
+    std::printf("label=judgebench contract=%s events=%zu avg_bytes=%.0f failing=%zu violations=%zu rounds=%d "
+                "parse_us=%.2f judge_us=%.2f judge_valid_us=%.2f judge_failing_us=%.2f count_us=%.2f whole_us=%.2f "
+                "whole_events_per_s_one_core=%.0f sink=%zu\n",
+        contractName.c_str(), events.size(), double(bytes) / double(events.size()), invalid.size(), violations, rounds,
+        parseUs, judgeUs, judgeValidUs, judgeFailingUs, countUs, wholeUs, 1e6 / wholeUs, sink);
+    return 0;
+}
