@@ -6,7 +6,7 @@
 #   QUICK=1 bench/run-all.sh    # shorter runs, 200k GUI events
 #   CHECK=1 bench/run-all.sh    # also bench/check/run.sh at the end (eventlens check vs an ajv 8 script; QUICK=1: 60k events, 1 run)
 #
-# Builds eventlens, eventlens-loadgen and eventlens-uibench in build/default, then:
+# Builds eventlens and the benchmark tools (loadgen, uibench, searchbench, membench, judgebench) in build/default, then:
 #   1. headless EventLens (builtin:open-design contract, session journal on): max throughput, mixed
 #      posthog-node /batch/ gzip (20-50 events) + posthog-js /e/ gzip single events, 8 keep-alive connections
 #   2. the same at a fixed 10,000 events/s (ack latency)

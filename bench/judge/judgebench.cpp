@@ -7,6 +7,7 @@
 //
 // The input defaults to tests/data/open-design/valid.ndjson (21 events); bench/check's generated NDJSON (10 %
 // schema-invalid) is the realistic one. Events are made as the sink makes them (makeEvent, compact text kept).
+// Each round counts coverage afresh, so on the 21-event sample count_us is mostly the first event of each name.
 #include "contract/contract.h"
 #include "contract/contractengine.h"
 #include "contract/coverage.h"
