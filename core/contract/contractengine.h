@@ -142,9 +142,8 @@ public:
      */
     void forget(qint64 beforeSeq);
     /**
-     * Off: the engine will never be asked to forget() (an offline check), so it does not keep the order in which
-     * unique keys were first used (24 bytes per key; forget() then leaves the unique keys as they are).
-     * On by default.
+     * Off: forget() leaves the unique keys as they are (an offline check, which never forgets: a key is a
+     * duplicate however long ago its first use was). On by default. It costs nothing per key either way.
      */
     void setForgettable(bool on);
     /**

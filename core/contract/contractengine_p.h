@@ -115,7 +115,11 @@ struct SequenceState
     /// JSON text (XXH3-128: a false duplicate needs a 128-bit collision, ~1e-21 at 10^9 keys):
     /// a live session sees one key per event, and the text would cost ~150 bytes each.
     KeyTable<FirstUse> seen;
-    std::deque<std::pair<qint64, KeyHash>> seenOrder; ///< (first seq, key) in arrival order, for forget()
+    /// Keys first used before this seq left memory with their events (forget()): found, they count as absent, and
+    /// forget() sweeps them out of \c seen a shard per call. Each slot knows its first seq, so nothing else is kept
+    /// per key for forgetting (a deque of 24 bytes per key did that before).
+    qint64 forgottenBefore = 0;
+    std::size_t nextSweep = 0; ///< the shard of \c seen forget() sweeps next
     std::vector<std::string> names; ///< event names seen by this rule
     std::unordered_map<std::string, std::uint32_t> nameIndex;
 };

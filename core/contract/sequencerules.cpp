@@ -285,11 +285,9 @@ void ContractEngine::Private::sequences(
             }
             const KeyHash hash = hash128(key->dump());
             const auto [first, inserted] = st.seen.tryEmplace(hash, {event.seq, nameIt->second});
-            if (inserted) {
-                if (forgettable)
-                    st.seenOrder.emplace_back(event.seq, hash);
-            }
-            if (!inserted) {
+            if (!inserted && first->seq() < st.forgottenBefore) {
+                *first = FirstUse(event.seq, nameIt->second); // its first use left memory: this is a first use
+            } else if (!inserted) {
                 out.push_back(makeViolation(ViolationKind::SequenceDuplicateKey, s.id, s.severity, s.key,
                     keyText(s, *key) + " on " + name + " was already used by seq " + std::to_string(first->seq()) + " ("
                         + st.names[first->name()] + "), expected unique",
@@ -364,13 +362,12 @@ void ContractEngine::forget(qint64 beforeSeq)
     const auto& specs = d->contract->sequences();
     for (std::size_t i = 0; i < specs.size(); ++i) {
         SequenceState& st = d->states[i];
-        // unique: a key first used before the window is no longer remembered (a later reuse is not flagged)
-        while (!st.seenOrder.empty() && st.seenOrder.front().first < beforeSeq) {
-            const auto& [seq, hash] = st.seenOrder.front();
-            const FirstUse* found = st.seen.find(hash);
-            if (found && found->seq() == seq)
-                st.seen.erase(hash);
-            st.seenOrder.pop_front();
+        // unique: a key first used before the window is no longer remembered (a later reuse is not flagged). It
+        // counts as absent at once; its slot goes when its shard is swept (one per call: a sliver of the table).
+        if (d->forgettable && specs[i].type == SequenceSpec::Type::Unique) {
+            st.forgottenBefore = std::max(st.forgottenBefore, beforeSeq);
+            const qint64 before = st.forgottenBefore;
+            st.seen.sweepShard(st.nextSweep++, [before](const FirstUse& f) { return f.seq() >= before; });
         }
         // pair: closed pairs whose events all left; an open pair stays until it ends or times out
         for (auto it = st.pairs.begin(); it != st.pairs.end();) {

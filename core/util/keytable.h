@@ -101,6 +101,41 @@ public:
     std::size_t size() const { return m_size; }
     bool empty() const { return m_size == 0; }
 
+    static constexpr std::size_t kShards = 256;
+    /**
+     * Keeps in shard \a index (modulo kShards) only the values \a keep accepts, in a table sized for what stays: a
+     * sliver of the whole, so a caller can drop old entries a shard at a time, never stalling on all of them.
+     */
+    template<typename Keep> void sweepShard(std::size_t index, Keep&& keep)
+    {
+        Shard& s = m_shards[index % kShards];
+        std::vector<Slot> kept;
+        kept.reserve(s.used);
+        for (const Slot& slot : s.slots) {
+            if (!slot.key.empty() && keep(static_cast<const V&>(slot.value)))
+                kept.push_back(slot);
+        }
+        if (kept.size() == s.used)
+            return; // nothing leaves: the table stays as it is
+        std::vector<Slot> slots;
+        if (!kept.empty()) {
+            std::size_t size = 8;
+            while ((kept.size() + 1) * 4 > size * 3)
+                size *= 2;
+            slots.resize(size);
+            const std::size_t mask = size - 1;
+            for (const Slot& slot : kept) {
+                std::size_t i = slot.key.b & mask;
+                while (!slots[i].key.empty())
+                    i = (i + 1) & mask;
+                slots[i] = slot;
+            }
+        }
+        m_size -= s.used - kept.size();
+        s.used = kept.size();
+        s.slots.swap(slots);
+    }
+
 private:
     struct Slot
     {
@@ -113,7 +148,7 @@ private:
         std::size_t used = 0;
     };
 
-    Shard& shard(const Hash128& key) { return m_shards[key.a >> 56]; }
+    Shard& shard(const Hash128& key) { return m_shards[key.a >> 56]; } // the top 8 bits: kShards
 
     static void grow(Shard& s)
     {
@@ -130,7 +165,7 @@ private:
         }
     }
 
-    std::array<Shard, 256> m_shards;
+    std::array<Shard, kShards> m_shards;
     std::size_t m_size = 0;
 };
 

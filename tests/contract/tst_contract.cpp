@@ -667,6 +667,24 @@ void TestContract::uniqueKeysAndForget()
         QCOMPARE(engine.onEvent(ev("d", 1, 4)).size(), std::size_t(forgettable ? 0 : 1));
         QCOMPARE(engine.onEvent(ev("e", 2, 5)).size(), std::size_t(1)); // seq 2 stayed
     }
+    // Many keys, the window moving a little per call (as the live sink trims): forgotten keys count as absent at
+    // once and their slots go a shard per call; a reused forgotten key is a first use again, remembered anew.
+    el::ContractEngine engine(c);
+    qint64 seq = 0;
+    for (int k = 1; k <= 3000; ++k)
+        QVERIFY(engine.onEvent(ev("a", k, ++seq)).empty());
+    for (qint64 before = 2; before <= 1501; ++before)
+        engine.forget(before); // 1,500 calls: every shard swept several times
+    for (int k = 1; k <= 1500; ++k) // first used at seqs 1..1500: left
+        QVERIFY2(engine.onEvent(ev("b", k, ++seq)).empty(), std::to_string(k).c_str());
+    for (int k = 1501; k <= 3000; ++k) { // still in the window
+        const std::vector<el::Violation> v = engine.onEvent(ev("b", k, ++seq));
+        QCOMPARE(v.size(), std::size_t(1));
+        QCOMPARE(v[0].seqs, (std::vector<qint64> {qint64(k), seq}));
+    }
+    const std::vector<el::Violation> again = engine.onEvent(ev("c", 7, ++seq)); // its new first use was seq 3007
+    QCOMPARE(again.size(), std::size_t(1));
+    QCOMPARE(again[0].message, std::string("k 7 on c was already used by seq 3007 (b), expected unique"));
 }
 
 void TestContract::timestampRule()

@@ -16,6 +16,7 @@ class TestKeyTable : public QObject
 private slots:
     void agreesWithMap_data();
     void agreesWithMap();
+    void sweepKeepsWhatIsAccepted();
     void hashIsNeverEmpty();
 };
 
@@ -78,6 +79,53 @@ void TestKeyTable::agreesWithMap()
         QVERIFY(found);
         QCOMPARE(*found, value);
     }
+}
+
+void TestKeyTable::sweepKeepsWhatIsAccepted()
+{
+    // sweepShard() rebuilds one shard with the entries its predicate accepts; the others and every other shard
+    // stay findable, the size follows, and the table takes inserts and erases as before afterwards.
+    std::mt19937_64 rng(7);
+    el::KeyTable<std::uint64_t> table;
+    std::map<std::pair<std::uint64_t, std::uint64_t>, std::uint64_t> reference;
+    for (std::uint64_t i = 1; i <= 20000; ++i) {
+        el::Hash128 k {rng() | 1, rng() | 1};
+        if (i % 7 == 0)
+            k.b = (k.b & ~std::uint64_t(0xff)) | 3; // crowded home slots: probing chains to rebuild
+        table.tryEmplace(k, i);
+        reference[{k.a, k.b}] = i;
+    }
+    QCOMPARE(table.size(), reference.size());
+    for (std::size_t shard = 0; shard < el::KeyTable<std::uint64_t>::kShards; ++shard) {
+        const std::uint64_t limit = 5000 + shard * 40; // a different cut per shard
+        table.sweepShard(shard, [limit](std::uint64_t v) { return v >= limit; });
+        for (auto it = reference.begin(); it != reference.end();) {
+            if ((it->first.first >> 56) == shard && it->second < limit)
+                it = reference.erase(it);
+            else
+                ++it;
+        }
+        QCOMPARE(table.size(), reference.size());
+    }
+    table.sweepShard(3, [](std::uint64_t) { return false; }); // a shard emptied
+    table.sweepShard(4, [](std::uint64_t) { return true; }); // and one left alone
+    for (auto it = reference.begin(); it != reference.end();)
+        it = (it->first.first >> 56) == 3 ? reference.erase(it) : std::next(it);
+    QCOMPARE(table.size(), reference.size());
+    for (const auto& [key, value] : reference) {
+        const std::uint64_t* found = table.find(el::Hash128 {key.first, key.second});
+        QVERIFY(found);
+        QCOMPARE(*found, value);
+    }
+    std::size_t absent = 0;
+    for (std::uint64_t i = 0; i < 2000; ++i) {
+        const el::Hash128 k {rng() | 1, rng() | 1};
+        absent += table.find(k) == nullptr;
+        QVERIFY(table.tryEmplace(k, i).second);
+        QVERIFY(table.erase(k));
+    }
+    QCOMPARE(absent, std::size_t(2000));
+    QCOMPARE(table.size(), reference.size());
 }
 
 void TestKeyTable::hashIsNeverEmpty()
