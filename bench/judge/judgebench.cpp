@@ -13,6 +13,8 @@
 #include "contract/coverage.h"
 #include "model/event.h"
 
+#include "benchstats.h"
+
 #include <QCoreApplication>
 
 #include <algorithm>
@@ -29,12 +31,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    const std::size_t m = v.size() / 2;
-    return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
+using elbench::median;
 
 } // namespace
 

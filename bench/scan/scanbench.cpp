@@ -15,6 +15,8 @@
 #include "contract/contractengine.h"
 #include "model/event.h"
 
+#include "benchstats.h"
+
 #include <QCoreApplication>
 
 #include <algorithm>
@@ -44,12 +46,7 @@ el::Event eventOf(const el::Json& doc, qint64 seq)
     return e;
 }
 
-double median(std::vector<double> v)
-{
-    std::sort(v.begin(), v.end());
-    const std::size_t m = v.size() / 2;
-    return v.size() % 2 ? v[m] : (v[m - 1] + v[m]) / 2;
-}
+using elbench::median;
 
 } // namespace
 
