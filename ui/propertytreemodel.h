@@ -67,7 +67,6 @@ public:
 
     void setInput(Input input);
     void clear();
-    const EventPtr& event() const { return m_input.event; }
     const std::vector<SuperProperty>& superProperties() const { return m_super; }
 
     /** The node at \a pointer (NameColumn), or the closest placeholder, or invalid. */

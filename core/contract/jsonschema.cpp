@@ -263,15 +263,14 @@ bool JsonSchema::validateWhole(const Json& instance, std::vector<SchemaError>& e
 bool JsonSchema::Private::validate(const Json& instance, std::vector<SchemaError>& errors,
     const std::string& basePointer, const std::string& rootName, bool prune) const
 {
-    const Private* d = this;
     std::vector<std::string> path;
-    if (d->patternProperties && overlongName(instance, path)) {
+    if (patternProperties && overlongName(instance, path)) {
         errors.push_back({basePointer + jsonPointerFromTokens(path),
             "property name of " + std::to_string(path.back().size())
                 + " characters is too long to check against patternProperties"});
         return false;
     }
-    const Verdict verdict = d->fast ? evalFast(*d->fast, instance) : Verdict::Unknown;
+    const Verdict verdict = fast ? evalFast(*fast, instance) : Verdict::Unknown;
     if (verdict == Verdict::Valid)
         return true;
     valijson::ValidationResults results;
@@ -279,9 +278,9 @@ bool JsonSchema::Private::validate(const Json& instance, std::vector<SchemaError
         valijson::Validator validator;
         // Only the members the schema names (see members); the translator below still reads the whole instance.
         std::optional<Json> named;
-        if (prune && d->members && instance.is_object() && instance.size() > d->members->size()) {
+        if (prune && members && instance.is_object() && instance.size() > members->size()) {
             named.emplace(Json::object());
-            for (const std::string& m : *d->members) {
+            for (const std::string& m : *members) {
                 const auto it = instance.find(m);
                 if (it != instance.end())
                     named->emplace(m, *it);
@@ -290,18 +289,18 @@ bool JsonSchema::Private::validate(const Json& instance, std::vector<SchemaError
         std::optional<Json> widened;
         valijson::adapters::NlohmannJsonAdapter adapter(forValijson(named ? *named : instance, widened));
         // Known invalid: straight to the pass that collects errors (it still decides validity).
-        if (verdict == Verdict::Unknown && validator.validate(d->schema, adapter, nullptr))
+        if (verdict == Verdict::Unknown && validator.validate(schema, adapter, nullptr))
             return true;
-        if (validator.validate(d->schema, adapter, &results))
+        if (validator.validate(schema, adapter, &results))
             return true;
     } catch (const std::exception& e) {
         errors.push_back({basePointer, rootName + " could not be validated: " + e.what()});
         return false;
     }
-    ErrorTranslator tr(d->effective, instance, basePointer, rootName, &d->index);
+    ErrorTranslator tr(effective, instance, basePointer, rootName, &index);
     std::vector<SchemaError> translated;
     std::size_t pos = 0;
-    translateTree(buildTree(collectErrors(results), pos, nullptr, 0), tr, d->alternatives, translated);
+    translateTree(buildTree(collectErrors(results), pos, nullptr, 0), tr, alternatives, translated);
     if (translated.empty()) // e.g. a `false` subschema or propertyNames: valijson reports nothing
         translated.push_back(
             {basePointer, rootName + " is " + describeJsonValue(instance) + ", which the schema does not allow"});
