@@ -4,6 +4,7 @@
 #include "jsonschema.h"
 #include "contract/schema/checks.h"
 #include "contract/schema/errortree.h"
+#include "contract/schema/explanationcache.h"
 #include "contract/schema/extensions.h"
 #include "contract/schema/fastpath.h"
 #include "contract/schema/metaschema.h"
@@ -12,6 +13,7 @@
 #include "contract/schema/translator.h"
 #include "contract/schema/valijson.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <exception>
 #include <limits>
@@ -21,6 +23,39 @@
 namespace el {
 
 using namespace schema_detail;
+
+namespace {
+
+/**
+ * What every subschema of a schema that applies to one member of an object instance asks, when that is little: a
+ * type among string, boolean and null (a number's type has corner cases: 1.0 is an integer), and for a string a
+ * length. A value that passes them all can neither fail anything nor change a condition, so explanationKey() need
+ * not write it.
+ */
+struct SimpleMember
+{
+    bool simple = false;
+    std::vector<std::string> types = {"boolean", "null", "string"};
+    std::size_t minLength = 0;
+    std::size_t maxLength = std::numeric_limits<std::size_t>::max();
+
+    /** Whether \a v passes every subschema (its length counted both in bytes and in code points). */
+    bool passes(const Json& v) const
+    {
+        if (!simple || !(v.is_string() || v.is_boolean() || v.is_null()))
+            return false;
+        if (std::find(types.begin(), types.end(), jsonTypeName(v)) == types.end())
+            return false;
+        if (!v.is_string())
+            return true;
+        const std::string& text = v.get_ref<const std::string&>();
+        const std::size_t points = static_cast<std::size_t>(std::count_if(
+            text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+        return std::min(points, text.size()) >= minLength && std::max(points, text.size()) <= maxLength;
+    }
+};
+
+} // namespace
 
 struct JsonSchema::Private
 {
@@ -38,10 +73,31 @@ struct JsonSchema::Private
      * verdict, so the errors are the same (validateWhole() is the reference).
      */
     std::optional<std::vector<std::string>> members;
+    std::vector<SimpleMember> simple; ///< per member (same index), for explanationKey()
     SchemaIndex index; ///< of effective, for the messages (collectCandidates)
+    /**
+     * What validate() said of instances the fast evaluator could not pass, by explanationKey(): an export repeats
+     * the same mistake many times, and explaining one costs 20 to 300 microseconds where the key costs one or two.
+     */
+    mutable ExplanationCache explained;
 
     bool validate(const Json& instance, std::vector<SchemaError>& errors, const std::string& basePointer,
         const std::string& rootName, bool prune) const;
+    /**
+     * validate() after the fast evaluator. \a cacheable (in: whether the caller has a key) says whether the answer
+     * can be remembered by that key: no message quoted the root or one of the members in \a byType.
+     */
+    bool explain(const Json& instance, Verdict verdict, std::vector<SchemaError>& errors,
+        const std::string& basePointer, const std::string& rootName, bool prune, const std::vector<bool>& byType,
+        bool& cacheable) const;
+    /**
+     * The key of \a instance in explained: the base and root name, then the members the schema names that it has,
+     * each as its index in members and its compact JSON text, or "~" when it passes its SimpleMember (then
+     * \a byType is true at that index). False when there is none (no members, not an object, or a string that is
+     * not UTF-8).
+     */
+    bool explanationKey(const Json& instance, const std::string& basePointer, const std::string& rootName,
+        std::string& key, std::vector<bool>& byType) const;
 };
 
 namespace {
@@ -144,6 +200,83 @@ bool namedMembers(const Json& node, std::set<std::string>& names, int depth)
     return true;
 }
 
+/**
+ * Adds to \a out the subschemas of \a node that apply to the member \a name of an object instance: its "properties"
+ * entry, and those of the subschemas that apply to the instance itself (namedMembers() has checked that nothing
+ * else looks at members).
+ */
+void memberSubschemas(const Json& node, const std::string& name, std::vector<const Json*>& out, int depth)
+{
+    if (!node.is_object() || depth > 64)
+        return;
+    const auto props = node.find("properties");
+    if (props != node.end() && props->is_object()) {
+        const auto p = props->find(name);
+        if (p != props->end())
+            out.push_back(&*p);
+    }
+    for (const char* k : {"allOf", "anyOf", "oneOf"}) {
+        const auto list = node.find(k);
+        if (list != node.end() && list->is_array())
+            for (const Json& sub : *list)
+                memberSubschemas(sub, name, out, depth + 1);
+    }
+    for (const char* k : {"not", "if", "then", "else"}) {
+        const auto sub = node.find(k);
+        if (sub != node.end())
+            memberSubschemas(*sub, name, out, depth + 1);
+    }
+    const auto deps = node.find("dependencies");
+    if (deps != node.end() && deps->is_object())
+        for (const Json& sub : *deps)
+            memberSubschemas(sub, name, out, depth + 1);
+}
+
+/** Member \a name of \a schema as SimpleMember (simple = false when a subschema asks more, or none applies). */
+SimpleMember simpleMember(const Json& schema, const std::string& name)
+{
+    static const std::set<std::string> annotations
+        = {"title", "description", "$comment", "examples", "default", "readOnly", "writeOnly"};
+    std::vector<const Json*> subs;
+    memberSubschemas(schema, name, subs, 0);
+    SimpleMember out;
+    for (const Json* sub : subs) {
+        if (sub->is_boolean() && sub->get<bool>())
+            continue;
+        if (!sub->is_object())
+            return {};
+        for (auto it = sub->begin(); it != sub->end(); ++it) {
+            if (annotations.count(it.key()))
+                continue;
+            if (it.key() == "minLength" || it.key() == "maxLength") {
+                if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<std::int64_t>() < 0))
+                    return {};
+                const auto n = static_cast<std::size_t>(it->get<std::uint64_t>());
+                if (it.key() == "minLength")
+                    out.minLength = std::max(out.minLength, n);
+                else
+                    out.maxLength = std::min(out.maxLength, n);
+                continue;
+            }
+            if (it.key() != "type")
+                return {};
+            std::set<std::string> types;
+            if (it->is_string())
+                types.insert(it->get<std::string>());
+            else if (it->is_array())
+                for (const Json& t : *it)
+                    types.insert(t.is_string() ? t.get<std::string>() : std::string());
+            else
+                return {};
+            out.types.erase(std::remove_if(out.types.begin(), out.types.end(),
+                                [&types](const std::string& t) { return !types.count(t); }),
+                out.types.end());
+        }
+    }
+    out.simple = !subs.empty();
+    return out;
+}
+
 /** A property name too long for valijson's patternProperties matching, as a pointer (or nullopt). */
 std::optional<std::vector<std::string>> overlongName(const Json& v, std::vector<std::string>& path)
 {
@@ -214,8 +347,11 @@ std::shared_ptr<const JsonSchema> JsonSchema::compile(const Json& schema, std::s
         out->d->fast = compileFast(out->d->source);
         out->d->index = indexSchema(out->d->effective);
         std::set<std::string> names;
-        if (namedMembers(out->d->effective, names, 0))
+        if (namedMembers(out->d->effective, names, 0)) {
             out->d->members.emplace(names.begin(), names.end());
+            for (const std::string& name : *out->d->members)
+                out->d->simple.push_back(simpleMember(out->d->source, name));
+        }
         std::string parseError;
         if (!parseInto(out->d->effective, out->d->schema, parseError)) {
             error = "invalid JSON Schema: " + parseError;
@@ -273,6 +409,61 @@ bool JsonSchema::Private::validate(const Json& instance, std::vector<SchemaError
     const Verdict verdict = fast ? evalFast(*fast, instance) : Verdict::Unknown;
     if (verdict == Verdict::Valid)
         return true;
+    std::string key;
+    std::vector<bool> byType;
+    if (!prune || !explanationKey(instance, basePointer, rootName, key, byType)) {
+        bool cacheable = false;
+        return explain(instance, verdict, errors, basePointer, rootName, prune, byType, cacheable);
+    }
+    if (const auto known = explained.find(key)) {
+        errors.insert(errors.end(), known->errors.begin(), known->errors.end());
+        return known->valid;
+    }
+    auto answer = std::make_shared<ExplanationCache::Answer>();
+    bool cacheable = true;
+    answer->valid = explain(instance, verdict, answer->errors, basePointer, rootName, prune, byType, cacheable);
+    errors.insert(errors.end(), answer->errors.begin(), answer->errors.end());
+    const bool valid = answer->valid;
+    if (cacheable)
+        explained.insert(std::move(key), std::move(answer));
+    return valid;
+}
+
+bool JsonSchema::Private::explanationKey(const Json& instance, const std::string& basePointer,
+    const std::string& rootName, std::string& key, std::vector<bool>& byType) const
+{
+    if (!members || !instance.is_object())
+        return false;
+    byType.assign(members->size(), false);
+    key = basePointer;
+    key += '\x1f';
+    key += rootName;
+    key += '\x1f';
+    try {
+        for (std::size_t i = 0; i < members->size(); ++i) {
+            const auto it = instance.find((*members)[i]);
+            if (it == instance.end())
+                continue;
+            key += std::to_string(i);
+            key += ':';
+            if (simple[i].passes(*it)) {
+                key += '~'; // no JSON text starts with it: "present, and passes"
+                byType[i] = true;
+            } else {
+                key += it->dump(); // strict: throws on a string that is not UTF-8 (two such could dump the same)
+            }
+            key += ',';
+        }
+    } catch (const Json::exception&) {
+        return false;
+    }
+    return true;
+}
+
+bool JsonSchema::Private::explain(const Json& instance, Verdict verdict, std::vector<SchemaError>& errors,
+    const std::string& basePointer, const std::string& rootName, bool prune, const std::vector<bool>& byType,
+    bool& cacheable) const
+{
     valijson::ValidationResults results;
     try {
         valijson::Validator validator;
@@ -294,6 +485,7 @@ bool JsonSchema::Private::validate(const Json& instance, std::vector<SchemaError
         if (validator.validate(schema, adapter, &results))
             return true;
     } catch (const std::exception& e) {
+        cacheable = false;
         errors.push_back({basePointer, rootName + " could not be validated: " + e.what()});
         return false;
     }
@@ -301,9 +493,16 @@ bool JsonSchema::Private::validate(const Json& instance, std::vector<SchemaError
     std::vector<SchemaError> translated;
     std::size_t pos = 0;
     translateTree(buildTree(collectErrors(results), pos, nullptr, 0), tr, alternatives, translated);
-    if (translated.empty()) // e.g. a `false` subschema or propertyNames: valijson reports nothing
+    cacheable = cacheable && !tr.quotedRoot();
+    for (const std::string& quoted : tr.quotedMembers()) {
+        const auto m = std::lower_bound(members->begin(), members->end(), quoted);
+        cacheable = cacheable && m != members->end() && *m == quoted && !byType[std::size_t(m - members->begin())];
+    }
+    if (translated.empty()) { // e.g. a `false` subschema or propertyNames: valijson reports nothing
+        cacheable = false;
         translated.push_back(
             {basePointer, rootName + " is " + describeJsonValue(instance) + ", which the schema does not allow"});
+    }
     std::set<std::pair<std::string, std::string>> seen;
     for (SchemaError& e : translated) {
         if (seen.insert({e.path, e.message}).second)

@@ -369,6 +369,44 @@ private:
     Random& m_random;
 };
 
+/** How twin() changes an instance's members. */
+enum class Twin {
+    SameShape, ///< ASCII letters and digits of strings shifted, booleans swapped: types and lengths kept
+    Longer, ///< "\u00e9" appended to strings (one code point, two bytes)
+    Empty, ///< strings emptied
+};
+
+/**
+ * \a instance with its members' strings and booleans changed as \a how says, and one member added.
+ * JsonSchema::validate() remembers answers by the members a schema names, writing a string or boolean that only a
+ * type or a length applies to as "present and passes". Validated after \a instance, a SameShape twin is answered
+ * from that memory when it should be; a Longer or Empty one tells when a length was not looked at.
+ */
+inline Json twin(const Json& instance, Twin how)
+{
+    if (!instance.is_object())
+        return instance;
+    Json out = instance;
+    for (auto& [name, v] : out.items()) {
+        if (v.is_boolean() && how == Twin::SameShape) {
+            v = !v.get<bool>();
+        } else if (v.is_string()) {
+            std::string s = how == Twin::Empty ? std::string() : v.get<std::string>();
+            for (char& c : s) {
+                if (c >= 'a' && c <= 'z')
+                    c = char('a' + (c - 'a' + 1) % 26);
+                else if (c >= '0' && c <= '9')
+                    c = char('0' + (c - '0' + 1) % 10);
+            }
+            if (how == Twin::Longer)
+                s += "\u00e9";
+            v = s;
+        }
+    }
+    out["twin-only member"] = 0;
+    return out;
+}
+
 /** Whether \a v holds a number of magnitude 2^53 or more (JavaScript doubles no longer hold every integer). */
 inline bool hasHugeNumber(const Json& v)
 {

@@ -6,12 +6,14 @@
 #include "contract/contract.h"
 #include "contract/contractengine.h"
 #include "contract/jsonschema.h"
+#include "contract/schema/explanationcache.h"
 
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
 #include <QTest>
 
+#include <algorithm>
 #include <map>
 #include <string>
 #include <tuple>
@@ -111,6 +113,7 @@ private slots:
     void namedMembersGiveTheSameErrors();
     void hoistedLookupsDecideAsValijson();
     void manyHoistedNamesAndStringEnumsDecideAsValijson();
+    void rememberedExplanationsAreTheInstancesOwn();
     void pointersAreEscaped();
     void everyKeywordConstrains();
     void refCyclesAreRefused();
@@ -507,6 +510,97 @@ void TestJsonSchema::manyHoistedNamesAndStringEnumsDecideAsValijson()
     // Floats, objects and arrays against an enum are valijson's to decide (about 40 % here).
     QVERIFY2(decided > 2000, std::to_string(decided).c_str());
     QVERIFY2(valid > 200 && valid < 3800, std::to_string(valid).c_str());
+}
+
+void TestJsonSchema::rememberedExplanationsAreTheInstancesOwn()
+{
+    // validate() remembers what it said of an instance the fast evaluator could not pass, by the members the schema
+    // names; a string or boolean that only a type or a length applies to is written as "present and passes". Many
+    // instances from small pools (so that keys repeat) against schemas with such members, enums, if/then and an
+    // anyOf of shapes: every answer, remembered or not, must be validateWhole()'s, to the message. The last two
+    // schemas' messages quote the whole instance, or a member only a type applies to: neither may be remembered.
+    const std::vector<Json> memberSchemas = {Json {{"type", "string"}}, Json {{"type", "string"}, {"minLength", 1}},
+        Json {{"type", "string"}, {"maxLength", 2}}, Json {{"type", {"string", "null"}}, {"description", "id"}},
+        Json {{"minLength", 2}}, Json {{"type", "boolean"}}, Json {{"enum", {"a", "b", "\u00e9"}}},
+        Json {{"const", true}}, Json(true)};
+    const std::vector<std::string> names = {"id", "kind", "flag"};
+    std::vector<Json> schemas;
+    for (std::size_t i = 0; i < memberSchemas.size(); ++i) {
+        Json props = Json::object();
+        for (std::size_t n = 0; n < names.size(); ++n)
+            props[names[n]] = memberSchemas[(i + n * 4) % memberSchemas.size()];
+        schemas.push_back({{"type", "object"}, {"properties", props}, {"required", {"id"}},
+            {"if", {{"properties", {{"flag", {{"const", true}}}}}, {"required", {"flag"}}}},
+            {"then", {{"properties", {{"kind", {{"minLength", 1}}}}}, {"required", {"kind"}}}}});
+    }
+    schemas.push_back({{"properties", {{"id", {{"type", "string"}}}}},
+        {"anyOf",
+            {{{"properties", {{"kind", {{"const", "a"}}}, {"id", {{"maxLength", 1}}}}}, {"required", {"kind"}}},
+                {{"properties", {{"kind", {{"const", "b"}}}, {"flag", {{"type", "boolean"}}}}},
+                    {"required", {"kind", "flag"}}}}}});
+    // Messages that quote what a key may leave out: the whole instance, and a member only a type applies to.
+    schemas.push_back(
+        {{"properties", {{"id", {{"type", "string"}}}}}, {"not", {{"properties", {{"kind", {{"const", 1}}}}}}}});
+    schemas.push_back({{"properties", {{"id", {{"type", "string"}}}}}, {"not", {{"required", {"id"}}}}});
+    const std::vector<Json> values
+        = {Json(""), Json("x"), Json("xy"), Json("\u00e9"), Json("\u00e9\u00e9"), Json("\u65e5\u672c"), Json("a"),
+            Json("b"), Json(true), Json(false), Json(), Json(1), Json(2.0), Json::array({"x"})};
+    std::uint32_t state = 20261206;
+    const auto next = [&state](std::uint32_t n) {
+        state = state * 1664525u + 1013904223u;
+        return (state >> 8) % n;
+    };
+    int failing = 0, quotedRoot = 0, quotedMember = 0;
+    for (const Json& schemaJson : schemas) {
+        std::string error;
+        const auto schema = el::JsonSchema::compile(schemaJson, error);
+        QVERIFY2(schema, error.c_str());
+        for (int round = 0; round < 600; ++round) {
+            Json instance = Json::object();
+            for (const std::string& name : names) {
+                if (next(5))
+                    instance[name] = values[next(std::uint32_t(values.size()))];
+            }
+            if (next(2))
+                instance["other"] = values[next(std::uint32_t(values.size()))]; // not named: left out, not remembered
+            std::vector<el::SchemaError> errors, whole;
+            const bool valid = schema->validate(instance, errors, "/properties", "properties");
+            QCOMPARE(schema->validateWhole(instance, whole, "/properties", "properties"), valid);
+            std::string got, want;
+            for (const el::SchemaError& e : errors)
+                got += e.path + ": " + e.message + "\n";
+            for (const el::SchemaError& e : whole)
+                want += e.path + ": " + e.message + "\n";
+            QVERIFY2(got == want,
+                (schemaJson.dump() + "\n" + instance.dump() + "\ngot:\n" + got + "want:\n" + want).c_str());
+            failing += valid ? 0 : 1;
+            quotedRoot += !valid && got.find("properties is {") != std::string::npos;
+            quotedMember += !valid && got.find("expected it to be absent") != std::string::npos;
+        }
+    }
+    QVERIFY2(failing > 2000, std::to_string(failing).c_str());
+    QVERIFY2(quotedRoot > 100, std::to_string(quotedRoot).c_str());
+    QVERIFY2(quotedMember > 100, std::to_string(quotedMember).c_str());
+
+    // The memory is bounded: 20,000 different failing instances (an id that fails a pattern, so it is in the key)
+    // keep one schema's cache within its limit, and a schema gone gives its bytes back.
+    const std::size_t before = el::schema_detail::ExplanationCache::allBytes();
+    {
+        std::string error;
+        const auto schema = el::JsonSchema::compile(
+            Json {{"properties", {{"id", {{"type", "string"}, {"pattern", "^[a-f]+$"}}}}}, {"required", {"id"}}},
+            error);
+        QVERIFY2(schema, error.c_str());
+        std::size_t most = 0;
+        for (int i = 0; i < 20000; ++i) {
+            std::vector<el::SchemaError> errors;
+            QVERIFY(!schema->validate(Json {{"id", "id-" + std::to_string(i)}}, errors, "/properties", "properties"));
+            QCOMPARE(errors.size(), std::size_t(1));
+            most = std::max(most, el::schema_detail::ExplanationCache::allBytes() - before);
+        }
+        QVERIFY2(most > 100000 && most <= el::schema_detail::ExplanationCache::kMaxBytes, std::to_string(most).c_str());
+    }
+    QCOMPARE(el::schema_detail::ExplanationCache::allBytes(), before);
 }
 
 void TestJsonSchema::describedValuesAreShortDumps()

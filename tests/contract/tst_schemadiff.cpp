@@ -364,8 +364,17 @@ void TestSchemaDiff::randomSchemas()
             continue;
         }
         ajvCases.push_back({ajvSchemaJson, {}});
-        for (int j = 0; j < 8; ++j) {
-            Case c {schemaJson, gen.value(3), schema, ajvSchema, Json(), ajvCases.size() - 1, 0, false};
+        Json drawn;
+        for (int j = 0; j < 24; ++j) {
+            // Each drawn instance is followed by two twins (see elschemagen::twin): one of the same shape, then one
+            // longer or emptied.
+            using elschemagen::Twin;
+            if (j % 3 == 0)
+                drawn = gen.value(3);
+            const Json instance = j % 3 == 0 ? drawn
+                : j % 3 == 1                 ? elschemagen::twin(drawn, Twin::SameShape)
+                                             : elschemagen::twin(drawn, gen.chance(50) ? Twin::Longer : Twin::Empty);
+            Case c {schemaJson, instance, schema, ajvSchema, Json(), ajvCases.size() - 1, 0, false};
             c.ajvInstance = elschemagen::forAjv(c.instance);
             if (const char* why = elschemagen::ajvExempt(ajvSchemaJson, c.ajvInstance)) {
                 c.exempt = true;

@@ -1,11 +1,12 @@
 // SPDX-License-Identifier: MIT
 // libFuzzer target: the schema differential test in-process. The fuzz input drives the generator of
 // tst_schemadiff (tests/common/schemagen.h) as its random source: one draft-07 schema and up to four
-// instances. The fast path (JsonSchema::fastPathVerdict), where it decides, must agree with valijson
-// (JsonSchema::generalPathVerdict), and accepts()/validate() with both; any disagreement aborts. ajv, the
-// independent reference, cannot run in-process: tst_schemadiff compares with it. The valijson 1.0 deviations
-// that EventLens corrects (integer type, integer multipleOf, patternProperties over code points, propertyNames
-// of a referenced schema) are corrected inside valijson's path too, so there is nothing to exclude here.
+// instances, each followed by two twins (elschemagen::twin). The fast path (JsonSchema::fastPathVerdict), where
+// it decides, must agree with valijson (JsonSchema::generalPathVerdict), and accepts()/validate() with both;
+// any disagreement aborts. ajv, the independent reference, cannot run in-process: tst_schemadiff compares with
+// it. The valijson 1.0 deviations that EventLens corrects (integer type, integer multipleOf, patternProperties
+// over code points, propertyNames of a referenced schema) are corrected inside valijson's path too, so there is
+// nothing to exclude here.
 #include "contract/jsonschema.h"
 #include "schemagen.h"
 
@@ -38,8 +39,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     const auto schema = el::JsonSchema::compile(schemaJson, error);
     if (!schema)
         disagree(schemaJson, el::Json(), ("a generated schema was refused: " + error).c_str());
-    for (int i = 0; i < 4; ++i) {
-        const el::Json instance = gen.value(3);
+    el::Json drawn;
+    for (int i = 0; i < 12; ++i) {
+        // Each drawn instance is followed by two twins (see elschemagen::twin), which validate() may answer from
+        // what it remembers of the drawn one: one of the same shape, then one longer or emptied.
+        using elschemagen::Twin;
+        if (i % 3 == 0)
+            drawn = gen.value(3);
+        const el::Json instance = i % 3 == 0 ? drawn
+            : i % 3 == 1                     ? elschemagen::twin(drawn, Twin::SameShape)
+                                             : elschemagen::twin(drawn, gen.chance(50) ? Twin::Longer : Twin::Empty);
         const Verdict general = schema->generalPathVerdict(instance);
         const Verdict fast = schema->fastPathVerdict(instance);
         if (general == Verdict::Undecided)

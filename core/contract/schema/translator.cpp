@@ -107,7 +107,10 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
     const Location& here = location(e.tokens);
     const Json* value = here.value;
     const std::string& name = here.name;
-    const std::string& actual = here.actual;
+    const auto actual = [&]() -> const std::string& {
+        noteQuoted(e.tokens);
+        return here.actual;
+    };
     auto emit = [&](const std::vector<std::string>& tokens, std::string message) {
         out.push_back({m_base + jsonPointerFromTokens(tokens), std::move(message)});
     };
@@ -157,17 +160,17 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
         const Json* kw = keyword(e.tokens, "enum", value,
             [&](const Json& k) { return k.is_array() && value && std::find(k.begin(), k.end(), *value) == k.end(); });
         if (kw && kw->size() == 1)
-            emit(e.tokens, name + " is " + actual + ", expected " + describeJsonValue((*kw)[0]));
+            emit(e.tokens, name + " is " + actual() + ", expected " + describeJsonValue((*kw)[0]));
         else if (kw)
-            emit(e.tokens, name + " is " + actual + ", expected one of " + enumText(*kw));
+            emit(e.tokens, name + " is " + actual() + ", expected one of " + enumText(*kw));
         else
-            emit(e.tokens, name + " is " + actual + ", which is not one of the allowed values");
+            emit(e.tokens, name + " is " + actual() + ", which is not one of the allowed values");
         return;
     }
     if (startsWith(d, "Failed to match expected value set by 'const'")) {
         const Json* kw = keyword(e.tokens, "const", value, [&](const Json& k) { return !value || k != *value; });
         emit(e.tokens,
-            name + " is " + actual + ", expected " + (kw ? describeJsonValue(*kw) : std::string("the const value")));
+            name + " is " + actual() + ", expected " + (kw ? describeJsonValue(*kw) : std::string("the const value")));
         return;
     }
     if (startsWith(d, "Value type not permitted by 'type'")) {
@@ -176,7 +179,7 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
         if (!kw)
             kw = keyword(e.tokens, "type", value, fails);
         const std::string actualType = value ? " (" + jsonTypeName(*value) + ")" : std::string();
-        emit(e.tokens, name + " is " + actual + actualType + ", expected " + (kw ? typeList(*kw) : "another type"));
+        emit(e.tokens, name + " is " + actual() + actualType + ", expected " + (kw ? typeList(*kw) : "another type"));
         return;
     }
     if (startsWith(d, "Failed to match regex specified by 'pattern'")) {
@@ -185,7 +188,7 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
                 && !patternSearch(k.get<std::string>(), value->get<std::string>());
         });
         emit(e.tokens,
-            name + " is " + actual + ", expected to match the pattern "
+            name + " is " + actual() + ", expected to match the pattern "
                 + (kw ? kw->get<std::string>() : std::string("of the schema")));
         return;
     }
@@ -198,25 +201,25 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
         return;
     }
     if (startsWith(d, "Expected number less than or equal to")) {
-        emit(e.tokens, name + " is " + actual + ", expected at most " + number(e.tokens, "maximum", d));
+        emit(e.tokens, name + " is " + actual() + ", expected at most " + number(e.tokens, "maximum", d));
         return;
     }
     if (startsWith(d, "Expected number less than")) {
-        emit(e.tokens, name + " is " + actual + ", expected less than " + number(e.tokens, "exclusiveMaximum", d));
+        emit(e.tokens, name + " is " + actual() + ", expected less than " + number(e.tokens, "exclusiveMaximum", d));
         return;
     }
     if (startsWith(d, "Expected number greater than or equal to")) {
-        emit(e.tokens, name + " is " + actual + ", expected at least " + number(e.tokens, "minimum", d));
+        emit(e.tokens, name + " is " + actual() + ", expected at least " + number(e.tokens, "minimum", d));
         return;
     }
     if (startsWith(d, "Expected number greater than")) {
-        emit(e.tokens, name + " is " + actual + ", expected greater than " + number(e.tokens, "exclusiveMinimum", d));
+        emit(e.tokens, name + " is " + actual() + ", expected greater than " + number(e.tokens, "exclusiveMinimum", d));
         return;
     }
     if (startsWith(d, "Value should be a multiple of")) {
         const Json* kw = keyword(e.tokens, kMultipleOfKeyword, nullptr, [](const Json&) { return true; });
         emit(e.tokens,
-            name + " is " + actual + ", expected a multiple of "
+            name + " is " + actual() + ", expected a multiple of "
                 + (kw && kw->is_number() ? kw->dump() : number(e.tokens, "multipleOf", d)));
         return;
     }
@@ -226,7 +229,7 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
             = value && value->is_string() ? std::to_string(utf8Length(value->get<std::string>())) : std::string("?");
         const std::string limit = number(e.tokens, max ? "maxLength" : "minLength", d);
         emit(e.tokens,
-            name + " is " + actual + " (" + len + (len == "1" ? " character" : " characters") + "), expected "
+            name + " is " + actual() + " (" + len + (len == "1" ? " character" : " characters") + "), expected "
                 + (max ? "at most " : "at least ") + limit + (limit == "1" ? " character" : " characters"));
         return;
     }
@@ -267,7 +270,7 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
         return;
     }
     if (startsWith(d, "Failed to any values against subschema in 'contains'")) {
-        emit(e.tokens, name + " is " + actual + ", expected at least one item matching the contains schema");
+        emit(e.tokens, name + " is " + actual() + ", expected at least one item matching the contains schema");
         return;
     }
     if (startsWith(d, "Target should not validate against schema specified in 'not'")) {
@@ -286,39 +289,38 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
                 for (const Json& r : *req) {
                     const std::string prop = r.get<std::string>();
                     emit(child(prop),
-                        displayName(child(prop)) + " is " + describeJsonValue((*value)[prop])
-                            + ", expected it to be absent");
+                        displayName(child(prop)) + " is " + quoteAt(child(prop)) + ", expected it to be absent");
                 }
                 return;
             }
             auto en = n->find("enum");
             if (en != n->end() && en->is_array() && std::find(en->begin(), en->end(), *value) != en->end()) {
-                emit(e.tokens, name + " is " + actual + ", expected anything except " + enumText(*en));
+                emit(e.tokens, name + " is " + actual() + ", expected anything except " + enumText(*en));
                 return;
             }
             auto cn = n->find("const");
             if (cn != n->end() && *cn == *value) {
-                emit(e.tokens, name + " is " + actual + ", expected anything except " + describeJsonValue(*cn));
+                emit(e.tokens, name + " is " + actual() + ", expected anything except " + describeJsonValue(*cn));
                 return;
             }
         }
-        emit(e.tokens, name + " is " + actual + ", expected it not to match the schema under \"not\"");
+        emit(e.tokens, name + " is " + actual() + ", expected it not to match the schema under \"not\"");
         return;
     }
     if (startsWith(d, "Failed to validate against exactly one child schema")) {
         emit(e.tokens,
-            name + " is " + actual + ", expected it to match exactly one oneOf alternative (matches several)");
+            name + " is " + actual() + ", expected it to match exactly one oneOf alternative (matches several)");
         return;
     }
     if (startsWith(d, "String should be a valid ")) {
         emit(e.tokens,
-            name + " is " + actual + ", expected a valid " + d.substr(std::string("String should be a valid ").size()));
+            name + " is " + actual() + ", expected a valid "
+                + d.substr(std::string("String should be a valid ").size()));
         return;
     }
     // Wrappers kept because nothing more specific was reported below them (e.g. a `false` subschema).
     if (startsWith(d, "Failed to validate against schema associated with property name")) {
         const std::string prop = quotedName(d, "property name '");
-        const Json* pv = valueAt(child(prop));
         bool forbidden = false; // {"properties": {"x": false}}: x must be absent
         for (const Json* c : candidates(e.tokens)) {
             auto props = c->find("properties");
@@ -328,7 +330,7 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
             }
         }
         emit(child(prop),
-            displayName(child(prop)) + " is " + (pv ? describeJsonValue(*pv) : std::string("missing"))
+            displayName(child(prop)) + " is " + quoteAt(child(prop))
                 + (forbidden ? ", expected it to be absent" : ", which its schema does not allow"));
         return;
     }
@@ -338,10 +340,7 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
         std::vector<std::string> t = e.tokens;
         if (t.empty() || t.back() != idx)
             t.push_back(idx);
-        const Json* iv = valueAt(t);
-        emit(t,
-            displayName(t) + " is " + (iv ? describeJsonValue(*iv) : std::string("missing"))
-                + ", which its schema does not allow");
+        emit(t, displayName(t) + " is " + quoteAt(t) + ", which its schema does not allow");
         return;
     }
     if (startsWith(d, "Failed to validate against schema associated with pattern")) {
@@ -352,25 +351,24 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
                 if (regexSearch(pattern, m.key())) {
                     any = true;
                     emit(child(m.key()),
-                        displayName(child(m.key())) + " is " + describeJsonValue(*m)
+                        displayName(child(m.key())) + " is " + quoteAt(child(m.key()))
                             + ", which the schema for properties matching " + pattern + " does not allow");
                 }
             }
         }
         if (!any)
-            emit(e.tokens, name + " is " + actual + ", which the schema does not allow");
+            emit(e.tokens, name + " is " + actual() + ", which the schema does not allow");
         return;
     }
     if (startsWith(d, "Failed to validate against additional properties schema")) {
         const std::vector<std::string> extra = unexpectedProperties(e.tokens, value, false);
         for (const std::string& p : extra) {
-            const Json* pv = valueAt(child(p));
             emit(child(p),
-                displayName(child(p)) + " is " + (pv ? describeJsonValue(*pv) : std::string("missing"))
+                displayName(child(p)) + " is " + quoteAt(child(p))
                     + ", which the additionalProperties schema does not allow");
         }
         if (extra.empty())
-            emit(e.tokens, name + " is " + actual + ", which the schema does not allow");
+            emit(e.tokens, name + " is " + actual() + ", which the schema does not allow");
         return;
     }
     if (startsWith(d, "Failed to validate against dependent schema")) {
@@ -387,11 +385,11 @@ void ErrorTranslator::translate(const RawError& e, std::vector<SchemaError>& out
                 break;
         }
         emit(e.tokens,
-            name + " is " + actual + ", which does not match the schema that applies when "
+            name + " is " + actual() + ", which does not match the schema that applies when "
                 + (because.empty() ? std::string("a dependency") : because) + " is present");
         return;
     }
-    emit(e.tokens, name + " is " + actual + ", which the schema does not allow");
+    emit(e.tokens, name + " is " + actual() + ", which the schema does not allow");
 }
 
 void ErrorTranslator::summariseAlternatives(const std::vector<std::string>& tokens, const std::string& keyword,
@@ -449,6 +447,21 @@ std::string ErrorTranslator::displayName(const std::vector<std::string>& tokens)
         }
     }
     return out;
+}
+
+void ErrorTranslator::noteQuoted(const std::vector<std::string>& tokens)
+{
+    if (tokens.empty())
+        m_quotedRoot = true;
+    else
+        m_quotedMembers.insert(tokens.front());
+}
+
+std::string ErrorTranslator::quoteAt(const std::vector<std::string>& tokens)
+{
+    noteQuoted(tokens);
+    const Json* v = valueAt(tokens);
+    return v ? describeJsonValue(*v) : std::string("missing");
 }
 
 const ErrorTranslator::Location& ErrorTranslator::location(const std::vector<std::string>& tokens)

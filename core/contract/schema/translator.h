@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <map>
+#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -56,6 +57,15 @@ public:
     /** "runtime_type", "user.plan", "tags[0]"; the root name for the instance itself. */
     std::string displayName(const std::vector<std::string>& tokens) const;
 
+    /**
+     * Whether a message quoted the value of the instance itself (the root), which shows members the schema does
+     * not name; and the members whose values (or values inside them) messages quoted. JsonSchema remembers
+     * messages by the members a schema names, some of them by their type only: what a message quotes must be in
+     * the key.
+     */
+    bool quotedRoot() const { return m_quotedRoot; }
+    const std::set<std::string>& quotedMembers() const { return m_quotedMembers; }
+
 private:
     /** What messages say of an instance location: its value, its name and the value described. */
     struct Location
@@ -64,6 +74,11 @@ private:
         std::string name;
         std::string actual;
     };
+    /** Records that a message quotes the value at \a tokens (quotedRoot(), quotedMembers()). */
+    void noteQuoted(const std::vector<std::string>& tokens);
+    /** The value at \a tokens described for a message (or "missing"), recorded by noteQuoted(). */
+    std::string quoteAt(const std::vector<std::string>& tokens);
+
     /** Found once per location (alternatives report the same location once per branch). */
     const Location& location(const std::vector<std::string>& tokens);
 
@@ -102,5 +117,7 @@ private:
         std::size_t occurrences = 0; ///< how many times the keyword was reported at the location
     };
     std::map<std::pair<std::vector<std::string>, std::string>, KeywordHits> m_keywords;
+    bool m_quotedRoot = false;
+    std::set<std::string> m_quotedMembers;
 };
 } // namespace el::schema_detail
