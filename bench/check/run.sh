@@ -15,7 +15,7 @@
 # and the contract; the 300k input is 453 MB, the 3x one 1.36 GB).
 # EventLens writes its JSON report to a temporary file (not -o /dev/null: see check_timed in common.sh, which also
 # holds the build, the input cache and the timer that scan.sh uses too).
-# Wall time and peak RSS come from GNU time (/usr/bin/time -f '%e %M'; `apt-get install time`); without it, from
+# Wall time, peak RSS and CPU time come from GNU time (/usr/bin/time -f '%e %M %U %S'; `apt-get install time`); without it, from
 # python3's resource.getrusage(RUSAGE_CHILDREN) around the command. The table uses the median of the runs; the
 # machine is noisy, so read the ratios, not the absolute numbers.
 set -euo pipefail
@@ -36,17 +36,17 @@ build eventlens
 npm_packages
 make_tmp eventlens-bench-check-run
 
-RESULTS="$TMP/results.txt" # tool label events wall_s rss_kib
+RESULTS="$TMP/results.txt" # tool label events wall_s rss_kib user_s sys_s
 : >"$RESULTS"
 
 run_eventlens() { # label input
-    check_timed "$TMP/t" '%e %M' "$CONTRACT" "$2"
+    check_timed "$TMP/t" '%e %M %U %S' "$CONTRACT" "$2"
     printf '  eventlens %s: %s s, %s KiB peak RSS: %s\n' "$1" "$(cut -d' ' -f1 "$TMP/t")" "$(cut -d' ' -f2 "$TMP/t")" "$CHECK_SUMMARY" >&2
     printf 'eventlens %s %s %s\n' "$1" "${CHECKED:-0}" "$(cat "$TMP/t")" >>"$RESULTS"
 }
 
 run_ajv() { # label input
-    timed "$TMP/t" '%e %M' "$NODE" "$HERE/ajv-check.mjs" "$2" >"$TMP/ajv.out"
+    timed "$TMP/t" '%e %M %U %S' "$NODE" "$HERE/ajv-check.mjs" "$2" >"$TMP/ajv.out"
     local events
     events="$("$NODE" -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).events)' "$TMP/ajv.out")"
     printf '  ajv %s: %s s, %s KiB peak RSS: %s\n' "$1" "$(cut -d' ' -f1 "$TMP/t")" "$(cut -d' ' -f2 "$TMP/t")" "$(cat "$TMP/ajv.out")" >&2
@@ -85,15 +85,15 @@ fi
 const fs = require('fs');
 const [results, machine, timer, runs, bytes, events, nodeVersion] = process.argv.slice(2);
 const rows = fs.readFileSync(results, 'utf8').trim().split('\n').map((l) => {
-    const [tool, label, n, wall, rss] = l.split(' ');
-    return { tool, label, events: Number(n), wall: Number(wall), rssMiB: Number(rss) / 1024 };
+    const [tool, label, n, wall, rss, user, sys] = l.split(' ');
+    return { tool, label, events: Number(n), wall: Number(wall), rssMiB: Number(rss) / 1024, cpu: Number(user) + Number(sys) };
 });
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); const m = s.length >> 1; return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2; };
 const stat = (tool, label) => {
     const rs = rows.filter((r) => r.tool === tool && r.label === label);
     if (!rs.length) return null;
     return { events: rs[0].events, eps: median(rs.map((r) => r.events / r.wall)), rss: median(rs.map((r) => r.rssMiB)),
-        wall: median(rs.map((r) => r.wall)), n: rs.length };
+        wall: median(rs.map((r) => r.wall)), cpu: median(rs.map((r) => r.cpu)), n: rs.length };
 };
 const fmt = (x, d = 0) => x.toLocaleString('en-US', { minimumFractionDigits: d, maximumFractionDigits: d });
 console.log(`\nMachine: ${machine}; node ${nodeVersion}, ajv 8.20.0; ${timer}; median of ${runs} run(s) each, alternating.`);
@@ -107,6 +107,12 @@ for (const label of ['1x', '3x']) {
     const met = `speed ${speed >= 1.5 ? 'met' : 'not met'}, memory ${mem <= 1.5 ? 'met' : 'not met'}`;
     console.log(`| check, ${fmt(e.events)} events | ${fmt(e.eps)} | ${fmt(e.rss)} | ${fmt(a.eps)} | ${fmt(a.rss)} | ${fmt(speed, 3)}x | ${fmt(mem, 3)}x | >= 1.5x speed, <= 1.5x memory | ${met} |`);
     if (e.events !== a.events) console.log(`\nwarning (${label}): EventLens counted ${e.events} events, ajv ${a.events}`);
+}
+// Not a target, but steadier than wall time on a noisy VM: the CPU each one spent (user + system, all its threads).
+for (const label of ['1x', '3x']) {
+    const e = stat('eventlens', label), a = stat('ajv', label);
+    if (!e || !a) continue;
+    console.log(`\nCPU (${label}, median user + system): EventLens ${fmt(e.cpu, 2)} s on ${fmt(e.cpu / e.wall, 2)} cores, ajv ${fmt(a.cpu, 2)} s on ${fmt(a.cpu / a.wall, 2)} cores; EventLens per event ${fmt(1e6 * e.cpu / e.events, 1)} µs, ajv ${fmt(1e6 * a.cpu / a.events, 1)} µs`);
 }
 const e1 = stat('eventlens', '1x'), e3 = stat('eventlens', '3x'), a1 = stat('ajv', '1x'), a3 = stat('ajv', '3x');
 if (e1 && e3) {

@@ -7,12 +7,12 @@ namespace el::journal {
 
 const char* const kSchema[4] = {
     "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT)",
-    "CREATE TABLE IF NOT EXISTS requests(id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, method TEXT, path TEXT,"
-    " query TEXT, headers TEXT, body BLOB, peer TEXT, status INTEGER, reason TEXT, response_headers TEXT,"
-    " response_body BLOB, upstream_status INTEGER, upstream_ms INTEGER, upstream_error TEXT,"
-    " recordings INTEGER NOT NULL DEFAULT 0)",
-    "CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, request_id INTEGER NOT NULL,"
-    " received_ms INTEGER NOT NULL, doc TEXT NOT NULL, endpoint TEXT, user_agent TEXT)",
+    ("CREATE TABLE IF NOT EXISTS requests(id INTEGER PRIMARY KEY, received_ms INTEGER NOT NULL, method TEXT, path TEXT,"
+     " query TEXT, headers TEXT, body BLOB, peer TEXT, status INTEGER, reason TEXT, response_headers TEXT,"
+     " response_body BLOB, upstream_status INTEGER, upstream_ms INTEGER, upstream_error TEXT,"
+     " recordings INTEGER NOT NULL DEFAULT 0)"),
+    ("CREATE TABLE IF NOT EXISTS events(seq INTEGER PRIMARY KEY, request_id INTEGER NOT NULL,"
+     " received_ms INTEGER NOT NULL, doc TEXT NOT NULL, endpoint TEXT, user_agent TEXT)"),
     "CREATE INDEX IF NOT EXISTS events_request ON events(request_id)",
 };
 
