@@ -19,16 +19,6 @@ using namespace reportdetail;
 
 namespace reportdetail {
 
-std::string pct(double share)
-{
-    char buf[32];
-    const double p = 100.0 * share;
-    // 0.04 % is not "0.0 %", 99.96 % is not "100.0 %"
-    const bool fine = (p > 0 && p < 0.05) || (p > 99.95 && p < 100);
-    std::snprintf(buf, sizeof buf, fine ? "%.2f %%" : "%.1f %%", p);
-    return buf;
-}
-
 std::string fixed(double x, int decimals)
 {
     char buf[64];

@@ -14,8 +14,6 @@ namespace el::reportdetail {
 inline constexpr std::pair<const char*, const char*> kSections[]
     = {{"regressions", "Regressions"}, {"improvements", "Improvements"}, {"changes", "Other changes"}};
 
-/** A share as a percentage: "12.5 %" (two decimals near 0 and 100 %, so 0.04 % is not "0.0 %"). */
-std::string pct(double share);
 /** \a x with \a decimals decimals. */
 std::string fixed(double x, int decimals);
 

@@ -11,19 +11,10 @@
 namespace el {
 
 using reportdetail::dataSpan;
+using reportdetail::percent;
 using reportdetail::timeRangeText;
 
 namespace {
-
-std::string percent(std::uint64_t part, std::uint64_t whole)
-{
-    if (whole == 0)
-        return "–";
-    char buf[32];
-    const double p = 100.0 * double(part) / double(whole);
-    std::snprintf(buf, sizeof buf, p >= 99.95 && part < whole ? "%.2f %%" : "%.1f %%", p);
-    return buf;
-}
 
 /** The values of a coverage entry, most frequent first: "byok 3, amr_cloud 1", at most \a limit of them. */
 std::string valuesText(const Json& property, std::size_t limit)

@@ -8,6 +8,7 @@
 #include "util/text.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <vector>
 
 namespace el {
@@ -210,6 +211,20 @@ std::string dataSpan(const std::string& key, const Json& value, const std::strin
 std::string timeRangeText(qint64 firstMs, qint64 lastMs)
 {
     return firstMs ? isoFromMs(firstMs) + " – " + isoFromMs(lastMs) : std::string("no events");
+}
+
+std::string pct(double share)
+{
+    char buf[32];
+    const double p = 100.0 * share;
+    const bool fine = (p > 0 && p < 0.05) || (p >= 99.95 && p < 100);
+    std::snprintf(buf, sizeof buf, fine ? "%.2f %%" : "%.1f %%", p);
+    return buf;
+}
+
+std::string percent(std::uint64_t part, std::uint64_t whole)
+{
+    return whole == 0 ? std::string("–") : pct(double(part) / double(whole));
 }
 
 std::string namedCounts(const Json& counts)

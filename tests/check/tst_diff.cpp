@@ -8,6 +8,7 @@
 #include "eventlensrun.h"
 #include "jsoncompare.h"
 #include "report/diff.h"
+#include "report/reportparts.h"
 #include "testfiles.h"
 
 #include <QRegularExpression>
@@ -159,6 +160,7 @@ private slots:
     void runsRelabelledAreNotARegression();
     void entriesSortedDeterministically();
     void readsCheckJsonReports();
+    void sharesReadTheSameInEveryReport();
 
     // the executable on tests/data/diff
     void recordingsAreDerived();
@@ -455,6 +457,25 @@ void TestDiff::readsCheckJsonReports()
 }
 
 // --- the executable -----------------------------------------------------------------------------------------------
+
+void TestDiff::sharesReadTheSameInEveryReport()
+{
+    // The check report (coverage) and the diff report write a share with one function: one decimal, two near 0 and
+    // 100 % so that a share is never rounded to a figure it is not. The check report said "0.0 %" for 1 of 3,000.
+    using el::reportdetail::pct;
+    using el::reportdetail::percent;
+    QCOMPARE(pct(0.125), std::string("12.5 %"));
+    QCOMPARE(pct(0.0), std::string("0.0 %"));
+    QCOMPARE(pct(1.0), std::string("100.0 %"));
+    QCOMPARE(pct(0.0004), std::string("0.04 %"));
+    QCOMPARE(pct(0.9996), std::string("99.96 %"));
+    QCOMPARE(percent(1, 3000), std::string("0.03 %"));
+    QCOMPARE(percent(2999, 3000), std::string("99.97 %"));
+    QCOMPARE(percent(1999, 2000), std::string("99.95 %")); // not "100.0 %"
+    QCOMPARE(percent(7, 7), std::string("100.0 %"));
+    QCOMPARE(percent(0, 7), std::string("0.0 %"));
+    QCOMPARE(percent(3, 0), std::string("–"));
+}
 
 void TestDiff::recordingsAreDerived()
 {
