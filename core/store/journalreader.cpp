@@ -45,35 +45,48 @@ std::string selectRequests(int version, const char* tail)
 constexpr auto kSelectEvents
     = "SELECT seq, request_id, received_ms, doc, endpoint, user_agent FROM events ORDER BY seq";
 
-/** The request in the current row of \a q (a selectRequests() statement). */
-JournalRequest requestAt(const sqlite::Statement& q)
+/**
+ * The request in the current row of \a q (a selectRequests() statement) into \a r; false with \a error (which names
+ * the request) when its stored headers cannot be read back (journal::headersFromText()).
+ */
+bool requestAt(const sqlite::Statement& q, JournalRequest& r, std::string& error)
 {
-    JournalRequest r;
+    r = JournalRequest {};
     r.id = q.int64(0);
     r.receivedMs = q.int64(1);
     r.method = q.bytes(2);
     r.path = q.bytes(3);
     r.query = q.bytes(4);
-    r.headers = journal::headersFromText(q.bytes(5));
     r.body = q.bytes(6);
     r.peer = q.bytes(7);
     r.status = q.int32(8);
     r.reason = q.bytes(9);
-    r.responseHeaders = journal::headersFromText(q.bytes(10));
     r.responseBody = q.bytes(11);
     r.upstreamStatus = q.int32(12);
     r.upstreamMs = q.isNull(13) ? -1 : q.int64(13);
     r.upstreamError = q.bytes(14);
     r.recordings = q.int64(15);
-    return r;
+    std::string why;
+    if (!journal::headersFromText(q.bytes(5), r.headers, why)
+        || !journal::headersFromText(q.bytes(10), r.responseHeaders, why)) {
+        error = "request #" + std::to_string(r.id) + ": " + why;
+        return false;
+    }
+    return true;
 }
 
 bool readRequests(sqlite3* db, int version, const QString& path, std::vector<JournalRequest>& out, std::string& error)
 {
     sqlite::Statement q;
     q.prepare(db, selectRequests(version, "ORDER BY id").c_str());
-    while (q.next())
-        out.push_back(requestAt(q));
+    while (q.next()) {
+        out.emplace_back();
+        std::string why;
+        if (!requestAt(q, out.back(), why)) {
+            error = path.toStdString() + ": " + why;
+            return false;
+        }
+    }
     if (q.ok())
         return true;
     error = path.toStdString() + ": " + q.errorText();
@@ -157,8 +170,12 @@ bool SessionJournal::readRequest(const QString& path, qint64 id, JournalRequest&
     q.prepare(db.get(), selectRequests(version, "WHERE id = ?1").c_str());
     q.bind(1, id);
     if (q.next()) {
-        out = requestAt(q);
-        return true;
+        std::string why;
+        if (requestAt(q, out, why))
+            return true;
+        out = JournalRequest {};
+        error = path.toStdString() + ": " + why;
+        return false;
     }
     error = path.toStdString() + ": "
         + (q.ok() ? "no request #" + std::to_string(id) + " in the session file" : q.errorText());

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 #include "journalschema.h"
+#include "util/base64.h"
 
 #include <QByteArray>
 
@@ -79,13 +80,23 @@ Json headerString(const std::string& s)
     return Json {{"base64", QByteArray::fromStdString(s).toBase64().toStdString()}};
 }
 
-std::string headerStringFrom(const Json& j)
+bool headerStringFrom(const Json& j, std::string& out, std::string& error)
 {
-    if (j.is_string())
-        return j.get<std::string>();
-    if (j.is_object() && j.contains("base64") && j["base64"].is_string())
-        return QByteArray::fromBase64(QByteArray::fromStdString(j["base64"].get<std::string>())).toStdString();
-    return {};
+    if (j.is_string()) {
+        out = j.get<std::string>();
+        return true;
+    }
+    const auto b = j.is_object() && j.size() == 1 ? j.find("base64") : j.end();
+    if (b == j.end() || !b->is_string()) {
+        error = "a stored header name or value is neither a string nor {\"base64\": ...}";
+        return false;
+    }
+    std::string why;
+    if (!base64Decode(b->get_ref<const std::string&>(), out, why)) {
+        error = "a stored header is not valid base64: " + why;
+        return false;
+    }
+    return true;
 }
 
 } // namespace
@@ -98,17 +109,27 @@ std::string headersToText(const Headers& headers)
     return list.dump();
 }
 
-Headers headersFromText(const std::string& text)
+bool headersFromText(const std::string& text, Headers& out, std::string& error)
 {
+    out.clear();
+    if (text.empty())
+        return true;
     const Json list = Json::parse(text, nullptr, false);
-    Headers out;
-    if (!list.is_array())
-        return out;
-    for (const Json& pair : list) {
-        if (pair.is_array() && pair.size() == 2)
-            out.emplace_back(headerStringFrom(pair[0]), headerStringFrom(pair[1]));
+    if (!list.is_array()) {
+        error = "the stored headers are not a JSON array";
+        return false;
     }
-    return out;
+    for (const Json& pair : list) {
+        if (!pair.is_array() || pair.size() != 2) {
+            error = "a stored header is not a [name, value] pair";
+            return false;
+        }
+        std::string name, value;
+        if (!headerStringFrom(pair[0], name, error) || !headerStringFrom(pair[1], value, error))
+            return false;
+        out.emplace_back(std::move(name), std::move(value));
+    }
+    return true;
 }
 
 } // namespace el::journal

@@ -38,6 +38,11 @@ bool checkSchema(const Meta& meta, const QString& path, std::string& error, int*
 
 /** Headers as a JSON array of [name, value] pairs (order and repeats kept; bytes that are not UTF-8 as base64). */
 std::string headersToText(const Headers& headers);
-Headers headersFromText(const std::string& text);
+/**
+ * headersToText() read back into \a out; empty text is no headers. False with \a error when the text is not what
+ * headersToText() writes (not a JSON array of pairs, or base64 that is not strict base64): a session file changed
+ * by something else is refused, not read as other headers.
+ */
+bool headersFromText(const std::string& text, Headers& out, std::string& error);
 
 } // namespace el::journal

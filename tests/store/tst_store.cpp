@@ -353,6 +353,7 @@ private Q_SLOTS:
 
     // one request, for the detail pane's Raw tab
     void readOneRequest();
+    void storedHeadersAreReadStrictly();
     void importKeepsWhatTheFileHad();
     void sessionRequest();
 
@@ -1660,6 +1661,55 @@ void TestStore::readOneRequest()
 }
 
 // NDJSON and JSON imports hold no HTTP request: each request keeps what the file had for its events.
+void TestStore::storedHeadersAreReadStrictly()
+{
+    // A session file whose stored headers something else changed is refused with the request and the reason, not
+    // read as other headers (base64 was decoded leniently: a bad character was dropped).
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("headers.elsession"));
+    std::vector<JournalRequest> requests;
+    {
+        SessionJournal journal;
+        std::string error;
+        QVERIFY2(journal.open(file, error), error.c_str());
+        EventStore store;
+        fillSession(journal, store, requests);
+        QVERIFY(journal.flush());
+    }
+    std::string error;
+    JournalRequest odd;
+    QVERIFY2(SessionJournal::readRequest(file, 4, odd, error), error.c_str());
+    QVERIFY(odd.headers == (Headers {{"Host", "127.0.0.1:8010"}, {"X-Binary", "caf\xe9"}}));
+    const std::vector<std::pair<QString, QString>> bad = {
+        {QStringLiteral(R"([["Host","x"],["X-Binary",{"base64":"Y2Fm6Q!="}]])"), QStringLiteral("not valid base64")},
+        {QStringLiteral("not json"), QStringLiteral("not a JSON array")},
+        {QStringLiteral(R"([["Host"]])"), QStringLiteral("not a [name, value] pair")},
+        {QStringLiteral(R"([["Host",5]])"), QStringLiteral("neither a string nor")},
+    };
+    for (const auto& [headers, expected] : bad) {
+        QString quoted = headers;
+        quoted.replace(QLatin1Char('\''), QStringLiteral("''"));
+        const QString why
+            = sqlExec(file, QStringLiteral("UPDATE requests SET headers = '%1' WHERE id = 4").arg(quoted));
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+        JournalRequest got;
+        got.body = "stale";
+        QVERIFY(!SessionJournal::readRequest(file, 4, got, error));
+        QVERIFY2(QString::fromStdString(error).contains(expected), error.c_str());
+        QVERIFY2(QString::fromStdString(error).contains(QLatin1String("request #4")), error.c_str());
+        QVERIFY(got.body.empty() && got.headers.empty());
+        SessionData data;
+        QVERIFY(!SessionJournal::load(file, data, error));
+        QVERIFY2(QString::fromStdString(error).contains(expected), error.c_str());
+        QVERIFY(QString::fromStdString(error).contains(file));
+        QVERIFY2(SessionJournal::readRequest(file, 1, got, error), error.c_str()); // the others still read
+    }
+    // No stored headers at all (an empty column) is no headers.
+    QVERIFY(sqlExec(file, QStringLiteral("UPDATE requests SET headers = '' WHERE id = 4")).isEmpty());
+    QVERIFY2(SessionJournal::readRequest(file, 4, odd, error), error.c_str());
+    QVERIFY(odd.headers.empty());
+}
+
 void TestStore::importKeepsWhatTheFileHad()
 {
     QTemporaryDir dir;
