@@ -227,12 +227,12 @@ for a, b in [("eventlens-max", "nginx"), ("eventlens-passthrough", "mitmproxy"),
     if r is not None:
         print(f"- {a} / {b} throughput: {r:.3f}x")
 print()
-print("| GUI run | events | insert events/s | longest stall ms | feeder max behind (events) | ingest µs/event | bytes/event (RSS) | raw JSON bytes/event | ratio |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+print("| GUI run | events | insert events/s | longest stall ms | feeder max behind (events) | ingest µs/event | bytes/event (RSS) | raw JSON bytes/event | ratio | ratio, jemalloc purged |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 for k in ["ui-max", "ui-rate", "ui-rate-sync", "ui-rate-nocontract"]:
     r = rows.get(k)
     if r:
-        print(f"| {k} | {int(r['events']):,} | {float(r['insert_events_per_s']):,.0f} | {r['longest_stall_ms']} | {r['feeder_max_behind_events']} | {r['ingest_us_per_event']} | {r['rss_per_event_bytes']} | {r['raw_json_bytes_per_event']} | {r['memory_ratio']} |")
+        print(f"| {k} | {int(r['events']):,} | {float(r['insert_events_per_s']):,.0f} | {r['longest_stall_ms']} | {r['feeder_max_behind_events']} | {r['ingest_us_per_event']} | {r['rss_per_event_bytes']} | {r['raw_json_bytes_per_event']} | {r['memory_ratio']} | {r.get('memory_ratio_purged', '')} |")
 for label in ["ui-filters"]:
     f = rows.get(label)
     if f:
