@@ -494,9 +494,10 @@ bool JsonSchema::Private::explain(const Json& instance, Verdict verdict, std::ve
     std::size_t pos = 0;
     translateTree(buildTree(collectErrors(results), pos, nullptr, 0), tr, alternatives, translated);
     cacheable = cacheable && !tr.quotedRoot();
-    for (const std::string& quoted : tr.quotedMembers()) {
-        const auto m = std::lower_bound(members->begin(), members->end(), quoted);
-        cacheable = cacheable && m != members->end() && *m == quoted && !byType[std::size_t(m - members->begin())];
+    for (auto q = tr.quotedMembers().begin(); cacheable && q != tr.quotedMembers().end(); ++q) {
+        // cacheable: the caller has a key, so the schema names its members (byType is indexed like them)
+        const auto m = std::lower_bound(members->begin(), members->end(), *q);
+        cacheable = m != members->end() && *m == *q && !byType[std::size_t(m - members->begin())];
     }
     if (translated.empty()) { // e.g. a `false` subschema or propertyNames: valijson reports nothing
         cacheable = false;
