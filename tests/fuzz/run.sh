@@ -16,7 +16,7 @@ jobs=${JOBS:-$(nproc)}
 if [[ ! -f "$build/build.ninja" ]]; then
     cmake -S "$here" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
         -DCMAKE_CXX_COMPILER=clang++ -DEVENTLENS_FUZZ=ON -DEVENTLENS_BUILD_BENCH=OFF -DEVENTLENS_JEMALLOC=OFF \
-        -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer -fno-sanitize=vptr" \
+        -DCMAKE_CXX_FLAGS="-fsanitize=address,undefined,fuzzer-no-link -fno-omit-frame-pointer -fno-sanitize=vptr -D_GLIBCXX_ASSERTIONS" \
         -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
 fi
 cmake --build "$build" --target "fuzz_$target" -j"$jobs"
