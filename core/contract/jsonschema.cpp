@@ -7,6 +7,7 @@
 #include "contract/schema/explanationcache.h"
 #include "contract/schema/extensions.h"
 #include "contract/schema/fastpath.h"
+#include "contract/schema/keywords.h"
 #include "contract/schema/metaschema.h"
 #include "contract/schema/pattern.h"
 #include "contract/schema/rewrite.h"
@@ -49,8 +50,7 @@ struct SimpleMember
         if (!v.is_string())
             return true;
         const std::string& text = v.get_ref<const std::string&>();
-        const std::size_t points = static_cast<std::size_t>(std::count_if(
-            text.begin(), text.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+        const std::size_t points = utf8Length(text);
         return std::min(points, text.size()) >= minLength && std::max(points, text.size()) <= maxLength;
     }
 };
