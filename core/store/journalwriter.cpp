@@ -10,6 +10,10 @@
 #include <algorithm>
 #include <utility>
 
+#ifdef __linux__
+#include <pthread.h>
+#endif
+
 namespace el::journal {
 
 using sqlite::Statement;
@@ -34,38 +38,132 @@ constexpr auto kSetUpstream
 constexpr auto kSetUpstreamAndResponse = "UPDATE requests SET upstream_status = ?, upstream_ms = ?, upstream_error = ?,"
                                          " response_headers = ?, response_body = ? WHERE id = ?";
 
-/** WAL length (frames, i.e. pages) from which the writer checkpoints when it has nothing else to do. */
+/** WAL length (frames, i.e. pages) from which it is checkpointed: by the Checkpointer, or by an idle writer. */
 constexpr int kCheckpointFrames = 1000;
-/** WAL length from which it checkpoints even with commits waiting (bounds the WAL under sustained load). */
+/** What the writer copies itself after a Checkpointer pass: the frames committed during it, at most this many. */
+constexpr int kTailFrames = 1024;
+/** WAL length from which the writer checkpoints even with commits waiting (bounds the WAL under sustained load). */
 constexpr int kForcedCheckpointFrames = 8000;
 /** The writer connection's page cache (KiB; SQLite's default is 2 MiB). */
 constexpr auto kCacheSize = "PRAGMA cache_size=-8192";
 
 } // namespace
 
+bool Checkpointer::start(const std::string& file, bool synchronousFull)
+{
+    stop();
+    std::string error;
+    // FULLMUTEX: the writer thread may use the connection too, under pause() (applySynchronous()).
+    if (!m_file.open(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_FULLMUTEX)
+        || !applySynchronous(synchronousFull, error)) {
+        m_file.close();
+        return false;
+    }
+    m_thread = std::thread([this] { run(); });
+    return true;
+}
+
+void Checkpointer::stop()
+{
+    if (m_thread.joinable()) {
+        {
+            std::lock_guard<std::mutex> lock(m_mutex);
+            m_stopping = true;
+        }
+        m_cv.notify_all();
+        m_thread.join();
+    }
+    m_file.close();
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_stopping = m_requested = false;
+    m_progress = {};
+}
+
+void Checkpointer::request()
+{
+    {
+        std::lock_guard<std::mutex> lock(m_mutex);
+        if (m_requested)
+            return;
+        m_requested = true;
+    }
+    m_cv.notify_one();
+}
+
+Checkpointer::Progress Checkpointer::progress() const
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    return m_progress;
+}
+
+void Checkpointer::forget()
+{
+    std::lock_guard<std::mutex> lock(m_mutex);
+    m_progress = {};
+}
+
+bool Checkpointer::applySynchronous(bool full, std::string& error)
+{
+    if (!m_file.isOpen())
+        return true;
+    const auto paused = pause();
+    return m_file.exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", error);
+}
+
+void Checkpointer::run()
+{
+#ifdef __linux__
+    pthread_setname_np(pthread_self(), "el-checkpoint");
+#endif
+    for (;;) {
+        {
+            std::unique_lock<std::mutex> lock(m_mutex);
+            m_cv.wait(lock, [this] { return m_requested || m_stopping; });
+            if (m_stopping)
+                return;
+            m_requested = false;
+        }
+        int log = 0;
+        int done = 0;
+        int rc = SQLITE_OK;
+        {
+            const auto paused = pause();
+            m_busy.store(true, std::memory_order_release);
+            rc = sqlite3_wal_checkpoint_v2(m_file.get(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+            m_busy.store(false, std::memory_order_release);
+        }
+        std::lock_guard<std::mutex> lock(m_mutex);
+        m_progress = rc == SQLITE_OK ? Progress {log, done} : Progress {};
+    }
+}
+
 QString Writer::open(const QString& file, const std::string& contractOrigin, bool synchronousFull)
 {
     const QString why = openFile(file, contractOrigin, synchronousFull);
     if (!why.isEmpty())
         close();
+    else
+        m_checkpointer.start(file.toStdString(), synchronousFull); // without it, the writer checkpoints alone
     return why;
 }
 
 void Writer::close()
 {
+    m_checkpointer.stop(); // first: the last connection closed folds the WAL into the file
     for (Statement* s : {&m_insertRequest, &m_insertEvent, &m_setMeta, &m_setUpstream, &m_setUpstreamAndResponse,
              &m_begin, &m_commit, &m_rollback})
         s->finalize();
     m_file.close();
     m_db = nullptr;
     m_cleanOnDisk = false;
-    m_walFrames = 0;
+    m_walFrames = m_walAtRequest = 0;
     lastSeq = lastId = 0;
 }
 
 bool Writer::applySynchronous(bool full, std::string& error)
 {
-    return exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", error);
+    return exec(full ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", error)
+        && m_checkpointer.applySynchronous(full, error);
 }
 
 bool Writer::writeMeta(const char* key, std::string_view value, std::string& error)
@@ -80,8 +178,12 @@ bool Writer::markClean(std::string& error)
     if (!writeMeta("clean", "1", error))
         return false;
     m_cleanOnDisk = true;
-    sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
-    m_walFrames = 0;
+    {
+        const auto paused = m_checkpointer.pause(); // a pass under way would make TRUNCATE give up at once
+        sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+    }
+    m_walFrames = m_walAtRequest = 0;
+    m_checkpointer.forget();
     return true;
 }
 
@@ -130,13 +232,40 @@ bool Writer::commit(const std::vector<const Job*>& group, std::string& error)
 
 void Writer::maybeCheckpoint(bool idle)
 {
-    if (!m_db || m_walFrames < kCheckpointFrames || (!idle && m_walFrames < kForcedCheckpointFrames))
+    if (!m_db || m_walFrames < kCheckpointFrames)
         return;
+    if (m_checkpointer.running() && m_walFrames < kForcedCheckpointFrames) {
+        if (m_checkpointer.busy())
+            return;
+        const Checkpointer::Progress p = m_checkpointer.progress();
+        // The pass asked for last copied all it saw of this WAL (at least what there was when it was asked for): what
+        // is left is what was committed during it. Copy that here, unless it is long, and the next commit starts the
+        // WAL over. Otherwise (no pass yet, a reader held frames back, a long tail) another pass.
+        const bool caughtUp = p.log > 0 && p.done == p.log && p.log <= m_walFrames && p.log >= m_walAtRequest
+            && m_walFrames - p.log <= kTailFrames;
+        if (caughtUp) {
+            checkpointHere();
+        } else {
+            m_walAtRequest = m_walFrames;
+            m_checkpointer.request();
+        }
+        return;
+    }
+    if (!idle && m_walFrames < kForcedCheckpointFrames)
+        return;
+    checkpointHere();
+}
+
+bool Writer::checkpointHere()
+{
     int logFrames = 0;
     int copied = 0;
-    if (sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copied) == SQLITE_OK
-        && copied == logFrames)
-        m_walFrames = 0; // all copied: the next commit starts the WAL over
+    if (sqlite3_wal_checkpoint_v2(m_db, nullptr, SQLITE_CHECKPOINT_PASSIVE, &logFrames, &copied) != SQLITE_OK
+        || copied != logFrames)
+        return false; // a pass of the Checkpointer under way (SQLITE_BUSY, at once), or a reader holds frames back
+    m_walFrames = m_walAtRequest = 0; // all copied: the next commit starts the WAL over
+    m_checkpointer.forget();
+    return true;
 }
 
 int Writer::onWal(void* self, sqlite3*, const char*, int frames)

@@ -326,6 +326,7 @@ private Q_SLOTS:
     void cleanFlag();
     void upstreamUpdates();
     void groupCommitThroughput();
+    void walStaysShortUnderSustainedWrites();
     void failedCommitIsNotDurable();
     void callbacksOnOwnerThreadInOrder();
     void flushWhileWriterBusy();
@@ -660,6 +661,57 @@ void TestStore::groupCommitThroughput()
     qInfo("%d requests (1 event, %zu byte body each) journaled in %lld ms: %lld requests/s", kRequests, req.body.size(),
         static_cast<long long>(ms), static_cast<long long>(kRequests * 1000LL / ms));
     QCOMPARE(journal.lastSeq(), seq);
+}
+
+// The WAL is copied into the file by a checkpointer thread with its own connection while the writer goes on
+// committing; the writer copies the tail, and the WAL starts over. What must hold with two connections at work: the
+// WAL stays short under a long stream of commits, nothing is lost or damaged, a clean close folds the WAL in. (What
+// it is for, acknowledgments that do not wait behind a checkpoint, is measured by bench/ingest, not here.)
+void TestStore::walStaysShortUnderSustainedWrites()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("w.elsession"));
+    const QString wal = file + QStringLiteral("-wal");
+    SessionJournal journal;
+    QVERIFY(journal.open(file, ignored));
+    HttpRequest req = postRequest("/batch/", {sampleEvent("a", 1)}, false);
+    req.body.append(6000, ' '); // about 7 KB per request (body, event, indexes): 12,000 make about 85 MB of WAL
+    constexpr int kRequests = 12000;
+    std::vector<std::pair<JournalRequest, std::vector<EventPtr>>> work;
+    work.reserve(kRequests);
+    for (int i = 1; i <= kRequests; ++i) {
+        std::vector<EventPtr> events {std::make_shared<const Event>(makeEvent(sampleEvent("e", i), req, i, i, i))};
+        work.emplace_back(journalRequest(req, i, i), std::move(events));
+    }
+    // As clients send them: each waits for an answer, so that they are committed in many transactions.
+    int acked = 0;
+    qint64 longestWal = 0;
+    for (std::size_t i = 0; i < work.size(); ++i) {
+        journal.append(std::move(work[i].first), std::move(work[i].second), [&acked](bool ok) { acked += ok; });
+        while (int(i) + 1 - acked > 100) { // at most 100 in flight, as from a few clients waiting for answers
+            QCoreApplication::processEvents(QEventLoop::AllEvents, 5);
+            longestWal = std::max(longestWal, QFileInfo(wal).size());
+        }
+    }
+    QElapsedTimer timer;
+    timer.start();
+    while (acked < kRequests && timer.elapsed() < 120000) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        longestWal = std::max(longestWal, QFileInfo(wal).size());
+    }
+    QCOMPARE(acked, kRequests);
+    QCOMPARE(journal.lastSeq(), qint64(kRequests));
+    const qint64 db = QFileInfo(file).size();
+    qInfo("%d requests journaled: file %lld bytes, longest WAL %lld bytes", kRequests, static_cast<long long>(db),
+        static_cast<long long>(longestWal));
+    QVERIFY2(db > 64 * 1024 * 1024, "less was written than the test needs");
+    QVERIFY2(longestWal < 24 * 1024 * 1024,
+        qPrintable(QStringLiteral("the WAL grew to %1 bytes: it was not started over").arg(longestWal)));
+    journal.markClean();
+    journal.close();
+    QVERIFY(!QFileInfo::exists(wal) || QFileInfo(wal).size() == 0);
+    QCOMPARE(sqlValue(file, QStringLiteral("PRAGMA integrity_check")), QStringLiteral("ok"));
+    QCOMPARE(sqlValue(file, QStringLiteral("SELECT count(*) FROM events")), QString::number(kRequests));
 }
 
 void TestStore::failedCommitIsNotDurable()
