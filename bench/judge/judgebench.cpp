@@ -21,9 +21,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
-#include <fstream>
 #include <functional>
 #include <string>
 #include <vector>
@@ -39,27 +36,19 @@ using elbench::median;
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv); // the built-in contracts are Qt resources
-    std::string contractName = "builtin:open-design";
-    std::string input = EVENTLENS_BENCH_TEMPLATES;
-    std::size_t maxEvents = 50000;
-    int rounds = 5;
+    elbench::JudgeOptions options;
+    options.input = EVENTLENS_BENCH_TEMPLATES;
+    options.maxEvents = 50000;
+    options.rounds = 5;
     for (int i = 1; i < argc; ++i) {
-        auto value = [&](const char* flag) { return std::strcmp(argv[i], flag) == 0 && i + 1 < argc; };
-        if (value("--contract"))
-            contractName = argv[++i];
-        else if (value("--input"))
-            input = argv[++i];
-        else if (value("--max-events"))
-            maxEvents = std::size_t(std::atoll(argv[++i]));
-        else if (value("--rounds"))
-            rounds = std::max(1, std::atoi(argv[++i]));
-        else {
-            std::fprintf(stderr,
-                "usage: eventlens-judgebench [--contract NAME|FILE] [--input FILE.ndjson] [--max-events N] "
-                "[--rounds N]\n");
+        if (!options.take(argc, argv, i)) {
+            std::fprintf(stderr, "usage: eventlens-judgebench %s\n", elbench::JudgeOptions::kUsage);
             return 2;
         }
     }
+    const std::string& contractName = options.contract;
+    const std::string& input = options.input;
+    const int rounds = options.rounds;
     std::string error;
     auto contract = el::loadContract(contractName, error);
     if (!contract) {
@@ -69,16 +58,12 @@ int main(int argc, char** argv)
     std::vector<el::Event> events;
     std::size_t bytes = 0;
     {
-        std::ifstream in(input);
-        std::string line;
         el::EventOrigin origin;
-        while (events.size() < maxEvents && std::getline(in, line)) {
-            if (line.empty())
-                continue;
+        elbench::forEachLine(input, options.maxEvents, [&](const std::string& line) {
             const el::Json doc = el::Json::parse(line);
             events.push_back(el::makeEvent(doc, origin, qint64(events.size()) + 1, 1, 0));
             bytes += events.back().json.size();
-        }
+        });
     }
     if (events.empty()) {
         std::fprintf(stderr, "judgebench: no events in %s\n", input.c_str());

@@ -24,7 +24,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -53,33 +52,28 @@ using elbench::median;
 int main(int argc, char** argv)
 {
     QCoreApplication app(argc, argv); // the built-in contracts are Qt resources
-    std::string contractName = "builtin:open-design";
-    std::string input = EVENTLENS_BENCH_TEMPLATES;
-    std::size_t maxEvents = 20000;
-    int rounds = 9;
+    elbench::JudgeOptions options;
+    options.input = EVENTLENS_BENCH_TEMPLATES;
+    options.maxEvents = 20000;
+    options.rounds = 9;
     int roundMs = 400;
     std::size_t plant = 0;
     for (int i = 1; i < argc; ++i) {
-        auto value = [&](const char* flag) { return std::strcmp(argv[i], flag) == 0 && i + 1 < argc; };
-        if (value("--contract"))
-            contractName = argv[++i];
-        else if (value("--input"))
-            input = argv[++i];
-        else if (value("--max-events"))
-            maxEvents = std::size_t(std::atoll(argv[++i]));
-        else if (value("--rounds"))
-            rounds = std::max(1, std::atoi(argv[++i]));
-        else if (value("--round-ms"))
+        if (options.take(argc, argv, i))
+            continue;
+        if (std::strcmp(argv[i], "--round-ms") == 0 && i + 1 < argc)
             roundMs = std::max(10, std::atoi(argv[++i]));
-        else if (value("--plant"))
+        else if (std::strcmp(argv[i], "--plant") == 0 && i + 1 < argc)
             plant = std::size_t(std::atoll(argv[++i]));
         else {
-            std::fprintf(stderr,
-                "usage: eventlens-scanbench [--contract NAME|FILE] [--input FILE.ndjson] [--max-events N] "
-                "[--rounds N] [--round-ms MS] [--plant N]\n");
+            std::fprintf(
+                stderr, "usage: eventlens-scanbench %s [--round-ms MS] [--plant N]\n", elbench::JudgeOptions::kUsage);
             return 2;
         }
     }
+    const std::string& contractName = options.contract;
+    const std::string& input = options.input;
+    const int rounds = options.rounds;
 
     std::string error;
     const auto loaded = el::loadContract(contractName, error);
@@ -103,16 +97,10 @@ int main(int argc, char** argv)
 
     std::vector<el::Json> docs;
     std::size_t bytes = 0;
-    {
-        std::ifstream in(input);
-        std::string line;
-        while (docs.size() < maxEvents && std::getline(in, line)) {
-            if (line.empty())
-                continue;
-            bytes += line.size();
-            docs.push_back(el::Json::parse(line));
-        }
-    }
+    elbench::forEachLine(input, options.maxEvents, [&](const std::string& line) {
+        bytes += line.size();
+        docs.push_back(el::Json::parse(line));
+    });
     if (docs.empty()) {
         std::fprintf(stderr, "scanbench: no events in %s\n", input.c_str());
         return 1;
