@@ -9,8 +9,8 @@
 # Builds eventlens and the benchmark tools (loadgen, uibench, searchbench, membench, judgebench) in build/default, then:
 #   1. headless EventLens (builtin:open-design contract, session journal on): max throughput, mixed
 #      posthog-node /batch/ gzip (20-50 events) + posthog-js /e/ gzip single events, 8 keep-alive connections
-#   2. the same at a fixed 10,000 events/s (ack latency)
-#   3. nginx `return 200` (HTTP ceiling), same load
+#   2. the same at a fixed 10,000 events/s (ack latency); then posthog-js single-event requests only, 16 connections
+#   3. nginx `return 200` (HTTP ceiling), same load; and the same single-event requests
 #   4. mitmproxy reverse proxy in front of nginx, same load
 #   5. EventLens pass-through (--upstream nginx, contract + journal on), same load
 #   6. GUI pipeline offscreen: 1M events as fast as possible + filters over 1M rows (view attached); 200k at
@@ -20,6 +20,7 @@
 #   8. the memory of events alone (eventlens-membench): 1M events in an EventStore, no GUI; then what judging a
 #      kept event again costs (eventlens-judgebench): parse, judgeEvent, coverage, each alone on one thread
 #   9. with CHECK=1: `eventlens check` on 300k open-design events next to an ajv 8 script (bench/check/run.sh)
+# It ends with the targets of issue 15, each next to its peer from the same run, met or not.
 # nginx and mitmproxy come from Debian (apt-get install -y nginx-light mitmproxy); installed if missing
 # (needs root), else those rows are skipped.
 set -euo pipefail
@@ -114,6 +115,12 @@ run_load eventlens-rate10k $EL_PORT $EL_PID --rate 10000 --connections 32 --pool
 stop_pid $EL_PID
 rm -f "$TMP"/rate.elsession*
 
+# Single-event requests (posthog-js: POST /e/, gzip, one event each), as fast as 16 connections get answers.
+start_eventlens $EL_PORT --session "$TMP/js.elsession"
+run_load eventlens-js $EL_PORT $EL_PID --mix js --connections 16 --pool-events "$POOL"
+stop_pid $EL_PID
+rm -f "$TMP"/js.elsession*
+
 # --- 3..5: nginx, mitmproxy, EventLens pass-through --------------------------------------------------------------
 HAVE_NGINX=0
 if [ -x "$NGINX" ]; then
@@ -147,6 +154,7 @@ EOF
 fi
 if [ $HAVE_NGINX = 1 ]; then
     run_load nginx $NGINX_PORT $NGINX_PID --pool-events 50000
+    run_load nginx-js $NGINX_PORT $NGINX_PID --mix js --connections 16 --pool-events 50000
     if command -v mitmdump >/dev/null; then
         mitmdump --mode "reverse:http://127.0.0.1:$NGINX_PORT" --listen-host 127.0.0.1 --listen-port $MITM_PORT \
             -q --set connection_strategy=lazy >"$TMP/mitm.log" 2>&1 &
@@ -212,7 +220,7 @@ print("Machine:", sys.argv[2])
 print()
 print("| run | events/s | requests/s | ack p50 ms | ack p99 ms | server CPU (cores) | CPU us/event | server peak RSS MB |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|")
-for k in ["eventlens-max", "eventlens-rate10k", "nginx", "mitmproxy", "eventlens-passthrough"]:
+for k in ["eventlens-max", "eventlens-rate10k", "eventlens-js", "nginx", "nginx-js", "mitmproxy", "eventlens-passthrough"]:
     r = rows.get(k)
     if r:
         print(f"| {k} | {float(r['events_per_s']):,.0f} | {float(r['req_per_s']):,.0f} | {r['p50_ms']} | {r['p99_ms']} | {r['sink_cpu_cores']} | {r['sink_cpu_us_per_event']} | {r['sink_vmhwm_mb']} |")
@@ -254,6 +262,54 @@ if filters:
     print("|---|---:|---|---:|---:|---:|")
     for f in filters:
         print(f"| {f.get('needle')} | {f.get('threads')} | {f.get('kernel', '')} | {f.get('rows')} | {f.get('ms')} | {f.get('matches')} |")
+
+# The targets of issue 15 (and the figures issue 8 set, which must not regress), each next to its peer of this run.
+targets = []
+def target(name, measured, peer, met):
+    targets.append((name, measured, peer, "**met**" if met else "not met"))
+def fewer(n):
+    return "" if n >= 1000000 else " (the target is set for 1M; fixed costs weigh more in a shorter run)"
+def num(row, key):
+    try:
+        return float(rows[row][key])
+    except (KeyError, ValueError):
+        return None
+eps = num("eventlens-max", "events_per_s")
+if eps is not None:
+    target("live ingest >= 100,000 events/s, contract + journal, 2 cores", f"{eps:,.0f} events/s ({eps / 100000:.2f}x the target)", "-", eps >= 100000)
+p99 = num("eventlens-rate10k", "p99_ms")
+if p99 is not None:
+    target("p99 acknowledgment < 10 ms at 10,000 events/s", f"{p99:.2f} ms", "-", p99 < 10)
+js, nginx_js = num("eventlens-js", "req_per_s"), num("nginx-js", "req_per_s")
+if js is not None and nginx_js:
+    target("single-event requests >= 0.25x nginx", f"{js:,.0f} requests/s = {js / nginx_js:.3f}x", f"nginx {nginx_js:,.0f} requests/s", js / nginx_js >= 0.25)
+passthrough, mitm = num("eventlens-passthrough", "events_per_s"), num("mitmproxy", "events_per_s")
+if passthrough is not None and mitm:
+    target("pass-through >= 1.5x mitmproxy, every event decoded, judged, journaled", f"{passthrough:,.0f} events/s = {passthrough / mitm:.3f}x", f"mitmproxy {mitm:,.0f} events/s", passthrough / mitm >= 1.5)
+reload_eps, reload_stall = num("ui-filters", "reload_events_per_s"), num("ui-filters", "reload_longest_stall_ms")
+if reload_eps is not None and reload_stall is not None:
+    target("Reload Contract in the background: >= 200,000 events/s judged again, no stall > 100 ms", f"{reload_eps:,.0f} events/s over {int(num('ui-filters', 'reload_events') or 0):,} events, longest stall {reload_stall:.0f} ms", "-", reload_eps >= 200000 and reload_stall <= 100)
+gui_eps, gui_stall = num("ui-rate", "insert_events_per_s"), num("ui-rate", "longest_stall_ms")
+if gui_eps is not None and gui_stall is not None:
+    target("GUI at 20,000 events/s (keeps up), no stall > 100 ms", f"{gui_eps:,.0f} events/s, longest stall {gui_stall:.0f} ms", "-", gui_eps >= 19000 and gui_stall <= 100)
+purged, rss = num("ui-max", "memory_ratio_purged"), num("ui-max", "memory_ratio")
+if rss is not None:
+    shown = f"in use {purged:.2f}x, RSS {rss:.2f}x" if purged is not None else f"RSS {rss:.2f}x"
+    n = int(num("ui-max", "events") or 0)
+    target("memory per event <= 1.5x its raw JSON (GUI pipeline)", f"{shown} over {n:,} events{fewer(n)}", "-", (purged if purged is not None else rss) <= 1.5)
+f = rows.get("ui-filters")
+if f:
+    slowest = max((float(v), k) for k, v in f.items() if k.endswith("_ms") and not k.startswith(("reload", "contract")))
+    n = int(f["events"])
+    target("filters < 300 ms", f"slowest {slowest[0]:.0f} ms ({slowest[1]}) over {n:,} rows{fewer(n)}", "-", slowest[0] < 300)
+if targets:
+    print()
+    print("Targets (issue 15; the GUI, memory and filter figures of issue 8 must not regress). `eventlens check` against ajv: the table of bench/check/run.sh (CHECK=1).")
+    print()
+    print("| target | measured | peer, same run | status |")
+    print("|---|---|---|---|")
+    for t in targets:
+        print("| " + " | ".join(t) + " |")
 EOF
 
 # --- 9: eventlens check vs ajv (optional) -------------------------------------------------------------------------
