@@ -109,7 +109,7 @@ struct SessionJournal::Private
     std::deque<Waiting> waiting; ///< handed to the writer, not answered yet, in append order
     std::deque<Result> results; ///< back from the writer, for `waiting`
     QTimer timer;
-    int delayMs = 1;
+    int delayMs = 0; ///< 0: at the next turn of the event loop
     int threshold = 256;
     bool synchronousFull = false;
     quint64 jobs = 0; ///< Jobs handed to the writer (their numbers are 1..jobs)

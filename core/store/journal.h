@@ -109,7 +109,11 @@ public:
     QString lastError() const;
     /** Requests queued and not yet answered (committed or not). */
     int pendingCount() const;
-    /** Group-commit delay in ms before the queue goes to the writer (default 1; 0 = next event-loop turn). */
+    /**
+     * Group-commit delay in ms before the queue goes to the writer (default 0: at the next turn of the event loop,
+     * with everything appended in this one). Requests that come while the writer commits wait for it and share the
+     * next transaction, whatever the delay.
+     */
     void setCommitDelay(int ms);
     /** Queue length that goes to the writer at once, inside append() (default 256). */
     void setCommitThreshold(int requests);
