@@ -705,7 +705,11 @@ void TestStore::walStaysShortUnderSustainedWrites()
     qInfo("%d requests journaled: file %lld bytes, longest WAL %lld bytes", kRequests, static_cast<long long>(db),
         static_cast<long long>(longestWal));
     QVERIFY2(db > 64 * 1024 * 1024, "less was written than the test needs");
-    QVERIFY2(longestWal < 24 * 1024 * 1024,
+    // How short depends on how fast the checkpointer runs beside the writer (7-14 MB on an idle machine, 25 MB with
+    // other tests on the same cores): the benchmarks measure that. What must hold on any machine is that the WAL
+    // starts over, at the latest at the forced limit (8,000 pages) plus the batches of one turn; without that it
+    // would hold the whole 100 MB.
+    QVERIFY2(longestWal < 48 * 1024 * 1024,
         qPrintable(QStringLiteral("the WAL grew to %1 bytes: it was not started over").arg(longestWal)));
     journal.markClean();
     journal.close();
