@@ -13,6 +13,7 @@
 #include "contract/contractengine.h"
 #include "contract/coverage.h"
 #include "model/event.h"
+#include "util/flatjson.h"
 
 #include "benchstats.h"
 
@@ -111,6 +112,38 @@ int main(int argc, char** argv)
         }
         sink += c.events();
     });
+    // The same, as a reload runs it now: each compact text read into a FlatJson, judged and counted with no DOM when
+    // the fast evaluator decides (el::judgeKeptEvent()); the DOM only for the others.
+    const double flatParseUs = time([&] {
+        el::FlatJson& flat = el::FlatJson::threadScratch();
+        for (const el::Event& e : events)
+            sink += flat.parse(e.json) ? 1 : 0;
+    });
+    const double keptUs = time([&] {
+        el::Coverage c = coverage.fresh();
+        for (const el::Event& e : events) {
+            el::EventJudgement j;
+            el::judgeKeptEvent(contract.get(), e, &j, &c);
+            sink += j.violations.size();
+        }
+        sink += c.events();
+    });
+    // How many events the quick path decides, and that it says what judgeEvent() says of each (a reference check,
+    // not a test: tests/contract/tst_flatjudge.cpp is).
+    std::size_t quick = 0, mismatches = 0;
+    for (std::size_t i = 0; i < events.size(); ++i) {
+        el::FlatJson& flat = el::FlatJson::threadScratch();
+        el::EventJudgement q;
+        if (!flat.parse(events[i].json) || !el::judgeEventQuickly(*contract, events[i], flat.root(), q))
+            continue;
+        ++quick;
+        const el::EventJudgement full = el::judgeEvent(*contract, events[i], docs[i]);
+        bool same = q.violations.size() == full.violations.size() && q.facts == full.facts;
+        for (std::size_t k = 0; same && k < q.violations.size(); ++k)
+            same = q.violations[k].message == full.violations[k].message
+                && q.violations[k].path == full.violations[k].path;
+        mismatches += same ? 0 : 1;
+    }
     // Judging alone, split: the events every check accepts (the fast evaluator decides) and the failing ones
     // (valijson explains them).
     std::vector<std::size_t> valid, invalid;
@@ -132,8 +165,10 @@ int main(int argc, char** argv)
     const double judgeValidUs = judgeOnly(valid), judgeFailingUs = judgeOnly(invalid);
     std::printf("label=judgebench contract=%s events=%zu avg_bytes=%.0f failing=%zu violations=%zu rounds=%d "
                 "parse_us=%.2f judge_us=%.2f judge_valid_us=%.2f judge_failing_us=%.2f count_us=%.2f whole_us=%.2f "
-                "whole_events_per_s_one_core=%.0f sink=%zu\n",
+                "whole_events_per_s_one_core=%.0f flat_parse_us=%.2f kept_us=%.2f kept_events_per_s_one_core=%.0f "
+                "quick=%zu quick_mismatches=%zu sink=%zu\n",
         contractName.c_str(), events.size(), double(bytes) / double(events.size()), invalid.size(), violations, rounds,
-        parseUs, judgeUs, judgeValidUs, judgeFailingUs, countUs, wholeUs, 1e6 / wholeUs, sink);
+        parseUs, judgeUs, judgeValidUs, judgeFailingUs, countUs, wholeUs, 1e6 / wholeUs, flatParseUs, keptUs,
+        1e6 / keptUs, quick, mismatches, sink);
     return 0;
 }

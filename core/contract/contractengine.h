@@ -2,6 +2,7 @@
 #pragma once
 
 #include "model/event.h"
+#include "util/flatjson.h"
 
 #include <cstdint>
 #include <functional>
@@ -86,6 +87,24 @@ struct EventJudgement
  * event's schema and rules, and the contract's scans over every string value of \a doc. Thread-safe.
  */
 EventJudgement judgeEvent(const Contract& contract, const Event& event, const Json& doc);
+
+/**
+ * judgeEvent() without a DOM, for the events the fast evaluator decides: \a doc is the event read into a FlatJson
+ * (its compact text, say). True when every schema the event meets accepts it on the fast path and no scan finds
+ * anything: then \a out is what judgeEvent() gives (an unplanned-event violation included). False when valijson
+ * must decide or explain, or a scan has something to report: then nothing is known, and the caller builds the DOM
+ * and calls judgeEvent(). Thread-safe.
+ */
+bool judgeEventQuickly(const Contract& contract, const Event& event, FlatJson::Ref doc, EventJudgement& out);
+
+class Coverage;
+/**
+ * A kept event judged again from its compact text (Event::json), as a contract reload, an open or an import judge
+ * it: judgeEvent() into \a judged and its count into \a coverage (either may be null). The text is read into this
+ * thread's FlatJson; the DOM (Event::doc()) is built only when judgeEventQuickly() cannot decide. The same answers
+ * as judgeEvent() and Coverage::addEvent() on the DOM. Thread-safe.
+ */
+void judgeKeptEvent(const Contract* contract, const Event& event, EventJudgement* judged, Coverage* coverage);
 
 /**
  * \brief Evaluates events against one contract, incrementally.

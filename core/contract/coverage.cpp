@@ -85,6 +85,17 @@ bool Coverage::Check::breaks(const Json& v) const
     return !(fractionless && v.is_number_float() && std::trunc(v.get<double>()) == v.get<double>());
 }
 
+bool Coverage::Check::breaksString(std::string_view v) const
+{
+    if (never)
+        return true;
+    if (hasEnum && !enumStrings.count(std::string(v)))
+        return true;
+    if (constValue && !(constValue->is_string() && constValue->get_ref<const std::string&>() == v))
+        return true;
+    return !(types == 0 || (types >> 4) & 1u); // 4: typeIndex() of a string
+}
+
 std::shared_ptr<const std::map<std::string, Coverage::Constraint>> Coverage::constraintsOf(
     const std::string& event) const
 {
@@ -170,13 +181,13 @@ std::shared_ptr<const std::map<std::string, Coverage::Constraint>> Coverage::rea
     return out;
 }
 
-Coverage::Property& Coverage::EventCounts::property(std::size_t position, const std::string& key)
+Coverage::Property& Coverage::EventCounts::property(std::size_t position, std::string_view key)
 {
     if (position < layout.size() && *layout[position].first == key)
         return *layout[position].second;
-    auto [it, inserted] = properties.try_emplace(key);
+    auto [it, inserted] = properties.try_emplace(std::string(key));
     if (inserted) {
-        const auto c = constraints->find(key);
+        const auto c = constraints->find(it->first);
         it->second.constraint = c != constraints->end() ? &c->second : nullptr;
     }
     if (position >= layout.size())
@@ -210,9 +221,6 @@ std::string Coverage::valueKey(const Json& value)
 void Coverage::countValue(Property& p, const Json& value)
 {
     ++p.types[std::size_t(typeIndex(value))];
-    p.lastKey = nullptr;
-    if (p.manyValues)
-        return;
     // The value's key without a string made for it, for the common kinds.
     char buf[32];
     std::string_view key;
@@ -227,10 +235,18 @@ void Coverage::countValue(Property& p, const Json& value)
         const auto r = value.is_number_unsigned() ? std::to_chars(buf, buf + sizeof buf, value.get<std::uint64_t>())
                                                   : std::to_chars(buf, buf + sizeof buf, value.get<std::int64_t>());
         key = std::string_view(buf, std::size_t(r.ptr - buf));
-    } else {
+    } else if (!p.manyValues) {
         dumped = value.dump(-1, ' ', false, Json::error_handler_t::replace);
         key = dumped;
     }
+    countKey(p, key, value.is_string());
+}
+
+void Coverage::countKey(Property& p, std::string_view key, bool string)
+{
+    p.lastKey = nullptr;
+    if (p.manyValues)
+        return;
     auto it = p.values.find(key);
     if (it != p.values.end()) {
         ++it->second;
@@ -242,7 +258,7 @@ void Coverage::countValue(Property& p, const Json& value)
             return;
         }
     }
-    if (value.is_string()) {
+    if (string) {
         p.lastKey = &it->first;
         p.lastCount = &it->second;
     }
@@ -282,6 +298,47 @@ void Coverage::addEvent(const std::string& event, const Json& doc)
     static const Json none;
     const auto props = doc.find("properties");
     add(event, props != doc.end() ? *props : none);
+}
+
+void Coverage::addEvent(const std::string& event, FlatJson::Ref doc)
+{
+    // add(), value for value; only values other than strings are made into a DOM (one at a time).
+    EventCounts& e = counts(event);
+    ++e.count;
+    const FlatJson::Ref properties = doc.find("properties");
+    if (!properties.present() || !properties.isObject())
+        return;
+    std::size_t position = 0;
+    for (const auto& member : properties) {
+        Property& p = e.property(position++, member.key());
+        ++p.present;
+        const FlatJson::Ref v = member.value();
+        bool invalid = false;
+        if (v.isString()) {
+            const std::string_view text = v.string();
+            if (p.lastKey && text == *p.lastKey) {
+                ++p.types[4]; // string
+                ++*p.lastCount;
+                p.invalid += p.lastInvalid ? 1 : 0;
+                continue;
+            }
+            ++p.types[4];
+            countKey(p, text, true);
+            if (p.constraint) {
+                invalid = std::any_of(p.constraint->checks.begin(), p.constraint->checks.end(),
+                    [&](const Check& check) { return check.breaksString(text); });
+            }
+        } else {
+            const Json value = v.toJson();
+            countValue(p, value);
+            if (p.constraint) {
+                invalid = std::any_of(p.constraint->checks.begin(), p.constraint->checks.end(),
+                    [&](const Check& check) { return check.breaks(value); });
+            }
+        }
+        p.invalid += invalid ? 1 : 0;
+        p.lastInvalid = invalid;
+    }
 }
 
 void Coverage::merge(const Coverage& other)

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "model/event.h"
+#include "util/flatjson.h"
 
 #include <array>
 #include <cstdint>
@@ -49,6 +50,8 @@ public:
     void add(const std::string& event, const Json& properties);
     /** add() for a whole normalised event \a doc: its `properties` member, read in place. */
     void addEvent(const std::string& event, const Json& doc);
+    /** addEvent() for a whole event read into a FlatJson: the same counts, with no DOM. */
+    void addEvent(const std::string& event, FlatJson::Ref doc);
     /**
      * An empty count for the same contract (a worker's share, merged later). It shares this count's reading of the
      * contract (per event name, made once), so a fresh count per request costs little.
@@ -82,6 +85,7 @@ private:
         unsigned types = 0; ///< allowed JSON kinds, bits by Coverage's type index (integer: see fractionless); 0: any
         bool fractionless = false; ///< "integer" allowed: a float without fraction passes too
         bool breaks(const Json& v) const;
+        bool breaksString(std::string_view v) const; ///< breaks() for a string value
     };
     /** What the contract says of one property of one event name. */
     struct Constraint
@@ -112,7 +116,7 @@ private:
         /// The keys of the last event, in order, with their Property: events of one name mostly carry the same
         /// keys, so a key is found by one comparison instead of a hash lookup.
         std::vector<std::pair<const std::string*, Property*>> layout; ///< keys of \c properties' nodes
-        Property& property(std::size_t position, const std::string& key);
+        Property& property(std::size_t position, std::string_view key);
     };
 
     /** The contract read per event name, shared by a count and its fresh() shares (any thread). */
@@ -122,6 +126,8 @@ private:
     std::shared_ptr<const std::map<std::string, Constraint>> constraintsOf(const std::string& event) const;
     std::shared_ptr<const std::map<std::string, Constraint>> readConstraints(const std::string& event) const;
     static void countValue(Property& p, const Json& value);
+    /** countValue() once the value's type is counted: \a key is what it counts under, \a string whether a string. */
+    static void countKey(Property& p, std::string_view key, bool string);
     static std::size_t maxValues(const Property& p);
 
     std::shared_ptr<const Contract> m_contract;

@@ -4,6 +4,7 @@
 #include "contractengine_p.h"
 
 #include "contract.h"
+#include "coverage.h"
 #include "model/verdict.h"
 #include "util/fastjson.h"
 #include "util/text.h"
@@ -66,6 +67,49 @@ void schemaCheck(
         return;
     for (SchemaError& e : errors)
         out.push_back(makeViolation(kind, rule.id, rule.severity, e.path, std::move(e.message), {event.seq}));
+}
+
+/** The unplanned-event violation of an event named \a name that the contract does not plan, if its mode wants one. */
+void checkUnplanned(const Contract& c, const std::string& name, const Event& event, std::vector<Violation>& out)
+{
+    if (c.unplanned().mode == "allow" || globMatchAny(c.unplanned().allow, name))
+        return;
+    const Severity sev = c.unplanned().mode == "error" ? Severity::Error : Severity::Warning;
+    const std::string hint = closestEvent(c, name);
+    out.push_back(makeViolation(ViolationKind::Unplanned, "unplanned", sev, "/event",
+        "event " + describeJsonValue(Json(name)) + " is not in contract " + c.name()
+            + ", expected one of its planned events"
+            + (hint.empty() ? std::string() : " (did you mean " + describeJsonValue(Json(hint)) + "?)")
+            + "; unplanned_events: " + c.unplanned().mode,
+        {event.seq}));
+}
+
+/**
+ * Whether any scan of \a c finds something in a string of \a v: the strings EventScan::walk() visits, in the same
+ * way (object members shorter than kScanShortest skipped), without building a path.
+ */
+bool scanFindsAnything(const Contract& c, FlatJson::Ref v, std::vector<ScanHit>& hits)
+{
+    switch (v.type()) {
+    case FlatJson::Type::String:
+        return scanText(v.string(), c.scanMask(), hits);
+    case FlatJson::Type::Object:
+        for (const auto& m : v) {
+            const FlatJson::Ref value = m.value();
+            if (value.isString() && value.string().size() < kScanShortest)
+                continue;
+            if (scanFindsAnything(c, value, hits))
+                return true;
+        }
+        return false;
+    case FlatJson::Type::Array:
+        for (std::size_t i = 0; i < v.size(); ++i)
+            if (scanFindsAnything(c, v.item(i), hits))
+                return true;
+        return false;
+    default:
+        return false;
+    }
 }
 
 /** One step of the path to a value: an object member (\c key) or an array element (\c index). */
@@ -207,6 +251,22 @@ void addFact(EventJudgement& j, const Json& doc, const std::string& pointer)
         j.facts.emplace_back(pointer, *v);
 }
 
+/** addFact() on a FlatJson. */
+void addFact(EventJudgement& j, FlatJson::Ref doc, const std::string& pointer)
+{
+    if (pointer.empty() || j.fact(pointer))
+        return;
+    const FlatJson::Ref v = doc.at(pointer);
+    if (v.present() && !v.isNull())
+        j.facts.emplace_back(pointer, v.toJson());
+}
+
+/** A schema's verdict on the fast path: true when it accepts \a instance there. */
+bool acceptedQuickly(const SchemaRule& rule, FlatJson::Ref instance)
+{
+    return rule.schema->quickVerdict(instance) == JsonSchema::PathVerdict::Valid;
+}
+
 } // namespace
 
 void engine_detail::redactMessages(const Contract& c, std::vector<Violation>& out, std::size_t first)
@@ -246,16 +306,8 @@ EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc
     const Json& props = propsPtr ? *propsPtr : emptyJsonObject();
     const EventSpec* spec = c.event(name);
 
-    if (!spec && c.unplanned().mode != "allow" && !globMatchAny(c.unplanned().allow, name)) {
-        const Severity sev = c.unplanned().mode == "error" ? Severity::Error : Severity::Warning;
-        const std::string hint = closestEvent(c, name);
-        out.push_back(makeViolation(ViolationKind::Unplanned, "unplanned", sev, "/event",
-            "event " + describeJsonValue(Json(name)) + " is not in contract " + c.name()
-                + ", expected one of its planned events"
-                + (hint.empty() ? std::string() : " (did you mean " + describeJsonValue(Json(hint)) + "?)")
-                + "; unplanned_events: " + c.unplanned().mode,
-            {event.seq}));
-    }
+    if (!spec)
+        checkUnplanned(c, name, event, out);
     if (const GlobalsSpec* g = c.globals()) {
         bool exempt = globMatchAny(g->exempt, name);
         if (!exempt && !g->exemptIf.empty()) {
@@ -288,6 +340,75 @@ EventJudgement judgeEvent(const Contract& c, const Event& event, const Json& doc
         addFact(j, doc, s.result);
     }
     return j;
+}
+
+bool judgeEventQuickly(const Contract& c, const Event& event, FlatJson::Ref doc, EventJudgement& j)
+{
+    // judgeEvent(), step for step; every step that would need valijson (or a path for a scan finding) gives up.
+    j = EventJudgement {};
+    if (event.recording)
+        return true;
+    j.judged = true;
+    const std::string name = event.name();
+    const FlatJson::Ref found = doc.find("properties");
+    const FlatJson::Ref props = found.present() ? found : doc.emptyObject();
+    const EventSpec* spec = c.event(name);
+    if (const GlobalsSpec* g = c.globals()) {
+        bool exempt = globMatchAny(g->exempt, name);
+        if (!exempt && !g->exemptIf.empty()) {
+            const auto any = g->exemptIfAny ? g->exemptIfAny->quickVerdict(doc) : JsonSchema::PathVerdict::Undecided;
+            if (any == JsonSchema::PathVerdict::Undecided)
+                return false; // judgeEvent() asks each schema in turn
+            exempt = any == JsonSchema::PathVerdict::Valid;
+        }
+        if (!exempt && !acceptedQuickly(g->rule, props))
+            return false;
+    }
+    if (spec) {
+        if (!acceptedQuickly(spec->schema, props))
+            return false;
+        for (const SchemaRule& r : spec->rules)
+            if (!acceptedQuickly(r, props))
+                return false;
+    }
+    if (c.scanMask() && doc.isObject()) {
+        thread_local std::vector<ScanHit> hits;
+        if (scanFindsAnything(c, doc, hits))
+            return false;
+    }
+    if (!spec)
+        checkUnplanned(c, name, event, j.violations);
+    if (c.scanMask())
+        redactMessages(c, j.violations);
+    for (const SequenceSpec& s : c.sequences()) {
+        if (!sequenceLooksAt(s, name))
+            continue;
+        addFact(j, doc, s.key);
+        for (const auto& pinned : s.pinned)
+            addFact(j, doc, pinned.second);
+        addFact(j, doc, s.result);
+    }
+    return true;
+}
+
+void judgeKeptEvent(const Contract* c, const Event& event, EventJudgement* judged, Coverage* coverage)
+{
+    FlatJson& flat = FlatJson::threadScratch();
+    if (flat.parse(event.json)) {
+        EventJudgement quick;
+        if (!c || !judged || judgeEventQuickly(*c, event, flat.root(), quick)) {
+            if (judged && c)
+                *judged = std::move(quick);
+            if (coverage)
+                coverage->addEvent(event.name(), flat.root());
+            return;
+        }
+    }
+    const Json doc = event.doc();
+    if (c && judged)
+        *judged = judgeEvent(*c, event, doc);
+    if (coverage)
+        coverage->addEvent(event.name(), doc);
 }
 
 } // namespace el

@@ -525,6 +525,16 @@ JsonSchema::PathVerdict JsonSchema::fastPathVerdict(const Json& instance) const
                                       : PathVerdict::Undecided;
 }
 
+JsonSchema::PathVerdict JsonSchema::quickVerdict(FlatJson::Ref instance) const
+{
+    if (d->patternProperties || !d->fast)
+        return PathVerdict::Undecided;
+    const Verdict verdict = evalFast(*d->fast, instance);
+    return verdict == Verdict::Valid  ? PathVerdict::Valid
+        : verdict == Verdict::Invalid ? PathVerdict::Invalid
+                                      : PathVerdict::Undecided;
+}
+
 JsonSchema::PathVerdict JsonSchema::generalPathVerdict(const Json& instance) const
 {
     try {

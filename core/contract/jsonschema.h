@@ -2,6 +2,7 @@
 #pragma once
 
 #include "model/event.h"
+#include "util/flatjson.h"
 #include "util/text.h"
 
 #include <memory>
@@ -88,6 +89,12 @@ public:
      * Undecided where it defers to valijson.
      */
     PathVerdict fastPathVerdict(const Json& instance) const;
+    /**
+     * What accepts() and validate() say of \a instance, read from a FlatJson (no DOM), when the fast evaluator
+     * decides it alone; Undecided where valijson would have to (then the caller builds the DOM and asks them), and
+     * for every instance of a schema with patternProperties (accepts() checks its names' lengths first).
+     */
+    PathVerdict quickVerdict(FlatJson::Ref instance) const;
     /** Test hook: the verdict of valijson alone (the general evaluator), without the fast path. */
     PathVerdict generalPathVerdict(const Json& instance) const;
     /**

@@ -30,7 +30,7 @@ template<class EventAt> std::vector<Violation> judgeAll(ContractEngine& engine, 
         for (std::size_t i = begin; i < end; ++i) {
             const Event& e = event(i);
             if (!e.recording)
-                judged[i] = judgeEvent(contract, e, e.doc());
+                judgeKeptEvent(&contract, e, &judged[i], nullptr);
         }
     });
     std::vector<Violation> all;
@@ -58,7 +58,7 @@ std::unique_ptr<Coverage> countAll(std::shared_ptr<const Contract> contract, std
                 if (e.recording)
                     continue;
                 try {
-                    countEvent(c, e, e.doc());
+                    judgeKeptEvent(nullptr, e, nullptr, &c);
                 } catch (...) {
                     c.add(e.name(), Json()); // an event that does not parse counts with no properties
                 }
@@ -396,7 +396,7 @@ Json Capture::coverage(qint64 since, qint64 until, const EventScope& scope) cons
         if (e->seq <= since || e->seq > until || e->recording || !scope.matches(*e))
             continue;
         ++events;
-        countEvent(counts, *e, e->doc());
+        judgeKeptEvent(nullptr, *e, nullptr, &counts);
     }
     return Json {{"events", events}, {"coverage", counts.toJson()}};
 }

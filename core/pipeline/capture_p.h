@@ -74,12 +74,6 @@ inline std::deque<EventPtr>::const_iterator firstAfter(const std::deque<EventPtr
     return std::upper_bound(events.begin(), events.end(), seq, [](qint64 s, const EventPtr& e) { return s < e->seq; });
 }
 
-/** Counts \a e, parsed as \a doc, in \a coverage: its name and its properties. */
-inline void countEvent(Coverage& coverage, const Event& e, const Json& doc)
-{
-    coverage.addEvent(e.name(), doc);
-}
-
 /**
  * Reads what an open (\a kind OpenSession: a session file, or an empty session when there is none yet) or an
  * import (a session file, a HAR or an NDJSON file) loads, blocking or on a job's worker alike.

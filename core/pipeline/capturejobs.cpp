@@ -161,10 +161,8 @@ void Capture::dispatchChunks()
                 if (e.recording)
                     continue;
                 try {
-                    const Json doc = e.doc(); // the one parse of this event
-                    if (contract)
-                        judged[i] = judgeEvent(*contract, e, doc);
-                    countEvent(*coverage, e, doc);
+                    // Read once, with no DOM unless a check needs valijson (see judgeKeptEvent()).
+                    judgeKeptEvent(contract.get(), e, contract ? &judged[i] : nullptr, coverage.get());
                 } catch (...) {
                     if (contract)
                         judged[i] = EventJudgement {}; // an exception must not leave a worker

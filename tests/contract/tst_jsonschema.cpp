@@ -7,6 +7,8 @@
 #include "contract/contractengine.h"
 #include "contract/jsonschema.h"
 #include "contract/schema/explanationcache.h"
+#include "flatcheck.h"
+#include "util/fastjson.h"
 
 #include <QDir>
 #include <QFile>
@@ -86,6 +88,10 @@ bool fastPathAgrees(const el::JsonSchema& schema, const Json& instance, int& dec
     const Verdict fast = schema.fastPathVerdict(instance);
     if (general == Verdict::Undecided)
         return false;
+    if (const std::string flat = elflat::flatDisagrees(schema, instance); !flat.empty()) {
+        qWarning("%s", flat.c_str());
+        return false;
+    }
     valid += general == Verdict::Valid;
     if (fast == Verdict::Undecided)
         return true;
@@ -101,6 +107,7 @@ class TestJsonSchema : public QObject
 
 private slots:
     void suiteIsInstalled();
+    void flatJsonReadsAsNlohmann();
     void suite_data();
     void suite();
     void skipListIsUsed();
@@ -125,6 +132,48 @@ private:
 
 // Without the suite this test proves nothing. A developer who runs ctest by hand is told how to get
 // it; in CI (CI=true, as .ci/run and .ci/fresh set it) a missing package is a failure, not a skip.
+void TestJsonSchema::flatJsonReadsAsNlohmann()
+{
+    // FlatJson (a reload judges kept events from it, without a DOM) must read every text as parseJsonFast() and
+    // nlohmann build the DOM, and refuse what parseJsonFast() refuses (the caller then builds the DOM).
+    const std::vector<std::string> accepted = {
+        R"({"b":1,"a":2,"b":3})", // a duplicate key: the last one wins, in the first one's place
+        R"({"z":{"y":1,"x":[3,2,1]},"a":[{"q":1,"p":2},[],{}],"m":""})",
+        R"([0,-1,1,-9223372036854775808,9223372036854775807,9223372036854775808,18446744073709551615])",
+        R"([1.0,-0.0,1.5e300,1E2,-2.5e-3,0.1])", R"(["\u00e9\ud83d\ude00","a\"b\\c\/d\n","Ã©tÃ©",""])",
+        R"({"":1,"a~b":{"c/d":[1,2,{"x":null}]},"t":true,"f":false})", R"("just a string")", R"(42)", R"(null)",
+        R"({"é":1,"e":2,"E":3,"~":4," ":5})", // byte order, as std::map<std::string> sorts
+    };
+    el::FlatJson flat; // one for all: each parse starts afresh
+    for (const std::string& text : accepted) {
+        QVERIFY2(flat.parse(text), text.c_str());
+        const std::string diff = elflat::sameDocument(flat, Json::parse(text));
+        QVERIFY2(diff.empty(), diff.c_str());
+    }
+    const std::vector<std::string> refused = {R"({"a":-0})", R"([-0])", R"([100000000000000000000])", R"({"a":})",
+        R"([1,])", "{\"a\":\"\xff\"}", "", R"({"a":1} x)"};
+    for (const std::string& text : refused) {
+        QVERIFY2(!flat.parse(text), text.c_str());
+        Json dom;
+        QVERIFY2(!el::parseJsonFast(text, dom, 1024), text.c_str());
+    }
+    QVERIFY(flat.parse(R"({"a":{"b":{"c":1}}})", 3));
+    QVERIFY(!flat.parse(R"({"a":{"b":{"c":{"d":1}}}})", 3));
+
+    // Pointers, as findPointer() finds them in the DOM.
+    const std::string text = R"({"":1,"a~b":{"c/d":[1,2,{"x":null}]},"l":[[0,[5]]],"01":{"0":"zero"}})";
+    QVERIFY(flat.parse(text));
+    const Json dom = Json::parse(text);
+    for (const char* pointer : {"", "/", "/a~0b", "/a~0b/c~1d", "/a~0b/c~1d/2/x", "/a~0b/c~1d/02", "/a~0b/c~1d/3",
+             "/a~0b/c~1d/-", "/l/0/1/0", "/l/0/1/0/0", "/01/0", "/01/00", "/nope", "x", "/a~2b", "/a~"}) {
+        const el::FlatJson::Ref mine = flat.root().at(pointer);
+        const Json* theirs = el::findPointer(dom, pointer);
+        QVERIFY2(mine.present() == (theirs != nullptr), pointer);
+        if (theirs)
+            QVERIFY2(mine.toJson() == *theirs, pointer);
+    }
+}
+
 void TestJsonSchema::suiteIsInstalled()
 {
     if (QDir(QStringLiteral(JSON_SCHEMA_TEST_SUITE_DIR)).exists())
@@ -186,6 +235,15 @@ void TestJsonSchema::suite()
 
     const bool expected = t["valid"].get<bool>();
     QCOMPARE(schema->accepts(t["data"]), expected);
+    // The FlatJson path (a reload judges kept events with no DOM) says the same where it decides.
+    const std::string flat = elflat::flatDisagrees(*schema, t["data"]);
+    QVERIFY2(flat.empty(), flat.c_str());
+    const auto quick = [&] {
+        el::FlatJson doc;
+        return doc.parse(t["data"].dump()) ? schema->quickVerdict(doc.root()) : el::JsonSchema::PathVerdict::Undecided;
+    }();
+    QVERIFY(quick == el::JsonSchema::PathVerdict::Undecided
+        || quick == (expected ? el::JsonSchema::PathVerdict::Valid : el::JsonSchema::PathVerdict::Invalid));
 
     std::vector<el::SchemaError> errors;
     const bool valid = schema->validate(t["data"], errors, "/properties", "properties");

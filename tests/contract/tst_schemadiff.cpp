@@ -14,6 +14,7 @@
 // Every disagreement found so far stays as a fixed case: regressions() below and the files in
 // tests/contract/schemadiff-corpus/ (replayed through EventLens and ajv on every run).
 #include "contract/jsonschema.h"
+#include "flatcheck.h"
 #include "schemagen.h"
 
 #include <QDir>
@@ -84,6 +85,7 @@ std::string compare(const el::JsonSchema& schema, const Json& instance)
     if (valid != errors.empty())
         diff += " validate() and its error list disagree;";
     diff += sameErrorsAsWhole(schema, instance, valid, errors);
+    diff += elflat::flatDisagrees(schema, instance);
     return diff;
 }
 
@@ -103,6 +105,7 @@ std::string compareWith(const el::JsonSchema& schema, const Json& instance, bool
     if (valid != errors.empty())
         diff += " validate() and its error list disagree;";
     diff += sameErrorsAsWhole(schema, instance, valid, errors);
+    diff += elflat::flatDisagrees(schema, instance);
     return diff;
 }
 

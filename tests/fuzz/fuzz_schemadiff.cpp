@@ -8,6 +8,7 @@
 // over code points, propertyNames of a referenced schema) are corrected inside valijson's path too, so there is
 // nothing to exclude here.
 #include "contract/jsonschema.h"
+#include "flatcheck.h"
 #include "schemagen.h"
 
 #include <cstdint>
@@ -57,6 +58,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             disagree(schemaJson, instance, "the fast path and valijson disagree");
         if (schema->accepts(instance) != (general == Verdict::Valid))
             disagree(schemaJson, instance, "accepts() and valijson disagree");
+        if (const std::string flat = elflat::flatDisagrees(*schema, instance); !flat.empty())
+            disagree(schemaJson, instance, ("the FlatJson path:" + flat).c_str());
         std::vector<el::SchemaError> errors;
         const bool valid = schema->validate(instance, errors);
         if (valid != (general == Verdict::Valid))

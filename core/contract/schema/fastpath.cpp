@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <map>
+#include <new>
 #include <optional>
 #include <set>
 #include <string>
@@ -17,6 +18,112 @@
 #include <vector>
 
 namespace el::schema_detail {
+
+/** What eval() tells values apart by: nlohmann's kinds, as FlatJson::Type orders them, and Other (binary, discarded).
+ */
+enum class Kind : std::uint8_t { Null, Boolean, Integer, Unsigned, Float, String, Array, Object, Other };
+
+/** A value of an nlohmann DOM, as FastNode::eval() reads it (absent: p is nullptr). */
+struct DomValue
+{
+    const Json* p = nullptr;
+
+    bool present() const { return p != nullptr; }
+    Kind kind() const
+    {
+        switch (p->type()) {
+        case Json::value_t::null:
+            return Kind::Null;
+        case Json::value_t::boolean:
+            return Kind::Boolean;
+        case Json::value_t::number_integer:
+            return Kind::Integer;
+        case Json::value_t::number_unsigned:
+            return Kind::Unsigned;
+        case Json::value_t::number_float:
+            return Kind::Float;
+        case Json::value_t::string:
+            return Kind::String;
+        case Json::value_t::array:
+            return Kind::Array;
+        case Json::value_t::object:
+            return Kind::Object;
+        default:
+            return Kind::Other;
+        }
+    }
+    std::int64_t integer() const { return p->get<std::int64_t>(); }
+    std::uint64_t unsignedInt() const { return p->get<std::uint64_t>(); }
+    double real() const { return p->get<double>(); }
+    std::string_view string() const { return p->get_ref<const std::string&>(); }
+    std::size_t size() const { return p->size(); }
+    DomValue item(std::size_t i) const { return {&p->get_ref<const Json::array_t&>()[i]}; }
+    DomValue find(const std::string& key) const
+    {
+        const auto& obj = p->get_ref<const Json::object_t&>();
+        const auto it = obj.find(key);
+        return {it == obj.end() ? nullptr : &it->second};
+    }
+    struct MemberIt
+    {
+        Json::object_t::const_iterator it;
+        std::string_view key() const { return it->first; }
+        DomValue value() const { return {&it->second}; }
+        MemberIt& operator++()
+        {
+            ++it;
+            return *this;
+        }
+        bool operator!=(const MemberIt& o) const { return it != o.it; }
+        bool operator==(const MemberIt& o) const { return it == o.it; }
+    };
+    MemberIt begin() const { return {p->get_ref<const Json::object_t&>().begin()}; }
+    MemberIt end() const { return {p->get_ref<const Json::object_t&>().end()}; }
+    /** v == e (e a scalar, not a float), exact for a signed against an unsigned integer (nlohmann wraps). */
+    bool sameValue(const Json& e) const
+    {
+        const Json& v = *p;
+        if (v.is_number_unsigned() != e.is_number_unsigned() && v.is_number_integer() && e.is_number_integer()) {
+            const Json& u = v.is_number_unsigned() ? v : e;
+            const std::int64_t i = (v.is_number_unsigned() ? e : v).get<std::int64_t>();
+            return i >= 0 && std::uint64_t(i) == u.get<std::uint64_t>();
+        }
+        return v == e;
+    }
+};
+
+/** A value of a FlatJson, as FastNode::eval() reads it: the same answers as DomValue on the same text. */
+struct FlatValue
+{
+    FlatJson::Ref r;
+
+    bool present() const { return r.present(); }
+    Kind kind() const { return static_cast<Kind>(r.type()); }
+    std::int64_t integer() const { return r.integer(); }
+    std::uint64_t unsignedInt() const { return r.unsignedInt(); }
+    double real() const { return r.real(); }
+    std::string_view string() const { return r.string(); }
+    std::size_t size() const { return r.size(); }
+    FlatValue item(std::size_t i) const { return {r.item(i)}; }
+    FlatValue find(const std::string& key) const { return {r.find(key)}; }
+    struct MemberIt
+    {
+        FlatJson::Ref::MemberIt it;
+        std::string_view key() const { return it.key(); }
+        FlatValue value() const { return {it.value()}; }
+        MemberIt& operator++()
+        {
+            ++it;
+            return *this;
+        }
+        bool operator!=(const MemberIt& o) const { return it != o.it; }
+        bool operator==(const MemberIt& o) const { return it == o.it; }
+    };
+    MemberIt begin() const { return {r.begin()}; }
+    MemberIt end() const { return {r.end()}; }
+    bool sameValue(const Json& e) const { return r.equals(e); }
+};
+static_assert(static_cast<int>(FlatJson::Type::Object) == static_cast<int>(Kind::Object));
 
 class FastNode
 {
@@ -33,10 +140,10 @@ public:
     FastNode(const Json& schema, Below) { compile(schema); }
 
     /**
-     * The verdict on \a v. \a slots: the members of \a v a hoisting node above looked up for this node (see
-     * hoist()), indexed by Member::slot, nullptr for an absent one; only ever given for \a v itself.
+     * The verdict on \a v (a DomValue or a FlatValue). \a slots: the members of \a v a hoisting node above looked up
+     * for this node (see hoist()), indexed by Member::slot, absent for an absent one; only ever given for \a v itself.
      */
-    Verdict eval(const Json& v, const Json* const* slots = nullptr) const
+    template<typename V> Verdict eval(const V& v, const V* slots = nullptr) const
     {
         if (m_unsupported)
             return Verdict::Unknown;
@@ -48,90 +155,88 @@ public:
                 unknown = true;
             return r == Verdict::Invalid;
         };
-        if (m_types && step(checkType(v)))
+        const Kind kind = v.kind();
+        if (m_types && step(checkType(v, kind)))
             return Verdict::Invalid;
-        if (m_enum && step(m_enumStrings ? checkStringEnum(v) : checkEnum(v, *m_enum)))
+        if (m_enum && step(m_enumStrings ? checkStringEnum(v, kind) : checkEnum(v, kind, *m_enum)))
             return Verdict::Invalid;
-        if (m_const && step(checkEnum(v, *m_const)))
+        if (m_const && step(checkEnum(v, kind, *m_const)))
             return Verdict::Invalid;
-        const Json* hoisted[kMaxHoisted];
-        if (v.is_object()) {
-            const auto& obj = v.get_ref<const Json::object_t&>();
+        // Raw storage, filled only as far as m_hoisted goes: eval() runs for every node, most of which hoist nothing.
+        alignas(V) unsigned char hoistedBytes[sizeof(V) * kMaxHoisted];
+        V* const hoisted = reinterpret_cast<V*>(hoistedBytes);
+        if (kind == Kind::Object) {
+            const std::size_t size = v.size();
             std::size_t bits = 1;
-            while ((std::size_t(1) << bits) < obj.size())
+            while ((std::size_t(1) << bits) < size)
                 ++bits;
             if (!m_hoisted.empty()) { // the names the nodes below look up, once (see hoist())
-                if (m_hoisted.size() * bits < obj.size() + m_hoisted.size()) {
-                    for (std::size_t i = 0; i < m_hoisted.size(); ++i) {
-                        const auto it = obj.find(m_hoisted[i]);
-                        hoisted[i] = it == obj.end() ? nullptr : &it->second;
-                    }
+                if (m_hoisted.size() * bits < size + m_hoisted.size()) {
+                    for (std::size_t i = 0; i < m_hoisted.size(); ++i)
+                        new (&hoisted[i]) V(v.find(m_hoisted[i]));
                 } else { // many: both are sorted by name, walk them together
-                    auto it = obj.begin();
+                    auto it = v.begin();
+                    const auto end = v.end();
                     for (std::size_t i = 0; i < m_hoisted.size(); ++i) {
                         int c = 1;
-                        while (it != obj.end() && (c = it->first.compare(m_hoisted[i])) < 0)
+                        while (it != end && (c = it.key().compare(m_hoisted[i])) < 0)
                             ++it;
-                        hoisted[i] = c == 0 ? &it->second : nullptr;
+                        new (&hoisted[i]) V(c == 0 ? it.value() : V());
                     }
                 }
                 slots = hoisted;
             }
             if (slots && m_slotted) {
                 for (const Member& m : m_members) { // looked up above, or here
-                    const Json* value = nullptr;
-                    if (m.slot != kNoSlot) {
-                        value = slots[m.slot];
-                    } else {
-                        const auto it = obj.find(m.name);
-                        value = it == obj.end() ? nullptr : &it->second;
-                    }
-                    if (!value) {
+                    const V value = m.slot != kNoSlot ? slots[m.slot] : v.find(m.name);
+                    if (!value.present()) {
                         if (m.required)
                             return Verdict::Invalid;
-                    } else if (m.node && step(m.node->eval(*value))) {
+                    } else if (m.node && step(m.node->eval(value))) {
                         return Verdict::Invalid;
                     }
                 }
-            } else if (m_members.size() * bits < obj.size() + m_members.size()) {
+            } else if (m_members.size() * bits < size + m_members.size()) {
                 for (const Member& m : m_members) { // a few names: look each up
-                    const auto it = obj.find(m.name);
-                    if (it == obj.end()) {
+                    const V value = v.find(m.name);
+                    if (!value.present()) {
                         if (m.required)
                             return Verdict::Invalid;
-                    } else if (m.node && step(m.node->eval(it->second))) {
+                    } else if (m.node && step(m.node->eval(value))) {
                         return Verdict::Invalid;
                     }
                 }
             } else { // many: both are sorted by name, walk them together
-                auto it = obj.begin();
+                auto it = v.begin();
+                const auto end = v.end();
                 for (const Member& m : m_members) {
                     int c = 1;
-                    while (it != obj.end() && (c = it->first.compare(m.name)) < 0)
+                    while (it != end && (c = it.key().compare(m.name)) < 0)
                         ++it;
-                    if (it == obj.end() || c > 0) {
+                    if (it == end || c > 0) {
                         if (m.required)
                             return Verdict::Invalid;
-                    } else if (m.node && step(m.node->eval(it->second))) {
+                    } else if (m.node && step(m.node->eval(it.value()))) {
                         return Verdict::Invalid;
                     }
                 }
             }
-        } else if (v.is_number()) {
-            if ((m_minimum || m_maximum || m_exclusiveMinimum || m_exclusiveMaximum) && step(checkRange(v)))
+        } else if (kind == Kind::Integer || kind == Kind::Unsigned || kind == Kind::Float) {
+            if ((m_minimum || m_maximum || m_exclusiveMinimum || m_exclusiveMaximum) && step(checkRange(v, kind)))
                 return Verdict::Invalid;
-        } else if (v.is_string()) {
-            if ((m_minLength || m_maxLength) && step(checkLength(v.get_ref<const std::string&>())))
+        } else if (kind == Kind::String) {
+            if ((m_minLength || m_maxLength) && step(checkLength(v.string())))
                 return Verdict::Invalid;
             if (m_pattern) {
                 if (!m_pattern->polynomial())
                     unknown = true; // valijson decides, with its limit on the length
-                else if (!m_pattern->search(v.get_ref<const std::string&>()).value_or(false))
+                else if (!m_pattern->search(v.string()).value_or(false))
                     return Verdict::Invalid;
             }
-        } else if (v.is_array() && m_items) {
-            for (const Json& item : v)
-                if (step(m_items->eval(item)))
+        } else if (kind == Kind::Array && m_items) {
+            const std::size_t n = v.size();
+            for (std::size_t i = 0; i < n; ++i)
+                if (step(m_items->eval(v.item(i))))
                     return Verdict::Invalid;
         }
         for (const auto& node : m_allOf)
@@ -358,95 +463,86 @@ private:
         }
     }
 
-    Verdict checkType(const Json& v) const
+    template<typename V> Verdict checkType(const V& v, Kind kind) const
     {
         const int t = *m_types;
-        switch (v.type()) {
-        case Json::value_t::null:
+        switch (kind) {
+        case Kind::Null:
             return t & 1 ? Verdict::Valid : Verdict::Invalid;
-        case Json::value_t::boolean:
+        case Kind::Boolean:
             return t & 2 ? Verdict::Valid : Verdict::Invalid;
-        case Json::value_t::object:
+        case Kind::Object:
             return t & 4 ? Verdict::Valid : Verdict::Invalid;
-        case Json::value_t::array:
+        case Kind::Array:
             return t & 8 ? Verdict::Valid : Verdict::Invalid;
-        case Json::value_t::string:
+        case Kind::String:
             return t & 32 ? Verdict::Valid : Verdict::Invalid;
-        case Json::value_t::number_integer:
-        case Json::value_t::number_unsigned:
+        case Kind::Integer:
+        case Kind::Unsigned:
             return t & (16 | 64) ? Verdict::Valid : Verdict::Invalid;
-        case Json::value_t::number_float:
+        case Kind::Float: {
             if (t & 16)
                 return Verdict::Valid;
-            return t & 64 && isIntegral(v) ? Verdict::Valid : Verdict::Invalid; // 1.0 is an integer (draft-06 on)
+            const double d = v.real(); // 1.0 is an integer (draft-06 on)
+            return t & 64 && std::isfinite(d) && std::floor(d) == d ? Verdict::Valid : Verdict::Invalid;
+        }
         default:
             return Verdict::Unknown;
         }
     }
 
     /** \a v is one of \a values ("enum", or "const" as a list of one). */
-    static Verdict checkEnum(const Json& v, const std::vector<Json>& values)
+    template<typename V> static Verdict checkEnum(const V& v, Kind kind, const std::vector<Json>& values)
     {
-        if (v.is_number_float() || v.is_structured() || v.is_binary() || v.is_discarded())
+        if (kind == Kind::Float || kind == Kind::Array || kind == Kind::Object || kind == Kind::Other)
             return Verdict::Unknown;
+        const bool number = kind == Kind::Integer || kind == Kind::Unsigned;
         bool unknown = false;
         for (const Json& e : values) {
             if (e.is_number_float() || e.is_structured()) {
-                unknown = unknown || v.is_number();
+                unknown = unknown || number;
                 continue;
             }
-            if (sameValue(v, e))
+            if (v.sameValue(e))
                 return Verdict::Valid;
         }
         return unknown ? Verdict::Unknown : Verdict::Invalid;
     }
 
     /** checkEnum() for an "enum" of strings only (m_enumStrings): the same answers, by binary search. */
-    Verdict checkStringEnum(const Json& v) const
+    template<typename V> Verdict checkStringEnum(const V& v, Kind kind) const
     {
-        if (v.is_number_float() || v.is_structured() || v.is_binary() || v.is_discarded())
+        if (kind == Kind::Float || kind == Kind::Array || kind == Kind::Object || kind == Kind::Other)
             return Verdict::Unknown;
-        if (!v.is_string())
+        if (kind != Kind::String)
             return Verdict::Invalid; // a string never equals a null, a boolean or an integer
-        return std::binary_search(m_enumStrings->begin(), m_enumStrings->end(), v.get_ref<const std::string&>())
-            ? Verdict::Valid
-            : Verdict::Invalid;
+        const std::string_view s = v.string();
+        const auto at = std::lower_bound(m_enumStrings->begin(), m_enumStrings->end(), s,
+            [](const std::string& e, std::string_view x) { return std::string_view(e) < x; });
+        return at != m_enumStrings->end() && *at == s ? Verdict::Valid : Verdict::Invalid;
     }
 
-    /** v == e, but exact for a signed against an unsigned integer (nlohmann wraps unsigned ones above INT64_MAX). */
-    static bool sameValue(const Json& v, const Json& e)
-    {
-        if (v.is_number_unsigned() != e.is_number_unsigned() && v.is_number_integer() && e.is_number_integer()) {
-            const Json& u = v.is_number_unsigned() ? v : e;
-            const std::int64_t i = (v.is_number_unsigned() ? e : v).get<std::int64_t>();
-            return i >= 0 && std::uint64_t(i) == u.get<std::uint64_t>();
-        }
-        return v == e;
-    }
-
-    Verdict checkRange(const Json& v) const
+    template<typename V> Verdict checkRange(const V& v, Kind kind) const
     {
         double d = 0;
         bool inexact = false; // d is v rounded (integers beyond 2^53)
-        // Unsigned first: is_number_integer() holds for unsigned values too, and get<int64_t>() wraps
-        // those above INT64_MAX to negative numbers.
-        if (v.is_number_unsigned()) {
-            const auto u = v.get<std::uint64_t>();
+        if (kind == Kind::Unsigned) {
+            const std::uint64_t u = v.unsignedInt();
             inexact = u > (std::uint64_t(1) << 53);
             d = static_cast<double>(u);
-        } else if (v.is_number_integer()) {
-            const auto i = v.get<std::int64_t>();
+        } else if (kind == Kind::Integer) {
+            const std::int64_t i = v.integer();
             inexact = i > (std::int64_t(1) << 53) || i < -(std::int64_t(1) << 53);
             d = static_cast<double>(i);
         } else {
-            d = v.get<double>();
+            d = v.real();
             if (!std::isfinite(d))
                 return Verdict::Unknown;
         }
         // Exactly at a bound with a float or a rounded integer: leave rounding questions to valijson. Away
         // from the bounds, rounding (monotonic) keeps every comparison.
         const auto atBound = [d](const std::optional<double>& b) { return b && d == *b; };
-        if ((v.is_number_float() || inexact)
+        if ((kind == Kind::Float || inexact)
             && (atBound(m_minimum) || atBound(m_maximum) || atBound(m_exclusiveMinimum) || atBound(m_exclusiveMaximum)))
             return Verdict::Unknown;
         if ((m_minimum && d < *m_minimum) || (m_maximum && d > *m_maximum)
@@ -455,7 +551,7 @@ private:
         return Verdict::Valid;
     }
 
-    Verdict checkLength(const std::string& s) const
+    Verdict checkLength(std::string_view s) const
     {
         for (unsigned char c : s)
             if (c >= 0x80)
@@ -496,12 +592,17 @@ std::shared_ptr<const FastNode> compileFast(const Json& schema)
 
 Verdict evalFast(const FastNode& node, const Json& instance)
 {
-    return node.eval(instance);
+    return node.eval(DomValue {&instance});
+}
+
+Verdict evalFast(const FastNode& node, FlatJson::Ref instance)
+{
+    return node.eval(FlatValue {instance});
 }
 
 Verdict quickVerdict(const Json& schema, const Json& instance)
 {
-    return FastNode(schema).eval(instance);
+    return FastNode(schema).eval(DomValue {&instance});
 }
 
 } // namespace el::schema_detail

@@ -17,7 +17,7 @@ namespace {
  * UTF-8 to code points (wchar_t is 32 bits on the supported systems). What el::utf8SequenceLength()
  * refuses (the project's one strict UTF-8 check) becomes U+FFFD, one per byte.
  */
-std::wstring decodeUtf8(const std::string& s)
+std::wstring decodeUtf8(std::string_view s)
 {
     static_assert(sizeof(wchar_t) == 4, "patterns are matched over code points in a 32-bit wchar_t");
     std::wstring out;
@@ -127,7 +127,7 @@ CodePointRegex::CodePointRegex(const std::string& pattern)
     m_linear = LinearRegex::compile(pattern);
 }
 
-std::optional<bool> CodePointRegex::search(const std::string& text) const
+std::optional<bool> CodePointRegex::search(std::string_view text) const
 {
     if (m_linear)
         return m_linear->search(text);

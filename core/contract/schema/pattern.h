@@ -8,6 +8,7 @@
 #include <optional>
 #include <regex>
 #include <string>
+#include <string_view>
 
 namespace el::schema_detail {
 
@@ -35,7 +36,7 @@ public:
     bool polynomial() const { return m_polynomial; }
 
     /** Whether \a text contains a match; nullopt when it is too long for a backtracking pattern. */
-    std::optional<bool> search(const std::string& text) const;
+    std::optional<bool> search(std::string_view text) const;
 
 private:
     std::wregex m_regex;
