@@ -3,7 +3,10 @@
 // reference. Whenever the fast path accepts a text, nlohmann must accept it too and build the same DOM, to the
 // number kind (integer, unsigned, float) and the key order; the fast path may refuse what nlohmann accepts
 // (parseJson then asks nlohmann), never the other way round.
+// And util/flatjson (a reload judges kept events from it, with no DOM): it accepts exactly what the fast path
+// accepts, reads the same document (FlatJson::Ref::toJson()), and finds the same value at every pointer.
 #include "util/fastjson.h"
+#include "util/flatjson.h"
 #include "util/text.h"
 #include "wire/decode.h"
 
@@ -94,8 +97,20 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     const std::string text(reinterpret_cast<const char*>(data), size);
     constexpr int depth = 8; // small, so that the depth limit is reached often
     el::Json fast;
-    if (!el::parseJsonFast(text, fast, depth))
+    const bool fastOk = el::parseJsonFast(text, fast, depth);
+    static el::FlatJson flat; // reused, as each thread's is
+    const bool flatOk = flat.parse(text, depth);
+    if (flatOk != fastOk) {
+        std::cerr << "FlatJson " << (flatOk ? "accepts" : "refuses") << " what the fast path "
+                  << (fastOk ? "accepts" : "refuses") << " (" << text.size() << " bytes)\n";
+        std::abort();
+    }
+    if (!fastOk)
         return 0;
+    if (!sameDom(flat.root().toJson(), fast)) {
+        std::cerr << "FlatJson reads " << flat.root().toJson().dump() << ", the fast path " << fast.dump() << "\n";
+        std::abort();
+    }
     el::Json reference;
     std::string error;
     // parseJson would take the fast path again: nlohmann's parser alone is the reference
@@ -113,6 +128,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
     bool samePointers = everyPointerFound(fast, fast, std::string());
     for (const std::string& pointer : strings)
         samePointers = samePointers && samePointerResult(fast, pointer);
+    for (const std::string& pointer : strings) {
+        const el::FlatJson::Ref mine = flat.root().at(pointer);
+        const el::Json* theirs = el::findPointer(fast, pointer);
+        samePointers = samePointers && mine.present() == (theirs != nullptr) && (!theirs || mine.toJson() == *theirs);
+    }
     if (!samePointers) {
         std::cerr << "findPointer disagrees with nlohmann's json_pointer on " << fast.dump() << "\n";
         std::abort();
