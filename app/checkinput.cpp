@@ -6,6 +6,7 @@
 #include "contract/scan.h"
 #include "model/textsearch.h"
 #include "store/journal.h"
+#include "util/flatjson.h"
 
 #include <QFile>
 
@@ -26,6 +27,23 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
         b.eventJson.resize(events.size());
     const auto& specs = contract.sequences();
     std::mutex coverageMutex;
+    // JUnit: the order rules' keys of event i, from its judgement's facts.
+    const auto addOrderKeys = [&](std::size_t i) {
+        const std::string name = events[i].name();
+        for (std::size_t k = 0; k < specs.size(); ++k) {
+            const el::SequenceSpec& s = specs[k];
+            if (s.type != el::SequenceSpec::Type::Order || name != s.then)
+                continue;
+            std::string key;
+            if (!s.key.empty()) {
+                const el::Json* value = b.judged[i].fact(s.key); // judgeEvent kept it (the rule's key)
+                if (!value)
+                    continue;
+                key = value->dump();
+            }
+            b.orderKeys[i].emplace_back(k, std::move(key));
+        }
+    };
     auto range = [&](std::size_t begin, std::size_t end) {
         std::optional<el::Coverage> share; // a range's own count when ranges run in parallel
         if (b.coverage && parallel)
@@ -35,6 +53,24 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
             const el::Event& e = events[i];
             if (e.recording)
                 continue;
+            if (docs.empty()) {
+                // A session file's events: their compact text, judged with no DOM where the fast evaluator decides
+                // and nothing is reported (el::judgeKeptEvent()); else parsed below.
+                el::FlatJson& flat = el::FlatJson::threadScratch();
+                el::EventJudgement quick;
+                if (flat.parse(e.json) && el::judgeEventQuickly(contract, e, flat.root(), quick)
+                    && quick.violations.empty()) {
+                    b.judged[i] = std::move(quick);
+                    if (coverage) {
+                        const el::FlatJson::Ref name = flat.root().find("event");
+                        coverage->addEvent(
+                            name.present() && name.isString() ? std::string(name.string()) : e.name(), flat.root());
+                    }
+                    if (junit)
+                        addOrderKeys(i);
+                    continue;
+                }
+            }
             const el::Json parsed = docs.empty() ? e.doc() : el::Json();
             const el::Json& doc = docs.empty() ? parsed : docs[i - first];
             b.judged[i] = el::judgeEvent(contract, e, doc);
@@ -49,22 +85,8 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
                 if (contract.scanMask())
                     b.eventJson[i] = el::redactText(b.eventJson[i], contract.scanMask());
             }
-            if (!junit)
-                continue;
-            const std::string name = e.name();
-            for (std::size_t k = 0; k < specs.size(); ++k) {
-                const el::SequenceSpec& s = specs[k];
-                if (s.type != el::SequenceSpec::Type::Order || name != s.then)
-                    continue;
-                std::string key;
-                if (!s.key.empty()) {
-                    const el::Json* value = b.judged[i].fact(s.key); // judgeEvent kept it (the rule's key)
-                    if (!value)
-                        continue;
-                    key = value->dump();
-                }
-                b.orderKeys[i].emplace_back(k, std::move(key));
-            }
+            if (junit)
+                addOrderKeys(i);
         }
         if (share) {
             const std::lock_guard<std::mutex> lock(coverageMutex);
