@@ -36,9 +36,22 @@
 #include <fstream>
 #include <random>
 #include <string>
+#include <sys/resource.h>
 #include <vector>
 
 using namespace el;
+
+namespace {
+
+/** User and system CPU of every thread of this process so far, in seconds. */
+double processCpuSeconds()
+{
+    rusage u {};
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+} // namespace
 
 namespace {
 
@@ -395,6 +408,7 @@ int main(int argc, char** argv)
         watchdog.start();
         QElapsedTimer t;
         t.start();
+        const double cpuBefore = processCpuSeconds();
         std::string why;
         if (!capture.loadContract("builtin:open-design", why)) {
             std::fprintf(stderr, "uibench: %s\n", why.c_str());
@@ -405,12 +419,16 @@ int main(int argc, char** argv)
             QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents);
         QCoreApplication::processEvents();
         const qint64 ms = std::max<qint64>(1, t.elapsed());
+        const double cpu = processCpuSeconds() - cpuBefore;
         watchdog.stop();
         const qint64 reloadStall = std::max<qint64>(0, longestGap / 1000 - 10);
+        // The CPU of every thread of the process meanwhile (parsing the contract included): the cores the reload
+        // kept busy, and what it cost per event.
         std::printf("reload_contract_ms=%lld reload_events=%lld reload_events_per_s=%.0f reload_longest_stall_ms=%lld "
-                    "reload_stall_at_judged=%lld ",
+                    "reload_stall_at_judged=%lld reload_cores=%.2f reload_cpu_us_per_event=%.2f ",
             static_cast<long long>(ms), static_cast<long long>(reloadEvents), reloadEvents * 1000.0 / ms,
-            static_cast<long long>(reloadStall), static_cast<long long>(gapJudged));
+            static_cast<long long>(reloadStall), static_cast<long long>(gapJudged), cpu * 1000.0 / double(ms),
+            reloadEvents > 0 ? cpu * 1e6 / double(reloadEvents) : 0.0);
         // The old way, for comparison: everything judged at once, the GUI thread blocked until done.
         timeFilter("reload_blocking_ms", [&] {
             std::string ignored;

@@ -181,18 +181,26 @@ std::shared_ptr<const std::map<std::string, Coverage::Constraint>> Coverage::rea
     return out;
 }
 
-Coverage::Property& Coverage::EventCounts::property(std::size_t position, std::string_view key)
+Coverage::Property& Coverage::EventCounts::property(std::size_t& cursor, std::string_view key)
 {
-    if (position < layout.size() && *layout[position].first == key)
-        return *layout[position].second;
-    auto [it, inserted] = properties.try_emplace(std::string(key));
-    if (inserted) {
-        const auto c = constraints->find(it->first);
-        it->second.constraint = c != constraints->end() ? &c->second : nullptr;
+    while (cursor < sorted.size()) {
+        const int c = std::string_view(*sorted[cursor].first).compare(key);
+        if (c == 0)
+            return *sorted[cursor].second;
+        if (c > 0)
+            break;
+        ++cursor;
     }
-    if (position >= layout.size())
-        layout.resize(position + 1);
-    layout[position] = {&it->first, &it->second};
+    auto [it, inserted] = properties.try_emplace(std::string(key));
+    if (!inserted) { // keys out of order (members always come sorted): found where it is
+        const auto at = std::lower_bound(sorted.begin(), sorted.end(), key,
+            [](const std::pair<const std::string*, Property*>& k, std::string_view x) { return *k.first < x; });
+        cursor = std::size_t(at - sorted.begin());
+        return it->second;
+    }
+    const auto c = constraints->find(it->first);
+    it->second.constraint = c != constraints->end() ? &c->second : nullptr;
+    sorted.insert(sorted.begin() + std::ptrdiff_t(cursor), {&it->first, &it->second});
     return it->second;
 }
 
@@ -270,9 +278,9 @@ void Coverage::add(const std::string& event, const Json& properties)
     ++e.count;
     if (!properties.is_object())
         return;
-    std::size_t position = 0;
-    for (auto it = properties.begin(); it != properties.end(); ++it, ++position) {
-        Property& p = e.property(position, it.key());
+    std::size_t cursor = 0; // in EventCounts::sorted
+    for (auto it = properties.begin(); it != properties.end(); ++it) {
+        Property& p = e.property(cursor, it.key());
         ++p.present;
         const Json& v = *it;
         if (p.lastKey && v.is_string() && v.get_ref<const std::string&>() == *p.lastKey) {
@@ -308,9 +316,9 @@ void Coverage::addEvent(const std::string& event, FlatJson::Ref doc)
     const FlatJson::Ref properties = doc.find("properties");
     if (!properties.present() || !properties.isObject())
         return;
-    std::size_t position = 0;
+    std::size_t cursor = 0; // in EventCounts::sorted
     for (const auto& member : properties) {
-        Property& p = e.property(position++, member.key());
+        Property& p = e.property(cursor, member.key());
         ++p.present;
         const FlatJson::Ref v = member.value();
         bool invalid = false;

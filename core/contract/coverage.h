@@ -113,10 +113,13 @@ private:
         std::uint64_t count = 0;
         std::unordered_map<std::string, Property> properties; ///< node-based: Property addresses are stable
         std::shared_ptr<const std::map<std::string, Constraint>> constraints; ///< by property name
-        /// The keys of the last event, in order, with their Property: events of one name mostly carry the same
-        /// keys, so a key is found by one comparison instead of a hash lookup.
-        std::vector<std::pair<const std::string*, Property*>> layout; ///< keys of \c properties' nodes
-        Property& property(std::size_t position, std::string_view key);
+        /// Every key of \c properties, sorted, with its Property. An event's members come sorted too, so each is
+        /// found by moving a cursor forward (mostly one comparison: events of one name carry mostly the same keys),
+        /// never by hashing; an event without some keys skips them with one comparison each.
+        std::vector<std::pair<const std::string*, Property*>> sorted;
+        /// The Property of \a key, at or after \a cursor in \c sorted (added there when new); \a cursor is left at
+        /// it. Keys must come in ascending order from cursor 0.
+        Property& property(std::size_t& cursor, std::string_view key);
     };
 
     /** The contract read per event name, shared by a count and its fresh() shares (any thread). */
