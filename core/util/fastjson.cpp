@@ -15,22 +15,6 @@ using Json = nlohmann::json;
 
 namespace {
 
-/// Documents up to this size reuse a parser per thread; a bigger one gets its own, freed with it, so a worker
-/// that once saw a 30 MB body does not keep simdjson's buffers for it.
-constexpr std::size_t kReuseLimit = std::size_t(1) << 20;
-
-/** A "-0" number token in \a text (nlohmann reads it as a signed integer, simdjson as 0). */
-bool hasMinusZeroInteger(std::string_view text)
-{
-    for (std::size_t i = text.find("-0"); i != std::string_view::npos; i = text.find("-0", i + 1)) {
-        const bool afterDigit = i > 0 && text[i - 1] >= '0' && text[i - 1] <= '9';
-        const char next = i + 2 < text.size() ? text[i + 2] : ' ';
-        if (!afterDigit && next != '.' && next != 'e' && next != 'E' && !(next >= '0' && next <= '9'))
-            return true;
-    }
-    return false;
-}
-
 class Converter
 {
 public:
@@ -144,12 +128,23 @@ private:
 
 } // namespace
 
+bool hasMinusZeroInteger(std::string_view text)
+{
+    for (std::size_t i = text.find("-0"); i != std::string_view::npos; i = text.find("-0", i + 1)) {
+        const bool afterDigit = i > 0 && text[i - 1] >= '0' && text[i - 1] <= '9';
+        const char next = i + 2 < text.size() ? text[i + 2] : ' ';
+        if (!afterDigit && next != '.' && next != 'e' && next != 'E' && !(next >= '0' && next <= '9'))
+            return true;
+    }
+    return false;
+}
+
 bool parseJsonFast(std::string_view text, Json& out, int maxDepth)
 {
     thread_local simdjson::dom::parser shared;
     std::unique_ptr<simdjson::dom::parser> own;
     simdjson::dom::parser* parser = &shared;
-    if (text.size() > kReuseLimit) {
+    if (text.size() > kSimdjsonReuseLimit) {
         own = std::make_unique<simdjson::dom::parser>();
         parser = own.get();
     }

@@ -3,9 +3,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstddef>
 #include <string_view>
 
 namespace el {
+
+/// Documents up to this size reuse a simdjson parser per thread (parseJsonFast(), FlatJson); a bigger one gets its
+/// own, so a worker that once saw a 30 MB body does not keep simdjson's buffers for it.
+inline constexpr std::size_t kSimdjsonReuseLimit = std::size_t(1) << 20;
+
+/**
+ * Whether \a text may hold a "-0" number token, which nlohmann reads as a signed integer and simdjson as 0: a reader
+ * built on simdjson then refuses the text and the caller parses it with nlohmann. Conservative: a "-0" in a string
+ * counts too.
+ */
+bool hasMinusZeroInteger(std::string_view text);
 
 /**
  * Parses \a text into \a out with simdjson, building the same nlohmann DOM the nlohmann parser would (same

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "flatjson.h"
 
+#include "fastjson.h"
 #include "text.h"
 
 #include <simdjson.h>
@@ -12,26 +13,6 @@
 namespace el {
 
 using Json = nlohmann::json;
-
-namespace {
-
-/// A parser that once read a bigger text is replaced before the next small one, so a worker that met a 30 MB
-/// event does not keep simdjson's buffers for it (as parseJsonFast()).
-constexpr std::size_t kReuseLimit = std::size_t(1) << 20;
-
-/** A "-0" number token in \a text (nlohmann reads it as a signed integer, simdjson as 0): see fastjson.cpp. */
-bool hasMinusZeroInteger(std::string_view text)
-{
-    for (std::size_t i = text.find("-0"); i != std::string_view::npos; i = text.find("-0", i + 1)) {
-        const bool afterDigit = i > 0 && text[i - 1] >= '0' && text[i - 1] <= '9';
-        const char next = i + 2 < text.size() ? text[i + 2] : ' ';
-        if (!afterDigit && next != '.' && next != 'e' && next != 'E' && !(next >= '0' && next <= '9'))
-            return true;
-    }
-    return false;
-}
-
-} // namespace
 
 class FlatJson::Reader
 {
@@ -219,7 +200,7 @@ bool FlatJson::parse(std::string_view text, int maxDepth)
     m_values.clear();
     m_members.clear();
     m_items.clear();
-    if (m_parser->capacity() > kReuseLimit && text.size() <= kReuseLimit)
+    if (m_parser->capacity() > kSimdjsonReuseLimit && text.size() <= kSimdjsonReuseLimit)
         m_parser = std::make_unique<simdjson::dom::parser>();
     simdjson::dom::element root;
     if (m_parser->parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS)
