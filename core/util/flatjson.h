@@ -49,8 +49,6 @@ public:
     class Ref;
     /** The document (valid after a successful parse()). */
     Ref root() const;
-    /** An empty object, for "no properties". */
-    Ref emptyObject() const;
 
 private:
     struct Value
@@ -158,11 +156,6 @@ private:
 inline FlatJson::Ref FlatJson::root() const
 {
     return {this, 1};
-}
-
-inline FlatJson::Ref FlatJson::emptyObject() const
-{
-    return {this, 0};
 }
 
 } // namespace el
