@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #include "event.h"
 #include "util/fastjson.h"
+#include "util/flatjson.h"
 #include "util/isotime.h"
 #include "util/text.h"
 
@@ -55,16 +56,6 @@ std::string escapeBytes(const std::string& s)
     return out;
 }
 
-/** A string field as text: strings verbatim, other scalars/containers as compact JSON, null/absent empty. */
-std::string textOf(const Json& v)
-{
-    if (v.is_string())
-        return v.get<std::string>();
-    if (v.is_null())
-        return {};
-    return v.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
 const Json* member(const Json& obj, const char* key)
 {
     if (!obj.is_object())
@@ -103,7 +94,7 @@ Json Event::properties() const
 namespace {
 
 /** A JSON string literal, as nlohmann's dump(-1, ' ', false, replace) writes it, with a fast path for plain runs. */
-void appendJsonString(std::string& out, const std::string& s)
+void appendJsonString(std::string& out, std::string_view s)
 {
     static const char kHex[] = "0123456789abcdef";
     out.push_back('"');
@@ -165,60 +156,82 @@ void appendJsonString(std::string& out, const std::string& s)
     out.push_back('"');
 }
 
-void appendCompact(std::string& out, const Json& v)
+template<typename Number> void appendNumber(std::string& out, Number n)
+{
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, n);
+    out.append(buf, r.ptr);
+}
+
+/** \a v as compact JSON text, byte for byte what nlohmann's dump(-1, ' ', false, replace) writes for its DOM. */
+template<typename Value> void appendCompact(std::string& out, Value v)
 {
     switch (v.type()) {
-    case Json::value_t::object: {
+    case FlatJson::Type::Object: {
         out.push_back('{');
         bool first = true;
-        for (auto it = v.begin(); it != v.end(); ++it) {
+        forEachMember(v, [&](std::string_view key, Value value) {
             if (!first)
                 out.push_back(',');
             first = false;
-            appendJsonString(out, it.key());
+            appendJsonString(out, key);
             out.push_back(':');
-            appendCompact(out, it.value());
-        }
+            appendCompact(out, value);
+        });
         out.push_back('}');
         break;
     }
-    case Json::value_t::array: {
+    case FlatJson::Type::Array: {
         out.push_back('[');
-        bool first = true;
-        for (const Json& item : v) {
-            if (!first)
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            if (i > 0)
                 out.push_back(',');
-            first = false;
-            appendCompact(out, item);
+            appendCompact(out, v.item(i));
         }
         out.push_back(']');
         break;
     }
-    case Json::value_t::string:
-        appendJsonString(out, v.get_ref<const std::string&>());
+    case FlatJson::Type::String:
+        appendJsonString(out, v.string());
         break;
-    case Json::value_t::boolean:
-        out += v.get<bool>() ? "true" : "false";
+    case FlatJson::Type::Boolean:
+        out += v.boolean() ? "true" : "false";
         break;
-    case Json::value_t::null:
+    case FlatJson::Type::Null:
         out += "null";
         break;
-    case Json::value_t::number_integer: {
-        char buf[24];
-        const auto r = std::to_chars(buf, buf + sizeof buf, v.get<std::int64_t>());
-        out.append(buf, r.ptr);
+    case FlatJson::Type::Integer:
+        appendNumber(out, v.integer());
+        break;
+    case FlatJson::Type::Unsigned:
+        appendNumber(out, v.unsignedInt());
+        break;
+    case FlatJson::Type::Float: // the shortest round-trip form: nlohmann's own writer
+        out += Json(v.real()).dump(-1, ' ', false, Json::error_handler_t::replace);
         break;
     }
-    case Json::value_t::number_unsigned: {
-        char buf[24];
-        const auto r = std::to_chars(buf, buf + sizeof buf, v.get<std::uint64_t>());
-        out.append(buf, r.ptr);
-        break;
-    }
-    default: // floats (shortest round-trip form) and anything rarer: nlohmann's own writer
-        out += v.dump(-1, ' ', false, Json::error_handler_t::replace);
-        break;
-    }
+}
+
+/** A string field as text: strings verbatim, other scalars/containers as compact JSON, null/absent empty. */
+template<typename Value> std::string textOf(Value v)
+{
+    if (!v.present() || v.isNull())
+        return {};
+    if (v.isString())
+        return std::string(v.string());
+    std::string out;
+    appendCompact(out, v);
+    return out;
+}
+
+/** \a v as compact JSON, nullopt when absent (a JSON null is present: "null"). */
+template<typename Value> std::optional<std::string> compactOrAbsent(Value v)
+{
+    if (!v.present())
+        return std::nullopt;
+    std::string out;
+    appendCompact(out, v);
+    return out;
 }
 
 } // namespace
@@ -233,8 +246,15 @@ std::string compactJson(const Json& doc)
 {
     std::string out;
     out.reserve(1024);
-    appendCompact(out, doc);
+    appendCompact(out, DomRef(&doc));
     out.shrink_to_fit(); // kept for the whole session: no slack from the doubling growth
+    return out;
+}
+
+std::string compactJson(FlatJson::Ref value)
+{
+    std::string out;
+    appendCompact(out, value);
     return out;
 }
 
@@ -334,9 +354,18 @@ void Event::setFields(std::string_view name, std::string_view distinctId, std::s
     std::string_view timestamp, std::string_view sessionId, const std::optional<Json>& runtimeType,
     const std::optional<Json>& runId)
 {
-    const std::string rt = runtimeType ? compactJson(*runtimeType) : std::string();
-    const std::string rid = runId ? compactJson(*runId) : std::string();
-    const std::string_view parts[kFields] = {name, distinctId, uuid, timestamp, sessionId, rt, rid};
+    setFieldTexts(name, distinctId, uuid, timestamp, sessionId,
+        runtimeType ? std::optional<std::string>(compactJson(*runtimeType)) : std::nullopt,
+        runId ? std::optional<std::string>(compactJson(*runId)) : std::nullopt);
+}
+
+void Event::setFieldTexts(std::string_view name, std::string_view distinctId, std::string_view uuid,
+    std::string_view timestamp, std::string_view sessionId, const std::optional<std::string>& runtimeType,
+    const std::optional<std::string>& runId)
+{
+    const std::string_view parts[kFields] = {name, distinctId, uuid, timestamp, sessionId,
+        runtimeType ? std::string_view(*runtimeType) : std::string_view(),
+        runId ? std::string_view(*runId) : std::string_view()};
     std::size_t total = 0;
     for (const std::string_view part : parts)
         total += part.size();
@@ -370,7 +399,11 @@ void Event::setField(Field f, std::string_view value)
     setFields(copies[0], copies[1], copies[2], copies[3], copies[4], rt, rid);
 }
 
-Event makeEvent(const Json& normalisedIn, const EventOrigin& origin, qint64 seq, qint64 requestId, qint64 receivedMs,
+namespace {
+
+/** makeEvent() on a DOM (DomRef) or a FlatJson (FlatJson::Ref): the same fields from the same document. */
+template<typename Value>
+Event buildEvent(Value normalised, const EventOrigin& origin, qint64 seq, qint64 requestId, qint64 receivedMs,
     EventSourceCache* sources, bool withText)
 {
     Event e;
@@ -380,54 +413,36 @@ Event makeEvent(const Json& normalisedIn, const EventOrigin& origin, qint64 seq,
     EventSource source;
     source.endpoint = origin.endpoint;
     source.userAgent = origin.userAgent;
-    const Json& normalised = normalisedIn.is_object() ? normalisedIn : emptyJsonObject();
 
-    const Json* props = member(normalised, "properties");
-    if (props && !props->is_object())
-        props = nullptr;
-    const auto prop = [&](const char* key) -> const Json* { return props ? member(*props, key) : nullptr; };
+    Value props = normalised.find("properties");
+    if (props.present() && !props.isObject())
+        props = Value();
+    const auto prop = [&](std::string_view key) { return props.present() ? props.find(key) : Value(); };
 
-    std::string name, distinctId, uuid, timestamp, sessionId;
-    if (const Json* v = member(normalised, "event"))
-        name = textOf(*v);
-    std::optional<Json> runtimeType, runId;
+    const std::string name = textOf(normalised.find("event"));
+    std::string distinctId;
     for (const char* key : {"distinct_id", "$distinct_id"}) {
-        const Json* v = member(normalised, key);
-        if (v && !v->is_null()) {
-            distinctId = textOf(*v);
+        const Value v = normalised.find(key);
+        if (v.present() && !v.isNull()) {
+            distinctId = textOf(v);
             break;
         }
     }
-    if (distinctId.empty()) {
-        if (const Json* v = prop("distinct_id"))
-            distinctId = textOf(*v);
-    }
-    if (const Json* v = member(normalised, "uuid"))
-        uuid = textOf(*v);
-    if (const Json* v = member(normalised, "timestamp"))
-        timestamp = textOf(*v);
-    if (const Json* v = prop("$lib"))
-        source.lib = textOf(*v);
-    if (const Json* v = prop("$lib_version"))
-        source.libVersion = textOf(*v);
+    if (distinctId.empty())
+        distinctId = textOf(prop("distinct_id"));
+    source.lib = textOf(prop("$lib"));
+    source.libVersion = textOf(prop("$lib_version"));
     for (const char* key : {"token", "api_key", "$token"}) {
-        const Json* v = member(normalised, key);
-        if (v && v->is_string()) {
-            source.apiKey = v->get<std::string>();
+        const Value v = normalised.find(key);
+        if (v.present() && v.isString()) {
+            source.apiKey = std::string(v.string());
             break;
         }
     }
-    if (source.apiKey.empty()) {
-        if (const Json* v = prop("token"))
-            source.apiKey = textOf(*v);
-    }
-    if (const Json* v = prop("runtime_type"))
-        runtimeType = *v;
-    if (const Json* v = prop("run_id"))
-        runId = *v;
-    if (const Json* v = prop("$session_id"))
-        sessionId = textOf(*v);
-    e.setFields(name, distinctId, uuid, timestamp, sessionId, runtimeType, runId);
+    if (source.apiKey.empty())
+        source.apiKey = textOf(prop("token"));
+    e.setFieldTexts(name, distinctId, textOf(normalised.find("uuid")), textOf(normalised.find("timestamp")),
+        textOf(prop("$session_id")), compactOrAbsent(prop("runtime_type")), compactOrAbsent(prop("run_id")));
 
     const std::string& p = origin.endpoint;
     e.recording = name == "$snapshot" || p == "/s" || p.rfind("/s/", 0) == 0;
@@ -445,9 +460,28 @@ Event makeEvent(const Json& normalisedIn, const EventOrigin& origin, qint64 seq,
     } else {
         e.source = std::make_shared<const EventSource>(std::move(source));
     }
-    if (withText)
-        e.json = compactJson(normalised);
+    if (withText) {
+        e.json.reserve(1024);
+        appendCompact(e.json, normalised);
+        e.json.shrink_to_fit(); // kept for the whole session: no slack from the doubling growth
+    }
     return e;
+}
+
+} // namespace
+
+Event makeEvent(const Json& normalised, const EventOrigin& origin, qint64 seq, qint64 requestId, qint64 receivedMs,
+    EventSourceCache* sources, bool withText)
+{
+    return buildEvent(DomRef(normalised.is_object() ? &normalised : &emptyJsonObject()), origin, seq, requestId,
+        receivedMs, sources, withText);
+}
+
+Event makeEvent(FlatJson::Ref normalised, const EventOrigin& origin, qint64 seq, qint64 requestId, qint64 receivedMs,
+    EventSourceCache* sources, bool withText)
+{
+    return buildEvent(normalised.isObject() ? normalised : normalised.emptyObject(), origin, seq, requestId, receivedMs,
+        sources, withText);
 }
 
 std::string formDecode(std::string_view s)

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 #pragma once
 
+#include "util/flatjson.h"
 #include "util/utf8.h" // UTF-8 validity for every record with client text
 #include "verdict.h"
 
@@ -111,6 +112,10 @@ struct Event
     void setFields(std::string_view name, std::string_view distinctId, std::string_view uuid,
         std::string_view timestamp, std::string_view sessionId, const std::optional<Json>& runtimeType,
         const std::optional<Json>& runId);
+    /** setFields() with runtime_type and run_id as compact JSON text (nullopt when absent). */
+    void setFieldTexts(std::string_view name, std::string_view distinctId, std::string_view uuid,
+        std::string_view timestamp, std::string_view sessionId, const std::optional<std::string>& runtimeType,
+        const std::optional<std::string>& runId);
     /** Replaces one field (tests, imports); for RuntimeType/RunId \a value is compact JSON, empty = absent. */
     void setField(Field f, std::string_view value);
 
@@ -218,8 +223,16 @@ qint64 nowMs();
  */
 Event makeEvent(const Json& normalised, const EventOrigin& origin, qint64 seq, qint64 requestId, qint64 receivedMs,
     EventSourceCache* sources = nullptr, bool withText = true);
+/**
+ * makeEvent() on a normalised event object read into a FlatJson: the same Event, fields and compact text as the
+ * DOM that parseJsonFast() builds from the same text gives.
+ */
+Event makeEvent(FlatJson::Ref normalised, const EventOrigin& origin, qint64 seq, qint64 requestId, qint64 receivedMs,
+    EventSourceCache* sources = nullptr, bool withText = true);
 /** The compact JSON text Event::json holds for \a doc. */
 std::string compactJson(const Json& doc);
+/** The same text for a value of a FlatJson (nlohmann's dump() of the DOM parseJsonFast() would build). */
+std::string compactJson(FlatJson::Ref value);
 /** An empty JSON object that lives for the program: what a missing "properties" reads as. */
 const Json& emptyJsonObject();
 

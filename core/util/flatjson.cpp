@@ -200,6 +200,7 @@ bool FlatJson::parse(std::string_view text, int maxDepth)
     m_values.clear();
     m_members.clear();
     m_items.clear();
+    m_strings.clear();
     if (m_parser->capacity() > kSimdjsonReuseLimit && text.size() <= kSimdjsonReuseLimit)
         m_parser = std::make_unique<simdjson::dom::parser>();
     simdjson::dom::element root;
@@ -211,6 +212,64 @@ bool FlatJson::parse(std::string_view text, int maxDepth)
     m_values.push_back(empty);
     Reader reader(*this, text, maxDepth);
     return reader.read(root, reader.newValue(), 0);
+}
+
+void FlatJson::setMember(Ref object, std::string_view key, Ref value)
+{
+    const std::uint32_t first = m_values[object.m_index].first;
+    const std::uint32_t size = m_values[object.m_index].size;
+    const Member* b = m_members.data() + first;
+    const Member* e = b + size;
+    const Member* it = std::lower_bound(b, e, key, [](const Member& m, std::string_view k) { return m.key < k; });
+    const std::size_t at = std::size_t(it - b);
+    if (it != e && it->key == key) {
+        m_members[first + at].value = value.m_index;
+        return;
+    }
+    // The object's members are one run among the others': the object gets a new run, at the end, with the member in
+    // its place (nothing else moves; the old run is left unused until the next parse()).
+    const std::size_t moved = m_members.size();
+    m_members.reserve(moved + size + 1);
+    for (std::size_t i = 0; i < at; ++i)
+        m_members.push_back(m_members[first + i]);
+    m_members.push_back({key, value.m_index});
+    for (std::size_t i = at; i < size; ++i)
+        m_members.push_back(m_members[first + i]);
+    m_values[object.m_index].first = std::uint32_t(moved);
+    m_values[object.m_index].size = size + 1;
+}
+
+FlatJson::Ref FlatJson::addString(std::string text)
+{
+    const std::string& kept = m_strings.emplace_back(std::move(text));
+    Value v;
+    v.type = Type::String;
+    v.text = kept.data();
+    v.size = std::uint32_t(kept.size());
+    m_values.push_back(v);
+    return {this, std::uint32_t(m_values.size() - 1)};
+}
+
+DomRef::Type DomRef::type() const
+{
+    switch (m_v->type()) {
+    case nlohmann::json::value_t::object:
+        return Type::Object;
+    case nlohmann::json::value_t::array:
+        return Type::Array;
+    case nlohmann::json::value_t::string:
+        return Type::String;
+    case nlohmann::json::value_t::boolean:
+        return Type::Boolean;
+    case nlohmann::json::value_t::number_integer:
+        return Type::Integer;
+    case nlohmann::json::value_t::number_unsigned:
+        return Type::Unsigned;
+    case nlohmann::json::value_t::number_float:
+        return Type::Float;
+    default:
+        return Type::Null; // null, and nothing a parsed document holds (binary, discarded)
+    }
 }
 
 FlatJson::Ref FlatJson::Ref::find(std::string_view key) const

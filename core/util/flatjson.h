@@ -4,7 +4,9 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <deque>
 #include <memory>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -50,6 +52,16 @@ public:
     /** The document (valid after a successful parse()). */
     Ref root() const;
 
+    /**
+     * Edits for the decoder's normalisation, so that a Ref reads as the DOM it would have edited: sets member
+     * \a key of \a object (a Ref of this document, an object, not the shared empty one) to \a value (a Ref of
+     * this document), in key order, replacing a member of the same key. \a key must live as long as the document
+     * (a literal, or a string of this document).
+     */
+    void setMember(Ref object, std::string_view key, Ref value);
+    /** A string value kept by this document until the next parse(). */
+    Ref addString(std::string text);
+
 private:
     struct Value
     {
@@ -75,6 +87,7 @@ private:
     std::vector<Value> m_values; ///< [0] the empty object, [1] the root
     std::vector<Member> m_members;
     std::vector<std::uint32_t> m_items;
+    std::deque<std::string> m_strings; ///< addString()'s (a deque: adding one never moves the others)
     std::unique_ptr<simdjson::dom::parser> m_parser;
 };
 
@@ -147,11 +160,74 @@ public:
     bool equals(const nlohmann::json& other) const;
 
 private:
+    friend class FlatJson;
     const Value& value() const { return m_doc->m_values[m_index]; }
 
     const FlatJson* m_doc = nullptr;
     std::uint32_t m_index = 0;
 };
+
+/**
+ * \brief An nlohmann value seen through FlatJson::Ref's interface (present, type, the scalars, find, members,
+ * items), so that code reading a document is written once for both (a template over the handle).
+ */
+class DomRef
+{
+public:
+    using Type = FlatJson::Type;
+    DomRef() = default;
+    explicit DomRef(const nlohmann::json* v)
+        : m_v(v)
+    { }
+    explicit DomRef(const nlohmann::json& v)
+        : m_v(&v)
+    { }
+
+    bool present() const { return m_v != nullptr; }
+    Type type() const;
+    bool isObject() const { return m_v->is_object(); }
+    bool isArray() const { return m_v->is_array(); }
+    bool isString() const { return m_v->is_string(); }
+    bool isNull() const { return m_v->is_null(); }
+    bool isNumber() const { return m_v->is_number(); }
+
+    bool boolean() const { return m_v->get<bool>(); }
+    std::int64_t integer() const { return m_v->get<std::int64_t>(); }
+    std::uint64_t unsignedInt() const { return m_v->get<std::uint64_t>(); }
+    double real() const { return m_v->get<double>(); }
+    std::string_view string() const { return m_v->get_ref<const std::string&>(); }
+    std::size_t size() const { return m_v->size(); }
+    DomRef item(std::size_t i) const { return DomRef(&(*m_v)[i]); }
+    /** An object's member \a key, or an absent DomRef (also when this is not an object). */
+    DomRef find(std::string_view key) const
+    {
+        if (!m_v->is_object())
+            return {};
+        const auto it = m_v->find(key);
+        return it == m_v->end() ? DomRef() : DomRef(&*it);
+    }
+    /** f(key, value) for each member of an object, in key order. */
+    template<typename F> void forEachMember(F f) const
+    {
+        for (auto it = m_v->begin(); it != m_v->end(); ++it)
+            f(std::string_view(it.key()), DomRef(&it.value()));
+    }
+    const nlohmann::json& json() const { return *m_v; }
+
+private:
+    const nlohmann::json* m_v = nullptr;
+};
+
+/** f(key, value) for each member of the object \a v, in key order (a template over FlatJson::Ref and DomRef). */
+template<typename F> void forEachMember(DomRef v, F f)
+{
+    v.forEachMember(f);
+}
+template<typename F> void forEachMember(FlatJson::Ref v, F f)
+{
+    for (const auto& m : v)
+        f(m.key(), m.value());
+}
 
 inline FlatJson::Ref FlatJson::root() const
 {

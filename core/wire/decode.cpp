@@ -237,12 +237,22 @@ bool parseBody(Decoding& d, Json& doc)
     return true;
 }
 
-DecodeResult decodeImpl(const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits)
+/**
+ * Steps 1 to 9. With \a flat, the body is first read into it and normalised there (decoding::normaliseFlat(),
+ * events into \a events); where that cannot decide, the DOM path does.
+ */
+DecodeResult decodeImpl(const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits,
+    FlatJson* flat = nullptr, std::vector<FlatJson::Ref>* events = nullptr)
 {
     Decoding d(request, endpoint, limits);
+    if (!(acceptRequest(d) && takePayload(d) && unwrapForm(d) && readCompressionHint(d) && unwrapBase64(d)
+            && inflateGzip(d) && keepDecodedBody(d)))
+        return std::move(d.r);
+    if (flat && flat->parse(d.r.decodedBody, std::max(1, limits.maxDepth))
+        && decoding::normaliseFlat(*flat, request, endpoint, limits, d.r, *events))
+        return std::move(d.r);
     Json doc;
-    if (acceptRequest(d) && takePayload(d) && unwrapForm(d) && readCompressionHint(d) && unwrapBase64(d)
-        && inflateGzip(d) && keepDecodedBody(d) && parseBody(d, doc))
+    if (parseBody(d, doc))
         // 9. the body's shape, then each event normalised (wire/shapes.cpp)
         decoding::normaliseDocument(std::move(doc), request, endpoint, limits, d.r);
     return std::move(d.r);
@@ -276,6 +286,36 @@ template<typename Decode> DecodeResult guarded(Decode decode)
 DecodeResult decodeIngest(const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits)
 {
     return guarded([&] { return decodeImpl(request, endpoint, limits); });
+}
+
+DecodeResult decodeIngestFlat(const HttpRequest& request, Endpoint endpoint, FlatJson& flat,
+    std::vector<FlatJson::Ref>& events, const DecodeLimits& limits)
+{
+    events.clear();
+    return guarded([&] {
+        try {
+            return decodeImpl(request, endpoint, limits, &flat, &events);
+        } catch (...) {
+            events.clear(); // the answer is the exception's (guarded()): no event
+            throw;
+        }
+    });
+}
+
+bool decodeDocumentFlat(FlatJson& flat, const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits,
+    DecodeResult& r, std::vector<FlatJson::Ref>& events)
+{
+    DecodeResult result;
+    result.encoding = "json";
+    try {
+        if (!decoding::normaliseFlat(flat, request, endpoint, limits, result, events))
+            return false;
+    } catch (...) {
+        events.clear();
+        return false; // decodeDocument() answers (an exception is its 400 or 413)
+    }
+    r = std::move(result);
+    return true;
 }
 
 DecodeResult decodeDocument(Json doc, const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits)

@@ -49,4 +49,21 @@ DecodeResult decodeIngest(const HttpRequest& request, Endpoint endpoint, const D
  */
 DecodeResult decodeDocument(Json doc, const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits = {});
 
+/**
+ * decodeIngest() with no DOM where it can: the body is read into \a flat, and its events normalised there (the
+ * same edits, FlatJson::setMember()) and listed in \a events; r.events stays empty. Where only the DOM path can
+ * decide (any failure, an engage body, a body simdjson leaves to nlohmann), it decides: the answer is then
+ * decodeIngest()'s, events in r.events and \a events empty. Either way the same status, message, encoding, shape
+ * and decoded body; the events read the same (makeEvent() on either gives the same Event).
+ */
+DecodeResult decodeIngestFlat(const HttpRequest& request, Endpoint endpoint, FlatJson& flat,
+    std::vector<FlatJson::Ref>& events, const DecodeLimits& limits = {});
+/**
+ * decodeDocument() on a document read into \a flat: true with its events normalised in \a flat and listed in
+ * \a events (r as decodeDocument() would set it, r.events empty); false, with nothing set, where only the DOM
+ * path can decide (then call decodeDocument() on the same text).
+ */
+bool decodeDocumentFlat(FlatJson& flat, const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits,
+    DecodeResult& r, std::vector<FlatJson::Ref>& events);
+
 } // namespace el

@@ -30,30 +30,45 @@ std::optional<qint64> parseIntegerMs(std::string_view s)
     return v;
 }
 
-/** A time given as ISO text, as epoch ms digits, or as a JSON number of ms. */
-std::optional<qint64> timeMs(const Json& v)
+/** A time given as ISO text, as epoch ms digits, or as a JSON number of ms (in a DOM or a FlatJson). */
+template<typename Value> std::optional<qint64> timeMs(Value v)
 {
-    if (v.is_string()) {
-        const auto& s = v.get_ref<const std::string&>();
-        if (auto iso = parseIsoMs(s))
+    switch (v.type()) {
+    case FlatJson::Type::String:
+        if (auto iso = parseIsoMs(v.string()))
             return iso;
-        return parseIntegerMs(s);
-    }
+        return parseIntegerMs(v.string());
     // Bounded like floats (±9e15 ms, ~285 000 years) so "sent_at - offset" cannot overflow (fuzz finding).
-    if (v.is_number_unsigned()) {
-        const auto u = v.get<std::uint64_t>();
+    case FlatJson::Type::Unsigned: {
+        const std::uint64_t u = v.unsignedInt();
         return u < 9000000000000000ULL ? std::optional<qint64>(static_cast<qint64>(u)) : std::nullopt;
     }
-    if (v.is_number_integer()) {
-        const auto i = v.get<qint64>();
+    case FlatJson::Type::Integer: {
+        const std::int64_t i = v.integer();
         return (i > -9000000000000000LL && i < 9000000000000000LL) ? std::optional<qint64>(i) : std::nullopt;
     }
-    if (v.is_number_float()) {
-        const double d = v.get<double>();
+    case FlatJson::Type::Float: {
+        const double d = v.real();
         if (std::isfinite(d) && std::fabs(d) < 9e15)
             return static_cast<qint64>(std::llround(d));
+        return std::nullopt;
     }
-    return std::nullopt;
+    default:
+        return std::nullopt;
+    }
+}
+
+/** A JSON number as a double, as nlohmann's get<double>() gives it. */
+template<typename Value> double numberOf(Value v)
+{
+    switch (v.type()) {
+    case FlatJson::Type::Unsigned:
+        return static_cast<double>(v.unsignedInt());
+    case FlatJson::Type::Integer:
+        return static_cast<double>(v.integer());
+    default:
+        return v.real();
+    }
 }
 
 const char* typeName(const Json& v)
@@ -123,6 +138,15 @@ struct BatchFields
     std::optional<qint64> sentAt; ///< sent_at / created_at: the reference for each event's offset
 };
 
+/** Capture v1's token from "Authorization: Bearer <token>", else empty. */
+std::string bearerToken(const HttpRequest& request)
+{
+    const std::string auth(trim(request.header("Authorization")));
+    if (asciiLower(auth.substr(0, std::min<std::size_t>(auth.size(), 7))) == "bearer ")
+        return std::string(trim(std::string_view(auth).substr(7)));
+    return {};
+}
+
 /** The body's events by its shape (array, batch or v1, single event, engage), or false with the failure in \a r. */
 bool eventsByShape(
     Json& doc, const HttpRequest& request, Endpoint endpoint, DecodeResult& r, BatchFields& batch, Json& items)
@@ -138,14 +162,11 @@ bool eventsByShape(
                     + typeName(doc["batch"]));
         if (auto t = firstString(doc, {"api_key", "token", "$token"}))
             batch.token = *t;
-        if (endpoint == Endpoint::CaptureV1 && batch.token.empty()) {
-            const std::string auth(trim(request.header("Authorization")));
-            if (asciiLower(auth.substr(0, std::min<std::size_t>(auth.size(), 7))) == "bearer ")
-                batch.token = std::string(trim(std::string_view(auth).substr(7)));
-        }
+        if (endpoint == Endpoint::CaptureV1 && batch.token.empty())
+            batch.token = bearerToken(request);
         for (const char* key : {"sent_at", "created_at"}) {
             if (const Json* v = member(doc, key); v && !batch.sentAt)
-                batch.sentAt = timeMs(*v);
+                batch.sentAt = timeMs(DomRef(*v));
         }
         items = std::move(doc["batch"]);
     } else if (doc.is_object() && doc.contains("event")) {
@@ -168,8 +189,10 @@ bool eventsByShape(
 std::optional<qint64> querySentAt(const HttpRequest& request)
 {
     std::optional<qint64> sentAt;
-    if (auto s = request.queryValue("sent_at"))
-        sentAt = timeMs(Json(*s));
+    if (auto s = request.queryValue("sent_at")) {
+        const Json text(*s);
+        sentAt = timeMs(DomRef(text));
+    }
     if (!sentAt) {
         if (auto s = request.queryValue("_")) {
             auto ms = parseIntegerMs(*s);
@@ -237,12 +260,12 @@ bool normaliseEvent(
     if ((!ts || ts->is_null()) && offset && offset->is_number()) {
         std::optional<qint64> reference;
         if (const Json* s = member(ev, "sent_at"))
-            reference = timeMs(*s);
+            reference = timeMs(DomRef(*s));
         if (!reference)
             reference = batch.sentAt;
         if (!reference)
             reference = querySentAt;
-        const double off = offset->get<double>();
+        const double off = numberOf(DomRef(*offset));
         if (reference && std::isfinite(off) && std::fabs(off) < 1e15) {
             // out of the years 0000..9999 no plain ISO text exists: the event keeps no timestamp
             if (std::string iso = isoFromMs(*reference - static_cast<qint64>(std::llround(off))); !iso.empty())
@@ -278,6 +301,118 @@ void normaliseDocument(
             return;
         r.events.push_back(std::move(items[i]));
     }
+}
+
+namespace {
+
+/** firstString() in a FlatJson: the first of \a keys that is a non-empty string, else an absent Ref. */
+FlatJson::Ref firstString(FlatJson::Ref obj, std::initializer_list<const char*> keys)
+{
+    for (const char* key : keys) {
+        const FlatJson::Ref v = obj.find(key);
+        if (v.present() && v.isString() && !v.string().empty())
+            return v;
+    }
+    return {};
+}
+
+/** normaliseEvent() in a FlatJson: the same edits (setMember()), or false where it would fail. */
+bool normaliseFlatEvent(FlatJson& doc, FlatJson::Ref ev, FlatJson::Ref batchToken, std::optional<qint64> batchSentAt,
+    std::optional<qint64> querySentAt)
+{
+    if (!ev.isObject())
+        return false;
+    const FlatJson::Ref name = ev.find("event");
+    if (!name.present() || !name.isString() || name.string().empty())
+        return false;
+    FlatJson::Ref props = ev.find("properties");
+    if (!props.present() || props.isNull()) {
+        props = ev.emptyObject();
+        doc.setMember(ev, "properties", props);
+    } else if (!props.isObject()) {
+        return false;
+    }
+
+    FlatJson::Ref token = batchToken;
+    if (!token.present())
+        token = firstString(ev, {"token", "$token", "api_key"});
+    if (!token.present())
+        token = firstString(props, {"token"});
+    if (token.present())
+        doc.setMember(ev, "token", token);
+
+    for (const FlatJson::Ref did : {ev.find("distinct_id"), ev.find("$distinct_id"), props.find("distinct_id")}) {
+        if (did.present() && !did.isNull()) {
+            doc.setMember(ev, "distinct_id", did.isString() ? did : doc.addString(compactJson(did)));
+            break;
+        }
+    }
+
+    const FlatJson::Ref ts = ev.find("timestamp");
+    const FlatJson::Ref offset = ev.find("offset");
+    if ((!ts.present() || ts.isNull()) && offset.present() && offset.isNumber()) {
+        std::optional<qint64> reference;
+        if (const FlatJson::Ref s = ev.find("sent_at"); s.present())
+            reference = timeMs(s);
+        if (!reference)
+            reference = batchSentAt;
+        if (!reference)
+            reference = querySentAt;
+        const double off = numberOf(offset);
+        if (reference && std::isfinite(off) && std::fabs(off) < 1e15) {
+            if (std::string iso = isoFromMs(*reference - static_cast<qint64>(std::llround(off))); !iso.empty())
+                doc.setMember(ev, "timestamp", doc.addString(std::move(iso)));
+        }
+    }
+    return true;
+}
+
+} // namespace
+
+bool normaliseFlat(FlatJson& doc, const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits,
+    DecodeResult& r, std::vector<FlatJson::Ref>& events)
+{
+    events.clear();
+    const FlatJson::Ref root = doc.root();
+    FlatJson::Ref items; // absent: the root is the one event
+    FlatJson::Ref token;
+    std::optional<qint64> sentAt;
+    const char* shape = "object";
+    if (root.isArray()) {
+        shape = "array";
+        items = root;
+    } else if (root.isObject() && root.find("batch").present()) {
+        shape = endpoint == Endpoint::CaptureV1 ? "v1" : "batch";
+        items = root.find("batch");
+        if (!items.isArray())
+            return false;
+        token = firstString(root, {"api_key", "token", "$token"});
+        if (endpoint == Endpoint::CaptureV1 && !token.present()) {
+            if (std::string bearer = bearerToken(request); !bearer.empty())
+                token = doc.addString(std::move(bearer));
+        }
+        for (const char* key : {"sent_at", "created_at"}) {
+            if (const FlatJson::Ref v = root.find(key); v.present() && !sentAt)
+                sentAt = timeMs(v);
+        }
+    } else if (!root.isObject() || !root.find("event").present()) {
+        return false; // engage, or a failure the DOM path words
+    }
+    const std::size_t count = items.present() ? items.size() : 1;
+    if (count == 0 || count > limits.maxEventsPerRequest)
+        return false;
+    const std::optional<qint64> sentAtInQuery = querySentAt(request);
+    events.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        const FlatJson::Ref ev = items.present() ? items.item(i) : root;
+        if (!normaliseFlatEvent(doc, ev, token, sentAt, sentAtInQuery)) {
+            events.clear();
+            return false;
+        }
+        events.push_back(ev);
+    }
+    r.shape = shape;
+    return true;
 }
 
 } // namespace el::decoding

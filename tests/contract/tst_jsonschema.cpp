@@ -134,8 +134,9 @@ private:
 // it; in CI (CI=true, as .ci/run and .ci/fresh set it) a missing package is a failure, not a skip.
 void TestJsonSchema::flatJsonReadsAsNlohmann()
 {
-    // FlatJson (a reload judges kept events from it, without a DOM) must read every text as parseJsonFast() and
-    // nlohmann build the DOM, and refuse what parseJsonFast() refuses (the caller then builds the DOM).
+    // FlatJson (a reload, `check` and the live sink judge events from it, without a DOM) must read every text as
+    // parseJsonFast() and nlohmann build the DOM, and refuse what parseJsonFast() refuses (the caller then builds
+    // the DOM).
     const std::vector<std::string> accepted = {
         R"({"b":1,"a":2,"b":3})", // a duplicate key: the last one wins, in the first one's place
         R"({"z":{"y":1,"x":[3,2,1]},"a":[{"q":1,"p":2},[],{}],"m":""})",
@@ -172,6 +173,31 @@ void TestJsonSchema::flatJsonReadsAsNlohmann()
         if (theirs)
             QVERIFY2(mine.toJson() == *theirs, pointer);
     }
+
+    // The decoder's edits (setMember(), addString()) read as the same edits of the DOM: a new member in key order
+    // (first, middle, last), a replaced one, values shared within the document, a nested object edited.
+    const std::string batch = R"({"batch":[{"m":1,"properties":{"token":"t"}},{"b":2,"z":[1]}],"api_key":"k"})";
+    QVERIFY(flat.parse(batch));
+    Json edited = Json::parse(batch);
+    const el::FlatJson::Ref first = flat.root().find("batch").item(0);
+    const el::FlatJson::Ref second = flat.root().find("batch").item(1);
+    flat.setMember(first, "token", first.find("properties").find("token"));
+    edited["batch"][0]["token"] = "t";
+    flat.setMember(second, "a", flat.root().find("api_key"));
+    flat.setMember(second, "n", flat.addString("new \"text\""));
+    flat.setMember(second, "zz", second.emptyObject());
+    flat.setMember(second, "b", flat.addString("replaced"));
+    edited["batch"][1]["a"] = "k";
+    edited["batch"][1]["n"] = "new \"text\"";
+    edited["batch"][1]["zz"] = Json::object();
+    edited["batch"][1]["b"] = "replaced";
+    QCOMPARE(flat.root().toJson().dump(), edited.dump());
+    QVERIFY(flat.root().equals(edited));
+    QCOMPARE(second.find("n").string(), std::string_view("new \"text\""));
+    QVERIFY(!second.find("c").present());
+    QCOMPARE(second.size(), std::size_t(5));
+    QVERIFY(flat.parse(R"({"x":1})")); // a new parse forgets the edits
+    QCOMPARE(flat.root().toJson().dump(), std::string(R"({"x":1})"));
 }
 
 void TestJsonSchema::suiteIsInstalled()

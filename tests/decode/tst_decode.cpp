@@ -10,6 +10,7 @@
 #include "util/utf8.h"
 #include "wire/decode.h"
 
+#include "flatdecode.h"
 #include "jsoncompare.h"
 
 #include <QDateTime>
@@ -499,6 +500,11 @@ void TestDecode::shapesAndEncodings()
     QCOMPARE(r.status, 200);
     QVERIFY(r.error.empty());
     QCOMPARE(r.shape, std::string(s.shape));
+    // With no DOM (decodeIngestFlat()): the same answer and Events; only an engage body is left to the DOM.
+    int viaFlat = 0;
+    const std::string flatDiff = elflat::flatDecodeDisagrees(req, endpoint, {}, &viaFlat);
+    QVERIFY2(flatDiff.empty(), flatDiff.c_str());
+    QCOMPARE(viaFlat, std::string(s.shape) == "engage" ? 0 : 1);
     QCOMPARE(r.encoding, expectedEncoding);
     QCOMPARE(joined(r.events, "event"), std::string(s.names));
     QCOMPARE(joined(r.events, "distinct_id"), std::string(s.distinctIds));
@@ -704,6 +710,8 @@ void TestDecode::legacyAndNormalisation()
     const HttpRequest req = makeRequest(str(method), str(target), h, str(body));
     const DecodeResult r = decodeIngest(req, classifyPath(req.path));
     QVERIFY2(r.ok(), r.error.c_str());
+    const std::string flatDiff = elflat::flatDecodeDisagrees(req, classifyPath(req.path), {});
+    QVERIFY2(flatDiff.empty(), flatDiff.c_str());
     const Json all(r.events);
     for (const QString& check : checks) {
         const int eq = check.indexOf(QLatin1Char('='));
@@ -772,6 +780,10 @@ void TestDecode::wireCaptures()
     const DecodeResult r = decodeIngest(req, endpoint);
     QVERIFY2(r.ok(), r.error.c_str());
     QCOMPARE(r.encoding, std::string(body.value("gzip", false) ? "gzip" : "json"));
+    int viaFlat = 0;
+    const std::string flatDiff = elflat::flatDecodeDisagrees(req, endpoint, {}, &viaFlat);
+    QVERIFY2(flatDiff.empty(), flatDiff.c_str());
+    QCOMPARE(viaFlat, 1); // what real SDKs send is decoded with no DOM
     JSON_COMPARE(Json::parse(r.decodedBody), sent);
 
     // expected events, straight from the capture
@@ -1080,6 +1092,8 @@ void TestDecode::malformed()
 
     const DecodeResult r = decodeIngest(req, classifyPath(req.path), limits);
     QVERIFY2(r.status == status, ("status " + std::to_string(r.status) + ", error: " + r.error).c_str());
+    const std::string flatDiff = elflat::flatDecodeDisagrees(req, classifyPath(req.path), limits);
+    QVERIFY2(flatDiff.empty(), flatDiff.c_str());
     if (status == 200) {
         QVERIFY(r.error.empty());
         QVERIFY(!r.events.empty());
@@ -1240,6 +1254,10 @@ void TestDecode::neverCrashes()
     const auto check = [&](const std::string& body) {
         const HttpRequest req = makeRequest("POST", str(target), {{"Content-Type", str(contentType)}}, body);
         const DecodeResult r = decodeIngest(req, classifyPath(req.path));
+        if (const std::string diff = elflat::flatDecodeDisagrees(req, classifyPath(req.path), {}); !diff.empty()) {
+            qWarning("decodeIngestFlat() differs: %s", diff.c_str());
+            return false;
+        }
         if (r.ok())
             return !r.events.empty() && r.error.empty();
         return (r.status == 400 || r.status == 413 || r.status == 415) && !r.error.empty() && r.events.empty()

@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer target: the ingest body decoder (query/form/base64/gzip/JSON shapes) over arbitrary requests.
+// libFuzzer target: the ingest body decoder (query/form/base64/gzip/JSON shapes) over arbitrary requests, and its
+// FlatJson path (decodeIngestFlat()) against its DOM path: the same answer and the same Events, or an abort.
+#include "flatdecode.h"
 #include "fuzz_input.h"
 #include "wire/decode.h"
+
+#include <cstdio>
+#include <cstdlib>
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
 {
@@ -21,6 +26,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
         }
     } else {
         (void)el::Json(r.error).dump(-1, ' ', false, el::Json::error_handler_t::replace);
+    }
+    const std::string diff
+        = elflat::flatDecodeDisagrees(request, el::isIngestEndpoint(endpoint) ? endpoint : el::Endpoint::Batch, limits);
+    if (!diff.empty()) {
+        std::fprintf(stderr, "decodeIngestFlat() and decodeIngest() differ: %s\n", diff.c_str());
+        std::abort();
     }
     return 0;
 }
