@@ -90,6 +90,8 @@ private:
     };
     enum Kind : std::uint8_t { Line, Index, Hash, Text };
 
+    /** JUnit: the order rules' keys of event \a i of \a b, from its judgement's facts. */
+    static void addOrderKeys(const el::Contract& contract, Batch& b, std::size_t i);
     /** Judges the events of \a b from \a first on (from the DOMs the reader kept, else from their text). */
     static void judge(const el::Contract& contract, bool junit, Batch& b, bool parallel, std::size_t first = 0);
     /**

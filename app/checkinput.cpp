@@ -16,6 +16,25 @@
 
 namespace check {
 
+void Checker::addOrderKeys(const el::Contract& contract, Batch& b, std::size_t i)
+{
+    const auto& specs = contract.sequences();
+    const std::string name = b.input.events[i].name();
+    for (std::size_t k = 0; k < specs.size(); ++k) {
+        const el::SequenceSpec& s = specs[k];
+        if (s.type != el::SequenceSpec::Type::Order || name != s.then)
+            continue;
+        std::string key;
+        if (!s.key.empty()) {
+            const el::Json* value = b.judged[i].fact(s.key); // judgeEvent kept it (the rule's key)
+            if (!value)
+                continue;
+            key = value->dump();
+        }
+        b.orderKeys[i].emplace_back(k, std::move(key));
+    }
+}
+
 void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool parallel, std::size_t first)
 {
     const std::vector<el::Event>& events = b.input.events;
@@ -25,25 +44,7 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
         b.orderKeys.resize(events.size());
     if (b.keepJson)
         b.eventJson.resize(events.size());
-    const auto& specs = contract.sequences();
     std::mutex coverageMutex;
-    // JUnit: the order rules' keys of event i, from its judgement's facts.
-    const auto addOrderKeys = [&](std::size_t i) {
-        const std::string name = events[i].name();
-        for (std::size_t k = 0; k < specs.size(); ++k) {
-            const el::SequenceSpec& s = specs[k];
-            if (s.type != el::SequenceSpec::Type::Order || name != s.then)
-                continue;
-            std::string key;
-            if (!s.key.empty()) {
-                const el::Json* value = b.judged[i].fact(s.key); // judgeEvent kept it (the rule's key)
-                if (!value)
-                    continue;
-                key = value->dump();
-            }
-            b.orderKeys[i].emplace_back(k, std::move(key));
-        }
-    };
     auto range = [&](std::size_t begin, std::size_t end) {
         std::optional<el::Coverage> share; // a range's own count when ranges run in parallel
         if (b.coverage && parallel)
@@ -67,7 +68,7 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
                             name.present() && name.isString() ? std::string(name.string()) : e.name(), flat.root());
                     }
                     if (junit)
-                        addOrderKeys(i);
+                        addOrderKeys(contract, b, i);
                     continue;
                 }
             }
@@ -86,7 +87,7 @@ void Checker::judge(const el::Contract& contract, bool junit, Batch& b, bool par
                     b.eventJson[i] = el::redactText(b.eventJson[i], contract.scanMask());
             }
             if (junit)
-                addOrderKeys(i);
+                addOrderKeys(contract, b, i);
         }
         if (share) {
             const std::lock_guard<std::mutex> lock(coverageMutex);
@@ -110,17 +111,50 @@ Checker::Batch Checker::readLines(std::shared_ptr<const el::Contract> contract, 
     b.input.keepDocs = true; // each line is parsed once, judged from its DOM, and the DOM dropped
     std::size_t lineNo = firstLine;
     std::size_t pos = 0;
+    el::FlatJson& flat = el::FlatJson::threadScratch();
+    std::vector<el::FlatJson::Ref> lineEvents;
     while (pos < block.size()) {
         std::size_t nl = block.find('\n', pos);
         if (nl == std::string::npos)
             nl = block.size(); // the last line of a file without a final newline
+        const std::string_view line(block.data() + pos, nl - pos);
         const std::size_t first = b.input.events.size();
-        if (!el::readOfflineLine(
-                name, lineNo, std::string_view(block.data() + pos, nl - pos), receivedMs, b.input, b.error)) {
+        if (el::readOfflineLineQuickly(name, lineNo, line, receivedMs, b.input, flat, lineEvents)) {
+            // Decoded with no DOM: each event judged where the fast evaluator decides and nothing is reported,
+            // else from the DOM of its normalised object.
+            const std::size_t end = b.input.events.size();
+            b.judged.resize(end);
+            if (junit)
+                b.orderKeys.resize(end);
+            if (keepJson)
+                b.eventJson.resize(end);
+            std::size_t slow = end;
+            for (std::size_t i = first; i < end; ++i) {
+                if (b.input.events[i].recording)
+                    continue; // as judge() leaves them
+                const el::FlatJson::Ref doc = lineEvents[i - first];
+                el::EventJudgement quick;
+                if (!el::judgeEventQuickly(*contract, b.input.events[i], doc, quick) || !quick.violations.empty()) {
+                    slow = i;
+                    break;
+                }
+                b.judged[i] = std::move(quick);
+                if (coverage)
+                    coverage->addEvent(std::string(doc.find("event").string()), doc);
+                if (junit)
+                    addOrderKeys(*contract, b, i);
+            }
+            if (slow < end) {
+                for (std::size_t i = slow; i < end; ++i)
+                    b.input.docs.push_back(lineEvents[i - first].toJson());
+                judge(*contract, junit, b, false, slow);
+            }
+        } else if (el::readOfflineLine(name, lineNo, line, receivedMs, b.input, b.error)) {
+            judge(*contract, junit, b, false, first);
+        } else {
             b.failed = true;
             break;
         }
-        judge(*contract, junit, b, false, first);
         ++lineNo;
         pos = nl + 1;
     }

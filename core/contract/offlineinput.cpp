@@ -2,6 +2,7 @@
 #include "offlineinput.h"
 
 #include "util/base64.h"
+#include "util/flatjson.h"
 #include "util/isotime.h"
 #include "util/text.h"
 #include "wire/decode.h"
@@ -353,6 +354,40 @@ bool readOfflineLine(const std::string& name, std::size_t lineNo, std::string_vi
         return false;
     }
     return addItem(std::move(item), defaultReceivedMs, where, input, error);
+}
+
+bool readOfflineLineQuickly(const std::string& name, std::size_t lineNo, std::string_view text,
+    qint64 defaultReceivedMs, OfflineInput& input, FlatJson& flat, std::vector<FlatJson::Ref>& events)
+{
+    events.clear();
+    const std::string_view line = trim(text);
+    if (line.empty() || !flat.parse(line, DecodeLimits().maxDepth))
+        return false;
+    // As addItem() reads the item.
+    const FlatJson::Ref item = flat.root();
+    if (!item.isObject() && !item.isArray())
+        return false;
+    qint64 receivedMs = defaultReceivedMs;
+    if (const FlatJson::Ref at = item.find("received_at"); at.present() && at.isString())
+        receivedMs = parseIsoMs(at.string(), ZonelessAs::Utc).value_or(receivedMs);
+    HttpRequest request;
+    request.method = "POST";
+    request.path = item.find("batch").present() ? "/batch/" : "/e/";
+    request.headers = {{"Content-Type", "application/json"}};
+    request.peer = "offline";
+    DecodeResult r;
+    if (!decodeDocumentFlat(flat, request, classifyPath(request.path), DecodeLimits(), r, events))
+        return false;
+    // As addDecoded() appends them.
+    ++input.requests;
+    const EventOrigin origin = originOf(request);
+    const std::string where = name + ":" + std::to_string(lineNo);
+    for (const FlatJson::Ref ev : events) {
+        input.events.push_back(makeEvent(ev, origin, qint64(input.events.size()) + 1, input.requests, receivedMs,
+            &input.sourceCache, !input.keepDocs));
+        input.sources.push_back(where);
+    }
+    return true;
 }
 
 } // namespace el

@@ -53,6 +53,17 @@ bool readOfflineInput(const std::string& name, const std::string& bytes, qint64 
 bool readOfflineLine(const std::string& name, std::size_t lineNo, std::string_view line, qint64 defaultReceivedMs,
     OfflineInput& input, std::string& error);
 
+/**
+ * \brief readOfflineLine() with no DOM, where it can: the line is read into \a flat and decoded there
+ * (decodeDocumentFlat()), its events appended to \a input exactly as readOfflineLine() appends them (but never
+ * their DOMs: \a input.docs is left to the caller), their normalised objects listed in \a events (Refs into
+ * \a flat), and true is returned. False, with nothing appended, where only the DOM path can decide (a blank or
+ * invalid line, any line the decoder refuses, a body simdjson leaves to nlohmann): the caller then calls
+ * readOfflineLine(), which decodes it and words any error.
+ */
+bool readOfflineLineQuickly(const std::string& name, std::size_t lineNo, std::string_view line,
+    qint64 defaultReceivedMs, OfflineInput& input, FlatJson& flat, std::vector<FlatJson::Ref>& events);
+
 /** \brief One HAR entry as readHarEntries() reads it: the request as sent and the response as recorded. */
 struct HarEntry
 {
