@@ -84,24 +84,44 @@ void Capture::decodeInto(Prepared& prepared, const DecodeLimits& limits) const
     const qint64 receivedMs = p->receivedMs;
     const std::shared_ptr<const Contract>& contract = p->contract;
     IngestOutcome& outcome = p->outcome;
-    DecodeResult decoded = decodeIngest(p->request, endpoint, limits);
+    // The body is read into this worker's FlatJson and normalised there; the DOM is built only where the decoder
+    // or the judge needs it (decodeIngestFlat(), judgeEventQuickly()).
+    FlatJson& flat = FlatJson::threadScratch();
+    std::vector<FlatJson::Ref> flatEvents;
+    DecodeResult decoded = decodeIngestFlat(p->request, endpoint, flat, flatEvents, limits);
     outcome.status = decoded.status;
     outcome.error = std::move(decoded.error);
     outcome.encoding = std::move(decoded.encoding);
     outcome.shape = std::move(decoded.shape);
     if (!decoded.ok())
         return;
-    outcome.events = decoded.events.size();
+    const std::size_t count = flatEvents.empty() ? decoded.events.size() : flatEvents.size();
+    outcome.events = count;
     if (endpoint == Endpoint::Recording)
         return;
-    p->events.reserve(decoded.events.size());
+    p->events.reserve(count);
     if (contract)
-        p->judgements.reserve(decoded.events.size());
+        p->judgements.reserve(count);
     EventSourceCache sources; // shared by the request's events
-    for (const Json& doc : decoded.events) {
-        Event e = makeEvent(doc, p->request, 0, requestId, receivedMs, &sources);
-        if (contract)
-            p->judgements.push_back(judgeEvent(*contract, e, doc));
+    const EventOrigin origin = originOf(p->request);
+    for (std::size_t i = 0; i < count; ++i) {
+        if (flatEvents.empty()) {
+            const Json& doc = decoded.events[i];
+            Event e = makeEvent(doc, origin, 0, requestId, receivedMs, &sources);
+            if (contract)
+                p->judgements.push_back(judgeEvent(*contract, e, doc));
+            p->events.push_back(std::move(e));
+            continue;
+        }
+        const FlatJson::Ref doc = flatEvents[i];
+        Event e = makeEvent(doc, origin, 0, requestId, receivedMs, &sources);
+        if (contract) {
+            EventJudgement quick;
+            if (judgeEventQuickly(*contract, e, doc, quick))
+                p->judgements.push_back(std::move(quick));
+            else
+                p->judgements.push_back(judgeEvent(*contract, e, doc.toJson()));
+        }
         p->events.push_back(std::move(e));
     }
 } // the decoded DOMs are freed here, on the worker
