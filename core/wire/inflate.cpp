@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <memory>
 #include <new>
 #include <stdexcept>
 #include <vector>
@@ -12,24 +13,66 @@ namespace el {
 
 namespace {
 
+constexpr std::size_t kInflateBuffer = 64 * 1024;
+
+/**
+ * One inflater and one output buffer per thread, reset for each stream: a request of one small event paid more for
+ * setting them up (zlib's state and 32 KiB window, a zeroed 64 KiB buffer) than for inflating it.
+ */
+struct Inflater
+{
+    z_stream zs {};
+    bool ready = false;
+    std::unique_ptr<unsigned char[]> buffer {new unsigned char[kInflateBuffer]};
+    Inflater() = default;
+    Inflater(const Inflater&) = delete;
+    Inflater& operator=(const Inflater&) = delete;
+    ~Inflater()
+    {
+        if (ready)
+            inflateEnd(&zs);
+    }
+};
+
+Inflater& threadInflater()
+{
+    thread_local Inflater inflater;
+    return inflater;
+}
+
 /** inflate with the given window bits; see gunzip(). */
 bool inflateAll(
     const std::string& in, std::string& out, std::size_t maxBytes, int windowBits, std::string& error, bool& tooLarge)
 {
-    z_stream zs {};
-    if (inflateInit2(&zs, windowBits) != Z_OK) {
-        error = "cannot initialise zlib";
-        return false;
+    Inflater& inflater = threadInflater();
+    z_stream& zs = inflater.zs;
+    if (inflater.ready && inflateReset2(&zs, windowBits) != Z_OK) {
+        inflateEnd(&zs);
+        inflater.ready = false;
     }
-    struct Guard
+    if (!inflater.ready) {
+        zs = z_stream {};
+        if (inflateInit2(&zs, windowBits) != Z_OK) {
+            error = "cannot initialise zlib";
+            return false;
+        }
+        inflater.ready = true;
+    }
+    struct Forget // the stream points into `in` only while this call runs
     {
         z_stream* s;
-        ~Guard() { inflateEnd(s); }
-    } guard {&zs};
+        ~Forget()
+        {
+            s->next_in = nullptr;
+            s->avail_in = 0;
+            s->next_out = nullptr;
+            s->avail_out = 0;
+        }
+    } forget {&zs};
 
     const bool gzipMode = windowBits > MAX_WBITS;
     std::size_t fed = 0; // bytes of `in` handed to zlib so far
-    std::vector<unsigned char> buffer(64 * 1024);
+    unsigned char* const buffer = inflater.buffer.get();
     for (;;) {
         if (zs.avail_in == 0 && fed < in.size()) {
             const std::size_t chunk = std::min<std::size_t>(in.size() - fed, 1u << 30);
@@ -37,17 +80,17 @@ bool inflateAll(
             zs.avail_in = static_cast<uInt>(chunk);
             fed += chunk;
         }
-        zs.next_out = buffer.data();
-        zs.avail_out = static_cast<uInt>(buffer.size());
+        zs.next_out = buffer;
+        zs.avail_out = static_cast<uInt>(kInflateBuffer);
         const int ret = inflate(&zs, Z_NO_FLUSH);
-        const std::size_t produced = buffer.size() - zs.avail_out;
+        const std::size_t produced = kInflateBuffer - zs.avail_out;
         const std::size_t consumed = fed - zs.avail_in;
         if (produced > maxBytes - std::min(maxBytes, out.size())) {
             tooLarge = true;
             error = "decompressed payload is larger than the limit of " + std::to_string(maxBytes) + " bytes";
             return false;
         }
-        out.append(reinterpret_cast<const char*>(buffer.data()), produced);
+        out.append(reinterpret_cast<const char*>(buffer), produced);
         if (ret == Z_STREAM_END) {
             const std::size_t remaining = in.size() - consumed;
             if (remaining == 0)
