@@ -208,8 +208,11 @@ bool inflateGzip(Decoding& d)
     return true;
 }
 
-/** 7. The unwrapped text becomes the body shown: within the size cap (uncompressed bodies too), and UTF-8. */
-bool keepDecodedBody(Decoding& d)
+/**
+ * 7. The unwrapped text becomes the body shown: within the size cap (uncompressed bodies too), and UTF-8 (known
+ * already when \a knownUtf8: simdjson read it, and it validates every byte).
+ */
+bool keepDecodedBody(Decoding& d, bool knownUtf8 = false)
 {
     d.r.encoding = d.encoding();
     const std::string& payload = d.payload;
@@ -217,7 +220,7 @@ bool keepDecodedBody(Decoding& d)
         return d.fail(413,
             "failed to decode request: payload is " + std::to_string(payload.size()) + " bytes, over the limit of "
                 + std::to_string(d.limits.maxDecompressedBytes) + " bytes");
-    if (const std::size_t bad = firstInvalidUtf8(payload); bad != std::string::npos) {
+    if (const std::size_t bad = knownUtf8 ? std::string::npos : firstInvalidUtf8(payload); bad != std::string::npos) {
         d.r.decodedBody = validUtf8(payload); // still shown, so the user sees where it broke
         return d.fail(400,
             "failed to decode request: invalid UTF-8 in request payload at byte " + std::to_string(bad) + " (byte "
@@ -246,10 +249,14 @@ DecodeResult decodeImpl(const HttpRequest& request, Endpoint endpoint, const Dec
 {
     Decoding d(request, endpoint, limits);
     if (!(acceptRequest(d) && takePayload(d) && unwrapForm(d) && readCompressionHint(d) && unwrapBase64(d)
-            && inflateGzip(d) && keepDecodedBody(d)))
+            && inflateGzip(d)))
         return std::move(d.r);
-    if (flat && flat->parse(d.r.decodedBody, std::max(1, limits.maxDepth))
-        && decoding::normaliseFlat(*flat, request, endpoint, limits, d.r, *events))
+    // The FlatJson reads the payload before it is kept: its strings live in the parser's own buffers.
+    const bool read = flat && d.payload.size() <= limits.maxDecompressedBytes
+        && flat->parse(d.payload, std::max(1, limits.maxDepth));
+    if (!keepDecodedBody(d, read))
+        return std::move(d.r);
+    if (read && decoding::normaliseFlat(*flat, request, endpoint, limits, d.r, *events))
         return std::move(d.r);
     Json doc;
     if (parseBody(d, doc))
