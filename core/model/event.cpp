@@ -11,6 +11,8 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
+#include <type_traits>
 
 namespace el {
 
@@ -93,8 +95,22 @@ Json Event::properties() const
 
 namespace {
 
-/** A JSON string literal, as nlohmann's dump(-1, ' ', false, replace) writes it, with a fast path for plain runs. */
-void appendJsonString(std::string& out, std::string_view s)
+/** Whether none of the 8 bytes of \a w is a control character, '"' or '\\' (bytes from 0x80 on pass). */
+inline bool plainBytes(std::uint64_t w)
+{
+    constexpr std::uint64_t ones = 0x0101010101010101ULL;
+    constexpr std::uint64_t highs = 0x8080808080808080ULL;
+    const auto anyZero = [](std::uint64_t x) { return (x - ones) & ~x & highs; };
+    const std::uint64_t below20 = (w - ones * 0x20) & ~w & highs;
+    return (below20 | anyZero(w ^ (ones * '"')) | anyZero(w ^ (ones * '\\'))) == 0;
+}
+
+/**
+ * A JSON string literal, as nlohmann's dump(-1, ' ', false, replace) writes it, with a fast path for plain runs.
+ * With \a validUtf8 (a FlatJson's strings: simdjson validated them) bytes from 0x80 on are plain too, and runs are
+ * found 8 bytes at a time.
+ */
+void appendJsonString(std::string& out, std::string_view s, bool validUtf8 = false)
 {
     static const char kHex[] = "0123456789abcdef";
     out.push_back('"');
@@ -103,9 +119,16 @@ void appendJsonString(std::string& out, std::string_view s)
     std::size_t i = 0;
     while (i < n) {
         std::size_t j = i;
+        if (validUtf8) {
+            for (std::uint64_t w = 0; j + 8 <= n; j += 8) {
+                std::memcpy(&w, p + j, 8);
+                if (!plainBytes(w))
+                    break;
+            }
+        }
         while (j < n) {
             const auto c = static_cast<unsigned char>(p[j]);
-            if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80)
+            if (c < 0x20 || c == '"' || c == '\\' || (c >= 0x80 && !validUtf8))
                 break;
             ++j;
         }
@@ -163,6 +186,9 @@ template<typename Number> void appendNumber(std::string& out, Number n)
     out.append(buf, r.ptr);
 }
 
+/** A FlatJson's strings are valid UTF-8 (simdjson refuses any other); a DOM's may not be (built by code). */
+template<typename Value> constexpr bool kValidUtf8 = std::is_same_v<Value, FlatJson::Ref>;
+
 /** \a v as compact JSON text, byte for byte what nlohmann's dump(-1, ' ', false, replace) writes for its DOM. */
 template<typename Value> void appendCompact(std::string& out, Value v)
 {
@@ -174,7 +200,7 @@ template<typename Value> void appendCompact(std::string& out, Value v)
             if (!first)
                 out.push_back(',');
             first = false;
-            appendJsonString(out, key);
+            appendJsonString(out, key, kValidUtf8<Value>);
             out.push_back(':');
             appendCompact(out, value);
         });
@@ -192,7 +218,7 @@ template<typename Value> void appendCompact(std::string& out, Value v)
         break;
     }
     case FlatJson::Type::String:
-        appendJsonString(out, v.string());
+        appendJsonString(out, v.string(), kValidUtf8<Value>);
         break;
     case FlatJson::Type::Boolean:
         out += v.boolean() ? "true" : "false";
