@@ -1495,6 +1495,22 @@ void TestDecode::compactJsonMatchesDump()
     QFETCH(QByteArray, json);
     const Json doc = Json::parse(json.toStdString());
     QCOMPARE(el::compactJson(doc), doc.dump(-1, ' ', false, Json::error_handler_t::replace));
+    el::FlatJson flat; // the same text from a FlatJson (its strings are copied a word at a time)
+    QVERIFY(flat.parse(json.toStdString()));
+    QCOMPARE(el::compactJson(flat.root()), doc.dump(-1, ' ', false, Json::error_handler_t::replace));
+
+    // Every character that must be escaped, at every offset of a string longer than a word, in keys and values.
+    for (const std::string special : {R"(\")", R"(\\)", R"(\n)", R"(\u0001)", R"(\u001f)", "\x7f", R"(\u00e9)",
+             "\xC3\xA9", R"(\ud83c\udf89)", "/"}) {
+        for (std::size_t at = 0; at <= 17; ++at) {
+            const std::string s = std::string(at, 'a') + special + std::string(17 - at, 'b');
+            const std::string text = "{\"" + s + "\":[\"" + s + "\"]}";
+            const Json parsed = Json::parse(text);
+            QVERIFY(flat.parse(text));
+            QCOMPARE(el::compactJson(flat.root()), parsed.dump(-1, ' ', false, Json::error_handler_t::replace));
+            QCOMPARE(el::compactJson(parsed), parsed.dump(-1, ' ', false, Json::error_handler_t::replace));
+        }
+    }
 
     // Invalid UTF-8 in keys and values becomes U+FFFD, so the text always parses again.
     Json bad = Json::object();
