@@ -201,8 +201,19 @@ bool FlatJson::parse(std::string_view text, int maxDepth)
     m_members.clear();
     m_items.clear();
     m_strings.clear();
-    if (m_parser->capacity() > kSimdjsonReuseLimit && text.size() <= kSimdjsonReuseLimit)
-        m_parser = std::make_unique<simdjson::dom::parser>();
+    if (text.size() <= kSimdjsonReuseLimit) {
+        // What a body past the reuse limit left behind is given back: simdjson's buffers, and arrays longer than any
+        // document within the limit can fill (it holds at most one value per two bytes).
+        if (m_parser->capacity() > kSimdjsonReuseLimit)
+            m_parser = std::make_unique<simdjson::dom::parser>();
+        constexpr std::size_t kMostValues = kSimdjsonReuseLimit / 2;
+        if (m_values.capacity() > kMostValues || m_members.capacity() > kMostValues
+            || m_items.capacity() > kMostValues) {
+            std::vector<Value>().swap(m_values);
+            std::vector<Member>().swap(m_members);
+            std::vector<std::uint32_t>().swap(m_items);
+        }
+    }
     simdjson::dom::element root;
     if (m_parser->parse(text.data(), text.size(), true).get(root) != simdjson::SUCCESS)
         return false;

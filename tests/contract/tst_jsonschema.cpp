@@ -198,6 +198,18 @@ void TestJsonSchema::flatJsonReadsAsNlohmann()
     QCOMPARE(second.size(), std::size_t(5));
     QVERIFY(flat.parse(R"({"x":1})")); // a new parse forgets the edits
     QCOMPARE(flat.root().toJson().dump(), std::string(R"({"x":1})"));
+
+    // A document past the reuse limit (its arrays are given back at the next small one), then small ones again.
+    std::string big = "[";
+    for (int i = 0; i < 700000; ++i)
+        big += i ? ",1" : "1";
+    big += "]";
+    QVERIFY(flat.parse(big));
+    QCOMPARE(flat.root().size(), std::size_t(700000));
+    QVERIFY(flat.parse(batch));
+    QCOMPARE(flat.root().toJson().dump(), Json::parse(batch).dump());
+    QVERIFY(flat.parse(R"({"x":[2]})"));
+    QCOMPARE(flat.root().find("x").item(0).unsignedInt(), std::uint64_t(2));
 }
 
 void TestJsonSchema::suiteIsInstalled()
