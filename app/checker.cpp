@@ -22,6 +22,8 @@ Checker::Checker(Report& report)
         if (s.type == el::SequenceSpec::Type::Pair)
             m_startOf.emplace(s.id, s.start);
     }
+    if (m_report.coverage)
+        m_coverage = std::make_unique<el::CoveragePool>(*m_report.coverage);
     m_threads = std::max(1, QThread::idealThreadCount());
     m_pool.setMaxThreadCount(m_threads);
     m_chunk = 4u << 20;
@@ -233,8 +235,8 @@ void Checker::takeRun(std::uint64_t order, el::RunInfo run)
 
 bool Checker::finish(std::string& error)
 {
-    for (const auto& c : m_coverage.all) // the blocks are all consumed: no task uses them any more
-        m_report.coverage->merge(*c);
+    if (m_coverage) // the blocks are all consumed: no task uses them any more
+        m_coverage->mergeInto(*m_report.coverage);
     std::vector<el::Violation> v = m_engine.finish(); // hands the runs still open to takeRun()
     report(v, 0, std::string(), std::string());
     if (m_report.format == Format::Junit) {

@@ -94,20 +94,8 @@ private:
     static void addOrderKeys(const el::Contract& contract, Batch& b, std::size_t i);
     /** Judges the events of \a b from \a first on (from the DOMs the reader kept, else from their text). */
     static void judge(const el::Contract& contract, bool junit, Batch& b, bool parallel, std::size_t first = 0);
-    /**
-     * Coverage counts kept by the worker tasks, one per task running at a time and reused from block to block (a
-     * count per block was tens of thousands of small allocations each time), added to the report's at the end.
-     */
-    struct CoveragePool
-    {
-        std::mutex mutex;
-        std::vector<el::Coverage*> idle; ///< of \c all, not in use
-        std::vector<std::unique_ptr<el::Coverage>> all;
-    };
     static Batch readLines(std::shared_ptr<const el::Contract> contract, bool junit, el::Coverage* coverage,
         bool keepJson, const std::string& name, std::string block, std::size_t firstLine, qint64 receivedMs);
-    el::Coverage* borrowCoverage();
-    void returnCoverage(el::Coverage* c);
     bool submit(
         const std::string& name, std::string block, std::size_t firstLine, qint64 receivedMs, std::string& error);
     bool takeOne(std::string& error);
@@ -134,7 +122,8 @@ private:
     std::size_t m_chunk = 0;
     std::deque<std::future<Batch>> m_inFlight;
     std::vector<std::string> m_spare; ///< read buffers back from consumed blocks
-    CoveragePool m_coverage;
+    /// The worker tasks' coverage counts (one per task running at a time), added to the report's at the end.
+    std::unique_ptr<el::CoveragePool> m_coverage;
     QThreadPool m_pool;
     qint64 m_nextSeq = 1;
     qint64 m_requests = 0;

@@ -162,28 +162,6 @@ Checker::Batch Checker::readLines(std::shared_ptr<const el::Contract> contract, 
     return b;
 }
 
-el::Coverage* Checker::borrowCoverage()
-{
-    if (!m_report.coverage)
-        return nullptr;
-    const std::lock_guard<std::mutex> lock(m_coverage.mutex);
-    if (!m_coverage.idle.empty()) {
-        el::Coverage* c = m_coverage.idle.back();
-        m_coverage.idle.pop_back();
-        return c;
-    }
-    m_coverage.all.push_back(std::make_unique<el::Coverage>(m_report.coverage->fresh()));
-    return m_coverage.all.back().get();
-}
-
-void Checker::returnCoverage(el::Coverage* c)
-{
-    if (!c)
-        return;
-    const std::lock_guard<std::mutex> lock(m_coverage.mutex);
-    m_coverage.idle.push_back(c);
-}
-
 bool Checker::submit(
     const std::string& name, std::string block, std::size_t firstLine, qint64 receivedMs, std::string& error)
 {
@@ -195,10 +173,11 @@ bool Checker::submit(
     auto task = std::make_shared<std::packaged_task<Batch()>>(
         [this, contract = m_report.contract, junit = m_junit, keepJson = m_report.format == Format::Html, name,
             block = std::move(block), firstLine, receivedMs]() mutable {
-            el::Coverage* coverage = borrowCoverage();
+            el::Coverage* coverage = m_coverage ? m_coverage->borrow() : nullptr;
             Batch b = readLines(contract, junit, coverage, keepJson, name, std::move(block), firstLine, receivedMs);
             b.coverage = nullptr;
-            returnCoverage(coverage);
+            if (m_coverage)
+                m_coverage->giveBack(coverage);
             return b;
         });
     m_inFlight.push_back(task->get_future());

@@ -453,4 +453,37 @@ Json Coverage::toJson() const
     return out;
 }
 
+CoveragePool::CoveragePool(const Coverage& like)
+    : m_like(like.fresh())
+{ }
+
+CoveragePool::~CoveragePool() = default;
+
+Coverage* CoveragePool::borrow()
+{
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    if (!m_idle.empty()) {
+        Coverage* c = m_idle.back();
+        m_idle.pop_back();
+        return c;
+    }
+    m_all.push_back(std::make_unique<Coverage>(m_like.fresh()));
+    return m_all.back().get();
+}
+
+void CoveragePool::giveBack(Coverage* c)
+{
+    if (!c)
+        return;
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    m_idle.push_back(c);
+}
+
+void CoveragePool::mergeInto(Coverage& total) const
+{
+    const std::lock_guard<std::mutex> lock(m_mutex);
+    for (const auto& c : m_all)
+        total.merge(*c);
+}
+
 } // namespace el

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -136,6 +137,35 @@ private:
     std::shared_ptr<const Contract> m_contract;
     std::shared_ptr<ConstraintCache> m_cache;
     std::map<std::string, EventCounts> m_events;
+};
+
+/**
+ * \brief Coverage counts for worker tasks: one per task running at a time, reused from task to task, added up at the
+ * end. A count per task (a block, a chunk of events) would learn every event name and property again each time, in
+ * tens of thousands of small allocations, and be merged and freed one by one. Counts add up in any order (merge()),
+ * so which task counted which events does not matter. borrow() and giveBack() are thread-safe.
+ */
+class CoveragePool
+{
+public:
+    /** Counts for the contract of \a like, sharing its reading of the contract (Coverage::fresh()). */
+    explicit CoveragePool(const Coverage& like);
+    ~CoveragePool();
+    CoveragePool(const CoveragePool&) = delete;
+    CoveragePool& operator=(const CoveragePool&) = delete;
+
+    /** A count to add events to: one given back before, else a new one. */
+    Coverage* borrow();
+    /** \a c (from borrow(), or null) is free for the next task. */
+    void giveBack(Coverage* c);
+    /** Adds every count into \a total. Only when none is borrowed (every task ended or gave its count back). */
+    void mergeInto(Coverage& total) const;
+
+private:
+    const Coverage m_like;
+    mutable std::mutex m_mutex;
+    std::vector<Coverage*> m_idle; ///< of m_all, not borrowed
+    std::vector<std::unique_ptr<Coverage>> m_all;
 };
 
 } // namespace el

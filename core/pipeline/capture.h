@@ -244,8 +244,8 @@ private:
     void restartJudging(bool announce = true);
     /** Hands the next events of the running job to the judge pool (at most a few chunks in flight). */
     void dispatchChunks();
-    void onChunkJudged(std::uint64_t generation, std::size_t chunk, std::vector<EventPtr> events,
-        std::vector<EventJudgement> judged, std::shared_ptr<Coverage> coverage);
+    void onChunkJudged(
+        std::uint64_t generation, std::size_t chunk, std::vector<EventPtr> events, std::vector<EventJudgement> judged);
     void onLoadRead(std::uint64_t generation, std::shared_ptr<SessionData> data, QString error);
     /** Applies judged chunks in order for up to a few ms, then yields; finishes the job once caught up. */
     void judgeSlice();

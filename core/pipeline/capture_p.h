@@ -23,7 +23,6 @@ struct Capture::Chunk
 {
     std::vector<EventPtr> events;
     std::vector<EventJudgement> judged;
-    std::shared_ptr<Coverage> coverage; ///< of \c events, with the job's contract
     std::size_t applied = 0; ///< events already fed to the job's engine
 };
 
@@ -48,7 +47,10 @@ struct Capture::Job
     // Judging, with a fresh engine, in seq order.
     std::unique_ptr<ContractEngine> engine;
     std::vector<Violation> violations;
-    std::unique_ptr<Coverage> coverage; ///< of the events judged so far, with the job's contract
+    std::unique_ptr<Coverage> coverage; ///< the job's contract; the workers' counts are added to it at the end
+    /// The workers' coverage counts, one per task running at a time (a chunk's task gives its count back before
+    /// the chunk reaches this thread, so none is borrowed once every chunk came back).
+    std::shared_ptr<CoveragePool> coverages;
     qint64 dispatchedSeq = std::numeric_limits<qint64>::min(); ///< contract job: handed out up to this seq
     std::size_t dispatchedIndex = 0; ///< open / import: handed out up to loaded[dispatchedIndex - 1]
     std::size_t chunksSent = 0;

@@ -5,6 +5,7 @@
 #include "util/qtext.h"
 
 #include <QElapsedTimer>
+#include <QScopeGuard>
 
 #include <algorithm>
 #include <utility>
@@ -109,6 +110,7 @@ void Capture::restartJudging(bool announce)
     retire(std::exchange(job.engine, job.contract ? std::make_unique<ContractEngine>(job.contract) : nullptr));
     job.violations.clear();
     job.coverage = std::make_unique<Coverage>(job.contract);
+    job.coverages = std::make_shared<CoveragePool>(*job.coverage);
     job.dispatchedSeq = job.lastAppliedSeq = std::numeric_limits<qint64>::min();
     job.dispatchedIndex = 0;
     job.chunksSent = job.nextChunk = 0;
@@ -149,11 +151,12 @@ void Capture::dispatchChunks()
         const std::size_t chunk = job.chunksSent++;
         // Without a contract there is nothing to judge, but the coverage is still counted.
         m_judgePool.start([this, generation = job.generation, stop = job.stop, contract = job.contract, chunk,
-                              events = std::move(slice), hook = m_judgeHook,
-                              coverage = std::make_shared<Coverage>(job.coverage->fresh())]() mutable {
+                              events = std::move(slice), hook = m_judgeHook, coverages = job.coverages]() mutable {
             if (hook)
                 hook();
             std::vector<EventJudgement> judged(contract ? events.size() : 0);
+            Coverage* const coverage = coverages->borrow();
+            auto giveBack = qScopeGuard([&] { coverages->giveBack(coverage); });
             for (std::size_t i = 0; i < events.size(); ++i) {
                 if (stop->load(std::memory_order_relaxed))
                     return; // cancelled or replaced: nobody waits for it
@@ -162,32 +165,32 @@ void Capture::dispatchChunks()
                     continue;
                 try {
                     // Read once, with no DOM unless a check needs valijson (see judgeKeptEvent()).
-                    judgeKeptEvent(contract.get(), e, contract ? &judged[i] : nullptr, coverage.get());
+                    judgeKeptEvent(contract.get(), e, contract ? &judged[i] : nullptr, coverage);
                 } catch (...) {
                     if (contract)
                         judged[i] = EventJudgement {}; // an exception must not leave a worker
                 }
             }
+            coverages->giveBack(coverage); // before the chunk is handed on: see Job::coverages
+            giveBack.dismiss();
             QMetaObject::invokeMethod(
                 this,
-                [this, generation, chunk, events = std::move(events), judged = std::move(judged),
-                    coverage = std::move(coverage)]() mutable {
-                    onChunkJudged(generation, chunk, std::move(events), std::move(judged), std::move(coverage));
+                [this, generation, chunk, events = std::move(events), judged = std::move(judged)]() mutable {
+                    onChunkJudged(generation, chunk, std::move(events), std::move(judged));
                 },
                 Qt::QueuedConnection);
         });
     }
 }
 
-void Capture::onChunkJudged(std::uint64_t generation, std::size_t chunk, std::vector<EventPtr> events,
-    std::vector<EventJudgement> judged, std::shared_ptr<Coverage> coverage)
+void Capture::onChunkJudged(
+    std::uint64_t generation, std::size_t chunk, std::vector<EventPtr> events, std::vector<EventJudgement> judged)
 {
     if (!m_job || m_job->generation != generation)
         return;
     Chunk c;
     c.events = std::move(events);
     c.judged = std::move(judged);
-    c.coverage = std::move(coverage);
     m_job->ready.emplace(chunk, std::move(c));
     if (!m_judgeSlice.isActive())
         m_judgeSlice.start();
@@ -217,8 +220,6 @@ void Capture::judgeSlice()
             ++job.done;
         }
         if (c.applied == c.events.size()) {
-            if (c.coverage)
-                job.coverage->merge(*c.coverage);
             job.ready.erase(it);
             ++job.nextChunk;
             dispatchChunks();
@@ -276,6 +277,8 @@ void Capture::finishJob()
                 m_engine->forget(first);
         }
         m_store.addViolations(all);
+        if (job->coverages)
+            job->coverages->mergeInto(*job->coverage);
         newCoverage(std::move(job->coverage));
         resetRuns();
         Q_EMIT contractChanged();
@@ -314,6 +317,8 @@ void Capture::finishJob()
     if (m_engine)
         m_engine->setTrackRunChanges(true);
     m_readOnly = readOnly;
+    if (job->coverages)
+        job->coverages->mergeInto(*job->coverage);
     installData(*job->data, std::move(job->loaded), std::move(violations), std::move(job->coverage));
     if (journal) {
         journal->setContractOrigin(m_contractOrigin);

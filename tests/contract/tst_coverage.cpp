@@ -130,6 +130,24 @@ void TestCoverage::mergeEqualsOneCount()
     }
     a.merge(b);
     QCOMPARE(a.toJson().dump(), whole.toJson().dump());
+
+    // A pool's counts (two tasks at a time, each count reused by later tasks) add up to the same.
+    el::CoveragePool pool(whole);
+    el::Coverage pooled(c);
+    for (int task = 0; task < 6; ++task) {
+        el::Coverage* first = pool.borrow();
+        el::Coverage* second = pool.borrow();
+        QVERIFY(first != second);
+        for (int i = task * 10; i < task * 10 + 10; ++i) {
+            const Json props = {{"runtime_type", i % 3 ? "byok" : "x"}, {"id", "v" + std::to_string(i % 15)},
+                {"level", "l" + std::to_string(i % 25)}};
+            (i % 2 ? first : second)->add(i % 7 ? "e" : "f", props);
+        }
+        pool.giveBack(second);
+        pool.giveBack(first);
+    }
+    pool.mergeInto(pooled);
+    QCOMPARE(pooled.toJson().dump(), whole.toJson().dump());
 }
 
 namespace {
