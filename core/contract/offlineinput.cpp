@@ -45,6 +45,17 @@ bool addRequest(const HttpRequest& request, Endpoint endpoint, qint64 receivedMs
     return addDecoded(decodeIngest(request, endpoint), request, receivedMs, where, input, error);
 }
 
+/** The request an offline item stands for: a JSON POST to /batch/ when it has a "batch", else to /e/. */
+HttpRequest offlineRequest(bool batch)
+{
+    HttpRequest request;
+    request.method = "POST";
+    request.path = batch ? "/batch/" : "/e/";
+    request.headers = {{"Content-Type", "application/json"}};
+    request.peer = "offline";
+    return request;
+}
+
 /**
  * One event or request body (object or array) as a JSON value, decoded as the sink decodes a JSON body, from the
  * value itself (never written out and parsed again).
@@ -60,11 +71,7 @@ bool addItem(Json item, qint64 defaultReceivedMs, const std::string& where, Offl
         if (auto it = item.find("received_at"); it != item.end())
             receivedMs = parseIsoValue(*it).value_or(receivedMs);
     }
-    HttpRequest request;
-    request.method = "POST";
-    request.path = item.is_object() && item.contains("batch") ? "/batch/" : "/e/";
-    request.headers = {{"Content-Type", "application/json"}};
-    request.peer = "offline";
+    const HttpRequest request = offlineRequest(item.is_object() && item.contains("batch"));
     const Endpoint endpoint = classifyPath(request.path);
     std::string reason;
     if (!addDecoded(decodeDocument(std::move(item), request, endpoint), request, receivedMs, where, input, reason)) {
@@ -370,11 +377,7 @@ bool readOfflineLineQuickly(const std::string& name, std::size_t lineNo, std::st
     qint64 receivedMs = defaultReceivedMs;
     if (const FlatJson::Ref at = item.find("received_at"); at.present() && at.isString())
         receivedMs = parseIsoMs(at.string(), ZonelessAs::Utc).value_or(receivedMs);
-    HttpRequest request;
-    request.method = "POST";
-    request.path = item.find("batch").present() ? "/batch/" : "/e/";
-    request.headers = {{"Content-Type", "application/json"}};
-    request.peer = "offline";
+    const HttpRequest request = offlineRequest(item.find("batch").present());
     DecodeResult r;
     if (!decodeDocumentFlat(flat, request, classifyPath(request.path), DecodeLimits(), r, events))
         return false;
