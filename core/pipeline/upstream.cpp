@@ -1,18 +1,364 @@
 // SPDX-License-Identifier: MIT
 #include "upstream.h"
 
+#include "transport/httpparser.h"
 #include "util/text.h"
 
 #include <QElapsedTimer>
-#include <QNetworkAccessManager>
-#include <QNetworkReply>
-#include <QNetworkRequest>
 #include <QPointer>
+#include <QSslSocket>
+#include <QTcpSocket>
 #include <QThread>
+#include <QTimer>
 
 #include <algorithm>
+#include <deque>
+#include <memory>
+#include <vector>
 
 namespace el {
+
+namespace {
+
+/** Where the requests go: a connection serves one target; a new --upstream closes the old ones once idle. */
+struct Target
+{
+    QString host;
+    quint16 port = 0;
+    bool tls = false;
+    bool operator==(const Target& o) const { return port == o.port && tls == o.tls && host == o.host; }
+};
+
+bool isHopByHop(std::string_view name)
+{
+    static const char* const hop[] = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
+        "trailer", "transfer-encoding", "upgrade", "host", "content-length", "proxy-connection"};
+    return std::any_of(std::begin(hop), std::end(hop), [&](const char* h) { return asciiIEquals(name, h); });
+}
+
+/** A decoded path made fit for a request line again: bytes outside RFC 3986 pchar and '/' become %XX. */
+void appendEncodedPath(std::string& out, std::string_view path)
+{
+    static constexpr char kHex[] = "0123456789ABCDEF";
+    for (const char c : path) {
+        const auto u = static_cast<unsigned char>(c);
+        const bool plain = (u >= 'a' && u <= 'z') || (u >= 'A' && u <= 'Z') || (u >= '0' && u <= '9')
+            || std::string_view("-._~!$&'()*+,;=:@/").find(c) != std::string_view::npos;
+        if (plain) {
+            out += c;
+        } else {
+            out += '%';
+            out += kHex[u >> 4];
+            out += kHex[u & 15];
+        }
+    }
+}
+
+/** Why a request got no answer from the upstream; the client gets a 502, or a 504 after the timeout. */
+enum class Failure { Unreachable, TimedOut, BadAnswer };
+
+} // namespace
+
+/** One request on its way: its bytes, and who waits for the answer. */
+struct UpstreamJob
+{
+    Target target;
+    std::string bytes; ///< request line, headers and body, ready to write
+    bool head = false; ///< a HEAD request: its answer has no body
+    int timeoutMs = 10000;
+    QElapsedTimer timer; ///< since forward()
+    bool retried = false;
+    QPointer<UpstreamForwarder> back;
+    UpstreamForwarder::Done done;
+
+    /** Hands the answer to the forwarder's thread (nobody waits when the forwarder is gone). */
+    void answer(HttpResponse r, int status, const std::string& why)
+    {
+        if (!back)
+            return;
+        QMetaObject::invokeMethod(
+            back.data(),
+            [r = std::move(r), status, ms = timer.elapsed(), why, done = std::move(done)] { done(r, status, ms, why); },
+            Qt::QueuedConnection);
+    }
+    void fail(Failure failure, const std::string& reason)
+    {
+        const char* const prefix[]
+            = {"upstream unreachable: ", "upstream timed out: ", "bad answer from the upstream: "};
+        const std::string why = prefix[static_cast<int>(failure)] + reason;
+        answer(HttpResponse::error(failure == Failure::TimedOut ? 504 : 502, why), -1, why);
+    }
+};
+
+class UpstreamConnection;
+
+/** Lives in el-upstream: the queue of requests and the pool of connections that carry them. */
+class UpstreamClient final : public QObject
+{
+public:
+    UpstreamClient()
+        : m_sweep(this) // moves to el-upstream with its parent
+    {
+        m_sweep.setInterval(100);
+        connect(&m_sweep, &QTimer::timeout, this, &UpstreamClient::expireQueued);
+    }
+    void submit(std::unique_ptr<UpstreamJob> job, bool front = false);
+    /** \a connection is idle again (true) or gone (false, it deletes itself). */
+    void released(UpstreamConnection* connection, bool reusable);
+
+private:
+    void pump();
+    void expireQueued();
+
+    std::deque<std::unique_ptr<UpstreamJob>> m_queue;
+    std::vector<UpstreamConnection*> m_idle;
+    int m_connections = 0; ///< open or opening, idle or busy
+    bool m_pumping = false;
+    QTimer m_sweep; ///< runs while requests wait for a connection: a wait counts against their timeout
+};
+
+/** One keep-alive connection to the upstream, one request at a time. */
+class UpstreamConnection final : public QObject
+{
+public:
+    static constexpr int kIdleMs = 30 * 1000; ///< an unused connection is closed after this long
+    UpstreamConnection(UpstreamClient* client, const Target& target)
+        : QObject(client)
+        , m_client(client)
+        , m_target(target)
+        , m_timer(this)
+    {
+        if (target.tls)
+            m_socket = new QSslSocket(this);
+        else
+            m_socket = new QTcpSocket(this);
+        m_timer.setSingleShot(true);
+        connect(&m_timer, &QTimer::timeout, this, [this] {
+            fail(Failure::TimedOut, "no answer within " + std::to_string(m_job ? m_job->timeoutMs : 0) + " ms");
+        });
+        connect(m_socket, &QIODevice::readyRead, this, &UpstreamConnection::read);
+        connect(m_socket, &QAbstractSocket::disconnected, this, &UpstreamConnection::closed);
+        connect(m_socket, &QAbstractSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
+            if (e == QAbstractSocket::RemoteHostClosedError)
+                closed();
+            else
+                fail(Failure::Unreachable, m_socket->errorString().toStdString());
+        });
+        if (auto* ssl = qobject_cast<QSslSocket*>(m_socket)) {
+            connect(ssl, &QSslSocket::encrypted, this, &UpstreamConnection::ready);
+            ssl->connectToHostEncrypted(target.host, target.port);
+        } else {
+            connect(m_socket, &QAbstractSocket::connected, this, &UpstreamConnection::ready);
+            m_socket->connectToHost(target.host, target.port);
+        }
+    }
+
+    ~UpstreamConnection() override { m_socket->disconnect(this); }
+
+    const Target& target() const { return m_target; }
+
+    void start(std::unique_ptr<UpstreamJob> job)
+    {
+        m_job = std::move(job);
+        m_parser.begin(m_job->head);
+        m_timer.start(std::max(1, m_job->timeoutMs));
+        if (m_connected)
+            m_socket->write(m_job->bytes.data(), static_cast<qint64>(m_job->bytes.size()));
+    }
+
+    /** Closes an idle connection (e.g. the upstream changed). */
+    void retire() { drop(); }
+
+private:
+    void ready()
+    {
+        m_connected = true;
+        m_socket->setSocketOption(QAbstractSocket::LowDelayOption, 1);
+        if (m_job)
+            m_socket->write(m_job->bytes.data(), static_cast<qint64>(m_job->bytes.size()));
+    }
+
+    void drain()
+    {
+        char buffer[64 * 1024];
+        for (;;) {
+            const qint64 n = m_socket->read(buffer, sizeof buffer);
+            if (n <= 0)
+                break;
+            m_parser.append(std::string_view(buffer, static_cast<size_t>(n)));
+        }
+    }
+
+    void read()
+    {
+        drain();
+        if (!m_job) {
+            // Bytes nobody asked for: the connection is out of step with the upstream.
+            drop();
+            return;
+        }
+        m_timer.start(std::max(1, m_job->timeoutMs)); // a transfer timeout: it runs while nothing arrives
+        const HttpResponseParser::Status s = m_parser.next();
+        if (s == HttpResponseParser::Status::Response)
+            complete();
+        else if (s == HttpResponseParser::Status::Error)
+            fail(Failure::BadAnswer, m_parser.errorReason());
+    }
+
+    void closed()
+    {
+        drain();
+        if (!m_job) {
+            drop();
+            return;
+        }
+        // A keep-alive connection the upstream closed before this request's answer began: the upstream did not
+        // take the request, so it goes out once more on a fresh connection.
+        if (m_served > 0 && m_parser.received() == 0 && !m_job->retried) {
+            m_job->retried = true;
+            std::unique_ptr<UpstreamJob> job = std::move(m_job);
+            drop();
+            m_client->submit(std::move(job), true);
+            return;
+        }
+        if (m_parser.finish() == HttpResponseParser::Status::Response)
+            complete();
+        else
+            fail(m_parser.received() == 0 ? Failure::Unreachable : Failure::BadAnswer, m_parser.errorReason());
+    }
+
+    void complete()
+    {
+        m_timer.stop();
+        HttpResponse r;
+        r.status = m_parser.status();
+        r.contentType.clear(); // the upstream's Content-Type is among its headers
+        r.body = m_parser.takeBody();
+        for (const auto& [name, value] : m_parser.headers()) {
+            if (isHopByHop(name)
+                || (name.size() >= 15 && asciiIEquals(std::string_view(name).substr(0, 15), "access-control-")))
+                continue; // the sink's own CORS answer is added to every answer
+            r.headers.emplace_back(name, value);
+        }
+        const int status = r.status;
+        std::unique_ptr<UpstreamJob> job = std::move(m_job);
+        ++m_served;
+        job->answer(std::move(r), status, {});
+        if (m_parser.keepAlive() && m_parser.buffered() == 0 && m_socket->state() == QAbstractSocket::ConnectedState) {
+            m_timer.start(kIdleMs); // with no request then, the timeout closes the connection
+            m_client->released(this, true);
+        } else {
+            drop();
+        }
+    }
+
+    void fail(Failure failure, const std::string& reason)
+    {
+        std::unique_ptr<UpstreamJob> job = std::move(m_job);
+        drop();
+        if (job)
+            job->fail(failure, reason);
+    }
+
+    /** Closes this connection for good and tells the client, once. */
+    void drop()
+    {
+        if (m_dropped)
+            return;
+        m_dropped = true;
+        m_timer.stop();
+        m_socket->disconnect(this);
+        m_socket->abort();
+        m_client->released(this, false);
+        deleteLater();
+    }
+
+    UpstreamClient* m_client;
+    Target m_target;
+    QTcpSocket* m_socket = nullptr;
+    HttpResponseParser m_parser;
+    std::unique_ptr<UpstreamJob> m_job;
+    QTimer m_timer;
+    int m_served = 0;
+    bool m_connected = false;
+    bool m_dropped = false;
+};
+
+void UpstreamClient::submit(std::unique_ptr<UpstreamJob> job, bool front)
+{
+    if (job->target.tls && !QSslSocket::supportsSsl()) {
+        job->fail(
+            Failure::Unreachable, "TLS is not available (" + QSslSocket::sslLibraryVersionString().toStdString() + ")");
+        return;
+    }
+    if (front)
+        m_queue.push_front(std::move(job));
+    else
+        m_queue.push_back(std::move(job));
+    pump();
+}
+
+void UpstreamClient::released(UpstreamConnection* connection, bool reusable)
+{
+    if (reusable) {
+        m_idle.push_back(connection);
+    } else {
+        m_idle.erase(std::remove(m_idle.begin(), m_idle.end(), connection), m_idle.end());
+        --m_connections;
+    }
+    pump();
+}
+
+void UpstreamClient::pump()
+{
+    // Not again from within: a connection retired or started below may call released(), and this loop looks at
+    // the queue and the pool afresh on every turn anyway.
+    if (m_pumping)
+        return;
+    m_pumping = true;
+    while (!m_queue.empty()) {
+        std::unique_ptr<UpstreamJob>& job = m_queue.front();
+        // The most recently used idle connection first: it is the least likely to have been closed by the upstream.
+        UpstreamConnection* connection = nullptr;
+        while (!m_idle.empty() && !connection) {
+            UpstreamConnection* c = m_idle.back();
+            m_idle.pop_back();
+            if (c->target() == job->target)
+                connection = c;
+            else
+                c->retire(); // calls released(): m_connections drops, pump() finds the queue as it is
+        }
+        if (!connection) {
+            if (m_connections >= UpstreamForwarder::kMaxConnections)
+                break;
+            ++m_connections;
+            connection = new UpstreamConnection(this, job->target);
+        }
+        std::unique_ptr<UpstreamJob> taken = std::move(job);
+        m_queue.pop_front();
+        connection->start(std::move(taken));
+    }
+    m_pumping = false;
+    if (m_queue.empty())
+        m_sweep.stop();
+    else if (!m_sweep.isActive())
+        m_sweep.start();
+}
+
+void UpstreamClient::expireQueued()
+{
+    for (auto it = m_queue.begin(); it != m_queue.end();) {
+        if ((*it)->timer.elapsed() >= (*it)->timeoutMs) {
+            (*it)->fail(Failure::TimedOut,
+                "no connection to the upstream free within " + std::to_string((*it)->timeoutMs) + " ms");
+            it = m_queue.erase(it);
+        } else {
+            ++it;
+        }
+    }
+    if (m_queue.empty())
+        m_sweep.stop();
+}
 
 UpstreamForwarder::UpstreamForwarder(QObject* parent)
     : QObject(parent)
@@ -22,9 +368,9 @@ UpstreamForwarder::~UpstreamForwarder()
 {
     if (!m_thread)
         return;
-    // The context (and with it the manager and its replies) is deleted in its own thread, which then ends.
+    // The client (and with it its connections) is deleted in its own thread, which then ends.
     QMetaObject::invokeMethod(
-        m_context, [context = m_context] { delete context; }, Qt::QueuedConnection);
+        m_client, [client = m_client] { delete client; }, Qt::QueuedConnection);
     m_thread->quit();
     m_thread->wait();
     delete m_thread;
@@ -36,100 +382,75 @@ void UpstreamForwarder::setConfig(const UpstreamConfig& config)
     if (isEnabled() && !m_thread) {
         m_thread = new QThread;
         m_thread->setObjectName(QStringLiteral("el-upstream"));
-        m_context = new QObject;
-        m_nam = new QNetworkAccessManager(m_context);
-        m_nam->setRedirectPolicy(QNetworkRequest::ManualRedirectPolicy);
-        m_context->moveToThread(m_thread);
+        m_client = new UpstreamClient;
+        m_client->moveToThread(m_thread);
         m_thread->start();
     }
 }
 
-namespace {
-
-bool isHopByHop(const std::string& name)
-{
-    static const char* const hop[] = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
-        "trailer", "transfer-encoding", "upgrade", "host", "content-length", "proxy-connection"};
-    const std::string lower = asciiLower(name);
-    return std::any_of(std::begin(hop), std::end(hop), [&](const char* h) { return lower == h; });
-}
-
-} // namespace
-
 void UpstreamForwarder::forward(const HttpRequest& request, Done done)
 {
+    auto job = std::make_unique<UpstreamJob>();
+    job->timer.start();
+    job->timeoutMs = m_config.timeoutMs;
+    job->back = this;
+    job->done = std::move(done);
+    job->head = request.method == "HEAD";
+    const QUrl& url = m_config.url;
+    job->target.tls = url.scheme() == QLatin1String("https");
+    job->target.host = url.host();
+    const int defaultPort = job->target.tls ? 443 : 80;
+    job->target.port = static_cast<quint16>(url.port(defaultPort));
+
     // The target is always the configured upstream plus the request's own path and query: the
     // Host header and absolute request targets are never used, so this cannot become an open proxy.
-    QUrl target = m_config.url;
-    QString basePath = target.path();
-    if (basePath.endsWith(u'/'))
-        basePath.chop(1);
-    target.setPath(basePath + QString::fromStdString(request.path));
-    target.setQuery(request.query.empty() ? QString() : QString::fromStdString(request.query), QUrl::StrictMode);
-    QNetworkRequest out(target);
-    out.setTransferTimeout(m_config.timeoutMs);
-    out.setAttribute(QNetworkRequest::RedirectPolicyAttribute, QNetworkRequest::ManualRedirectPolicy);
-    // Qt would otherwise add and transparently strip its own Accept-Encoding.
-    out.setAttribute(QNetworkRequest::Http2AllowedAttribute, false);
+    std::string& out = job->bytes;
+    out.reserve(request.body.size() + 512 + request.headers.size() * 64);
+    out += request.method;
+    out += ' ';
+    std::string basePath = url.path(QUrl::FullyEncoded).toStdString();
+    if (!basePath.empty() && basePath.back() == '/')
+        basePath.pop_back();
+    out += basePath;
+    appendEncodedPath(out, request.path);
+    if (!request.query.empty()) {
+        out += '?';
+        out += request.query;
+    }
+    out += " HTTP/1.1\r\nHost: ";
+    const std::string host = url.host(QUrl::FullyEncoded).toStdString();
+    out += host.find(':') != std::string::npos ? '[' + host + ']' : host;
+    if (url.port() != -1 && url.port() != defaultPort)
+        out += ':' + std::to_string(url.port());
+    out += "\r\n";
     std::string forwardedFor;
     for (const auto& [name, value] : request.headers) {
         if (isHopByHop(name))
+            continue;
+        // The sink records and shows the upstream's answer: it asks for it uncompressed.
+        if (asciiIEquals(name, "accept-encoding"))
             continue;
         if (asciiIEquals(name, "x-forwarded-for")) {
             forwardedFor = value;
             continue;
         }
-        out.setRawHeader(QByteArray::fromStdString(name), QByteArray::fromStdString(value));
+        out += name;
+        out += ": ";
+        out += value;
+        out += "\r\n";
     }
     const std::string peerHost = request.peer.substr(0, request.peer.rfind(':'));
-    out.setRawHeader(
-        "X-Forwarded-For", QByteArray::fromStdString(forwardedFor.empty() ? peerHost : forwardedFor + ", " + peerHost));
-    QElapsedTimer timer;
-    timer.start();
-    // On el-upstream: send, and build the answer there; only done() comes back to this thread.
+    out += "X-Forwarded-For: ";
+    out += forwardedFor.empty() ? peerHost : forwardedFor + ", " + peerHost;
+    out += "\r\n";
+    if (!request.body.empty() || (request.method != "GET" && request.method != "HEAD"))
+        out += "Content-Length: " + std::to_string(request.body.size()) + "\r\n";
+    out += "\r\n";
+    out += request.body;
+
+    // On el-upstream: queue, send and read the answer there; only done() comes back to this thread.
     QMetaObject::invokeMethod(
-        m_context,
-        [nam = m_nam, out = std::move(out), method = QByteArray::fromStdString(request.method),
-            body = QByteArray::fromStdString(request.body), timer, back = QPointer<UpstreamForwarder>(this),
-            done = std::move(done)]() mutable {
-            QNetworkReply* reply = nam->sendCustomRequest(out, method, body);
-            QObject::connect(reply, &QNetworkReply::finished, reply,
-                [reply, timer, back = std::move(back), done = std::move(done)]() mutable {
-                    const qint64 ms = timer.elapsed();
-                    reply->deleteLater();
-                    HttpResponse r;
-                    int status = -1;
-                    std::string why;
-                    const QVariant statusAttr = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute);
-                    if (!statusAttr.isValid()) {
-                        const bool timedOut = reply->error() == QNetworkReply::OperationCanceledError
-                            || reply->error() == QNetworkReply::TimeoutError;
-                        why = (timedOut ? std::string("upstream timed out: ") : std::string("upstream unreachable: "))
-                            + reply->errorString().toStdString();
-                        r = HttpResponse::error(timedOut ? 504 : 502, why);
-                    } else {
-                        status = statusAttr.toInt();
-                        r.status = status;
-                        r.contentType.clear();
-                        r.body = reply->readAll().toStdString();
-                        for (const auto& [name, value] : reply->rawHeaderPairs()) {
-                            if (isHopByHop(name.toStdString())
-                                || name.compare("content-encoding", Qt::CaseInsensitive) == 0
-                                || name.startsWith("Access-Control-") || name.startsWith("access-control-"))
-                                continue;
-                            r.headers.emplace_back(name.toStdString(), value.toStdString());
-                        }
-                    }
-                    if (!back)
-                        return; // the forwarder is gone: nobody waits for this answer
-                    QMetaObject::invokeMethod(
-                        back.data(),
-                        [r = std::move(r), status, ms, why = std::move(why), done = std::move(done)] {
-                            done(r, status, ms, why);
-                        },
-                        Qt::QueuedConnection);
-                });
-        },
+        m_client, [client = m_client, job = std::move(job)]() mutable { client->submit(std::move(job)); },
         Qt::QueuedConnection);
 }
 

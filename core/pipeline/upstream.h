@@ -9,10 +9,11 @@
 #include <functional>
 #include <string>
 
-class QNetworkAccessManager;
 class QThread;
 
 namespace el {
+
+class UpstreamClient;
 
 /** Pass-through settings: every PostHog request is also sent to this one upstream, verbatim. */
 struct UpstreamConfig
@@ -29,15 +30,19 @@ struct UpstreamConfig
  * absolute request targets are never used, so the sink cannot become an open proxy. Redirects are
  * never followed. Knows nothing of sessions: the caller keeps the answer (Capture::recordUpstream()).
  *
- * The requests go out from a thread of their own ("el-upstream", which owns the QNetworkAccessManager and
- * its keep-alive connections to the upstream, up to six at a time): the caller's thread, which also parses
- * HTTP and commits every request, only builds the request and later runs \a done.
+ * The requests go out from a thread of their own ("el-upstream"), on our own HTTP/1.1 client: a pool of
+ * keep-alive connections to the upstream (TLS for https), up to kMaxConnections at a time, each carrying one
+ * request at a time; answers are read by HttpResponseParser. A request that finds a reused connection closed
+ * before any byte of the answer arrived is sent once more on a new one. The caller's thread, which also parses
+ * HTTP and commits every request, only writes the request's bytes and later runs \a done.
  */
 class UpstreamForwarder final : public QObject
 {
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(UpstreamForwarder)
 public:
+    static constexpr int kMaxConnections = 32; ///< to the upstream at once; more requests wait for one
+
     explicit UpstreamForwarder(QObject* parent = nullptr);
     ~UpstreamForwarder() override;
 
@@ -53,16 +58,15 @@ public:
     using Done
         = std::function<void(const HttpResponse& response, int status, qint64 latencyMs, const std::string& error)>;
     /**
-     * Sends \a request verbatim (minus hop-by-hop headers, plus X-Forwarded-For); \a done runs on this object's
-     * thread (never when this object is destroyed first).
+     * Sends \a request verbatim (minus hop-by-hop headers and Accept-Encoding, plus X-Forwarded-For); \a done runs
+     * on this object's thread (never when this object is destroyed first).
      */
     void forward(const HttpRequest& request, Done done);
 
 private:
     UpstreamConfig m_config;
     QThread* m_thread = nullptr; ///< runs the requests; started with the first upstream
-    QObject* m_context = nullptr; ///< lives in m_thread: owns the QNetworkAccessManager
-    QNetworkAccessManager* m_nam = nullptr; ///< lives in m_thread, used only there
+    UpstreamClient* m_client = nullptr; ///< lives in m_thread, used only there
 };
 
 } // namespace el

@@ -88,14 +88,15 @@ HttpRequestParser::Status HttpRequestParser::next()
             return Status::Error;
         m_buffer.erase(0, end + 4);
         m_inBody = true;
-        m_chunkPos = 0;
+        m_chunks.reset();
         m_continuePending = m_expectContinue && (m_contentLength > 0 || m_chunked) && m_buffer.empty();
     }
     if (m_chunked) {
-        const int r = parseChunks();
-        if (r < 0)
-            return Status::Error;
-        if (r == 0)
+        const ChunkedDecoder::Result r
+            = m_chunks.decode(m_buffer, m_request.body, m_limits.maxBodyBytes, m_limits.maxHeaderBytes);
+        if (r == ChunkedDecoder::Result::Error)
+            return fail(m_chunks.errorStatus(), m_chunks.errorReason());
+        if (r == ChunkedDecoder::Result::NeedMore)
             return Status::NeedMore;
     } else {
         if (static_cast<qint64>(m_buffer.size()) < m_contentLength)
@@ -219,34 +220,37 @@ bool HttpRequestParser::parseHead(std::string_view head)
     return true;
 }
 
-int HttpRequestParser::parseChunks()
+ChunkedDecoder::Result ChunkedDecoder::fail(int status, std::string reason)
 {
-    // m_chunkPos: first unconsumed byte; consumed bytes are erased once per call (not per chunk).
-    auto compact = [this] {
-        m_buffer.erase(0, m_chunkPos);
-        m_chunkPos = 0;
+    m_errorStatus = status;
+    m_errorReason = std::move(reason);
+    return Result::Error;
+}
+
+ChunkedDecoder::Result ChunkedDecoder::decode(std::string& buffer, std::string& body, qint64 maxBody, qint64 maxTrailer)
+{
+    // m_pos: first unconsumed byte; consumed bytes are erased once per call (not per chunk).
+    auto compact = [&] {
+        buffer.erase(0, m_pos);
+        m_pos = 0;
+        return Result::NeedMore;
     };
     for (;;) {
-        const size_t lineEnd = m_buffer.find("\r\n", m_chunkPos);
+        const size_t lineEnd = buffer.find("\r\n", m_pos);
         if (lineEnd == std::string::npos) {
-            if (m_buffer.size() - m_chunkPos > kMaxChunkLine) {
-                fail(400, "malformed chunk size line");
-                return -1;
-            }
-            compact();
-            return 0;
+            if (buffer.size() - m_pos > kMaxChunkLine)
+                return fail(400, "malformed chunk size line");
+            return compact();
         }
-        std::string_view sizeLine = std::string_view(m_buffer).substr(m_chunkPos, lineEnd - m_chunkPos);
+        std::string_view sizeLine = std::string_view(buffer).substr(m_pos, lineEnd - m_pos);
         const size_t semi = sizeLine.find(';');
         if (semi != std::string_view::npos)
             sizeLine = sizeLine.substr(0, semi);
         while (!sizeLine.empty() && (sizeLine.back() == ' ' || sizeLine.back() == '\t'))
             sizeLine.remove_suffix(1);
-        if (sizeLine.empty() || sizeLine.size() > 16 || lineEnd - m_chunkPos > kMaxChunkLine
-            || !std::all_of(sizeLine.begin(), sizeLine.end(), [](char c) { return hexDigitValue(c) >= 0; })) {
-            fail(400, "malformed chunk size");
-            return -1;
-        }
+        if (sizeLine.empty() || sizeLine.size() > 16 || lineEnd - m_pos > kMaxChunkLine
+            || !std::all_of(sizeLine.begin(), sizeLine.end(), [](char c) { return hexDigitValue(c) >= 0; }))
+            return fail(400, "malformed chunk size");
         unsigned long long size = 0;
         for (const char c : sizeLine)
             size = size * 16 + static_cast<unsigned>(hexDigitValue(c));
@@ -254,42 +258,219 @@ int HttpRequestParser::parseChunks()
             // Last chunk, then optional trailer fields, then an empty line.
             const size_t afterLine = lineEnd + 2;
             size_t end = std::string::npos;
-            if (m_buffer.compare(afterLine, 2, "\r\n") == 0) {
+            if (buffer.compare(afterLine, 2, "\r\n") == 0) {
                 end = afterLine + 2;
             } else {
-                const size_t trailerEnd = m_buffer.find("\r\n\r\n", afterLine);
+                const size_t trailerEnd = buffer.find("\r\n\r\n", afterLine);
                 if (trailerEnd != std::string::npos)
                     end = trailerEnd + 4;
             }
             if (end == std::string::npos) {
-                if (static_cast<qint64>(m_buffer.size() - afterLine) > m_limits.maxHeaderBytes) {
-                    fail(431, "chunked trailer exceeds " + std::to_string(m_limits.maxHeaderBytes) + " bytes");
-                    return -1;
-                }
-                compact();
-                return 0;
+                if (static_cast<qint64>(buffer.size() - afterLine) > maxTrailer)
+                    return fail(431, "chunked trailer exceeds " + std::to_string(maxTrailer) + " bytes");
+                return compact();
             }
-            m_buffer.erase(0, end);
-            m_chunkPos = 0;
-            return 1;
+            buffer.erase(0, end);
+            m_pos = 0;
+            return Result::Done;
         }
-        if (size > static_cast<unsigned long long>(m_limits.maxBodyBytes)
-            || static_cast<qint64>(m_request.body.size() + size) > m_limits.maxBodyBytes) {
-            fail(413, "chunked request body exceeds the limit of " + std::to_string(m_limits.maxBodyBytes) + " bytes");
-            return -1;
-        }
+        if (size > static_cast<unsigned long long>(maxBody) || static_cast<qint64>(body.size() + size) > maxBody)
+            return fail(413, "chunked body exceeds the limit of " + std::to_string(maxBody) + " bytes");
         const size_t dataStart = lineEnd + 2;
-        if (m_buffer.size() < dataStart + size + 2) {
-            compact();
-            return 0;
-        }
-        if (m_buffer.compare(dataStart + size, 2, "\r\n") != 0) {
-            fail(400, "chunk data not followed by CRLF");
-            return -1;
-        }
-        m_request.body.append(m_buffer, dataStart, size);
-        m_chunkPos = dataStart + size + 2;
+        if (buffer.size() < dataStart + size + 2)
+            return compact();
+        if (buffer.compare(dataStart + size, 2, "\r\n") != 0)
+            return fail(400, "chunk data not followed by CRLF");
+        body.append(buffer, dataStart, size);
+        m_pos = dataStart + size + 2;
     }
+}
+
+// --- HttpResponseParser ---------------------------------------------------------------------------------------
+
+void HttpResponseParser::begin(bool headRequest)
+{
+    m_head = headRequest;
+    m_phase = Phase::Head;
+    m_status = 0;
+    m_headers.clear();
+    m_body.clear();
+    m_length = 0;
+    m_chunks.reset();
+    m_keepAlive = true;
+    m_errorReason.clear();
+    m_received = m_buffer.size();
+}
+
+HttpResponseParser::Status HttpResponseParser::fail(std::string reason)
+{
+    m_phase = Phase::Failed;
+    m_keepAlive = false;
+    m_errorReason = std::move(reason);
+    return Status::Error;
+}
+
+HttpResponseParser::Status HttpResponseParser::next()
+{
+    for (;;) {
+        switch (m_phase) {
+        case Phase::Failed:
+            return Status::Error;
+        case Phase::Done:
+            return Status::Response;
+        case Phase::Head: {
+            const size_t end = m_buffer.find("\r\n\r\n");
+            if (end == std::string::npos) {
+                if (static_cast<qint64>(m_buffer.size()) > m_maxHead)
+                    return fail("status line and headers exceed " + std::to_string(m_maxHead) + " bytes");
+                const size_t prefix = std::min<size_t>(m_buffer.size(), 5);
+                if (std::string_view(m_buffer).substr(0, prefix) != std::string_view("HTTP/").substr(0, prefix))
+                    return fail("not an HTTP/1.x answer");
+                return Status::NeedMore;
+            }
+            if (static_cast<qint64>(end) > m_maxHead)
+                return fail("status line and headers exceed " + std::to_string(m_maxHead) + " bytes");
+            if (!parseHead(std::string_view(m_buffer).substr(0, end)))
+                return Status::Error;
+            m_buffer.erase(0, end + 4);
+            if (m_status >= 100 && m_status < 200) {
+                if (m_status == 101)
+                    return fail("switched protocols (101)");
+                m_headers.clear(); // an interim answer (100 Continue, 103 Early Hints): the real one follows
+                continue;
+            }
+            break;
+        }
+        case Phase::Length: {
+            const auto need = static_cast<size_t>(m_length);
+            if (m_buffer.size() < need)
+                return Status::NeedMore;
+            m_body.assign(m_buffer, 0, need);
+            m_buffer.erase(0, need);
+            m_phase = Phase::Done;
+            return Status::Response;
+        }
+        case Phase::Chunked: {
+            const ChunkedDecoder::Result r = m_chunks.decode(m_buffer, m_body, m_maxBody, m_maxHead);
+            if (r == ChunkedDecoder::Result::Error)
+                return fail("chunked body: " + m_chunks.errorReason());
+            if (r == ChunkedDecoder::Result::NeedMore)
+                return Status::NeedMore;
+            m_phase = Phase::Done;
+            return Status::Response;
+        }
+        case Phase::UntilClose:
+            if (static_cast<qint64>(m_body.size() + m_buffer.size()) > m_maxBody)
+                return fail("answer exceeds " + std::to_string(m_maxBody) + " bytes");
+            m_body += m_buffer;
+            m_buffer.clear();
+            return Status::NeedMore;
+        }
+    }
+}
+
+HttpResponseParser::Status HttpResponseParser::finish()
+{
+    if (m_phase == Phase::UntilClose) {
+        m_body += m_buffer;
+        m_buffer.clear();
+        m_phase = Phase::Done;
+        return Status::Response;
+    }
+    if (m_phase == Phase::Done)
+        return Status::Response;
+    if (m_phase == Phase::Failed)
+        return Status::Error;
+    return fail(
+        m_received == 0 ? "connection closed before any answer" : "connection closed in the middle of the answer");
+}
+
+bool HttpResponseParser::parseHead(std::string_view head)
+{
+    const size_t lineEnd = std::min(head.find("\r\n"), head.size());
+    const std::string_view line = head.substr(0, lineEnd);
+    // HTTP/1.x SP 3DIGIT [SP reason]
+    const bool http11 = line.substr(0, 9) == "HTTP/1.1 ";
+    if ((!http11 && line.substr(0, 9) != "HTTP/1.0 ") || line.size() < 12
+        || !std::all_of(line.begin() + 9, line.begin() + 12, [](char c) { return c >= '0' && c <= '9'; })
+        || (line.size() > 12 && line[12] != ' ')) {
+        fail("malformed status line: " + std::string(line.substr(0, 80)));
+        return false;
+    }
+    m_status = (line[9] - '0') * 100 + (line[10] - '0') * 10 + (line[11] - '0');
+    if (m_status < 100) {
+        fail("invalid status code: " + std::string(line.substr(9, 3)));
+        return false;
+    }
+    m_keepAlive = http11;
+    bool haveLength = false;
+    bool chunked = false;
+    size_t pos = lineEnd + 2;
+    while (pos < head.size()) {
+        size_t e = head.find("\r\n", pos);
+        if (e == std::string_view::npos)
+            e = head.size();
+        const std::string_view h = head.substr(pos, e - pos);
+        pos = e + 2;
+        const size_t colon = h.find(':');
+        if (colon == std::string_view::npos || colon == 0
+            || !std::all_of(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(colon),
+                [](char c) { return isTchar(static_cast<unsigned char>(c)); })) {
+            fail("malformed header line");
+            return false;
+        }
+        std::string name(h.substr(0, colon));
+        std::string value(trim(h.substr(colon + 1), kBlanks));
+        if (std::any_of(value.begin(), value.end(), [](char c) { return c == '\0' || c == '\r' || c == '\n'; })) {
+            fail("NUL, CR or LF in a header value");
+            return false;
+        }
+        if (asciiIEquals(name, "content-length")) {
+            const bool digits = !value.empty() && value.size() <= 18
+                && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+            const long long n = digits ? std::stoll(value) : -1;
+            if (!digits || (haveLength && n != m_length)) {
+                fail("invalid Content-Length");
+                return false;
+            }
+            haveLength = true;
+            m_length = n;
+        } else if (asciiIEquals(name, "transfer-encoding")) {
+            const std::string l = asciiLower(value);
+            if (l.size() < 7 || l.compare(l.size() - 7, 7, "chunked") != 0) {
+                fail("unsupported Transfer-Encoding: " + value);
+                return false;
+            }
+            chunked = true;
+        } else if (asciiIEquals(name, "connection")) {
+            const std::string l = asciiLower(value);
+            if (l.find("close") != std::string::npos)
+                m_keepAlive = false;
+            else if (l.find("keep-alive") != std::string::npos)
+                m_keepAlive = true;
+        }
+        m_headers.emplace_back(std::move(name), std::move(value));
+    }
+    if (m_status < 200) {
+        m_phase = Phase::Head;
+        return true;
+    }
+    if (m_head || m_status == 204 || m_status == 304) {
+        m_phase = Phase::Done;
+    } else if (chunked) {
+        m_phase = Phase::Chunked; // wins over a Content-Length (RFC 9112 §6.3), which a proxy must not trust then
+        m_keepAlive = m_keepAlive && !haveLength;
+    } else if (haveLength) {
+        if (m_length > m_maxBody) {
+            fail("answer of " + std::to_string(m_length) + " bytes exceeds " + std::to_string(m_maxBody) + " bytes");
+            return false;
+        }
+        m_phase = Phase::Length;
+    } else {
+        m_phase = Phase::UntilClose;
+        m_keepAlive = false;
+    }
+    return true;
 }
 
 } // namespace el

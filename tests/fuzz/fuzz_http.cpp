@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// libFuzzer target: the HTTP/1.1 request parser (framing, chunked, limits), fed in arbitrary pieces.
+// libFuzzer target: the HTTP/1.1 request parser (framing, chunked, limits), fed in arbitrary pieces; then the same
+// bytes as answers to the response parser of the pass-through's client.
 #include "transport/httpparser.h"
 
 #include <cstdint>
@@ -48,5 +49,37 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size)
             (void)parser.takeContinue();
         }
     }
+    // The same bytes as what an upstream answered, in the same pieces, one answer after another.
+    const qint64 maxBody = (data[0] & 1) ? 1024 : 64 * 1024 * 1024;
+    el::HttpResponseParser response(maxBody, (data[0] & 1) ? 512 : 64 * 1024);
+    response.begin((data[0] & 2) != 0);
+    p = reinterpret_cast<const char*>(data + 1);
+    left = size - 1;
+    auto check = [&](el::HttpResponseParser::Status st) {
+        if (st == el::HttpResponseParser::Status::Error && response.errorReason().empty())
+            __builtin_trap();
+        if (st == el::HttpResponseParser::Status::Response
+            && (response.status() < 200 || response.status() > 999
+                || static_cast<qint64>(response.takeBody().size()) > maxBody))
+            __builtin_trap(); // interim 1xx answers are never handed out
+    };
+    el::HttpResponseParser::Status st = el::HttpResponseParser::Status::NeedMore;
+    while (left > 0 && st != el::HttpResponseParser::Status::Error) {
+        const size_t n = std::min(piece, left);
+        response.append(std::string_view(p, n));
+        p += n;
+        left -= n;
+        for (int guard = 0; guard < 100000; ++guard) {
+            st = response.next();
+            check(st);
+            if (st != el::HttpResponseParser::Status::Response || response.buffered() == 0)
+                break;
+            response.begin(false);
+        }
+        if (st == el::HttpResponseParser::Status::Response)
+            response.begin(false);
+    }
+    if (st != el::HttpResponseParser::Status::Error)
+        check(response.finish());
     return 0;
 }

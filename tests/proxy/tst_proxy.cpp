@@ -4,6 +4,7 @@
 #include "localsink.h"
 #include "pipeline/capture.h"
 #include "pipeline/ingestserver.h"
+#include "pipeline/upstream.h"
 #include "wire/decode.h"
 
 #include <QElapsedTimer>
@@ -15,6 +16,9 @@
 #include <QTest>
 
 #include <nlohmann/json.hpp>
+
+#include <memory>
+#include <set>
 
 using namespace el;
 
@@ -43,7 +47,8 @@ struct Answer
 Answer answerOf(QNetworkReply* reply)
 {
     QSignalSpy done(reply, &QNetworkReply::finished);
-    done.wait(20000);
+    if (!reply->isFinished())
+        done.wait(20000);
     Answer a;
     a.status = reply->attribute(QNetworkRequest::HttpStatusCodeAttribute).toInt();
     a.body = reply->readAll();
@@ -83,12 +88,14 @@ class TestProxy : public QObject
     quint16 m_upstreamPort = 0;
 
     /** What the upstream answers from now on: status, body and headers, or no answer at all (hang). */
-    void setReply(int status, const Json& body, const Headers& headers = {}, bool hang = false)
+    void setReply(int status, const Json& body, const Headers& headers = {}, bool hang = false, Json more = {})
     {
         Json h = Json::array({{"Content-Type", "application/json"}});
         for (const auto& [n, v] : headers)
             h.push_back({n, v});
-        const Json control {{"status", status}, {"body", body.dump()}, {"headers", h}, {"hang", hang}};
+        Json control {{"status", status}, {"body", body.dump()}, {"headers", h}, {"hang", hang}};
+        if (more.is_object())
+            control.update(more);
         const Answer a = post(m_upstreamPort, QStringLiteral("/__upstream/reply"),
             QByteArray::fromStdString(control.dump()), {{"Content-Type", "application/json"}});
         QVERIFY2(a.status == 200, a.body.constData());
@@ -111,6 +118,7 @@ class TestProxy : public QObject
             for (const Json& h : j["headers"])
                 r.headers.emplace_back(h[0].get<std::string>(), h[1].get<std::string>());
             r.body = QByteArray::fromBase64(QByteArray::fromStdString(j["body_b64"].get<std::string>())).toStdString();
+            r.peer = std::to_string(j.value("peer_port", 0)); // the port of the sink's connection to the upstream
             out.push_back(std::move(r));
         }
         return out;
@@ -258,6 +266,115 @@ private Q_SLOTS:
         const std::vector<HttpRequest> upstreamSaw = seen();
         QCOMPARE(upstreamSaw.size(), std::size_t(1));
         QVERIFY(upstreamSaw.front().header("Host") != "evil.example:80");
+    }
+
+    void keepAliveConnectionsAreReused()
+    {
+        constexpr int kRequests = 20;
+        for (int i = 0; i < kRequests; ++i) {
+            const Answer a
+                = post(m_sink.port(), QStringLiteral("/e/"), R"({"event":"x","properties":{"distinct_id":"d"}})",
+                    {{"Content-Type", "application/json"}, {"Accept-Encoding", "gzip, br"}});
+            QCOMPARE(a.status, 200);
+        }
+        const std::vector<HttpRequest> upstreamSaw = seen();
+        QCOMPARE(upstreamSaw.size(), std::size_t(kRequests));
+        std::set<std::string> ports;
+        for (const HttpRequest& r : upstreamSaw) {
+            ports.insert(r.peer);
+            // The sink records the answer and shows it: it asks the upstream for it uncompressed.
+            QCOMPARE(r.header("Accept-Encoding"), std::string());
+        }
+        QCOMPARE(ports.size(), std::size_t(1)); // one after the other: one connection carried them all
+    }
+
+    void closedKeepAliveIsRetriedOnce()
+    {
+        // The upstream closes every connection right after its answer, without saying so: the next request finds
+        // the pooled connection closed (or sees it close under its feet) and must still be delivered exactly once.
+        setReply(200, Json {{"status", "Ok"}}, {}, false, Json {{"close", true}});
+        constexpr int kRequests = 30;
+        for (int i = 0; i < kRequests; ++i) {
+            const Answer a = post(m_sink.port(), QStringLiteral("/e/"),
+                QByteArray::fromStdString(
+                    R"({"event":"x","properties":{"distinct_id":"d","n":)" + std::to_string(i) + "}}"),
+                {{"Content-Type", "application/json"}});
+            QCOMPARE(a.status, 200);
+        }
+        const std::vector<HttpRequest> upstreamSaw = seen();
+        QCOMPARE(upstreamSaw.size(), std::size_t(kRequests));
+        for (int i = 0; i < kRequests; ++i)
+            QVERIFY(upstreamSaw[std::size_t(i)].body.find("\"n\":" + std::to_string(i) + "}") != std::string::npos);
+    }
+
+    void chunkedAnswerIsRelayed()
+    {
+        const Json body {{"flags", {{"a-long-flag-name", {{"enabled", true}, {"variant", "control"}}}}}};
+        setReply(201, body, {{"X-Upstream", "chunked"}}, false, Json {{"chunked", true}});
+        const Answer a = post(m_sink.port(), QStringLiteral("/flags/?v=2"), R"({"token":"t","distinct_id":"d"})",
+            {{"Content-Type", "application/json"}});
+        QCOMPARE(a.status, 201);
+        QCOMPARE(a.body, QByteArray::fromStdString(body.dump()));
+        QCOMPARE(a.header("X-Upstream"), QByteArray("chunked"));
+        QCOMPARE(a.header("Transfer-Encoding"), QByteArray()); // the sink answers with a Content-Length of its own
+        QCOMPARE(a.header("X-Trailer"), QByteArray());
+    }
+
+    void badAnswerIs502_data()
+    {
+        QTest::addColumn<QString>("raw");
+        QTest::addColumn<QString>("why");
+        QTest::addRow("not HTTP") << QStringLiteral("SSH-2.0-OpenSSH_9.2\r\n\r\n")
+                                  << QStringLiteral("bad answer from the upstream: malformed status line");
+        QTest::addRow("cut short") << QStringLiteral("HTTP/1.1 200 OK\r\nContent-Length: 50\r\n\r\nshort")
+                                   << QStringLiteral("connection closed in the middle of the answer");
+        QTest::addRow("bad length") << QStringLiteral("HTTP/1.1 200 OK\r\nContent-Length: 1x\r\n\r\n")
+                                    << QStringLiteral("invalid Content-Length");
+        QTest::addRow("nothing") << QString() << QStringLiteral("connection closed before any answer");
+    }
+    void badAnswerIs502()
+    {
+        QFETCH(QString, raw);
+        QFETCH(QString, why);
+        setReply(200, Json::object(), {}, false, Json {{"raw", raw.toStdString()}});
+        const Answer a = post(m_sink.port(), QStringLiteral("/e/"), R"({"event":"x","properties":{"distinct_id":"d"}})",
+            {{"Content-Type", "application/json"}});
+        QCOMPARE(a.status, 502);
+        QVERIFY2(a.body.contains(why.toUtf8()), a.body.constData());
+        // Still captured, with why the upstream failed.
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(1));
+        const EventStore::Upstream* info
+            = m_sink.capture()->store()->upstream(m_sink.capture()->store()->events().front()->requestId);
+        QVERIFY(info);
+        QCOMPARE(info->status, -1);
+        QVERIFY2(QString::fromStdString(info->error).contains(why), info->error.c_str());
+    }
+
+    void manyRequestsAtOnce()
+    {
+        // More requests in flight than the pool has connections (UpstreamForwarder::kMaxConnections): the rest wait
+        // for a free connection, and every one is answered by the upstream and captured once.
+        constexpr int kClients = 10;
+        constexpr int kPerClient = 6; // QNetworkAccessManager's own limit per host
+        std::vector<std::unique_ptr<QNetworkAccessManager>> clients;
+        std::vector<QNetworkReply*> replies;
+        for (int c = 0; c < kClients; ++c) {
+            clients.push_back(std::make_unique<QNetworkAccessManager>());
+            for (int i = 0; i < kPerClient; ++i) {
+                QNetworkRequest req = requestTo(m_sink.port(), QStringLiteral("/e/"));
+                req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
+                replies.push_back(clients.back()->post(req,
+                    QByteArray::fromStdString(R"({"event":"x","properties":{"distinct_id":"d","c":)"
+                        + std::to_string(c * kPerClient + i) + "}}")));
+            }
+        }
+        for (QNetworkReply* reply : replies) {
+            const Answer a = answerOf(reply);
+            QCOMPARE(a.status, 200);
+            QCOMPARE(a.body, QByteArray(R"({"status":"Ok"})"));
+        }
+        QCOMPARE(seen().size(), std::size_t(kClients * kPerClient));
+        QCOMPARE(m_sink.capture()->store()->events().size(), std::size_t(kClients * kPerClient));
     }
 
     void apiIsNeverForwarded()

@@ -8,8 +8,12 @@ side cannot be cancelled out by the same bugs on the upstream's side.
     upstream.py            listen on 127.0.0.1, any port; print "listening PORT" on stdout
 
 Control (sent directly, never through the sink; not recorded):
-    POST /__upstream/reply  {"status": 200, "body": "...", "headers": [["Name", "value"]], "hang": false}
-    GET  /__upstream/seen   [{"method","path","query","headers":[[n,v]...],"body_b64"}...]
+    POST /__upstream/reply  {"status": 200, "body": "...", "headers": [["Name", "value"]], "hang": false,
+                             "chunked": false, "close": false, "raw": null}
+        chunked: the body in chunks of 7 bytes (Transfer-Encoding: chunked) instead of a Content-Length
+        close:   the connection is closed right after the answer, without saying so (no "Connection: close")
+        raw:     these bytes are sent instead of an answer, then the connection is closed
+    GET  /__upstream/seen   [{"method","path","query","headers":[[n,v]...],"body_b64","peer_port"}...]
     POST /__upstream/clear
 
 It stops by itself after 10 minutes, or when its standard input closes (the test went away).
@@ -40,11 +44,19 @@ class Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(length) if length else b""
 
-    def _send(self, status, body, headers):
+    def _send(self, status, body, headers, chunked=False):
         data = body.encode() if isinstance(body, str) else body
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
+        if chunked:
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            for i in range(0, len(data), 7):
+                piece = data[i:i + 7]
+                self.wfile.write(b"%x;ext=1\r\n%s\r\n" % (len(piece), piece))
+            self.wfile.write(b"0\r\nX-Trailer: t\r\n\r\n")
+            return
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
@@ -61,13 +73,20 @@ class Handler(BaseHTTPRequestHandler):
                 "query": url.query,
                 "headers": [[n, v] for n, v in self.headers.items()],
                 "body_b64": base64.b64encode(body).decode(),
+                "peer_port": self.client_address[1],
             })
             answer = dict(reply)
         if answer.get("hang"):
             time.sleep(HANG_S)
             self.close_connection = True
             return
-        self._send(int(answer["status"]), answer.get("body", ""), answer.get("headers", []))
+        if answer.get("raw") is not None:
+            self.wfile.write(answer["raw"].encode())
+            self.close_connection = True
+            return
+        self._send(int(answer["status"]), answer.get("body", ""), answer.get("headers", []), answer.get("chunked", False))
+        if answer.get("close"):
+            self.close_connection = True
 
     def _control(self, path, body):
         global reply
@@ -88,6 +107,7 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def main():
+    ThreadingHTTPServer.request_queue_size = 128  # the sink may open many connections at once (default: 5)
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     print(f"listening {server.server_address[1]}", flush=True)
