@@ -4,6 +4,7 @@
 #include "util/text.h"
 
 #include <QDateTime>
+#include <QMetaMethod>
 #include <QPointer>
 #include <QTimer>
 
@@ -153,12 +154,14 @@ QString IngestServer::url() const
     return QStringLiteral("http://") + host + u':' + QString::number(port());
 }
 
-void IngestServer::log(const HttpRequest& request, int status, const std::string& detail)
+void IngestServer::log(const RequestLine& request, int status, const std::string& detail)
 {
+    if (!isSignalConnected(QMetaMethod::fromSignal(&IngestServer::requestLogged)))
+        return; // nobody shows the log (headless --quiet): no line is built
     const QString line = QString::fromStdString(isoFromMs(QDateTime::currentMSecsSinceEpoch())) + u' '
         + QString::fromStdString(request.method) + u' ' + QString::fromStdString(request.path)
         + (request.query.empty() ? QString() : u'?' + QString::fromStdString(request.query).left(80)) + u' '
-        + QString::number(status) + u' ' + QString::number(request.body.size()) + QStringLiteral("B ")
+        + QString::number(status) + u' ' + QString::number(request.bodyBytes) + QStringLiteral("B ")
         + QString::fromStdString(detail);
     Q_EMIT requestLogged(line);
 }
@@ -321,13 +324,17 @@ void IngestServer::handleIngest(
         int upstreamStatus = 0;
         qint64 upstreamMs = -1;
         std::string detail;
+        RequestLine line; ///< for the log: the answer comes later, and the request's body need not wait for it
+        Headers cors;
     };
     auto pending = std::make_shared<Pending>();
+    pending->line = lineOf(request);
+    pending->cors = std::move(cors);
     const bool proxy = m_forwarder.isEnabled();
     const bool failOpen = m_forwarder.config().failOpen;
     pending->upstreamDone = !proxy;
     QPointer<IngestServer> self(this);
-    auto finish = [self, pending, request, responder, cors, proxy, failOpen] {
+    auto finish = [self, pending, responder, proxy, failOpen] {
         if (!self || !pending->ready || !pending->upstreamDone)
             return;
         pending->ready = false; // answer once
@@ -348,8 +355,8 @@ void IngestServer::handleIngest(
         } else {
             r = pending->local;
         }
-        r.headers.insert(r.headers.end(), cors.begin(), cors.end());
-        self->log(request, r.status, detail);
+        r.headers.insert(r.headers.end(), pending->cors.begin(), pending->cors.end());
+        self->log(pending->line, r.status, detail);
         responder->respond(r);
     };
 

@@ -66,7 +66,23 @@ private:
     /** Carries out the fault that hits this ingest request, if one does (true: the request is taken care of). */
     bool injectFault(
         const HttpRequest& request, Endpoint endpoint, const HttpResponderPtr& responder, const Headers& cors);
-    void log(const HttpRequest& request, int status, const std::string& detail);
+    /** What the request log shows of a request; an answer that comes later keeps this, not the whole request. */
+    struct RequestLine
+    {
+        std::string method;
+        std::string path;
+        std::string query;
+        std::size_t bodyBytes = 0;
+    };
+    static RequestLine lineOf(const HttpRequest& request)
+    {
+        return {request.method, request.path, request.query, request.body.size()};
+    }
+    void log(const RequestLine& line, int status, const std::string& detail);
+    void log(const HttpRequest& request, int status, const std::string& detail)
+    {
+        log(lineOf(request), status, detail);
+    }
     /** False (and answered 401, listed as rejected) when a token is required and missing/wrong. */
     bool authorize(HttpRequest& request, const HttpResponderPtr& responder);
 
