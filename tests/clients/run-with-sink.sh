@@ -9,6 +9,9 @@
 # `node <test.mjs>`, stops the sink with SIGTERM (it must exit 0) and exits with the test's
 # status (or 1 if the sink misbehaved). The sink's stdout/stderr are printed on any failure
 # (always when EVENTLENS_TEST_VERBOSE=1).
+# A sink argument "@UPSTREAM@" starts tests/proxy/upstream.py (Python's own HTTP server: it records what it is sent
+# and answers {"status":"Ok"}) on a free port first and stands for its URL, which the test gets as
+# EVENTLENS_UPSTREAM_URL: `run-with-sink.sh eventlens t.mjs --upstream @UPSTREAM@` tests the pass-through.
 # Env: EVENTLENS_HEALTH_TIMEOUT (s, default 15), EVENTLENS_STOP_TIMEOUT (s, default 10),
 #      EVENTLENS_TEST_TIMEOUT (s, default 95: below the CTest TIMEOUT of 120).
 set -uo pipefail
@@ -50,6 +53,7 @@ done
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/eventlens-client-test.XXXXXX")
 sink_pid=""
+upstream_pid=""
 dump_sink_output() {
     for f in stdout stderr; do
         if [ -s "$work/sink.$f" ]; then
@@ -64,6 +68,10 @@ cleanup() {
     if [ -n "$sink_pid" ] && kill -0 "$sink_pid" 2>/dev/null; then
         kill -KILL "$sink_pid" 2>/dev/null
         wait "$sink_pid" 2>/dev/null
+    fi
+    if [ -n "$upstream_pid" ]; then
+        kill "$upstream_pid" 2>/dev/null
+        wait "$upstream_pid" 2>/dev/null
     fi
     rm -rf "$work"
 }
@@ -88,13 +96,38 @@ mkdir -p "$XDG_DATA_HOME" "$XDG_CONFIG_HOME" "$XDG_CACHE_HOME" "$XDG_RUNTIME_DIR
 chmod 700 "$XDG_RUNTIME_DIR"
 export QT_QPA_PLATFORM=${QT_QPA_PLATFORM:-offscreen}
 
+# An upstream for pass-through tests: upstream.py on a free port (it prints "listening PORT"); its standard input
+# stays open (it stops when that closes) until cleanup() kills it.
+sink_args=()
+for arg in "$@"; do
+    if [ "$arg" = "@UPSTREAM@" ]; then
+        if [ -z "$upstream_pid" ]; then
+            command -v python3 >/dev/null || { log "python3 is needed for the upstream (.ci/deps installs it)"; exit 2; }
+            mkfifo "$work/upstream.in"
+            python3 "$repo/tests/proxy/upstream.py" <"$work/upstream.in" >"$work/upstream.out" 2>"$work/upstream.err" &
+            upstream_pid=$!
+            exec 9>"$work/upstream.in"
+            deadline=$((SECONDS + health_timeout))
+            until grep -q '^listening ' "$work/upstream.out" 2>/dev/null || [ $SECONDS -ge $deadline ]; do sleep 0.1; done
+            upstream_port=$(sed -n 's/^listening //p' "$work/upstream.out")
+            if [ -z "$upstream_port" ]; then
+                log "upstream.py did not start"; cat "$work/upstream.err" >&2; exit 1
+            fi
+            export EVENTLENS_UPSTREAM_URL="http://127.0.0.1:$upstream_port"
+            log "upstream.py pid $upstream_pid listening at $EVENTLENS_UPSTREAM_URL"
+        fi
+        arg=$EVENTLENS_UPSTREAM_URL
+    fi
+    sink_args+=("$arg")
+done
+
 # Start the sink; retry with another port if the chosen one was taken in the meantime.
 port=""
 started=0
 for attempt in 1 2 3; do
     port=$(free_port) || { log "could not pick a free port"; exit 1; }
     : >"$work/sink.stdout"; : >"$work/sink.stderr"
-    "$sink_bin" --headless --port "$port" "$@" >"$work/sink.stdout" 2>"$work/sink.stderr" &
+    "$sink_bin" --headless --port "$port" "${sink_args[@]}" >"$work/sink.stdout" 2>"$work/sink.stderr" &
     sink_pid=$!
     deadline=$((SECONDS + health_timeout))
     while [ $SECONDS -lt $deadline ]; do
