@@ -38,12 +38,21 @@ constexpr auto kSetUpstream
 constexpr auto kSetUpstreamAndResponse = "UPDATE requests SET upstream_status = ?, upstream_ms = ?, upstream_error = ?,"
                                          " response_headers = ?, response_body = ? WHERE id = ?";
 
-/** WAL length (frames, i.e. pages) from which it is checkpointed: by the Checkpointer, or by an idle writer. */
-constexpr int kCheckpointFrames = 1000;
-/** What the writer copies itself after a Checkpointer pass: the frames committed during it, at most this many. */
-constexpr int kTailFrames = 1024;
+/**
+ * The page size of a new session file. An event's text is about 1.5 KB: a 4 KiB page holds two of them, so every
+ * group commit touched (and wrote to the WAL, then checkpointed) about one page per two events, plus b-tree pages
+ * split half empty. With 16 KiB pages full load went from 53,600-55,200 to 61,200-64,900 events/s, p99 at 10,000
+ * events/s from 4.1-4.6 to 1.9-2.2 ms, and the file is 14 % smaller; single-event requests did not change. Files made
+ * before keep their page size.
+ */
+constexpr auto kPageSize = "PRAGMA page_size=16384";
+/** WAL length (bytes of frames, i.e. pages) from which it is checkpointed: by the Checkpointer, or by an idle writer.
+ */
+constexpr qint64 kCheckpointBytes = 4000 * 1024;
+/** What the writer copies itself after a Checkpointer pass: the bytes committed during it, at most this many. */
+constexpr qint64 kTailBytes = 4096 * 1024;
 /** WAL length from which the writer checkpoints even with commits waiting (bounds the WAL under sustained load). */
-constexpr int kForcedCheckpointFrames = 8000;
+constexpr qint64 kForcedCheckpointBytes = 32000 * 1024;
 /** The writer connection's page cache (KiB; SQLite's default is 2 MiB). */
 constexpr auto kCacheSize = "PRAGMA cache_size=-8192";
 
@@ -232,9 +241,10 @@ bool Writer::commit(const std::vector<const Job*>& group, std::string& error)
 
 void Writer::maybeCheckpoint(bool idle)
 {
-    if (!m_db || m_walFrames < kCheckpointFrames)
+    const qint64 walBytes = qint64(m_walFrames) * m_pageSize;
+    if (!m_db || walBytes < kCheckpointBytes)
         return;
-    if (m_checkpointer.running() && m_walFrames < kForcedCheckpointFrames) {
+    if (m_checkpointer.running() && walBytes < kForcedCheckpointBytes) {
         if (m_checkpointer.busy())
             return;
         const Checkpointer::Progress p = m_checkpointer.progress();
@@ -242,7 +252,7 @@ void Writer::maybeCheckpoint(bool idle)
         // is left is what was committed during it. Copy that here, unless it is long, and the next commit starts the
         // WAL over. Otherwise (no pass yet, a reader held frames back, a long tail) another pass.
         const bool caughtUp = p.log > 0 && p.done == p.log && p.log <= m_walFrames && p.log >= m_walAtRequest
-            && m_walFrames - p.log <= kTailFrames;
+            && qint64(m_walFrames - p.log) * m_pageSize <= kTailBytes;
         if (caughtUp) {
             checkpointHere();
         } else {
@@ -251,7 +261,7 @@ void Writer::maybeCheckpoint(bool idle)
         }
         return;
     }
-    if (!idle && m_walFrames < kForcedCheckpointFrames)
+    if (!idle && walBytes < kForcedCheckpointBytes)
         return;
     checkpointHere();
 }
@@ -327,6 +337,8 @@ QString Writer::openFile(const QString& file, const std::string& contractOrigin,
         if (!readMeta(m_db, file, meta, error) || !checkSchema(meta, file, error, &version))
             return qs(error);
     }
+    if (fresh && !exec(kPageSize, why)) // before WAL mode: a WAL file's page size is fixed
+        return prefix + qs(why);
     QString mode;
     {
         Statement s;
@@ -371,6 +383,8 @@ QString Writer::openFile(const QString& file, const std::string& contractOrigin,
             return abort(why);
     }
 
+    if (!queryInt("PRAGMA page_size", m_pageSize, why))
+        return prefix + qs(why);
     if (!queryInt("SELECT COALESCE(MAX(seq), 0) FROM events", lastSeq, why)
         || !queryInt("SELECT COALESCE(MAX(id), 0) FROM requests", lastId, why))
         return prefix + qs(why);

@@ -168,6 +168,7 @@ private:
     sqlite::Statement m_rollback;
     bool m_cleanOnDisk = false; ///< the file says clean=1: the next commit sets it back to 0
     int m_walFrames = 0; ///< WAL length after the last commit (sqlite3_wal_hook)
+    qint64 m_pageSize = 4096; ///< the file's page size: a WAL frame holds one page
     int m_walAtRequest = 0; ///< m_walFrames when the Checkpointer was last asked for a pass
     Checkpointer m_checkpointer;
 };

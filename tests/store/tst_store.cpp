@@ -707,7 +707,7 @@ void TestStore::walStaysShortUnderSustainedWrites()
     QVERIFY2(db > 64 * 1024 * 1024, "less was written than the test needs");
     // How short depends on how fast the checkpointer runs beside the writer (7-14 MB on an idle machine, 25 MB with
     // other tests on the same cores): the benchmarks measure that. What must hold on any machine is that the WAL
-    // starts over, at the latest at the forced limit (8,000 pages) plus the batches of one turn; without that it
+    // starts over, at the latest at the forced limit (32,000 KiB) plus the batches of one turn; without that it
     // would hold the whole 100 MB.
     QVERIFY2(longestWal < 48 * 1024 * 1024,
         qPrintable(QStringLiteral("the WAL grew to %1 bytes: it was not started over").arg(longestWal)));
@@ -716,6 +716,8 @@ void TestStore::walStaysShortUnderSustainedWrites()
     QVERIFY(!QFileInfo::exists(wal) || QFileInfo(wal).size() == 0);
     QCOMPARE(sqlValue(file, QStringLiteral("PRAGMA integrity_check")), QStringLiteral("ok"));
     QCOMPARE(sqlValue(file, QStringLiteral("SELECT count(*) FROM events")), QString::number(kRequests));
+    // A new file has 16 KiB pages (journalwriter.cpp, kPageSize): the WAL limits above are in bytes, not pages.
+    QCOMPARE(sqlValue(file, QStringLiteral("PRAGMA page_size")), QStringLiteral("16384"));
 }
 
 void TestStore::failedCommitIsNotDurable()
@@ -1568,6 +1570,8 @@ void TestStore::schemaOneFileLoadsAndMigrates()
     QCOMPARE(data.requests[2].id, qint64(3));
     QCOMPARE(data.recordings, qint64(4));
     QCOMPARE(data.events.size(), std::size_t(1));
+    // A file made before keeps its page size (new files get 16 KiB pages, see walStaysShortUnderSustainedWrites).
+    QCOMPARE(sqlValue(file, QStringLiteral("PRAGMA page_size")), QStringLiteral("4096"));
 }
 
 void TestStore::violationsWithSeqGapsAndTrimming()
