@@ -19,6 +19,55 @@ bool isTchar(unsigned char c)
 constexpr std::size_t kMaxMethodLength = 32;
 constexpr std::size_t kMaxChunkLine = 1024;
 
+/** The next line of a head from \a pos (advanced past its CRLF), without the CRLF. */
+std::string_view nextLine(std::string_view head, std::size_t& pos)
+{
+    std::size_t e = head.find("\r\n", pos);
+    if (e == std::string_view::npos)
+        e = head.size();
+    const std::string_view line = head.substr(pos, e - pos);
+    pos = e + 2;
+    return line;
+}
+
+/**
+ * One header field line (RFC 9112 §5) split into \a name and \a value (blanks trimmed); nullptr, or why it is
+ * malformed.
+ */
+const char* splitField(std::string_view line, std::string& name, std::string& value)
+{
+    const size_t colon = line.find(':');
+    if (colon == std::string_view::npos || colon == 0)
+        return "malformed header line (no name or no colon)";
+    const std::string_view rawName = line.substr(0, colon);
+    if (!std::all_of(rawName.begin(), rawName.end(), [](char c) { return isTchar(static_cast<unsigned char>(c)); }))
+        return "invalid character in a header name";
+    const std::string_view rawValue = trim(line.substr(colon + 1), kBlanks);
+    if (std::any_of(rawValue.begin(), rawValue.end(), [](char c) { return c == '\0' || c == '\r' || c == '\n'; }))
+        return "NUL, CR or LF in a header value";
+    name.assign(rawName);
+    value.assign(rawValue);
+    return nullptr;
+}
+
+/** A Content-Length value (digits only, at most 18), or -1. */
+long long contentLengthOf(std::string_view value)
+{
+    const bool digits = !value.empty() && value.size() <= 18
+        && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+    return digits ? std::stoll(std::string(value)) : -1;
+}
+
+/** What a Connection field says of keep-alive: \a keepAlive unchanged when it says neither. */
+void applyConnection(std::string_view value, bool& keepAlive)
+{
+    const std::string l = asciiLower(value);
+    if (l.find("close") != std::string::npos)
+        keepAlive = false;
+    else if (l.find("keep-alive") != std::string::npos)
+        keepAlive = true;
+}
+
 } // namespace
 
 HttpRequestParser::Status HttpRequestParser::fail(int status, std::string reason)
@@ -154,37 +203,20 @@ bool HttpRequestParser::parseHead(std::string_view head)
     int count = 0;
     size_t pos = lineEnd == std::string_view::npos ? head.size() : lineEnd + 2;
     while (pos < head.size()) {
-        size_t e = head.find("\r\n", pos);
-        if (e == std::string_view::npos)
-            e = head.size();
-        const std::string_view h = head.substr(pos, e - pos);
-        pos = e + 2;
+        const std::string_view h = nextLine(head, pos);
         if (++count > m_limits.maxHeaderCount) {
             fail(431, "more than " + std::to_string(m_limits.maxHeaderCount) + " header fields");
             return false;
         }
-        const size_t colon = h.find(':');
-        if (colon == std::string_view::npos || colon == 0) {
-            fail(400, "malformed header line (no name or no colon)");
-            return false;
-        }
-        const std::string_view rawName = h.substr(0, colon);
-        if (!std::all_of(
-                rawName.begin(), rawName.end(), [](char c) { return isTchar(static_cast<unsigned char>(c)); })) {
-            fail(400, "invalid character in a header name");
-            return false;
-        }
-        std::string name(rawName);
-        std::string value(trim(h.substr(colon + 1), kBlanks));
-        if (std::any_of(value.begin(), value.end(), [](char c) { return c == '\0' || c == '\r' || c == '\n'; })) {
-            fail(400, "NUL, CR or LF in a header value");
+        std::string name;
+        std::string value;
+        if (const char* why = splitField(h, name, value)) {
+            fail(400, why);
             return false;
         }
         if (asciiIEquals(name, "content-length")) {
-            const bool digits = !value.empty() && value.size() <= 18
-                && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
-            const long long n = digits ? std::stoll(value) : -1;
-            if (!digits || (haveLength && n != m_contentLength)) {
+            const long long n = contentLengthOf(value);
+            if (n < 0 || (haveLength && n != m_contentLength)) {
                 fail(400, "invalid Content-Length");
                 return false;
             }
@@ -197,11 +229,7 @@ bool HttpRequestParser::parseHead(std::string_view head)
             }
             m_chunked = true;
         } else if (asciiIEquals(name, "connection")) {
-            const std::string l = asciiLower(value);
-            if (l.find("close") != std::string::npos)
-                m_keepAlive = false;
-            else if (l.find("keep-alive") != std::string::npos)
-                m_keepAlive = true;
+            applyConnection(value, m_keepAlive);
         } else if (asciiIEquals(name, "expect") && asciiIEquals(value, "100-continue")) {
             m_expectContinue = true;
         }
@@ -407,29 +435,15 @@ bool HttpResponseParser::parseHead(std::string_view head)
     bool chunked = false;
     size_t pos = lineEnd + 2;
     while (pos < head.size()) {
-        size_t e = head.find("\r\n", pos);
-        if (e == std::string_view::npos)
-            e = head.size();
-        const std::string_view h = head.substr(pos, e - pos);
-        pos = e + 2;
-        const size_t colon = h.find(':');
-        if (colon == std::string_view::npos || colon == 0
-            || !std::all_of(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(colon),
-                [](char c) { return isTchar(static_cast<unsigned char>(c)); })) {
-            fail("malformed header line");
-            return false;
-        }
-        std::string name(h.substr(0, colon));
-        std::string value(trim(h.substr(colon + 1), kBlanks));
-        if (std::any_of(value.begin(), value.end(), [](char c) { return c == '\0' || c == '\r' || c == '\n'; })) {
-            fail("NUL, CR or LF in a header value");
+        std::string name;
+        std::string value;
+        if (const char* why = splitField(nextLine(head, pos), name, value)) {
+            fail(why);
             return false;
         }
         if (asciiIEquals(name, "content-length")) {
-            const bool digits = !value.empty() && value.size() <= 18
-                && std::all_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
-            const long long n = digits ? std::stoll(value) : -1;
-            if (!digits || (haveLength && n != m_length)) {
+            const long long n = contentLengthOf(value);
+            if (n < 0 || (haveLength && n != m_length)) {
                 fail("invalid Content-Length");
                 return false;
             }
@@ -443,11 +457,7 @@ bool HttpResponseParser::parseHead(std::string_view head)
             }
             chunked = true;
         } else if (asciiIEquals(name, "connection")) {
-            const std::string l = asciiLower(value);
-            if (l.find("close") != std::string::npos)
-                m_keepAlive = false;
-            else if (l.find("keep-alive") != std::string::npos)
-                m_keepAlive = true;
+            applyConnection(value, m_keepAlive);
         }
         m_headers.emplace_back(std::move(name), std::move(value));
     }
