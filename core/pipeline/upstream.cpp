@@ -141,7 +141,7 @@ public:
         connect(m_socket, &QAbstractSocket::errorOccurred, this, [this](QAbstractSocket::SocketError e) {
             if (e == QAbstractSocket::RemoteHostClosedError)
                 closed();
-            else
+            else if (!sendElsewhere()) // e.g. a reset: the upstream had closed the pooled connection
                 fail(Failure::Unreachable, m_socket->errorString().toStdString());
         });
         if (auto* ssl = qobject_cast<QSslSocket*>(m_socket)) {
@@ -212,19 +212,28 @@ private:
             drop();
             return;
         }
-        // A keep-alive connection the upstream closed before this request's answer began: the upstream did not
-        // take the request, so it goes out once more on a fresh connection.
-        if (m_served > 0 && m_parser.received() == 0 && !m_job->retried) {
-            m_job->retried = true;
-            std::unique_ptr<UpstreamJob> job = std::move(m_job);
-            drop();
-            m_client->submit(std::move(job), true);
+        if (sendElsewhere())
             return;
-        }
         if (m_parser.finish() == HttpResponseParser::Status::Response)
             complete();
         else
             fail(m_parser.received() == 0 ? Failure::Unreachable : Failure::BadAnswer, m_parser.errorReason());
+    }
+
+    /**
+     * A pooled connection that the upstream closed (or reset) before any byte of this request's answer: the usual
+     * keep-alive race, where the upstream did not take the request. It goes out once more, first in line, on another
+     * connection (once: a second failure is the upstream's answer). False when that is not the case.
+     */
+    bool sendElsewhere()
+    {
+        if (!m_job || m_served == 0 || m_parser.received() != 0 || m_job->retried)
+            return false;
+        m_job->retried = true;
+        std::unique_ptr<UpstreamJob> job = std::move(m_job);
+        drop();
+        m_client->submit(std::move(job), true);
+        return true;
     }
 
     void complete()

@@ -307,6 +307,28 @@ private Q_SLOTS:
             QVERIFY(upstreamSaw[std::size_t(i)].body.find("\"n\":" + std::to_string(i) + "}") != std::string::npos);
     }
 
+    void requestOnDroppedConnectionIsSentAgain()
+    {
+        // The upstream answers, then resets the connection 300 ms later without reading what came meanwhile: each
+        // next request is written to a pooled connection that is about to be reset, gets no byte of an answer, and
+        // must go out once more on a new connection (UpstreamConnection::sendElsewhere()), not come back as a 502.
+        setReply(200, Json {{"status", "Ok"}}, {}, false, Json {{"reset_after_ms", 300}});
+        constexpr int kRequests = 5;
+        for (int i = 0; i < kRequests; ++i) {
+            const Answer a = post(m_sink.port(), QStringLiteral("/e/"),
+                QByteArray::fromStdString(
+                    R"({"event":"x","properties":{"distinct_id":"d","n":)" + std::to_string(i) + "}}"),
+                {{"Content-Type", "application/json"}});
+            QVERIFY2(a.status == 200, a.body.constData());
+        }
+        const std::vector<HttpRequest> upstreamSaw = seen();
+        QCOMPARE(upstreamSaw.size(), std::size_t(kRequests)); // each once: the dropped copies were never read
+        std::set<std::string> ports;
+        for (const HttpRequest& r : upstreamSaw)
+            ports.insert(r.peer);
+        QCOMPARE(ports.size(), std::size_t(kRequests)); // each on a new connection
+    }
+
     void chunkedAnswerIsRelayed()
     {
         const Json body {{"flags", {{"a-long-flag-name", {{"enabled", true}, {"variant", "control"}}}}}};

@@ -12,6 +12,8 @@ Control (sent directly, never through the sink; not recorded):
                              "chunked": false, "close": false, "raw": null}
         chunked: the body in chunks of 7 bytes (Transfer-Encoding: chunked) instead of a Content-Length
         close:   the connection is closed right after the answer, without saying so (no "Connection: close")
+        reset_after_ms: the connection is reset (RST) this long after the answer, unread requests and all: what a
+                 pooled keep-alive connection looks like when the upstream drops it while a request is on its way
         raw:     these bytes are sent instead of an answer, then the connection is closed
     GET  /__upstream/seen   [{"method","path","query","headers":[[n,v]...],"body_b64","peer_port"}...]
     POST /__upstream/clear
@@ -20,6 +22,8 @@ It stops by itself after 10 minutes, or when its standard input closes (the test
 """
 import base64
 import json
+import socket
+import struct
 import sys
 import threading
 import time
@@ -86,6 +90,10 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._send(int(answer["status"]), answer.get("body", ""), answer.get("headers", []), answer.get("chunked", False))
         if answer.get("close"):
+            self.close_connection = True
+        if answer.get("reset_after_ms"):
+            time.sleep(answer["reset_after_ms"] / 1000)
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             self.close_connection = True
 
     def _control(self, path, body):
