@@ -144,13 +144,10 @@ public:
             else if (!sendElsewhere()) // e.g. a reset: the upstream had closed the pooled connection
                 fail(Failure::Unreachable, m_socket->errorString().toStdString());
         });
-        if (auto* ssl = qobject_cast<QSslSocket*>(m_socket)) {
+        if (auto* ssl = qobject_cast<QSslSocket*>(m_socket))
             connect(ssl, &QSslSocket::encrypted, this, &UpstreamConnection::ready);
-            ssl->connectToHostEncrypted(target.host, target.port);
-        } else {
+        else
             connect(m_socket, &QAbstractSocket::connected, this, &UpstreamConnection::ready);
-            m_socket->connectToHost(target.host, target.port);
-        }
     }
 
     ~UpstreamConnection() override { m_socket->disconnect(this); }
@@ -162,8 +159,17 @@ public:
         m_job = std::move(job);
         m_parser.begin(m_job->head);
         m_timer.start(std::max(1, m_job->timeoutMs));
-        if (m_connected)
+        if (!m_opened) {
+            // Connecting only now, with the request in hand: an error that Qt reports at once (no socket left, say)
+            // then fails this request instead of leaving it on a connection that is already gone.
+            m_opened = true;
+            if (auto* ssl = qobject_cast<QSslSocket*>(m_socket))
+                ssl->connectToHostEncrypted(m_target.host, m_target.port);
+            else
+                m_socket->connectToHost(m_target.host, m_target.port);
+        } else if (m_connected) {
             m_socket->write(m_job->bytes.data(), static_cast<qint64>(m_job->bytes.size()));
+        }
     }
 
     /** Closes an idle connection (e.g. the upstream changed). */
@@ -289,6 +295,7 @@ private:
     std::unique_ptr<UpstreamJob> m_job;
     QTimer m_timer;
     int m_served = 0;
+    bool m_opened = false; ///< connecting or connected (the first start() connects)
     bool m_connected = false;
     bool m_dropped = false;
 };
