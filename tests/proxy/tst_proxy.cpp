@@ -72,6 +72,12 @@ Answer post(quint16 port, const QString& pathAndQuery, const QByteArray& body,
     return answerOf(nam.post(req, body));
 }
 
+/** A one-event /e/ body numbered \a n, so that the upstream's copies can be told apart. */
+QByteArray numberedEvent(int n)
+{
+    return QByteArray::fromStdString(R"({"event":"x","properties":{"distinct_id":"d","n":)" + std::to_string(n) + "}}");
+}
+
 Answer get(quint16 port, const QString& pathAndQuery)
 {
     QNetworkAccessManager nam;
@@ -295,10 +301,8 @@ private Q_SLOTS:
         setReply(200, Json {{"status", "Ok"}}, {}, false, Json {{"close", true}});
         constexpr int kRequests = 30;
         for (int i = 0; i < kRequests; ++i) {
-            const Answer a = post(m_sink.port(), QStringLiteral("/e/"),
-                QByteArray::fromStdString(
-                    R"({"event":"x","properties":{"distinct_id":"d","n":)" + std::to_string(i) + "}}"),
-                {{"Content-Type", "application/json"}});
+            const Answer a
+                = post(m_sink.port(), QStringLiteral("/e/"), numberedEvent(i), {{"Content-Type", "application/json"}});
             QCOMPARE(a.status, 200);
         }
         const std::vector<HttpRequest> upstreamSaw = seen();
@@ -315,10 +319,8 @@ private Q_SLOTS:
         setReply(200, Json {{"status", "Ok"}}, {}, false, Json {{"reset_after_ms", 300}});
         constexpr int kRequests = 5;
         for (int i = 0; i < kRequests; ++i) {
-            const Answer a = post(m_sink.port(), QStringLiteral("/e/"),
-                QByteArray::fromStdString(
-                    R"({"event":"x","properties":{"distinct_id":"d","n":)" + std::to_string(i) + "}}"),
-                {{"Content-Type", "application/json"}});
+            const Answer a
+                = post(m_sink.port(), QStringLiteral("/e/"), numberedEvent(i), {{"Content-Type", "application/json"}});
             QVERIFY2(a.status == 200, a.body.constData());
         }
         const std::vector<HttpRequest> upstreamSaw = seen();
@@ -385,9 +387,7 @@ private Q_SLOTS:
             for (int i = 0; i < kPerClient; ++i) {
                 QNetworkRequest req = requestTo(m_sink.port(), QStringLiteral("/e/"));
                 req.setHeader(QNetworkRequest::ContentTypeHeader, QByteArray("application/json"));
-                replies.push_back(clients.back()->post(req,
-                    QByteArray::fromStdString(R"({"event":"x","properties":{"distinct_id":"d","c":)"
-                        + std::to_string(c * kPerClient + i) + "}}")));
+                replies.push_back(clients.back()->post(req, numberedEvent(c * kPerClient + i)));
             }
         }
         for (QNetworkReply* reply : replies) {
