@@ -20,14 +20,8 @@ namespace el {
 
 namespace {
 
-/** Where the requests go: a connection serves one target; a new --upstream closes the old ones once idle. */
-struct Target
-{
-    QString host;
-    quint16 port = 0;
-    bool tls = false;
-    bool operator==(const Target& o) const { return port == o.port && tls == o.tls && host == o.host; }
-};
+/** A new --upstream closes the connections to the old one once they are idle. */
+using Target = UpstreamTarget;
 
 bool isHopByHop(std::string_view name)
 {
@@ -395,6 +389,19 @@ UpstreamForwarder::~UpstreamForwarder()
 void UpstreamForwarder::setConfig(const UpstreamConfig& config)
 {
     m_config = config;
+    const QUrl& url = m_config.url;
+    m_target.tls = url.scheme() == QLatin1String("https");
+    m_target.host = url.host();
+    const int defaultPort = m_target.tls ? 443 : 80;
+    m_target.port = static_cast<quint16>(url.port(defaultPort));
+    m_basePath = url.path(QUrl::FullyEncoded).toStdString();
+    if (!m_basePath.empty() && m_basePath.back() == '/')
+        m_basePath.pop_back();
+    const std::string host = url.host(QUrl::FullyEncoded).toStdString();
+    m_hostLine = "Host: " + (host.find(':') != std::string::npos ? '[' + host + ']' : host);
+    if (url.port() != -1 && url.port() != defaultPort)
+        m_hostLine += ':' + std::to_string(url.port());
+    m_hostLine += "\r\n";
     if (isEnabled() && !m_thread) {
         m_thread = new QThread;
         m_thread->setObjectName(QStringLiteral("el-upstream"));
@@ -412,11 +419,7 @@ void UpstreamForwarder::forward(const HttpRequest& request, Done done)
     job->back = this;
     job->done = std::move(done);
     job->head = request.method == "HEAD";
-    const QUrl& url = m_config.url;
-    job->target.tls = url.scheme() == QLatin1String("https");
-    job->target.host = url.host();
-    const int defaultPort = job->target.tls ? 443 : 80;
-    job->target.port = static_cast<quint16>(url.port(defaultPort));
+    job->target = m_target;
 
     // The target is always the configured upstream plus the request's own path and query: the
     // Host header and absolute request targets are never used, so this cannot become an open proxy.
@@ -424,21 +427,14 @@ void UpstreamForwarder::forward(const HttpRequest& request, Done done)
     out.reserve(request.body.size() + 512 + request.headers.size() * 64);
     out += request.method;
     out += ' ';
-    std::string basePath = url.path(QUrl::FullyEncoded).toStdString();
-    if (!basePath.empty() && basePath.back() == '/')
-        basePath.pop_back();
-    out += basePath;
+    out += m_basePath;
     appendEncodedPath(out, request.path);
     if (!request.query.empty()) {
         out += '?';
         out += request.query;
     }
-    out += " HTTP/1.1\r\nHost: ";
-    const std::string host = url.host(QUrl::FullyEncoded).toStdString();
-    out += host.find(':') != std::string::npos ? '[' + host + ']' : host;
-    if (url.port() != -1 && url.port() != defaultPort)
-        out += ':' + std::to_string(url.port());
-    out += "\r\n";
+    out += " HTTP/1.1\r\n";
+    out += m_hostLine;
     std::string forwardedFor;
     for (const auto& [name, value] : request.headers) {
         if (isHopByHop(name))

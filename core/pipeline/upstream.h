@@ -15,6 +15,15 @@ namespace el {
 
 class UpstreamClient;
 
+/** Where the copies go, read once from UpstreamConfig::url: a connection serves one target. */
+struct UpstreamTarget
+{
+    QString host;
+    quint16 port = 0;
+    bool tls = false;
+    bool operator==(const UpstreamTarget& o) const { return port == o.port && tls == o.tls && host == o.host; }
+};
+
 /** Pass-through settings: every PostHog request is also sent to this one upstream, verbatim. */
 struct UpstreamConfig
 {
@@ -65,6 +74,10 @@ public:
 
 private:
     UpstreamConfig m_config;
+    // Read from m_config.url by setConfig(), not per request:
+    UpstreamTarget m_target;
+    std::string m_basePath; ///< the URL's path, encoded, without a trailing '/': put before each request's path
+    std::string m_hostLine; ///< "Host: host[:port]\r\n"
     QThread* m_thread = nullptr; ///< runs the requests; started with the first upstream
     UpstreamClient* m_client = nullptr; ///< lives in m_thread, used only there
 };
