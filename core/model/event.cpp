@@ -238,6 +238,22 @@ template<typename Value> void appendCompact(std::string& out, Value v)
     }
 }
 
+/**
+ * \a v as compact JSON, in a string of exactly its size: an event's text is kept for the whole session. It is written
+ * into this thread's scratch first; a new string grown by doubling, then shrunk, copied each text three times.
+ */
+template<typename Value> std::string compactText(Value v)
+{
+    constexpr std::size_t kLargestScratch = 1024 * 1024; // an exceptional event's scratch is not kept
+    thread_local std::string scratch;
+    scratch.clear();
+    appendCompact(scratch, v);
+    std::string out(scratch);
+    if (scratch.capacity() > kLargestScratch)
+        std::string().swap(scratch);
+    return out;
+}
+
 /** A string field as text: strings verbatim, other scalars/containers as compact JSON, null/absent empty. */
 template<typename Value> std::string textOf(Value v)
 {
@@ -270,11 +286,7 @@ const Json& emptyJsonObject()
 
 std::string compactJson(const Json& doc)
 {
-    std::string out;
-    out.reserve(1024);
-    appendCompact(out, DomRef(&doc));
-    out.shrink_to_fit(); // kept for the whole session: no slack from the doubling growth
-    return out;
+    return compactText(DomRef(&doc));
 }
 
 std::string compactJson(FlatJson::Ref value)
@@ -486,11 +498,8 @@ Event buildEvent(Value normalised, const EventOrigin& origin, qint64 seq, qint64
     } else {
         e.source = std::make_shared<const EventSource>(std::move(source));
     }
-    if (withText) {
-        e.json.reserve(1024);
-        appendCompact(e.json, normalised);
-        e.json.shrink_to_fit(); // kept for the whole session: no slack from the doubling growth
-    }
+    if (withText)
+        e.json = compactText(normalised);
     return e;
 }
 

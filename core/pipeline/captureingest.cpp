@@ -93,6 +93,7 @@ void Capture::decodeInto(Prepared& prepared, const DecodeLimits& limits) const
     outcome.error = std::move(decoded.error);
     outcome.encoding = std::move(decoded.encoding);
     outcome.shape = std::move(decoded.shape);
+    recycleDecodedBody(decoded); // not kept: the journal keeps the body as it arrived
     if (!decoded.ok())
         return;
     const std::size_t count = flatEvents.empty() ? decoded.events.size() : flatEvents.size();

@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string_view>
+#include <vector>
 
 namespace el {
 
@@ -21,6 +22,39 @@ using decoding::cleanMessage;
 using decoding::Hint;
 
 namespace {
+
+/**
+ * Payload buffers this thread can write into again: a decoded body handed back (recycleDecodedBody()), or the copy of
+ * a compressed body once it is inflated. A batch of 50 events inflates to about 75 KB; a new string for it grew by
+ * doubling (a copy at each step) into pages the kernel had to map again, about 5 % of the live sink's CPU.
+ */
+constexpr std::size_t kSpareBuffers = 2;
+constexpr std::size_t kLargestSpare = 4 * 1024 * 1024; ///< a larger buffer is freed, not kept for the thread's life
+
+std::vector<std::string>& spareBuffers()
+{
+    thread_local std::vector<std::string> spares;
+    return spares;
+}
+
+/** An empty string, with the capacity of one this thread used before when there is one. */
+std::string takeSpare()
+{
+    auto& spares = spareBuffers();
+    if (spares.empty())
+        return {};
+    std::string s = std::move(spares.back());
+    spares.pop_back();
+    s.clear();
+    return s;
+}
+
+void keepSpare(std::string&& s)
+{
+    auto& spares = spareBuffers();
+    if (s.capacity() >= 256 && s.capacity() <= kLargestSpare && spares.size() < kSpareBuffers)
+        spares.push_back(std::move(s));
+}
 
 /** The first bytes of \a s in hex, for a message about data that is not what it claims to be. */
 std::string describeStart(const std::string& s)
@@ -106,7 +140,8 @@ bool takePayload(Decoding& d)
         d.fromQuery = true;
         d.layers.emplace_back("query");
     } else {
-        d.payload = d.request.body;
+        d.payload = takeSpare();
+        d.payload.assign(d.request.body);
     }
     if (d.payload.empty())
         return d.fail(400, "request missing data payload");
@@ -193,13 +228,16 @@ bool inflateGzip(Decoding& d)
         return d.fail(400,
             "failed to decode request: invalid gzip data: " + d.hintSource + " but the payload starts with "
                 + describeStart(d.payload) + ", not the gzip magic 1f 8b");
-    std::string inflated, error;
+    std::string inflated = takeSpare();
+    std::string error;
     bool tooLarge = false;
     if (!gunzip(d.payload, inflated, d.limits.maxDecompressedBytes, error, &tooLarge)) {
+        keepSpare(std::move(inflated));
         if (tooLarge)
             return d.fail(413, "failed to decode request: " + error);
         return d.fail(400, "failed to decode request: invalid gzip data: " + error);
     }
+    keepSpare(std::move(d.payload));
     d.payload = std::move(inflated);
     d.layers.emplace_back("gzip");
     // legacy paths: a still-base64 result is decoded once more
@@ -293,6 +331,12 @@ template<typename Decode> DecodeResult guarded(Decode decode)
 DecodeResult decodeIngest(const HttpRequest& request, Endpoint endpoint, const DecodeLimits& limits)
 {
     return guarded([&] { return decodeImpl(request, endpoint, limits); });
+}
+
+void recycleDecodedBody(DecodeResult& result)
+{
+    keepSpare(std::move(result.decodedBody));
+    result.decodedBody.clear();
 }
 
 DecodeResult decodeIngestFlat(const HttpRequest& request, Endpoint endpoint, FlatJson& flat,

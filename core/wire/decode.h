@@ -59,6 +59,11 @@ DecodeResult decodeDocument(Json doc, const HttpRequest& request, Endpoint endpo
 DecodeResult decodeIngestFlat(const HttpRequest& request, Endpoint endpoint, FlatJson& flat,
     std::vector<FlatJson::Ref>& events, const DecodeLimits& limits = {});
 /**
+ * Hands \a result's decodedBody back to this thread's decoder, which inflates the next request into its memory
+ * (result.decodedBody is left empty). For a caller that does not keep the decoded body: the live sink's workers.
+ */
+void recycleDecodedBody(DecodeResult& result);
+/**
  * decodeDocument() on a document read into \a flat: true with its events normalised in \a flat and listed in
  * \a events (r as decodeDocument() would set it, r.events empty); false, with nothing set, where only the DOM
  * path can decide (then call decodeDocument() on the same text).
