@@ -243,7 +243,7 @@ void IngestServer::handle(HttpRequest&& request, const HttpResponderPtr& respond
     if (isIngestEndpoint(endpoint)) {
         if (injectFault(request, endpoint, responder, cors))
             return;
-        return handleIngest(request, endpoint, responder, std::move(cors));
+        return handleIngest(std::move(request), endpoint, responder, std::move(cors));
     }
 
     const bool posthogPath = endpoint == Endpoint::Flags || endpoint == Endpoint::Decide
@@ -299,8 +299,7 @@ void IngestServer::handle(HttpRequest&& request, const HttpResponderPtr& respond
     answer(HttpResponse::error(404, reason), reason);
 }
 
-void IngestServer::handleIngest(
-    const HttpRequest& request, Endpoint endpoint, const HttpResponderPtr& responder, Headers cors)
+void IngestServer::handleIngest(HttpRequest request, Endpoint endpoint, const HttpResponderPtr& responder, Headers cors)
 {
     if (request.method != "POST" && request.method != "GET") {
         const std::string reason = "method " + request.method + " not allowed on " + request.path + " (use POST)";
@@ -361,12 +360,12 @@ void IngestServer::handleIngest(
     };
 
     // Decoding and the per-event checks run on a worker; the answer comes once the request is committed.
-    const qint64 requestId = m_capture->ingestAsync(
-        request, endpoint, [pending, finish, endpoint](const IngestOutcome& outcome, bool durableOk) {
+    // The request goes to the worker; only the pass-through still needs it here (forward() below), and gets a copy.
+    const qint64 requestId = m_capture->ingestAsync(proxy ? HttpRequest(request) : std::move(request), endpoint,
+        [pending, finish, endpoint](const IngestOutcome& outcome, bool durableOk) {
             if (outcome.status == 200) {
-                pending->local = endpoint == Endpoint::CaptureV1
-                    ? HttpResponse::json(200, Json {{"results", Json::object()}})
-                    : HttpResponse::json(200, Json {{"status", 1}});
+                // What HttpResponse::json() writes for {"results": {}} and {"status": 1}, without a DOM per request.
+                pending->local.body = endpoint == Endpoint::CaptureV1 ? R"({"results":{}})" : R"({"status":1})";
                 pending->detail = std::to_string(outcome.events)
                     + (endpoint == Endpoint::Recording ? " recording" : " event") + (outcome.events == 1 ? "" : "s")
                     + " (" + outcome.encoding + ' ' + outcome.shape + ')';

@@ -62,7 +62,7 @@ Q_SIGNALS:
 
 private:
     void handle(HttpRequest&& request, const HttpResponderPtr& responder);
-    void handleIngest(const HttpRequest& request, Endpoint endpoint, const HttpResponderPtr& responder, Headers cors);
+    void handleIngest(HttpRequest request, Endpoint endpoint, const HttpResponderPtr& responder, Headers cors);
     /** Carries out the fault that hits this ingest request, if one does (true: the request is taken care of). */
     bool injectFault(
         const HttpRequest& request, Endpoint endpoint, const HttpResponderPtr& responder, const Headers& cors);
