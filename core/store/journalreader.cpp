@@ -2,6 +2,7 @@
 // Reading a session file back (SessionJournal::load(), readRequest(), wasClean()): its own read-only SQLite connection;
 // and what a request read back was (isRejected(), toRejected()).
 #include "journal.h"
+#include "util/flatjson.h"
 
 #include "journalschema.h"
 #include "sqlite.h"
@@ -9,6 +10,8 @@
 #include <QFileInfo>
 
 #include <sqlite3.h>
+
+#include <algorithm>
 
 namespace el {
 
@@ -98,16 +101,29 @@ bool readEvents(sqlite3* db, const QString& path, std::vector<Event>& out, std::
     sqlite::Statement q;
     q.prepare(db, kSelectEvents);
     EventSourceCache sources; // events from the same source share it
+    // Each stored text is read into a FlatJson, as a reload reads it: the same Event as from its DOM (makeEvent() on
+    // either), and the DOM only for a text the FlatJson leaves to it. An nlohmann DOM per event had been half of the
+    // time to open a session.
+    FlatJson& flat = FlatJson::threadScratch();
+    sqlite::Statement span; // seqs are contiguous but for gaps: room for the events without regrowing the vector
+    if (span.prepare(db, "SELECT max(seq) - min(seq) + 1 FROM events") && span.next() && !span.isNull(0))
+        out.reserve(out.size() + std::size_t(std::clamp<qint64>(span.int64(0), 0, qint64(1) << 24)));
     while (q.next()) {
         const qint64 seq = q.int64(0);
-        const Json doc = Json::parse(q.bytes(3), nullptr, false);
+        const std::string_view text = q.view(3);
+        // The event's origin: the endpoint and the user agent of its request.
+        EventOrigin origin {q.bytes(4), q.bytes(5)};
+        if (flat.parse(text)) {
+            out.push_back(makeEvent(flat.root(), origin, seq, q.int64(1), q.int64(2), &sources));
+            continue;
+        }
+        const Json doc = Json::parse(text, nullptr, false);
         if (doc.is_discarded()) {
             error = QString(path + QStringLiteral(": event seq %1: the stored event is not valid JSON").arg(seq))
                         .toStdString();
             return false;
         }
-        // The event's origin: the endpoint and the user agent of its request.
-        out.push_back(makeEvent(doc, EventOrigin {q.bytes(4), q.bytes(5)}, seq, q.int64(1), q.int64(2), &sources));
+        out.push_back(makeEvent(doc, origin, seq, q.int64(1), q.int64(2), &sources));
     }
     if (q.ok())
         return true;

@@ -156,10 +156,15 @@ int Statement::int32(int column) const
 
 std::string Statement::bytes(int column) const
 {
+    return std::string(view(column));
+}
+
+std::string_view Statement::view(int column) const
+{
     // sqlite3_column_blob() returns the stored bytes of a TEXT value too (no conversion).
     const void* data = sqlite3_column_blob(m_stmt, column);
     const int size = sqlite3_column_bytes(m_stmt, column);
-    return data && size > 0 ? std::string(static_cast<const char*>(data), std::size_t(size)) : std::string();
+    return data && size > 0 ? std::string_view(static_cast<const char*>(data), std::size_t(size)) : std::string_view();
 }
 
 } // namespace el::sqlite

@@ -79,6 +79,8 @@ public:
     int int32(int column) const;
     /** The column's bytes as stored (TEXT or BLOB; empty for NULL). */
     std::string bytes(int column) const;
+    /** bytes() without the copy: valid until the statement steps, resets or is finalised. */
+    std::string_view view(int column) const;
 
 private:
     void note(int rc);

@@ -13,6 +13,7 @@
 #include "wire/decode.h"
 #include "wire/eventslice.h"
 
+#include "flatdecode.h"
 #include "jsoncompare.h"
 
 #include <QCoreApplication>
@@ -319,6 +320,7 @@ private Q_SLOTS:
     void appendCommitsInOrderAndLoads();
     void recordingsReloadWithoutDecoding();
     void schemaOneFileLoadsAndMigrates();
+    void storedTextsReadAsTheirDom();
     void violationsWithSeqGapsAndTrimming();
     void thresholdCommitsAtOnce();
     void reopenAppendsAfterLast();
@@ -1572,6 +1574,65 @@ void TestStore::schemaOneFileLoadsAndMigrates()
     QCOMPARE(data.events.size(), std::size_t(1));
     // A file made before keeps its page size (new files get 16 KiB pages, see walStaysShortUnderSustainedWrites).
     QCOMPARE(sqlValue(file, QStringLiteral("PRAGMA page_size")), QStringLiteral("4096"));
+}
+
+/**
+ * A session's stored event texts are read through a FlatJson (journalreader.cpp), the DOM only where it refuses: every
+ * Event read back must be the one its DOM makes, for texts EventLens would not have written too (keys out of order, a
+ * repeated key, -0, integers past 64 bits, escapes, nesting past the FlatJson's depth, a root that is no object).
+ */
+void TestStore::storedTextsReadAsTheirDom()
+{
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("odd.elsession"));
+    std::string error;
+    {
+        SessionJournal journal;
+        QVERIFY2(journal.open(file, error), error.c_str());
+        JournalRequest r;
+        r.id = 1;
+        r.path = "/batch/";
+        journal.append(r, {}, [](bool) {});
+        QVERIFY(journal.flush());
+        journal.markClean();
+        journal.close();
+    }
+    const std::string deep = std::string(1100, '[') + std::string(1100, ']');
+    const std::vector<std::string> docs = {
+        R"({"z":1,"event":"a","event":"b","distinct_id":"u","properties":{"b":2,"a":1,"$session_id":"s"}})",
+        R"({"event":"n","properties":{"x":-0,"y":123456789012345678901234567890,"f":1.5e300,)"
+        R"("u":18446744073709551615,"i":-9223372036854775808,"g":-0.0,"h":1E2}})",
+        R"({"event":"\u00e9\ud83d\ude00","distinct_id":7,"properties":{"s":"a\nb\u0001\"\\\/",)"
+        R"("runtime_type":"byok","run_id":"r1"}})",
+        R"({"event":"deep","properties":{"d":)" + deep + "}}",
+        "[1,2]",
+        R"({"event":"t","timestamp":"2024-06-01T10:00:00Z","uuid":"u-1",)"
+        R"("properties":{"e":{},"a":[],"n":null,"b":true,"$lib":"web"}})",
+    };
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        const QString why = sqlExec(file,
+            QStringLiteral("INSERT INTO events VALUES(%1, 1, 1717236001000, '%2', '/batch/', 'ua')")
+                .arg(i + 1)
+                .arg(QString::fromStdString(docs[i])));
+        QVERIFY2(why.isEmpty(), qPrintable(why));
+    }
+    SessionData data;
+    QVERIFY2(SessionJournal::load(file, data, error), error.c_str());
+    QCOMPARE(data.events.size(), docs.size());
+    for (std::size_t i = 0; i < docs.size(); ++i) {
+        const Json doc = Json::parse(docs[i]);
+        const Event expected = makeEvent(doc, EventOrigin {"/batch/", "ua"}, qint64(i + 1), 1, 1717236001000);
+        const std::string differs = elflat::sameEvent(data.events[i], expected);
+        QVERIFY2(differs.empty(), (docs[i].substr(0, 120) + ": " + differs).c_str());
+    }
+    QCOMPARE(data.events[0].name(), std::string("b")); // the last of a repeated key, as the DOM reads it
+
+    // A text that is not JSON is refused, as before, naming the event.
+    QVERIFY(sqlExec(file, QStringLiteral("INSERT INTO events VALUES(100, 1, 1717236001000, '{\"event\":', '', '')"))
+                .isEmpty());
+    QVERIFY(!SessionJournal::load(file, data, error));
+    QVERIFY2(QString::fromStdString(error).contains(QLatin1String("event seq 100: the stored event is not valid JSON")),
+        error.c_str());
 }
 
 void TestStore::violationsWithSeqGapsAndTrimming()
