@@ -249,7 +249,7 @@ bool Capture::openSessionFile(const QString& path, std::string& error)
     // way closeSessionFile() closes it (flushed, marked clean), so its next opening is no "recovery".
     drainIngests();
     closeSessionFile();
-    loadData(data);
+    loadData(std::move(data));
     m_journal = std::move(journal);
     m_readOnly = false;
     m_importedRequests.reset(); // the file has them
@@ -273,7 +273,7 @@ bool Capture::importFile(const QString& path, std::string& error)
     drainIngests();
     closeSessionFile();
     m_readOnly = true;
-    loadData(data);
+    loadData(std::move(data));
     return true;
 }
 
@@ -312,16 +312,18 @@ bool Capture::request(qint64 requestId, JournalRequest& out, std::string& error)
     return false;
 }
 
-void Capture::loadData(const SessionData& data)
+void Capture::loadData(SessionData data)
 {
     drainIngests(); // nothing in flight may be committed into the loaded session with stale ids
     if (m_job && m_job->kind != JobKind::Contract)
         dropJob(true, {});
     newEngine();
+    // Moved, not copied: a copy of every event (its text included) had been a fifth of the time to open a session.
     std::vector<EventPtr> events;
     events.reserve(data.events.size());
-    for (const Event& e : data.events)
-        events.push_back(std::make_shared<const Event>(e));
+    for (Event& e : data.events)
+        events.push_back(std::make_shared<const Event>(std::move(e)));
+    std::vector<Event>().swap(data.events);
     std::vector<Violation> violations;
     if (m_engine) {
         violations = judgeAll(*m_engine, events.size(), [&](std::size_t i) -> const Event& { return *events[i]; });

@@ -171,7 +171,7 @@ public:
      */
     bool request(qint64 requestId, JournalRequest& out, std::string& error);
     /** Replaces the in-memory session with \a data (a session file or an import), re-validated (blocking). */
-    void loadData(const SessionData& data);
+    void loadData(SessionData data);
 
     /** A background job (contract reload, open, import) is running. */
     bool isJudging() const { return m_job != nullptr; }
