@@ -37,14 +37,20 @@ std::vector<std::string>& spareBuffers()
     return spares;
 }
 
-/** An empty string, with the capacity of one this thread used before when there is one. */
-std::string takeSpare()
+/**
+ * An empty string, with the capacity of one this thread used before when there is one: the largest for an inflated
+ * body, else the smallest (a compressed body is a fraction of the text it inflates to).
+ */
+std::string takeSpare(bool largest)
 {
     auto& spares = spareBuffers();
     if (spares.empty())
         return {};
-    std::string s = std::move(spares.back());
-    spares.pop_back();
+    const auto bySize = [](const std::string& a, const std::string& b) { return a.capacity() < b.capacity(); };
+    const auto it = largest ? std::max_element(spares.begin(), spares.end(), bySize)
+                            : std::min_element(spares.begin(), spares.end(), bySize);
+    std::string s = std::move(*it);
+    spares.erase(it);
     s.clear();
     return s;
 }
@@ -140,7 +146,7 @@ bool takePayload(Decoding& d)
         d.fromQuery = true;
         d.layers.emplace_back("query");
     } else {
-        d.payload = takeSpare();
+        d.payload = takeSpare(false);
         d.payload.assign(d.request.body);
     }
     if (d.payload.empty())
@@ -228,7 +234,7 @@ bool inflateGzip(Decoding& d)
         return d.fail(400,
             "failed to decode request: invalid gzip data: " + d.hintSource + " but the payload starts with "
                 + describeStart(d.payload) + ", not the gzip magic 1f 8b");
-    std::string inflated = takeSpare();
+    std::string inflated = takeSpare(true);
     std::string error;
     bool tooLarge = false;
     if (!gunzip(d.payload, inflated, d.limits.maxDecompressedBytes, error, &tooLarge)) {

@@ -42,7 +42,14 @@ inline std::string flatDecodeDisagrees(
     const el::DecodeResult dom = el::decodeIngest(request, endpoint, limits);
     el::FlatJson flat;
     std::vector<el::FlatJson::Ref> events;
-    const el::DecodeResult mine = el::decodeIngestFlat(request, endpoint, flat, events, limits);
+    el::DecodeResult mine = el::decodeIngestFlat(request, endpoint, flat, events, limits);
+    // Then, as the live sink's workers do, its decoded body goes back to this thread's decoder, which writes the next
+    // request into that memory: every comparison after the first runs on reused buffers.
+    struct Recycle
+    {
+        el::DecodeResult& r;
+        ~Recycle() { el::recycleDecodedBody(r); }
+    } recycle {mine};
     if (mine.status != dom.status || mine.error != dom.error)
         return "answer " + std::to_string(mine.status) + " \"" + mine.error + "\" against " + std::to_string(dom.status)
             + " \"" + dom.error + "\"";
