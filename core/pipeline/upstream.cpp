@@ -20,9 +20,6 @@ namespace el {
 
 namespace {
 
-/** A new --upstream closes the connections to the old one once they are idle. */
-using Target = UpstreamTarget;
-
 bool isHopByHop(std::string_view name)
 {
     static const char* const hop[] = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te",
@@ -56,7 +53,7 @@ enum class Failure { Unreachable, TimedOut, BadAnswer };
 /** One request on its way: its bytes, and who waits for the answer. */
 struct UpstreamJob
 {
-    Target target;
+    UpstreamTarget target;
     std::string bytes; ///< request line, headers and body, ready to write
     bool head = false; ///< a HEAD request: its answer has no body
     int timeoutMs = 10000;
@@ -116,7 +113,7 @@ class UpstreamConnection final : public QObject
 {
 public:
     static constexpr int kIdleMs = 30 * 1000; ///< an unused connection is closed after this long
-    UpstreamConnection(UpstreamClient* client, const Target& target)
+    UpstreamConnection(UpstreamClient* client, const UpstreamTarget& target)
         : QObject(client)
         , m_client(client)
         , m_target(target)
@@ -146,7 +143,7 @@ public:
 
     ~UpstreamConnection() override { m_socket->disconnect(this); }
 
-    const Target& target() const { return m_target; }
+    const UpstreamTarget& target() const { return m_target; }
 
     void start(std::unique_ptr<UpstreamJob> job)
     {
@@ -283,7 +280,7 @@ private:
     }
 
     UpstreamClient* m_client;
-    Target m_target;
+    UpstreamTarget m_target;
     QTcpSocket* m_socket = nullptr;
     HttpResponseParser m_parser;
     std::unique_ptr<UpstreamJob> m_job;

@@ -2,10 +2,10 @@
 // Reading a session file back (SessionJournal::load(), readRequest(), wasClean()): its own read-only SQLite connection;
 // and what a request read back was (isRejected(), toRejected()).
 #include "journal.h"
-#include "util/flatjson.h"
 
 #include "journalschema.h"
 #include "sqlite.h"
+#include "util/flatjson.h"
 
 #include <QFileInfo>
 
