@@ -317,6 +317,12 @@ void TestUi::trimAtRowCap()
     model.setRowCap(3); // lowering the cap trims at once
     QCOMPARE(model.rowCount(), 3);
     QCOMPARE(model.index(0, 0).data(EventTableModel::SeqRole).toLongLong(), 27);
+
+    // The filter bar says the table holds the newest events only, not "3 of 3 events" as if 26 were lost.
+    FilterBar bar(&model, &proxy);
+    QCOMPARE(bar.countText(), QStringLiteral("3 of the newest 3 events (29 in the session)"));
+    proxy.setViolationsOnly(true);
+    QTRY_COMPARE(bar.countText(), QStringLiteral("0 of the newest 3 events (29 in the session)"));
 }
 
 void TestUi::pauseStagesAndResumeFlushes()
