@@ -68,6 +68,24 @@ QString sqlExec(const QString& file, const QString& sql)
     return error.isEmpty() ? error : sql + QStringLiteral(": ") + error;
 }
 
+/** A closed session file with one request (#1, /batch/) and no events, for a test to add rows to by SQL. */
+bool sessionWithOneRequest(const QString& file, std::string& error)
+{
+    SessionJournal journal;
+    if (!journal.open(file, error))
+        return false;
+    JournalRequest r;
+    r.id = 1;
+    r.path = "/batch/";
+    journal.append(r, {}, [](bool) {});
+    const bool flushed = journal.flush();
+    journal.markClean();
+    journal.close();
+    if (!flushed)
+        error = "the journal did not flush";
+    return flushed;
+}
+
 /** The first column of the first row of \a sql on \a file, as text (empty when none). */
 QString sqlValue(const QString& file, const QString& sql)
 {
@@ -321,6 +339,7 @@ private Q_SLOTS:
     void recordingsReloadWithoutDecoding();
     void schemaOneFileLoadsAndMigrates();
     void storedTextsReadAsTheirDom();
+    void manyEventsReadInOrder();
     void violationsWithSeqGapsAndTrimming();
     void thresholdCommitsAtOnce();
     void reopenAppendsAfterLast();
@@ -1586,17 +1605,7 @@ void TestStore::storedTextsReadAsTheirDom()
     QTemporaryDir dir;
     const QString file = dir.filePath(QStringLiteral("odd.elsession"));
     std::string error;
-    {
-        SessionJournal journal;
-        QVERIFY2(journal.open(file, error), error.c_str());
-        JournalRequest r;
-        r.id = 1;
-        r.path = "/batch/";
-        journal.append(r, {}, [](bool) {});
-        QVERIFY(journal.flush());
-        journal.markClean();
-        journal.close();
-    }
+    QVERIFY2(sessionWithOneRequest(file, error), error.c_str());
     const std::string deep = std::string(1100, '[') + std::string(1100, ']');
     const std::vector<std::string> docs = {
         R"({"z":1,"event":"a","event":"b","distinct_id":"u","properties":{"b":2,"a":1,"$session_id":"s"}})",
@@ -1632,6 +1641,48 @@ void TestStore::storedTextsReadAsTheirDom()
                 .isEmpty());
     QVERIFY(!SessionJournal::load(file, data, error));
     QVERIFY2(QString::fromStdString(error).contains(QLatin1String("event seq 100: the stored event is not valid JSON")),
+        error.c_str());
+}
+
+void TestStore::manyEventsReadInOrder()
+{
+    // Thousands of events with seq gaps, several requests, endpoints and user agents: each read back as its DOM
+    // makes it, in seq order.
+    QTemporaryDir dir;
+    const QString file = dir.filePath(QStringLiteral("many.elsession"));
+    std::string error;
+    QVERIFY2(sessionWithOneRequest(file, error), error.c_str());
+    constexpr int kEvents = 10000;
+    const QString why = sqlExec(file,
+        QStringLiteral(
+            "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %1) "
+            "INSERT INTO events SELECT 2 * i, 1 + i % 7, 1717236001000 + i, "
+            "'{\"event\":\"e' || i || '\",\"distinct_id\":\"d' || (i % 13) || '\",\"properties\":{\"k\":' || i "
+            "|| ',\"runtime_type\":\"byok\"}}', CASE i % 3 WHEN 0 THEN '/e/' ELSE '/batch/' END, "
+            "'ua' || (i % 5) FROM n")
+            .arg(kEvents));
+    QVERIFY2(why.isEmpty(), qPrintable(why));
+    SessionData data;
+    QVERIFY2(SessionJournal::load(file, data, error), error.c_str());
+    QCOMPARE(data.events.size(), std::size_t(kEvents));
+    for (int i = 1; i <= kEvents; ++i) {
+        const Event& e = data.events[std::size_t(i - 1)];
+        QCOMPARE(e.seq, qint64(2 * i));
+        const Json doc = {{"event", "e" + std::to_string(i)}, {"distinct_id", "d" + std::to_string(i % 13)},
+            {"properties", {{"k", i}, {"runtime_type", "byok"}}}};
+        const Event expected
+            = makeEvent(doc, EventOrigin {i % 3 == 0 ? "/e/" : "/batch/", "ua" + std::to_string(i % 5)}, qint64(2 * i),
+                1 + i % 7, 1717236001000 + i);
+        const std::string differs = elflat::sameEvent(e, expected);
+        QVERIFY2(differs.empty(), ("event " + std::to_string(i) + ": " + differs).c_str());
+    }
+
+    // Two texts that are not JSON, far apart: the error names the first.
+    QVERIFY(sqlExec(file, QStringLiteral("INSERT INTO events VALUES(19001, 1, 1, '[', '', '')")).isEmpty());
+    QVERIFY(sqlExec(file, QStringLiteral("INSERT INTO events VALUES(9001, 1, 1, '{\"event\":', '', '')")).isEmpty());
+    QVERIFY(!SessionJournal::load(file, data, error));
+    QVERIFY2(
+        QString::fromStdString(error).contains(QLatin1String("event seq 9001: the stored event is not valid JSON")),
         error.c_str());
 }
 
