@@ -170,9 +170,9 @@ void FilterBar::updateCount()
     const int total = m_model->rowCount();
     const qint64 older = m_model->totalReceived() - total - m_model->stagedCount();
     // Past the row cap the table holds the newest events only. Say so on the label itself: "100,000 of 100,000
-    // events" with 200,000 received reads as events lost, though the older ones are kept and judged.
-    m_count->setText(older > 0 ? tr("%1 of the newest %2 events (%3 in the session)")
-                                     .arg(formatCount(shown), formatCount(total), formatCount(m_model->totalReceived()))
+    // events" with 200,000 received reads as events lost, though the older ones are kept and judged (the status bar
+    // counts them; the tooltip says why they are not here). No longer than the usual text: the bar is narrow.
+    m_count->setText(older > 0 ? tr("%1 of newest %2").arg(formatCount(shown), formatCount(total))
                                : tr("%1 of %2 events").arg(formatCount(shown), formatCount(total)));
     m_count->setToolTip(older > 0 ? tr("%1 older events are not in the table (row cap %2, Settings); they are still "
                                        "in the session, and judged")
