@@ -587,7 +587,8 @@ int main(int argc, char** argv)
     if (wraps)
         std::fprintf(stderr,
             "[%s] warning: the pool of %zu events was sent %zu more time(s): those events repeat their "
-            "$insert_id and run_id, so the sink also judged duplicates (a violation each); for valid traffic, "
+            "$insert_id and run_id, and a sink that judges them reports each as a duplicate (nginx and mitmproxy "
+            "do not judge); for valid traffic, "
             "--pool-events above the events sent (%zu with the warm-up)\n",
             o.label.c_str(), poolEvents, wraps, sentEvents);
     for (Conn& c : conns)
