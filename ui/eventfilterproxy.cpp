@@ -175,7 +175,7 @@ void EventFilterProxy::clearFilters()
     });
 }
 
-bool EventFilterProxy::textMatches(const std::string& json) const
+bool EventFilterProxy::textMatches(std::string_view json) const
 {
     return m_textUnicode ? lowerUtf8(json).find(m_textLower) != std::string::npos : m_matcher.matches(json);
 }

@@ -90,7 +90,7 @@ private:
     TextMatcher m_matcher {std::string_view()};
     bool m_textUnicode = false; ///< the needle has non-ASCII bytes: Unicode lower-casing, not m_matcher
     std::string m_textLower; ///< lowerUtf8(m_text), for m_textUnicode
-    bool textMatches(const std::string& json) const;
+    bool textMatches(std::string_view json) const;
     /// Source rows [0, size) matched by m_matcher when the filter was set (rows added later are checked
     /// one by one; rows removed from the model are removed here too).
     std::vector<char> m_textMatches;

@@ -105,11 +105,11 @@ QString formatCount(qint64 n)
     return QLocale().toString(n);
 }
 
-std::string lowerUtf8(const std::string& s)
+std::string lowerUtf8(std::string_view s)
 {
     const bool ascii = std::all_of(s.begin(), s.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
     if (!ascii)
-        return QString::fromStdString(s).toLower().toStdString();
+        return QString::fromUtf8(s.data(), static_cast<qsizetype>(s.size())).toLower().toStdString();
     return el::asciiLower(s);
 }
 

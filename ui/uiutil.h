@@ -40,7 +40,7 @@ QString formatDuration(qint64 ms);
 QString formatCount(qint64 n);
 
 /** Lower-cases UTF-8 text (ASCII fast path; anything else through QString::toLower). */
-std::string lowerUtf8(const std::string& s);
+std::string lowerUtf8(std::string_view s);
 /** True when \a haystack contains \a needleLower, ignoring ASCII case. */
 bool containsIgnoreCase(const std::string& haystack, const std::string& needleLower);
 

@@ -407,14 +407,15 @@ void Event::setFieldTexts(std::string_view name, std::string_view distinctId, st
     std::size_t total = 0;
     for (const std::string_view part : parts)
         total += part.size();
-    std::string packed;
+    thread_local std::string packed; // then kept beside the event's text (KeptText), not in an allocation of its own
+    packed.clear();
     packed.reserve(total);
     for (std::size_t i = 0; i < kFields; ++i) {
         packed.append(parts[i]);
         if (i + 1 < kFields)
             m_end[i] = static_cast<std::uint32_t>(packed.size());
     }
-    m_fields = std::move(packed);
+    m_fields = std::string_view(packed);
     m_present
         = static_cast<std::uint8_t>((runtimeType ? bit(Field::RuntimeType) : 0) | (runId ? bit(Field::RunId) : 0));
 }

@@ -2,6 +2,7 @@
 #pragma once
 
 #include "util/flatjson.h"
+#include "util/keptext.h"
 #include "util/utf8.h" // UTF-8 validity for every record with client text
 #include "verdict.h"
 
@@ -79,7 +80,8 @@ struct EventSourceCache
  * (top-level $set/$set_once kept) as compact UTF-8 JSON text: the only copy of the event kept in
  * memory (a parsed DOM costs 6x its text). doc() parses it on demand (detail pane, exports, contract
  * re-validation). Extracted fields are copies for quick display and filtering, packed into one
- * allocation (memory per event is an issue-8 target); absent stays absent (never invented).
+ * text (memory per event is an issue-8 target); absent stays absent (never invented). Both texts are KeptTexts:
+ * packed with other events' texts into 2 MiB blocks, on huge pages where the kernel offers them.
  */
 struct Event
 {
@@ -87,7 +89,8 @@ struct Event
     qint64 requestId = 0; ///< the HTTP request it arrived in
     qint64 receivedMs = 0; ///< ms since epoch, when the sink received the request
     std::shared_ptr<const EventSource> source; ///< endpoint, user agent, api key, $lib, $lib_version
-    std::string json; ///< the normalised event object, compact JSON (invalid UTF-8 replaced by U+FFFD)
+    /// the normalised event object, compact JSON (invalid UTF-8 replaced by U+FFFD), packed with other events' texts
+    KeptText json;
     bool recording = false; ///< a $snapshot from /s/ (counted, not shown as analytics)
 
     /** The extracted fields (see setFields()). */
@@ -137,7 +140,7 @@ private:
     static constexpr std::uint8_t bit(Field f) { return static_cast<std::uint8_t>(1u << static_cast<unsigned>(f)); }
     std::optional<Json> jsonField(Field f) const;
     static constexpr std::size_t kFields = 7;
-    std::string m_fields; ///< the fields back to back
+    KeptText m_fields; ///< the fields back to back
     std::uint32_t m_end[kFields - 1] = {}; ///< end offset of each field but the last (which ends the string)
     std::uint8_t m_present = 0; ///< RuntimeType/RunId present (a JSON null is present too)
 };

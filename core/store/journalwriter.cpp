@@ -21,9 +21,9 @@ using sqlite::Statement;
 namespace {
 
 /** The stored text of an event (the events.doc column): its compact JSON, kept by the event itself. */
-const std::string& eventText(const Event& e)
+std::string_view eventText(const Event& e)
 {
-    return e.json;
+    return e.json.view();
 }
 
 constexpr auto kInsertRequest
@@ -444,7 +444,7 @@ bool Writer::insert(const WriteItem& item, std::string& error)
     }
     Statement& ie = m_insertEvent;
     for (const EventPtr& e : item.events) {
-        const std::string& text = eventText(*e);
+        const std::string_view text = eventText(*e);
         ie.bind(1, e->seq);
         ie.bind(2, r.id);
         ie.bind(3, e->receivedMs);
