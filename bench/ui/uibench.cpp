@@ -18,6 +18,7 @@
 #include "runtimetype.h"
 #include "store/eventstore.h"
 #include "store/journal.h"
+#include "util/keptext.h"
 #include "wire/decode.h"
 
 #include <QApplication>
@@ -356,11 +357,13 @@ int main(int argc, char** argv)
     std::printf("label=ui mode=%s events=%lld rows=%d seconds=%.2f insert_events_per_s=%.0f longest_stall_ms=%lld "
                 "feeder_max_behind_events=%lld ingest_us_per_event=%.2f gen_us_per_event=%.2f "
                 "rss_per_event_bytes=%.0f raw_json_bytes_per_event=%.0f memory_ratio=%.2f vmhwm_mb=%.0f "
-                "rss_purged_per_event_bytes=%.0f memory_ratio_purged=%.2f journal=%d contract=%d ingest=%s\n",
+                "rss_purged_per_event_bytes=%.0f memory_ratio_purged=%.2f kept_text_per_event_bytes=%.0f journal=%d "
+                "contract=%d ingest=%s\n",
         o.rate > 0 ? "rate" : "max", static_cast<long long>(fed), model.rowCount(), insertMs / 1000.0,
         fed / (insertMs / 1000.0), static_cast<long long>(stallMs), static_cast<long long>(behindMax),
         ingestNs / 1000.0 / fed, genNs / 1000.0 / fed, perEvent, rawPerEvent, perEvent / rawPerEvent,
-        rssKb("VmHWM:") / 1024.0, purgedPerEvent, purgedPerEvent / rawPerEvent, o.journal, o.contract,
+        rssKb("VmHWM:") / 1024.0, purgedPerEvent, purgedPerEvent / rawPerEvent,
+        static_cast<double>(KeptText::stats().bytes) / static_cast<double>(fed), o.journal, o.contract,
         o.sync ? "sync" : "async");
     std::fflush(stdout);
     if (o.skipFilters) {
