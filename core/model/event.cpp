@@ -242,15 +242,22 @@ template<typename Value> void appendCompact(std::string& out, Value v)
  * \a v as compact JSON, in a string of exactly its size: an event's text is kept for the whole session. It is written
  * into this thread's scratch first; a new string grown by doubling, then shrunk, copied each text three times.
  */
-template<typename Value> std::string compactText(Value v)
+/** Writes \a v as compact JSON into this thread's scratch and hands \a use a view of it (valid during the call). */
+template<typename Value, typename Use> void withCompactText(Value v, Use&& use)
 {
     constexpr std::size_t kLargestScratch = 1024 * 1024; // an exceptional event's scratch is not kept
     thread_local std::string scratch;
     scratch.clear();
     appendCompact(scratch, v);
-    std::string out(scratch);
+    use(std::string_view(scratch));
     if (scratch.capacity() > kLargestScratch)
         std::string().swap(scratch);
+}
+
+template<typename Value> std::string compactText(Value v)
+{
+    std::string out;
+    withCompactText(v, [&out](std::string_view text) { out = text; });
     return out;
 }
 
@@ -500,7 +507,7 @@ Event buildEvent(Value normalised, const EventOrigin& origin, qint64 seq, qint64
         e.source = std::make_shared<const EventSource>(std::move(source));
     }
     if (withText)
-        e.json = compactText(normalised);
+        withCompactText(normalised, [&e](std::string_view text) { e.json = text; }); // straight into its block
     return e;
 }
 

@@ -59,7 +59,6 @@ public:
     const char* end() const noexcept { return data() + m_size; }
     std::string_view view() const noexcept { return {data(), m_size}; }
     operator std::string_view() const noexcept { return view(); }
-    std::string str() const { return std::string(view()); }
 
     void swap(KeptText& other) noexcept
     {
@@ -71,8 +70,6 @@ public:
     friend bool operator!=(const KeptText& a, std::string_view b) noexcept { return a.view() != b; }
     friend bool operator==(const KeptText& a, const KeptText& b) noexcept { return a.view() == b.view(); }
     friend bool operator!=(const KeptText& a, const KeptText& b) noexcept { return a.view() != b.view(); }
-    friend std::string operator+(const std::string& a, const KeptText& b) { return a + std::string(b.view()); }
-    friend std::string operator+(const KeptText& a, const std::string& b) { return std::string(a.view()) + b; }
 
     /** What the blocks hold now, for tests and benchmarks. */
     struct Stats

@@ -23,7 +23,7 @@ inline std::string sameEvent(const el::Event& a, const el::Event& b)
     if (a.hasRuntimeType() != b.hasRuntimeType() || a.hasRunId() != b.hasRunId())
         return "runtime_type or run_id present on one side only";
     if (a.json != b.json)
-        return "compact text:\n  " + a.json + "\n  " + b.json;
+        return "compact text:\n  " + std::string(a.json.view()) + "\n  " + std::string(b.json.view());
     if (a.recording != b.recording || a.seq != b.seq || a.requestId != b.requestId || a.receivedMs != b.receivedMs)
         return "recording, seq, request id or time";
     if (!(a.src() == b.src()))
