@@ -8,6 +8,7 @@
 #ifdef Q_OS_WIN
 #include <winsock2.h>
 #else
+#include <cerrno>
 #include <sys/socket.h>
 #endif
 
@@ -109,7 +110,7 @@ public:
         const bool close = m_closeAfterResponse || !m_keepAlive;
         out += close ? "Connection: close\r\n\r\n" : "Connection: keep-alive\r\n\r\n";
         out += response.body;
-        m_socket->write(out.data(), static_cast<qint64>(out.size()));
+        writeNow(out);
         m_waitingForResponse = false;
         if (close) {
             // From here on input is discarded; once the answer is written, lingering close.
@@ -122,8 +123,10 @@ public:
             return;
         }
         m_timer.start(m_server->limits().idleTimeoutMs);
-        // Pipelined requests already buffered (here or in the socket) are handled now.
-        QTimer::singleShot(0, this, &HttpConnection::onReadyRead);
+        // Pipelined requests already buffered (here or in Qt's buffer) are handled next. Bytes still in the kernel
+        // raise readyRead by themselves, so nothing is posted when nothing is buffered (most answers).
+        if (m_parser.bufferedBytes() > 0 || m_socket->bytesAvailable() > 0)
+            QTimer::singleShot(0, this, &HttpConnection::onReadyRead);
     }
 
     bool isClosed() const { return m_closed; }
@@ -139,6 +142,36 @@ public:
     }
 
 private:
+    /**
+     * Writes \a out. When Qt holds nothing unwritten for this socket, straight to the descriptor: an answer
+     * usually fits the socket's buffer whole, and Qt's own path would first switch a write notifier on (and,
+     * with the GLib event dispatcher, wake the event loop for it), wait a turn of the loop, write, and switch
+     * the notifier off again. Whatever the kernel does not take goes through Qt, in order.
+     */
+    void writeNow(const std::string& out)
+    {
+        std::size_t sent = 0;
+#if defined(MSG_NOSIGNAL) // a peer that closed gets EPIPE, not the process a SIGPIPE
+        const qintptr fd = m_socket->socketDescriptor();
+        if (fd != -1 && m_socket->bytesToWrite() == 0 && m_socket->state() == QAbstractSocket::ConnectedState) {
+            for (;;) {
+                const ssize_t n = ::send(static_cast<int>(fd), out.data() + sent, out.size() - sent, MSG_NOSIGNAL);
+                if (n > 0) {
+                    sent += static_cast<std::size_t>(n);
+                    if (sent == out.size())
+                        break;
+                    continue;
+                }
+                if (n < 0 && errno == EINTR)
+                    continue;
+                break; // EAGAIN (buffer full) or an error: Qt writes the rest and reports the error its way
+            }
+        }
+#endif
+        if (sent < out.size())
+            m_socket->write(out.data() + sent, static_cast<qint64>(out.size() - sent));
+    }
+
     void onReadyRead()
     {
         if (m_closed)
