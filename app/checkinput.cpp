@@ -26,10 +26,10 @@ void Checker::addOrderKeys(const el::Contract& contract, Batch& b, std::size_t i
             continue;
         std::string key;
         if (!s.key.empty()) {
-            const el::Json* value = b.judged[i].fact(s.key); // judgeEvent kept it (the rule's key)
+            const std::string* value = b.judged[i].fact(s.key); // judgeEvent kept it (the rule's key)
             if (!value)
                 continue;
-            key = value->dump();
+            key = *value;
         }
         b.orderKeys[i].emplace_back(k, std::move(key));
     }

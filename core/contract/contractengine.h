@@ -74,12 +74,14 @@ struct RunChanges
 struct EventJudgement
 {
     std::vector<Violation> violations; ///< unplanned, global, schema and scan violations, in that order
-    /// The event's non-null values at the pointers the contract's sequence rules read (key, pinned, result).
-    std::vector<std::pair<std::string, Json>> facts;
+    /// The event's non-null values at the pointers the contract's sequence rules read (key, pinned, result), as
+    /// compact JSON text (compactJson()): written on the worker that judged the event, so that the sequence rules,
+    /// which run in arrival order on one thread, hash and keep text and parse it only to explain a violation.
+    std::vector<std::pair<std::string, std::string>> facts;
     bool judged = false; ///< false for recordings (not analytics events: nothing to judge)
 
-    /** The value at \a pointer, or nullptr (absent or null). */
-    const Json* fact(const std::string& pointer) const;
+    /** The compact JSON text of the value at \a pointer, or nullptr (absent or null). */
+    const std::string* fact(const std::string& pointer) const;
 };
 
 /**

@@ -43,7 +43,7 @@ void redactMessages(const Contract& c, std::vector<Violation>& out, std::size_t 
 /** Compact JSON text back to a value; null for "" (none) or text that does not parse. */
 Json parseCompact(const std::string& text);
 
-using KeyHash = Hash128; ///< of a key's JSON text (hash128(key.dump()))
+using KeyHash = Hash128; ///< of a key's compact JSON text (hash128(fact text))
 
 /** What a pair keeps while a session runs: values as compact JSON text (a RunInfo is built on demand). */
 struct CompactRun

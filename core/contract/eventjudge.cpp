@@ -248,7 +248,7 @@ void addFact(EventJudgement& j, const Json& doc, const std::string& pointer)
     if (pointer.empty() || j.fact(pointer))
         return;
     if (const Json* v = at(doc, pointer))
-        j.facts.emplace_back(pointer, *v);
+        j.facts.emplace_back(pointer, compactJson(*v));
 }
 
 /** addFact() on a FlatJson. */
@@ -258,7 +258,7 @@ void addFact(EventJudgement& j, FlatJson::Ref doc, const std::string& pointer)
         return;
     const FlatJson::Ref v = doc.at(pointer);
     if (v.present() && !v.isNull())
-        j.facts.emplace_back(pointer, v.toJson());
+        j.facts.emplace_back(pointer, compactJson(v));
 }
 
 /** A schema's verdict on the fast path: true when it accepts \a instance there. */
@@ -280,7 +280,7 @@ void engine_detail::redactMessages(const Contract& c, std::vector<Violation>& ou
     }
 }
 
-const Json* EventJudgement::fact(const std::string& pointer) const
+const std::string* EventJudgement::fact(const std::string& pointer) const
 {
     for (const auto& [p, v] : facts) {
         if (p == pointer)

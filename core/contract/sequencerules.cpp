@@ -28,9 +28,24 @@ std::string pointerName(const std::string& pointer)
     return out;
 }
 
-std::string keyText(const SequenceSpec& s, const Json& key)
+/** \a key is a fact's compact text (EventJudgement::facts), read back only for a violation's message. */
+std::string keyText(const SequenceSpec& s, const std::string& key)
 {
-    return pointerName(s.key) + " " + describeJsonValue(key);
+    return pointerName(s.key) + " " + describeJsonValue(engine_detail::parseCompact(key));
+}
+
+/** The values at a pair rule's pinned pointers, as the compact text of one array (null for an absent one). */
+std::string pinnedText(const SequenceSpec& s, const EventJudgement& j)
+{
+    std::string out = "[";
+    for (std::size_t i = 0; i < s.pinned.size(); ++i) {
+        if (i > 0)
+            out.push_back(',');
+        const std::string* v = j.fact(s.pinned[i].second);
+        out += v ? *v : std::string_view("null");
+    }
+    out.push_back(']');
+    return out;
 }
 
 } // namespace
@@ -46,7 +61,7 @@ Json engine_detail::parseCompact(const std::string& text)
 Violation ContractEngine::Private::unfinished(const SequenceSpec& s, const PairRecord& p, const std::string& why) const
 {
     return makeViolation(ViolationKind::SequenceUnfinished, s.id, s.severity, s.key,
-        s.start + " (seq " + std::to_string(p.info.startSeq) + ", " + keyText(s, parseCompact(p.info.key)) + ") " + why,
+        s.start + " (seq " + std::to_string(p.info.startSeq) + ", " + keyText(s, p.info.key) + ") " + why,
         {p.info.startSeq});
 }
 
@@ -57,11 +72,11 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     const bool isEnd = name == s.end;
     if (!isStart && !isEnd)
         return;
-    const Json* key = j.fact(s.key);
+    const std::string* key = j.fact(s.key);
     if (!key)
         return;
     SequenceState& st = states[index];
-    const KeyHash kh = hash128(key->dump());
+    const KeyHash kh = hash128(*key);
     const qint64 t = eventTimeMs(event);
     const std::size_t* latest = st.latest.find(kh);
 
@@ -69,20 +84,14 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         if (latest && st.pairs.at(*latest).info.state == RunState::Open)
             return; // a repeated start while the pair is open keeps the first start
         PairRecord p;
-        p.info.key = compactJson(*key);
+        p.info.key = *key;
         p.info.startSeq = event.seq;
         p.info.startMs = t;
         p.info.state = RunState::Open;
         p.startReceivedMs = event.receivedMs;
         p.keyHash = kh;
-        if (!s.pinned.empty()) {
-            Json pinned = Json::array();
-            for (const auto& entry : s.pinned) {
-                const Json* v = j.fact(entry.second);
-                pinned.push_back(v ? *v : Json());
-            }
-            p.info.pinned = compactJson(pinned);
-        }
+        if (!s.pinned.empty())
+            p.info.pinned = pinnedText(s, j);
         p.order = createdRuns++;
         const std::size_t idx = st.nextPair++;
         st.pairs.emplace(idx, std::move(p));
@@ -94,7 +103,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     }
 
     // end
-    const Json* result = j.fact(s.result);
+    const std::string* result = j.fact(s.result);
     if (!latest && !st.forgotten.empty()) {
         // The run left memory with its events (--max-events-in-memory): a late end is no orphan, and a
         // second end is still a second end.
@@ -127,11 +136,11 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     }
     if (!latest) {
         PairRecord p;
-        p.info.key = compactJson(*key);
+        p.info.key = *key;
         p.info.endSeq = event.seq;
         p.info.endMs = t;
         p.info.state = RunState::Orphan;
-        p.info.result = result ? compactJson(*result) : std::string();
+        p.info.result = result ? *result : std::string();
         p.keyHash = kh;
         p.order = createdRuns++;
         const std::size_t idx = st.nextPair++;
@@ -164,7 +173,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     }
     p.info.endSeq = event.seq;
     p.info.endMs = t;
-    p.info.result = result ? compactJson(*result) : std::string();
+    p.info.result = result ? *result : std::string();
     st.open.erase(latestIdx);
     touch(index, latestIdx); // before the pinned checks below, which change it further
     if (p.info.state == RunState::Open) {
@@ -179,10 +188,19 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
             p.info.state = RunState::Finished;
         }
     }
+    // The same text is the same values (compact text is canonical); a different text is compared value by value
+    // (1 and 1.0 are equal), so the values are parsed only then.
+    if (s.pinned.empty() || pinnedText(s, j) == p.info.pinned) {
+        if (runSink)
+            release(index, latestIdx); // ended: nothing changes it any more
+        return;
+    }
     const Json startPinned = parseCompact(p.info.pinned);
     for (std::size_t i = 0; i < s.pinned.size(); ++i) {
         const auto& [pname, ptr] = s.pinned[i];
-        const Json* endValue = j.fact(ptr);
+        const std::string* endText = j.fact(ptr);
+        const Json endParsed = endText ? parseCompact(*endText) : Json();
+        const Json* endValue = endText ? &endParsed : nullptr;
         const Json* startValue = i < startPinned.size() && !startPinned[i].is_null() ? &startPinned[i] : nullptr;
         if (!startValue && !endValue)
             continue;
@@ -245,17 +263,17 @@ void ContractEngine::Private::sequences(
         case SequenceSpec::Type::Order: {
             if (name != s.first && name != s.then)
                 break;
-            const Json* key = s.key.empty() ? nullptr : j.fact(s.key);
+            const std::string* key = s.key.empty() ? nullptr : j.fact(s.key);
             if (!s.key.empty() && !key)
                 break;
             if (name == s.first) {
                 if (key)
-                    st.firstSeen.tryEmplace(hash128(key->dump()), true);
+                    st.firstSeen.tryEmplace(hash128(*key), true);
                 else
                     st.anyFirst = true;
                 break;
             }
-            const bool seen = key ? st.firstSeen.find(hash128(key->dump())) != nullptr : st.anyFirst;
+            const bool seen = key ? st.firstSeen.find(hash128(*key)) != nullptr : st.anyFirst;
             if (!seen) {
                 out.push_back(
                     makeViolation(ViolationKind::SequenceOrder, s.id, s.severity, key ? s.key : std::string("/event"),
@@ -269,7 +287,7 @@ void ContractEngine::Private::sequences(
         case SequenceSpec::Type::Unique: {
             if (!globMatchAny(s.events, name))
                 break;
-            const Json* key = j.fact(s.key);
+            const std::string* key = j.fact(s.key);
             if (!key)
                 break;
             auto nameIt = st.nameIndex.find(name);
@@ -283,7 +301,7 @@ void ContractEngine::Private::sequences(
                     st.names.push_back(name);
                 }
             }
-            const KeyHash hash = hash128(key->dump());
+            const KeyHash hash = hash128(*key);
             const auto [first, inserted] = st.seen.tryEmplace(hash, {event.seq, nameIt->second});
             if (!inserted && first->seq() < st.forgottenBefore) {
                 *first = FirstUse(event.seq, nameIt->second); // its first use left memory: this is a first use

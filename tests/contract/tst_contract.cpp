@@ -119,6 +119,7 @@ private slots:
     void exemptIfDecidesAsEachSchemaAlone();
     void runChangesAreNotified();
     void lateEndAfterTimeoutIsNotReportedTwice();
+    void sequenceValuesCompareAsJson();
     void uniqueKeysAndForget();
     void timestampRule();
     void recordingsAreSkipped();
@@ -627,6 +628,54 @@ void TestContract::runChangesAreNotified()
     const std::vector<el::RunInfo> runs = engine.runs();
     QCOMPARE(runs.size(), std::size_t(1));
     QVERIFY(runs[0].key == Json(3));
+}
+
+/**
+ * The sequence rules keep and hash each value as its compact text (EventJudgement::facts), and compare pinned values
+ * as JSON: 1 and 1.0 are the same value, an object's member order does not matter, null is absent, "1" is not 1.
+ */
+void TestContract::sequenceValuesCompareAsJson()
+{
+    std::string error;
+    const auto c = el::parseContract(R"({"name": "live", "unplanned_events": "allow", "sequences": [
+        {"id": "run", "type": "pair", "start": "s", "end": "e", "key": "/properties/id",
+         "pinned": ["/properties/rt", "/properties/n"]},
+        {"id": "once", "type": "unique", "events": ["u"], "key": "/properties/k"}]})",
+        "live", error);
+    QVERIFY2(c, error.c_str());
+    el::ContractEngine engine(c);
+    qint64 seq = 0;
+    const auto on = [&](const char* json) {
+        ++seq;
+        return engine.onEvent(eventFromDoc(Json::parse(json), seq, seq));
+    };
+    const auto quiet = [&](const char* json) {
+        const std::vector<el::Violation> v = on(json);
+        return v.empty() ? std::string() : v.front().message;
+    };
+    QCOMPARE(quiet(R"({"event": "s", "properties": {"id": 1, "rt": "byok", "n": 1}})"), std::string());
+    QCOMPARE(quiet(R"({"event": "e", "properties": {"id": 1, "rt": "byok", "n": 1.0}})"), std::string());
+    QCOMPARE(quiet(R"({"event": "s", "properties": {"id": 2, "rt": "byok"}})"), std::string());
+    QCOMPARE(quiet(R"({"event": "e", "properties": {"id": 2, "rt": "byok", "n": null}})"), std::string());
+    QCOMPARE(quiet(R"({"event": "s", "properties": {"id": {"b": 1, "a": [2]}, "rt": "byok", "n": {"y": 1, "x": 2}}})"),
+        std::string());
+    QCOMPARE(quiet(R"({"event": "e", "properties": {"id": {"a": [2], "b": 1}, "rt": "byok", "n": {"x": 2, "y": 1}}})"),
+        std::string());
+    QCOMPARE(quiet(R"({"event": "s", "properties": {"id": "1", "rt": "byok"}})"), std::string()); // "1" is not 1
+    std::vector<el::Violation> v = on(R"({"event": "e", "properties": {"id": "1", "rt": "local_cli", "n": 2}})");
+    QCOMPARE(v.size(), std::size_t(2));
+    QVERIFY(v[0].kind == el::ViolationKind::SequencePinnedMismatch);
+    QCOMPARE(v[0].message, std::string(R"(rt is "local_cli" on e (seq 8), expected "byok" as on s (seq 7))"));
+    QCOMPARE(v[1].message, std::string("n is 2 on e (seq 8), expected missing as on s (seq 7)"));
+    QCOMPARE(engine.runs().size(), std::size_t(4)); // four keys: 1, {"a":[2],"b":1}, 2 and "1"
+
+    QCOMPARE(quiet(R"({"event": "u", "properties": {"k": {"p": 1, "q": "x"}}})"), std::string());
+    QCOMPARE(quiet(R"({"event": "u", "properties": {"k": "1"}})"), std::string());
+    QCOMPARE(quiet(R"({"event": "u", "properties": {"k": 1}})"), std::string());
+    v = on(R"({"event": "u", "properties": {"k": {"q": "x", "p": 1}}})");
+    QCOMPARE(v.size(), std::size_t(1));
+    QVERIFY(v[0].kind == el::ViolationKind::SequenceDuplicateKey);
+    QVERIFY2(v[0].message.find("was already used by seq 9 (u)") != std::string::npos, v[0].message.c_str());
 }
 
 void TestContract::lateEndAfterTimeoutIsNotReportedTwice()
