@@ -666,6 +666,75 @@ private Q_SLOTS:
         QCOMPARE(call(goodEvent("ok")).status, 200);
     }
 
+    /**
+     * Answers larger than the socket's buffer, pipelined, to a client that does not read for a while: the part the
+     * kernel does not take at once goes through Qt's buffer, after what was written straight to the socket, and
+     * both answers arrive whole and in order.
+     */
+    void largeAnswersToASlowReaderArriveWholeAndInOrder()
+    {
+        const std::string pad(2000, 'x');
+        for (int r = 0; r < 4; ++r) {
+            std::string batch = "{\"api_key\":\"phc_k\",\"batch\":[";
+            for (int i = 0; i < 1000; ++i) {
+                batch += i ? "," : "";
+                batch += "{\"event\":\"big" + std::to_string(r) + "\",\"distinct_id\":\"u\",\"properties\":{\"n\":"
+                    + std::to_string(i) + ",\"pad\":\"" + pad + "\"}}";
+            }
+            batch += "]}";
+            QCOMPARE(call(request("POST", "/batch/", batch)).status, 200);
+        }
+        const std::string get = request("GET", "/eventlens/v1/events?since=0&limit=5000", {});
+        const std::string getLast
+            = request("GET", "/eventlens/v1/events?since=2000&limit=5000", {}, {"Connection: close"});
+        std::string received;
+        std::atomic<bool> done {false};
+        std::thread client([&] {
+            const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+            const int small = 4096;
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
+            timeval tv {20, 0};
+            ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+            sockaddr_in addr {};
+            addr.sin_family = AF_INET;
+            addr.sin_port = htons(m_sink.port());
+            addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+            if (::connect(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0) {
+                const std::string both = get + getLast;
+                ::send(fd, both.data(), both.size(), MSG_NOSIGNAL);
+                std::this_thread::sleep_for(std::chrono::milliseconds(500)); // the server's writes back up
+                char buf[65536];
+                for (;;) {
+                    const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+                    if (n > 0)
+                        received.append(buf, static_cast<size_t>(n));
+                    else if (n == 0 || errno != EINTR)
+                        break;
+                }
+            }
+            ::close(fd);
+            done = true;
+        });
+        QTRY_VERIFY_WITH_TIMEOUT(done.load(), 30000);
+        client.join();
+        std::size_t at = 0;
+        for (const auto& [since, count] : {std::pair(0, 4000), std::pair(2000, 2000)}) {
+            const std::size_t head = received.find("\r\n\r\n", at);
+            QVERIFY2(head != std::string::npos, received.substr(at, 200).c_str());
+            QVERIFY2(received.compare(at, 15, "HTTP/1.1 200 OK") == 0, received.substr(at, 200).c_str());
+            const std::size_t cl = received.find("Content-Length: ", at);
+            QVERIFY(cl != std::string::npos && cl < head);
+            const std::size_t length = std::stoul(received.substr(cl + 16));
+            QVERIFY2(length > 4000000, std::to_string(length).c_str());
+            QVERIFY(received.size() >= head + 4 + length);
+            const Json body = Json::parse(received.substr(head + 4, length));
+            QCOMPARE(body["events"].size(), std::size_t(count));
+            QCOMPARE(body["events"][0]["seq"].get<qint64>(), qint64(since + 1));
+            at = head + 4 + length;
+        }
+        QCOMPARE(at, received.size());
+    }
+
     void limitConnections()
     {
         setHttp([](HttpLimits& l) { l.maxConnections = 3; });
