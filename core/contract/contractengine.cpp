@@ -105,6 +105,14 @@ std::size_t ContractEngine::rememberedPairs() const
     return n;
 }
 
+std::size_t ContractEngine::rememberedKeys() const
+{
+    std::size_t n = 0;
+    for (const SequenceState& st : d->states)
+        n += st.seen.size();
+    return n;
+}
+
 RunInfo ContractEngine::Private::runInfo(std::size_t rule, std::size_t idx, const PairRecord& record) const
 {
     const SequenceSpec& s = contract->sequences()[rule];

@@ -144,7 +144,8 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
         p.keyHash = kh;
         p.order = createdRuns++;
         const std::size_t idx = st.nextPair++;
-        st.pairs.emplace(idx, std::move(p));
+        PairRecord& added = st.pairs.emplace(idx, std::move(p)).first->second;
+        markClosed(st, idx, added);
         st.latest[kh] = idx;
         runs.emplace_back(index, idx);
         touch(index, idx);
@@ -175,6 +176,7 @@ void ContractEngine::Private::pair(std::size_t index, const SequenceSpec& s, con
     p.info.endMs = t;
     p.info.result = result ? *result : std::string();
     st.open.erase(latestIdx);
+    markClosed(st, latestIdx, p);
     touch(index, latestIdx); // before the pinned checks below, which change it further
     if (p.info.state == RunState::Open) {
         if (s.withinMs && t - p.info.startMs > *s.withinMs) {
@@ -230,6 +232,8 @@ void ContractEngine::Private::release(std::size_t rule, std::size_t idx)
     if (l && *l == idx)
         st.latest.erase(p.keyHash);
     st.open.erase(idx);
+    if (p.closedAt >= 0)
+        st.closedByLastSeq.erase({p.closedAt, idx});
     st.pairs.erase(it);
     ++staleRuns;
     dropStaleRuns();
@@ -330,6 +334,7 @@ std::vector<Violation> ContractEngine::onTick(qint64 nowMs)
             PairRecord& p = st.pairs.at(*it);
             if (nowMs - p.startReceivedMs > *s.withinMs) {
                 p.info.state = RunState::Unfinished;
+                Private::markClosed(st, *it, p);
                 d->touch(i, *it);
                 out.push_back(
                     d->unfinished(s, p, "has no " + s.end + " within " + std::to_string(*s.withinMs) + " ms"));
@@ -354,6 +359,7 @@ std::vector<Violation> ContractEngine::finish()
         const SequenceSpec& s = d->contract->sequences()[rule];
         PairRecord& p = st.pairs.at(idx);
         p.info.state = RunState::Unfinished;
+        Private::markClosed(st, idx, p);
         d->touch(rule, idx);
         out.push_back(d->unfinished(s, p, "has no " + s.end + " (input ended)"));
         st.open.erase(idx);
@@ -367,6 +373,7 @@ std::vector<Violation> ContractEngine::finish()
         for (SequenceState& st : d->states) {
             st.pairs.clear();
             st.open.clear();
+            st.closedByLastSeq.clear();
         }
         d->runs.clear();
         d->staleRuns = 0;
@@ -382,31 +389,44 @@ void ContractEngine::forget(qint64 beforeSeq)
         SequenceState& st = d->states[i];
         // unique: a key first used before the window is no longer remembered (a later reuse is not flagged). It
         // counts as absent at once; its slot goes when its shard is swept (one per call: a sliver of the table).
+        // Shards are swept in proportion to the events that left (one per kSweepEvery), not one per call: the live
+        // sink calls this once per request once its window is full, and rebuilding a shard (1/256 of the window's
+        // keys) for each single-event request was most of this function's time. At most kMaxPerCall shards per
+        // call (a sliver of the table, as its growth is); the rest is swept by the next calls. A key that left
+        // waits about one pass (256 × kSweepEvery events) for its slot to go; found before that, it counts as
+        // absent anyway.
         if (d->forgettable && specs[i].type == SequenceSpec::Type::Unique) {
+            constexpr qint64 kSweepEvery = 256;
+            constexpr qint64 kMaxPerCall = 16;
+            constexpr qint64 kPass = qint64(KeyTable<FirstUse>::kShards) * kSweepEvery;
             st.forgottenBefore = std::max(st.forgottenBefore, beforeSeq);
             const qint64 before = st.forgottenBefore;
-            st.seen.sweepShard(st.nextSweep++, [before](const FirstUse& f) { return f.seq() >= before; });
+            st.sweptBefore = std::max(st.sweptBefore, before - kPass); // a whole pass owed at most
+            const qint64 due = std::min((before - st.sweptBefore) / kSweepEvery, kMaxPerCall);
+            for (qint64 n = 0; n < due; ++n)
+                st.seen.sweepShard(st.nextSweep++, [before](const FirstUse& f) { return f.seq() >= before; });
+            st.sweptBefore += due * kSweepEvery;
         }
-        // pair: closed pairs whose events all left; an open pair stays until it ends or times out
-        for (auto it = st.pairs.begin(); it != st.pairs.end();) {
-            const CompactRun& c = it->second.info;
-            const qint64 created = c.startSeq ? c.startSeq : c.endSeq;
-            if (created >= beforeSeq)
-                break; // created in order: the rest is newer
-            if (st.open.count(it->first) || std::max(c.startSeq, c.endSeq) >= beforeSeq) {
-                ++it;
-                continue;
-            }
+        // pair: closed pairs whose events all left, from the front of closedByLastSeq; an open pair stays until it
+        // ends or times out. Their ids are told in creation order, as the pairs map has them.
+        const std::size_t firstForgotten = d->forgottenIds.size();
+        while (!st.closedByLastSeq.empty() && st.closedByLastSeq.begin()->first < beforeSeq) {
+            const std::size_t idx = st.closedByLastSeq.begin()->second;
+            st.closedByLastSeq.erase(st.closedByLastSeq.begin());
+            const auto it = st.pairs.find(idx);
+            if (it == st.pairs.end() || st.open.count(idx))
+                continue; // not filed while open or gone (markClosed() and release() see to that): never here
             const KeyHash kh = it->second.keyHash;
             const std::size_t* l = st.latest.find(kh);
-            if (l && *l == it->first)
+            if (l && *l == idx)
                 st.latest.erase(kh);
-            st.forgotten[kh] = c.endSeq != 0;
+            st.forgotten[kh] = it->second.info.endSeq != 0;
             if (d->trackChanges)
-                d->forgottenIds.push_back(Private::runId(i, it->first));
-            it = st.pairs.erase(it);
+                d->forgottenIds.push_back(Private::runId(i, idx));
+            st.pairs.erase(it);
             ++d->staleRuns;
         }
+        std::sort(d->forgottenIds.begin() + static_cast<std::ptrdiff_t>(firstForgotten), d->forgottenIds.end());
     }
     d->dropStaleRuns();
 }

@@ -17,6 +17,7 @@
 #include <QTemporaryDir>
 #include <QTest>
 
+#include <map>
 #include <set>
 
 using el::Json;
@@ -120,6 +121,7 @@ private slots:
     void runChangesAreNotified();
     void lateEndAfterTimeoutIsNotReportedTwice();
     void sequenceValuesCompareAsJson();
+    void closedRunsLeaveByTheirLastSeq();
     void uniqueKeysAndForget();
     void timestampRule();
     void recordingsAreSkipped();
@@ -678,6 +680,61 @@ void TestContract::sequenceValuesCompareAsJson()
     QVERIFY2(v[0].message.find("was already used by seq 9 (u)") != std::string::npos, v[0].message.c_str());
 }
 
+/**
+ * forget() takes closed runs by their newest seq (ended, orphan, timed out, or ended late after a timeout), never an
+ * open one, and tells their ids in creation order; a forgotten run's late or second end is still told apart.
+ */
+void TestContract::closedRunsLeaveByTheirLastSeq()
+{
+    std::string error;
+    const auto c = el::parseContract(R"({"name": "live", "unplanned_events": "allow", "sequences": [
+        {"id": "run", "type": "pair", "start": "s", "end": "e", "key": "/properties/id", "within_ms": 1000,
+         "at_most_once": true}]})",
+        "live", error);
+    QVERIFY2(c, error.c_str());
+    el::ContractEngine engine(c);
+    engine.setTrackRunChanges(true);
+    qint64 seq = 0;
+    const auto on = [&](const char* event, int id, qint64 receivedMs = 0) {
+        ++seq;
+        return engine.onEvent(eventFromDoc(Json {{"event", event}, {"properties", {{"id", id}}}}, seq, receivedMs));
+    };
+    for (int id = 1; id <= 10; ++id) // seqs 1-10
+        QVERIFY(on("s", id).empty());
+    std::map<qint64, int> idOf; // run id -> key
+    for (const el::RunInfo& r : engine.takeRunChanges().updated)
+        idOf[r.id] = r.key.get<int>();
+    QCOMPARE(idOf.size(), std::size_t(10));
+    for (int id = 2; id <= 10; id += 2) // seqs 11-15
+        QVERIFY(on("e", id).empty());
+    const auto forget = [&](qint64 before) {
+        engine.forget(before);
+        std::vector<int> keys;
+        for (const qint64 run : engine.takeRunChanges().forgotten)
+            keys.push_back(idOf.at(run));
+        return keys;
+    };
+    QCOMPARE(forget(11), std::vector<int>());
+    QCOMPARE(forget(14), (std::vector<int> {2, 4, 6}));
+    QCOMPARE(engine.runs().size(), std::size_t(7));
+    QCOMPARE(engine.onTick(2000).size(), std::size_t(5)); // 1, 3, 5, 7, 9 time out
+    QVERIFY(on("e", 3).empty()); // seq 16: a late end, said once already
+    QCOMPARE(forget(16), (std::vector<int> {1, 5, 7, 8, 9, 10})); // not 3: its end is seq 16
+    QCOMPARE(engine.runs().size(), std::size_t(1));
+    QVERIFY(engine.runs()[0].key == Json(3));
+    QCOMPARE(forget(17), (std::vector<int> {3}));
+    QVERIFY(engine.runs().empty());
+    QVERIFY(on("e", 1).empty()); // its run left without an end: a late end, not an orphan
+    const std::vector<el::Violation> second = on("e", 2);
+    QCOMPARE(second.size(), std::size_t(1));
+    QVERIFY(second[0].kind == el::ViolationKind::SequenceDuplicateEnd);
+    QVERIFY2(second[0].message.find("has left memory") != std::string::npos, second[0].message.c_str());
+    QVERIFY(engine.runs().empty());
+    // A new run of a forgotten key is a new run.
+    QVERIFY(on("s", 4).empty());
+    QCOMPARE(engine.runs().size(), std::size_t(1));
+}
+
 void TestContract::lateEndAfterTimeoutIsNotReportedTwice()
 {
     std::string error;
@@ -720,7 +777,8 @@ void TestContract::uniqueKeysAndForget()
         QCOMPARE(engine.onEvent(ev("e", 2, 5)).size(), std::size_t(1)); // seq 2 stayed
     }
     // Many keys, the window moving a little per call (as the live sink trims): forgotten keys count as absent at
-    // once and their slots go a shard per call; a reused forgotten key is a first use again, remembered anew.
+    // once and their slots go a shard per 256 events that left; a reused forgotten key is a first use again, remembered
+    // anew.
     el::ContractEngine engine(c);
     qint64 seq = 0;
     for (int k = 1; k <= 3000; ++k)
@@ -737,6 +795,21 @@ void TestContract::uniqueKeysAndForget()
     const std::vector<el::Violation> again = engine.onEvent(ev("c", 7, ++seq)); // its new first use was seq 3007
     QCOMPARE(again.size(), std::size_t(1));
     QCOMPARE(again[0].message, std::string("k 7 on c was already used by seq 3007 (b), expected unique"));
+
+    // The slots of keys that left go within about one pass over the shards (256 × 256 events), a window moving
+    // one event per call (single-event requests) or many.
+    for (const qint64 step : {qint64(1), qint64(5000)}) {
+        el::ContractEngine big(c);
+        const qint64 n = 200000;
+        for (qint64 k = 1; k <= n; ++k)
+            big.onEvent(ev("a", static_cast<int>(k), k));
+        QCOMPARE(big.rememberedKeys(), std::size_t(n));
+        for (qint64 before = step; before <= n + 1; before += step)
+            big.forget(before);
+        big.forget(n + 1);
+        QVERIFY2(big.rememberedKeys() <= std::size_t(256 * 256 + 5000), std::to_string(big.rememberedKeys()).c_str());
+        QVERIFY(big.onEvent(ev("b", 1, n + 1)).empty()); // left: a first use again
+    }
 }
 
 void TestContract::timestampRule()
