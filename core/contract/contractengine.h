@@ -175,9 +175,9 @@ public:
      */
     void setRunSink(std::function<void(std::uint64_t order, RunInfo run)> sink);
     /** Pairs held in memory, open or closed. */
+    std::size_t rememberedPairs() const;
     /** Keys the unique rules still hold a slot for (found or not: see forget()); for tests and benchmarks. */
     std::size_t rememberedKeys() const;
-    std::size_t rememberedPairs() const;
 
 private:
     struct Private;

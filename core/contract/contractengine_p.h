@@ -63,7 +63,7 @@ struct PairRecord
 {
     CompactRun info;
     qint64 startReceivedMs = 0;
-    KeyHash keyHash; ///< of the key's dump: how \c latest and \c forgotten know it
+    KeyHash keyHash; ///< of the key's compact text: how \c latest and \c forgotten know it
     std::uint64_t order = 0; ///< creation order among all pair rules' runs (ContractEngine::setRunSink())
     /// Once closed (ended, orphan or timed out): its newest seq, as filed in SequenceState::closedByLastSeq; -1: open.
     qint64 closedAt = -1;
@@ -102,7 +102,7 @@ struct SequenceState
     // pair
     std::map<std::size_t, PairRecord> pairs; ///< by creation index; closed pairs leave with their events (forget)
     std::size_t nextPair = 0;
-    KeyTable<std::size_t> latest; ///< key (hash of its dump) -> index of the newest pair
+    KeyTable<std::size_t> latest; ///< key (hash of its compact text) -> index of the newest pair
     std::set<std::size_t> open; ///< indexes of open pairs
     /// Closed pairs still in memory, by their newest seq (then index): forget() takes the ones whose events all
     /// left from the front, instead of walking every pair older than the window (the runs that never end stay

@@ -239,10 +239,9 @@ template<typename Value> void appendCompact(std::string& out, Value v)
 }
 
 /**
- * \a v as compact JSON, in a string of exactly its size: an event's text is kept for the whole session. It is written
- * into this thread's scratch first; a new string grown by doubling, then shrunk, copied each text three times.
+ * Writes \a v as compact JSON into this thread's scratch and hands \a use a view of it (valid during the call): an
+ * event's text then goes straight into its KeptText block, written once and copied once.
  */
-/** Writes \a v as compact JSON into this thread's scratch and hands \a use a view of it (valid during the call). */
 template<typename Value, typename Use> void withCompactText(Value v, Use&& use)
 {
     constexpr std::size_t kLargestScratch = 1024 * 1024; // an exceptional event's scratch is not kept
@@ -254,6 +253,7 @@ template<typename Value, typename Use> void withCompactText(Value v, Use&& use)
         std::string().swap(scratch);
 }
 
+/** \a v as compact JSON, in a string of exactly its size. */
 template<typename Value> std::string compactText(Value v)
 {
     std::string out;
