@@ -225,14 +225,29 @@ void EventTableModel::setRowCap(int cap)
         return;
     m_rowCap = cap;
     trimStagedToCap();
-    if (static_cast<int>(m_rows.size()) > m_rowCap) {
+    if (static_cast<int>(m_rows.size()) > effectiveRowCap()) {
         Q_EMIT aboutToFlush();
-        const int excess = static_cast<int>(m_rows.size()) - m_rowCap;
-        beginRemoveRows(QModelIndex(), 0, excess - 1);
-        m_rows.erase(m_rows.begin(), m_rows.begin() + excess);
-        endRemoveRows();
-        Q_EMIT flushed(0, excess);
+        const int removed = trimRowsFor(0);
+        Q_EMIT flushed(0, removed);
     }
+}
+
+int EventTableModel::effectiveRowCap() const
+{
+    const std::size_t window = m_store->maxEvents();
+    return window > 0 && window < static_cast<std::size_t>(m_rowCap) ? static_cast<int>(window) : m_rowCap;
+}
+
+int EventTableModel::trimRowsFor(int incoming)
+{
+    const int excess = static_cast<int>(m_rows.size()) + incoming - effectiveRowCap();
+    if (excess <= 0)
+        return 0;
+    const int removed = std::min(excess, static_cast<int>(m_rows.size()));
+    beginRemoveRows(QModelIndex(), 0, removed - 1);
+    m_rows.erase(m_rows.begin(), m_rows.begin() + removed);
+    endRemoveRows();
+    return removed;
 }
 
 void EventTableModel::setFlushInterval(int ms)
@@ -261,6 +276,14 @@ QStringList EventTableModel::eventNames() const
 
 void EventTableModel::onEventsAdded(qint64 firstSeq, qint64 lastSeq)
 {
+    // A batch larger than the store's window (--max-events-in-memory) left memory in part before this
+    // call: those events were received all the same (the filter bar counts them as older than the table).
+    const auto& inMemory = m_store->events();
+    const qint64 front = inMemory.empty() ? lastSeq + 1 : inMemory.front()->seq;
+    if (firstSeq < front) {
+        m_totalReceived += std::min(front, lastSeq + 1) - firstSeq;
+        firstSeq = front;
+    }
     for (qint64 seq = firstSeq; seq <= lastSeq; ++seq) {
         EventPtr e = m_store->eventBySeq(seq);
         if (!e)
@@ -302,9 +325,10 @@ void EventTableModel::onEventsAdded(qint64 firstSeq, qint64 lastSeq)
 
 void EventTableModel::trimStagedToCap()
 {
-    // Staged events beyond the cap would be trimmed by the flush anyway; they stay in the store.
-    if (static_cast<int>(m_staged.size()) > m_rowCap)
-        m_staged.erase(m_staged.begin(), m_staged.begin() + (static_cast<int>(m_staged.size()) - m_rowCap));
+    // Staged events beyond the cap would be trimmed by the flush anyway; they stay in the session.
+    const int cap = effectiveRowCap();
+    if (static_cast<int>(m_staged.size()) > cap)
+        m_staged.erase(m_staged.begin(), m_staged.begin() + (static_cast<int>(m_staged.size()) - cap));
 }
 
 void EventTableModel::onViolationsAdded(const std::vector<qint64>& seqs)
@@ -413,14 +437,7 @@ void EventTableModel::flush()
 
     Q_EMIT aboutToFlush();
     const int incoming = static_cast<int>(m_staged.size());
-    int removed = 0;
-    const int excess = static_cast<int>(m_rows.size()) + incoming - m_rowCap;
-    if (excess > 0) {
-        removed = std::min(excess, static_cast<int>(m_rows.size()));
-        beginRemoveRows(QModelIndex(), 0, removed - 1);
-        m_rows.erase(m_rows.begin(), m_rows.begin() + removed);
-        endRemoveRows();
-    }
+    const int removed = trimRowsFor(incoming);
     // Status of staged rows is read now: violations that arrived while they were staged count.
     for (Row& r : m_staged)
         r.setCounts(m_store->errorCount(r.event->seq), m_store->warningCount(r.event->seq));

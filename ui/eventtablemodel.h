@@ -24,11 +24,12 @@ namespace el::ui {
 /**
  * \brief The live event list: a thin table over shared, immutable Event records.
  *
- * New events are staged when the store announces them and inserted in one batch when the
- * throttle timer fires (100 ms by default), never one beginInsertRows() per event. The row cap
- * trims the oldest rows in the same flush. Pausing keeps staging (bounded by the cap) but stops
- * inserting; resuming flushes. Violation status changes are batched the same way and announced
- * with dataChanged() for the touched rows only (one range signal when many rows change).
+ * New events are staged when the store announces them and inserted in one batch when the throttle timer fires
+ * (100 ms by default), never one beginInsertRows() per event. The row cap trims the oldest rows in the same flush;
+ * when the store keeps fewer events in memory than the cap (EventStore::setMaxEvents()), its window is the cap, so a
+ * row never keeps an event the store let go (the frozen rows of a paused table stay until it resumes). Pausing keeps
+ * staging (bounded by the cap) but stops inserting; resuming flushes. Violation status changes are batched the same
+ * way and announced with dataChanged() for the touched rows only (one range signal when many rows change).
  *
  * Display text is formatted lazily in data(); the lower-case search text of a row (its JSON
  * dumped) is computed on first use by the filter and cached.
@@ -94,6 +95,8 @@ public:
 
     void setRowCap(int cap);
     int rowCap() const { return m_rowCap; }
+    /** The rows kept: the row cap, or the store's window of events in memory when that is smaller. */
+    int effectiveRowCap() const;
     void setFlushInterval(int ms);
     void setPaused(bool paused);
     bool isPaused() const { return m_paused; }
@@ -123,6 +126,8 @@ private:
     void scheduleFlush();
     void applyStatusChanges();
     void trimStagedToCap();
+    /** Removes the oldest rows so that \a incoming more fit under effectiveRowCap(); returns how many. */
+    int trimRowsFor(int incoming);
     void emitRowsChanged(std::vector<int>& rows);
 
     EventStore* m_store;

@@ -164,6 +164,11 @@ QString FilterBar::countText() const
     return m_count->text();
 }
 
+QString FilterBar::countToolTip() const
+{
+    return m_count->toolTip();
+}
+
 void FilterBar::updateCount()
 {
     const int shown = m_proxy->rowCount();
@@ -174,11 +179,16 @@ void FilterBar::updateCount()
     // counts them; the tooltip says why they are not here). No longer than the usual text: the bar is narrow.
     m_count->setText(older > 0 ? tr("%1 of newest %2").arg(formatCount(shown), formatCount(total))
                                : tr("%1 of %2 events").arg(formatCount(shown), formatCount(total)));
-    m_count->setToolTip(older > 0 ? tr("%1 older events are not in the table (row cap %2, Settings); they are still "
-                                       "in the session, and judged")
-                                        .arg(formatCount(older))
-                                        .arg(formatCount(m_model->rowCap()))
-                                  : QString());
+    // The smaller limit is the one to name: the row cap (Settings), or the events kept in memory
+    // (--max-events-in-memory), which the table never outlives.
+    const int cap = m_model->effectiveRowCap();
+    const QString limit = cap < m_model->rowCap()
+        ? tr("the newest %1 events kept in memory, --max-events-in-memory").arg(formatCount(cap))
+        : tr("row cap %1, Settings").arg(formatCount(cap));
+    m_count->setToolTip(older > 0
+            ? tr("%1 older events are not in the table (%2); they are still in the session, and judged")
+                  .arg(formatCount(older), limit)
+            : QString());
 }
 
 } // namespace el::ui

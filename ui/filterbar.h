@@ -34,6 +34,8 @@ public:
     QComboBox* runtimeCombo() const { return m_runtime; }
     QCheckBox* violationsOnlyBox() const { return m_violationsOnly; }
     QString countText() const;
+    /** Why older events are not in the table (empty while the table holds every event). */
+    QString countToolTip() const;
 
 private:
     void updateNames();

@@ -129,7 +129,3 @@ private:
 };
 
 } // namespace el
-
-namespace el {
-/** A violation as the API and exports show it. */
-} // namespace el

@@ -169,6 +169,7 @@ private Q_SLOTS:
 
     void batchInsertIsOneInsertPerFlush();
     void trimAtRowCap();
+    void rowsNeverOutliveTheStoresWindow();
     void pauseStagesAndResumeFlushes();
     void violationStatusDataChanged();
     void manyViolationsOneRangeSignal();
@@ -323,6 +324,57 @@ void TestUi::trimAtRowCap()
     QCOMPARE(bar.countText(), QStringLiteral("3 of newest 3"));
     proxy.setViolationsOnly(true);
     QTRY_COMPARE(bar.countText(), QStringLiteral("0 of newest 3"));
+}
+
+void TestUi::rowsNeverOutliveTheStoresWindow()
+{
+    // --max-events-in-memory below the row cap: the table keeps no event the store let go, so the
+    // window bounds memory in the GUI too (each row holds a reference to its event).
+    EventStore store;
+    store.setMaxEvents(5);
+    EventTableModel model(&store);
+    EventFilterProxy proxy(&model);
+    QAbstractItemModelTester modelTester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setRowCap(10);
+    QCOMPARE(model.effectiveRowCap(), 5);
+    Feeder feeder(&store);
+
+    feeder.batch(3);
+    model.flush();
+    QCOMPARE(model.rowCount(), 3);
+    const std::weak_ptr<const Event> oldest = model.eventAt(0);
+    QCOMPARE(oldest.lock()->seq, 1);
+
+    feeder.batch(4); // 7 sent: the store keeps 3..7
+    model.flush();
+    QCOMPARE(model.rowCount(), 5);
+    QCOMPARE(model.index(0, 0).data(EventTableModel::SeqRole).toLongLong(), 3);
+    QCOMPARE(store.events().front()->seq, 3);
+    QVERIFY2(oldest.expired(), "event #1 left the store; no row may keep it alive");
+
+    feeder.batch(25); // one batch larger than both limits
+    model.flush();
+    QCOMPARE(model.rowCount(), 5);
+    QCOMPARE(model.index(0, 0).data(EventTableModel::SeqRole).toLongLong(), 28);
+    QCOMPARE(model.index(4, 0).data(EventTableModel::SeqRole).toLongLong(), 32);
+    QCOMPARE(model.totalReceived(), 32);
+    for (int row = 0; row < model.rowCount(); ++row)
+        QCOMPARE(model.eventAt(row).get(), store.events()[static_cast<std::size_t>(row)].get());
+
+    // The filter bar names the limit that applies: the window, not the row cap of 10.
+    FilterBar bar(&model, &proxy);
+    QCOMPARE(bar.countText(), QStringLiteral("5 of newest 5"));
+    QVERIFY2(bar.countToolTip().contains(QStringLiteral("--max-events-in-memory")), qPrintable(bar.countToolTip()));
+    QVERIFY2(bar.countToolTip().startsWith(QStringLiteral("27 older events")), qPrintable(bar.countToolTip()));
+
+    // A row cap below the window applies as before, and is the limit named.
+    model.setRowCap(3);
+    QCOMPARE(model.effectiveRowCap(), 3);
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.index(0, 0).data(EventTableModel::SeqRole).toLongLong(), 30);
+    feeder.batch(1);
+    model.flush();
+    QTRY_VERIFY2(bar.countToolTip().contains(QStringLiteral("row cap 3")), qPrintable(bar.countToolTip()));
 }
 
 void TestUi::pauseStagesAndResumeFlushes()
