@@ -303,6 +303,11 @@ std::string compactJson(FlatJson::Ref value)
     return out;
 }
 
+void appendJsonStringLiteral(std::string& out, std::string_view s)
+{
+    appendJsonString(out, s);
+}
+
 Json Event::toJson() const
 {
     Json j = Json::object();

@@ -236,6 +236,11 @@ Event makeEvent(FlatJson::Ref normalised, const EventOrigin& origin, qint64 seq,
 std::string compactJson(const Json& doc);
 /** The same text for a value of a FlatJson (nlohmann's dump() of the DOM parseJsonFast() would build). */
 std::string compactJson(FlatJson::Ref value);
+/**
+ * Appends \a s to \a out as a JSON string literal, as compactJson() writes strings (nlohmann's dump() with the
+ * replace handler: each byte that is not valid UTF-8 becomes U+FFFD).
+ */
+void appendJsonStringLiteral(std::string& out, std::string_view s);
 /** An empty JSON object that lives for the program: what a missing "properties" reads as. */
 const Json& emptyJsonObject();
 

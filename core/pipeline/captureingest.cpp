@@ -14,11 +14,15 @@ namespace el {
 
 namespace {
 
-/** How a request committed here is journaled: as it arrived, with what its client was answered. */
-JournalRequest journalRequest(
-    const HttpRequest& request, qint64 id, qint64 receivedMs, int status, const std::string& reason)
+/**
+ * How a request committed here is journaled: as it arrived, with what its client was answered. An accepted request
+ * is no longer needed once committed: it is moved (its body can be megabytes), a refused one is copied (the store
+ * keeps its first bytes too).
+ */
+template<typename Request>
+JournalRequest journalRequest(Request&& request, qint64 id, qint64 receivedMs, int status, const std::string& reason)
 {
-    JournalRequest j = el::journalRequest(request, id, receivedMs);
+    JournalRequest j = el::journalRequest(std::forward<Request>(request), id, receivedMs);
     j.status = status;
     j.reason = reason;
     j.responseHeaders = {{"Content-Type", "application/json"}};
@@ -152,7 +156,7 @@ IngestOutcome Capture::commitRequest(Prepared& p, std::function<void(bool ok)> o
     if (p.endpoint == Endpoint::Recording) {
         m_store.countRecordings(static_cast<qint64>(outcome.events));
         if (m_journal) {
-            JournalRequest j = journalRequest(p.request, outcome.requestId, p.receivedMs, 200, {});
+            JournalRequest j = journalRequest(std::move(p.request), outcome.requestId, p.receivedMs, 200, {});
             j.recordings = static_cast<qint64>(outcome.events);
             m_journal->append(
                 std::move(j), {}, onDurable ? std::move(onDurable) : [](bool) {});
@@ -193,7 +197,7 @@ IngestOutcome Capture::commitRequest(Prepared& p, std::function<void(bool ok)> o
         const auto& all = m_store.events();
         std::vector<EventPtr> added(all.end() - static_cast<std::ptrdiff_t>(count), all.end());
         m_journal->append(
-            journalRequest(p.request, outcome.requestId, p.receivedMs, 200, {}), std::move(added),
+            journalRequest(std::move(p.request), outcome.requestId, p.receivedMs, 200, {}), std::move(added),
             onDurable ? std::move(onDurable) : [](bool) {});
     } else if (onDurable) {
         onDurable(true);

@@ -21,4 +21,18 @@ JournalRequest journalRequest(const HttpRequest& request, qint64 id, qint64 rece
     return r;
 }
 
+JournalRequest journalRequest(HttpRequest&& request, qint64 id, qint64 receivedMs)
+{
+    JournalRequest r;
+    r.id = id;
+    r.receivedMs = receivedMs;
+    r.method = std::move(request.method);
+    r.path = std::move(request.path);
+    r.query = std::move(request.query);
+    r.headers = std::move(request.headers);
+    r.peer = std::move(request.peer);
+    r.body = std::move(request.body);
+    return r;
+}
+
 } // namespace el

@@ -13,5 +13,7 @@ namespace el {
 HttpRequest toHttpRequest(const JournalRequest& request);
 /** A JournalRequest for \a request (method, path, query, headers, body, peer); the rest is left default. */
 JournalRequest journalRequest(const HttpRequest& request, qint64 id, qint64 receivedMs);
+/** The same, taking the fields over from \a request (no copy of the body on the thread that commits). */
+JournalRequest journalRequest(HttpRequest&& request, qint64 id, qint64 receivedMs);
 
 } // namespace el

@@ -72,12 +72,16 @@ bool checkSchema(const Meta& meta, const QString& path, std::string& error, int*
 
 namespace {
 
-/** One header name or value in the headers JSON: a string, or {"base64": ...} when it is not UTF-8. */
-Json headerString(const std::string& s)
+/** Appends one header name or value to the headers JSON: a string, or {"base64": ...} when it is not UTF-8. */
+void appendHeaderString(std::string& out, const std::string& s)
 {
-    if (isValidUtf8(s))
-        return Json(s);
-    return Json {{"base64", QByteArray::fromStdString(s).toBase64().toStdString()}};
+    if (isValidUtf8(s)) {
+        appendJsonStringLiteral(out, s);
+        return;
+    }
+    out += R"({"base64":)";
+    appendJsonStringLiteral(out, QByteArray::fromStdString(s).toBase64().toStdString());
+    out += '}';
 }
 
 bool headerStringFrom(const Json& j, std::string& out, std::string& error)
@@ -103,10 +107,24 @@ bool headerStringFrom(const Json& j, std::string& out, std::string& error)
 
 std::string headersToText(const Headers& headers)
 {
-    Json list = Json::array();
+    // Written directly (no DOM): this runs for every journaled request, on the writer thread.
+    std::string out;
+    std::size_t size = 2;
     for (const auto& [name, value] : headers)
-        list.push_back(Json::array({headerString(name), headerString(value)}));
-    return list.dump();
+        size += name.size() + value.size() + 8;
+    out.reserve(size);
+    out += '[';
+    for (const auto& [name, value] : headers) {
+        if (out.size() > 1)
+            out += ',';
+        out += '[';
+        appendHeaderString(out, name);
+        out += ',';
+        appendHeaderString(out, value);
+        out += ']';
+    }
+    out += ']';
+    return out;
 }
 
 bool headersFromText(const std::string& text, Headers& out, std::string& error)

@@ -10,6 +10,7 @@
 #include "store/eventstore.h"
 #include "store/exchange.h"
 #include "store/journal.h"
+#include "store/journalschema.h"
 #include "wire/decode.h"
 #include "wire/eventslice.h"
 
@@ -346,6 +347,7 @@ private Q_SLOTS:
     void refusesOutOfOrderIds();
     void cleanFlag();
     void upstreamUpdates();
+    void headersTextAsTheDomWritesIt();
     void groupCommitThroughput();
     void walStaysShortUnderSustainedWrites();
     void failedCommitIsNotDurable();
@@ -624,6 +626,45 @@ void TestStore::cleanFlag()
     QVERIFY(again.open(file, ignored));
     QVERIFY(!SessionJournal::wasClean(file));
     QVERIFY(!SessionJournal::wasClean(dir.filePath(QStringLiteral("missing.elsession"))));
+}
+
+void TestStore::headersTextAsTheDomWritesIt()
+{
+    // journal::headersToText() writes the headers column without a DOM. The reference is what it wrote before:
+    // nlohmann's dump() of [[name, value], ...], a name or value that is not UTF-8 as {"base64": ...}.
+    const auto reference = [](const Headers& headers) {
+        const auto one = [](const std::string& s) {
+            return isValidUtf8(s) ? Json(s) : Json {{"base64", QByteArray::fromStdString(s).toBase64().toStdString()}};
+        };
+        Json list = Json::array();
+        for (const auto& [name, value] : headers)
+            list.push_back(Json::array({one(name), one(value)}));
+        return list.dump();
+    };
+    std::string controls;
+    for (int c = 0; c < 0x20; ++c)
+        controls.push_back(static_cast<char>(c));
+    const std::vector<Headers> cases = {
+        {},
+        {{"Content-Type", "application/json"}},
+        {{"", ""}, {"X", "a\"b\\c/d"}},
+        {{"X-Controls", controls + "\x7f"}},
+        {{"X-Utf8", "caf\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80"}, {"Host", "127.0.0.1:8484"}},
+        {{"X-Bad",
+             std::string("a\xFF"
+                         "b\xC0\xAF",
+                 5)},
+            {std::string("N\xE9", 2), "v"}}, // not UTF-8: base64
+        {{"User-Agent", std::string(5000, 'u')}, {"X-Dup", "1"}, {"X-Dup", "2"}},
+    };
+    for (const Headers& headers : cases) {
+        const std::string text = journal::headersToText(headers);
+        QCOMPARE(text, reference(headers));
+        Headers back;
+        std::string error;
+        QVERIFY2(journal::headersFromText(text, back, error), error.c_str());
+        QVERIFY(back == headers);
+    }
 }
 
 void TestStore::upstreamUpdates()
