@@ -86,8 +86,9 @@ SettingsDialog::SettingsDialog(const GuiSettings& settings, const QStringList& b
     m_rowCap->setGroupSeparatorShown(true);
     m_rowCap->setValue(settings.rowCap);
     m_rowCap->setSuffix(tr(" events"));
-    m_rowCap->setToolTip(tr("The table keeps the newest events up to this count; older ones stay in the session "
-                            "and in the inspection API."));
+    m_rowCap->setToolTip(tr("The table keeps the newest events up to this count, and never more than the events "
+                            "kept in memory (--max-events-in-memory, 200,000 by default); older ones stay in the "
+                            "session file."));
     form->addRow(tr("&Row cap:"), m_rowCap);
     layout->addLayout(form);
 
