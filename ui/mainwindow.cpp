@@ -451,7 +451,7 @@ void MainWindow::showSettings()
     current.rowCap = m_model->rowCap();
     if (!m_capture->contractOrigin().empty())
         current.contract = qs(m_capture->contractOrigin());
-    SettingsDialog dialog(current, names, this);
+    SettingsDialog dialog(current, names, static_cast<qint64>(m_model->store()->maxEvents()), this);
     if (dialog.exec() != QDialog::Accepted)
         return;
     const GuiSettings chosen = dialog.settings();

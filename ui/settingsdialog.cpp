@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 #include "settingsdialog.h"
 
+#include "uiutil.h"
+
 #include <QComboBox>
 #include <QDialogButtonBox>
 #include <QFileDialog>
@@ -36,12 +38,14 @@ void GuiSettings::save() const
     s.setValue(QStringLiteral("view/rowCap"), rowCap);
 }
 
-SettingsDialog::SettingsDialog(const GuiSettings& settings, const QStringList& builtinContracts, QWidget* parent)
+SettingsDialog::SettingsDialog(
+    const GuiSettings& settings, const QStringList& builtinContracts, qint64 eventsInMemory, QWidget* parent)
     : QDialog(parent)
     , m_bind(new QComboBox(this))
     , m_port(new QSpinBox(this))
     , m_contract(new QComboBox(this))
     , m_rowCap(new QSpinBox(this))
+    , m_rowCapNote(new QLabel(this))
 {
     setWindowTitle(tr("EventLens Settings"));
     auto* layout = new QVBoxLayout(this);
@@ -81,6 +85,7 @@ SettingsDialog::SettingsDialog(const GuiSettings& settings, const QStringList& b
     contractLabel->setBuddy(m_contract);
     form->addRow(contractLabel, contractRow);
 
+    m_rowCap->setObjectName(QStringLiteral("rowCap"));
     m_rowCap->setRange(1000, 10000000);
     m_rowCap->setSingleStep(10000);
     m_rowCap->setGroupSeparatorShown(true);
@@ -90,6 +95,19 @@ SettingsDialog::SettingsDialog(const GuiSettings& settings, const QStringList& b
                             "kept in memory (--max-events-in-memory, 200,000 by default); older ones stay in the "
                             "session file."));
     form->addRow(tr("&Row cap:"), m_rowCap);
+    // The window of this session (--max-events-in-memory) caps the table below a larger row cap: say so where the
+    // cap is chosen, with this session's figure.
+    m_rowCapNote->setText(tr("<small>This session keeps the newest %1 events in memory (--max-events-in-memory): "
+                             "the table shows at most that many.</small>")
+                              .arg(formatCount(eventsInMemory)));
+    m_rowCapNote->setWordWrap(true);
+    m_rowCapNote->setSizePolicy(QSizePolicy::Expanding, QSizePolicy::Preferred);
+    m_rowCapNote->setEnabled(false);
+    form->addRow(QString(), m_rowCapNote);
+    const auto updateNote
+        = [this, eventsInMemory](int cap) { m_rowCapNote->setVisible(eventsInMemory > 0 && cap > eventsInMemory); };
+    updateNote(m_rowCap->value());
+    connect(m_rowCap, &QSpinBox::valueChanged, this, updateNote);
     layout->addLayout(form);
 
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);

@@ -5,6 +5,7 @@
 #include <QString>
 
 class QComboBox;
+class QLabel;
 class QLineEdit;
 class QSpinBox;
 
@@ -28,8 +29,15 @@ class SettingsDialog final : public QDialog
     Q_OBJECT
     Q_DISABLE_COPY_MOVE(SettingsDialog)
 public:
-    SettingsDialog(const GuiSettings& settings, const QStringList& builtinContracts, QWidget* parent = nullptr);
+    /**
+     * \a eventsInMemory: the events this session keeps in memory (--max-events-in-memory; 0 = all). A row cap above
+     * it is shown with a note: the table never holds more events than memory does.
+     */
+    SettingsDialog(const GuiSettings& settings, const QStringList& builtinContracts, qint64 eventsInMemory = 0,
+        QWidget* parent = nullptr);
     GuiSettings settings() const;
+    /** The note under the row cap (shown while the cap is above the events kept in memory). */
+    QLabel* rowCapNote() const { return m_rowCapNote; }
 
 private:
     void browse();
@@ -38,6 +46,7 @@ private:
     QSpinBox* m_port;
     QComboBox* m_contract;
     QSpinBox* m_rowCap;
+    QLabel* m_rowCapNote;
 };
 
 } // namespace el::ui

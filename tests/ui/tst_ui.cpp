@@ -19,6 +19,7 @@
 #include "rejectedmodel.h"
 #include "runsmodel.h"
 #include "runtimetype.h"
+#include "settingsdialog.h"
 #include "store/eventstore.h"
 #include "uiutil.h"
 
@@ -44,6 +45,7 @@
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSignalSpy>
+#include <QSpinBox>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QTabWidget>
@@ -170,6 +172,7 @@ private Q_SLOTS:
     void batchInsertIsOneInsertPerFlush();
     void trimAtRowCap();
     void rowsNeverOutliveTheStoresWindow();
+    void settingsNoteTheMemoryWindow();
     void pauseStagesAndResumeFlushes();
     void violationStatusDataChanged();
     void manyViolationsOneRangeSignal();
@@ -375,6 +378,28 @@ void TestUi::rowsNeverOutliveTheStoresWindow()
     feeder.batch(1);
     model.flush();
     QTRY_VERIFY2(bar.countToolTip().contains(QStringLiteral("row cap 3")), qPrintable(bar.countToolTip()));
+}
+
+void TestUi::settingsNoteTheMemoryWindow()
+{
+    // The row cap is chosen in Settings; a session that keeps fewer events in memory caps the table lower, and
+    // the dialog says so with this session's figure while the chosen cap is above it.
+    GuiSettings settings;
+    settings.rowCap = 100000;
+    SettingsDialog dialog(settings, {QStringLiteral("open-design")}, 20000);
+    QVERIFY(dialog.rowCapNote()->isVisibleTo(&dialog));
+    QVERIFY2(dialog.rowCapNote()->text().contains(QStringLiteral("20,000")), qPrintable(dialog.rowCapNote()->text()));
+    auto* cap = dialog.findChild<QSpinBox*>(QStringLiteral("rowCap"));
+    QVERIFY(cap);
+    QCOMPARE(cap->value(), 100000);
+    cap->setValue(20000);
+    QVERIFY(!dialog.rowCapNote()->isVisibleTo(&dialog));
+    cap->setValue(20001);
+    QVERIFY(dialog.rowCapNote()->isVisibleTo(&dialog));
+    QCOMPARE(dialog.settings().rowCap, 20001);
+
+    SettingsDialog everything(settings, {}, 0); // --max-events-in-memory 0: every event stays, no note
+    QVERIFY(!everything.rowCapNote()->isVisibleTo(&everything));
 }
 
 void TestUi::pauseStagesAndResumeFlushes()
