@@ -388,13 +388,12 @@ void ContractEngine::forget(qint64 beforeSeq)
     for (std::size_t i = 0; i < specs.size(); ++i) {
         SequenceState& st = d->states[i];
         // unique: a key first used before the window is no longer remembered (a later reuse is not flagged). It
-        // counts as absent at once; its slot goes when its shard is swept (one per call: a sliver of the table).
-        // Shards are swept in proportion to the events that left (one per kSweepEvery), not one per call: the live
-        // sink calls this once per request once its window is full, and rebuilding a shard (1/256 of the window's
-        // keys) for each single-event request was most of this function's time. At most kMaxPerCall shards per
-        // call (a sliver of the table, as its growth is); the rest is swept by the next calls. A key that left
-        // waits about one pass (256 × kSweepEvery events) for its slot to go; found before that, it counts as
-        // absent anyway.
+        // counts as absent at once; its slot goes when its shard is swept. Shards are swept in proportion to the
+        // events that left (one per kSweepEvery), not one per call: the live sink calls this once per request once
+        // its window is full, and rebuilding a shard (1/256 of the window's keys) for each single-event request was
+        // most of this function's time. At most kMaxPerCall shards per call (a sliver of the table, as its growth
+        // is); the rest is swept by the next calls. A key that left waits about one pass (256 × kSweepEvery events)
+        // for its slot to go; found before that, it counts as absent anyway.
         if (d->forgettable && specs[i].type == SequenceSpec::Type::Unique) {
             constexpr qint64 kSweepEvery = 256;
             constexpr qint64 kMaxPerCall = 16;
@@ -414,8 +413,10 @@ void ContractEngine::forget(qint64 beforeSeq)
             const std::size_t idx = st.closedByLastSeq.begin()->second;
             st.closedByLastSeq.erase(st.closedByLastSeq.begin());
             const auto it = st.pairs.find(idx);
-            if (it == st.pairs.end() || st.open.count(idx))
-                continue; // not filed while open or gone (markClosed() and release() see to that): never here
+            // Only closed pairs are filed, and release() unfiles a pair before it goes (markClosed(), release()).
+            Q_ASSERT(it != st.pairs.end() && !st.open.count(idx));
+            if (it == st.pairs.end())
+                continue;
             const KeyHash kh = it->second.keyHash;
             const std::size_t* l = st.latest.find(kh);
             if (l && *l == idx)

@@ -13,12 +13,7 @@ HttpRequest toHttpRequest(const JournalRequest& request)
 
 JournalRequest journalRequest(const HttpRequest& request, qint64 id, qint64 receivedMs)
 {
-    JournalRequest r;
-    r.id = id;
-    r.receivedMs = receivedMs;
-    copyRequestFields(request, r);
-    r.body = request.body;
-    return r;
+    return journalRequest(HttpRequest(request), id, receivedMs);
 }
 
 JournalRequest journalRequest(HttpRequest&& request, qint64 id, qint64 receivedMs)
